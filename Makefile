@@ -1,0 +1,44 @@
+# gradviz — every target a developer or CI needs. `make test` is what CI runs.
+
+CARGO ?= cargo
+VENV := target/peer-venv
+PYTHON := $(VENV)/bin/python
+
+.PHONY: demo test bench bench-peer lint bless figures
+
+## Build and render the lecture neuron to out/neuron.svg (works without Graphviz).
+demo:
+	$(CARGO) build --release
+	mkdir -p out
+	./target/release/gradviz render fixtures/neuron.py -o out/neuron.svg
+	@echo "wrote out/neuron-1.svg and out/neuron-2.svg (before and after backward)"
+
+## The whole test suite: unit, integration, golden, CLI and doc tests.
+test:
+	$(CARGO) test --locked
+
+## Benchmarks of the engine, script and renderer (release build).
+bench:
+	$(CARGO) bench --locked --bench engine
+
+## The same workloads in Python micrograd 0.1.0 (PyPI), side by side with gradviz.
+bench-peer: $(PYTHON)
+	$(CARGO) bench --locked --bench engine -- --peer $(PYTHON)
+
+$(PYTHON):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet micrograd==0.1.0
+
+## Formatting and clippy, warnings denied.
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+## Rewrite golden files from the current output.
+bless:
+	GRADVIZ_BLESS=1 $(CARGO) test --locked
+
+## Regenerate every committed figure, byte for byte, with the builtin engine.
+figures:
+	$(CARGO) build --release
+	./scripts/figures.sh

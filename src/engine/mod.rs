@@ -1,0 +1,358 @@
+//! The autograd engine: an append-only tape of scalar values and a `Copy` handle to them.
+//!
+//! A [`Graph`] owns every node in creation order. Because an operation can only use values
+//! that already exist, creation order is a topological order, so [`Graph::backward`] is one
+//! reverse sweep over the tape: no recursion, no sort, no hash set — graphs a million nodes
+//! deep are as easy as shallow ones. [`Value`] borrows the graph, which is what lets
+//! `a * b + 1.0` read like micrograd.
+
+mod nn;
+mod op;
+mod random;
+mod value;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+pub use nn::{Input, Layer, Neuron, MLP};
+pub use op::{python_float_repr, Exponent, Op};
+pub use random::PyRandom;
+pub use value::Value;
+
+/// The index of a node on the tape, in creation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(u32);
+
+impl NodeId {
+    /// The node's position on the tape (0 for the first value created).
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The id of the node at `index` on the tape.
+    pub fn from_index(index: usize) -> Self {
+        NodeId(u32::try_from(index).expect("a graph holds at most 2^32 - 1 nodes"))
+    }
+}
+
+/// The compact stored form of [`Op`]: the tag alone, so a node stays 32 bytes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum OpCode {
+    Leaf,
+    Add,
+    Mul,
+    Pow,
+    Relu,
+    Tanh,
+    Exp,
+    Log,
+    Sigmoid,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// One value on the tape. For a `Pow` node the second operand slot holds the exponent's
+/// index in [`Tape::exponents`]: a pow has one operand, and this keeps nodes at 32 bytes.
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    data: f64,
+    grad: f64,
+    operands: [u32; 2],
+    label: u32,
+    code: OpCode,
+}
+
+#[derive(Debug, Default)]
+struct Tape {
+    nodes: Vec<Node>,
+    exponents: Vec<Exponent>,
+    /// Interned labels; index 0 is "no label".
+    labels: Vec<Rc<str>>,
+    label_index: HashMap<Rc<str>, u32>,
+}
+
+impl Tape {
+    fn op(&self, node: &Node) -> Op {
+        op_of(node, &self.exponents)
+    }
+
+    fn intern(&mut self, label: &str) -> u32 {
+        if let Some(&index) = self.label_index.get(label) {
+            return index;
+        }
+        if self.labels.is_empty() {
+            self.labels.push(Rc::from(""));
+        }
+        let index = u32::try_from(self.labels.len()).expect("at most 2^32 distinct labels");
+        let label: Rc<str> = Rc::from(label);
+        self.labels.push(Rc::clone(&label));
+        self.label_index.insert(label, index);
+        index
+    }
+}
+
+/// An arena of scalar values in creation order. Values are made through [`Graph::leaf`] and
+/// the operators on [`Value`].
+///
+/// ```
+/// use gradviz::engine::Graph;
+/// let g = Graph::new();
+/// let a = g.leaf(2.0);
+/// let b = a * a + 1.0;
+/// b.backward();
+/// assert_eq!(a.grad(), 4.0);
+/// ```
+#[derive(Debug, Default)]
+pub struct Graph {
+    tape: RefCell<Tape>,
+}
+
+impl Graph {
+    /// An empty graph.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty graph with room for `nodes` values before it reallocates.
+    pub fn with_capacity(nodes: usize) -> Self {
+        let tape = Tape {
+            nodes: Vec::with_capacity(nodes),
+            ..Tape::default()
+        };
+        Graph {
+            tape: RefCell::new(tape),
+        }
+    }
+
+    /// The number of values on the tape.
+    pub fn len(&self) -> usize {
+        self.tape.borrow().nodes.len()
+    }
+
+    /// True when no value has been created.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A new leaf value holding `data`.
+    pub fn leaf(&self, data: f64) -> Value<'_> {
+        self.push(data, OpCode::Leaf, [NONE, NONE])
+    }
+
+    /// The handle of an existing node.
+    ///
+    /// # Panics
+    /// If `id` is not on this graph's tape.
+    pub fn value(&self, id: NodeId) -> Value<'_> {
+        assert!(
+            id.index() < self.len(),
+            "node {} is not on this graph",
+            id.index()
+        );
+        Value::new(self, id)
+    }
+
+    /// Applies `op` to `operands` (as many as [`Op::arity`]), computing the data forward.
+    ///
+    /// # Panics
+    /// If the operand count does not match the op's arity or an operand is not on the tape.
+    pub fn apply(&self, op: Op, operands: &[NodeId]) -> Value<'_> {
+        assert_eq!(
+            operands.len(),
+            op.arity(),
+            "{op:?} takes {} operands",
+            op.arity()
+        );
+        let len = self.len();
+        assert!(
+            operands.iter().all(|o| o.index() < len),
+            "operand is not on this graph"
+        );
+        let data = |i: usize| operands.get(i).map_or(0.0, |&o| self.data(o));
+        let result = op.forward(data(0), data(1));
+        let slot = |i: usize| operands.get(i).map_or(NONE, |o| o.0);
+        let (code, operands) = match op {
+            Op::Leaf => return self.leaf(result),
+            Op::Add => (OpCode::Add, [slot(0), slot(1)]),
+            Op::Mul => (OpCode::Mul, [slot(0), slot(1)]),
+            Op::Pow(k) => {
+                let mut tape = self.tape.borrow_mut();
+                let index = u32::try_from(tape.exponents.len()).expect("at most 2^32 pows");
+                tape.exponents.push(k);
+                (OpCode::Pow, [slot(0), index])
+            }
+            Op::Relu => (OpCode::Relu, [slot(0), NONE]),
+            Op::Tanh => (OpCode::Tanh, [slot(0), NONE]),
+            Op::Exp => (OpCode::Exp, [slot(0), NONE]),
+            Op::Log => (OpCode::Log, [slot(0), NONE]),
+            Op::Sigmoid => (OpCode::Sigmoid, [slot(0), NONE]),
+        };
+        self.push(result, code, operands)
+    }
+
+    fn push(&self, data: f64, code: OpCode, operands: [u32; 2]) -> Value<'_> {
+        let mut tape = self.tape.borrow_mut();
+        let id = NodeId::from_index(tape.nodes.len());
+        tape.nodes.push(Node {
+            data,
+            grad: 0.0,
+            operands,
+            label: 0,
+            code,
+        });
+        Value::new(self, id)
+    }
+
+    /// The node's data.
+    pub fn data(&self, id: NodeId) -> f64 {
+        self.tape.borrow().nodes[id.index()].data
+    }
+
+    /// The node's grad.
+    pub fn grad(&self, id: NodeId) -> f64 {
+        self.tape.borrow().nodes[id.index()].grad
+    }
+
+    /// Replaces the node's data. Like assigning `v.data` in Python, nothing is recomputed.
+    pub fn set_data(&self, id: NodeId, data: f64) {
+        self.tape.borrow_mut().nodes[id.index()].data = data;
+    }
+
+    /// Replaces the node's grad.
+    pub fn set_grad(&self, id: NodeId, grad: f64) {
+        self.tape.borrow_mut().nodes[id.index()].grad = grad;
+    }
+
+    /// The op that made the node.
+    pub fn op(&self, id: NodeId) -> Op {
+        let tape = self.tape.borrow();
+        tape.op(&tape.nodes[id.index()])
+    }
+
+    /// The node's operands in order; `a * a` lists `a` twice.
+    pub fn operands(&self, id: NodeId) -> Vec<NodeId> {
+        let tape = self.tape.borrow();
+        let node = tape.nodes[id.index()];
+        let arity = tape.op(&node).arity();
+        node.operands[..arity].iter().map(|&o| NodeId(o)).collect()
+    }
+
+    /// The node's label, if it has one.
+    pub fn label(&self, id: NodeId) -> Option<Rc<str>> {
+        let tape = self.tape.borrow();
+        match tape.nodes[id.index()].label {
+            0 => None,
+            index => Some(Rc::clone(&tape.labels[index as usize])),
+        }
+    }
+
+    /// Sets the node's label; `None` or `""` clears it.
+    pub fn set_label(&self, id: NodeId, label: Option<&str>) {
+        let mut tape = self.tape.borrow_mut();
+        let index = match label {
+            None | Some("") => 0,
+            Some(text) => tape.intern(text),
+        };
+        tape.nodes[id.index()].label = index;
+    }
+
+    /// Runs backpropagation from `root`: sets its grad to 1 and adds each node's
+    /// contribution into its operands' grads (`+=`, as micrograd), for every node reachable
+    /// from `root`. Grads already present are not cleared; see [`Graph::zero_grad`].
+    pub fn backward(&self, root: NodeId) {
+        let mut tape = self.tape.borrow_mut();
+        let Tape {
+            nodes, exponents, ..
+        } = &mut *tape;
+        let mut reached = vec![false; root.index() + 1];
+        reached[root.index()] = true;
+        nodes[root.index()].grad = 1.0;
+        for i in (0..=root.index()).rev() {
+            if !reached[i] {
+                continue;
+            }
+            let node = nodes[i];
+            let op = op_of(&node, exponents);
+            let arity = op.arity();
+            if arity == 0 {
+                continue;
+            }
+            let [a, b] = node.operands;
+            let b_data = if arity == 2 {
+                nodes[b as usize].data
+            } else {
+                0.0
+            };
+            let (da, db) = op.backward(nodes[a as usize].data, b_data, node.data, node.grad);
+            nodes[a as usize].grad += da;
+            reached[a as usize] = true;
+            if arity == 2 {
+                nodes[b as usize].grad += db;
+                reached[b as usize] = true;
+            }
+        }
+    }
+
+    /// Sets every grad on the tape to zero.
+    pub fn zero_grad(&self) {
+        for node in &mut self.tape.borrow_mut().nodes {
+            node.grad = 0.0;
+        }
+    }
+
+    /// The nodes reachable from any of `roots` (roots included), in creation order — a
+    /// topological order, operands before results.
+    pub fn reachable(&self, roots: &[NodeId]) -> Vec<NodeId> {
+        let tape = self.tape.borrow();
+        let Some(top) = roots.iter().map(|r| r.index()).max() else {
+            return Vec::new();
+        };
+        let mut reached = vec![false; top + 1];
+        for root in roots {
+            reached[root.index()] = true;
+        }
+        for i in (0..=top).rev() {
+            if reached[i] {
+                let node = &tape.nodes[i];
+                for &o in &node.operands[..tape.op(node).arity()] {
+                    reached[o as usize] = true;
+                }
+            }
+        }
+        (0..=top)
+            .filter(|&i| reached[i])
+            .map(NodeId::from_index)
+            .collect()
+    }
+
+    /// The nodes reachable from `root` in a topological order (operands first).
+    pub fn topo_order(&self, root: NodeId) -> Vec<NodeId> {
+        self.reachable(&[root])
+    }
+}
+
+/// The full op of a stored node, its exponent looked up for a pow.
+fn op_of(node: &Node, exponents: &[Exponent]) -> Op {
+    match node.code {
+        OpCode::Leaf => Op::Leaf,
+        OpCode::Add => Op::Add,
+        OpCode::Mul => Op::Mul,
+        OpCode::Pow => Op::Pow(exponents[node.operands[1] as usize]),
+        OpCode::Relu => Op::Relu,
+        OpCode::Tanh => Op::Tanh,
+        OpCode::Exp => Op::Exp,
+        OpCode::Log => Op::Log,
+        OpCode::Sigmoid => Op::Sigmoid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_is_32_bytes() {
+        assert_eq!(std::mem::size_of::<Node>(), 32);
+    }
+}

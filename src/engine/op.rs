@@ -1,0 +1,260 @@
+//! The operations a value can be made by, with micrograd's forward and backward rules.
+//!
+//! Every rule is written exactly as micrograd's `engine.py` (and the lecture's `tanh` and
+//! `exp`) computes it, down to the grouping of the products, so results agree with Python
+//! to the last bit rather than to a tolerance.
+
+use std::fmt;
+
+/// The exponent of a `**k` node, remembering whether it was written as an integer:
+/// Python prints `x**2` and `x**2.0` differently, and micrograd's op text is that print.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Exponent {
+    /// The exponent's value.
+    pub value: f64,
+    /// True when the exponent was an integer (`2`, `-1`), false for a float (`2.0`, `0.5`).
+    pub integer: bool,
+}
+
+impl Exponent {
+    /// An integer exponent, printed without a decimal point.
+    pub fn int(value: i64) -> Self {
+        Exponent {
+            value: value as f64,
+            integer: true,
+        }
+    }
+
+    /// A float exponent, printed as Python prints a float.
+    pub fn float(value: f64) -> Self {
+        Exponent {
+            value,
+            integer: false,
+        }
+    }
+}
+
+impl From<i32> for Exponent {
+    fn from(value: i32) -> Self {
+        Exponent::int(value.into())
+    }
+}
+
+impl From<i64> for Exponent {
+    fn from(value: i64) -> Self {
+        Exponent::int(value)
+    }
+}
+
+impl From<f64> for Exponent {
+    fn from(value: f64) -> Self {
+        Exponent::float(value)
+    }
+}
+
+impl fmt::Display for Exponent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.integer && self.value.is_finite() {
+            write!(f, "{:.0}", self.value)
+        } else {
+            f.write_str(&python_float_repr(self.value))
+        }
+    }
+}
+
+/// How a value was computed. `Leaf` values were created directly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Op {
+    /// A value created directly (`Value(2.0)` or a plain number in an expression).
+    Leaf,
+    /// `a + b`.
+    Add,
+    /// `a * b`.
+    Mul,
+    /// `a ** k` for a numeric constant `k`.
+    Pow(Exponent),
+    /// micrograd's `relu()`, drawn as `ReLU`.
+    Relu,
+    /// The lecture's `tanh()`.
+    Tanh,
+    /// The lecture's `exp()`.
+    Exp,
+    /// Natural logarithm (a gradviz extension).
+    Log,
+    /// Logistic sigmoid (a gradviz extension).
+    Sigmoid,
+}
+
+impl Op {
+    /// How many operands the op takes.
+    pub fn arity(self) -> usize {
+        match self {
+            Op::Leaf => 0,
+            Op::Add | Op::Mul => 2,
+            _ => 1,
+        }
+    }
+
+    /// Parses op-node text (`+`, `*`, `**2`, `ReLU`, …) back into an op; `""` is a leaf.
+    pub fn parse(text: &str) -> Option<Op> {
+        Some(match text {
+            "" => Op::Leaf,
+            "+" => Op::Add,
+            "*" => Op::Mul,
+            "ReLU" => Op::Relu,
+            "tanh" => Op::Tanh,
+            "exp" => Op::Exp,
+            "log" => Op::Log,
+            "sigmoid" => Op::Sigmoid,
+            _ => Op::Pow(parse_exponent(text.strip_prefix("**")?)?),
+        })
+    }
+
+    /// The forward rule: the result's data from the operands' data.
+    pub fn forward(self, a: f64, b: f64) -> f64 {
+        match self {
+            Op::Leaf => a,
+            Op::Add => a + b,
+            Op::Mul => a * b,
+            Op::Pow(k) => a.powf(k.value),
+            Op::Relu => {
+                if a < 0.0 {
+                    0.0
+                } else {
+                    a
+                }
+            }
+            Op::Tanh => tanh(a),
+            Op::Exp => a.exp(),
+            Op::Log => a.ln(),
+            Op::Sigmoid => 1.0 / (1.0 + (-a).exp()),
+        }
+    }
+
+    /// The backward rule: what each operand's grad gains, given the operands' data and the
+    /// result's data and grad.
+    pub fn backward(self, a: f64, b: f64, out: f64, out_grad: f64) -> (f64, f64) {
+        match self {
+            Op::Leaf => (0.0, 0.0),
+            Op::Add => (out_grad, out_grad),
+            Op::Mul => (b * out_grad, a * out_grad),
+            Op::Pow(k) => ((k.value * a.powf(k.value - 1.0)) * out_grad, 0.0),
+            Op::Relu => (f64::from(u8::from(out > 0.0)) * out_grad, 0.0),
+            Op::Tanh => ((1.0 - out * out) * out_grad, 0.0),
+            Op::Exp => (out * out_grad, 0.0),
+            Op::Log => ((1.0 / a) * out_grad, 0.0),
+            Op::Sigmoid => ((out * (1.0 - out)) * out_grad, 0.0),
+        }
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::Leaf => Ok(()),
+            Op::Add => f.write_str("+"),
+            Op::Mul => f.write_str("*"),
+            Op::Pow(k) => write!(f, "**{k}"),
+            Op::Relu => f.write_str("ReLU"),
+            Op::Tanh => f.write_str("tanh"),
+            Op::Exp => f.write_str("exp"),
+            Op::Log => f.write_str("log"),
+            Op::Sigmoid => f.write_str("sigmoid"),
+        }
+    }
+}
+
+/// The lecture's `tanh`: `(exp(2x) - 1) / (exp(2x) + 1)`, which is not always bit-equal to
+/// `f64::tanh`. Where `exp(2x)` overflows, Python raises; we give the limit, 1.
+fn tanh(x: f64) -> f64 {
+    let e = (2.0 * x).exp();
+    if e.is_infinite() {
+        1.0
+    } else {
+        (e - 1.0) / (e + 1.0)
+    }
+}
+
+fn parse_exponent(text: &str) -> Option<Exponent> {
+    let integer = !text.contains(['.', 'e', 'E', 'n', 'i']);
+    let value: f64 = match text {
+        "inf" => f64::INFINITY,
+        "-inf" => f64::NEG_INFINITY,
+        "nan" => f64::NAN,
+        _ => text.parse().ok()?,
+    };
+    Some(Exponent { value, integer })
+}
+
+/// Formats a float as Python's `repr` does: the shortest round-trip digits, scientific
+/// notation below 1e-4 and from 1e16 on, and always a `.0` or exponent so it reads as a float.
+pub fn python_float_repr(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0.0" } else { "0.0" }.into();
+    }
+    let sci = format!("{x:e}");
+    let (mantissa, exp) = sci.split_once('e').expect("`{:e}` always has an exponent");
+    let exp: i32 = exp.parse().expect("`{:e}` exponent is an integer");
+    if (-4..16).contains(&exp) {
+        let plain = format!("{x}");
+        if plain.contains('.') {
+            plain
+        } else {
+            plain + ".0"
+        }
+    } else {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.abs())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_print_as_python_prints_them() {
+        let cases = [
+            (2.0, "2.0"),
+            (0.5, "0.5"),
+            (-1.0, "-1.0"),
+            (1e-3, "0.001"),
+            (1e-5, "1e-05"),
+            (1.5e-7, "1.5e-07"),
+            (1e16, "1e+16"),
+            (123456789012345.0, "123456789012345.0"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (6.881_373_587_019_543, "6.881373587019543"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(python_float_repr(x), want, "{x:e}");
+        }
+    }
+
+    #[test]
+    fn op_text_round_trips() {
+        for op in [
+            Op::Add,
+            Op::Mul,
+            Op::Pow(Exponent::int(2)),
+            Op::Pow(Exponent::int(-1)),
+            Op::Pow(Exponent::float(0.5)),
+            Op::Pow(Exponent::float(2.0)),
+            Op::Relu,
+            Op::Tanh,
+            Op::Exp,
+            Op::Log,
+            Op::Sigmoid,
+        ] {
+            assert_eq!(Op::parse(&op.to_string()), Some(op));
+        }
+        assert_eq!(Op::Pow(Exponent::float(2.0)).to_string(), "**2.0");
+        assert_eq!(Op::Pow(Exponent::int(-1)).to_string(), "**-1");
+    }
+}
