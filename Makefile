@@ -13,9 +13,10 @@ demo:
 	./target/release/gradviz render fixtures/neuron.py -o out/neuron.svg
 	@echo "wrote out/neuron-1.svg and out/neuron-2.svg (before and after backward)"
 
-## The whole test suite: unit, integration, golden, CLI and doc tests.
-test:
-	$(CARGO) test --locked
+## The whole test suite: unit, integration, golden, CLI and doc tests. The Python tests
+## (gradviz against real micrograd) use the venv made here.
+test: $(PYTHON)
+	GRADVIZ_PYTHON=$(abspath $(PYTHON)) $(CARGO) test --locked
 
 ## Benchmarks of the engine, script and renderer (release build).
 bench:
