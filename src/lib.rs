@@ -23,5 +23,7 @@
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod output;
+pub mod render;
 
 pub use error::{Error, Result};

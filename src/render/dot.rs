@@ -1,0 +1,452 @@
+//! The DOT text of a figure: micrograd's `draw_dot` look, built with graphviz-rust's model and
+//! printed by its printer, plus the decorations later views add (fills, extra rows, a legend,
+//! a caption, clusters).
+//!
+//! # Escaping
+//!
+//! Every label reaches Graphviz through [`escape_record_field`]. What it does was measured on
+//! Graphviz 2.43 `dot` and graphviz-pure 1.0 (the tests in `tests/render.rs` check it on both):
+//!
+//! - `{ } | < >` are backslash-escaped (record syntax), `\` and `"` too (`\N`, `\n`, `\G`, … are
+//!   escString sequences; `"` ends the DOT string).
+//! - A space stays a raw space only between two printable ASCII characters. Elsewhere (leading,
+//!   trailing, in runs, next to a non-ASCII character) it is written `&#32;`: the record
+//!   parser trims and collapses raw spaces, drops the hard spaces `\ ` that lead a field, and
+//!   after one `\ ` keeps trailing spaces in every later field of the record; Graphviz 2.43
+//!   also drops raw spaces next to some non-ASCII characters (`θ₁ → ∂L` showed as `θ₁→∂L`).
+//! - A newline (`\n`, `\r\n` or a lone `\r`) becomes the line break `\n`; the record parser
+//!   drops raw control characters.
+//! - `&` is `&amp;`, since both engines decode entities in labels.
+//! - Non-ASCII characters up to U+FFFF are numeric references (`θ` → `&#952;`), which keeps
+//!   2.43's record parser away from raw UTF-8. Characters above U+FFFF (emoji) stay raw UTF-8:
+//!   both engines turn a reference above U+FFFF into three bytes of garbage, and the raw
+//!   characters render fine in both.
+//! - Decided here: a tab is `&#9;` (the SVG holds a tab, drawn as a space); other control
+//!   characters (U+0000–U+001F, U+007F) are drawn as their Unicode control pictures (`␀`…`␟`,
+//!   `␡`), since XML cannot carry them; the noncharacters U+FFFE and U+FFFF (also not XML)
+//!   are drawn as U+FFFD.
+//!
+//! # Font
+//!
+//! Records are sized from the engine's font metrics, and a viewer that draws the text with a
+//! wider font overflows the boxes. The default `fontname` is `Arial`, measured:
+//! - graphviz-pure has metric tables for single family names only (`"Helvetica,Arial,sans-serif"`
+//!   gets Times metrics); its Arial table is Arial's widths (= Helvetica's).
+//! - Both engines write `Times` as `font-family="Times,serif"` and `Helvetica` as
+//!   `"Helvetica,sans-Serif"`. fontconfig resolves such a list to DejaVu Serif / DejaVu Sans
+//!   (the Times → Liberation Serif alias is weak and loses to the generic family), which is
+//!   much wider: text overflowed its boxes in rsvg-convert here. `Arial` is written as
+//!   `font-family="Arial"`, and fontconfig maps Arial strongly to Liberation Sans or Arimo,
+//!   metric-compatible; rsvg-convert then draws the boxes exactly fitted.
+//! - Windows and macOS ship Arial; Chromium on Linux takes fontconfig's metric-compatible
+//!   substitute; graphviz-pure-raster draws PNGs with Arimo. A viewer with no Arial-like font
+//!   falls back to its default, usually a Times, which is narrower and so still fits.
+//! - Courier fits everywhere (monospace fonts are all about 0.6 em wide) but reads like a
+//!   terminal; its one gain, aligned digits, Arial's equal-width digits give too.
+
+use std::collections::BTreeMap;
+
+use graphviz_rust::dot_structures::{
+    Attribute, Edge, EdgeTy, Graph, GraphAttributes, Id, Node, NodeId, Stmt, Subgraph, Vertex,
+};
+use graphviz_rust::printer::{DotPrinter, PrinterContext};
+use petgraph::graph::NodeIndex;
+
+use super::{defaults, Rankdir};
+use crate::export::{self, ExportGraph, NodeInfo};
+
+/// Clusters nest at most this deep; a deeper cluster is drawn beside its ancestor at this
+/// depth, which keeps the printer's recursion bounded whatever the input.
+pub const MAX_CLUSTER_DEPTH: usize = 16;
+
+/// How the DOT text looks. Build it from [`DotOptions::default`] and set what differs.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub struct DotOptions {
+    /// The direction ranks run in.
+    pub rankdir: Rankdir,
+    /// Digits after the decimal point for data and grad.
+    pub precision: usize,
+    /// The font of every label (one family name: see the module comment).
+    pub fontname: String,
+}
+
+impl Default for DotOptions {
+    fn default() -> Self {
+        DotOptions {
+            rankdir: defaults::RANKDIR,
+            precision: defaults::PRECISION,
+            fontname: defaults::FONTNAME.to_string(),
+        }
+    }
+}
+
+impl DotOptions {
+    /// These options with another rank direction.
+    pub fn with_rankdir(mut self, rankdir: Rankdir) -> Self {
+        self.rankdir = rankdir;
+        self
+    }
+
+    /// These options with another number of digits.
+    pub fn with_precision(mut self, precision: usize) -> Self {
+        self.precision = precision;
+        self
+    }
+}
+
+/// What a view adds to micrograd's plain figure. `Decorations::default()` adds nothing.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Decorations {
+    /// Per-value styling, keyed by [`NodeInfo::id`]. Ids not in the graph are ignored.
+    pub nodes: BTreeMap<u64, NodeDecoration>,
+    /// A title drawn above the figure.
+    pub caption: Option<String>,
+    /// Swatches explaining the colours, drawn in a cluster titled "legend".
+    pub legend: Vec<LegendEntry>,
+    /// Boxes around groups of values; see [`Cluster`].
+    pub clusters: Vec<Cluster>,
+}
+
+/// The styling of one value's record.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NodeDecoration {
+    /// A Graphviz colour (`"#ffcccc"`, `"lightblue"`) to fill the record with.
+    pub fill: Option<String>,
+    /// A Graphviz colour for a thicker outline.
+    pub outline: Option<String>,
+    /// Fields appended to the record after `grad` (e.g. `expected grad 1.0000`).
+    pub extra_rows: Vec<String>,
+}
+
+/// One legend swatch.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LegendEntry {
+    /// The swatch's fill colour.
+    pub fill: Option<String>,
+    /// The swatch's outline colour.
+    pub outline: Option<String>,
+    /// What the colour means.
+    pub text: String,
+}
+
+/// A titled box (`subgraph cluster_N`) around some values and their op nodes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Cluster {
+    /// The title drawn in the box.
+    pub title: String,
+    /// The index (in [`Decorations::clusters`]) of the enclosing cluster. It must be smaller
+    /// than this cluster's own index; otherwise the cluster is drawn at the top level.
+    pub parent: Option<usize>,
+    /// The values inside, by [`NodeInfo::id`]. List a value in its innermost cluster only:
+    /// a value listed twice goes to the first cluster that lists it.
+    pub members: Vec<u64>,
+    /// A Graphviz colour to fill the box with.
+    pub fill: Option<String>,
+}
+
+/// `x` as Python's `'%.{precision}f' % x`: `nan`, `inf`, `-inf` for non-finite numbers,
+/// `-0.0000` for negative zero. Rust's fixed-precision formatting rounds the exact binary value
+/// half to even, as CPython does.
+pub fn format_number(x: f64, precision: usize) -> String {
+    if x.is_nan() {
+        "nan".to_string()
+    } else if x.is_infinite() {
+        if x > 0.0 { "inf" } else { "-inf" }.to_string()
+    } else {
+        format!("{x:.precision$}")
+    }
+}
+
+/// Escapes `text` so that it appears verbatim as one field of a record label (it is equally
+/// safe in a plain label), and can never end the DOT string or change the record's structure.
+/// See the module comment for each rule and why.
+pub fn escape_record_field(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '{' | '}' | '|' | '<' | '>' | '\\' | '"' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' ' => {
+                let graphic = |j: Option<usize>| {
+                    j.and_then(|j| chars.get(j))
+                        .is_some_and(|c| c.is_ascii_graphic())
+                };
+                if graphic(i.checked_sub(1)) && graphic(Some(i + 1)) {
+                    out.push(' ');
+                } else {
+                    out.push_str("&#32;");
+                }
+            }
+            '\n' => out.push_str("\\n"),
+            '\r' if chars.get(i + 1) == Some(&'\n') => {}
+            '\r' => out.push_str("\\n"),
+            '\t' => out.push_str("&#9;"),
+            '&' => out.push_str("&amp;"),
+            '\u{0}'..='\u{1f}' => push_reference(&mut out, 0x2400 + c as u32),
+            '\u{7f}' => push_reference(&mut out, 0x2421),
+            '\u{fffe}' | '\u{ffff}' => push_reference(&mut out, 0xfffd),
+            c if c.is_ascii() => out.push(c),
+            c if (c as u32) <= 0xffff => push_reference(&mut out, c as u32),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn push_reference(out: &mut String, code: u32) {
+    use std::fmt::Write;
+    let _ = write!(out, "&#{code};");
+}
+
+/// The DOT text of `graph` in micrograd's look: a record `{ label | data … | grad … }` per
+/// value, an op node per computed value, edges `child -> op -> value` (each drawn once), in
+/// the export's order. The same input gives the same bytes.
+pub fn to_dot(graph: &ExportGraph, options: &DotOptions, decorations: &Decorations) -> String {
+    let mut ctx = PrinterContext::default();
+    let mut dot = dot_model(graph, options, decorations).print(&mut ctx);
+    dot.push('\n');
+    dot
+}
+
+/// The graphviz-rust model of the figure.
+fn dot_model(graph: &ExportGraph, options: &DotOptions, decorations: &Decorations) -> Graph {
+    let mut stmts = graph_attributes(options, decorations);
+    let layout = ClusterLayout::new(graph, &decorations.clusters);
+    for index in graph.node_indices() {
+        if layout.cluster_of[index.index()].is_none() {
+            stmts.extend(value_nodes(&graph[index], options, decorations));
+        }
+    }
+    stmts.extend(layout.subgraphs(graph, options, decorations));
+    if !decorations.legend.is_empty() {
+        stmts.push(Stmt::Subgraph(legend(&decorations.legend)));
+    }
+    for index in graph.node_indices() {
+        stmts.extend(value_edges(graph, index));
+    }
+    Graph::DiGraph {
+        id: Id::Plain("gradviz".to_string()),
+        strict: false,
+        stmts,
+    }
+}
+
+fn graph_attributes(options: &DotOptions, decorations: &Decorations) -> Vec<Stmt> {
+    let mut graph_attrs = vec![attr("rankdir", plain(options.rankdir.as_str()))];
+    if let Some(caption) = &decorations.caption {
+        graph_attrs.push(attr("label", quoted(caption)));
+        graph_attrs.push(attr("labelloc", plain("t")));
+    }
+    graph_attrs.push(attr("fontname", quoted(&options.fontname)));
+    let font = vec![attr("fontname", quoted(&options.fontname))];
+    vec![
+        Stmt::GAttribute(GraphAttributes::Graph(graph_attrs)),
+        Stmt::GAttribute(GraphAttributes::Node(font.clone())),
+        Stmt::GAttribute(GraphAttributes::Edge(font)),
+    ]
+}
+
+/// The record of one value and, for a computed value, its op node.
+fn value_nodes(info: &NodeInfo, options: &DotOptions, decorations: &Decorations) -> Vec<Stmt> {
+    let decoration = decorations.nodes.get(&info.id);
+    let mut fields = vec![
+        escape_record_field(&info.label),
+        format!("data {}", format_number(info.data, options.precision)),
+        format!("grad {}", format_number(info.grad, options.precision)),
+    ];
+    let mut attributes = Vec::with_capacity(5);
+    if let Some(decoration) = decoration {
+        fields.extend(decoration.extra_rows.iter().map(|r| escape_record_field(r)));
+    }
+    let label = format!("\"{{ {} }}\"", fields.join(" | "));
+    attributes.push(attr("label", Id::Escaped(label)));
+    attributes.push(attr("shape", plain("record")));
+    if let Some(decoration) = decoration {
+        attributes.extend(fill_and_outline(&decoration.fill, &decoration.outline));
+    }
+    let mut stmts = vec![node(value_id(info.id), attributes)];
+    if !info.op.is_empty() {
+        let op_label = attr("label", quoted(&info.op));
+        stmts.push(node(op_id(info.id), vec![op_label]));
+    }
+    stmts
+}
+
+fn fill_and_outline(fill: &Option<String>, outline: &Option<String>) -> Vec<Attribute> {
+    let mut attributes = Vec::new();
+    if let Some(fill) = fill {
+        attributes.push(attr("style", plain("filled")));
+        attributes.push(attr("fillcolor", quoted(fill)));
+    }
+    if let Some(outline) = outline {
+        attributes.push(attr("color", quoted(outline)));
+        attributes.push(attr("penwidth", plain("2")));
+    }
+    attributes
+}
+
+/// `child -> op` for each distinct operand in operand order, then `op -> value`. A value
+/// with operands but no op text gets its edges directly, as micrograd draws it.
+fn value_edges(graph: &ExportGraph, index: NodeIndex) -> Vec<Stmt> {
+    let info = &graph[index];
+    let operands = export::operands(graph, index);
+    if operands.is_empty() {
+        return Vec::new();
+    }
+    let target = if info.op.is_empty() {
+        value_id(info.id)
+    } else {
+        op_id(info.id)
+    };
+    let mut drawn: Vec<u64> = Vec::with_capacity(operands.len());
+    let mut stmts = Vec::with_capacity(operands.len() + 1);
+    for operand in operands {
+        let child = graph[operand].id;
+        if !drawn.contains(&child) {
+            drawn.push(child);
+            stmts.push(edge(value_id(child), target.clone()));
+        }
+    }
+    if !info.op.is_empty() {
+        stmts.push(edge(op_id(info.id), value_id(info.id)));
+    }
+    stmts
+}
+
+fn legend(entries: &[LegendEntry]) -> Subgraph {
+    let mut stmts = vec![Stmt::GAttribute(GraphAttributes::Graph(vec![attr(
+        "label",
+        quoted("legend"),
+    )]))];
+    for (i, entry) in entries.iter().enumerate() {
+        let mut attributes = vec![
+            attr("label", quoted(&entry.text)),
+            attr("shape", plain("box")),
+        ];
+        attributes.extend(fill_and_outline(&entry.fill, &entry.outline));
+        stmts.push(node(format!("legend_{i}"), attributes));
+    }
+    Subgraph {
+        id: Id::Plain("cluster_legend".to_string()),
+        stmts,
+    }
+}
+
+/// Which cluster each value is drawn in, and the clusters' effective nesting.
+struct ClusterLayout<'a> {
+    clusters: &'a [Cluster],
+    /// By export node index.
+    cluster_of: Vec<Option<usize>>,
+    parent: Vec<Option<usize>>,
+}
+
+impl<'a> ClusterLayout<'a> {
+    fn new(graph: &ExportGraph, clusters: &'a [Cluster]) -> Self {
+        let index_of: BTreeMap<u64, usize> = graph
+            .node_indices()
+            .map(|i| (graph[i].id, i.index()))
+            .collect();
+        let mut cluster_of = vec![None; graph.node_count()];
+        for (c, cluster) in clusters.iter().enumerate() {
+            for id in &cluster.members {
+                if let Some(&i) = index_of.get(id) {
+                    cluster_of[i].get_or_insert(c);
+                }
+            }
+        }
+        let mut parent: Vec<Option<usize>> = Vec::with_capacity(clusters.len());
+        let mut depth: Vec<usize> = Vec::with_capacity(clusters.len());
+        for (c, cluster) in clusters.iter().enumerate() {
+            let p = match cluster.parent.filter(|&p| p < c) {
+                Some(p) if depth[p] >= MAX_CLUSTER_DEPTH => parent[p],
+                other => other,
+            };
+            parent.push(p);
+            depth.push(p.map_or(1, |p| depth[p] + 1));
+        }
+        ClusterLayout {
+            clusters,
+            cluster_of,
+            parent,
+        }
+    }
+
+    /// The top-level `subgraph cluster_N` statements, built innermost first so that no
+    /// recursion is needed here.
+    fn subgraphs(
+        &self,
+        graph: &ExportGraph,
+        options: &DotOptions,
+        decorations: &Decorations,
+    ) -> Vec<Stmt> {
+        let mut bodies: Vec<Vec<Stmt>> = self
+            .clusters
+            .iter()
+            .map(|cluster| {
+                let mut attrs = vec![attr("label", quoted(&cluster.title))];
+                if let Some(fill) = &cluster.fill {
+                    attrs.push(attr("style", plain("filled")));
+                    attrs.push(attr("fillcolor", quoted(fill)));
+                }
+                vec![Stmt::GAttribute(GraphAttributes::Graph(attrs))]
+            })
+            .collect();
+        for index in graph.node_indices() {
+            if let Some(c) = self.cluster_of[index.index()] {
+                bodies[c].extend(value_nodes(&graph[index], options, decorations));
+            }
+        }
+        let mut nested: Vec<Vec<Stmt>> = vec![Vec::new(); self.clusters.len()];
+        let mut top = Vec::new();
+        for c in (0..self.clusters.len()).rev() {
+            let mut stmts = std::mem::take(&mut bodies[c]);
+            stmts.extend(std::mem::take(&mut nested[c]).into_iter().rev());
+            let subgraph = Stmt::Subgraph(Subgraph {
+                id: Id::Plain(format!("cluster_{c}")),
+                stmts,
+            });
+            match self.parent[c] {
+                Some(p) => nested[p].push(subgraph),
+                None => top.push(subgraph),
+            }
+        }
+        top.reverse();
+        top
+    }
+}
+
+fn value_id(id: u64) -> String {
+    format!("v{id}")
+}
+
+fn op_id(id: u64) -> String {
+    format!("v{id}_op")
+}
+
+fn plain(text: &str) -> Id {
+    Id::Plain(text.to_string())
+}
+
+fn quoted(text: &str) -> Id {
+    Id::Escaped(format!("\"{}\"", escape_record_field(text)))
+}
+
+fn attr(name: &str, value: Id) -> Attribute {
+    Attribute(plain(name), value)
+}
+
+fn node(id: String, attributes: Vec<Attribute>) -> Stmt {
+    Stmt::Node(Node::new(NodeId(Id::Plain(id), None), attributes))
+}
+
+fn edge(from: String, to: String) -> Stmt {
+    let vertex = |id| Vertex::N(NodeId(Id::Plain(id), None));
+    Stmt::Edge(Edge {
+        ty: EdgeTy::Pair(vertex(from), vertex(to)),
+        attributes: Vec::new(),
+    })
+}

@@ -1,0 +1,116 @@
+//! The figure: an exported graph as Graphviz DOT in micrograd's look ([`to_dot`]), and that DOT
+//! drawn as SVG, PNG or PDF by the `dot` binary or the embedded graphviz-pure ([`render_dot`]).
+//!
+//! The DOT model is graphviz-rust's (`dot_structures`), printed by its printer; every label
+//! goes through [`escape_record_field`], so no label text can change the graph's structure.
+
+mod dot;
+mod engine;
+
+pub use dot::{
+    escape_record_field, format_number, to_dot, Cluster, Decorations, DotOptions, LegendEntry,
+    NodeDecoration,
+};
+pub use engine::{find_dot, render_dot, EngineOptions, Rendered};
+
+use std::path::Path;
+
+/// Default settings shared by the library and the command line.
+pub mod defaults {
+    use super::Rankdir;
+
+    /// Digits after the decimal point for data and grad, as micrograd's `%.4f`.
+    pub const PRECISION: usize = 4;
+    /// Left to right, as micrograd's `draw_dot`.
+    pub const RANKDIR: Rankdir = Rankdir::LR;
+    /// Seconds an engine may run before it is stopped.
+    pub const TIMEOUT_SECS: u64 = 60;
+    /// The font of every label: one family name, Arial, for the reasons measured in the
+    /// module comment of `render::dot` (boxes that fit in every common viewer).
+    pub const FONTNAME: &str = "Arial";
+    /// The environment variable naming the `dot` binary to run.
+    pub const DOT_ENV: &str = "GRADVIZ_DOT";
+}
+
+/// The direction ranks run in (Graphviz `rankdir`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Rankdir {
+    /// Left to right (micrograd's choice).
+    LR,
+    /// Top to bottom.
+    TB,
+    /// Right to left.
+    RL,
+    /// Bottom to top.
+    BT,
+}
+
+impl Rankdir {
+    /// The Graphviz attribute value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rankdir::LR => "LR",
+            Rankdir::TB => "TB",
+            Rankdir::RL => "RL",
+            Rankdir::BT => "BT",
+        }
+    }
+}
+
+/// Which program draws the figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum EngineChoice {
+    /// The `dot` binary when it can be found, else the builtin engine (with a note).
+    #[default]
+    Auto,
+    /// Graphviz's `dot` binary.
+    Dot,
+    /// The embedded pure-Rust graphviz-pure: SVG and PNG, the same bytes on every machine.
+    Builtin,
+}
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Scalable vector graphics, through an engine.
+    Svg,
+    /// A raster image, through an engine.
+    Png,
+    /// PDF, through the `dot` binary only.
+    Pdf,
+    /// The DOT source itself.
+    Dot,
+    /// The graph as JSON (SPEC §6).
+    Json,
+}
+
+impl Format {
+    /// The format a file name's extension asks for (case-insensitive; `.gv` is DOT).
+    pub fn from_extension(path: &Path) -> Option<Format> {
+        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        match extension.as_str() {
+            "svg" => Some(Format::Svg),
+            "png" => Some(Format::Png),
+            "pdf" => Some(Format::Pdf),
+            "dot" | "gv" => Some(Format::Dot),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    /// The file extension, without the dot; also the `-T` name Graphviz knows it by.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Svg => "svg",
+            Format::Png => "png",
+            Format::Pdf => "pdf",
+            Format::Dot => "dot",
+            Format::Json => "json",
+        }
+    }
+
+    /// True for the formats an engine draws (SVG, PNG, PDF).
+    pub fn needs_engine(self) -> bool {
+        matches!(self, Format::Svg | Format::Png | Format::Pdf)
+    }
+}
