@@ -40,7 +40,7 @@ fn lecture_neuron() -> ExportGraph {
     let w1 = g.leaf(-3.0).with_label("w1");
     let x2 = g.leaf(0.0).with_label("x2");
     let w2 = g.leaf(1.0).with_label("w2");
-    let b = g.leaf(6.881_373_587_019_543_2).with_label("b");
+    let b = g.leaf(6.881_373_587_019_543).with_label("b");
     let x1w1 = (x1 * w1).with_label("x1*w1");
     let x2w2 = (x2 * w2).with_label("x2*w2");
     let sum = (x1w1 + x2w2).with_label("x1*w1 + x2*w2");
@@ -137,7 +137,11 @@ fn builtin_svg(dot: &str) -> String {
 
 #[test]
 fn lecture_neuron_golden() {
-    let dot = to_dot(&lecture_neuron(), &DotOptions::default(), &Decorations::default());
+    let dot = to_dot(
+        &lecture_neuron(),
+        &DotOptions::default(),
+        &Decorations::default(),
+    );
     check_golden("engine-neuron.dot", &dot);
     check_golden("engine-neuron.builtin.svg", &builtin_svg(&dot));
 }
@@ -148,7 +152,10 @@ fn micrograd_readme_golden() {
     let dot = to_dot(&graph, &DotOptions::default(), &Decorations::default());
     // The numbers micrograd's README prints for this forward and backward pass.
     assert!(dot.contains("{ g | data 24.7041 |"), "{dot}");
-    assert!(dot.contains("{ a | data -4.0000 | grad 138.8338 }"), "{dot}");
+    assert!(
+        dot.contains("{ a | data -4.0000 | grad 138.8338 }"),
+        "{dot}"
+    );
     assert!(dot.contains("{ b | data 2.0000 | grad 645.5773 }"), "{dot}");
     check_golden("engine-readme.dot", &dot);
 }
@@ -166,4 +173,24 @@ fn decorated_neuron_golden() {
     let dot = to_dot(&graph, &DotOptions::default(), &decorations_for(&graph));
     check_golden("engine-decorated.dot", &dot);
     check_golden("engine-decorated.builtin.svg", &builtin_svg(&dot));
+}
+
+/// `to_dot` prints with a printer of our own for speed; it must give exactly the bytes of
+/// graphviz-rust's printer.
+#[test]
+fn our_printer_matches_graphviz_rusts_printer() {
+    use graphviz_rust::printer::{DotPrinter, PrinterContext};
+    let neuron = lecture_neuron();
+    let cases = [
+        (lecture_neuron(), Decorations::default()),
+        (micrograd_readme(), Decorations::default()),
+        (hostile(), Decorations::default()),
+        (lecture_neuron(), decorations_for(&neuron)),
+    ];
+    for (graph, decorations) in cases {
+        let options = DotOptions::default();
+        let model = gradviz::render::to_dot_model(&graph, &options, &decorations);
+        let theirs = model.print(&mut PrinterContext::default()) + "\n";
+        assert_eq!(to_dot(&graph, &options, &decorations), theirs);
+    }
 }

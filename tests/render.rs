@@ -87,7 +87,7 @@ fn neuron() -> ExportGraph {
     let w1 = g.leaf(-3.0).with_label("w1");
     let x2 = g.leaf(0.0).with_label("x2");
     let w2 = g.leaf(1.0).with_label("w2");
-    let b = g.leaf(6.881_373_587_019_543_2).with_label("b");
+    let b = g.leaf(6.881_373_587_019_543).with_label("b");
     let x1w1 = (x1 * w1).with_label("x1*w1");
     let x2w2 = (x2 * w2).with_label("x2*w2");
     let sum = (x1w1 + x2w2).with_label("x1*w1 + x2*w2");

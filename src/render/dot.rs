@@ -49,9 +49,9 @@ use std::collections::BTreeMap;
 use graphviz_rust::dot_structures::{
     Attribute, Edge, EdgeTy, Graph, GraphAttributes, Id, Node, NodeId, Stmt, Subgraph, Vertex,
 };
-use graphviz_rust::printer::{DotPrinter, PrinterContext};
 use petgraph::graph::NodeIndex;
 
+use super::print::print_graph;
 use super::{defaults, Rankdir};
 use crate::export::{self, ExportGraph, NodeInfo};
 
@@ -149,12 +149,22 @@ pub struct Cluster {
 /// `-0.0000` for negative zero. Rust's fixed-precision formatting rounds the exact binary value
 /// half to even, as CPython does.
 pub fn format_number(x: f64, precision: usize) -> String {
-    if x.is_nan() {
-        "nan".to_string()
-    } else if x.is_infinite() {
-        if x > 0.0 { "inf" } else { "-inf" }.to_string()
-    } else {
-        format!("{x:.precision$}")
+    NumberText(x, precision).to_string()
+}
+
+/// [`format_number`] without an intermediate `String`.
+struct NumberText(f64, usize);
+
+impl std::fmt::Display for NumberText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let NumberText(x, precision) = *self;
+        if x.is_nan() {
+            f.write_str("nan")
+        } else if x.is_infinite() {
+            f.write_str(if x > 0.0 { "inf" } else { "-inf" })
+        } else {
+            write!(f, "{x:.precision$}")
+        }
     }
 }
 
@@ -205,20 +215,23 @@ fn push_reference(out: &mut String, code: u32) {
 /// The DOT text of `graph` in micrograd's look: a record `{ label | data … | grad … }` per
 /// value, an op node per computed value, edges `child -> op -> value` (each drawn once), in
 /// the export's order. The same input gives the same bytes.
+///
+/// The text is [`to_dot_model`] as graphviz-rust's printer writes it (with a final newline),
+/// printed by a faster printer of our own that gives the same bytes.
 pub fn to_dot(graph: &ExportGraph, options: &DotOptions, decorations: &Decorations) -> String {
-    let mut ctx = PrinterContext::default();
-    let mut dot = dot_model(graph, options, decorations).print(&mut ctx);
+    let mut dot = print_graph(&to_dot_model(graph, options, decorations));
     dot.push('\n');
     dot
 }
 
-/// The graphviz-rust model of the figure.
-fn dot_model(graph: &ExportGraph, options: &DotOptions, decorations: &Decorations) -> Graph {
+/// The figure as graphviz-rust's DOT model, for callers that combine or extend figures.
+pub fn to_dot_model(graph: &ExportGraph, options: &DotOptions, decorations: &Decorations) -> Graph {
     let mut stmts = graph_attributes(options, decorations);
+    stmts.reserve(2 * graph.node_count() + graph.edge_count() + 2);
     let layout = ClusterLayout::new(graph, &decorations.clusters);
     for index in graph.node_indices() {
         if layout.cluster_of[index.index()].is_none() {
-            stmts.extend(value_nodes(&graph[index], options, decorations));
+            push_value_nodes(&mut stmts, &graph[index], options, decorations);
         }
     }
     stmts.extend(layout.subgraphs(graph, options, decorations));
@@ -226,7 +239,7 @@ fn dot_model(graph: &ExportGraph, options: &DotOptions, decorations: &Decoration
         stmts.push(Stmt::Subgraph(legend(&decorations.legend)));
     }
     for index in graph.node_indices() {
-        stmts.extend(value_edges(graph, index));
+        push_value_edges(&mut stmts, graph, index);
     }
     Graph::DiGraph {
         id: Id::Plain("gradviz".to_string()),
@@ -251,29 +264,41 @@ fn graph_attributes(options: &DotOptions, decorations: &Decorations) -> Vec<Stmt
 }
 
 /// The record of one value and, for a computed value, its op node.
-fn value_nodes(info: &NodeInfo, options: &DotOptions, decorations: &Decorations) -> Vec<Stmt> {
+fn push_value_nodes(
+    stmts: &mut Vec<Stmt>,
+    info: &NodeInfo,
+    options: &DotOptions,
+    decorations: &Decorations,
+) {
+    use std::fmt::Write;
     let decoration = decorations.nodes.get(&info.id);
-    let mut fields = vec![
-        escape_record_field(&info.label),
-        format!("data {}", format_number(info.data, options.precision)),
-        format!("grad {}", format_number(info.grad, options.precision)),
-    ];
-    let mut attributes = Vec::with_capacity(5);
-    if let Some(decoration) = decoration {
-        fields.extend(decoration.extra_rows.iter().map(|r| escape_record_field(r)));
+    let mut label = String::with_capacity(info.label.len() + 48);
+    label.push_str("\"{ ");
+    label.push_str(&escape_record_field(&info.label));
+    let precision = options.precision;
+    let _ = write!(
+        label,
+        " | data {} | grad {}",
+        NumberText(info.data, precision),
+        NumberText(info.grad, precision)
+    );
+    for row in decoration.iter().flat_map(|d| &d.extra_rows) {
+        label.push_str(" | ");
+        label.push_str(&escape_record_field(row));
     }
-    let label = format!("\"{{ {} }}\"", fields.join(" | "));
-    attributes.push(attr("label", Id::Escaped(label)));
-    attributes.push(attr("shape", plain("record")));
+    label.push_str(" }\"");
+    let mut attributes = vec![
+        attr("label", Id::Escaped(label)),
+        attr("shape", plain("record")),
+    ];
     if let Some(decoration) = decoration {
         attributes.extend(fill_and_outline(&decoration.fill, &decoration.outline));
     }
-    let mut stmts = vec![node(value_id(info.id), attributes)];
+    stmts.push(node(value_id(info.id), attributes));
     if !info.op.is_empty() {
         let op_label = attr("label", quoted(&info.op));
         stmts.push(node(op_id(info.id), vec![op_label]));
     }
-    stmts
 }
 
 fn fill_and_outline(fill: &Option<String>, outline: &Option<String>) -> Vec<Attribute> {
@@ -291,11 +316,11 @@ fn fill_and_outline(fill: &Option<String>, outline: &Option<String>) -> Vec<Attr
 
 /// `child -> op` for each distinct operand in operand order, then `op -> value`. A value
 /// with operands but no op text gets its edges directly, as micrograd draws it.
-fn value_edges(graph: &ExportGraph, index: NodeIndex) -> Vec<Stmt> {
+fn push_value_edges(stmts: &mut Vec<Stmt>, graph: &ExportGraph, index: NodeIndex) {
     let info = &graph[index];
     let operands = export::operands(graph, index);
     if operands.is_empty() {
-        return Vec::new();
+        return;
     }
     let target = if info.op.is_empty() {
         value_id(info.id)
@@ -303,7 +328,6 @@ fn value_edges(graph: &ExportGraph, index: NodeIndex) -> Vec<Stmt> {
         op_id(info.id)
     };
     let mut drawn: Vec<u64> = Vec::with_capacity(operands.len());
-    let mut stmts = Vec::with_capacity(operands.len() + 1);
     for operand in operands {
         let child = graph[operand].id;
         if !drawn.contains(&child) {
@@ -314,7 +338,6 @@ fn value_edges(graph: &ExportGraph, index: NodeIndex) -> Vec<Stmt> {
     if !info.op.is_empty() {
         stmts.push(edge(op_id(info.id), value_id(info.id)));
     }
-    stmts
 }
 
 fn legend(entries: &[LegendEntry]) -> Subgraph {
@@ -397,7 +420,7 @@ impl<'a> ClusterLayout<'a> {
             .collect();
         for index in graph.node_indices() {
             if let Some(c) = self.cluster_of[index.index()] {
-                bodies[c].extend(value_nodes(&graph[index], options, decorations));
+                push_value_nodes(&mut bodies[c], &graph[index], options, decorations);
             }
         }
         let mut nested: Vec<Vec<Stmt>> = vec![Vec::new(); self.clusters.len()];

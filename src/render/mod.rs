@@ -1,15 +1,16 @@
 //! The figure: an exported graph as Graphviz DOT in micrograd's look ([`to_dot`]), and that DOT
 //! drawn as SVG, PNG or PDF by the `dot` binary or the embedded graphviz-pure ([`render_dot`]).
 //!
-//! The DOT model is graphviz-rust's (`dot_structures`), printed by its printer; every label
+//! The DOT model is graphviz-rust's (`dot_structures`), printed as its printer prints it; every label
 //! goes through [`escape_record_field`], so no label text can change the graph's structure.
 
 mod dot;
 mod engine;
+mod print;
 
 pub use dot::{
-    escape_record_field, format_number, to_dot, Cluster, Decorations, DotOptions, LegendEntry,
-    NodeDecoration,
+    escape_record_field, format_number, to_dot, to_dot_model, Cluster, Decorations, DotOptions,
+    LegendEntry, NodeDecoration, MAX_CLUSTER_DEPTH,
 };
 pub use engine::{find_dot, render_dot, EngineOptions, Rendered};
 
