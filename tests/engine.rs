@@ -1,6 +1,9 @@
 //! The engine against micrograd: the lecture neuron, micrograd's own tests and README
 //! example, gradient accumulation, stack safety, and finite differences on random graphs.
 
+// Numbers are written exactly as micrograd and the lecture print them.
+#![allow(clippy::approx_constant, clippy::excessive_precision)]
+
 use gradviz::engine::{Exponent, Graph, Input, NodeId, Op, PyRandom, Value, MLP};
 use gradviz::export::{operands, to_petgraph};
 use proptest::prelude::*;
@@ -204,7 +207,7 @@ fn step() -> impl Strategy<Value = Step> {
 
 /// Builds the expression; every unary op is applied to a squashed operand so the function
 /// stays smooth and in-domain near the point (no kinks of ReLU, no log of negatives).
-fn build<'g>(g: &'g Graph, leaves: &[Value<'g>], steps: &[Step]) -> Value<'g> {
+fn build<'g>(leaves: &[Value<'g>], steps: &[Step]) -> Value<'g> {
     let mut pool: Vec<Value<'g>> = leaves.to_vec();
     for s in steps {
         let pick = |i: usize| pool[i % pool.len()];
@@ -237,7 +240,7 @@ proptest! {
     ) {
         let g = Graph::new();
         let leaves: Vec<Value> = point.iter().map(|&x| g.leaf(x)).collect();
-        let out = build(&g, &leaves, &steps);
+        let out = build(&leaves, &steps);
         out.backward();
         let h = 1e-6;
         for i in 0..point.len() {
@@ -246,7 +249,7 @@ proptest! {
                 let mut shifted = point.clone();
                 shifted[i] += delta;
                 let leaves: Vec<Value> = shifted.iter().map(|&x| g.leaf(x)).collect();
-                build(&g, &leaves, &steps).data()
+                build(&leaves, &steps).data()
             };
             let numeric = (at(h) - at(-h)) / (2.0 * h);
             let analytic = leaves[i].grad();
