@@ -20,8 +20,10 @@
 //! assert_eq!(exported.node_count(), 10);
 //! ```
 
+pub mod check;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod interchange;
 
 pub use error::{Error, Result};
