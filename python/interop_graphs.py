@@ -99,12 +99,27 @@ def mlp(Value):
     return [loss]
 
 
+def deep_chain(Value):
+    """x -> tanh -> tanh -> ... 5,000 deep: too deep for micrograd's recursive backward, so
+    backward runs micrograd's own steps over the exporter's iterative topological order."""
+    from gradviz_export import _topological_order
+
+    v = labelled(Value(0.3), "x")
+    for _ in range(5000):
+        v = v.tanh()
+    v.grad = 1
+    for node in reversed(_topological_order([v])):
+        node._backward()
+    return [v]
+
+
 GRAPHS = {
     "reuse": reuse,
     "lecture-reuse": lecture_reuse,
     "scaled-tanh": scaled_tanh,
     "neuron": neuron,
     "mlp": mlp,
+    "deep-chain": deep_chain,
 }
 
 if __name__ == "__main__":
