@@ -476,6 +476,41 @@ fn ids_children_and_roots_must_resolve() {
 }
 
 #[test]
+fn ids_may_be_any_u64() {
+    let big = u64::MAX;
+    let nodes = [node(big, "", &[]), node(7, "exp", &[big])];
+    let nodes: Vec<&str> = nodes.iter().map(String::as_str).collect();
+    let document = read_ok(&doc(&nodes, &format!("[{big}]")));
+    assert_eq!(document.graph[document.roots[0]].id, big);
+    let text = write(&document.graph, &document.roots);
+    assert!(text.contains(&format!(r#""children": [{big}]"#)), "{text}");
+    let nodes = [node(big, "", &[]), node(7, "exp", &[big - 1])];
+    let nodes: Vec<&str> = nodes.iter().map(String::as_str).collect();
+    assert_eq!(
+        read_error(&doc(&nodes, "[]")),
+        (
+            "nodes[1].children[0]".into(),
+            format!("no node with id {}", big - 1)
+        )
+    );
+    let nodes = [node(big, "", &[]), node(big, "", &[])];
+    let nodes: Vec<&str> = nodes.iter().map(String::as_str).collect();
+    assert_eq!(
+        read_error(&doc(&nodes, "[]")),
+        (
+            "nodes[1].id".into(),
+            format!("duplicate id {big}: nodes[0] has it too")
+        )
+    );
+    let (path, message) = read_error(&doc(&[&node(1, "", &[])], "[18446744073709551616]"));
+    assert_eq!(path, "roots[0]");
+    assert!(
+        message.starts_with("expected an id (a non-negative integer), found the number 1.8"),
+        "{message}"
+    );
+}
+
+#[test]
 fn a_cycle_is_named_node_by_node() {
     let nodes = [
         node(10, "", &[]),
