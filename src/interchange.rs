@@ -56,6 +56,9 @@ pub fn read(text: &str, file_name: &str) -> Result<Document> {
 ///
 /// `read` accepts the result as long as the graph's ids are distinct, as they are for every
 /// graph from [`crate::export::to_petgraph`] or [`read`].
+///
+/// # Panics
+/// If a root is not a node of `graph`.
 pub fn write(graph: &ExportGraph, roots: &[NodeIndex]) -> String {
     let mut out = String::with_capacity(64 + graph.node_count() * 96);
     let _ = write!(
