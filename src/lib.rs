@@ -20,9 +20,11 @@
 //! assert_eq!(exported.node_count(), 10);
 //! ```
 
+pub mod check;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod interchange;
 pub mod output;
 pub mod render;
 
