@@ -23,5 +23,6 @@
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod script;
 
 pub use error::{Error, Result};
