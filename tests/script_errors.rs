@@ -88,7 +88,10 @@ fn messages_name_the_file_and_place() {
             "{first_line}"
         );
         assert!(first_line.contains(": error: "), "{first_line}");
-        let placed = first_line.split(':').nth(1).is_some_and(|line| line.parse::<usize>().is_ok());
+        let placed = first_line
+            .split(':')
+            .nth(1)
+            .is_some_and(|line| line.parse::<usize>().is_ok());
         let whole_file = matches!(name.as_str(), "empty.py" | "nothing_to_draw.py");
         assert!(placed || whole_file, "{first_line}");
         assert!(whole_file || message.contains('^'), "{message}");

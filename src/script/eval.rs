@@ -15,8 +15,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::diagnostics::{Diag, Res, Span};
-use super::number::{check_float_pow, Num};
 use super::expr::{BinOp, Call, Expr, Instr, UnaryOp};
+use super::number::{check_float_pow, Num};
 use super::parser::{Stmt, Target};
 use super::ScriptOptions;
 use crate::engine::{Exponent, Graph, NodeId, Op};
@@ -76,6 +76,8 @@ pub(crate) struct Evaluator<'s> {
     /// Per node: it has a name already (an explicit label, or the first variable it was
     /// bound to), so binding it again does not relabel it.
     named: Vec<bool>,
+    /// Per node: Python would hold its data as an `int`.
+    int_data: Vec<bool>,
     /// Whether any `**` node exists; backward checks pow gradients only then.
     has_pow: bool,
     /// The value stack, kept between expressions to save allocations.
@@ -92,6 +94,7 @@ impl<'s> Evaluator<'s> {
             auto_label: options.auto_label,
             variables: HashMap::new(),
             named: Vec::new(),
+            int_data: Vec::new(),
             has_pow: false,
             stack: Vec::new(),
         }
@@ -172,6 +175,56 @@ impl<'s> Evaluator<'s> {
             self.last_value = Some(id);
         }
         self.variables.insert(name, value);
+    }
+
+    /// A leaf holding a Python number.
+    fn new_leaf(&mut self, number: Num) -> NodeId {
+        let id = self.graph.leaf(number.to_f64()).id();
+        self.set_int(id, matches!(number, Num::Int(_)));
+        id
+    }
+
+    /// A node computed by `op`, its data kept as Python would: an int where micrograd's
+    /// arithmetic on ints gives an int (which has no negative zero: `0 * -3` is `0`), and
+    /// the lecture's `tanh` of `+inf` as the `nan` its formula gives.
+    fn new_node(&mut self, op: Op, operands: &[NodeId]) -> NodeId {
+        let is_int = match op {
+            Op::Add | Op::Mul => operands.iter().all(|&o| self.is_int(o)),
+            Op::Pow(k) => self.is_int(operands[0]) && k.integer && k.value >= 0.0,
+            Op::Relu => self.is_int(operands[0]) || self.graph.data(operands[0]) < 0.0,
+            _ => false,
+        };
+        let id = self.graph.apply(op, operands).id();
+        if is_int && self.graph.data(id) == 0.0 {
+            self.graph.set_data(id, 0.0);
+        }
+        if op == Op::Tanh && 2.0 * self.graph.data(operands[0]) == f64::INFINITY {
+            self.graph.set_data(id, f64::NAN);
+        }
+        self.set_int(id, is_int);
+        id
+    }
+
+    fn is_int(&self, id: NodeId) -> bool {
+        self.int_data.get(id.index()).copied().unwrap_or(false)
+    }
+
+    fn set_int(&mut self, id: NodeId, is_int: bool) {
+        let index = id.index();
+        if self.int_data.len() <= index {
+            self.int_data.resize(index + 1, false);
+        }
+        self.int_data[index] = is_int;
+    }
+
+    /// `v.data` as Python holds it: an int stays an int (so `x ** v.data` prints `**2`).
+    fn data_of(&self, id: NodeId) -> Num {
+        let data = self.graph.data(id);
+        if self.is_int(id) && data.is_finite() && data.abs() < 1e38 {
+            Num::Int(data as i128)
+        } else {
+            Num::Float(data)
+        }
     }
 
     /// Marks the node named, and says whether it already was.
@@ -318,16 +371,21 @@ impl<'s> Evaluator<'s> {
             BinOp::Div => {
                 let inverse = match other {
                     Operand::Node(b) => Operand::Node(self.pow(b, Num::Int(-1), span)?),
-                    Operand::Num(n) => Operand::Num(number(n.pow(Num::Int(-1)), span).map_err(
-                        |diag| diag.with_help("micrograd divides by a number n as a * n**-1"),
-                    )?),
+                    Operand::Num(n) => {
+                        Operand::Num(number(n.pow(Num::Int(-1)), span).map_err(|diag| {
+                            diag.with_help("micrograd divides by a number n as a * n**-1")
+                        })?)
+                    }
                 };
                 self.mul(a, inverse)
             }
             BinOp::Pow => match other {
                 Operand::Num(k) => self.pow(a, k, span)?,
                 Operand::Node(_) => {
-                    return Err(Diag::new(span, "the exponent must be a number, found a Value"))
+                    return Err(Diag::new(
+                        span,
+                        "the exponent must be a number, found a Value",
+                    ))
                 }
             },
         };
@@ -356,18 +414,18 @@ impl<'s> Evaluator<'s> {
     fn node_of(&mut self, operand: Operand) -> NodeId {
         match operand {
             Operand::Node(id) => id,
-            Operand::Num(n) => self.graph.leaf(n.to_f64()).id(),
+            Operand::Num(n) => self.new_leaf(n),
         }
     }
 
     fn add(&mut self, a: NodeId, other: Operand) -> NodeId {
         let b = self.node_of(other);
-        self.graph.apply(Op::Add, &[a, b]).id()
+        self.new_node(Op::Add, &[a, b])
     }
 
     fn mul(&mut self, a: NodeId, other: Operand) -> NodeId {
         let b = self.node_of(other);
-        self.graph.apply(Op::Mul, &[a, b]).id()
+        self.new_node(Op::Mul, &[a, b])
     }
 
     /// micrograd's `__neg__`: `self * -1`.
@@ -385,7 +443,7 @@ impl<'s> Evaluator<'s> {
             Num::Float(x) => Exponent::float(x),
         };
         self.has_pow = true;
-        Ok(self.graph.apply(Op::Pow(exponent), &[a]).id())
+        Ok(self.new_node(Op::Pow(exponent), &[a]))
     }
 
     /// A call, its callee (or method's object) and argument values already evaluated.
@@ -437,9 +495,7 @@ impl<'s> Evaluator<'s> {
             match name {
                 "data" if data.is_none() => data = Some(arg),
                 "label" => label = Some(arg),
-                "data" => {
-                    return Err(Diag::new(name_span, "Value() got two values for 'data'"))
-                }
+                "data" => return Err(Diag::new(name_span, "Value() got two values for 'data'")),
                 _ => {
                     return Err(Diag::new(
                         name_span,
@@ -458,8 +514,10 @@ impl<'s> Evaluator<'s> {
                 format!("Value() takes a number, found {}", data.value.kind()),
             ));
         };
-        let label = label.map(|arg| expect_label(arg.value, arg.span)).transpose()?;
-        let id = self.graph.leaf(number.to_f64()).id();
+        let label = label
+            .map(|arg| expect_label(arg.value, arg.span))
+            .transpose()?;
+        let id = self.new_leaf(number);
         if let Some(label) = label {
             self.graph.set_label(id, Some(&label));
             self.take_name(id);
@@ -509,7 +567,10 @@ impl<'s> Evaluator<'s> {
         span: Span,
     ) -> Res<Obj> {
         let Obj::Value(id) = object else {
-            let mut diag = Diag::new(name_span, format!("{} has no method '{name}'", object.kind()));
+            let mut diag = Diag::new(
+                name_span,
+                format!("{} has no method '{name}'", object.kind()),
+            );
             if matches!(object, Obj::Num(_)) {
                 diag = diag.with_help(format!("make it a Value first: Value(x).{name}()"));
             }
@@ -531,7 +592,7 @@ impl<'s> Evaluator<'s> {
         match op {
             Some(op) => {
                 check_unary(op, self.graph.data(id)).map_err(|m| Diag::new(span, m))?;
-                Ok(Obj::Value(self.graph.apply(op, &[id]).id()))
+                Ok(Obj::Value(self.new_node(op, &[id])))
             }
             None if name == "backward" => self.backward(id, span).map(|()| Obj::None),
             None => self.local_backward(id, span).map(|()| Obj::None),
@@ -557,12 +618,7 @@ impl<'s> Evaluator<'s> {
         let op = self.graph.op(id);
         let operands = self.graph.operands(id);
         let data = |i: usize| operands.get(i).map_or(0.0, |&o| self.graph.data(o));
-        let (da, db) = op.backward(
-            data(0),
-            data(1),
-            self.graph.data(id),
-            self.graph.grad(id),
-        );
+        let (da, db) = op.backward(data(0), data(1), self.graph.data(id), self.graph.grad(id));
         for (&operand, delta) in operands.iter().zip([da, db]) {
             let grad = self.graph.grad(operand) + delta;
             self.graph.set_grad(operand, grad);
@@ -591,7 +647,7 @@ impl<'s> Evaluator<'s> {
             ));
         };
         match name {
-            "data" => Ok(Obj::Num(Num::Float(self.graph.data(id)))),
+            "data" => Ok(Obj::Num(self.data_of(id))),
             "grad" => Ok(Obj::Num(Num::Float(self.graph.grad(id)))),
             "label" => Ok(Obj::Str(
                 self.graph.label(id).unwrap_or_else(|| Rc::from("")),
@@ -599,8 +655,10 @@ impl<'s> Evaluator<'s> {
             _ if unary_method(name).is_some() || name == "backward" || name == "_backward" => Err(
                 Diag::new(span, format!("'{name}' is a method: call it as .{name}()")),
             ),
-            _ => Err(Diag::new(span, format!("a Value has no attribute '{name}'"))
-                .with_help("gradviz Values have data, grad and label")),
+            _ => Err(
+                Diag::new(span, format!("a Value has no attribute '{name}'"))
+                    .with_help("gradviz Values have data, grad and label"),
+            ),
         }
     }
 
@@ -624,8 +682,15 @@ impl<'s> Evaluator<'s> {
                 self.graph.set_label(id, Some(&label));
                 self.take_name(id);
             }
-            "data" => self.graph.set_data(id, expect_number(name, value, value_span)?),
-            "grad" => self.graph.set_grad(id, expect_number(name, value, value_span)?),
+            "data" => {
+                let number = expect_number(name, value, value_span)?;
+                self.graph.set_data(id, number.to_f64());
+                self.set_int(id, matches!(number, Num::Int(_)));
+            }
+            "grad" => {
+                let number = expect_number(name, value, value_span)?;
+                self.graph.set_grad(id, number.to_f64());
+            }
             _ => {
                 return Err(Diag::new(
                     name_span,
@@ -664,9 +729,9 @@ fn expect_label(value: Obj, span: Span) -> Res<Rc<str>> {
     }
 }
 
-fn expect_number(name: &str, value: Obj, span: Span) -> Res<f64> {
+fn expect_number(name: &str, value: Obj, span: Span) -> Res<Num> {
     match value {
-        Obj::Num(n) => Ok(n.to_f64()),
+        Obj::Num(n) => Ok(n),
         other => Err(Diag::new(
             span,
             format!("'{name}' must be a number, found {}", other.kind()),

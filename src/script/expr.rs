@@ -41,7 +41,10 @@ pub(crate) enum Instr<'s> {
         rhs_span: Span,
     },
     /// Replace the top value by one of its attributes.
-    GetAttr { name: &'s str, name_span: Span },
+    GetAttr {
+        name: &'s str,
+        name_span: Span,
+    },
     /// Call the callee (or the method of the object) below the arguments.
     Call(Box<Call<'s>>),
 }
@@ -263,11 +266,10 @@ impl<'s> Builder<'s> {
     pub fn comma(&mut self, span: Span) -> Res<()> {
         self.reduce_operators();
         if self.open_frame().is_none() {
-            return Err(Diag::new(
-                span,
-                "tuples are not supported in gradviz scripts",
-            )
-            .with_help("assign one value per statement"));
+            return Err(
+                Diag::new(span, "tuples are not supported in gradviz scripts")
+                    .with_help("assign one value per statement"),
+            );
         }
         self.finish_argument()
     }

@@ -244,8 +244,7 @@ impl<'s> Lexer<'s> {
     }
 
     fn lex_token(&mut self, c: char) -> Res<Token<'s>> {
-        if c.is_ascii_digit() || (c == '.' && self.peek_at(1).is_some_and(|d| d.is_ascii_digit()))
-        {
+        if c.is_ascii_digit() || (c == '.' && self.peek_at(1).is_some_and(|d| d.is_ascii_digit())) {
             return self.number();
         }
         if c == '\'' || c == '"' {
@@ -469,8 +468,7 @@ impl<'s> Lexer<'s> {
                     }
                 }
                 '\\' => {
-                    let text =
-                        cooked.get_or_insert_with(|| self.src[body_start..here].to_string());
+                    let text = cooked.get_or_insert_with(|| self.src[body_start..here].to_string());
                     self.escape(here, text)?;
                 }
                 _ => {
@@ -568,7 +566,9 @@ impl<'s> Lexer<'s> {
         let c = char::from_u32(value).ok_or_else(|| {
             Diag::new(
                 Span::new(backslash, self.pos),
-                format!("the escape names U+{value:04X}, which is not a character gradviz can hold"),
+                format!(
+                    "the escape names U+{value:04X}, which is not a character gradviz can hold"
+                ),
             )
         })?;
         text.push(c);

@@ -207,9 +207,7 @@ impl<'s> Parser<'s> {
             Tok::Float(x) => Instr::Float(*x),
             Tok::FStr => Instr::FString,
             Tok::Str(_) => return self.strings(builder),
-            Tok::Name(word) if is_keyword(word) => {
-                return Err(self.keyword_error(word))
-            }
+            Tok::Name(word) if is_keyword(word) => return Err(self.keyword_error(word)),
             Tok::Name(name) => Instr::Load(name, span),
             Tok::Op(")") if builder.at_argument_start() => {
                 builder.close(span, false)?;
@@ -259,10 +257,7 @@ impl<'s> Parser<'s> {
             end = self.current.span;
             self.advance()?;
         }
-        builder.operand(
-            Instr::Str(text.expect("called at a string")),
-            start.to(end),
-        );
+        builder.operand(Instr::Str(text.expect("called at a string")), start.to(end));
         Ok(())
     }
 
@@ -329,9 +324,7 @@ impl<'s> Parser<'s> {
                 )
                 .with_help("gradviz scripts have + - * / ** on numbers and Values"))
             }
-            Tok::Name(word) if is_keyword(word) => {
-                return Err(self.keyword_error(word))
-            }
+            Tok::Name(word) if is_keyword(word) => return Err(self.keyword_error(word)),
             other if builder.in_brackets() => return Err(self.unclosed(builder, other)),
             _ => return Ok(false),
         }
@@ -398,10 +391,10 @@ fn to_target(mut expr: Expr<'_>) -> Res<Target<'_>> {
 
 /// Python's keywords, sorted for binary search.
 const KEYWORDS: [&str; 35] = [
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
-    "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if",
-    "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
-    "while", "with", "yield",
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
 ];
 
 fn is_keyword(word: &str) -> bool {
@@ -415,8 +408,14 @@ fn is_keyword(word: &str) -> bool {
 fn keyword_message(word: &str) -> (String, Option<&'static str>) {
     let unrolled = Some("write each step out as its own statement");
     match word {
-        "for" => ("'for' loops are not supported in gradviz scripts".into(), unrolled),
-        "while" => ("'while' loops are not supported in gradviz scripts".into(), unrolled),
+        "for" => (
+            "'for' loops are not supported in gradviz scripts".into(),
+            unrolled,
+        ),
+        "while" => (
+            "'while' loops are not supported in gradviz scripts".into(),
+            unrolled,
+        ),
         "if" | "elif" | "else" => (
             format!("'{word}' is not supported in gradviz scripts (there are no conditionals)"),
             None,
@@ -427,13 +426,18 @@ fn keyword_message(word: &str) -> (String, Option<&'static str>) {
         ),
         "class" => (
             "class definitions are not supported in gradviz scripts".into(),
-            Some("Value and draw_dot are built in; delete the class and keep the code that uses it"),
+            Some(
+                "Value and draw_dot are built in; delete the class and keep the code that uses it",
+            ),
         ),
         "True" | "False" | "None" => (
             format!("'{word}' is not supported in gradviz scripts"),
             Some("use numbers and Values"),
         ),
-        _ => (format!("'{word}' is not supported in gradviz scripts"), None),
+        _ => (
+            format!("'{word}' is not supported in gradviz scripts"),
+            None,
+        ),
     }
 }
 
@@ -476,7 +480,10 @@ mod tests {
 
     fn parse_one(src: &str) -> Stmt<'_> {
         let mut parser = Parser::new(src).expect("lexes");
-        parser.next_statement().expect("parses").expect("a statement")
+        parser
+            .next_statement()
+            .expect("parses")
+            .expect("a statement")
     }
 
     fn expr_shape(src: &str) -> String {
@@ -505,10 +512,7 @@ mod tests {
 
     #[test]
     fn calls_take_positional_and_keyword_arguments() {
-        assert_eq!(
-            expr_shape("Value(2.0, label='x' 'y')"),
-            "Value[2.0,\"xy\"]"
-        );
+        assert_eq!(expr_shape("Value(2.0, label='x' 'y')"), "Value[2.0,\"xy\"]");
         assert_eq!(expr_shape("f()"), "f[]");
         assert_eq!(expr_shape("f(a,)"), "f[a]");
         assert_eq!(expr_shape("f(g(a), -b)(c)"), "f[g[a],(Neg b)][c]");
@@ -529,13 +533,13 @@ mod tests {
             panic!()
         };
         assert_eq!(targets.len(), 2);
-        assert!(matches!(targets[1], Target::Attribute { name: "label", .. }));
+        assert!(matches!(
+            targets[1],
+            Target::Attribute { name: "label", .. }
+        ));
         assert!(matches!(
             parse_one("c += c + 1"),
-            Stmt::AugAssign {
-                op: BinOp::Add,
-                ..
-            }
+            Stmt::AugAssign { op: BinOp::Add, .. }
         ));
     }
 
