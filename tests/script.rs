@@ -92,7 +92,10 @@ fn the_lecture_neuron_gives_two_snapshots_before_and_after_backward() {
             ]
         );
         // micrograd prints 0.7071067811865476, the repr of this constant.
-        assert_eq!(by_label(snapshot, "o").data, std::f64::consts::FRAC_1_SQRT_2);
+        assert_eq!(
+            by_label(snapshot, "o").data,
+            std::f64::consts::FRAC_1_SQRT_2
+        );
         assert_eq!(by_label(snapshot, "o").op, "tanh");
         assert_eq!(by_label(snapshot, "n").op, "+");
     }

@@ -10,6 +10,13 @@
 //! Where Python raises inside micrograd or the lecture's methods (`0.0 ** -1`,
 //! `math.exp(1000)`, a gradient that needs `0.0 ** -0.5`), the script stops with that error
 //! at the expression that caused it.
+//!
+//! Python keeps a Value's data as an `int` when it comes from ints (`Value(2) * 3`); the
+//! evaluator tracks that, so such data never shows a negative zero and reads back as an
+//! int. What it does not reproduce, and why: ints beyond 2**53 (Python's are exact, the
+//! tape holds f64), ints beyond 128 bits (an error here), complex numbers (an error here,
+//! where Python would carry them on), and the int-ness of grads (a grad set to `-0.0` that
+//! then gains an int zero stays `-0.0` here, where Python gives `0.0`).
 
 use std::collections::HashMap;
 use std::rc::Rc;

@@ -7,7 +7,7 @@
 //!   trailing `\` join lines; `import …` / `from … import …` and `pass` are ignored;
 //! - `name = expr` (also `a = b = expr`), `+=`, `-=`, `*=`, `/=`, `**=` (Python runs
 //!   `a = a + b` for a micrograd value), `v.label = '…'`, `v.data = n`, `v.grad = n`, and
-//!   reads of `v.data`, `v.grad`, `v.label` (numbers read back are floats);
+//!   reads of `v.data`, `v.grad`, `v.label` (`v.grad` reads back as a float);
 //! - ints and floats with Python's arithmetic (ints are 128-bit here, an overflow is an
 //!   error), strings in either quote with Python's escapes, `+ - * / **` with Python's
 //!   precedence, unary `-`, parentheses;

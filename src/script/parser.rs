@@ -175,7 +175,7 @@ impl<'s> Parser<'s> {
     }
 
     /// One expression, up to the first token that cannot continue it.
-    pub fn expression(&mut self) -> Res<Expr<'s>> {
+    fn expression(&mut self) -> Res<Expr<'s>> {
         let mut builder = Builder::new();
         loop {
             self.operand(&mut builder)?;
