@@ -27,5 +27,6 @@ pub mod export;
 pub mod interchange;
 pub mod output;
 pub mod render;
+pub mod script;
 
 pub use error::{Error, Result};

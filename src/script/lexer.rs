@@ -1,0 +1,685 @@
+//! The script lexer: Python's tokens with byte spans, produced one at a time so a
+//! million-line script never sits in memory as a token list.
+//!
+//! It follows Python's line rules: a newline ends a statement except inside brackets or
+//! after a backslash; blank and comment-only lines vanish. gradviz scripts have no blocks,
+//! so any indented statement is an error here rather than an INDENT token.
+
+use std::borrow::Cow;
+
+use super::diagnostics::{Diag, Res, Span};
+
+/// How deep brackets may nest: CPython's tokenizer stops at the same 200.
+pub const MAX_BRACKETS: usize = 200;
+
+/// One token.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Tok<'s> {
+    Name(&'s str),
+    Int(i128),
+    Float(f64),
+    Str(Cow<'s, str>),
+    /// An f-string, kept only so `print(f'…')` lines paste cleanly; never interpolated.
+    FStr,
+    /// An operator or delimiter, spelled as in the source (`+`, `**=`, `(`, `;`).
+    Op(&'static str),
+    /// The end of a logical line.
+    Newline,
+    /// The end of the source.
+    End,
+}
+
+impl Tok<'_> {
+    /// How the token reads in a message: `'+'`, `name 'b'`, `the end of the line`.
+    pub fn describe(&self) -> String {
+        match self {
+            Tok::Name(name) => format!("name '{name}'"),
+            Tok::Int(_) | Tok::Float(_) => "a number".into(),
+            Tok::Str(_) | Tok::FStr => "a string".into(),
+            Tok::Op(op) => format!("'{op}'"),
+            Tok::Newline => "the end of the line".into(),
+            Tok::End => "the end of the script".into(),
+        }
+    }
+}
+
+/// A token and where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Token<'s> {
+    pub tok: Tok<'s>,
+    pub span: Span,
+}
+
+/// Python's operators and delimiters that start with `first`, longest first, so `**=` wins
+/// over `**` and `*`.
+fn operators_starting_with(first: u8) -> &'static [&'static str] {
+    match first {
+        b'*' => &["**=", "**", "*=", "*"],
+        b'/' => &["//=", "//", "/=", "/"],
+        b'>' => &[">>=", ">>", ">=", ">"],
+        b'<' => &["<<=", "<<", "<=", "<"],
+        b'.' => &["...", "."],
+        b'-' => &["->", "-=", "-"],
+        b':' => &[":=", ":"],
+        b'+' => &["+=", "+"],
+        b'%' => &["%=", "%"],
+        b'@' => &["@=", "@"],
+        b'&' => &["&=", "&"],
+        b'|' => &["|=", "|"],
+        b'^' => &["^=", "^"],
+        b'=' => &["==", "="],
+        b'!' => &["!=", "!"],
+        b'~' => &["~"],
+        b'(' => &["("],
+        b')' => &[")"],
+        b'[' => &["["],
+        b']' => &["]"],
+        b'{' => &["{"],
+        b'}' => &["}"],
+        b',' => &[","],
+        b';' => &[";"],
+        _ => &[],
+    }
+}
+
+/// Produces the tokens of a script on demand.
+pub(crate) struct Lexer<'s> {
+    src: &'s str,
+    pos: usize,
+    /// Open brackets and where they opened, innermost last.
+    brackets: Vec<(char, Span)>,
+    at_line_start: bool,
+    line_has_tokens: bool,
+}
+
+impl<'s> Lexer<'s> {
+    pub fn new(src: &'s str) -> Self {
+        let pos = if src.starts_with('\u{feff}') { 3 } else { 0 };
+        Lexer {
+            src,
+            pos,
+            brackets: Vec::new(),
+            at_line_start: true,
+            line_has_tokens: false,
+        }
+    }
+
+    /// The whole source being lexed.
+    pub fn source(&self) -> &'s str {
+        self.src
+    }
+
+    /// The next token; after [`Tok::End`] it keeps returning `End`.
+    pub fn next_token(&mut self) -> Res<Token<'s>> {
+        loop {
+            if self.at_line_start && self.brackets.is_empty() {
+                self.check_indentation()?;
+            }
+            self.skip_spaces_and_comment();
+            let start = self.pos;
+            let Some(c) = self.peek() else {
+                return self.end_of_source();
+            };
+            match c {
+                '\n' | '\r' => {
+                    self.eat_line_break();
+                    if self.brackets.is_empty() {
+                        self.at_line_start = true;
+                        if std::mem::take(&mut self.line_has_tokens) {
+                            return Ok(self.token(Tok::Newline, start));
+                        }
+                    }
+                }
+                '\\' => self.line_continuation()?,
+                _ => {
+                    self.line_has_tokens = true;
+                    return self.lex_token(c);
+                }
+            }
+        }
+    }
+
+    fn peek(&self) -> Option<char> {
+        match self.src.as_bytes().get(self.pos) {
+            Some(&b) if b.is_ascii() => Some(char::from(b)),
+            Some(_) => self.src[self.pos..].chars().next(),
+            None => None,
+        }
+    }
+
+    fn peek_at(&self, ahead: usize) -> Option<char> {
+        self.src[self.pos..].chars().nth(ahead)
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    fn token(&self, tok: Tok<'s>, start: usize) -> Token<'s> {
+        Token {
+            tok,
+            span: Span::new(start, self.pos.max(start + 1)),
+        }
+    }
+
+    fn here(&self) -> Span {
+        Span::new(self.pos, self.pos + self.peek().map_or(1, char::len_utf8))
+    }
+
+    fn eat_line_break(&mut self) {
+        if self.src[self.pos..].starts_with("\r\n") {
+            self.pos += 2;
+        } else {
+            self.pos += 1;
+        }
+    }
+
+    fn end_of_source(&mut self) -> Res<Token<'s>> {
+        if let Some(&(open, span)) = self.brackets.last() {
+            return Err(Diag::new(span, format!("'{open}' was never closed")));
+        }
+        let tok = if std::mem::take(&mut self.line_has_tokens) {
+            Tok::Newline
+        } else {
+            Tok::End
+        };
+        Ok(Token {
+            tok,
+            span: Span::new(self.src.len(), self.src.len() + 1),
+        })
+    }
+
+    /// At the start of a line outside brackets: blank and comment lines may be indented,
+    /// statements may not.
+    fn check_indentation(&mut self) -> Res<()> {
+        let indent_start = self.pos;
+        while matches!(self.peek(), Some(' ' | '\t' | '\x0c')) {
+            self.pos += 1;
+        }
+        match self.peek() {
+            None | Some('\n' | '\r' | '#') => Ok(()),
+            Some(_) if self.pos == indent_start => {
+                self.at_line_start = false;
+                Ok(())
+            }
+            Some(_) => Err(Diag::new(
+                Span::new(indent_start, self.pos),
+                "unexpected indent",
+            )
+            .with_help(
+                "gradviz scripts have no blocks: every statement starts at the beginning of its line",
+            )),
+        }
+    }
+
+    fn skip_spaces_and_comment(&mut self) {
+        while matches!(self.peek(), Some(' ' | '\t' | '\x0c')) {
+            self.pos += 1;
+        }
+        if self.peek() == Some('#') {
+            let rest = &self.src[self.pos..];
+            self.pos += rest.find(['\n', '\r']).unwrap_or(rest.len());
+        }
+    }
+
+    fn line_continuation(&mut self) -> Res<()> {
+        let backslash = self.here();
+        self.pos += 1;
+        match self.peek() {
+            Some('\n' | '\r') => {
+                self.eat_line_break();
+                Ok(())
+            }
+            None => Err(Diag::new(
+                backslash,
+                "unexpected end of the script after a line continuation '\\'",
+            )),
+            Some(_) => Err(Diag::new(
+                backslash,
+                "unexpected character after line continuation character",
+            )),
+        }
+    }
+
+    fn lex_token(&mut self, c: char) -> Res<Token<'s>> {
+        if c.is_ascii_digit() || (c == '.' && self.peek_at(1).is_some_and(|d| d.is_ascii_digit())) {
+            return self.number();
+        }
+        if c == '\'' || c == '"' {
+            return self.string(self.pos, false);
+        }
+        if is_name_start(c) {
+            return self.name_or_prefixed_string();
+        }
+        self.operator(c)
+    }
+
+    fn name_or_prefixed_string(&mut self) -> Res<Token<'s>> {
+        let start = self.pos;
+        while self.peek().is_some_and(is_name_continue) {
+            self.bump();
+        }
+        let name = &self.src[start..self.pos];
+        if matches!(self.peek(), Some('\'' | '"')) {
+            let prefix = name.to_ascii_lowercase();
+            match prefix.as_str() {
+                "r" => return self.string(start, true),
+                "u" => return self.string(start, false),
+                "f" | "rf" | "fr" => {
+                    let mut token = self.string(start, true)?;
+                    token.tok = Tok::FStr;
+                    return Ok(token);
+                }
+                "b" | "rb" | "br" => {
+                    return Err(Diag::new(
+                        Span::new(start, self.pos + 1),
+                        "bytes literals are not supported in gradviz scripts",
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(self.token(Tok::Name(name), start))
+    }
+
+    fn operator(&mut self, c: char) -> Res<Token<'s>> {
+        let start = self.pos;
+        let rest = &self.src[start..];
+        let candidates = operators_starting_with(rest.as_bytes()[0]);
+        let Some(op) = candidates.iter().find(|op| rest.starts_with(**op)) else {
+            return Err(Diag::new(
+                self.here(),
+                format!("invalid character '{c}' (U+{:04X})", u32::from(c)),
+            ));
+        };
+        self.pos += op.len();
+        let span = Span::new(start, self.pos);
+        match *op {
+            "(" | "[" | "{" => self.open_bracket(c, span)?,
+            ")" | "]" | "}" => self.close_bracket(c, span)?,
+            "!" => return Err(Diag::new(span, "invalid syntax: '!' on its own")),
+            _ => {}
+        }
+        Ok(Token {
+            tok: Tok::Op(op),
+            span,
+        })
+    }
+
+    fn open_bracket(&mut self, open: char, span: Span) -> Res<()> {
+        if self.brackets.len() >= MAX_BRACKETS {
+            return Err(Diag::new(
+                span,
+                format!("too many nested parentheses (the limit is {MAX_BRACKETS}, as in Python)"),
+            ));
+        }
+        self.brackets.push((open, span));
+        Ok(())
+    }
+
+    fn close_bracket(&mut self, close: char, span: Span) -> Res<()> {
+        let Some((open, _)) = self.brackets.pop() else {
+            return Err(Diag::new(span, format!("unmatched '{close}'")));
+        };
+        let expected = match open {
+            '(' => ')',
+            '[' => ']',
+            _ => '}',
+        };
+        if close != expected {
+            return Err(Diag::new(
+                span,
+                format!("closing '{close}' does not match opening '{open}'"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn number(&mut self) -> Res<Token<'s>> {
+        let start = self.pos;
+        let radix = match self.src[start..].get(..2) {
+            Some("0x" | "0X") => 16,
+            Some("0o" | "0O") => 8,
+            Some("0b" | "0B") => 2,
+            _ => 10,
+        };
+        let tok = if radix == 10 {
+            self.decimal_number(start)?
+        } else {
+            self.pos += 2;
+            self.digits(radix, start)?;
+            let digits = without_underscores(&self.src[start + 2..self.pos]);
+            Tok::Int(parse_int(&digits, radix, Span::new(start, self.pos))?)
+        };
+        if let Some(c) = self.peek() {
+            if c == 'j' || c == 'J' {
+                return Err(Diag::new(
+                    Span::new(start, self.pos + 1),
+                    "complex numbers are not supported in gradviz scripts",
+                ));
+            }
+            if is_name_continue(c) {
+                return Err(Diag::new(
+                    Span::new(start, self.pos + c.len_utf8()),
+                    "invalid number literal",
+                ));
+            }
+        }
+        Ok(self.token(tok, start))
+    }
+
+    fn decimal_number(&mut self, start: usize) -> Res<Tok<'s>> {
+        let mut is_float = false;
+        if self.peek() != Some('.') {
+            self.digits(10, start)?;
+        }
+        if self.peek() == Some('.') {
+            is_float = true;
+            self.pos += 1;
+            if self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                self.digits(10, start)?;
+            }
+        }
+        if matches!(self.peek(), Some('e' | 'E')) {
+            let sign = usize::from(matches!(self.peek_at(1), Some('+' | '-')));
+            if self.peek_at(1 + sign).is_some_and(|c| c.is_ascii_digit()) {
+                is_float = true;
+                self.pos += 1 + sign;
+                self.digits(10, start)?;
+            }
+        }
+        let text = without_underscores(&self.src[start..self.pos]);
+        let span = Span::new(start, self.pos);
+        if is_float {
+            return text
+                .parse()
+                .map(Tok::Float)
+                .map_err(|_| Diag::new(span, "invalid number literal"));
+        }
+        if text.len() > 1 && text.starts_with('0') && text.bytes().any(|b| b != b'0') {
+            return Err(Diag::new(
+                span,
+                "leading zeros in decimal integer literals are not permitted",
+            )
+            .with_help("write 7 rather than 07 (Python reads 0o7 as octal)"));
+        }
+        parse_int(&text, 10, span).map(Tok::Int)
+    }
+
+    /// Digits of `radix`, with single underscores between them as Python allows.
+    fn digits(&mut self, radix: u32, start: usize) -> Res<()> {
+        let mut count = 0;
+        loop {
+            match self.peek() {
+                Some(c) if c.is_digit(radix) => {
+                    self.pos += 1;
+                    count += 1;
+                }
+                Some('_') if count > 0 && self.peek_at(1).is_some_and(|c| c.is_digit(radix)) => {
+                    self.pos += 1;
+                }
+                _ => break,
+            }
+        }
+        if count == 0 {
+            return Err(Diag::new(
+                Span::new(start, self.pos + 1),
+                "invalid number literal",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A string literal whose prefix starts at `start` and whose quote is at `self.pos`.
+    fn string(&mut self, start: usize, raw: bool) -> Res<Token<'s>> {
+        let quote = self.bump().expect("called at a quote");
+        let triple = self.closes_triple(quote);
+        if triple {
+            self.pos += 2;
+        }
+        let body_start = self.pos;
+        let mut cooked: Option<String> = None;
+        loop {
+            let here = self.pos;
+            let Some(c) = self.bump() else {
+                return Err(unterminated(start, self.pos, triple));
+            };
+            if c == quote && (!triple || self.closes_triple(quote)) {
+                let body = &self.src[body_start..here];
+                if triple {
+                    self.pos += 2;
+                }
+                let text = cooked.map_or(Cow::Borrowed(body), Cow::Owned);
+                return Ok(self.token(Tok::Str(text), start));
+            }
+            match c {
+                '\n' | '\r' if !triple => return Err(unterminated(start, here, false)),
+                '\\' if raw => {
+                    if let Some(text) = cooked.as_mut() {
+                        text.push('\\');
+                    }
+                    if self.peek().is_some_and(|n| n == quote || n == '\\') {
+                        let escaped = self.bump().expect("peeked");
+                        if let Some(text) = cooked.as_mut() {
+                            text.push(escaped);
+                        }
+                    }
+                }
+                '\\' => {
+                    let text = cooked.get_or_insert_with(|| self.src[body_start..here].to_string());
+                    self.escape(here, text)?;
+                }
+                _ => {
+                    if let Some(text) = cooked.as_mut() {
+                        text.push(c);
+                    }
+                }
+            }
+        }
+    }
+
+    fn closes_triple(&self, quote: char) -> bool {
+        let mut rest = self.src[self.pos..].chars();
+        rest.next() == Some(quote) && rest.next() == Some(quote)
+    }
+
+    /// One escape sequence after the backslash at `backslash`, appended to `text`.
+    fn escape(&mut self, backslash: usize, text: &mut String) -> Res<()> {
+        let Some(c) = self.bump() else {
+            return Err(unterminated(backslash, self.pos, false));
+        };
+        let simple = match c {
+            '\\' => Some('\\'),
+            '\'' => Some('\''),
+            '"' => Some('"'),
+            'a' => Some('\x07'),
+            'b' => Some('\x08'),
+            'f' => Some('\x0c'),
+            'n' => Some('\n'),
+            'r' => Some('\r'),
+            't' => Some('\t'),
+            'v' => Some('\x0b'),
+            _ => None,
+        };
+        if let Some(s) = simple {
+            text.push(s);
+            return Ok(());
+        }
+        match c {
+            '\n' => Ok(()),
+            '\r' => {
+                if self.peek() == Some('\n') {
+                    self.pos += 1;
+                }
+                Ok(())
+            }
+            '0'..='7' => {
+                let mut value = c.to_digit(8).expect("octal digit");
+                for _ in 0..2 {
+                    match self.peek().and_then(|d| d.to_digit(8)) {
+                        Some(d) => {
+                            value = value * 8 + d;
+                            self.pos += 1;
+                        }
+                        None => break,
+                    }
+                }
+                self.push_code_point(value, backslash, text)
+            }
+            'x' => self.hex_escape(2, backslash, text),
+            'u' => self.hex_escape(4, backslash, text),
+            'U' => self.hex_escape(8, backslash, text),
+            'N' => Err(Diag::new(
+                Span::new(backslash, self.pos),
+                "\\N{...} escapes are not supported in gradviz scripts",
+            )),
+            other => {
+                text.push('\\');
+                text.push(other);
+                Ok(())
+            }
+        }
+    }
+
+    fn hex_escape(&mut self, digits: usize, backslash: usize, text: &mut String) -> Res<()> {
+        let mut value = 0u32;
+        for _ in 0..digits {
+            match self.peek().and_then(|d| d.to_digit(16)) {
+                Some(d) => {
+                    value = value * 16 + d;
+                    self.pos += 1;
+                }
+                None => {
+                    return Err(Diag::new(
+                        Span::new(backslash, self.pos),
+                        format!("truncated escape: it needs {digits} hex digits"),
+                    ))
+                }
+            }
+        }
+        self.push_code_point(value, backslash, text)
+    }
+
+    fn push_code_point(&self, value: u32, backslash: usize, text: &mut String) -> Res<()> {
+        let c = char::from_u32(value).ok_or_else(|| {
+            Diag::new(
+                Span::new(backslash, self.pos),
+                format!(
+                    "the escape names U+{value:04X}, which is not a character gradviz can hold"
+                ),
+            )
+        })?;
+        text.push(c);
+        Ok(())
+    }
+}
+
+fn unterminated(start: usize, end: usize, triple: bool) -> Diag {
+    let what = if triple {
+        "unterminated triple-quoted string literal"
+    } else {
+        "unterminated string literal"
+    };
+    Diag::new(Span::new(start, end.max(start + 1)), what)
+        .with_help("close the string with the quote it opens with")
+}
+
+fn without_underscores(digits: &str) -> Cow<'_, str> {
+    if digits.contains('_') {
+        Cow::Owned(digits.replace('_', ""))
+    } else {
+        Cow::Borrowed(digits)
+    }
+}
+
+fn parse_int(digits: &str, radix: u32, span: Span) -> Res<i128> {
+    i128::from_str_radix(digits, radix).map_err(|_| {
+        Diag::new(
+            span,
+            "integer literal too large (gradviz integers are 128-bit)",
+        )
+    })
+}
+
+fn is_name_start(c: char) -> bool {
+    c == '_' || c.is_ascii_alphabetic() || (!c.is_ascii() && c.is_alphabetic())
+}
+
+fn is_name_continue(c: char) -> bool {
+    c == '_' || c.is_ascii_alphanumeric() || (!c.is_ascii() && c.is_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(src: &str) -> Vec<Tok<'_>> {
+        let mut lexer = Lexer::new(src);
+        let mut out = Vec::new();
+        loop {
+            let token = lexer.next_token().expect("lexes");
+            if token.tok == Tok::End {
+                return out;
+            }
+            out.push(token.tok);
+        }
+    }
+
+    #[test]
+    fn numbers_keep_int_and_float_apart() {
+        assert_eq!(
+            toks("2 2.0 1e-3 .5 1_000 0x1F 0 00 1."),
+            vec![
+                Tok::Int(2),
+                Tok::Float(2.0),
+                Tok::Float(1e-3),
+                Tok::Float(0.5),
+                Tok::Int(1000),
+                Tok::Int(31),
+                Tok::Int(0),
+                Tok::Int(0),
+                Tok::Float(1.0),
+                Tok::Newline,
+            ]
+        );
+    }
+
+    #[test]
+    fn strings_follow_python_escapes() {
+        assert_eq!(
+            toks(r#"'a\\b' "\n" 'it\'s' r'\n' '\x41\u00e9' """x"y""""#),
+            vec![
+                Tok::Str("a\\b".into()),
+                Tok::Str("\n".into()),
+                Tok::Str("it's".into()),
+                Tok::Str("\\n".into()),
+                Tok::Str("Aé".into()),
+                Tok::Str("x\"y".into()),
+                Tok::Newline,
+            ]
+        );
+    }
+
+    #[test]
+    fn brackets_join_lines_and_blank_lines_vanish() {
+        assert_eq!(
+            toks("a = (1 +\n  2)\n\n   # note\nb\\\n = 3"),
+            vec![
+                Tok::Name("a"),
+                Tok::Op("="),
+                Tok::Op("("),
+                Tok::Int(1),
+                Tok::Op("+"),
+                Tok::Int(2),
+                Tok::Op(")"),
+                Tok::Newline,
+                Tok::Name("b"),
+                Tok::Op("="),
+                Tok::Int(3),
+                Tok::Newline,
+            ]
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! Script input (SPEC §4): the micrograd lecture's Python, run as written, into an engine
+//! [`Graph`] plus the `draw_dot` snapshots to draw.
+//!
+//! The language is the part of Python the lecture's graph-building code uses:
+//!
+//! - statements end at a newline or `;`; `#` comments and blank lines; brackets and a
+//!   trailing `\` join lines; `import …` / `from … import …` and `pass` are ignored;
+//! - `name = expr` (also `a = b = expr`), `+=`, `-=`, `*=`, `/=`, `**=` (Python runs
+//!   `a = a + b` for a micrograd value), `v.label = '…'`, `v.data = n`, `v.grad = n`, and
+//!   reads of `v.data`, `v.grad`, `v.label` (`v.grad` reads back as a float);
+//! - ints and floats with Python's arithmetic (ints are 128-bit here, an overflow is an
+//!   error), strings in either quote with Python's escapes, `+ - * / **` with Python's
+//!   precedence, unary `-`, parentheses;
+//! - `Value(number, label='…')`, the methods `tanh() exp() relu() log() sigmoid()
+//!   backward()` and the lecture's `_backward()`, `draw_dot(v)` (a snapshot), and `print(…)`,
+//!   whose arguments are evaluated and then ignored.
+//!
+//! Brackets nest at most [`MAX_BRACKETS`] deep, CPython's own limit; nothing else is
+//! limited, because neither the parser nor the evaluator recurses: a 100,000-term sum or
+//! 100,000 stacked signs cannot overflow the stack. Where Python raises (`1/0`,
+//! `0.0 ** -1`, `math.exp(1000)`) or would make a complex number, the script fails with an
+//! error at that place.
+//!
+//! Statements are parsed and run one at a time, so a million-statement script never exists
+//! as a syntax tree. When one fails at run time, the rest is still parsed: Python compiles
+//! a file before running it, so a syntax error anywhere is the error it reports.
+
+mod diagnostics;
+mod eval;
+mod expr;
+mod lexer;
+mod number;
+mod parser;
+
+use crate::engine::{Graph, NodeId};
+use crate::export::{to_petgraph, ExportGraph};
+use crate::{Error, Result};
+
+pub use lexer::MAX_BRACKETS;
+
+/// How a script is turned into a graph.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptOptions {
+    /// Label each value with the first variable it is bound to, unless it has an explicit
+    /// label (SPEC §4). On by default; `--no-auto-label` turns it off.
+    pub auto_label: bool,
+}
+
+impl Default for ScriptOptions {
+    fn default() -> Self {
+        ScriptOptions { auto_label: true }
+    }
+}
+
+/// A script after it ran: the whole graph it built and what it asked to draw.
+#[derive(Debug)]
+pub struct Evaluated {
+    /// Every value the script created, in creation order.
+    pub graph: Graph,
+    /// One snapshot per `draw_dot(v)` call, in order.
+    pub snapshots: Vec<ExportGraph>,
+    /// The value of the last `backward()` call, if any.
+    pub backward_root: Option<NodeId>,
+    /// The last Value assigned to a variable, if any.
+    pub last_value: Option<NodeId>,
+    file_name: String,
+    statements: usize,
+}
+
+impl Evaluated {
+    /// The figures to draw (SPEC §4 "which graph is drawn"): the snapshots if there are
+    /// any; else the graph reachable from the root of the last `backward()`; else from the
+    /// last assigned value. An error naming the file when there is nothing to draw.
+    pub fn figures(&self) -> Result<Vec<ExportGraph>> {
+        if !self.snapshots.is_empty() {
+            return Ok(self.snapshots.clone());
+        }
+        if let Some(root) = self.backward_root.or(self.last_value) {
+            return Ok(vec![to_petgraph(&self.graph, &[root])]);
+        }
+        let reason = if self.statements == 0 {
+            "the script is empty"
+        } else {
+            "nothing to draw: the script assigns no Value, and calls neither backward() nor draw_dot()"
+        };
+        Err(Error::Script(format!(
+            "{}: error: {reason}\n  = help: for example `a = Value(2.0); b = a.tanh(); draw_dot(b)`",
+            self.file_name
+        )))
+    }
+}
+
+/// Runs a script. `file_name` is only used in error messages.
+///
+/// ```
+/// use gradviz::script::{evaluate, ScriptOptions};
+///
+/// let source = "x = Value(2.0)\ny = x * x + 1\ny.backward()\n";
+/// let run = evaluate(source, "example.py", &ScriptOptions::default()).unwrap();
+/// let root = run.backward_root.unwrap();
+/// assert_eq!(run.graph.data(root), 5.0);
+/// assert_eq!(run.graph.label(root).as_deref(), Some("y"));
+/// assert_eq!(run.figures().unwrap()[0].node_count(), 4);
+/// ```
+pub fn evaluate(source: &str, file_name: &str, options: &ScriptOptions) -> Result<Evaluated> {
+    run(source, file_name, options).map_err(|diag| diag.into_error(source, file_name))
+}
+
+fn run(source: &str, file_name: &str, options: &ScriptOptions) -> diagnostics::Res<Evaluated> {
+    let mut parser = parser::Parser::new(source)?;
+    let mut evaluator = eval::Evaluator::new(options);
+    while let Some(statement) = parser.next_statement()? {
+        if let Err(runtime_error) = evaluator.exec(&statement) {
+            // Python compiles the whole file before running it: a syntax error anywhere
+            // is the one it reports.
+            while parser.next_statement()?.is_some() {}
+            return Err(runtime_error);
+        }
+    }
+    let statements = parser.statements_read();
+    Ok(Evaluated {
+        graph: evaluator.graph,
+        snapshots: evaluator.snapshots,
+        backward_root: evaluator.backward_root,
+        last_value: evaluator.last_value,
+        file_name: file_name.to_string(),
+        statements,
+    })
+}

@@ -1,0 +1,555 @@
+//! The script parser: Python's statements as gradviz runs them, one at a time, with a clear
+//! error for the Python it does not run (`for`, `def`, `if`, comparisons, lists, …).
+//! Expressions are read by the operator-precedence [`Builder`] into postfix code.
+
+use super::diagnostics::{Diag, Res, Span};
+use super::expr::{BinOp, Builder, Expr, Instr, UnaryOp};
+use super::lexer::{Lexer, Tok, Token};
+
+/// A statement that does something. `import`, `from … import` and `pass` are consumed by
+/// the parser and never reach the evaluator.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Stmt<'s> {
+    /// `a = b = value`, targets left to right.
+    Assign {
+        targets: Vec<Target<'s>>,
+        value: Expr<'s>,
+    },
+    /// `target op= value`.
+    AugAssign {
+        target: Target<'s>,
+        op: BinOp,
+        op_span: Span,
+        value: Expr<'s>,
+    },
+    /// An expression evaluated for its effect (`o.backward()`, `draw_dot(o)`).
+    Expr(Expr<'s>),
+}
+
+/// What an assignment can bind.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Target<'s> {
+    Name(&'s str, Span),
+    Attribute {
+        object: Expr<'s>,
+        name: &'s str,
+        name_span: Span,
+    },
+}
+
+/// Python's binary operators that gradviz scripts do not have.
+const UNSUPPORTED_OPERATORS: [&str; 14] = [
+    "//", "%", "@", "<", ">", "<=", ">=", "==", "!=", "&", "|", "^", "<<", ">>",
+];
+
+/// Parses statements from a script, one at a time.
+pub(crate) struct Parser<'s> {
+    lexer: Lexer<'s>,
+    current: Token<'s>,
+    /// The operator just consumed, for "expected an expression after '+'".
+    after_op: Option<&'static str>,
+    statements: usize,
+}
+
+impl<'s> Parser<'s> {
+    pub fn new(src: &'s str) -> Res<Self> {
+        let mut lexer = Lexer::new(src);
+        let current = lexer.next_token()?;
+        Ok(Parser {
+            lexer,
+            current,
+            after_op: None,
+            statements: 0,
+        })
+    }
+
+    /// How many statements have been read so far, the ignored ones included.
+    pub fn statements_read(&self) -> usize {
+        self.statements
+    }
+
+    /// The next statement to run, or `None` at the end of the script.
+    pub fn next_statement(&mut self) -> Res<Option<Stmt<'s>>> {
+        loop {
+            match &self.current.tok {
+                Tok::End => return Ok(None),
+                Tok::Newline => self.advance()?,
+                Tok::Name("import" | "from") => {
+                    self.statements += 1;
+                    self.skip_import()?;
+                }
+                Tok::Name("pass") => {
+                    self.statements += 1;
+                    self.advance()?;
+                    self.end_statement()?;
+                }
+                _ => {
+                    self.statements += 1;
+                    let statement = self.statement()?;
+                    self.end_statement()?;
+                    return Ok(Some(statement));
+                }
+            }
+        }
+    }
+
+    fn advance(&mut self) -> Res<()> {
+        self.after_op = match self.current.tok {
+            Tok::Op(op) => Some(op),
+            _ => None,
+        };
+        self.current = self.lexer.next_token()?;
+        Ok(())
+    }
+
+    /// Imports are accepted and ignored, so notebook cells paste cleanly.
+    fn skip_import(&mut self) -> Res<()> {
+        while !matches!(self.current.tok, Tok::Newline | Tok::End | Tok::Op(";")) {
+            self.advance()?;
+        }
+        self.end_statement()
+    }
+
+    fn end_statement(&mut self) -> Res<()> {
+        match &self.current.tok {
+            Tok::Newline | Tok::Op(";") => self.advance(),
+            Tok::End => Ok(()),
+            Tok::Name(word) if is_keyword(word) => Err(self.keyword_error(word)),
+            other => Err(Diag::new(
+                self.current.span,
+                format!(
+                    "expected an operator or the end of the statement, found {}",
+                    other.describe()
+                ),
+            )),
+        }
+    }
+
+    fn statement(&mut self) -> Res<Stmt<'s>> {
+        let first = self.expression()?;
+        match self.current.tok {
+            Tok::Op("=") => self.assignment(first),
+            Tok::Op(op @ ("+=" | "-=" | "*=" | "/=" | "**=")) => {
+                let op_span = self.current.span;
+                let target = to_target(first)?;
+                self.advance()?;
+                let value = self.expression()?;
+                let op = BinOp::from_token(op.trim_end_matches('=')).expect("an arithmetic op");
+                Ok(Stmt::AugAssign {
+                    target,
+                    op,
+                    op_span,
+                    value,
+                })
+            }
+            Tok::Op(op @ ("//=" | "%=" | "@=" | "&=" | "|=" | "^=" | "<<=" | ">>=")) => {
+                Err(Diag::new(
+                    self.current.span,
+                    format!("'{op}' is not supported in gradviz scripts"),
+                ))
+            }
+            Tok::Op(",") => Err(Diag::new(
+                self.current.span,
+                "tuples are not supported in gradviz scripts",
+            )
+            .with_help("assign one value per statement")),
+            Tok::Op(":") => Err(Diag::new(
+                self.current.span,
+                "type annotations are not supported in gradviz scripts",
+            )),
+            _ => Ok(Stmt::Expr(first)),
+        }
+    }
+
+    fn assignment(&mut self, first: Expr<'s>) -> Res<Stmt<'s>> {
+        let mut targets = vec![to_target(first)?];
+        loop {
+            self.advance()?;
+            let value = self.expression()?;
+            if self.current.tok == Tok::Op("=") {
+                targets.push(to_target(value)?);
+            } else {
+                return Ok(Stmt::Assign { targets, value });
+            }
+        }
+    }
+
+    /// One expression, up to the first token that cannot continue it.
+    fn expression(&mut self) -> Res<Expr<'s>> {
+        let mut builder = Builder::new();
+        loop {
+            self.operand(&mut builder)?;
+            while self.trailer(&mut builder)? {}
+            if !self.operator(&mut builder)? {
+                return Ok(builder.finish());
+            }
+        }
+    }
+
+    /// Signs and opening parentheses, then one atom.
+    fn operand(&mut self, builder: &mut Builder<'s>) -> Res<()> {
+        loop {
+            let span = self.current.span;
+            match &self.current.tok {
+                Tok::Op("-") => builder.unary(UnaryOp::Neg, span),
+                Tok::Op("+") => builder.unary(UnaryOp::Pos, span),
+                Tok::Op("(") => builder.open_paren(span),
+                _ => return self.atom(builder),
+            }
+            self.advance()?;
+        }
+    }
+
+    fn atom(&mut self, builder: &mut Builder<'s>) -> Res<()> {
+        let span = self.current.span;
+        let instr = match &self.current.tok {
+            Tok::Int(n) => Instr::Int(*n),
+            Tok::Float(x) => Instr::Float(*x),
+            Tok::FStr => Instr::FString,
+            Tok::Str(_) => return self.strings(builder),
+            Tok::Name(word) if is_keyword(word) => return Err(self.keyword_error(word)),
+            Tok::Name(name) => Instr::Load(name, span),
+            Tok::Op(")") if builder.at_argument_start() => {
+                builder.close(span, false)?;
+                return self.advance();
+            }
+            Tok::Op("*" | "**") if builder.at_argument_start() => {
+                return Err(Diag::new(
+                    span,
+                    "argument unpacking is not supported in gradviz scripts",
+                ))
+            }
+            Tok::Op("~") => {
+                return Err(Diag::new(
+                    span,
+                    "the '~' operator is not supported in gradviz scripts",
+                ))
+            }
+            Tok::Op("[") => {
+                return Err(Diag::new(
+                    span,
+                    "lists are not supported in gradviz scripts",
+                ))
+            }
+            Tok::Op("{") => {
+                return Err(Diag::new(
+                    span,
+                    "dicts and sets are not supported in gradviz scripts",
+                ))
+            }
+            other => return Err(self.expected_expression(other)),
+        };
+        builder.operand(instr, span);
+        self.advance()
+    }
+
+    /// Adjacent string literals join, as in Python: `'x1' '*w1'`.
+    fn strings(&mut self, builder: &mut Builder<'s>) -> Res<()> {
+        let start = self.current.span;
+        let mut end = start;
+        let mut text = None;
+        while let Tok::Str(part) = &mut self.current.tok {
+            let part = std::mem::take(part);
+            text = Some(match text {
+                None => part,
+                Some(joined) => joined + part,
+            });
+            end = self.current.span;
+            self.advance()?;
+        }
+        builder.operand(Instr::Str(text.expect("called at a string")), start.to(end));
+        Ok(())
+    }
+
+    /// Calls, attribute accesses and closing parentheses after an operand; false when
+    /// there are none left.
+    fn trailer(&mut self, builder: &mut Builder<'s>) -> Res<bool> {
+        let span = self.current.span;
+        match self.current.tok {
+            Tok::Op(".") => {
+                self.advance()?;
+                let Tok::Name(name) = self.current.tok else {
+                    return Err(Diag::new(
+                        self.current.span,
+                        format!(
+                            "expected an attribute name after '.', found {}",
+                            self.current.tok.describe()
+                        ),
+                    ));
+                };
+                let name_span = self.current.span;
+                self.advance()?;
+                if self.current.tok == Tok::Op("(") {
+                    builder.open_call(Some((name, name_span)), self.current.span);
+                    self.advance()?;
+                    self.operand(builder)?;
+                } else {
+                    builder.attribute(name, name_span);
+                }
+            }
+            Tok::Op("(") => {
+                builder.open_call(None, span);
+                self.advance()?;
+                self.operand(builder)?;
+            }
+            Tok::Op(")") => {
+                builder.close(span, true)?;
+                self.advance()?;
+            }
+            Tok::Op("[") => {
+                return Err(Diag::new(
+                    span,
+                    "indexing is not supported in gradviz scripts",
+                ))
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// A binary operator, `,` or keyword `=` after an operand: true if the expression
+    /// goes on, false at a token that ends it.
+    fn operator(&mut self, builder: &mut Builder<'s>) -> Res<bool> {
+        let span = self.current.span;
+        match &self.current.tok {
+            Tok::Op(op) if BinOp::from_token(op).is_some() => {
+                builder.binary(BinOp::from_token(op).expect("checked"), span);
+            }
+            Tok::Op(",") if builder.in_brackets() => builder.comma(span)?,
+            Tok::Op("=") if builder.in_brackets() => builder.keyword(span)?,
+            Tok::Op(op) if UNSUPPORTED_OPERATORS.contains(op) => {
+                return Err(Diag::new(
+                    span,
+                    format!("the '{op}' operator is not supported in gradviz scripts"),
+                )
+                .with_help("gradviz scripts have + - * / ** on numbers and Values"))
+            }
+            Tok::Name(word) if is_keyword(word) => return Err(self.keyword_error(word)),
+            other if builder.in_brackets() => return Err(self.unclosed(builder, other)),
+            _ => return Ok(false),
+        }
+        self.advance()?;
+        Ok(true)
+    }
+
+    /// A token that cannot continue the expression inside brackets. On a later line than
+    /// the bracket, the bracket was most likely never closed, as Python guesses too.
+    fn unclosed(&self, builder: &Builder<'s>, found: &Tok<'_>) -> Diag {
+        let open = builder.innermost_bracket().expect("inside brackets");
+        let between = &self.lexer.source()[open.start..self.current.span.start];
+        if between.contains(['\n', '\r']) {
+            let bracket = &self.lexer.source()[open.start..open.end];
+            return Diag::new(open, format!("'{bracket}' was never closed")).with_help(format!(
+                "found {} on a later line, which cannot continue what the bracket opened",
+                found.describe()
+            ));
+        }
+        Diag::new(
+            self.current.span,
+            format!("expected ',' or ')', found {}", found.describe()),
+        )
+    }
+
+    fn expected_expression(&self, found: &Tok<'_>) -> Diag {
+        let message = match self.after_op {
+            Some(op) if op != ";" => format!("expected an expression after '{op}'"),
+            _ => format!("expected an expression, found {}", found.describe()),
+        };
+        Diag::new(self.current.span, message)
+    }
+
+    fn keyword_error(&self, word: &str) -> Diag {
+        let (message, help) = keyword_message(word);
+        let diag = Diag::new(self.current.span, message);
+        match help {
+            Some(help) => diag.with_help(help),
+            None => diag,
+        }
+    }
+}
+
+fn to_target(mut expr: Expr<'_>) -> Res<Target<'_>> {
+    match expr.code.last() {
+        Some(Instr::Load(name, span)) if expr.code.len() == 1 => Ok(Target::Name(name, *span)),
+        Some(&Instr::GetAttr { name, name_span }) => {
+            expr.code.pop();
+            Ok(Target::Attribute {
+                object: expr,
+                name,
+                name_span,
+            })
+        }
+        Some(Instr::Call(_)) => Err(Diag::new(expr.span, "cannot assign to a function call")),
+        Some(Instr::Int(_) | Instr::Float(_) | Instr::Str(_) | Instr::FString)
+            if expr.code.len() == 1 =>
+        {
+            Err(Diag::new(expr.span, "cannot assign to a literal"))
+        }
+        _ => Err(Diag::new(expr.span, "cannot assign to an expression")),
+    }
+}
+
+/// Python's keywords, sorted for binary search.
+const KEYWORDS: [&str; 35] = [
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
+
+fn is_keyword(word: &str) -> bool {
+    // Most names fail the cheap tests; this runs for every name in the script.
+    (2..=8).contains(&word.len())
+        && b"FNTabcdefgilnoprtwy".contains(&word.as_bytes()[0])
+        && KEYWORDS.binary_search(&word).is_ok()
+}
+
+/// The message (and help) for a Python keyword used where gradviz has no such construct.
+fn keyword_message(word: &str) -> (String, Option<&'static str>) {
+    let unrolled = Some("write each step out as its own statement");
+    match word {
+        "for" => (
+            "'for' loops are not supported in gradviz scripts".into(),
+            unrolled,
+        ),
+        "while" => (
+            "'while' loops are not supported in gradviz scripts".into(),
+            unrolled,
+        ),
+        "if" | "elif" | "else" => (
+            format!("'{word}' is not supported in gradviz scripts (there are no conditionals)"),
+            None,
+        ),
+        "def" | "lambda" => (
+            format!("'{word}': function definitions are not supported in gradviz scripts"),
+            None,
+        ),
+        "class" => (
+            "class definitions are not supported in gradviz scripts".into(),
+            Some(
+                "Value and draw_dot are built in; delete the class and keep the code that uses it",
+            ),
+        ),
+        "True" | "False" | "None" => (
+            format!("'{word}' is not supported in gradviz scripts"),
+            Some("use numbers and Values"),
+        ),
+        _ => (
+            format!("'{word}' is not supported in gradviz scripts"),
+            None,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The expression's code read back as a fully parenthesized infix string.
+    fn shape(expr: &Expr<'_>) -> String {
+        let mut stack: Vec<String> = Vec::new();
+        for instr in &expr.code {
+            let text = match instr {
+                Instr::Int(n) => n.to_string(),
+                Instr::Float(x) => format!("{x:?}"),
+                Instr::Str(s) => format!("{s:?}"),
+                Instr::FString => "f''".into(),
+                Instr::Load(name, _) => name.to_string(),
+                Instr::Unary(op, _) => format!("({op:?} {})", stack.pop().unwrap()),
+                Instr::Binary { op, .. } => {
+                    let rhs = stack.pop().unwrap();
+                    let lhs = stack.pop().unwrap();
+                    format!("({lhs} {} {rhs})", op.symbol())
+                }
+                Instr::GetAttr { name, .. } => format!("{}.{name}", stack.pop().unwrap()),
+                Instr::Call(call) => {
+                    let n = call.args.len() + call.keywords.len();
+                    let args = stack.split_off(stack.len() - n).join(",");
+                    let callee = stack.pop().unwrap();
+                    match call.method {
+                        Some((name, _)) => format!("{callee}.{name}[{args}]"),
+                        None => format!("{callee}[{args}]"),
+                    }
+                }
+            };
+            stack.push(text);
+        }
+        assert_eq!(stack.len(), 1, "{:?}", expr.code);
+        stack.pop().unwrap()
+    }
+
+    fn parse_one(src: &str) -> Stmt<'_> {
+        let mut parser = Parser::new(src).expect("lexes");
+        parser
+            .next_statement()
+            .expect("parses")
+            .expect("a statement")
+    }
+
+    fn expr_shape(src: &str) -> String {
+        match parse_one(src) {
+            Stmt::Expr(e) => shape(&e),
+            other => panic!("not an expression: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn precedence_and_associativity_are_pythons() {
+        assert_eq!(expr_shape("-x**2"), "(Neg (x ** 2))");
+        assert_eq!(expr_shape("2**-1"), "(2 ** (Neg 1))");
+        assert_eq!(expr_shape("a**b**c"), "(a ** (b ** c))");
+        assert_eq!(expr_shape("a**-b**c"), "(a ** (Neg (b ** c)))");
+        assert_eq!(expr_shape("2**-1*3"), "((2 ** (Neg 1)) * 3)");
+        assert_eq!(expr_shape("a - b - c"), "((a - b) - c)");
+        assert_eq!(expr_shape("a + b * c / d"), "(a + ((b * c) / d))");
+        assert_eq!(expr_shape("-a * b"), "((Neg a) * b)");
+        assert_eq!(expr_shape("- -a"), "(Neg (Neg a))");
+        assert_eq!(expr_shape("-x.tanh()"), "(Neg x.tanh[])");
+        assert_eq!(expr_shape("(a + b).relu()"), "(a + b).relu[]");
+        assert_eq!(expr_shape("x1*w1 + x2*w2"), "((x1 * w1) + (x2 * w2))");
+        assert_eq!(expr_shape("(a)*((b))"), "(a * b)");
+    }
+
+    #[test]
+    fn calls_take_positional_and_keyword_arguments() {
+        assert_eq!(expr_shape("Value(2.0, label='x' 'y')"), "Value[2.0,\"xy\"]");
+        assert_eq!(expr_shape("f()"), "f[]");
+        assert_eq!(expr_shape("f(a,)"), "f[a]");
+        assert_eq!(expr_shape("f(g(a), -b)(c)"), "f[g[a],(Neg b)][c]");
+        assert_eq!(expr_shape("a.b.c(d).e"), "a.b.c[d].e");
+        let Stmt::Expr(e) = parse_one("Value(1, label='x')") else {
+            panic!()
+        };
+        let Some(Instr::Call(call)) = e.code.last() else {
+            panic!()
+        };
+        assert_eq!(call.args.len(), 1);
+        assert_eq!(call.keywords[0].0, "label");
+    }
+
+    #[test]
+    fn chained_and_augmented_assignments() {
+        let Stmt::Assign { targets, .. } = parse_one("a = b.label = 1") else {
+            panic!()
+        };
+        assert_eq!(targets.len(), 2);
+        assert!(matches!(
+            targets[1],
+            Target::Attribute { name: "label", .. }
+        ));
+        assert!(matches!(
+            parse_one("c += c + 1"),
+            Stmt::AugAssign { op: BinOp::Add, .. }
+        ));
+    }
+
+    #[test]
+    fn very_long_and_deep_expressions_parse_without_recursion() {
+        let sum = format!("x = {}", vec!["1"; 100_000].join(" + "));
+        assert!(Parser::new(&sum).unwrap().next_statement().is_ok());
+        let signs = format!("x = {}1", "-".repeat(100_000));
+        assert!(Parser::new(&signs).unwrap().next_statement().is_ok());
+        let powers = format!("x = 1{}", " ** 1".repeat(100_000));
+        assert!(Parser::new(&powers).unwrap().next_statement().is_ok());
+    }
+}

@@ -1,0 +1,50 @@
+//! Helpers for tests that run CPython with micrograd: where the interpreter is, and the
+//! harness that runs scripts with the real micrograd and dumps what `draw_dot` would draw.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// The Python with micrograd 0.1.0 installed, from `GRADVIZ_PYTHON` (`make test` sets it).
+/// Fails, rather than skips, when it is not set: these tests are how gradviz is checked
+/// against the reference.
+pub fn python() -> PathBuf {
+    match std::env::var_os("GRADVIZ_PYTHON") {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => panic!(
+            "GRADVIZ_PYTHON is not set: run `make test`, or set it to a Python with \
+             micrograd==0.1.0 installed (`make target/peer-venv/bin/python` makes one)"
+        ),
+    }
+}
+
+/// Runs each script with micrograd (plus the lecture's `tanh`/`exp` and gradviz's
+/// `log`/`sigmoid` formulas, and a recording `draw_dot`), returning one JSON result per
+/// script: `{"snapshots": [...]}` or `{"error": "..."}`.
+pub fn run_with_micrograd(scripts: &[String]) -> Vec<serde_json::Value> {
+    let harness = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/common/micrograd_harness.py"
+    );
+    let mut child = Command::new(python())
+        .arg(harness)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python().display()));
+    let input = serde_json::to_vec(scripts).expect("scripts serialize");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().expect("python runs");
+    writer
+        .join()
+        .expect("writer thread")
+        .expect("python reads its input");
+    assert!(
+        output.status.success(),
+        "the micrograd harness failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the harness prints JSON")
+}

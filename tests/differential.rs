@@ -1,0 +1,566 @@
+//! gradviz against the real micrograd: random lecture-style scripts, run by gradviz and by
+//! CPython with micrograd 0.1.0, must draw the same snapshots node for node — same
+//! creation order, op text, labels, operands, and data and grads to the bit.
+//!
+//! Labels are compared with automatic labels off, since Python has none; a second run with
+//! them on checks that every explicit label still wins.
+//!
+//! One exception to bit-equality, and why: micrograd orders its backward pass by a DFS
+//! over Python `set`s of operands, whose order follows object addresses, while gradviz
+//! sweeps the tape in reverse creation order. Both are topological orders, so every
+//! contribution to a grad is the same number, but a grad that sums three or more
+//! contributions (or two onto a grad that was already non-zero) may add them in a
+//! different order and differ in the last bits, and so may everything its grad flows into.
+//! Only those nodes, found from the graph's structure, are compared with a tolerance; all
+//! other grads, and every data value, must be bit-identical.
+
+mod common;
+
+use gradviz::engine::NodeId;
+use gradviz::export::{operands, ExportGraph};
+use gradviz::script::{evaluate, Evaluated, ScriptOptions};
+use petgraph::graph::NodeIndex;
+use serde_json::Value as Json;
+
+const SCRIPTS: usize = 400;
+const SEED: u64 = 0x5eed_6a0d_0001;
+
+/// SplitMix64: a tiny seeded generator, so every run tests the same scripts.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+
+    fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+const NUMBERS: &[&str] = &[
+    "2",
+    "-3",
+    "1",
+    "0",
+    "5",
+    "2.0",
+    "-1.5",
+    "0.5",
+    "0.1",
+    "1e-3",
+    "6.8813735870195432",
+    "-0.0",
+    "3.25",
+    "0.999",
+    "-4.0",
+    "7",
+    "1_0.5",
+    "0.75",
+    "-2",
+    "1.25",
+];
+const EXPONENTS: &[&str] = &["2", "3", "-1", "2.0", "-2", "1", "0", "3.0", "2**-1 * 4"];
+const FRACTIONAL_EXPONENTS: &[&str] = &["0.5", "1.5", "-0.5", "(1/3)", "2**-1"];
+const LABELS: &[&str] = &[
+    "'a'",
+    "'x1*w1'",
+    "\"n\"",
+    "'o'",
+    "'w\\\\1'",
+    "\"q'x\"",
+    "'tab\\there'",
+    "'x1*w1 + x2*w2'",
+    "'L'",
+    "'\\u00e9t\\x41'",
+    "'b' 'c'",
+];
+
+/// Writes one random script in the style of the lecture's notebook cells.
+struct ScriptWriter {
+    rng: Rng,
+    source: String,
+    /// Variables holding Values, and whether each is a leaf made by `Value(...)`.
+    values: Vec<(String, bool)>,
+    numbers: Vec<String>,
+    backward_calls: usize,
+    grads_set: bool,
+}
+
+impl ScriptWriter {
+    fn new(seed: u64) -> Self {
+        ScriptWriter {
+            rng: Rng(seed),
+            source: String::new(),
+            values: Vec::new(),
+            numbers: Vec::new(),
+            backward_calls: 0,
+            grads_set: false,
+        }
+    }
+
+    fn write(mut self) -> Generated {
+        if self.rng.chance(30) {
+            self.source.push_str("from micrograd.engine import Value\n");
+        }
+        for _ in 0..2 + self.rng.below(3) {
+            self.leaf_statement();
+            self.source.push('\n');
+        }
+        for _ in 0..6 + self.rng.below(14) {
+            self.statement();
+            self.separator();
+        }
+        let last = self.values.last().expect("leaves exist").0.clone();
+        self.source.push('\n');
+        if self.rng.chance(50) {
+            self.source.push_str(&format!("{last}.backward()\n"));
+            self.backward_calls += 1;
+        }
+        self.source.push_str(&format!("draw_dot({last})\n"));
+        Generated {
+            source: self.source,
+            grads_accumulate: self.backward_calls > 1 || self.grads_set,
+        }
+    }
+
+    fn separator(&mut self) {
+        match self.rng.below(10) {
+            0 => self.source.push_str("; "),
+            1 => self.source.push_str("\n\n# a comment\n"),
+            _ => self.source.push('\n'),
+        }
+    }
+
+    fn value_var(&mut self) -> String {
+        let i = self.rng.below(self.values.len());
+        self.values[i].0.clone()
+    }
+
+    fn fresh_name(&mut self, prefix: &str) -> String {
+        format!("{prefix}{}", self.values.len() + self.numbers.len())
+    }
+
+    fn leaf_statement(&mut self) {
+        let name = self.fresh_name("v");
+        let value = self.leaf();
+        self.source.push_str(&format!("{name} = {value}"));
+        self.values.push((name, true));
+    }
+
+    fn leaf(&mut self) -> String {
+        let number = self.rng.pick(NUMBERS).to_string();
+        if self.rng.chance(50) {
+            let label = self.rng.pick(LABELS).to_string();
+            format!("Value({number}, label={label})")
+        } else {
+            format!("Value({number})")
+        }
+    }
+
+    fn statement(&mut self) {
+        match self.rng.below(20) {
+            0..=1 => self.leaf_statement(),
+            2 => {
+                let name = self.fresh_name("k");
+                let number = self.number_expr(2);
+                self.source.push_str(&format!("{name} = {number}"));
+                self.numbers.push(name);
+            }
+            3..=8 => {
+                let expr = self.value_expr(3);
+                let name = if self.rng.chance(30) {
+                    self.value_var()
+                } else {
+                    self.fresh_name("v")
+                };
+                self.source.push_str(&format!("{name} = {expr}"));
+                self.values.retain(|(n, _)| *n != name);
+                self.values.push((name, false));
+            }
+            9..=10 => {
+                let target = self.value_var();
+                let op = self.rng.pick(&["+=", "-=", "*=", "/="]);
+                let expr = self.value_or_number(2);
+                self.source.push_str(&format!("{target} {op} {expr}"));
+                self.values.retain(|(n, _)| *n != target);
+                self.values.push((target, false));
+            }
+            11..=12 => {
+                let target = self.value_var();
+                let label = self.rng.pick(LABELS);
+                self.source.push_str(&format!("{target}.label = {label}"));
+            }
+            13 => self.set_leaf_data(),
+            14 => {
+                let target = self.value_var();
+                let number = self.rng.pick(NUMBERS);
+                self.source.push_str(&format!("{target}.grad = {number}"));
+                self.grads_set = true;
+            }
+            15..=16 => {
+                let target = self.value_var();
+                self.source.push_str(&format!("{target}.backward()"));
+                self.backward_calls += 1;
+            }
+            17 => {
+                let target = self.value_var();
+                self.source
+                    .push_str(&format!("print({target}, f'{{{target}.data:.4f}}')"));
+            }
+            _ => {
+                let expr = if self.rng.chance(50) {
+                    self.value_var()
+                } else {
+                    self.value_expr(2)
+                };
+                self.source.push_str(&format!("draw_dot({expr})"));
+            }
+        }
+    }
+
+    /// `.data =` only on leaves: a new number under a fractional power could make Python's
+    /// gradient complex, which gradviz refuses rather than represents.
+    fn set_leaf_data(&mut self) {
+        let leaves: Vec<String> = self
+            .values
+            .iter()
+            .filter(|(_, leaf)| *leaf)
+            .map(|(n, _)| n.clone())
+            .collect();
+        if let Some(target) = leaves.get(self.rng.below(leaves.len().max(1))) {
+            let number = self.rng.pick(NUMBERS);
+            self.source.push_str(&format!("{target}.data = {number}"));
+        }
+    }
+
+    fn value_or_number(&mut self, depth: usize) -> String {
+        if self.rng.chance(30) {
+            self.number_expr(1)
+        } else {
+            self.value_expr(depth)
+        }
+    }
+
+    /// An expression whose result is a Value.
+    fn value_expr(&mut self, depth: usize) -> String {
+        if depth == 0 {
+            return if self.rng.chance(85) {
+                self.value_var()
+            } else {
+                self.leaf()
+            };
+        }
+        match self.rng.below(12) {
+            0..=3 => {
+                let op = self.rng.pick(&["+", "-", "*", "/"]);
+                let (lhs, rhs) = match self.rng.below(3) {
+                    0 => (self.value_expr(depth - 1), self.number_expr(1)),
+                    1 => (self.number_expr(1), self.value_expr(depth - 1)),
+                    _ => (self.value_expr(depth - 1), self.value_expr(depth - 1)),
+                };
+                format!("{lhs} {op} {rhs}")
+            }
+            4 => format!("({})", self.value_expr(depth - 1)),
+            5 => format!("-{}", self.atom(depth - 1)),
+            6 => {
+                let exponent = self.exponent();
+                format!("{} ** {exponent}", self.atom(depth - 1))
+            }
+            7 => {
+                let positive = self.rng.pick(&["exp", "sigmoid"]);
+                let exponent = self.rng.pick(FRACTIONAL_EXPONENTS);
+                let method = self.rng.pick(&["", ".log()"]);
+                let base = self.atom(depth - 1);
+                match self.rng.below(2) {
+                    0 => format!("{base}.{positive}() ** {exponent}"),
+                    _ => format!("{base}.{positive}(){method}"),
+                }
+            }
+            8..=9 => {
+                let method = self.rng.pick(&["tanh", "exp", "relu", "sigmoid"]);
+                format!("{}.{method}()", self.atom(depth - 1))
+            }
+            _ => self.value_expr(depth - 1),
+        }
+    }
+
+    /// A Value expression that binds as tightly as a primary.
+    fn atom(&mut self, depth: usize) -> String {
+        let expr = self.value_expr(depth);
+        if expr.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            expr
+        } else {
+            format!("({expr})")
+        }
+    }
+
+    fn exponent(&mut self) -> String {
+        if !self.numbers.is_empty() && self.rng.chance(15) {
+            let i = self.rng.below(self.numbers.len());
+            return format!("({})", self.numbers[i]);
+        }
+        let exponent = self.rng.pick(EXPONENTS);
+        if exponent.contains(' ') || exponent.starts_with('-') {
+            format!("({exponent})")
+        } else {
+            exponent.to_string()
+        }
+    }
+
+    /// A plain-number expression: Python int and float arithmetic.
+    fn number_expr(&mut self, depth: usize) -> String {
+        if depth == 0 || self.rng.chance(50) {
+            if !self.numbers.is_empty() && self.rng.chance(30) {
+                let i = self.rng.below(self.numbers.len());
+                return self.numbers[i].clone();
+            }
+            let number = self.rng.pick(NUMBERS);
+            return if number.starts_with('-') {
+                format!("({number})")
+            } else {
+                number.to_string()
+            };
+        }
+        let op = self.rng.pick(&["+", "-", "*", "/", "**"]);
+        let lhs = self.number_expr(depth - 1);
+        let rhs = if op == "**" {
+            self.rng.pick(&["2", "-1", "3"]).to_string()
+        } else {
+            self.number_expr(depth - 1)
+        };
+        format!("({lhs} {op} {rhs})")
+    }
+}
+
+struct Generated {
+    source: String,
+    grads_accumulate: bool,
+}
+
+/// Nodes whose grad may legitimately differ from micrograd's in the last bits (see the
+/// module comment): three or more uses, or two with grads that accumulate across backward
+/// calls, and everything whose grad they feed.
+fn order_sensitive(run: &Evaluated, grads_accumulate: bool) -> Vec<bool> {
+    let n = run.graph.len();
+    let mut uses = vec![0usize; n];
+    for i in 0..n {
+        for operand in run.graph.operands(NodeId::from_index(i)) {
+            uses[operand.index()] += 1;
+        }
+    }
+    let threshold = if grads_accumulate { 2 } else { 3 };
+    let mut sensitive: Vec<bool> = uses.iter().map(|&u| u >= threshold).collect();
+    for i in (0..n).rev() {
+        if sensitive[i] {
+            for operand in run.graph.operands(NodeId::from_index(i)) {
+                sensitive[operand.index()] = true;
+            }
+        }
+    }
+    sensitive
+}
+
+fn same_bits(ours: f64, theirs: u64) -> bool {
+    let theirs = f64::from_bits(theirs);
+    ours.to_bits() == theirs.to_bits() || (ours.is_nan() && theirs.is_nan())
+}
+
+fn close(ours: f64, theirs: u64) -> bool {
+    let theirs = f64::from_bits(theirs);
+    same_bits(ours, theirs.to_bits())
+        || (ours - theirs).abs() <= 1e-9 * ours.abs().max(theirs.abs()).max(1e-300)
+}
+
+#[derive(Default)]
+struct Tally {
+    compared: usize,
+    both_failed: usize,
+    nodes: usize,
+    tolerant_grads: usize,
+    differing_in_last_bits: usize,
+}
+
+/// Compares one snapshot; returns a description of the first difference.
+fn compare_snapshot(
+    ours: &ExportGraph,
+    theirs: &[Json],
+    sensitive: &[bool],
+    tally: &mut Tally,
+) -> Result<(), String> {
+    if ours.node_count() != theirs.len() {
+        return Err(format!(
+            "{} nodes, micrograd has {}",
+            ours.node_count(),
+            theirs.len()
+        ));
+    }
+    for (index, node) in theirs.iter().enumerate() {
+        let ours_node = &ours[NodeIndex::new(index)];
+        let [serial, data, grad, op, label, children] = node.as_array().unwrap().as_slice() else {
+            return Err(format!("malformed harness node {node}"));
+        };
+        let children: Vec<u64> = children
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_u64().unwrap())
+            .collect();
+        let our_children: Vec<u64> = operands(ours, NodeIndex::new(index))
+            .into_iter()
+            .map(|i| ours[i].id)
+            .collect();
+        let (data, grad) = (data.as_u64().unwrap(), grad.as_u64().unwrap());
+        let id = ours_node.id as usize;
+        let describe = || format!("node {index} (tape {id}, micrograd {node})");
+        if ours_node.id != serial.as_u64().unwrap() || our_children != children {
+            return Err(format!(
+                "{}: structure {ours_node:?} {our_children:?}",
+                describe()
+            ));
+        }
+        if ours_node.op != op.as_str().unwrap() || ours_node.label != label.as_str().unwrap() {
+            return Err(format!("{}: op/label {ours_node:?}", describe()));
+        }
+        if !same_bits(ours_node.data, data) {
+            return Err(format!("{}: data {:?}", describe(), ours_node.data));
+        }
+        if !same_bits(ours_node.grad, grad) {
+            if !(sensitive[id] && close(ours_node.grad, grad)) {
+                return Err(format!("{}: grad {:?}", describe(), ours_node.grad));
+            }
+            tally.differing_in_last_bits += 1;
+        }
+        tally.tolerant_grads += usize::from(sensitive[id]);
+        tally.nodes += 1;
+    }
+    Ok(())
+}
+
+fn compare(
+    index: usize,
+    script: &Generated,
+    python: &Json,
+    tally: &mut Tally,
+) -> Result<(), String> {
+    let mut options = ScriptOptions::default();
+    options.auto_label = false;
+    let ours = evaluate(&script.source, "random.py", &options);
+    let (ours, theirs) = match (ours, python.get("snapshots")) {
+        (Err(_), None) => {
+            tally.both_failed += 1;
+            return Ok(());
+        }
+        (Ok(ours), Some(theirs)) => (ours, theirs.as_array().unwrap()),
+        (Ok(_), None) => return Err(format!("micrograd failed, gradviz did not: {python}")),
+        (Err(e), Some(_)) => return Err(format!("gradviz failed, micrograd did not:\n{e}")),
+    };
+    if ours.snapshots.len() != theirs.len() {
+        return Err(format!(
+            "{} snapshots, micrograd has {}",
+            ours.snapshots.len(),
+            theirs.len()
+        ));
+    }
+    let sensitive = order_sensitive(&ours, script.grads_accumulate);
+    for (k, (mine, theirs)) in ours.snapshots.iter().zip(theirs).enumerate() {
+        compare_snapshot(mine, theirs.as_array().unwrap(), &sensitive, tally)
+            .map_err(|e| format!("script {index}, snapshot {k}: {e}"))?;
+    }
+    check_explicit_labels_win(&script.source, &ours)?;
+    tally.compared += 1;
+    Ok(())
+}
+
+/// With automatic labels on, every label the script set explicitly is unchanged.
+fn check_explicit_labels_win(source: &str, without: &Evaluated) -> Result<(), String> {
+    let with = evaluate(source, "random.py", &ScriptOptions::default())
+        .map_err(|e| format!("fails with auto labels only: {e}"))?;
+    for i in 0..without.graph.len() {
+        let id = NodeId::from_index(i);
+        if let Some(explicit) = without.graph.label(id) {
+            if with.graph.label(id).as_deref() != Some(&*explicit) {
+                return Err(format!(
+                    "auto label replaced explicit label {explicit:?} on node {i}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn random_lecture_scripts_draw_what_micrograd_draws() {
+    let scripts: Vec<Generated> = (0..SCRIPTS as u64)
+        .map(|i| ScriptWriter::new(SEED ^ (i * 0x1000_0001)).write())
+        .collect();
+    let sources: Vec<String> = scripts.iter().map(|s| s.source.clone()).collect();
+    let results = common::run_with_micrograd(&sources);
+    assert_eq!(results.len(), scripts.len());
+
+    let mut tally = Tally::default();
+    let failures: Vec<String> = scripts
+        .iter()
+        .zip(&results)
+        .enumerate()
+        .filter_map(|(i, (script, python))| {
+            compare(i, script, python, &mut tally)
+                .err()
+                .map(|e| format!("--- script {i}:\n{}\n{e}", script.source))
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {SCRIPTS} scripts differ:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    eprintln!(
+        "{} scripts compared ({} nodes, {} grads order-sensitive, {} of those off in the last \
+         bits), {} failed in both",
+        tally.compared,
+        tally.nodes,
+        tally.tolerant_grads,
+        tally.differing_in_last_bits,
+        tally.both_failed
+    );
+    assert!(
+        tally.compared * 10 >= SCRIPTS * 7,
+        "only {} of {SCRIPTS} scripts ran in micrograd",
+        tally.compared
+    );
+}
+
+#[test]
+fn the_fixtures_draw_what_micrograd_draws() {
+    let mut tally = Tally::default();
+    for name in ["neuron.py", "micrograd_readme.py"] {
+        let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let mut source = std::fs::read_to_string(&path).expect("fixture");
+        source.push_str("\ndraw_dot(Value(0.0) + 0)\n");
+        let results = common::run_with_micrograd(std::slice::from_ref(&source));
+        let script = Generated {
+            source,
+            grads_accumulate: false,
+        };
+        compare(0, &script, &results[0], &mut tally).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    assert_eq!(tally.compared, 2);
+}
