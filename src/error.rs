@@ -59,7 +59,7 @@ pub enum Error {
 impl Error {
     /// The process exit code for this error: 2 for bad input or usage, 1 for a renderer or
     /// output failure.
-    pub fn exit_code(&self) -> i32 {
+    pub fn exit_code(&self) -> u8 {
         match self {
             Error::Script(_) | Error::Json { .. } | Error::Usage(_) | Error::TooLarge(_) => 2,
             Error::Io { .. } | Error::DotMissing { .. } | Error::Render(_) => 1,

@@ -20,7 +20,9 @@
 //! assert_eq!(exported.node_count(), 10);
 //! ```
 
+pub mod app;
 pub mod check;
+pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod export;
@@ -28,5 +30,10 @@ pub mod interchange;
 pub mod output;
 pub mod render;
 pub mod script;
+
+mod compare;
+mod gradcheck;
+mod marks;
+mod progress;
 
 pub use error::{Error, Result};

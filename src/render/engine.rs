@@ -157,9 +157,8 @@ fn run_dot(binary: &Path, dot_source: &str, format: Format, timeout: Duration) -
     let stderr = drain(child.stderr.take().expect("stderr is piped"));
     let status = wait_with_timeout(&mut child, timeout)
         .map_err(|e| Error::Render(format!("waiting for `{shown}` failed: {e}")))?;
-    let write_result = writer.join().expect("the stdin writer does not panic");
-    let stdout = stdout.join().expect("the stdout reader does not panic");
-    let stderr = stderr.join().expect("the stderr reader does not panic");
+    // After a kill the pipe threads are left to finish on their own: a process the child
+    // started may still hold the pipes open, and joining would wait for it.
     let Some(status) = status else {
         return Err(Error::Render(format!(
             "`{shown} -T{}` ran past the {} s timeout and was stopped\n  raise it with \
@@ -168,6 +167,9 @@ fn run_dot(binary: &Path, dot_source: &str, format: Format, timeout: Duration) -
             timeout.as_secs_f64()
         )));
     };
+    let write_result = writer.join().expect("the stdin writer does not panic");
+    let stdout = stdout.join().expect("the stdout reader does not panic");
+    let stderr = stderr.join().expect("the stderr reader does not panic");
     check_exit(&shown, format, status, &stderr)?;
     write_result.map_err(|e| Error::Render(format!("writing to `{shown}` failed: {e}")))?;
     Ok(Rendered {

@@ -37,12 +37,16 @@ pub mod defaults {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Rankdir {
     /// Left to right (micrograd's choice).
+    #[value(name = "LR", alias = "lr")]
     LR,
     /// Top to bottom.
+    #[value(name = "TB", alias = "tb")]
     TB,
     /// Right to left.
+    #[value(name = "RL", alias = "rl")]
     RL,
     /// Bottom to top.
+    #[value(name = "BT", alias = "bt")]
     BT,
 }
 

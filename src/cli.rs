@@ -1,0 +1,270 @@
+//! The command line: clap's derive types, and their conversion into library options.
+//!
+//! Every default comes from the library's `defaults` modules, and [`Cli::into_parts`] turns
+//! the parsed arguments into the same [`Options`] a library user would build, so the two
+//! cannot drift apart (a test checks that no flags give `Options::default()`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::app::{
+    CheckRequest, CompareRequest, InputFormat, Options, Output, RenderRequest, Request,
+};
+use crate::render::{defaults, EngineChoice, Format, Rankdir};
+
+const EXAMPLES: &str = "\
+Examples:
+  gradviz render neuron.py                 # neuron-1.svg, neuron-2.svg beside the script
+  gradviz render neuron.py --snapshot 2 -o after.svg
+  gradviz render graph.json -o graph.png --engine builtin
+  gradviz compare neuron.py -o neuron.html # before/after backward, with a table of grads
+  gradviz check graph.json                 # exit 1 if any stored data or grad is wrong";
+
+/// Draw micrograd-style autograd graphs and check their gradients.
+#[derive(Debug, Parser)]
+#[command(name = "gradviz", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Draw scripts (.py) or JSON graphs (.json) as SVG, PNG, PDF, DOT or JSON.
+    #[command(after_help = "\
+Examples:
+  gradviz render neuron.py                      # one file per draw_dot() snapshot
+  gradviz render neuron.py --snapshot 2 -o o.svg
+  gradviz render a.py b.py --out-dir figures/ --engine builtin
+  gradviz render graph.json --format dot -o -   # DOT source on stdout
+  cat n.py | gradviz render - --input-format py -o n.svg")]
+    Render(RenderArgs),
+    /// One figure of the graph before and after backward, changed grads highlighted
+    /// (an .html output gives a page with both figures and a table of the changes).
+    #[command(after_help = "\
+Examples:
+  gradviz compare neuron.py                     # neuron-compare.svg
+  gradviz compare neuron.py -o neuron.html      # page with both figures and a table")]
+    Compare(CompareArgs),
+    /// Verify gradients: a script's leaf grads against central finite differences, or a
+    /// JSON graph's stored data and grads against recomputation. Exit 1 on a mismatch.
+    #[command(after_help = "\
+Examples:
+  gradviz check neuron.py
+  gradviz check from_my_engine.json --rtol 1e-6 -o marked.svg")]
+    Check(CheckArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `gradviz render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Input files: `.py` scripts or `.json` graphs; `-` reads stdin.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Output file (`-` for stdout); a script with several snapshots writes OUT-1, OUT-2, ….
+    #[arg(short, long, conflicts_with = "out_dir")]
+    pub output: Option<PathBuf>,
+    /// Directory for the outputs, named after the inputs.
+    #[arg(long)]
+    pub out_dir: Option<PathBuf>,
+    /// Draw only the Nth draw_dot() snapshot (from 1).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub snapshot: Option<u32>,
+    #[command(flatten)]
+    pub figure: FigureArgs,
+}
+
+/// `gradviz compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// A `.py` script or `.json` graph; `-` reads stdin.
+    pub input: PathBuf,
+    /// Output file: .svg, .png, .pdf, .dot or .html (`-` for stdout).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub figure: FigureArgs,
+}
+
+/// `gradviz check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A `.py` script or `.json` graph; `-` reads stdin.
+    pub input: PathBuf,
+    /// Also draw the graph with the wrong nodes marked.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Relative tolerance [default: 1e-9 for JSON graphs, 1e-5 for finite differences].
+    #[arg(long)]
+    pub rtol: Option<f64>,
+    /// Absolute tolerance [default: 1e-12 for JSON graphs, 1e-6 for finite differences].
+    #[arg(long)]
+    pub atol: Option<f64>,
+    #[command(flatten)]
+    pub figure: FigureArgs,
+}
+
+/// Options shared by every command that reads an input and may draw it.
+#[derive(Debug, Args)]
+pub struct FigureArgs {
+    /// Output format [default: from the output's extension, else svg].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// How to read the input [default: from its extension; needed for `-`].
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    /// Renderer: the `dot` binary, the embedded graphviz-pure, or `dot` when installed.
+    #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
+    pub engine: EngineChoice,
+    /// Rank direction.
+    #[arg(long, value_enum, default_value_t = defaults::RANKDIR)]
+    pub rankdir: Rankdir,
+    /// Digits after the decimal point for data and grad.
+    #[arg(long, default_value_t = defaults::PRECISION)]
+    pub precision: usize,
+    /// Do not label values with the names of the variables they are bound to.
+    #[arg(long)]
+    pub no_auto_label: bool,
+    /// Seconds `dot` may run before it is killed.
+    #[arg(long, default_value_t = defaults::TIMEOUT_SECS)]
+    pub timeout: u64,
+    /// The `dot` binary to run [default: $GRADVIZ_DOT, else `dot` on PATH].
+    #[arg(long, value_name = "PATH")]
+    pub dot: Option<PathBuf>,
+}
+
+impl FigureArgs {
+    fn into_options(self, snapshot: Option<u32>) -> Options {
+        let mut options = Options::default();
+        options.format = self.format;
+        options.input_format = self.input_format;
+        options.engine.engine = self.engine;
+        options.engine.timeout = Duration::from_secs(self.timeout);
+        options.engine.dot_binary = self.dot;
+        options.dot.rankdir = self.rankdir;
+        options.dot.precision = self.precision;
+        options.script.auto_label = !self.no_auto_label;
+        options.snapshot = snapshot.map(|n| n as usize);
+        options
+    }
+}
+
+fn output(path: Option<PathBuf>, out_dir: Option<PathBuf>) -> Output {
+    match (path, out_dir) {
+        (Some(path), _) if path.as_os_str() == "-" => Output::Stdout,
+        (Some(path), _) => Output::File(path),
+        (None, Some(dir)) => Output::Dir(dir),
+        (None, None) => Output::BesideInput,
+    }
+}
+
+impl Cli {
+    /// The request the library runs, with its options.
+    pub fn into_parts(self) -> Request {
+        match self.command {
+            Command::Render(args) => Request::Render(RenderRequest {
+                inputs: args.inputs,
+                output: output(args.output, args.out_dir),
+                options: args.figure.into_options(args.snapshot),
+            }),
+            Command::Compare(args) => Request::Compare(CompareRequest {
+                input: args.input,
+                output: output(args.output, None),
+                options: args.figure.into_options(None),
+            }),
+            Command::Check(args) => Request::Check(CheckRequest {
+                input: args.input,
+                output: args.output.map(|p| output(Some(p), None)),
+                rtol: args.rtol,
+                atol: args.atol,
+                options: args.figure.into_options(None),
+            }),
+            Command::Completions { shell } => Request::Completions(shell),
+        }
+    }
+}
+
+impl ValueEnum for InputFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[InputFormat::Py, InputFormat::Json]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(match self {
+            InputFormat::Py => "py",
+            InputFormat::Json => "json",
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(args: &[&str]) -> Request {
+        Cli::parse_from(args).into_parts()
+    }
+
+    #[test]
+    fn no_flags_give_default_options() {
+        for request in [
+            parts(&["gradviz", "render", "n.py"]),
+            parts(&["gradviz", "compare", "n.py"]),
+            parts(&["gradviz", "check", "n.py"]),
+        ] {
+            let options = match request {
+                Request::Render(r) => r.options,
+                Request::Compare(r) => r.options,
+                Request::Check(r) => {
+                    assert_eq!((r.rtol, r.atol), (None, None));
+                    r.options
+                }
+                Request::Completions(_) => unreachable!(),
+            };
+            assert_eq!(options, Options::default());
+        }
+    }
+
+    #[test]
+    fn flags_reach_the_options() {
+        let Request::Render(r) = parts(&[
+            "gradviz",
+            "render",
+            "n.py",
+            "--rankdir",
+            "TB",
+            "--precision",
+            "2",
+            "--no-auto-label",
+            "--engine",
+            "builtin",
+            "--snapshot",
+            "2",
+            "-o",
+            "-",
+        ]) else {
+            panic!("not a render request");
+        };
+        assert_eq!(r.options.dot.rankdir, Rankdir::TB);
+        assert_eq!(r.options.dot.precision, 2);
+        assert!(!r.options.script.auto_label);
+        assert_eq!(r.options.engine.engine, EngineChoice::Builtin);
+        assert_eq!(r.options.snapshot, Some(2));
+        assert_eq!(r.output, Output::Stdout);
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

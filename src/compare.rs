@@ -1,0 +1,273 @@
+//! `gradviz compare`: the graph before and after backward.
+//!
+//! The figure holds two copies of the graph in clusters, "before backward" above "after
+//! backward". Both copies sit in the same ranks, so a value is in the same column in both
+//! and its neighbours in the same order: the eye moves straight down to find it. Grads that
+//! backward changed are filled in the "after" copy and outlined in the "before" copy. An
+//! `.html` output is a page (`templates/compare.html`) with each state as its own SVG and a
+//! table of the grads that changed.
+
+use std::path::Path;
+
+use petgraph::graph::NodeIndex;
+use serde::Serialize;
+
+use crate::app::{draw_decorated, render_bytes, InputFormat, Options, Source, Target};
+use crate::engine::NodeId;
+use crate::export::{to_petgraph, ExportGraph};
+use crate::render::{format_number, Cluster, Decorations, Format, LegendEntry, NodeDecoration};
+use crate::{interchange, script, Error, Result};
+
+/// Fill of a value whose grad backward changed.
+pub const CHANGED_FILL: &str = "#ffe08a";
+/// Outline of the same value in the "before" state.
+pub const CHANGED_OUTLINE: &str = "#c99a00";
+
+const PAGE: &str = include_str!("../templates/compare.html");
+
+/// The two states compared.
+pub struct States {
+    /// The graph before backward (the first snapshot, or all grads zero).
+    pub before: ExportGraph,
+    /// The graph after backward (the last snapshot, or after `backward()` from the root).
+    pub after: ExportGraph,
+}
+
+/// The bytes of the comparison for `target`: a figure, or a page for an `.html` path.
+pub fn compare(source: &Source, target: &Target, options: &Options) -> Result<Vec<u8>> {
+    let states = states(source, options)?;
+    let changed = changed(&states);
+    match target {
+        Target::File(path, _) if is_html(path) => page(source, &states, &changed, options),
+        _ => figure(&states, &changed, target.format(), options),
+    }
+}
+
+fn is_html(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("html"))
+}
+
+/// SPEC: the first and last snapshot; with fewer than two, the graph with zero grads and
+/// after `backward()` from the root. A JSON graph's "after" is its stored grads.
+pub fn states(source: &Source, options: &Options) -> Result<States> {
+    match source.format {
+        InputFormat::Json => {
+            let after = interchange::read(&source.text, &source.name)?.graph;
+            Ok(States {
+                before: zeroed(&after),
+                after,
+            })
+        }
+        InputFormat::Py => {
+            let evaluated = script::evaluate(&source.text, &source.name, &options.script)?;
+            if evaluated.snapshots.len() >= 2 {
+                let mut snapshots = evaluated.snapshots;
+                let after = snapshots.pop().expect("two or more");
+                return Ok(States {
+                    before: snapshots.swap_remove(0),
+                    after,
+                });
+            }
+            let snapshot_root = evaluated.snapshots.first().and_then(|s| {
+                let sinks = interchange::sinks(s);
+                sinks.last().map(|&n| NodeId::from_index(s[n].id as usize))
+            });
+            let root = evaluated
+                .backward_root
+                .or(snapshot_root)
+                .or(evaluated.last_value)
+                .ok_or_else(|| {
+                    Error::Script(format!(
+                        "{}: nothing to compare: no value computed",
+                        source.name
+                    ))
+                })?;
+            let graph = &evaluated.graph;
+            graph.zero_grad();
+            let before = to_petgraph(graph, &[root]);
+            graph.backward(root);
+            Ok(States {
+                before,
+                after: to_petgraph(graph, &[root]),
+            })
+        }
+    }
+}
+
+fn zeroed(graph: &ExportGraph) -> ExportGraph {
+    let mut zeroed = graph.clone();
+    for node in zeroed.node_weights_mut() {
+        node.grad = 0.0;
+    }
+    zeroed
+}
+
+/// The values whose grad differs between the states, by index in `after`. Values are
+/// matched by id; NaN is equal to NaN here, so only real changes are highlighted.
+fn changed(states: &States) -> Vec<NodeIndex> {
+    let before: std::collections::BTreeMap<u64, f64> = states
+        .before
+        .node_weights()
+        .map(|n| (n.id, n.grad))
+        .collect();
+    states
+        .after
+        .node_indices()
+        .filter(|&i| {
+            let node = &states.after[i];
+            before
+                .get(&node.id)
+                .is_none_or(|&b| !same_number(b, node.grad))
+        })
+        .collect()
+}
+
+fn same_number(a: f64, b: f64) -> bool {
+    a == b || (a.is_nan() && b.is_nan())
+}
+
+/// One figure: both states as clusters, the "after" copy's ids shifted past the "before" ones.
+fn figure(
+    states: &States,
+    changed: &[NodeIndex],
+    format: Format,
+    options: &Options,
+) -> Result<Vec<u8>> {
+    let offset = states
+        .before
+        .node_weights()
+        .map(|n| n.id + 1)
+        .max()
+        .unwrap_or(0);
+    let mut both = states.before.clone();
+    let first_after = both.node_count();
+    for node in states.after.node_weights() {
+        let mut node = node.clone();
+        node.id += offset;
+        both.add_node(node);
+    }
+    for edge in states.after.raw_edges() {
+        let shift = |i: NodeIndex| NodeIndex::new(i.index() + first_after);
+        both.add_edge(shift(edge.source()), shift(edge.target()), edge.weight);
+    }
+    let mut decorations = Decorations::default();
+    decorations.clusters = vec![
+        cluster(
+            "before backward",
+            states.before.node_weights().map(|n| n.id).collect(),
+        ),
+        cluster(
+            "after backward",
+            states.after.node_weights().map(|n| n.id + offset).collect(),
+        ),
+    ];
+    for &i in changed {
+        let id = states.after[i].id;
+        decorations.nodes.insert(id, outline());
+        decorations.nodes.insert(id + offset, fill());
+    }
+    decorations.legend = vec![LegendEntry {
+        fill: Some(CHANGED_FILL.into()),
+        outline: Some(CHANGED_OUTLINE.into()),
+        text: "grad changed by backward".into(),
+    }];
+    draw_decorated(&both, &decorations, format, options)
+}
+
+fn cluster(title: &str, members: Vec<u64>) -> Cluster {
+    Cluster {
+        title: title.into(),
+        members,
+        ..Cluster::default()
+    }
+}
+
+fn fill() -> NodeDecoration {
+    NodeDecoration {
+        fill: Some(CHANGED_FILL.into()),
+        ..NodeDecoration::default()
+    }
+}
+
+fn outline() -> NodeDecoration {
+    NodeDecoration {
+        outline: Some(CHANGED_OUTLINE.into()),
+        ..NodeDecoration::default()
+    }
+}
+
+/// A row of the page's table.
+#[derive(Serialize)]
+struct Row {
+    id: u64,
+    label: String,
+    data: String,
+    before: String,
+    after: String,
+    direction: &'static str,
+}
+
+fn page(
+    source: &Source,
+    states: &States,
+    changed: &[NodeIndex],
+    options: &Options,
+) -> Result<Vec<u8>> {
+    let ids: Vec<u64> = changed.iter().map(|&i| states.after[i].id).collect();
+    let mut before_marks = Decorations::default();
+    let mut after_marks = Decorations::default();
+    for &id in &ids {
+        before_marks.nodes.insert(id, outline());
+        after_marks.nodes.insert(id, fill());
+    }
+    let svg = |graph: &ExportGraph, marks: &Decorations| -> Result<String> {
+        let dot = crate::render::to_dot(graph, &options.dot, marks);
+        let bytes = render_bytes(&dot, Format::Svg, options)?;
+        Ok(inline_svg(&String::from_utf8_lossy(&bytes)))
+    };
+    let before_grads: std::collections::BTreeMap<u64, f64> = states
+        .before
+        .node_weights()
+        .map(|n| (n.id, n.grad))
+        .collect();
+    let precision = options.dot.precision;
+    let rows: Vec<Row> = changed
+        .iter()
+        .map(|&i| {
+            let node = &states.after[i];
+            let before = before_grads.get(&node.id).copied().unwrap_or(0.0);
+            Row {
+                id: node.id,
+                label: node.label.clone(),
+                data: format_number(node.data, precision),
+                before: format_number(before, precision),
+                after: format_number(node.grad, precision),
+                direction: if node.grad > before { "up" } else { "down" },
+            }
+        })
+        .collect();
+    let env = minijinja::Environment::new();
+    let html = env
+        .render_str(
+            PAGE,
+            minijinja::context! {
+                title => source.name.clone(),
+                node_count => states.after.node_count(),
+                highlight => CHANGED_FILL,
+                before_svg => svg(&states.before, &before_marks)?,
+                after_svg => svg(&states.after, &after_marks)?,
+                changed => rows,
+            },
+        )
+        .map_err(|e| Error::Render(format!("the comparison page could not be written: {e}")))?;
+    Ok(html.into_bytes())
+}
+
+/// The `<svg>` element of an SVG document, without the XML declaration and DOCTYPE that
+/// cannot appear inside HTML.
+fn inline_svg(svg: &str) -> String {
+    svg.find("<svg")
+        .map_or(svg, |start| &svg[start..])
+        .to_string()
+}

@@ -1,0 +1,466 @@
+//! The `gradviz` binary end to end: every command, the options that shape output, and every
+//! error path (exit codes, messages, no file left behind).
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn gradviz() -> Command {
+    let mut cmd = Command::cargo_bin("gradviz").expect("the binary is built");
+    cmd.env_remove("GRADVIZ_DOT").env("NO_COLOR", "1");
+    cmd
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// A temporary directory holding a copy of a fixture.
+fn workdir_with(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(name);
+    std::fs::copy(fixture(name), &path).expect("copy fixture");
+    (dir, path)
+}
+
+/// The `<text>` contents of an SVG, in document order.
+fn svg_texts(svg: &str) -> Vec<String> {
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(svg, options).expect("the SVG is XML");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| n.text().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn render_writes_one_figure_per_snapshot_beside_the_script() {
+    let (dir, script) = workdir_with("neuron.py");
+    gradviz()
+        .arg("render")
+        .arg(&script)
+        .arg("--engine")
+        .arg("builtin")
+        .assert()
+        .success();
+    let before = svg_texts(&read(&dir.path().join("neuron-1.svg")));
+    let after = svg_texts(&read(&dir.path().join("neuron-2.svg")));
+    assert!(before.contains(&"grad 0.0000".to_string()), "{before:?}");
+    assert!(after.contains(&"grad -1.5000".to_string()), "{after:?}");
+    assert!(after.contains(&"tanh".to_string()));
+    assert!(!dir.path().join("neuron.svg").exists());
+}
+
+#[test]
+fn render_one_snapshot_to_a_named_file_with_the_dot_binary() {
+    let (dir, script) = workdir_with("neuron.py");
+    let out = dir.path().join("after.svg");
+    gradviz()
+        .args(["render", "--snapshot", "2", "--engine", "dot", "-o"])
+        .arg(&out)
+        .arg(&script)
+        .assert()
+        .success();
+    let texts = svg_texts(&read(&out));
+    assert!(texts.contains(&"data 0.7071".to_string()), "{texts:?}");
+    assert!(texts.contains(&"grad 0.5000".to_string()));
+}
+
+#[test]
+fn render_dot_to_stdout_is_deterministic() {
+    let run = || {
+        gradviz()
+            .args(["render", "--snapshot", "2", "--format", "dot", "-o", "-"])
+            .arg(fixture("neuron.py"))
+            .output()
+            .expect("runs")
+    };
+    let first = run();
+    assert!(first.status.success());
+    let text = String::from_utf8(first.stdout.clone()).expect("utf-8");
+    assert!(text.starts_with("digraph"), "{text}");
+    assert!(text.contains("rankdir=LR"));
+    assert_eq!(first.stdout, run().stdout);
+}
+
+#[test]
+fn rankdir_and_precision_reach_the_figure() {
+    gradviz()
+        .args([
+            "render",
+            "--snapshot",
+            "2",
+            "--format",
+            "dot",
+            "-o",
+            "-",
+            "--rankdir",
+            "TB",
+            "--precision",
+            "2",
+        ])
+        .arg(fixture("neuron.py"))
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("rankdir=TB").and(predicate::str::contains("grad -1.50 ")),
+        );
+}
+
+#[test]
+fn no_auto_label_leaves_intermediates_blank() {
+    let source = "a = Value(2.0)\nb = a * a\n";
+    let with = gradviz()
+        .args([
+            "render",
+            "-",
+            "--input-format",
+            "py",
+            "--format",
+            "json",
+            "-o",
+            "-",
+        ])
+        .write_stdin(source)
+        .output()
+        .expect("runs");
+    let without = gradviz()
+        .args([
+            "render",
+            "-",
+            "--input-format",
+            "py",
+            "--format",
+            "json",
+            "-o",
+            "-",
+            "--no-auto-label",
+        ])
+        .write_stdin(source)
+        .output()
+        .expect("runs");
+    let labels = |out: &[u8]| -> Vec<String> {
+        let json: serde_json::Value = serde_json::from_slice(out).expect("json");
+        json["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|n| n["label"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(labels(&with.stdout), ["a", "b"]);
+    assert_eq!(labels(&without.stdout), ["", ""]);
+}
+
+#[test]
+fn script_to_json_to_dot_equals_script_to_dot() {
+    let (dir, script) = workdir_with("neuron.py");
+    let json = dir.path().join("neuron.json");
+    gradviz()
+        .args(["render", "--snapshot", "2", "-o"])
+        .arg(&json)
+        .arg(&script)
+        .assert()
+        .success();
+    let direct = gradviz()
+        .args(["render", "--snapshot", "2", "--format", "dot", "-o", "-"])
+        .arg(&script)
+        .output()
+        .expect("runs");
+    let via_json = gradviz()
+        .args(["render", "--format", "dot", "-o", "-"])
+        .arg(&json)
+        .output()
+        .expect("runs");
+    assert!(
+        via_json.status.success(),
+        "{}",
+        String::from_utf8_lossy(&via_json.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&direct.stdout),
+        String::from_utf8_lossy(&via_json.stdout)
+    );
+}
+
+#[test]
+fn png_and_pdf_come_out_of_the_engines() {
+    let (dir, script) = workdir_with("neuron.py");
+    let png = dir.path().join("n.png");
+    gradviz()
+        .args(["render", "--snapshot", "1", "--engine", "builtin", "-o"])
+        .arg(&png)
+        .arg(&script)
+        .assert()
+        .success();
+    assert!(std::fs::read(&png).expect("png").starts_with(b"\x89PNG"));
+    let pdf = dir.path().join("n.pdf");
+    gradviz()
+        .args(["render", "--snapshot", "1", "--engine", "dot", "-o"])
+        .arg(&pdf)
+        .arg(&script)
+        .assert()
+        .success();
+    assert!(std::fs::read(&pdf).expect("pdf").starts_with(b"%PDF"));
+}
+
+#[test]
+fn out_dir_collects_several_inputs() {
+    let (dir, script) = workdir_with("neuron.py");
+    let readme = dir.path().join("micrograd_readme.py");
+    std::fs::copy(fixture("micrograd_readme.py"), &readme).expect("copy");
+    let out = dir.path().join("figures");
+    gradviz()
+        .args(["render", "--format", "dot", "--out-dir"])
+        .arg(&out)
+        .arg(&script)
+        .arg(&readme)
+        .assert()
+        .success();
+    assert!(out.join("neuron-1.dot").exists());
+    assert!(out.join("neuron-2.dot").exists());
+    assert!(out.join("micrograd_readme.dot").exists());
+}
+
+#[test]
+fn a_bad_script_exits_2_with_its_place_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("bad.py");
+    std::fs::write(&script, "a = Value(1.0)\nb = a + c\n").expect("write");
+    gradviz()
+        .arg("render")
+        .arg(&script)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("error: ").and(predicate::str::contains("bad.py:2:9")))
+        .stderr(predicate::str::contains("unknown name 'c'"));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("dir").count(),
+        1,
+        "only the script is there"
+    );
+}
+
+#[test]
+fn a_failure_keeps_the_previous_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("s.py");
+    let out = dir.path().join("s.svg");
+    std::fs::write(&script, "x = Value(1.0) +\n").expect("write");
+    std::fs::write(&out, "previous").expect("write");
+    gradviz()
+        .arg("render")
+        .arg(&script)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
+    assert_eq!(read(&out), "previous");
+}
+
+#[test]
+fn the_input_is_never_the_output() {
+    let (_dir, script) = workdir_with("neuron.py");
+    let before = read(&script);
+    gradviz()
+        .args(["render", "--format", "dot", "--snapshot", "1", "-o"])
+        .arg(&script)
+        .arg(&script)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("overwrite the input"));
+    assert_eq!(read(&script), before);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    gradviz()
+        .args(["render", "a.py", "b.py", "-o", "x.svg"])
+        .assert()
+        .code(2);
+    gradviz()
+        .args(["render", "-", "-o", "x.svg"])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--input-format"));
+    gradviz()
+        .args(["render", "missing.py"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing.py"));
+    gradviz().args(["render", "x.txt"]).assert().code(2);
+    gradviz()
+        .args(["render", "--snapshot", "9", "--format", "dot", "-o", "-"])
+        .arg(fixture("neuron.py"))
+        .assert()
+        .code(2);
+    gradviz()
+        .args(["render", "--snapshot", "0"])
+        .arg(fixture("neuron.py"))
+        .assert()
+        .code(2);
+    gradviz()
+        .args(["render", "--format", "dot", "-o", "-"])
+        .arg(fixture("neuron.py"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--snapshot"));
+    gradviz()
+        .args(["render", "-o", "x.weird"])
+        .arg(fixture("neuron.py"))
+        .assert()
+        .code(2);
+    gradviz().arg("frobnicate").assert().code(2);
+}
+
+#[test]
+fn a_missing_dot_explains_how_to_install_graphviz() {
+    gradviz()
+        .args([
+            "render",
+            "--engine",
+            "dot",
+            "--dot",
+            "/nonexistent/dot",
+            "--snapshot",
+            "1",
+            "-o",
+            "-",
+        ])
+        .arg(fixture("neuron.py"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("apt-get install graphviz"));
+}
+
+#[test]
+fn a_slow_dot_is_killed_at_the_timeout() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fake = dir.path().join("slow-dot");
+    std::fs::write(&fake, "#!/bin/sh\nsleep 30\n").expect("write");
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let out = dir.path().join("x.svg");
+    let started = std::time::Instant::now();
+    gradviz()
+        .args([
+            "render",
+            "--engine",
+            "dot",
+            "--timeout",
+            "1",
+            "--snapshot",
+            "1",
+            "--dot",
+        ])
+        .arg(&fake)
+        .arg("-o")
+        .arg(&out)
+        .arg(fixture("neuron.py"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("timeout").or(predicate::str::contains("timed out")));
+    assert!(started.elapsed().as_secs() < 20, "the child was not killed");
+    assert!(!out.exists());
+}
+
+#[test]
+fn compare_draws_both_states_in_one_figure() {
+    let (dir, script) = workdir_with("neuron.py");
+    gradviz()
+        .args(["compare", "--engine", "builtin"])
+        .arg(&script)
+        .assert()
+        .success();
+    let svg = read(&dir.path().join("neuron-compare.svg"));
+    let texts = svg_texts(&svg);
+    assert!(texts.contains(&"before backward".to_string()), "{texts:?}");
+    assert!(texts.contains(&"after backward".to_string()));
+    assert!(texts.contains(&"grad 0.0000".to_string()));
+    assert!(texts.contains(&"grad -1.5000".to_string()));
+}
+
+#[test]
+fn compare_page_holds_both_figures_and_the_table() {
+    let (dir, script) = workdir_with("neuron.py");
+    let page = dir.path().join("neuron.html");
+    gradviz()
+        .args(["compare", "--engine", "builtin", "-o"])
+        .arg(&page)
+        .arg(&script)
+        .assert()
+        .success();
+    let html = read(&page);
+    let doc = roxmltree::Document::parse_with_options(
+        &html,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .expect("the page is well-formed");
+    let svgs = doc.descendants().filter(|n| n.has_tag_name("svg")).count();
+    assert_eq!(svgs, 2);
+    let rows: Vec<Vec<String>> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("tbody"))
+        .flat_map(|b| b.children().filter(|r| r.has_tag_name("tr")))
+        .map(|r| {
+            r.children()
+                .filter(|c| c.has_tag_name("td"))
+                .map(|c| c.text().unwrap_or("").to_string())
+                .collect()
+        })
+        .collect();
+    assert!(
+        rows.iter()
+            .any(|r| r[1] == "x1" && r[3] == "0.0000" && r[4] == "-1.5000"),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter().all(|r| r[1] != "w2"),
+        "w2's grad stays 0: {rows:?}"
+    );
+}
+
+#[test]
+fn check_passes_a_correct_script_and_prints_a_table() {
+    gradviz()
+        .arg("check")
+        .arg(fixture("neuron.py"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("finite differences").and(predicate::str::contains("x1")));
+}
+
+#[test]
+fn completions_version_and_help() {
+    gradviz()
+        .args(["completions", "bash"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("gradviz"));
+    gradviz()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(env!("CARGO_PKG_VERSION")));
+    for command in ["render", "compare", "check"] {
+        gradviz()
+            .args([command, "--help"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Examples:"));
+    }
+}
