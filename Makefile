@@ -24,7 +24,7 @@ bench:
 
 ## The same workloads in Python micrograd 0.1.0 (PyPI), side by side with gradviz.
 bench-peer: $(PYTHON)
-	$(CARGO) bench --locked --bench engine -- --peer $(PYTHON)
+	$(CARGO) bench --locked --bench engine -- --peer $(abspath $(PYTHON))
 
 $(PYTHON):
 	python3 -m venv $(VENV)
