@@ -9,7 +9,7 @@ benches/engine.rs runs this once per workload, in a fresh process, and reads one
 
 Each workload builds exactly the nodes the Rust side builds, in the same order, so node
 counts match and results agree. Times are wall clock (time.perf_counter) per run; the
-Rust side takes the median. Memory: the growth of peak RSS (ru_maxrss after minus before)
+Rust side takes the median. Memory: the growth of peak RSS (VmHWM after minus before)
 over the first run, in this fresh process. Not tracemalloc: on CPython 3.11 it walks the
 whole stack at every allocation, and micrograd's deep recursion made one traced 1M chain
 run take over 15 minutes. RSS is page-granular (and the kernel folds a thread's RSS into
@@ -29,7 +29,6 @@ and give it the same name on the Rust side.
 import argparse
 import gc
 import json
-import resource
 import sys
 import threading
 import time
@@ -102,7 +101,14 @@ WORKLOADS = {"chain": chain, "mlp": mlp}
 
 
 def peak_rss_bytes():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """This process's peak RSS so far (VmHWM). Not ru_maxrss: Linux carries the parent's
+    peak across fork and exec into it, so a child of the big bench process would start
+    with the bench's high-water mark and small workloads would show no growth at all."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def measure(workload, size, runs):

@@ -11,8 +11,9 @@
 //!
 //! Times are wall clock, the median over runs (each phase's median separately; the total
 //! row is the median of per-run totals). Our side does one untimed warm-up run first.
-//! Memory per value: our heap peak from the counting allocator over one run, and for both
-//! sides the growth of peak RSS (`VmHWM` / `ru_maxrss`) over one run in a fresh process.
+//! Memory per value: our heap peak from the counting allocator over the measured phases of
+//! one run (see [`forward_backward`]), and for both
+//! sides the growth of peak RSS (`VmHWM`) over one run in a fresh process.
 
 pub mod alloc;
 mod peer;
@@ -30,6 +31,8 @@ pub struct Run {
     pub phases: Vec<(&'static str, Duration)>,
     /// Results both sides must agree on (relative tolerance [`CHECK_RTOL`]).
     pub checks: Vec<(&'static str, f64)>,
+    /// Peak live heap bytes the measured region added, if the workload measures it.
+    pub heap_peak_bytes: Option<usize>,
 }
 
 /// How far a check may differ between the two sides, relative: grads summed over a batch
@@ -58,8 +61,8 @@ pub struct Measured {
     pub checks: Vec<(&'static str, f64)>,
     /// Each phase's run times, in phase order.
     pub phases: Vec<(&'static str, Vec<Duration>)>,
-    /// Peak live heap bytes over one run (the counting allocator).
-    pub heap_peak_bytes: usize,
+    /// Peak live heap bytes over one run (the counting allocator), if measured.
+    pub heap_peak_bytes: Option<usize>,
     /// Peak RSS growth over one run in a fresh process, where the OS reports it.
     pub rss_peak_bytes: Option<usize>,
 }
@@ -72,10 +75,48 @@ pub struct Outcome {
     pub values: usize,
     /// micrograd's total time over ours, when the peer ran.
     pub total_ratio: Option<f64>,
-    /// Our heap peak per value.
-    pub heap_bytes_per_value: f64,
+    /// Our heap peak per value, if measured.
+    pub heap_bytes_per_value: Option<f64>,
     /// The sides disagree, or the peer could not be run at all.
     pub failed: bool,
+}
+
+/// A forward and a backward phase, timed, with the heap they used.
+pub struct ForwardBackward<T> {
+    /// What the forward phase returned.
+    pub result: T,
+    /// Wall-clock time of the forward phase.
+    pub forward: Duration,
+    /// Wall-clock time of the backward phase.
+    pub backward: Duration,
+    /// Peak live heap bytes over both phases, above what was live before them.
+    pub heap_peak_bytes: usize,
+}
+
+impl<T> ForwardBackward<T> {
+    /// The two timed phases, named for the table.
+    pub fn phases(&self) -> Vec<(&'static str, Duration)> {
+        vec![("forward", self.forward), ("backward", self.backward)]
+    }
+}
+
+/// Runs `forward`, then `backward` on its result, timing each and measuring their heap
+/// peak (only theirs: nothing the harness allocates around them is counted).
+pub fn forward_backward<T>(
+    forward: impl FnOnce() -> T,
+    backward: impl FnOnce(&T),
+) -> ForwardBackward<T> {
+    let ((result, forward, backward), heap_peak_bytes) = alloc::heap_peak_of(|| {
+        let (result, forward) = timed(forward);
+        let ((), backward) = timed(|| backward(&result));
+        (result, forward, backward)
+    });
+    ForwardBackward {
+        result,
+        forward,
+        backward,
+        heap_peak_bytes,
+    }
 }
 
 /// Times `f`, returning its result and the wall-clock time it took.
@@ -166,7 +207,7 @@ pub fn finish(outcomes: &[Outcome]) {
 }
 
 fn measure(workload: &Workload) -> Measured {
-    let (first, heap_peak_bytes) = alloc::heap_peak_of(|| (workload.run)());
+    let first = (workload.run)();
     let mut phases: Vec<(&'static str, Vec<Duration>)> = first
         .phases
         .iter()
@@ -182,7 +223,7 @@ fn measure(workload: &Workload) -> Measured {
         values: first.values,
         checks: first.checks,
         phases,
-        heap_peak_bytes,
+        heap_peak_bytes: first.heap_peak_bytes,
         rss_peak_bytes: rss_in_fresh_process(&workload.name),
     }
 }

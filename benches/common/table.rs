@@ -13,7 +13,7 @@ const HEADER: [&str; 6] = [
     "micrograd",
     "ratio",
 ];
-const WIDTHS: [usize; 6] = [10, 11, 16, 14, 14, 8];
+const WIDTHS: [usize; 6] = [12, 11, 16, 14, 14, 8];
 
 /// One workload's results, ours and (if run) the peer's.
 pub type Row<'a> = (
@@ -49,7 +49,7 @@ fn print_workload((workload, ours, theirs): &Row) -> Outcome {
         name: workload.name.clone(),
         values: ours.values,
         total_ratio: None,
-        heap_bytes_per_value: ours.heap_peak_bytes as f64 / ours.values as f64,
+        heap_bytes_per_value: ours.heap_peak_bytes.map(|b| b as f64 / ours.values as f64),
         failed: false,
     };
     let report = match theirs {
@@ -101,7 +101,7 @@ fn print_workload((workload, ours, theirs): &Row) -> Outcome {
     let per_value = |bytes: usize| bytes as f64 / ours.values as f64;
     emit(
         "heap peak",
-        bytes_cell(per_value(ours.heap_peak_bytes)),
+        opt(ours.heap_peak_bytes.map(per_value).map(bytes_cell)),
         String::new(),
         String::new(),
     );
