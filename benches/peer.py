@@ -12,18 +12,17 @@ counts match and results agree. Times are wall clock (time.perf_counter) per run
 Rust side takes the median. Memory: the growth of peak RSS (VmHWM after minus before)
 over the first run, in this fresh process. Not tracemalloc: on CPython 3.11 it walks the
 whole stack at every allocation, and micrograd's deep recursion made one traced 1M chain
-run take over 15 minutes. RSS is page-granular (and the kernel folds a thread's RSS into
-the process's every 64 page faults), so below ~100k values it is noisy. Tearing a graph down is not
-timed (the Rust side does not time dropping its graph either). Python's cyclic GC stays
-on, as micrograd users run it, unless --no-gc.
+run take over 15 minutes. RSS is page- and arena-granular, so below ~100k values it is
+noisy. Tearing a graph down is not timed (the Rust side does not time dropping its graph
+either). Python's cyclic GC stays on, as micrograd users run it, unless --no-gc.
 
 micrograd's backward builds its topological order recursively, one Python frame per level
 of depth; a chain of 1M values is 500k levels deep. So the recursion limit is raised and
 the workload runs in a thread with a 1 GiB stack. If Python still dies, the Rust side
 reports the crash as the result.
 
-To add a workload: write a function (size) -> dict of phases, register it in WORKLOADS,
-and give it the same name on the Rust side.
+To add a workload: write a function (size) -> {"phases": {name: seconds}, "root": a Value,
+"checks": {name: number}}, register it in WORKLOADS, and pass its name from the Rust side.
 """
 
 import argparse
