@@ -18,13 +18,15 @@ demo:
 test: $(PYTHON)
 	GRADVIZ_PYTHON=$(abspath $(PYTHON)) $(CARGO) test --locked
 
-## Benchmarks of the engine, script and renderer (release build).
+## Benchmarks of the engine, script and renderer (release build): times, bytes per value.
+## Extra words select workloads by name: make bench BENCH_ARGS="1M"
 bench:
-	$(CARGO) bench --locked --bench engine
+	$(CARGO) bench --locked --bench engine -- $(BENCH_ARGS)
 
-## The same workloads in Python micrograd 0.1.0 (PyPI), side by side with gradviz.
+## The same workloads in Python micrograd 0.1.0 (PyPI), side by side with gradviz in one
+## table (benches/peer.py, one Python process per workload; about 2-3 minutes).
 bench-peer: $(PYTHON)
-	$(CARGO) bench --locked --bench engine -- --peer $(PYTHON)
+	$(CARGO) bench --locked --bench engine -- --peer $(abspath $(PYTHON)) $(BENCH_ARGS)
 
 $(PYTHON):
 	python3 -m venv $(VENV)

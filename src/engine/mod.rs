@@ -61,6 +61,9 @@ struct Node {
     operands: [u32; 2],
     label: u32,
     code: OpCode,
+    /// Set during [`Graph::backward`] when the node is reachable from the root, and cleared
+    /// by the same sweep. It lives in what would be padding, so backward allocates nothing.
+    reached: bool,
 }
 
 #[derive(Debug, Default)]
@@ -200,6 +203,7 @@ impl Graph {
             operands,
             label: 0,
             code,
+            reached: false,
         });
         Value::new(self, id)
     }
@@ -265,13 +269,15 @@ impl Graph {
         let Tape {
             nodes, exponents, ..
         } = &mut *tape;
-        let mut reached = vec![false; root.index() + 1];
-        reached[root.index()] = true;
+        nodes[root.index()].reached = true;
         nodes[root.index()].grad = 1.0;
+        // Operands precede their results, so every mark lands on a node the sweep has yet
+        // to visit, and the sweep clears each mark it finds: none outlives the call.
         for i in (0..=root.index()).rev() {
-            if !reached[i] {
+            if !nodes[i].reached {
                 continue;
             }
+            nodes[i].reached = false;
             let node = nodes[i];
             let op = op_of(&node, exponents);
             let arity = op.arity();
@@ -286,10 +292,10 @@ impl Graph {
             };
             let (da, db) = op.backward(nodes[a as usize].data, b_data, node.data, node.grad);
             nodes[a as usize].grad += da;
-            reached[a as usize] = true;
+            nodes[a as usize].reached = true;
             if arity == 2 {
                 nodes[b as usize].grad += db;
-                reached[b as usize] = true;
+                nodes[b as usize].reached = true;
             }
         }
     }
@@ -354,5 +360,19 @@ mod tests {
     #[test]
     fn a_node_is_32_bytes() {
         assert_eq!(std::mem::size_of::<Node>(), 32);
+    }
+
+    #[test]
+    fn backward_leaves_no_node_marked_reached() {
+        let g = Graph::new();
+        let x = g.leaf(3.0);
+        let y = x * x;
+        y.backward();
+        assert!(g.tape.borrow().nodes.iter().all(|n| !n.reached));
+        assert_eq!(x.grad(), 6.0);
+        // A stale mark on `y` would send its grad into `x` again from an unrelated root.
+        let w = g.leaf(1.0) * 2.0;
+        w.backward();
+        assert_eq!(x.grad(), 6.0);
     }
 }

@@ -1,0 +1,169 @@
+"""The Python side of `make bench-peer`: gradviz's benchmark workloads in CPython micrograd.
+
+benches/engine.rs runs this once per workload, in a fresh process, and reads one JSON line:
+
+    python benches/peer.py WORKLOAD SIZE [--runs N] [--no-gc]
+
+    {"values": node count, "phases": {"forward": [s, ...], "backward": [s, ...]},
+     "peak_rss_bytes": ..., "checks": {"result": ..., "grad": ...}}
+
+Each workload builds exactly the nodes the Rust side builds, in the same order, so node
+counts match and results agree. Times are wall clock (time.perf_counter) per run; the
+Rust side takes the median. Memory: the growth of peak RSS (VmHWM after minus before)
+over the first run, in this fresh process. Not tracemalloc: on CPython 3.11 it walks the
+whole stack at every allocation, and micrograd's deep recursion made one traced 1M chain
+run take over 15 minutes. RSS is page- and arena-granular, so below ~100k values it is
+noisy. Tearing a graph down is not timed (the Rust side does not time dropping its graph
+either). Python's cyclic GC stays on, as micrograd users run it, unless --no-gc.
+
+micrograd's backward builds its topological order recursively, one Python frame per level
+of depth; a chain of 1M values is 500k levels deep. So the recursion limit is raised and
+the workload runs in a thread with a 1 GiB stack. If Python still dies, the Rust side
+reports the crash as the result.
+
+To add a workload: write a function (size) -> {"phases": {name: seconds}, "root": a Value,
+"checks": {name: number}}, register it in WORKLOADS, and pass its name from the Rust side.
+"""
+
+import argparse
+import gc
+import json
+import sys
+import threading
+import time
+
+from micrograd.engine import Value
+from micrograd.nn import MLP
+
+STACK_BYTES = 1 << 30
+RECURSION_LIMIT = 10_000_000
+# The exit status for "the workload died in Python", a result rather than a broken set-up.
+CRASHED = 3
+
+
+def count_values(root):
+    """The values reachable from root, counted iteratively (micrograd's own walk recurses)."""
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        v = stack.pop()
+        for child in v._prev:
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+    return len(seen)
+
+
+def chain(steps):
+    """x = x * Value(0.999) + Value(0.001), steps times, from x = Value(1.0)."""
+    start = time.perf_counter()
+    x0 = Value(1.0)
+    x = x0
+    for _ in range(steps):
+        x = x * Value(0.999) + Value(0.001)
+    built = time.perf_counter()
+    x.backward()
+    done = time.perf_counter()
+    return {
+        "phases": {"forward": built - start, "backward": done - built},
+        "root": x,
+        "checks": {"result": x.data, "grad": x0.grad},
+    }
+
+
+def mlp_inputs(batch):
+    """Row i is [(i % 97) / 48.5 - 1, (i % 89) / 44.5 - 1]: exact in both languages."""
+    return [[(i % 97) / 48.5 - 1.0, (i % 89) / 44.5 - 1.0] for i in range(batch)]
+
+
+def mlp(batch):
+    """random.seed(1337); MLP(2, [4, 4, 1]) over `batch` rows; loss = sum(outputs)."""
+    import random
+
+    xs = mlp_inputs(batch)
+    start = time.perf_counter()
+    random.seed(1337)
+    model = MLP(2, [4, 4, 1])
+    outs = [model(x) for x in xs]
+    loss = sum(outs)
+    built = time.perf_counter()
+    loss.backward()
+    done = time.perf_counter()
+    return {
+        "phases": {"forward": built - start, "backward": done - built},
+        "root": loss,
+        "checks": {"result": loss.data, "grad": model.parameters()[0].grad},
+    }
+
+
+WORKLOADS = {"chain": chain, "mlp": mlp}
+
+
+def peak_rss_bytes():
+    """This process's peak RSS so far (VmHWM). Not ru_maxrss: Linux carries the parent's
+    peak across fork and exec into it, so a child of the big bench process would start
+    with the bench's high-water mark and small workloads would show no growth at all."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def measure(workload, size, runs):
+    """Every run is timed; the first also gives the peak RSS growth (a fresh process)."""
+    report = None
+    for _ in range(runs):
+        before = peak_rss_bytes()
+        run = workload(size)
+        peak_growth = peak_rss_bytes() - before
+        if report is None:
+            report = {
+                "values": count_values(run["root"]),
+                "checks": run["checks"],
+                "peak_rss_bytes": peak_growth,
+                "phases": {name: [] for name in run["phases"]},
+            }
+        for name, seconds in run["phases"].items():
+            report["phases"][name].append(seconds)
+        # micrograd's nodes sit in reference cycles (out -> _backward closure -> out), so
+        # only the cyclic collector frees a graph; collect between runs, untimed.
+        del run
+        gc.collect()
+    return report
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description="gradviz benchmark workloads in micrograd")
+    parser.add_argument("workload", choices=sorted(WORKLOADS))
+    parser.add_argument("size", type=int, help="chain steps or MLP batch rows")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs (default 3)")
+    parser.add_argument("--no-gc", action="store_true", help="disable the cyclic GC")
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    if args.no_gc:
+        gc.disable()
+    sys.setrecursionlimit(RECURSION_LIMIT)
+    threading.stack_size(STACK_BYTES)
+    outcome = {}
+
+    def body():
+        try:
+            outcome["report"] = measure(WORKLOADS[args.workload], args.size, args.runs)
+        except BaseException as error:  # reported, not swallowed: the Rust side prints it
+            outcome["error"] = f"{type(error).__name__}: {error}"
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        print(outcome["error"], file=sys.stderr)
+        sys.exit(CRASHED)
+    print(json.dumps(outcome["report"]))
+
+
+if __name__ == "__main__":
+    main()
