@@ -152,15 +152,12 @@ fn figure(
         both.add_edge(shift(edge.source()), shift(edge.target()), edge.weight);
     }
     let mut decorations = Decorations::default();
+    // Graphviz stacks the cluster written last on top, so "after" is written first.
+    let after_ids = states.after.node_weights().map(|n| n.id + offset).collect();
+    let before_ids = states.before.node_weights().map(|n| n.id).collect();
     decorations.clusters = vec![
-        cluster(
-            "before backward",
-            states.before.node_weights().map(|n| n.id).collect(),
-        ),
-        cluster(
-            "after backward",
-            states.after.node_weights().map(|n| n.id + offset).collect(),
-        ),
+        cluster("after backward", after_ids),
+        cluster("before backward", before_ids),
     ];
     for &i in changed {
         let id = states.after[i].id;
