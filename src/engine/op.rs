@@ -165,10 +165,12 @@ impl fmt::Display for Op {
 }
 
 /// The lecture's `tanh`: `(exp(2x) - 1) / (exp(2x) + 1)`, which is not always bit-equal to
-/// `f64::tanh`. Where `exp(2x)` overflows, Python raises; we give the limit, 1.
+/// `f64::tanh`. Where `exp` of a finite `2x` overflows, Python raises; we give the limit, 1.
+/// Where `2x` is already infinite, Python's formula gives `inf / inf`, NaN, and so do we.
 fn tanh(x: f64) -> f64 {
-    let e = (2.0 * x).exp();
-    if e.is_infinite() {
+    let twice = 2.0 * x;
+    let e = twice.exp();
+    if e.is_infinite() && twice.is_finite() {
         1.0
     } else {
         (e - 1.0) / (e + 1.0)
@@ -235,6 +237,16 @@ mod tests {
         for (x, want) in cases {
             assert_eq!(python_float_repr(x), want, "{x:e}");
         }
+    }
+
+    /// What Python computes for the lecture's formula: `math.exp(inf)` is `inf`, so
+    /// `tanh(inf)` is `inf / inf`; `math.exp(800.0)` raises, where we give the limit.
+    #[test]
+    fn tanh_at_the_extremes() {
+        assert!(Op::Tanh.forward(f64::INFINITY, 0.0).is_nan());
+        assert!(Op::Tanh.forward(1e308, 0.0).is_nan());
+        assert_eq!(Op::Tanh.forward(400.0, 0.0), 1.0);
+        assert_eq!(Op::Tanh.forward(f64::NEG_INFINITY, 0.0), -1.0);
     }
 
     #[test]

@@ -192,8 +192,7 @@ impl<'s> Evaluator<'s> {
     }
 
     /// A node computed by `op`, its data kept as Python would: an int where micrograd's
-    /// arithmetic on ints gives an int (which has no negative zero: `0 * -3` is `0`), and
-    /// the lecture's `tanh` of `+inf` as the `nan` its formula gives.
+    /// arithmetic on ints gives an int (which has no negative zero: `0 * -3` is `0`).
     fn new_node(&mut self, op: Op, operands: &[NodeId]) -> NodeId {
         let is_int = match op {
             Op::Add | Op::Mul => operands.iter().all(|&o| self.is_int(o)),
@@ -204,9 +203,6 @@ impl<'s> Evaluator<'s> {
         let id = self.graph.apply(op, operands).id();
         if is_int && self.graph.data(id) == 0.0 {
             self.graph.set_data(id, 0.0);
-        }
-        if op == Op::Tanh && 2.0 * self.graph.data(operands[0]) == f64::INFINITY {
-            self.graph.set_data(id, f64::NAN);
         }
         self.set_int(id, is_int);
         id
