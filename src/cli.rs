@@ -12,7 +12,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::app::{
     CheckRequest, CompareRequest, InputFormat, Options, Output, RenderRequest, Request,
 };
-use crate::render::{defaults, EngineChoice, Format, Rankdir};
+use crate::render::{defaults, DotOptions, EngineChoice, EngineOptions, Format, Rankdir};
+use crate::script::ScriptOptions;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -144,17 +145,22 @@ pub struct FigureArgs {
 
 impl FigureArgs {
     fn into_options(self, snapshot: Option<u32>) -> Options {
-        let mut options = Options::default();
-        options.format = self.format;
-        options.input_format = self.input_format;
-        options.engine.engine = self.engine;
-        options.engine.timeout = Duration::from_secs(self.timeout);
-        options.engine.dot_binary = self.dot;
-        options.dot.rankdir = self.rankdir;
-        options.dot.precision = self.precision;
-        options.script.auto_label = !self.no_auto_label;
-        options.snapshot = snapshot.map(|n| n as usize);
-        options
+        Options {
+            format: self.format,
+            input_format: self.input_format,
+            dot: DotOptions::default()
+                .with_rankdir(self.rankdir)
+                .with_precision(self.precision),
+            engine: EngineOptions {
+                engine: self.engine,
+                timeout: Duration::from_secs(self.timeout),
+                dot_binary: self.dot,
+            },
+            script: ScriptOptions {
+                auto_label: !self.no_auto_label,
+            },
+            snapshot: snapshot.map(|n| n as usize),
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use crate::app::{draw_decorated, Options};
 use crate::check::Report;
 use crate::engine::{Graph, NodeId};
 use crate::export::{to_petgraph, ExportGraph};
-use crate::render::{format_number, Decorations, Format, LegendEntry, NodeDecoration};
+use crate::render::{format_number, Decorations, Format, LegendEntry};
 use crate::Result;
 
 /// Fill of a value whose stored data or grad is wrong.
@@ -58,10 +58,7 @@ pub fn draw_fd(
 }
 
 fn mark(decorations: &mut Decorations, id: u64, fill: &str, row: String) {
-    let node = decorations
-        .nodes
-        .entry(id)
-        .or_insert_with(NodeDecoration::default);
+    let node = decorations.nodes.entry(id).or_default();
     node.fill = Some(fill.to_string());
     node.extra_rows.push(row);
 }

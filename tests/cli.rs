@@ -464,3 +464,97 @@ fn completions_version_and_help() {
             .stdout(predicate::str::contains("Examples:"));
     }
 }
+
+#[test]
+fn check_flags_a_json_graph_from_a_buggy_engine() {
+    gradviz()
+        .arg("check")
+        .arg(fixture("buggy_reuse.json"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("2 mismatch(es)").and(predicate::str::contains("-8.0")));
+    gradviz()
+        .arg("check")
+        .arg(fixture("neuron.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ok"));
+}
+
+#[test]
+fn check_draws_the_wrong_nodes_marked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let marked = dir.path().join("marked.svg");
+    gradviz()
+        .args(["check", "--engine", "builtin", "-o"])
+        .arg(&marked)
+        .arg(fixture("buggy_reuse.json"))
+        .assert()
+        .code(1);
+    let texts = svg_texts(&read(&marked));
+    assert!(
+        texts.iter().any(|t| t == "expected grad -8.0000"),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.contains("disagrees")),
+        "the legend says what the mark means"
+    );
+}
+
+#[test]
+fn check_options_are_validated() {
+    gradviz()
+        .args(["check", "--rtol", "-1"])
+        .arg(fixture("neuron.json"))
+        .assert()
+        .code(2);
+    gradviz()
+        .args(["check", "--atol", "10"])
+        .arg(fixture("buggy_reuse.json"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_bad_json_graph_exits_2_with_its_path() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let graph = dir.path().join("g.json");
+    std::fs::write(
+        &graph,
+        r#"{"format":"gradviz","version":1,"nodes":[{"id":0,"data":1.0,"grad":0.0,"op":"+","children":[0,7]}]}"#,
+    )
+    .expect("write");
+    gradviz()
+        .arg("render")
+        .arg(&graph)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nodes[0].children[1]"));
+    assert!(!dir.path().join("g.svg").exists());
+}
+
+/// A graph built and exported in CPython with micrograd 0.1.0 (PyPI) renders and checks.
+#[test]
+fn graphs_exported_from_micrograd_render_and_check() {
+    let python = std::env::var("GRADVIZ_PYTHON")
+        .expect("GRADVIZ_PYTHON must name the venv's python (run `make test`)");
+    let dir = tempfile::tempdir().expect("temp dir");
+    for graph in ["neuron", "mlp"] {
+        let json = dir.path().join(format!("{graph}.json"));
+        let status = std::process::Command::new(&python)
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("python/interop_graphs.py"))
+            .args(["micrograd", graph])
+            .arg(&json)
+            .status()
+            .expect("python runs");
+        assert!(status.success());
+        gradviz()
+            .args(["render", "--engine", "dot"])
+            .arg(&json)
+            .assert()
+            .success();
+        assert!(read(&dir.path().join(format!("{graph}.svg"))).contains("<svg"));
+        gradviz().arg("check").arg(&json).assert().success();
+    }
+}

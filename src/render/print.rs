@@ -123,7 +123,7 @@ impl Printer {
 }
 
 fn push_indent(out: &mut String, indent: usize) {
-    out.extend(std::iter::repeat(' ').take(indent));
+    out.extend(std::iter::repeat_n(' ', indent));
 }
 
 fn push_id(out: &mut String, id: &Id) {
