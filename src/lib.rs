@@ -37,3 +37,8 @@ mod marks;
 mod progress;
 
 pub use error::{Error, Result};
+
+/// The README's Rust examples, compiled and run as doc tests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
