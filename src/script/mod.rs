@@ -36,7 +36,8 @@ use crate::engine::{Graph, NodeId};
 use crate::export::{to_petgraph, ExportGraph};
 use crate::{Error, Result};
 
-pub use lexer::MAX_BRACKETS;
+pub use eval::{DEFAULT_SEED, MAX_ITERATIONS, MAX_PARAMETERS};
+pub use lexer::{MAX_BRACKETS, MAX_INDENTS};
 
 /// How a script is turned into a graph.
 #[non_exhaustive]
