@@ -567,7 +567,8 @@ fn the_fixtures_draw_what_micrograd_draws() {
         let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
         let mut source = std::fs::read_to_string(&path).expect("fixture");
         source.push_str("\ndraw_dot(Value(0.0) + 0)\n");
-        let results = common::run_with_micrograd(std::slice::from_ref(&source), Backward::Micrograd);
+        let results =
+            common::run_with_micrograd(std::slice::from_ref(&source), Backward::Micrograd);
         let script = Generated {
             source,
             grads_accumulate: false,
@@ -657,11 +658,7 @@ impl NetworkWriter {
     }
 
     fn row(&mut self, nin: usize) -> String {
-        let len = if self.rng.chance(5) {
-            nin + 1
-        } else {
-            nin
-        };
+        let len = if self.rng.chance(5) { nin + 1 } else { nin };
         let items: Vec<String> = (0..len)
             .map(|_| {
                 let x = self.rng.pick(INPUTS);
@@ -705,7 +702,9 @@ impl NetworkWriter {
     fn update(&mut self) {
         let rate = self.rng.pick(&["0.05", "0.1", "0.01"]);
         if self.rng.chance(50) {
-            self.line(&format!("for p in model.parameters(): p.data += -{rate} * p.grad"));
+            self.line(&format!(
+                "for p in model.parameters(): p.data += -{rate} * p.grad"
+            ));
         } else {
             self.line("for p in model.parameters():");
             self.line(&format!("    p.data -= {rate} * p.grad"));
@@ -742,7 +741,12 @@ fn compare_networks(scripts: &[Generated], backward: Backward) -> Tally {
         "{} of {} network scripts differ ({backward:?} backward):\n{}",
         failures.len(),
         scripts.len(),
-        failures.iter().take(2).cloned().collect::<Vec<_>>().join("\n")
+        failures
+            .iter()
+            .take(2)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     eprintln!(
         "{backward:?} backward: {} network scripts compared ({} nodes, {} grads \

@@ -43,7 +43,7 @@ pub use loops::MAX_ITERATIONS;
 pub use nn::MAX_PARAMETERS;
 
 /// A script-level object.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) enum Obj {
     Num(Num),
     Str(Rc<str>),
@@ -53,10 +53,50 @@ pub(crate) enum Obj {
     None,
     Builtin(Builtin),
     /// A Python list (also what `zip` yields for each pair: gradviz has no tuples).
-    List(Rc<Vec<Obj>>),
+    List(List),
     Neuron(Rc<NeuronObj>),
     Layer(Rc<LayerObj>),
     Mlp(Rc<MlpObj>),
+}
+
+/// A shared, immutable list (scripts cannot change a list once made). Dropping it is
+/// iterative: a list nested a million deep (`xs = [xs]` in a loop) cannot overflow the
+/// stack.
+#[derive(Debug, Clone)]
+pub(crate) struct List(Rc<Vec<Obj>>);
+
+impl List {
+    fn new(items: Vec<Obj>) -> Self {
+        List(Rc::new(items))
+    }
+}
+
+impl std::ops::Deref for List {
+    type Target = [Obj];
+
+    fn deref(&self) -> &[Obj] {
+        &self.0
+    }
+}
+
+impl Drop for List {
+    fn drop(&mut self) {
+        let mut orphans = Vec::new();
+        take_if_last(&mut self.0, &mut orphans);
+        while let Some(orphan) = orphans.pop() {
+            if let Obj::List(mut inner) = orphan {
+                take_if_last(&mut inner.0, &mut orphans);
+            }
+        }
+    }
+}
+
+/// Moves the items out of the last reference to a list, so they are dropped by the loop
+/// above rather than by nested drops.
+fn take_if_last(items: &mut Rc<Vec<Obj>>, orphans: &mut Vec<Obj>) {
+    if let Some(items) = Rc::get_mut(items) {
+        orphans.append(items);
+    }
 }
 
 /// The functions and modules every script can use without importing them.
@@ -363,7 +403,7 @@ impl<'s> Evaluator<'s> {
                     let callee = pop(stack);
                     self.call(callee, values, call)?
                 }
-                Instr::List { len, .. } => Obj::List(Rc::new(stack.split_off(stack.len() - len))),
+                Instr::List { len, .. } => Obj::List(List::new(stack.split_off(stack.len() - len))),
                 Instr::Index { span, index_span } => {
                     let index = pop(stack);
                     let object = pop(stack);

@@ -6,10 +6,8 @@
 //! ([`DEFAULT_SEED`]): Python would draw fresh weights every run, but a figure must come
 //! out the same every time.
 
-use std::rc::Rc;
-
 use super::loops::{iterate, MAX_ITERATIONS};
-use super::{Arg, Builtin, Evaluator, Obj};
+use super::{Arg, Builtin, Evaluator, List, Obj};
 use crate::engine::PyRandom;
 use crate::script::diagnostics::{Diag, Res, Span};
 use crate::script::expr::BinOp;
@@ -48,11 +46,11 @@ impl Evaluator<'_> {
             Builtin::Zip => zip(args),
             Builtin::Range => range(args, span),
             Builtin::List => match args.len() {
-                0 => Ok(Obj::List(Rc::new(Vec::new()))),
+                0 => Ok(Obj::List(List::new(Vec::new()))),
                 _ => {
                     let [x] = exactly(name, args, span)?;
                     let items = iterate(x.value, x.span)?;
-                    Ok(Obj::List(Rc::new(items.to_vec())))
+                    Ok(Obj::List(List::new(items.to_vec())))
                 }
             },
             _ => unreachable!("the other built-ins are dispatched by the caller"),
@@ -176,9 +174,9 @@ fn zip(args: Vec<Arg>) -> Res<Obj> {
         .collect::<Res<Vec<_>>>()?;
     let len = lists.iter().map(|l| l.len()).min().unwrap_or(0);
     let rows = (0..len)
-        .map(|i| Obj::List(Rc::new(lists.iter().map(|l| l[i].clone()).collect())))
+        .map(|i| Obj::List(List::new(lists.iter().map(|l| l[i].clone()).collect())))
         .collect();
-    Ok(Obj::List(Rc::new(rows)))
+    Ok(Obj::List(List::new(rows)))
 }
 
 /// `range(stop)`, `range(start, stop[, step])`, as a list of ints.
@@ -222,5 +220,5 @@ fn range(args: Vec<Arg>, span: Span) -> Res<Obj> {
     let items = (0..len)
         .map(|i| Obj::Num(Num::Int(start + i * step)))
         .collect();
-    Ok(Obj::List(Rc::new(items)))
+    Ok(Obj::List(List::new(items)))
 }

@@ -6,9 +6,7 @@
 //! names stay bound after it. Loop names never label Values: a name that takes a new
 //! item each turn names none of them.
 
-use std::rc::Rc;
-
-use super::{Evaluator, Obj};
+use super::{Evaluator, List, Obj};
 use crate::script::diagnostics::{Diag, Res, Span};
 use crate::script::expr::{BinOp, LoopKind, LoopStart};
 use crate::script::number::Num;
@@ -24,7 +22,7 @@ pub(crate) struct LoopFrame<'s> {
     targets: Vec<(&'s str, Span)>,
     /// What each name is bound to in this turn.
     current: Vec<Obj>,
-    items: Rc<Vec<Obj>>,
+    items: List,
     next: usize,
     result: Accumulated,
 }
@@ -38,7 +36,7 @@ enum Accumulated {
 /// A `for` loop that is running.
 struct RunningFor<'a, 's> {
     for_loop: &'a ForLoop<'s>,
-    items: Rc<Vec<Obj>>,
+    items: List,
     next: usize,
     /// The next statement of the body to run.
     pc: usize,
@@ -160,13 +158,13 @@ impl<'s> Evaluator<'s> {
 
 fn finish(result: Accumulated) -> Obj {
     match result {
-        Accumulated::List(items) => Obj::List(Rc::new(items)),
+        Accumulated::List(items) => Obj::List(List::new(items)),
         Accumulated::Sum(total) => total,
     }
 }
 
 /// The items of something a loop runs over: only lists are iterable in gradviz scripts.
-pub(super) fn iterate(iterable: Obj, span: Span) -> Res<Rc<Vec<Obj>>> {
+pub(super) fn iterate(iterable: Obj, span: Span) -> Res<List> {
     match iterable {
         Obj::List(items) => Ok(items),
         other => Err(Diag::new(span, format!("{} is not iterable", other.kind()))

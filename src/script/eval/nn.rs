@@ -13,7 +13,7 @@
 
 use std::rc::Rc;
 
-use super::{Arg, Evaluator, Obj, Operand};
+use super::{Arg, Evaluator, List, Obj, Operand};
 use crate::engine::{Layer, Neuron, NodeId, Op, MLP};
 use crate::script::diagnostics::{Diag, Res, Span};
 use crate::script::number::Num;
@@ -23,7 +23,7 @@ use crate::script::number::Num;
 pub const MAX_PARAMETERS: usize = 10_000_000;
 
 /// A Neuron's parameters.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub(crate) struct NeuronObj {
     w: Vec<NodeId>,
     b: NodeId,
@@ -31,13 +31,13 @@ pub(crate) struct NeuronObj {
 }
 
 /// A Layer's neurons.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub(crate) struct LayerObj {
     neurons: Vec<Rc<NeuronObj>>,
 }
 
 /// An MLP's layers.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub(crate) struct MlpObj {
     layers: Vec<Rc<LayerObj>>,
 }
@@ -224,7 +224,7 @@ impl Evaluator<'_> {
         if outputs.len() == 1 {
             return Ok(outputs.pop().expect("one output"));
         }
-        Ok(Obj::List(Rc::new(outputs)))
+        Ok(Obj::List(List::new(outputs)))
     }
 
     /// `mlp(x)`: the layers in turn; a bare Value when the last layer has one neuron.
@@ -265,7 +265,7 @@ impl Evaluator<'_> {
             }
         }
         match name {
-            "parameters" => Ok(Obj::List(Rc::new(
+            "parameters" => Ok(Obj::List(List::new(
                 parameters(module).into_iter().map(Obj::Value).collect(),
             ))),
             "zero_grad" => {
@@ -282,7 +282,7 @@ impl Evaluator<'_> {
 
 /// `module.layers`, `.neurons`, `.w`, `.b`, `.nonlin`.
 pub(super) fn module_attribute(module: &Obj, name: &str, span: Span) -> Res<Obj> {
-    let list = |items: Vec<Obj>| Ok(Obj::List(Rc::new(items)));
+    let list = |items: Vec<Obj>| Ok(Obj::List(List::new(items)));
     match (module, name) {
         (Obj::Mlp(mlp), "layers") => list(mlp.layers.iter().cloned().map(Obj::Layer).collect()),
         (Obj::Layer(layer), "neurons") => {
@@ -333,9 +333,9 @@ pub(super) fn one_argument(
     }
 }
 
-fn inputs_of(x: &Arg) -> Res<Rc<Vec<Obj>>> {
+fn inputs_of(x: &Arg) -> Res<List> {
     match &x.value {
-        Obj::List(items) => Ok(Rc::clone(items)),
+        Obj::List(items) => Ok(items.clone()),
         other => Err(
             Diag::new(x.span, format!("{} is not iterable", other.kind())).with_help(
                 "a network is called on a list of inputs, as in model([2.0, 3.0, -1.0])",
