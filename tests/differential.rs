@@ -13,8 +13,16 @@
 //! different order and differ in the last bits, and so may everything its grad flows into.
 //! Only those nodes, found from the graph's structure, are compared with a tolerance; all
 //! other grads, and every data value, must be bit-identical.
+//!
+//! Network scripts (micrograd's `MLP` on lists of inputs, losses summed over predictions,
+//! training steps) run twice in Python: with micrograd's own backward (the exception above
+//! applies; scripts with a training step are left out, since an update from a grad off in
+//! the last bit moves the data too), and with micrograd's backward visiting nodes in
+//! reverse creation order, gradviz's order, where everything must be bit-identical.
 
 mod common;
+
+use common::Backward;
 
 use gradviz::engine::NodeId;
 use gradviz::export::{operands, ExportGraph};
@@ -453,6 +461,7 @@ fn compare(
     index: usize,
     script: &Generated,
     python: &Json,
+    backward: Backward,
     tally: &mut Tally,
 ) -> Result<(), String> {
     let mut options = ScriptOptions::default();
@@ -474,7 +483,10 @@ fn compare(
             theirs.len()
         ));
     }
-    let sensitive = order_sensitive(&ours, script.grads_accumulate);
+    let sensitive = match backward {
+        Backward::Micrograd => order_sensitive(&ours, script.grads_accumulate),
+        Backward::CreationOrder => vec![false; ours.graph.len()],
+    };
     for (k, (mine, theirs)) in ours.snapshots.iter().zip(theirs).enumerate() {
         compare_snapshot(mine, theirs.as_array().unwrap(), &sensitive, tally)
             .map_err(|e| format!("script {index}, snapshot {k}: {e}"))?;
@@ -507,7 +519,7 @@ fn random_lecture_scripts_draw_what_micrograd_draws() {
         .map(|i| ScriptWriter::new(SEED ^ (i * 0x1000_0001)).write())
         .collect();
     let sources: Vec<String> = scripts.iter().map(|s| s.source.clone()).collect();
-    let results = common::run_with_micrograd(&sources);
+    let results = common::run_with_micrograd(&sources, Backward::Micrograd);
     assert_eq!(results.len(), scripts.len());
 
     let mut tally = Tally::default();
@@ -516,7 +528,7 @@ fn random_lecture_scripts_draw_what_micrograd_draws() {
         .zip(&results)
         .enumerate()
         .filter_map(|(i, (script, python))| {
-            compare(i, script, python, &mut tally)
+            compare(i, script, python, Backward::Micrograd, &mut tally)
                 .err()
                 .map(|e| format!("--- script {i}:\n{}\n{e}", script.source))
         })
@@ -551,16 +563,229 @@ fn random_lecture_scripts_draw_what_micrograd_draws() {
 #[test]
 fn the_fixtures_draw_what_micrograd_draws() {
     let mut tally = Tally::default();
-    for name in ["neuron.py", "micrograd_readme.py"] {
+    for name in ["neuron.py", "micrograd_readme.py", "mlp.py"] {
         let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
         let mut source = std::fs::read_to_string(&path).expect("fixture");
         source.push_str("\ndraw_dot(Value(0.0) + 0)\n");
-        let results = common::run_with_micrograd(std::slice::from_ref(&source));
+        let results =
+            common::run_with_micrograd(std::slice::from_ref(&source), Backward::Micrograd);
         let script = Generated {
             source,
             grads_accumulate: false,
         };
-        compare(0, &script, &results[0], &mut tally).unwrap_or_else(|e| panic!("{name}: {e}"));
+        compare(0, &script, &results[0], Backward::Micrograd, &mut tally)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
-    assert_eq!(tally.compared, 2);
+    assert_eq!(tally.compared, 3);
+}
+
+const NETWORK_SCRIPTS: usize = 120;
+const NETWORK_SEED: u64 = 0x5eed_6a0d_0002;
+const INPUTS: &[&str] = &[
+    "2.0", "3.0", "-1.0", "0.5", "1.0", "-0.5", "2", "-3", "0", "1.5", "0.1", "-2.25",
+];
+const TARGETS: &[&str] = &["1.0", "-1.0", "1", "-1", "0.5", "0.0"];
+const SEEDS: &[&str] = &["1337", "0", "42", "7", "-7", "2**40 + 5", "123456789"];
+
+/// Writes one random network script in the style of the lecture's training cells.
+struct NetworkWriter {
+    rng: Rng,
+    source: String,
+    last_size: usize,
+    trains: bool,
+}
+
+impl NetworkWriter {
+    fn write(seed: u64) -> (Generated, bool) {
+        let mut writer = NetworkWriter {
+            rng: Rng(seed),
+            source: String::new(),
+            last_size: 1,
+            trains: false,
+        };
+        writer.network();
+        let trains = writer.trains;
+        let generated = Generated {
+            source: writer.source,
+            grads_accumulate: false,
+        };
+        (generated, trains)
+    }
+
+    fn line(&mut self, text: &str) {
+        self.source.push_str(text);
+        self.source.push('\n');
+    }
+
+    fn network(&mut self) {
+        self.line("import random");
+        self.line("from micrograd.nn import MLP");
+        let seed = self.rng.pick(SEEDS).to_string();
+        self.line(&format!("random.seed({seed})"));
+        let nin = 1 + self.rng.below(4);
+        let layers = 1 + self.rng.below(3);
+        let sizes: Vec<String> = (0..layers)
+            .map(|i| {
+                let last = i + 1 == layers;
+                let size = match (last, self.rng.below(20)) {
+                    (true, 0..=13) => 1,
+                    (_, 0) => 1,
+                    _ => 2 + self.rng.below(4),
+                };
+                if last {
+                    self.last_size = size;
+                }
+                size.to_string()
+            })
+            .collect();
+        self.line(&format!("model = MLP({nin}, [{}])", sizes.join(", ")));
+        let rows = 1 + self.rng.below(5);
+        let xs: Vec<String> = (0..rows).map(|_| self.row(nin)).collect();
+        self.line(&format!("xs = [{}]", xs.join(",\n      ")));
+        let ys: Vec<&str> = (0..rows).map(|_| self.rng.pick(TARGETS)).collect();
+        self.line(&format!("ys = [{}]", ys.join(", ")));
+        self.loss();
+        self.backward();
+        self.line("draw_dot(loss)");
+        if self.rng.chance(50) {
+            self.trains = true;
+            self.update();
+            self.loss();
+            self.zero_grad();
+            self.backward();
+            self.line("draw_dot(loss)");
+        }
+    }
+
+    fn row(&mut self, nin: usize) -> String {
+        let len = if self.rng.chance(5) { nin + 1 } else { nin };
+        let items: Vec<String> = (0..len)
+            .map(|_| {
+                let x = self.rng.pick(INPUTS);
+                if self.rng.chance(15) {
+                    format!("Value({x})")
+                } else {
+                    x.to_string()
+                }
+            })
+            .collect();
+        format!("[{}]", items.join(", "))
+    }
+
+    fn loss(&mut self) {
+        if self.last_size > 1 {
+            let line = match self.rng.below(3) {
+                0 => "loss = sum(o * o for o in model(xs[0]))",
+                1 => "loss = sum([sum(model(x)) for x in xs])",
+                _ => "outs = model(xs[-1])\nloss = (outs[0] - outs[1])**2",
+            };
+            self.line(line);
+            return;
+        }
+        let line = match self.rng.below(7) {
+            0 | 1 => {
+                "ypred = [model(x) for x in xs]\nloss = sum((yout - ygt)**2 for ygt, yout in zip(ys, ypred))"
+            }
+            2 => "loss = sum([(model(x) - y)**2 for x, y in zip(xs, ys)])",
+            3 => "out = model(xs[0])\nloss = (out - 1.0)**2",
+            4 => "ypred = [model(x) for x in xs]\nloss = sum((1 + -yi*si).relu() for yi, si in zip(ys, ypred)) * (1.0 / len(ys))",
+            5 => "ypred = list(model(x) for x in xs)\nloss = sum((ygt - yout)**2 for ygt, yout in zip(ys, ypred)) + 1e-4 * sum((p*p for p in model.parameters()))",
+            _ => "ypred = [model(x) for x in xs]\nloss = sum(ypred, ypred[0] * 0.5) / len(ypred)",
+        };
+        self.line(line);
+    }
+
+    fn backward(&mut self) {
+        self.line("loss.backward()");
+    }
+
+    fn update(&mut self) {
+        let rate = self.rng.pick(&["0.05", "0.1", "0.01"]);
+        if self.rng.chance(50) {
+            self.line(&format!(
+                "for p in model.parameters(): p.data += -{rate} * p.grad"
+            ));
+        } else {
+            self.line("for p in model.parameters():");
+            self.line(&format!("    p.data -= {rate} * p.grad"));
+        }
+    }
+
+    fn zero_grad(&mut self) {
+        if self.rng.chance(50) {
+            self.line("model.zero_grad()");
+        } else {
+            self.line("for p in model.parameters():\n    p.grad = 0.0");
+        }
+    }
+}
+
+/// Runs network scripts in gradviz and in micrograd, and compares every snapshot.
+fn compare_networks(scripts: &[Generated], backward: Backward) -> Tally {
+    let sources: Vec<String> = scripts.iter().map(|s| s.source.clone()).collect();
+    let results = common::run_with_micrograd(&sources, backward);
+    assert_eq!(results.len(), scripts.len());
+    let mut tally = Tally::default();
+    let failures: Vec<String> = scripts
+        .iter()
+        .zip(&results)
+        .enumerate()
+        .filter_map(|(i, (script, python))| {
+            compare(i, script, python, backward, &mut tally)
+                .err()
+                .map(|e| format!("--- script {i}:\n{}\n{e}", script.source))
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} network scripts differ ({backward:?} backward):\n{}",
+        failures.len(),
+        scripts.len(),
+        failures
+            .iter()
+            .take(2)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    eprintln!(
+        "{backward:?} backward: {} network scripts compared ({} nodes, {} grads \
+         order-sensitive, {} of those off in the last bits), {} failed in both",
+        tally.compared,
+        tally.nodes,
+        tally.tolerant_grads,
+        tally.differing_in_last_bits,
+        tally.both_failed
+    );
+    tally
+}
+
+fn network_scripts() -> Vec<(Generated, bool)> {
+    (0..NETWORK_SCRIPTS as u64)
+        .map(|i| NetworkWriter::write(NETWORK_SEED ^ (i * 0x1000_0001)))
+        .collect()
+}
+
+#[test]
+fn random_network_scripts_match_micrograd_bit_for_bit_in_the_same_backward_order() {
+    let scripts: Vec<Generated> = network_scripts().into_iter().map(|(s, _)| s).collect();
+    let tally = compare_networks(&scripts, Backward::CreationOrder);
+    assert_eq!(tally.tolerant_grads, 0);
+    assert!(
+        tally.compared * 10 >= NETWORK_SCRIPTS * 8,
+        "only {} of {NETWORK_SCRIPTS} network scripts ran in micrograd",
+        tally.compared
+    );
+}
+
+#[test]
+fn random_network_scripts_match_micrograd_with_its_own_backward_order() {
+    let scripts: Vec<Generated> = network_scripts()
+        .into_iter()
+        .filter(|(_, trains)| !trains)
+        .map(|(s, _)| s)
+        .collect();
+    assert!(scripts.len() >= NETWORK_SCRIPTS / 4);
+    let tally = compare_networks(&scripts, Backward::Micrograd);
+    assert!(tally.compared * 10 >= scripts.len() * 8);
 }

@@ -17,6 +17,13 @@
 //! tape holds f64), ints beyond 128 bits (an error here), complex numbers (an error here,
 //! where Python would carry them on), and the int-ness of grads (a grad set to `-0.0` that
 //! then gains an int zero stays `-0.0` here, where Python gives `0.0`).
+//!
+//! Lists, comprehensions and `for` loops are in [`loops`]; `sum`, `len`, `zip`, `range`,
+//! `list` and `random` in [`builtins`]; micrograd's `nn` classes in [`nn`].
+
+mod builtins;
+mod loops;
+mod nn;
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -26,11 +33,17 @@ use super::expr::{BinOp, Call, Expr, Instr, UnaryOp};
 use super::number::{check_float_pow, Num};
 use super::parser::{Stmt, Target};
 use super::ScriptOptions;
-use crate::engine::{Exponent, Graph, NodeId, Op};
+use crate::engine::{Exponent, Graph, NodeId, Op, PyRandom};
 use crate::export::{to_petgraph, ExportGraph};
+use loops::LoopFrame;
+use nn::{module_attribute, one_argument, LayerObj, MlpObj, NeuronObj};
+
+pub use builtins::DEFAULT_SEED;
+pub use loops::MAX_ITERATIONS;
+pub use nn::MAX_PARAMETERS;
 
 /// A script-level object.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) enum Obj {
     Num(Num),
     Str(Rc<str>),
@@ -39,14 +52,69 @@ pub(crate) enum Obj {
     FString,
     None,
     Builtin(Builtin),
+    /// A Python list (also what `zip` yields for each pair: gradviz has no tuples).
+    List(List),
+    Neuron(Rc<NeuronObj>),
+    Layer(Rc<LayerObj>),
+    Mlp(Rc<MlpObj>),
 }
 
-/// The functions every script can call without importing them.
+/// A shared, immutable list (scripts cannot change a list once made). Dropping it is
+/// iterative: a list nested a million deep (`xs = [xs]` in a loop) cannot overflow the
+/// stack.
+#[derive(Debug, Clone)]
+pub(crate) struct List(Rc<Vec<Obj>>);
+
+impl List {
+    fn new(items: Vec<Obj>) -> Self {
+        List(Rc::new(items))
+    }
+}
+
+impl std::ops::Deref for List {
+    type Target = [Obj];
+
+    fn deref(&self) -> &[Obj] {
+        &self.0
+    }
+}
+
+impl Drop for List {
+    fn drop(&mut self) {
+        let mut orphans = Vec::new();
+        take_if_last(&mut self.0, &mut orphans);
+        while let Some(orphan) = orphans.pop() {
+            if let Obj::List(mut inner) = orphan {
+                take_if_last(&mut inner.0, &mut orphans);
+            }
+        }
+    }
+}
+
+/// Moves the items out of the last reference to a list, so they are dropped by the loop
+/// above rather than by nested drops.
+fn take_if_last(items: &mut Rc<Vec<Obj>>, orphans: &mut Vec<Obj>) {
+    if let Some(items) = Rc::get_mut(items) {
+        orphans.append(items);
+    }
+}
+
+/// The functions and modules every script can use without importing them.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Builtin {
     Value,
     DrawDot,
     Print,
+    Sum,
+    Len,
+    Zip,
+    Range,
+    List,
+    Mlp,
+    Layer,
+    Neuron,
+    /// The `random` module.
+    Random,
 }
 
 impl Obj {
@@ -58,7 +126,13 @@ impl Obj {
             Obj::Value(_) => "a Value",
             Obj::FString => "an f-string (gradviz accepts f-strings only in print)",
             Obj::None => "None",
+            Obj::Builtin(Builtin::Random) => "the random module",
+            Obj::Builtin(Builtin::Mlp | Builtin::Layer | Builtin::Neuron) => "a class",
             Obj::Builtin(_) => "a function",
+            Obj::List(_) => "a list",
+            Obj::Neuron(_) => "a Neuron",
+            Obj::Layer(_) => "a Layer",
+            Obj::Mlp(_) => "an MLP",
         }
     }
 }
@@ -89,9 +163,20 @@ pub(crate) struct Evaluator<'s> {
     has_pow: bool,
     /// The value stack, kept between expressions to save allocations.
     stack: Vec<Obj>,
+    /// The running comprehensions of the expression being evaluated, innermost last.
+    loops: Vec<LoopFrame<'s>>,
+    /// Loop iterations run so far, limited to [`MAX_ITERATIONS`].
+    iterations: usize,
+    /// Python's `random` stream, which micrograd's `nn` draws its weights from.
+    rng: PyRandom,
+    /// Layers and Neurons made on their own so far, which number their labels.
+    standalone_layers: usize,
+    standalone_neurons: usize,
 }
 
 impl<'s> Evaluator<'s> {
+    /// A fresh evaluator: no variables, an empty graph, `random` seeded with
+    /// [`DEFAULT_SEED`].
     pub fn new(options: &ScriptOptions) -> Self {
         Evaluator {
             graph: Graph::new(),
@@ -104,6 +189,11 @@ impl<'s> Evaluator<'s> {
             int_data: Vec::new(),
             has_pow: false,
             stack: Vec::new(),
+            loops: Vec::new(),
+            iterations: 0,
+            rng: PyRandom::new(DEFAULT_SEED),
+            standalone_layers: 0,
+            standalone_neurons: 0,
         }
     }
 
@@ -124,6 +214,7 @@ impl<'s> Evaluator<'s> {
                 value,
             } => self.augmented_assign(target, *op, *op_span, value),
             Stmt::Expr(expr) => self.eval(expr).map(drop),
+            Stmt::For(for_loop) => self.run_for(for_loop),
         }
     }
 
@@ -174,6 +265,7 @@ impl<'s> Evaluator<'s> {
         }
     }
 
+    /// Binds a name; a Value not yet named takes it as its label (SPEC §4).
     fn bind(&mut self, name: &'s str, value: Obj) {
         if let Obj::Value(id) = value {
             if !self.take_name(id) && self.auto_label {
@@ -240,6 +332,9 @@ impl<'s> Evaluator<'s> {
     }
 
     fn lookup(&self, name: &str, span: Span) -> Res<Obj> {
+        if let Some(value) = self.loop_variable(name) {
+            return Ok(value);
+        }
         if let Some(value) = self.variables.get(name) {
             return Ok(value.clone());
         }
@@ -247,6 +342,15 @@ impl<'s> Evaluator<'s> {
             "Value" => Builtin::Value,
             "draw_dot" => Builtin::DrawDot,
             "print" => Builtin::Print,
+            "sum" => Builtin::Sum,
+            "len" => Builtin::Len,
+            "zip" => Builtin::Zip,
+            "range" => Builtin::Range,
+            "list" => Builtin::List,
+            "MLP" => Builtin::Mlp,
+            "Layer" => Builtin::Layer,
+            "Neuron" => Builtin::Neuron,
+            "random" => Builtin::Random,
             _ => return Err(Diag::new(span, format!("unknown name '{name}'"))),
         };
         Ok(Obj::Builtin(builtin))
@@ -256,7 +360,16 @@ impl<'s> Evaluator<'s> {
     fn eval(&mut self, expr: &Expr<'s>) -> Res<Obj> {
         let mut stack = std::mem::take(&mut self.stack);
         stack.clear();
-        for instr in &expr.code {
+        self.loops.clear();
+        let result = self.run_code(&expr.code, &mut stack);
+        self.stack = stack;
+        result
+    }
+
+    fn run_code(&mut self, code: &[Instr<'s>], stack: &mut Vec<Obj>) -> Res<Obj> {
+        let mut pc = 0;
+        while let Some(instr) = code.get(pc) {
+            pc += 1;
             let value = match instr {
                 Instr::Int(n) => Obj::Num(Num::Int(*n)),
                 Instr::Float(x) => Obj::Num(Num::Float(*x)),
@@ -264,7 +377,7 @@ impl<'s> Evaluator<'s> {
                 Instr::FString => Obj::FString,
                 Instr::Load(name, span) => self.lookup(name, *span)?,
                 Instr::Unary(op, span) => {
-                    let operand = pop(&mut stack);
+                    let operand = pop(stack);
                     self.unary(*op, operand, *span)?
                 }
                 Instr::Binary {
@@ -272,26 +385,50 @@ impl<'s> Evaluator<'s> {
                     op_span,
                     rhs_span,
                 } => {
-                    let right = pop(&mut stack);
-                    let left = pop(&mut stack);
+                    let right = pop(stack);
+                    let left = pop(stack);
                     self.binary(*op, *op_span, left, right, *rhs_span)?
                 }
                 Instr::GetAttr { name, name_span } => {
-                    let object = pop(&mut stack);
+                    let object = pop(stack);
                     self.get_attribute(&object, name, *name_span)?
                 }
                 Instr::Call(call) => {
                     let count = call.args.len() + call.keywords.len();
                     let values = stack.split_off(stack.len() - count);
-                    let callee = pop(&mut stack);
+                    let callee = pop(stack);
                     self.call(callee, values, call)?
+                }
+                Instr::List { len, .. } => Obj::List(List::new(stack.split_off(stack.len() - len))),
+                Instr::Index { span, index_span } => {
+                    let index = pop(stack);
+                    let object = pop(stack);
+                    index_into(&object, &index, *span, *index_span)?
+                }
+                Instr::LoopStart(start) => {
+                    let iterable = pop(stack);
+                    match self.start_loop(start, iterable)? {
+                        Some(empty) => {
+                            pc += start.body_len + 1;
+                            empty
+                        }
+                        None => continue,
+                    }
+                }
+                Instr::LoopNext { body_len, span } => {
+                    let element = pop(stack);
+                    match self.next_iteration(element, *span)? {
+                        Some(result) => result,
+                        None => {
+                            pc -= body_len + 1;
+                            continue;
+                        }
+                    }
                 }
             };
             stack.push(value);
         }
-        let result = pop(&mut stack);
-        self.stack = stack;
-        Ok(result)
+        Ok(pop(stack))
     }
 
     fn unary(&mut self, op: UnaryOp, value: Obj, span: Span) -> Res<Obj> {
@@ -468,10 +605,33 @@ impl<'s> Evaluator<'s> {
             .map(|(&(name, name_span, _), arg)| (name, name_span, arg))
             .collect();
         match callee {
+            Obj::Builtin(Builtin::Sum) if call.summed_generator => {
+                Ok(args.pop().expect("the summed generator").value)
+            }
             Obj::Builtin(Builtin::Value) => self.make_value(args, named, call.span),
             Obj::Builtin(Builtin::DrawDot) => self.draw_dot(args, named, call.span),
             // Python's print shows its arguments; gradviz has evaluated them and moves on.
             Obj::Builtin(Builtin::Print) => Ok(Obj::None),
+            Obj::Builtin(Builtin::Mlp) => self.make_mlp(args, named, call.span),
+            Obj::Builtin(Builtin::Layer) => self.make_layer(args, named, call.span),
+            Obj::Builtin(Builtin::Neuron) => self.make_neuron(args, named, call.span),
+            Obj::Builtin(builtin @ Builtin::Random) => Err(Diag::new(
+                call.callee_span,
+                format!("{} is not callable", Obj::Builtin(builtin).kind()),
+            )),
+            Obj::Builtin(builtin) => self.call_builtin(builtin, args, named, call.span),
+            Obj::Neuron(neuron) => {
+                let input = one_argument("a Neuron", args, named, call.span)?;
+                self.call_neuron(&neuron, input).map(Obj::Value)
+            }
+            Obj::Layer(layer) => {
+                let input = one_argument("a Layer", args, named, call.span)?;
+                self.call_layer(&layer, input)
+            }
+            Obj::Mlp(mlp) => {
+                let input = one_argument("an MLP", args, named, call.span)?;
+                self.call_mlp(&mlp, input)
+            }
             other => Err(Diag::new(
                 call.callee_span,
                 format!("{} is not callable", other.kind()),
@@ -569,6 +729,13 @@ impl<'s> Evaluator<'s> {
         args: Vec<Arg>,
         span: Span,
     ) -> Res<Obj> {
+        match &object {
+            Obj::Builtin(Builtin::Random) => return self.call_random(name, name_span, args, span),
+            Obj::Neuron(_) | Obj::Layer(_) | Obj::Mlp(_) => {
+                return self.call_module_method(&object, name, name_span, args)
+            }
+            _ => {}
+        }
         let Obj::Value(id) = object else {
             let mut diag = Diag::new(
                 name_span,
@@ -643,6 +810,9 @@ impl<'s> Evaluator<'s> {
     }
 
     fn get_attribute(&self, object: &Obj, name: &str, span: Span) -> Res<Obj> {
+        if matches!(object, Obj::Neuron(_) | Obj::Layer(_) | Obj::Mlp(_)) {
+            return module_attribute(object, name, span);
+        }
         let Obj::Value(id) = *object else {
             return Err(Diag::new(
                 span,
@@ -715,6 +885,34 @@ enum Operand {
 /// The top of an expression's value stack; the parser's code always leaves one there.
 fn pop(stack: &mut Vec<Obj>) -> Obj {
     stack.pop().expect("expression code is balanced")
+}
+
+/// `object[index]` on a list, with Python's negative indices.
+fn index_into(object: &Obj, index: &Obj, span: Span, index_span: Span) -> Res<Obj> {
+    let Obj::List(items) = object else {
+        return Err(Diag::new(
+            span,
+            format!("{} is not subscriptable", object.kind()),
+        ));
+    };
+    let Obj::Num(Num::Int(i)) = *index else {
+        return Err(Diag::new(
+            index_span,
+            format!("list indices must be integers, found {}", index.kind()),
+        ));
+    };
+    let len = items.len() as i128;
+    let position = if i < 0 { i + len } else { i };
+    usize::try_from(position)
+        .ok()
+        .and_then(|p| items.get(p))
+        .cloned()
+        .ok_or_else(|| {
+            Diag::new(
+                index_span,
+                format!("list index {i} out of range (the list has {len} items)"),
+            )
+        })
 }
 
 /// A number operation's result, its Python error placed at `span`.

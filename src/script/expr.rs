@@ -9,7 +9,15 @@
 //!
 //! Precedence and associativity are Python's: `+ -` below `* /` below unary `- +` below
 //! `**`, which is right-associative and takes a signed operand (`-x**2` is `-(x**2)`,
-//! `2**-1` is `2**(-1)`); calls and attribute access bind tightest.
+//! `2**-1` is `2**(-1)`); calls, indexing and attribute access bind tightest.
+//!
+//! A comprehension (`[f(x) for x in xs]`, or a generator expression as a call's only
+//! argument, `sum(e for a, b in zip(p, q))`) compiles to a loop inside the expression's
+//! code: the iterable, [`Instr::LoopStart`], the element's code, [`Instr::LoopNext`], which
+//! jumps back to the element while items remain. The element is written before the
+//! iterable in the source, so its code is moved after the iterable's when the bracket
+//! closes. A generator expression that `sum` consumes adds each element as soon as it is
+//! made, as Python's lazy generator does; that order decides the graph's node order.
 
 use std::borrow::Cow;
 
@@ -47,6 +55,46 @@ pub(crate) enum Instr<'s> {
     },
     /// Call the callee (or the method of the object) below the arguments.
     Call(Box<Call<'s>>),
+    /// Replace the top `len` values by a list of them; the span covers the brackets.
+    List {
+        len: usize,
+        span: Span,
+    },
+    /// Replace the object and the index on top by the indexed item.
+    Index {
+        span: Span,
+        index_span: Span,
+    },
+    /// Take the iterable on top and start a comprehension's loop over it.
+    LoopStart(Box<LoopStart<'s>>),
+    /// Take the element on top; jump back `body_len` instructions while items remain,
+    /// else push the comprehension's result.
+    LoopNext {
+        body_len: usize,
+        span: Span,
+    },
+}
+
+/// The head of a comprehension's loop.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LoopStart<'s> {
+    /// The loop's names: one, or several that unpack each item.
+    pub targets: Vec<(&'s str, Span)>,
+    pub kind: LoopKind,
+    /// How many instructions the element's code takes.
+    pub body_len: usize,
+    pub iterable_span: Span,
+    /// The whole comprehension.
+    pub span: Span,
+}
+
+/// What a comprehension's loop makes of its elements.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum LoopKind {
+    /// A list comprehension, or a generator that a call other than `sum` takes: a list.
+    List,
+    /// A generator expression that `sum` consumes: the running sum, from the int 0.
+    Sum,
 }
 
 /// A call's shape; its callee or object and argument values are on the stack.
@@ -62,6 +110,9 @@ pub(crate) struct Call<'s> {
     pub callee_span: Span,
     /// The whole call.
     pub span: Span,
+    /// The only argument is a generator expression that its loop has already summed
+    /// ([`LoopKind::Sum`]); the callee must still be `sum`.
+    pub summed_generator: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -118,8 +169,30 @@ const UNARY_PRECEDENCE: u8 = 3;
 enum Pending<'s> {
     Unary(UnaryOp, Span),
     Binary(BinOp, Span),
-    Paren(Span),
+    /// `(` and the code length where its content starts.
+    Paren(Span, usize),
     Call(CallFrame<'s>),
+    List(ListFrame),
+    /// `[` after an operand.
+    Subscript(Span),
+    /// `for … in` read inside a bracket; the iterable is being read.
+    Comprehension(ComprehensionFrame<'s>),
+}
+
+/// A list display whose items are being read.
+struct ListFrame {
+    open: Span,
+    items: usize,
+    /// The code length when the item in progress began.
+    item_start: usize,
+}
+
+/// A comprehension whose iterable is being read.
+struct ComprehensionFrame<'s> {
+    targets: Vec<(&'s str, Span)>,
+    /// Where the element's code starts; the iterable's follows it until the bracket closes.
+    element_start: usize,
+    iterable_start: usize,
 }
 
 /// A call whose arguments are being read.
@@ -133,6 +206,9 @@ struct CallFrame<'s> {
     keyword: Option<(&'s str, Span)>,
     /// The code length when the argument in progress began.
     arg_start: usize,
+    /// The first argument is a generator expression (nothing may follow it), and whether
+    /// `sum` consumes it as it runs.
+    generator: Option<LoopKind>,
 }
 
 /// Builds one expression's code from operands and operators fed in source order.
@@ -158,10 +234,20 @@ impl<'s> Builder<'s> {
     /// Where the innermost open bracket is, if any.
     pub fn innermost_bracket(&self) -> Option<Span> {
         self.pending.iter().rev().find_map(|p| match p {
-            Pending::Paren(open) => Some(*open),
+            Pending::Paren(open, _) | Pending::Subscript(open) => Some(*open),
             Pending::Call(frame) => Some(frame.open),
+            Pending::List(frame) => Some(frame.open),
             _ => None,
         })
+    }
+
+    /// Inside an index, `xs[…]`, with no other bracket open within it.
+    pub fn in_subscript(&self) -> bool {
+        self.pending.iter().rev().find_map(|p| match p {
+            Pending::Subscript(_) => Some(true),
+            Pending::Paren(..) | Pending::Call(_) | Pending::List(_) => Some(false),
+            _ => None,
+        }) == Some(true)
     }
 
     /// Inside brackets, where `,` and `=` do not end the expression.
@@ -180,7 +266,71 @@ impl<'s> Builder<'s> {
 
     pub fn open_paren(&mut self, span: Span) {
         self.open_brackets += 1;
-        self.pending.push(Pending::Paren(span));
+        self.pending.push(Pending::Paren(span, self.code.len()));
+    }
+
+    /// `[` where an operand starts: a list display.
+    pub fn open_list(&mut self, span: Span) {
+        self.open_brackets += 1;
+        self.pending.push(Pending::List(ListFrame {
+            open: span,
+            items: 0,
+            item_start: self.code.len(),
+        }));
+    }
+
+    /// `[` after an operand: an index.
+    pub fn open_subscript(&mut self, span: Span) {
+        self.open_brackets += 1;
+        self.pending.push(Pending::Subscript(span));
+    }
+
+    /// `for targets in` after an element, inside `[…]`, `(…)` or a call's parentheses.
+    /// The iterable's code follows.
+    pub fn begin_comprehension(
+        &mut self,
+        targets: Vec<(&'s str, Span)>,
+        for_span: Span,
+    ) -> Res<()> {
+        self.reduce_operators();
+        let code_len = self.code.len();
+        let element_start = match self.pending.last() {
+            Some(Pending::List(frame)) if frame.items == 0 => Some(frame.item_start),
+            Some(Pending::Paren(_, start)) => Some(*start),
+            Some(Pending::Call(frame))
+                if frame.args.is_empty()
+                    && frame.keywords.is_empty()
+                    && frame.keyword.is_none() =>
+            {
+                Some(frame.arg_start)
+            }
+            Some(Pending::Call(_)) => {
+                return Err(Diag::new(
+                    for_span,
+                    "a generator expression must be the only argument of a call in gradviz scripts",
+                ))
+            }
+            Some(Pending::Comprehension(_)) => {
+                return Err(Diag::new(
+                    for_span,
+                    "comprehensions with more than one 'for' clause are not supported in gradviz scripts",
+                ))
+            }
+            _ => None,
+        };
+        let Some(element_start) = element_start.filter(|&start| start < code_len) else {
+            return Err(Diag::new(
+                for_span,
+                "'for' here is not supported: comprehensions are written [element for x in items]",
+            ));
+        };
+        self.pending
+            .push(Pending::Comprehension(ComprehensionFrame {
+                targets,
+                element_start,
+                iterable_start: code_len,
+            }));
+        Ok(())
     }
 
     pub fn binary(&mut self, op: BinOp, span: Span) {
@@ -220,6 +370,7 @@ impl<'s> Builder<'s> {
             keywords: Vec::new(),
             keyword: None,
             arg_start: self.code.len(),
+            generator: None,
         }));
     }
 
@@ -231,11 +382,15 @@ impl<'s> Builder<'s> {
         }
     }
 
-    /// At an argument's start, where `)` may close the call (`f()`, `f(a,)`).
+    /// At an argument's or list item's start, where `)` or `]` may close the bracket
+    /// (`f()`, `f(a,)`, `[]`, `[a,]`).
     pub fn at_argument_start(&mut self) -> bool {
         let code_len = self.code.len();
-        self.open_frame()
-            .is_some_and(|frame| frame.keyword.is_none() && frame.arg_start == code_len)
+        match self.pending.last() {
+            Some(Pending::Call(frame)) => frame.keyword.is_none() && frame.arg_start == code_len,
+            Some(Pending::List(frame)) => frame.item_start == code_len,
+            _ => false,
+        }
     }
 
     /// `=` after an operand: turns a bare name just read as an argument into a keyword.
@@ -262,16 +417,42 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
-    /// `,` after an operand: the end of an argument.
+    /// `,` after an operand: the end of an argument or list item.
     pub fn comma(&mut self, span: Span) -> Res<()> {
         self.reduce_operators();
-        if self.open_frame().is_none() {
-            return Err(
+        let code_len = self.code.len();
+        match self.pending.last_mut() {
+            Some(Pending::Call(frame)) if frame.generator.is_some() => Err(Diag::new(
+                span,
+                "a generator expression must be the only argument of a call in gradviz scripts",
+            )),
+            Some(Pending::Call(_)) => self.finish_argument(),
+            Some(Pending::List(frame)) => {
+                frame.items += 1;
+                frame.item_start = code_len;
+                Ok(())
+            }
+            Some(Pending::Comprehension(_)) => {
+                let in_call = self.pending.len() >= 2
+                    && matches!(self.pending[self.pending.len() - 2], Pending::Call(_));
+                Err(Diag::new(
+                    span,
+                    if in_call {
+                        "a generator expression must be the only argument of a call in gradviz scripts"
+                    } else {
+                        "a comprehension ends at its closing bracket (one 'for' clause, no ',')"
+                    },
+                ))
+            }
+            Some(Pending::Subscript(_)) => Err(Diag::new(
+                span,
+                "an index is one integer in gradviz scripts",
+            )),
+            _ => Err(
                 Diag::new(span, "tuples are not supported in gradviz scripts")
                     .with_help("assign one value per statement"),
-            );
+            ),
         }
-        self.finish_argument()
     }
 
     fn finish_argument(&mut self) -> Res<()> {
@@ -292,12 +473,15 @@ impl<'s> Builder<'s> {
         Ok(())
     }
 
-    /// `)` after an operand, or at an argument's start.
+    /// `)` or `]` after an operand, or at an argument's or item's start.
     pub fn close(&mut self, close: Span, after_operand: bool) -> Res<()> {
         self.reduce_operators();
+        if matches!(self.pending.last(), Some(Pending::Comprehension(_))) {
+            return self.close_comprehension(close);
+        }
         self.open_brackets -= 1;
         match self.pending.pop() {
-            Some(Pending::Paren(open)) => {
+            Some(Pending::Paren(open, _)) => {
                 self.spans.pop().expect("a parenthesized operand");
                 self.spans.push(open.to(close));
                 Ok(())
@@ -313,8 +497,108 @@ impl<'s> Builder<'s> {
                 self.end_call(frame, close);
                 Ok(())
             }
-            _ => unreachable!("the lexer matches every ')' with a '('"),
+            Some(Pending::List(frame)) => {
+                let len = frame.items + usize::from(after_operand);
+                self.spans.truncate(self.spans.len() - len);
+                let span = frame.open.to(close);
+                self.spans.push(span);
+                self.code.push(Instr::List { len, span });
+                Ok(())
+            }
+            Some(Pending::Subscript(_)) => {
+                let index_span = self.spans.pop().expect("an index");
+                let object = self.spans.pop().expect("an indexed object");
+                let span = object.to(close);
+                self.spans.push(span);
+                self.code.push(Instr::Index { span, index_span });
+                Ok(())
+            }
+            _ => unreachable!("the lexer matches every closing bracket with an opening one"),
         }
+    }
+
+    /// The bracket that ends a comprehension: its code becomes iterable, loop, element.
+    fn close_comprehension(&mut self, close: Span) -> Res<()> {
+        let Some(Pending::Comprehension(comprehension)) = self.pending.pop() else {
+            unreachable!("checked by the caller")
+        };
+        let iterable_span = self.spans.pop().expect("an iterable");
+        let element_span = self.spans.pop().expect("an element");
+        let kind = self.comprehension_kind(comprehension.element_start, element_span)?;
+        let ComprehensionFrame {
+            targets,
+            element_start,
+            iterable_start,
+        } = comprehension;
+        let body_len = iterable_start - element_start;
+        self.code[element_start..].rotate_left(body_len);
+        let span = element_span.to(iterable_span);
+        let start = LoopStart {
+            targets,
+            kind,
+            body_len,
+            iterable_span,
+            span,
+        };
+        let loop_at = self.code.len() - body_len;
+        self.code.insert(loop_at, Instr::LoopStart(Box::new(start)));
+        self.code.push(Instr::LoopNext { body_len, span });
+        self.spans.push(span);
+        match self.pending.last() {
+            // The list comprehension is the list: its brackets make no list of their own.
+            Some(Pending::List(_)) | Some(Pending::Paren(..)) => {
+                let (Some(Pending::List(ListFrame { open, .. })) | Some(Pending::Paren(open, _))) =
+                    self.pending.pop()
+                else {
+                    unreachable!("matched above")
+                };
+                self.open_brackets -= 1;
+                self.spans.pop();
+                self.spans.push(open.to(close));
+                Ok(())
+            }
+            _ => self.close(close, true),
+        }
+    }
+
+    /// What the comprehension starting at `element_start` makes: a list, or for a
+    /// generator expression that is a call's only argument (bare or in its own
+    /// parentheses), the running sum when the callee is `sum`.
+    fn comprehension_kind(&mut self, element_start: usize, span: Span) -> Res<LoopKind> {
+        let depth = self.pending.len();
+        let frame_index = match self.pending.last() {
+            Some(Pending::List(_)) => return Ok(LoopKind::List),
+            Some(Pending::Call(_)) => Some(depth - 1),
+            Some(Pending::Paren(..)) if depth >= 2 => Some(depth - 2),
+            _ => None,
+        };
+        let code = &self.code;
+        let frame = frame_index.and_then(|i| match &mut self.pending[i] {
+            Pending::Call(frame)
+                if frame.arg_start == element_start
+                    && frame.args.is_empty()
+                    && frame.keywords.is_empty()
+                    && frame.keyword.is_none() =>
+            {
+                Some(frame)
+            }
+            _ => None,
+        });
+        let Some(frame) = frame else {
+            return Err(Diag::new(
+                span,
+                "generator expressions are supported only as a call's only argument, as in sum(x for x in xs)",
+            )
+            .with_help("for a list, write a list comprehension: [x for x in xs]"));
+        };
+        let sums = frame.method.is_none()
+            && matches!(
+                code.get(frame.arg_start.wrapping_sub(1)),
+                Some(Instr::Load("sum", _))
+            );
+        let kind = if sums { LoopKind::Sum } else { LoopKind::List };
+        frame.generator = Some(kind);
+        Ok(kind)
     }
 
     fn end_call(&mut self, frame: CallFrame<'s>, close: Span) {
@@ -328,6 +612,7 @@ impl<'s> Builder<'s> {
             keywords: frame.keywords,
             callee_span: frame.callee_span,
             span,
+            summed_generator: frame.generator == Some(LoopKind::Sum),
         })));
     }
 

@@ -2,8 +2,11 @@
 //! million-line script never sits in memory as a token list.
 //!
 //! It follows Python's line rules: a newline ends a statement except inside brackets or
-//! after a backslash; blank and comment-only lines vanish. gradviz scripts have no blocks,
-//! so any indented statement is an error here rather than an INDENT token.
+//! after a backslash; blank and comment-only lines vanish; a line indented deeper than the
+//! one before opens a block ([`Tok::Indent`]) and a shallower one closes blocks
+//! ([`Tok::Dedent`]), with Python's checks for dedents that match no open block and for
+//! tabs and spaces mixed inconsistently. Only a `for` loop's body may be a block; the
+//! parser refuses an indent anywhere else.
 
 use std::borrow::Cow;
 
@@ -11,6 +14,9 @@ use super::diagnostics::{Diag, Res, Span};
 
 /// How deep brackets may nest: CPython's tokenizer stops at the same 200.
 pub const MAX_BRACKETS: usize = 200;
+
+/// How deep blocks may nest: CPython's tokenizer stops at the same 100.
+pub const MAX_INDENTS: usize = 100;
 
 /// One token.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +31,10 @@ pub(crate) enum Tok<'s> {
     Op(&'static str),
     /// The end of a logical line.
     Newline,
+    /// A line indented deeper than the block it is in.
+    Indent,
+    /// The end of a block, before the first token of the shallower line after it.
+    Dedent,
     /// The end of the source.
     End,
 }
@@ -38,6 +48,8 @@ impl Tok<'_> {
             Tok::Str(_) | Tok::FStr => "a string".into(),
             Tok::Op(op) => format!("'{op}'"),
             Tok::Newline => "the end of the line".into(),
+            Tok::Indent => "an indented line".into(),
+            Tok::Dedent => "the end of an indented block".into(),
             Tok::End => "the end of the script".into(),
         }
     }
@@ -90,6 +102,11 @@ pub(crate) struct Lexer<'s> {
     brackets: Vec<(char, Span)>,
     at_line_start: bool,
     line_has_tokens: bool,
+    /// The open blocks' indentation, innermost last: the width with tabs to the next
+    /// multiple of 8, and with tabs as 1, which must order lines the same way.
+    indents: Vec<(usize, usize)>,
+    /// Blocks closed by the current line whose Dedent tokens are still to come.
+    pending_dedents: usize,
 }
 
 impl<'s> Lexer<'s> {
@@ -101,6 +118,8 @@ impl<'s> Lexer<'s> {
             brackets: Vec::new(),
             at_line_start: true,
             line_has_tokens: false,
+            indents: Vec::new(),
+            pending_dedents: 0,
         }
     }
 
@@ -111,9 +130,15 @@ impl<'s> Lexer<'s> {
 
     /// The next token; after [`Tok::End`] it keeps returning `End`.
     pub fn next_token(&mut self) -> Res<Token<'s>> {
+        if self.pending_dedents > 0 {
+            self.pending_dedents -= 1;
+            return Ok(self.token(Tok::Dedent, self.pos));
+        }
         loop {
             if self.at_line_start && self.brackets.is_empty() {
-                self.check_indentation()?;
+                if let Some(token) = self.indentation()? {
+                    return Ok(token);
+                }
             }
             self.skip_spaces_and_comment();
             let start = self.pos;
@@ -182,6 +207,8 @@ impl<'s> Lexer<'s> {
         }
         let tok = if std::mem::take(&mut self.line_has_tokens) {
             Tok::Newline
+        } else if self.indents.pop().is_some() {
+            Tok::Dedent
         } else {
             Tok::End
         };
@@ -191,27 +218,68 @@ impl<'s> Lexer<'s> {
         })
     }
 
-    /// At the start of a line outside brackets: blank and comment lines may be indented,
-    /// statements may not.
-    fn check_indentation(&mut self) -> Res<()> {
+    /// At the start of a line outside brackets: blank and comment lines may be indented
+    /// anyhow; a statement's indentation opens or closes blocks.
+    fn indentation(&mut self) -> Res<Option<Token<'s>>> {
         let indent_start = self.pos;
-        while matches!(self.peek(), Some(' ' | '\t' | '\x0c')) {
+        let (mut width, mut tabs_as_one) = (0usize, 0usize);
+        while let Some(c @ (' ' | '\t' | '\x0c')) = self.peek() {
+            match c {
+                ' ' => (width, tabs_as_one) = (width + 1, tabs_as_one + 1),
+                '\t' => (width, tabs_as_one) = ((width / 8 + 1) * 8, tabs_as_one + 1),
+                // A form feed resets the count, as in CPython.
+                _ => (width, tabs_as_one) = (0, 0),
+            }
             self.pos += 1;
         }
-        match self.peek() {
-            None | Some('\n' | '\r' | '#') => Ok(()),
-            Some(_) if self.pos == indent_start => {
-                self.at_line_start = false;
-                Ok(())
-            }
-            Some(_) => Err(Diag::new(
-                Span::new(indent_start, self.pos),
-                "unexpected indent",
-            )
-            .with_help(
-                "gradviz scripts have no blocks: every statement starts at the beginning of its line",
-            )),
+        if matches!(self.peek(), None | Some('\n' | '\r' | '#')) {
+            return Ok(None);
         }
+        self.at_line_start = false;
+        let span = Span::new(indent_start, self.pos.max(indent_start + 1));
+        let (block, block_tabs_as_one) = self.indents.last().copied().unwrap_or((0, 0));
+        let inconsistent = || {
+            Diag::new(span, "inconsistent use of tabs and spaces in indentation")
+                .with_help("indent with spaces only, as PEP 8 asks")
+        };
+        if width > block {
+            if tabs_as_one <= block_tabs_as_one {
+                return Err(inconsistent());
+            }
+            if self.indents.len() >= MAX_INDENTS {
+                return Err(Diag::new(
+                    span,
+                    format!(
+                        "too many levels of indentation (the limit is {MAX_INDENTS}, as in Python)"
+                    ),
+                ));
+            }
+            self.indents.push((width, tabs_as_one));
+            return Ok(Some(Token {
+                tok: Tok::Indent,
+                span,
+            }));
+        }
+        let open = self.indents.len();
+        while self.indents.last().is_some_and(|&(w, _)| w > width) {
+            self.indents.pop();
+        }
+        let (now, now_tabs_as_one) = self.indents.last().copied().unwrap_or((0, 0));
+        if now != width {
+            return Err(Diag::new(
+                span,
+                "unindent does not match any outer indentation level",
+            ));
+        }
+        if now_tabs_as_one != tabs_as_one {
+            return Err(inconsistent());
+        }
+        let closed = open - self.indents.len();
+        if closed == 0 {
+            return Ok(None);
+        }
+        self.pending_dedents = closed - 1;
+        Ok(Some(self.token(Tok::Dedent, self.pos)))
     }
 
     fn skip_spaces_and_comment(&mut self) {

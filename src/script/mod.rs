@@ -13,13 +13,28 @@
 //!   precedence, unary `-`, parentheses;
 //! - `Value(number, label='…')`, the methods `tanh() exp() relu() log() sigmoid()
 //!   backward()` and the lecture's `_backward()`, `draw_dot(v)` (a snapshot), and `print(…)`,
-//!   whose arguments are evaluated and then ignored.
+//!   whose arguments are evaluated and then ignored;
+//! - networks as in the lecture's training cells: micrograd's `MLP(nin, nouts)`,
+//!   `Layer(nin, nout)`, `Neuron(nin)` (parameters labelled `l{i}.n{j}.w{k}` / `.b`,
+//!   weights from Python's `random` stream: `random.seed(n)`, or [`DEFAULT_SEED`] when the
+//!   script sets none, where Python would differ every run), calling them, `.parameters()`,
+//!   `.zero_grad()`; `True`, `False`;
+//! - lists: `[a, b]`, `xs[i]` (negative too), `len`, `sum` (from the int 0, as Python's:
+//!   `sum([v])` adds a `Value(0)` leaf), `zip`, `range`, `list`; list comprehensions
+//!   `[f(x) for x in xs]` and a generator expression as a call's only argument,
+//!   `sum((y - t)**2 for t, y in zip(ys, preds))`, which `sum` adds up as it goes, as
+//!   Python's lazy generator does (one `for` clause, no `if`);
+//! - `for names in list:` with a body on the same line or an indented block, which may
+//!   hold further `for` loops (no `while`, `break`, `else`, `def`, `if`). At most
+//!   [`MAX_ITERATIONS`] iterations run per script.
 //!
-//! Brackets nest at most [`MAX_BRACKETS`] deep, CPython's own limit; nothing else is
-//! limited, because neither the parser nor the evaluator recurses: a 100,000-term sum or
-//! 100,000 stacked signs cannot overflow the stack. Where Python raises (`1/0`,
-//! `0.0 ** -1`, `math.exp(1000)`) or would make a complex number, the script fails with an
-//! error at that place.
+//! Brackets nest at most [`MAX_BRACKETS`] deep and blocks [`MAX_INDENTS`], CPython's own
+//! limits; nothing else is limited, because neither the parser nor the evaluator
+//! recurses: a 100,000-term sum, 100,000 stacked signs or a comprehension inside a
+//! comprehension inside a loop cannot overflow the stack. Where Python raises (`1/0`,
+//! `0.0 ** -1`, `math.exp(1000)`, a one-neuron hidden layer's bare Value fed to the next
+//! layer) or would make a complex number, the script fails with an error at that place.
+//! Names Python would need an import for (`MLP`, `random`) are there without one.
 //!
 //! Statements are parsed and run one at a time, so a million-statement script never exists
 //! as a syntax tree. When one fails at run time, the rest is still parsed: Python compiles
@@ -36,7 +51,8 @@ use crate::engine::{Graph, NodeId};
 use crate::export::{to_petgraph, ExportGraph};
 use crate::{Error, Result};
 
-pub use lexer::MAX_BRACKETS;
+pub use eval::{DEFAULT_SEED, MAX_ITERATIONS, MAX_PARAMETERS};
+pub use lexer::{MAX_BRACKETS, MAX_INDENTS};
 
 /// How a script is turned into a graph.
 #[non_exhaustive]

@@ -1,6 +1,11 @@
 //! The script parser: Python's statements as gradviz runs them, one at a time, with a clear
-//! error for the Python it does not run (`for`, `def`, `if`, comparisons, lists, …).
+//! error for the Python it does not run (`while`, `def`, `if`, comparisons, dicts, …).
 //! Expressions are read by the operator-precedence [`Builder`] into postfix code.
+//!
+//! A `for` loop is read whole, body included, before it runs. Its body is simple
+//! statements after the `:` on the same line, or an indented block that may hold further
+//! `for` loops; open loops are kept on an explicit stack, so nesting costs no call stack
+//! (the lexer limits blocks to [`MAX_INDENTS`](super::lexer::MAX_INDENTS) deep, as CPython does).
 
 use super::diagnostics::{Diag, Res, Span};
 use super::expr::{BinOp, Builder, Expr, Instr, UnaryOp};
@@ -24,6 +29,26 @@ pub(crate) enum Stmt<'s> {
     },
     /// An expression evaluated for its effect (`o.backward()`, `draw_dot(o)`).
     Expr(Expr<'s>),
+    /// `for targets in iterable:` and its body.
+    For(Box<ForLoop<'s>>),
+}
+
+/// A `for` loop.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ForLoop<'s> {
+    /// The loop's names: one, or several that unpack each item.
+    pub targets: Vec<(&'s str, Span)>,
+    pub iterable: Expr<'s>,
+    pub body: Vec<Stmt<'s>>,
+    /// The `for` keyword.
+    pub span: Span,
+}
+
+/// A `for` loop whose body is being read.
+struct OpenFor<'s> {
+    for_loop: ForLoop<'s>,
+    /// The body follows the `:` on the same line, rather than as an indented block.
+    inline: bool,
 }
 
 /// What an assignment can bind.
@@ -73,24 +98,167 @@ impl<'s> Parser<'s> {
         loop {
             match &self.current.tok {
                 Tok::End => return Ok(None),
-                Tok::Newline => self.advance()?,
-                Tok::Name("import" | "from") => {
+                Tok::Newline | Tok::Dedent => self.advance()?,
+                Tok::Indent => return Err(self.unexpected_indent()),
+                Tok::Name("for") => {
                     self.statements += 1;
-                    self.skip_import()?;
-                }
-                Tok::Name("pass") => {
-                    self.statements += 1;
-                    self.advance()?;
-                    self.end_statement()?;
+                    return self.for_statement().map(Some);
                 }
                 _ => {
-                    self.statements += 1;
-                    let statement = self.statement()?;
+                    let statement = self.simple_statement()?;
                     self.end_statement()?;
-                    return Ok(Some(statement));
+                    if statement.is_some() {
+                        return Ok(statement);
+                    }
                 }
             }
         }
+    }
+
+    /// One statement other than `for`; `None` for the ones that do nothing (`import`,
+    /// `pass`).
+    fn simple_statement(&mut self) -> Res<Option<Stmt<'s>>> {
+        self.statements += 1;
+        match self.current.tok {
+            Tok::Name("import" | "from") => {
+                self.skip_import()?;
+                Ok(None)
+            }
+            Tok::Name("pass") => {
+                self.advance()?;
+                Ok(None)
+            }
+            _ => self.statement().map(Some),
+        }
+    }
+
+    /// A `for` loop and everything in its body, nested loops included.
+    fn for_statement(&mut self) -> Res<Stmt<'s>> {
+        let mut open = vec![self.for_header()?];
+        loop {
+            let inline = open.last().expect("a loop is open").inline;
+            let body_ends = match self.current.tok {
+                Tok::End => true,
+                Tok::Newline => inline,
+                Tok::Dedent => !inline,
+                _ => false,
+            };
+            if body_ends {
+                if self.current.tok != Tok::End {
+                    self.advance()?;
+                }
+                if !inline && self.current.tok == Tok::Name("else") {
+                    return Err(Diag::new(
+                        self.current.span,
+                        "'for … else' is not supported in gradviz scripts",
+                    )
+                    .with_help(
+                        "gradviz loops have no 'break', so write the 'else' body after the loop",
+                    ));
+                }
+                let done = Stmt::For(Box::new(open.pop().expect("a loop is open").for_loop));
+                match open.last_mut() {
+                    Some(parent) => parent.for_loop.body.push(done),
+                    None => return Ok(done),
+                }
+                continue;
+            }
+            match self.current.tok {
+                Tok::Indent => return Err(self.unexpected_indent()),
+                Tok::Name("for") if inline => {
+                    return Err(Diag::new(
+                        self.current.span,
+                        "a 'for' loop cannot follow ':' on the same line",
+                    )
+                    .with_help("start the inner loop on its own, indented line"))
+                }
+                Tok::Name("for") => {
+                    self.statements += 1;
+                    open.push(self.for_header()?);
+                }
+                _ => {
+                    let statement = self.simple_statement()?;
+                    if inline {
+                        self.end_inline_statement()?;
+                    } else {
+                        self.end_statement()?;
+                    }
+                    if let Some(statement) = statement {
+                        let top = open.last_mut().expect("a loop is open");
+                        top.for_loop.body.push(statement);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `for targets in iterable:`, up to the first statement of the body.
+    fn for_header(&mut self) -> Res<OpenFor<'s>> {
+        let span = self.current.span;
+        self.advance()?;
+        let targets = self.loop_targets()?;
+        let iterable = self.expression()?;
+        if self.current.tok != Tok::Op(":") {
+            return Err(Diag::new(
+                self.current.span,
+                format!(
+                    "expected ':' after the 'for' line, found {}",
+                    self.current.tok.describe()
+                ),
+            ));
+        }
+        self.advance()?;
+        let inline = self.current.tok != Tok::Newline;
+        if !inline {
+            self.advance()?;
+            if self.current.tok != Tok::Indent {
+                return Err(Diag::new(
+                    self.current.span,
+                    "expected an indented block after the 'for' line",
+                ));
+            }
+            self.advance()?;
+        }
+        let for_loop = ForLoop {
+            targets,
+            iterable,
+            body: Vec::new(),
+            span,
+        };
+        Ok(OpenFor { for_loop, inline })
+    }
+
+    /// `a` or `a, b` after `for`, and the `in` after them.
+    fn loop_targets(&mut self) -> Res<Vec<(&'s str, Span)>> {
+        let mut targets = Vec::new();
+        loop {
+            match self.current.tok {
+                Tok::Name(name) if !is_keyword(name) => targets.push((name, self.current.span)),
+                ref other => {
+                    return Err(Diag::new(
+                        self.current.span,
+                        format!("expected a name to loop with, found {}", other.describe()),
+                    )
+                    .with_help("gradviz loops bind names: for x in xs, for a, b in zip(p, q)"))
+                }
+            }
+            self.advance()?;
+            match self.current.tok {
+                Tok::Op(",") => self.advance()?,
+                Tok::Name("in") => return self.advance().map(|()| targets),
+                ref other => {
+                    return Err(Diag::new(
+                        self.current.span,
+                        format!("expected 'in', found {}", other.describe()),
+                    ))
+                }
+            }
+        }
+    }
+
+    fn unexpected_indent(&self) -> Diag {
+        Diag::new(self.current.span, "unexpected indent")
+            .with_help("only the body of a 'for' loop is indented in gradviz scripts")
     }
 
     fn advance(&mut self) -> Res<()> {
@@ -107,7 +275,17 @@ impl<'s> Parser<'s> {
         while !matches!(self.current.tok, Tok::Newline | Tok::End | Tok::Op(";")) {
             self.advance()?;
         }
-        self.end_statement()
+        Ok(())
+    }
+
+    /// After a statement in a loop body on the `for` line: `;` and another statement, or
+    /// the end of the line, which ends the body.
+    fn end_inline_statement(&mut self) -> Res<()> {
+        match self.current.tok {
+            Tok::Op(";") => self.advance(),
+            Tok::Newline | Tok::End => Ok(()),
+            _ => self.end_statement(),
+        }
     }
 
     fn end_statement(&mut self) -> Res<()> {
@@ -194,6 +372,7 @@ impl<'s> Parser<'s> {
                 Tok::Op("-") => builder.unary(UnaryOp::Neg, span),
                 Tok::Op("+") => builder.unary(UnaryOp::Pos, span),
                 Tok::Op("(") => builder.open_paren(span),
+                Tok::Op("[") => builder.open_list(span),
                 _ => return self.atom(builder),
             }
             self.advance()?;
@@ -207,9 +386,11 @@ impl<'s> Parser<'s> {
             Tok::Float(x) => Instr::Float(*x),
             Tok::FStr => Instr::FString,
             Tok::Str(_) => return self.strings(builder),
+            Tok::Name("True") => Instr::Int(1),
+            Tok::Name("False") => Instr::Int(0),
             Tok::Name(word) if is_keyword(word) => return Err(self.keyword_error(word)),
             Tok::Name(name) => Instr::Load(name, span),
-            Tok::Op(")") if builder.at_argument_start() => {
+            Tok::Op(")" | "]") if builder.at_argument_start() => {
                 builder.close(span, false)?;
                 return self.advance();
             }
@@ -223,12 +404,6 @@ impl<'s> Parser<'s> {
                 return Err(Diag::new(
                     span,
                     "the '~' operator is not supported in gradviz scripts",
-                ))
-            }
-            Tok::Op("[") => {
-                return Err(Diag::new(
-                    span,
-                    "lists are not supported in gradviz scripts",
                 ))
             }
             Tok::Op("{") => {
@@ -292,15 +467,14 @@ impl<'s> Parser<'s> {
                 self.advance()?;
                 self.operand(builder)?;
             }
-            Tok::Op(")") => {
+            Tok::Op(")" | "]") => {
                 builder.close(span, true)?;
                 self.advance()?;
             }
             Tok::Op("[") => {
-                return Err(Diag::new(
-                    span,
-                    "indexing is not supported in gradviz scripts",
-                ))
+                builder.open_subscript(span);
+                self.advance()?;
+                self.operand(builder)?;
             }
             _ => return Ok(false),
         }
@@ -317,6 +491,17 @@ impl<'s> Parser<'s> {
             }
             Tok::Op(",") if builder.in_brackets() => builder.comma(span)?,
             Tok::Op("=") if builder.in_brackets() => builder.keyword(span)?,
+            Tok::Name("for") if builder.in_brackets() => {
+                self.advance()?;
+                let targets = self.loop_targets()?;
+                return builder.begin_comprehension(targets, span).map(|()| true);
+            }
+            Tok::Op(":") if builder.in_subscript() => {
+                return Err(Diag::new(
+                    span,
+                    "slices are not supported in gradviz scripts",
+                ))
+            }
             Tok::Op(op) if UNSUPPORTED_OPERATORS.contains(op) => {
                 return Err(Diag::new(
                     span,
@@ -344,9 +529,13 @@ impl<'s> Parser<'s> {
                 found.describe()
             ));
         }
+        let close = match self.lexer.source().as_bytes()[open.start] {
+            b'[' => ']',
+            _ => ')',
+        };
         Diag::new(
             self.current.span,
-            format!("expected ',' or ')', found {}", found.describe()),
+            format!("expected ',' or '{close}', found {}", found.describe()),
         )
     }
 
@@ -406,12 +595,8 @@ fn is_keyword(word: &str) -> bool {
 
 /// The message (and help) for a Python keyword used where gradviz has no such construct.
 fn keyword_message(word: &str) -> (String, Option<&'static str>) {
-    let unrolled = Some("write each step out as its own statement");
+    let unrolled = Some("write each step out, or loop over a list with 'for'");
     match word {
-        "for" => (
-            "'for' loops are not supported in gradviz scripts".into(),
-            unrolled,
-        ),
         "while" => (
             "'while' loops are not supported in gradviz scripts".into(),
             unrolled,
@@ -430,7 +615,7 @@ fn keyword_message(word: &str) -> (String, Option<&'static str>) {
                 "Value and draw_dot are built in; delete the class and keep the code that uses it",
             ),
         ),
-        "True" | "False" | "None" => (
+        "None" => (
             format!("'{word}' is not supported in gradviz scripts"),
             Some("use numbers and Values"),
         ),
@@ -445,9 +630,11 @@ fn keyword_message(word: &str) -> (String, Option<&'static str>) {
 mod tests {
     use super::*;
 
-    /// The expression's code read back as a fully parenthesized infix string.
+    /// The expression's code read back as a fully parenthesized infix string; a
+    /// comprehension's body is read once.
     fn shape(expr: &Expr<'_>) -> String {
         let mut stack: Vec<String> = Vec::new();
+        let mut loops: Vec<String> = Vec::new();
         for instr in &expr.code {
             let text = match instr {
                 Instr::Int(n) => n.to_string(),
@@ -462,6 +649,27 @@ mod tests {
                     format!("({lhs} {} {rhs})", op.symbol())
                 }
                 Instr::GetAttr { name, .. } => format!("{}.{name}", stack.pop().unwrap()),
+                Instr::List { len, .. } => {
+                    format!("[{}]", stack.split_off(stack.len() - len).join(","))
+                }
+                Instr::Index { .. } => {
+                    let index = stack.pop().unwrap();
+                    format!("{}[{index}]", stack.pop().unwrap())
+                }
+                Instr::LoopStart(start) => {
+                    let names: Vec<&str> = start.targets.iter().map(|t| t.0).collect();
+                    let head = format!(
+                        "{:?} {} in {}",
+                        start.kind,
+                        names.join(","),
+                        stack.pop().unwrap()
+                    );
+                    loops.push(head);
+                    continue;
+                }
+                Instr::LoopNext { .. } => {
+                    format!("<{} for {}>", stack.pop().unwrap(), loops.pop().unwrap())
+                }
                 Instr::Call(call) => {
                     let n = call.args.len() + call.keywords.len();
                     let args = stack.split_off(stack.len() - n).join(",");
@@ -525,6 +733,49 @@ mod tests {
         };
         assert_eq!(call.args.len(), 1);
         assert_eq!(call.keywords[0].0, "label");
+    }
+
+    #[test]
+    fn lists_indexing_and_comprehensions() {
+        assert_eq!(expr_shape("[1, [a, b[0]], []]"), "[1,[a,b[0]],[]]");
+        assert_eq!(expr_shape("[a,]"), "[a]");
+        assert_eq!(expr_shape("xs[-1][i + 1]"), "xs[(Neg 1)][(i + 1)]");
+        assert_eq!(expr_shape("[n(x) for x in xs]"), "<n[x] for List x in xs>");
+        assert_eq!(
+            expr_shape("sum((yout - ygt)**2 for ygt, yout in zip(ys, ypred))"),
+            "sum[<((yout - ygt) ** 2) for Sum ygt,yout in zip[ys,ypred]>]"
+        );
+        assert_eq!(
+            expr_shape("sum((x for x in xs))"),
+            "sum[<x for Sum x in xs>]"
+        );
+        assert_eq!(
+            expr_shape("len(x for x in xs)"),
+            "len[<x for List x in xs>]"
+        );
+        assert_eq!(
+            expr_shape("[[w * x for w in ws] for x in xs]"),
+            "<<(w * x) for List w in ws> for List x in xs>"
+        );
+    }
+
+    #[test]
+    fn for_loops_nest_in_blocks_and_inline() {
+        let source = "for a in xs:\n    for b in a: c = b; d = c\n    e = a\nf = 1\n";
+        let mut parser = Parser::new(source).unwrap();
+        let Some(Stmt::For(outer)) = parser.next_statement().unwrap() else {
+            panic!("a for loop")
+        };
+        assert_eq!(outer.body.len(), 2);
+        let Stmt::For(inner) = &outer.body[0] else {
+            panic!("a nested loop")
+        };
+        assert_eq!(inner.body.len(), 2);
+        assert!(matches!(
+            parser.next_statement().unwrap(),
+            Some(Stmt::Assign { .. })
+        ));
+        assert_eq!(parser.next_statement().unwrap(), None);
     }
 
     #[test]

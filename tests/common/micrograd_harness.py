@@ -7,7 +7,13 @@ draw_dot root in creation order, each as [serial, data bits, grad bits, op, labe
 
 micrograd 0.1.0 has no labels, tanh or exp: labels, a creation counter and the ordered
 operands are added in __init__, tanh and exp are the lecture's definitions, and log and
-sigmoid are the formulas gradviz documents for its two extensions.
+sigmoid are the formulas gradviz documents for its two extensions. micrograd.nn's
+parameters get the labels gradviz gives them (l{i}.n{j}.w{k} and l{i}.n{j}.b in an MLP;
+l{k} for the k-th Layer and n{k} for the k-th Neuron made on their own).
+
+With the argument --creation-order, backward() visits the nodes in reverse creation order
+instead of micrograd's DFS over Python sets (whose order follows object addresses): the
+same micrograd arithmetic in gradviz's order, so every grad must match to the bit.
 """
 import contextlib
 import io
@@ -16,6 +22,7 @@ import math
 import struct
 import sys
 
+from micrograd import nn
 from micrograd.engine import Value
 
 COUNTER = {"next": 0}
@@ -73,6 +80,59 @@ def sigmoid(self):
     return out
 
 
+def backward_in_creation_order(self):
+    nodes = sorted(reachable(self), key=lambda v: v.serial)
+    self.grad = 1
+    for v in reversed(nodes):
+        v._backward()
+
+
+NN = {"depth": 0, "layers": 0, "neurons": 0}
+
+
+def label_neuron(neuron, prefix):
+    for k, w in enumerate(neuron.w):
+        w.label = f"{prefix}.w{k}"
+    neuron.b.label = f"{prefix}.b"
+
+
+def label_layer(layer, index):
+    for j, neuron in enumerate(layer.neurons):
+        label_neuron(neuron, f"l{index}.n{j}")
+
+
+def labelled(init, label):
+    def __init__(self, *args, **kwargs):
+        NN["depth"] += 1
+        try:
+            init(self, *args, **kwargs)
+        finally:
+            NN["depth"] -= 1
+        if NN["depth"] == 0:
+            label(self)
+
+    return __init__
+
+
+def label_mlp(mlp):
+    for i, layer in enumerate(mlp.layers):
+        label_layer(layer, i)
+
+
+def label_standalone_layer(layer):
+    label_layer(layer, NN["layers"])
+    NN["layers"] += 1
+
+
+def label_standalone_neuron(neuron):
+    label_neuron(neuron, f"n{NN['neurons']}")
+    NN["neurons"] += 1
+
+
+nn.MLP.__init__ = labelled(nn.MLP.__init__, label_mlp)
+nn.Layer.__init__ = labelled(nn.Layer.__init__, label_standalone_layer)
+nn.Neuron.__init__ = labelled(nn.Neuron.__init__, label_standalone_neuron)
+
 Value.__init__ = _init
 Value.tanh = tanh
 Value.exp = exp
@@ -84,19 +144,24 @@ def bits(x):
     return struct.unpack("<Q", struct.pack("<d", float(x)))[0]
 
 
+def reachable(root):
+    seen = {}
+    stack = [root]
+    while stack:
+        v = stack.pop()
+        if id(v) not in seen:
+            seen[id(v)] = v
+            stack.extend(v.operands)
+    return seen.values()
+
+
 def run(source):
     COUNTER["next"] = 0
+    NN.update(depth=0, layers=0, neurons=0)
     snapshots = []
 
     def draw_dot(root, **_options):
-        seen = {}
-        stack = [root]
-        while stack:
-            v = stack.pop()
-            if id(v) not in seen:
-                seen[id(v)] = v
-                stack.extend(v.operands)
-        nodes = sorted(seen.values(), key=lambda v: v.serial)
+        nodes = sorted(reachable(root), key=lambda v: v.serial)
         snapshots.append(
             [
                 [v.serial, bits(v.data), bits(v.grad), v._op, v.label, [c.serial for c in v.operands]]
@@ -110,6 +175,8 @@ def run(source):
 
 
 def main():
+    if "--creation-order" in sys.argv[1:]:
+        Value.backward = backward_in_creation_order
     results = []
     for source in json.load(sys.stdin):
         try:

@@ -18,16 +18,30 @@ pub fn python() -> PathBuf {
     }
 }
 
+/// The order micrograd's `backward()` visits nodes in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Backward {
+    /// micrograd's own: a DFS over Python sets, whose order follows object addresses.
+    Micrograd,
+    /// Reverse creation order, as gradviz sweeps its tape.
+    CreationOrder,
+}
+
 /// Runs each script with micrograd (plus the lecture's `tanh`/`exp` and gradviz's
-/// `log`/`sigmoid` formulas, and a recording `draw_dot`), returning one JSON result per
-/// script: `{"snapshots": [...]}` or `{"error": "..."}`.
-pub fn run_with_micrograd(scripts: &[String]) -> Vec<serde_json::Value> {
+/// `log`/`sigmoid` formulas, gradviz's labels on `nn` parameters, and a recording
+/// `draw_dot`), returning one JSON result per script: `{"snapshots": [...]}` or
+/// `{"error": "..."}`.
+pub fn run_with_micrograd(scripts: &[String], backward: Backward) -> Vec<serde_json::Value> {
     let harness = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/common/micrograd_harness.py"
     );
-    let mut child = Command::new(python())
-        .arg(harness)
+    let mut command = Command::new(python());
+    command.arg(harness);
+    if backward == Backward::CreationOrder {
+        command.arg("--creation-order");
+    }
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
