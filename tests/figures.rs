@@ -12,7 +12,10 @@ fn committed_figures_are_current() {
     let manifest = std::fs::read_to_string(root.join("docs/figures/MANIFEST")).expect("manifest");
     let bless = std::env::var_os("GRADVIZ_BLESS").is_some();
     let mut checked = 0;
-    for line in manifest.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in manifest
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let mut words = line.split_whitespace();
         let committed = root.join(words.next().expect("a path"));
         let output = Command::cargo_bin("gradviz")
@@ -22,12 +25,20 @@ fn committed_figures_are_current() {
             .args(["-o", "-"])
             .output()
             .expect("runs");
-        assert!(output.status.success(), "{line}: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{line}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         if bless {
             std::fs::write(&committed, &output.stdout).expect("bless");
         }
         let expected = std::fs::read(&committed).unwrap_or_default();
-        assert!(expected == output.stdout, "{} is stale: run `make figures`", committed.display());
+        assert!(
+            expected == output.stdout,
+            "{} is stale: run `make figures`",
+            committed.display()
+        );
         checked += 1;
     }
     assert!(checked >= 4, "the manifest lists the README's figures");

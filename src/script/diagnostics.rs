@@ -1,5 +1,5 @@
 //! Script errors: a message tied to a byte span of the source, rendered the way rustc does,
-//! `file:line:col: error: message`, then the source line and a caret under the span.
+//! `file:line:col: message` (the command line puts `error: ` in front), then the source line and a caret under the span.
 
 use std::ops::Range;
 
@@ -69,7 +69,7 @@ fn render(diag: &Diag, source: &str, file_name: &str) -> String {
         .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect();
     let mut out = format!(
-        "{file_name}:{line_number}:{column}: error: {}\n{gutter} |\n{line_number} | {line_text}\n{gutter} | {indent}{}",
+        "{file_name}:{line_number}:{column}: {}\n{gutter} |\n{line_number} | {line_text}\n{gutter} | {indent}{}",
         diag.message,
         "^".repeat(width)
     );
@@ -108,7 +108,7 @@ mod tests {
         };
         assert_eq!(
             text,
-            "t.py:2:9: error: unknown name 'c'\n  |\n2 | b = a + c\n  |         ^"
+            "t.py:2:9: unknown name 'c'\n  |\n2 | b = a + c\n  |         ^"
         );
     }
 
@@ -119,7 +119,7 @@ mod tests {
         let Error::Script(text) = diag.into_error(source, "t.py") else {
             unreachable!()
         };
-        assert!(text.starts_with("t.py:1:8: error:"), "{text}");
+        assert!(text.starts_with("t.py:1:8: "), "{text}");
         assert!(text.ends_with("\n  |        ^"), "{text}");
     }
 }

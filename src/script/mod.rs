@@ -101,7 +101,7 @@ impl Evaluated {
             "nothing to draw: the script assigns no Value, and calls neither backward() nor draw_dot()"
         };
         Err(Error::Script(format!(
-            "{}: error: {reason}\n  = help: for example `a = Value(2.0); b = a.tanh(); draw_dot(b)`",
+            "{}: {reason}\n  = help: for example `a = Value(2.0); b = a.tanh(); draw_dot(b)`",
             self.file_name
         )))
     }
