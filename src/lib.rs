@@ -25,5 +25,6 @@ pub mod error;
 pub mod export;
 pub mod output;
 pub mod render;
+pub mod views;
 
 pub use error::{Error, Result};
