@@ -21,7 +21,6 @@ use gradviz::views::{self, ColorBy, View, ViewOptions};
 /// The network, batch and seed of a benchmark graph.
 #[derive(Debug, Clone, Copy)]
 struct Network {
-    name: &'static str,
     nin: usize,
     sizes: &'static [usize],
     rows: usize,
@@ -30,14 +29,12 @@ struct Network {
 const SEED: i64 = 1337;
 /// micrograd's demo network over 44 rows: about 3.4k values.
 const MLP_3K: Network = Network {
-    name: "mlp-2-4-4-1x44",
     nin: 2,
     sizes: &[4, 4, 1],
     rows: 44,
 };
 /// A wider network: about 10k values.
 const MLP_10K: Network = Network {
-    name: "mlp-2-16-16-1x15",
     nin: 2,
     sizes: &[16, 16, 1],
     rows: 15,
@@ -256,24 +253,53 @@ fn run_peer(python: &Path, network: Network) -> (usize, f64) {
     )
 }
 
-/// The candidate layout attribute sets, each against Graphviz's defaults.
-fn layout_sets() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
+/// The candidate layout attribute sets: each alone, then combined with the winners.
+fn layout_sets() -> Vec<Vec<(&'static str, &'static str)>> {
+    let fast = views::FAST_LAYOUT.to_vec();
+    let with_fast = |extra: (&'static str, &'static str)| {
+        let mut set = fast.clone();
+        set.push(extra);
+        set
+    };
     vec![
-        ("defaults", vec![]),
-        (
-            "nslimit=2 nslimit1=2",
-            vec![("nslimit", "2"), ("nslimit1", "2")],
-        ),
-        ("mclimit=0.2", vec![("mclimit", "0.2")]),
-        ("searchsize=5", vec![("searchsize", "5")]),
-        ("remincross=false", vec![("remincross", "false")]),
-        ("newrank=true", vec![("newrank", "true")]),
-        ("ordering=out", vec![("ordering", "out")]),
-        ("splines=polyline", vec![("splines", "polyline")]),
-        ("splines=line", vec![("splines", "line")]),
-        ("splines=false", vec![("splines", "false")]),
-        ("fast set (views::FAST_LAYOUT)", views::FAST_LAYOUT.to_vec()),
+        vec![],
+        vec![("nslimit", "0.2")],
+        vec![("nslimit1", "0.2")],
+        vec![("newrank", "true")],
+        vec![("mclimit", "0.2")],
+        vec![("remincross", "false")],
+        vec![("searchsize", "5")],
+        vec![("ordering", "out")],
+        vec![("splines", "polyline")],
+        vec![("splines", "line")],
+        vec![("splines", "false")],
+        fast.clone(),
+        with_fast(("mclimit", "0.5")),
+        with_fast(("splines", "line")),
     ]
+}
+
+/// CPU seconds used so far by this process and its waited-for children (Linux `/proc`,
+/// 100 ticks a second), so that a loaded machine inflates the numbers less than wall time.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<f64> = stat
+        .rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .skip(11)
+        .take(4)
+        .map(|f| f.parse().unwrap_or(0.0))
+        .collect();
+    Some(fields.iter().sum::<f64>() / 100.0)
+}
+
+/// Wall and CPU seconds of drawing `dot` as SVG with `choice`.
+fn draw_seconds(dot: &str, choice: EngineChoice) -> (f64, f64) {
+    let cpu_before = cpu_seconds().unwrap_or(0.0);
+    let (wall, svg) = timed(|| render_dot(dot, Format::Svg, &engine(choice)));
+    svg.expect("drawn");
+    (wall, cpu_seconds().unwrap_or(0.0) - cpu_before)
 }
 
 fn with_layout(graph: &ExportGraph, layout: &[(&str, &str)]) -> String {
@@ -287,20 +313,29 @@ fn with_layout(graph: &ExportGraph, layout: &[(&str, &str)]) -> String {
 }
 
 fn layout_table() {
-    let sizes = [(MLP_3K, 22), (MLP_3K, 44)];
-    for (network, rows) in sizes {
-        let network = Network { rows, ..network };
+    println!(
+        "{:<18} {:>6} {:>6} {:<40} {:>9} {:>9} {:>9} {:>9}",
+        "graph", "values", "edges", "attributes", "dot wall", "dot cpu", "pure wall", "pure cpu"
+    );
+    for rows in [22, 44] {
+        let network = Network { rows, ..MLP_3K };
         let graph = network_graph(network);
-        println!(
-            "{} rows={rows}: {} values, {} edges",
-            network.name,
-            graph.node_count(),
-            graph.edge_count()
-        );
-        for (name, layout) in layout_sets() {
+        for layout in layout_sets() {
             let dot = with_layout(&graph, &layout);
-            let (seconds, _) = timed(|| render_dot(&dot, Format::Svg, &engine(EngineChoice::Dot)));
-            println!("  {name:<32} dot {seconds:>7.2} s");
+            let (wall, cpu) = draw_seconds(&dot, EngineChoice::Dot);
+            let (pure_wall, pure_cpu) = draw_seconds(&dot, EngineChoice::Builtin);
+            let name: Vec<String> = layout.iter().map(|(n, v)| format!("{n}={v}")).collect();
+            let name = if name.is_empty() {
+                "(defaults)".to_string()
+            } else {
+                name.join(" ")
+            };
+            println!(
+                "{:<18} {:>6} {:>6} {name:<40} {wall:>9.2} {cpu:>9.2} {pure_wall:>9.2} {pure_cpu:>9.2}",
+                format!("MLP x{rows}"),
+                graph.node_count(),
+                graph.edge_count(),
+            );
         }
     }
 }
@@ -319,6 +354,7 @@ fn emit(dir: &Path) {
     let all = ViewOptions::default().with_max_nodes(Some(usize::MAX));
     let figures: Vec<(String, Network, ViewOptions)> = vec![
         ("3k-whole".into(), MLP_3K, all.clone()),
+        ("mid".into(), Network { rows: 8, ..MLP_3K }, all.clone()),
         (
             "3k-fold1".into(),
             MLP_3K,

@@ -29,7 +29,7 @@ use petgraph::graph::NodeIndex;
 use petgraph::Direction;
 
 use crate::export::{self, ExportGraph, NodeInfo};
-use crate::render::{format_number, Cluster, Decorations, DotOptions, LegendEntry, NodeDecoration};
+use crate::render::{format_number, Cluster, Decorations, DotOptions, LegendEntry};
 use crate::{Error, Result};
 
 /// The settings views use unless told otherwise, with how they were chosen.
@@ -51,12 +51,7 @@ pub mod defaults {
 
 /// Graph attributes that cut `dot`'s layout time on large figures without changing what it
 /// shows; measured in `benches/views.rs` (`--layout`), see the report there.
-pub const FAST_LAYOUT: &[(&str, &str)] = &[
-    ("nslimit", "2"),
-    ("nslimit1", "2"),
-    ("mclimit", "0.2"),
-    ("splines", "polyline"),
-];
+pub const FAST_LAYOUT: &[(&str, &str)] = &[("newrank", "true"), ("nslimit", "0.2")];
 
 /// What the nodes are filled by.
 #[non_exhaustive]
@@ -801,11 +796,7 @@ fn color_by_grad(
     for info in graph.node_weights() {
         let m = magnitude(info);
         non_finite |= !m.is_finite();
-        decorations
-            .nodes
-            .entry(info.id)
-            .or_insert_with(NodeDecoration::default)
-            .fill = Some(scale.fill(m).to_string());
+        decorations.nodes.entry(info.id).or_default().fill = Some(scale.fill(m).to_string());
     }
     decorations.legend = scale.legend(non_finite);
 }
