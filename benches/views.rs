@@ -170,56 +170,59 @@ fn median(mut samples: Vec<f64>) -> f64 {
     samples[samples.len() / 2]
 }
 
+/// Runs of each measurement; the median is reported.
+const RUNS: usize = 3;
+
 fn targets(peer: Option<PathBuf>) {
     let all = ViewOptions::default().with_max_nodes(Some(usize::MAX));
     let fold = |depth| all.clone().with_fold(Some(depth)).with_group(true);
-    let rows: Vec<(&str, Network, ViewOptions, usize)> = vec![
-        ("3k whole, fast layout", MLP_3K, all.clone(), 1),
-        ("3k --fold 1 --group", MLP_3K, fold(1), 3),
+    let rows: Vec<(&str, Network, ViewOptions)> = vec![
+        ("3k whole (fast layout)", MLP_3K, all.clone()),
+        ("3k --fold 1 --group", MLP_3K, fold(1)),
         (
             "3k --fold 1 --group --color grad",
             MLP_3K,
             fold(1).with_color(ColorBy::Grad),
-            3,
         ),
-        ("3k --fold 0 --group", MLP_3K, fold(0), 3),
-        ("10k --fold 1 --group", MLP_10K, fold(1), 3),
-        ("10k --fold 0 --group", MLP_10K, fold(0), 3),
+        ("3k --fold 0 --group", MLP_3K, fold(0)),
+        ("10k --fold 1 --group", MLP_10K, fold(1)),
+        ("10k --fold 0 --group", MLP_10K, fold(0)),
     ];
     println!(
-        "{:<36} {:>8} {:>10} {:>10}",
-        "figure (SVG)", "values", "dot s", "builtin s"
+        "network to SVG: build, backward, export, prepare, DOT, draw; median of {RUNS} (wall s)"
+    );
+    println!(
+        "{:<36} {:>7} {:>7} {:>9} {:>9}",
+        "figure", "values", "drawn", "dot", "builtin"
     );
     let mut whole_3k = None;
-    for (name, network, options, runs) in rows {
-        let mut size = 0;
+    for (name, network, options) in rows {
+        let mut drawn = 0;
         let mut measure = |choice| {
             median(
-                (0..runs)
+                (0..RUNS)
                     .map(|_| {
-                        let (s, n) = figure_seconds(network, &options, choice);
-                        size = n;
-                        s
+                        let (seconds, size) = figure_seconds(network, &options, choice);
+                        drawn = size;
+                        seconds
                     })
                     .collect(),
             )
         };
         let dot = measure(EngineChoice::Dot);
-        let builtin = if network.rows * network.sizes.iter().sum::<usize>() > 500 && runs == 1 {
-            None
-        } else {
-            Some(measure(EngineChoice::Builtin))
-        };
+        let builtin = measure(EngineChoice::Builtin);
         whole_3k.get_or_insert(dot);
-        let builtin = builtin.map_or("-".to_string(), |s| format!("{s:.3}"));
-        println!("{name:<36} {size:>8} {dot:>10.3} {builtin:>10}");
+        let values = network_graph(network).node_count();
+        println!("{name:<36} {values:>7} {drawn:>7} {dot:>9.3} {builtin:>9.3}");
     }
     if let Some(python) = peer {
-        let (values, total) = run_peer(&python, MLP_3K);
+        let peer: Vec<(usize, f64)> = (0..RUNS).map(|_| run_peer(&python, MLP_3K)).collect();
+        let total = median(peer.iter().map(|p| p.1).collect());
         let ours = whole_3k.expect("measured");
         println!(
-            "peer: micrograd draw_dot + dot -Tsvg, {values} values: {total:.3} s; gradviz whole \
-             3k figure: {ours:.3} s; speed-up {:.1}x",
+            "peer: micrograd 0.1.0 + lecture draw_dot + dot -Tsvg, {} values: {total:.3} s \
+             (median of {RUNS}); gradviz 3k whole: {ours:.3} s; speed-up {:.1}x",
+            peer[0].0,
             total / ours
         );
     }
@@ -341,11 +344,21 @@ fn layout_table() {
 }
 
 fn guard_table() {
-    for rows in [11, 22, 33, 44, 55, 66] {
-        let network = Network { rows, ..MLP_3K };
+    println!(
+        "{:<28} {:>7} {:>7} {:>9} {:>9}",
+        "graph (fast layout)", "values", "edges", "dot wall", "dot cpu"
+    );
+    for rows in [22, 44, 66, 88, 110] {
+        let graph = network_graph(Network { rows, ..MLP_3K });
         let options = ViewOptions::default().with_max_nodes(Some(usize::MAX));
-        let (seconds, size) = figure_seconds(network, &options, EngineChoice::Dot);
-        println!("MLP(2, [4, 4, 1]) x {rows:>3} rows: {size:>6} values, dot {seconds:>7.2} s");
+        let view = views::prepare(&graph, &options).expect("no guard");
+        let (wall, cpu) = draw_seconds(&view.to_dot(&DotOptions::default()), EngineChoice::Dot);
+        println!(
+            "{:<28} {:>7} {:>7} {wall:>9.2} {cpu:>9.2}",
+            format!("MLP(2, [4, 4, 1]) x {rows}"),
+            graph.node_count(),
+            graph.edge_count()
+        );
     }
 }
 

@@ -35,9 +35,9 @@ use crate::{Error, Result};
 /// The settings views use unless told otherwise, with how they were chosen.
 pub mod defaults {
     /// The largest figure drawn without `--max-nodes`, in values (records, summary nodes
-    /// included). Measured (`cargo bench --bench views -- --guard`): with the layout settings
-    /// of [`LAYOUT_THRESHOLD`], Graphviz 2.43 `dot -Tsvg` on MLP loss graphs passes about
-    /// 10 s near this size on the development machine.
+    /// included). Measured with `cargo bench --bench views -- --guard` (Graphviz 2.43 `dot
+    /// -Tsvg`, the fast layout, a loaded 2-core machine): MLP(2, [4, 4, 1]) loss graphs of
+    /// 3,382 values took 2.6 s, 5,054 values 10.3 s, 6,726 values 23.6 s, 8,398 values 43.7 s.
     pub const MAX_NODES: usize = 5_000;
     /// Figures with more values than this get the fast layout settings
     /// ([`super::FAST_LAYOUT`]); smaller ones keep Graphviz's defaults, which they lay out
@@ -50,7 +50,13 @@ pub mod defaults {
 }
 
 /// Graph attributes that cut `dot`'s layout time on large figures without changing what it
-/// shows; measured in `benches/views.rs` (`--layout`), see the report there.
+/// shows. Measured with `cargo bench --bench views -- --layout` on the 3,382-value MLP loss
+/// graph (CPU seconds of `dot -Tsvg` 2.43; graphviz-pure in brackets): defaults 21.0 (9.9);
+/// `nslimit=0.2` 7.9 (2.5); `newrank=true` 20.3 (9.5); both 3.3 (2.3). Most of `dot`'s time
+/// is the network simplex that places nodes within ranks (27,638 iterations by default;
+/// `nslimit` caps it at 0.2 per node); `newrank` alone saves nothing but halves what is left
+/// after `nslimit`. `mclimit`, `searchsize`, `remincross`, `ordering=out` and
+/// `splines` (`line`, `polyline`, `false`) saved nothing worth a worse picture.
 pub const FAST_LAYOUT: &[(&str, &str)] = &[("newrank", "true"), ("nslimit", "0.2")];
 
 /// What the nodes are filled by.
@@ -76,7 +82,8 @@ pub struct ViewOptions {
     /// What fills the records.
     pub color: ColorBy,
     /// The node guard: the most values the view may have; `None` is
-    /// [`defaults::MAX_NODES`].
+    /// [`defaults::MAX_NODES`]. Pass `Some(usize::MAX)` for output no engine lays out
+    /// (`--format dot` or `json`).
     pub max_nodes: Option<usize>,
 }
 
@@ -289,39 +296,40 @@ impl Groups {
             .node_weights()
             .map(|info| groups.intern(&info.label, &mut by_name))
             .collect();
-        let order = topological_order(graph);
         let mut constants = Vec::new();
-        for &index in &order {
-            let info = &graph[index];
+        for index in topological_order(graph) {
             let operands = export::operands(graph, index);
-            groups.place[index.index()] = if !info.label.is_empty() {
+            groups.place[index.index()] = if !graph[index].label.is_empty() {
                 named[index.index()]
             } else if operands.is_empty() {
                 constants.push(index);
                 None
             } else {
-                let labelled: Vec<Option<usize>> = operands
-                    .iter()
-                    .filter_map(|o| named[o.index()].map(Some))
-                    .collect();
-                if labelled.is_empty() {
-                    let placed = operands.iter().map(|o| groups.place[o.index()]);
-                    groups.common_of(placed)
-                } else {
-                    groups.common_of(labelled.into_iter())
-                }
+                groups.place_computed(&operands, &named)
             };
         }
         for index in constants {
-            let users = graph.neighbors_directed(index, Direction::Outgoing);
-            let placed: Vec<Option<usize>> = users.map(|u| groups.place[u.index()]).collect();
-            groups.place[index.index()] = if placed.is_empty() {
-                None
-            } else {
-                groups.common_of(placed.into_iter())
-            };
+            let users: Vec<Option<usize>> = graph
+                .neighbors_directed(index, Direction::Outgoing)
+                .map(|u| groups.place[u.index()])
+                .collect();
+            groups.place[index.index()] = groups.common_of(users.into_iter());
         }
         groups
+    }
+
+    /// The group of an unlabelled computed value: the innermost group shared by the operands
+    /// whose labels name one, else by all operands' places.
+    fn place_computed(&self, operands: &[NodeIndex], named: &[Option<usize>]) -> Option<usize> {
+        let labelled: Vec<Option<usize>> = operands
+            .iter()
+            .filter_map(|o| named[o.index()].map(Some))
+            .collect();
+        if labelled.is_empty() {
+            self.common_of(operands.iter().map(|o| self.place[o.index()]))
+        } else {
+            self.common_of(labelled.into_iter())
+        }
     }
 
     /// The innermost group a label names, creating it and its ancestors.
