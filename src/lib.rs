@@ -30,6 +30,7 @@ pub mod interchange;
 pub mod output;
 pub mod render;
 pub mod script;
+pub mod views;
 
 mod compare;
 mod gradcheck;

@@ -69,6 +69,13 @@ pub struct DotOptions {
     pub precision: usize,
     /// The font of every label (one family name: see the module comment).
     pub fontname: String,
+    /// Graph attributes written after the others, as name and value (e.g. the layout settings
+    /// `views` adds for large figures, `nslimit` = `2`). Values are quoted and escaped.
+    pub graph_attributes: Vec<(String, String)>,
+    /// Values drawn as a record of exactly these fields (each escaped), in place of
+    /// `label | data | grad`: the summary nodes of a folded view. Keyed by [`NodeInfo::id`]; a
+    /// decoration's fill, outline and extra rows still apply.
+    pub records: BTreeMap<u64, Vec<String>>,
 }
 
 impl Default for DotOptions {
@@ -77,6 +84,8 @@ impl Default for DotOptions {
             rankdir: defaults::RANKDIR,
             precision: defaults::PRECISION,
             fontname: defaults::FONTNAME.to_string(),
+            graph_attributes: Vec::new(),
+            records: BTreeMap::new(),
         }
     }
 }
@@ -255,6 +264,9 @@ fn graph_attributes(options: &DotOptions, decorations: &Decorations) -> Vec<Stmt
         graph_attrs.push(attr("labelloc", plain("t")));
     }
     graph_attrs.push(attr("fontname", quoted(&options.fontname)));
+    for (name, value) in &options.graph_attributes {
+        graph_attrs.push(attr(name, quoted(value)));
+    }
     let font = vec![attr("fontname", quoted(&options.fontname))];
     vec![
         Stmt::GAttribute(GraphAttributes::Graph(graph_attrs)),
@@ -274,14 +286,19 @@ fn push_value_nodes(
     let decoration = decorations.nodes.get(&info.id);
     let mut label = String::with_capacity(info.label.len() + 48);
     label.push_str("\"{ ");
-    label.push_str(&escape_record_field(&info.label));
-    let precision = options.precision;
-    let _ = write!(
-        label,
-        " | data {} | grad {}",
-        NumberText(info.data, precision),
-        NumberText(info.grad, precision)
-    );
+    if let Some(fields) = options.records.get(&info.id) {
+        let escaped: Vec<String> = fields.iter().map(|f| escape_record_field(f)).collect();
+        label.push_str(&escaped.join(" | "));
+    } else {
+        label.push_str(&escape_record_field(&info.label));
+        let precision = options.precision;
+        let _ = write!(
+            label,
+            " | data {} | grad {}",
+            NumberText(info.data, precision),
+            NumberText(info.grad, precision)
+        );
+    }
     for row in decoration.iter().flat_map(|d| &d.extra_rows) {
         label.push_str(" | ");
         label.push_str(&escape_record_field(row));
