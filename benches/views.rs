@@ -46,7 +46,7 @@ fn input(r: usize, k: usize) -> f64 {
 }
 
 fn target(r: usize) -> f64 {
-    if r % 2 == 0 {
+    if r.is_multiple_of(2) {
         1.0
     } else {
         -1.0

@@ -11,7 +11,10 @@ use std::process::ExitCode;
 use crate::export::ExportGraph;
 use crate::render::{Decorations, DotOptions, EngineOptions, Format};
 use crate::script::ScriptOptions;
-use crate::{compare, gradcheck, interchange, output, progress, render, script, Error, Result};
+use crate::views::ViewOptions;
+use crate::{
+    compare, gradcheck, interchange, output, progress, render, script, views, Error, Result,
+};
 
 /// How to read an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +41,8 @@ pub struct Options {
     pub script: ScriptOptions,
     /// Draw only this snapshot of a script (from 1).
     pub snapshot: Option<usize>,
+    /// Groups, folding, colour and the node guard.
+    pub view: ViewOptions,
 }
 
 /// Where output goes.
@@ -214,27 +219,64 @@ pub(crate) fn output_format(output: &Output, forced: Option<Format>) -> Result<F
     }
 }
 
-/// Turns a figure into the bytes of `format`, in micrograd's plain look.
+/// Turns a figure into the bytes of `format`, through the view the options ask for
+/// (micrograd's plain look by default). DOT source skips the node guard: no engine runs.
 pub(crate) fn draw(graph: &ExportGraph, format: Format, options: &Options) -> Result<Vec<u8>> {
-    draw_decorated(graph, &Decorations::default(), format, options)
+    if format == Format::Json {
+        return Ok(interchange::write(graph, &interchange::sinks(graph)).into_bytes());
+    }
+    let mut view_options = options.view.clone();
+    if format == Format::Dot {
+        view_options.max_nodes = Some(usize::MAX);
+    }
+    let dot = views::prepare(graph, &view_options)?.to_dot(&options.dot);
+    match format {
+        Format::Dot => Ok(dot.into_bytes()),
+        _ => render_bytes(&dot, format, options),
+    }
 }
 
-/// Turns a figure into the bytes of `format` with `decorations` (JSON carries none).
+/// Turns a figure into the bytes of `format` with `decorations` (JSON carries none), under
+/// the node guard and with the fast layout settings on large figures.
 pub(crate) fn draw_decorated(
     graph: &ExportGraph,
     decorations: &Decorations,
     format: Format,
     options: &Options,
 ) -> Result<Vec<u8>> {
+    let mut dot_options = options.dot.clone();
+    if graph.node_count() > views::defaults::LAYOUT_THRESHOLD {
+        dot_options.graph_attributes.extend(
+            views::FAST_LAYOUT
+                .iter()
+                .map(|&(k, v)| (k.to_string(), v.to_string())),
+        );
+    }
     match format {
         Format::Json => Ok(interchange::write(graph, &interchange::sinks(graph)).into_bytes()),
-        Format::Dot => Ok(render::to_dot(graph, &options.dot, decorations).into_bytes()),
-        _ => render_bytes(
-            &render::to_dot(graph, &options.dot, decorations),
-            format,
-            options,
-        ),
+        Format::Dot => Ok(render::to_dot(graph, &dot_options, decorations).into_bytes()),
+        _ => {
+            guard(graph, options)?;
+            render_bytes(
+                &render::to_dot(graph, &dot_options, decorations),
+                format,
+                options,
+            )
+        }
     }
+}
+
+/// Refuses a figure larger than `--max-nodes` before `dot` runs for minutes on it.
+fn guard(graph: &ExportGraph, options: &Options) -> Result<()> {
+    let limit = options.view.max_nodes.unwrap_or(views::defaults::MAX_NODES);
+    if graph.node_count() <= limit {
+        return Ok(());
+    }
+    Err(Error::TooLarge(format!(
+        "this figure has {} values, more than the {limit} a layout finishes in seconds; \
+         write the DOT source with --format dot, or raise the limit with --max-nodes N",
+        graph.node_count()
+    )))
 }
 
 /// Runs DOT through the chosen engine, printing the engine's one-line note if any.

@@ -14,6 +14,7 @@ use crate::app::{
 };
 use crate::render::{defaults, DotOptions, EngineChoice, EngineOptions, Format, Rankdir};
 use crate::script::ScriptOptions;
+use crate::views::{ColorBy, ViewOptions};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -42,6 +43,7 @@ Examples:
   gradviz render neuron.py --snapshot 2 -o o.svg
   gradviz render a.py b.py --out-dir figures/ --engine builtin
   gradviz render graph.json --format dot -o -   # DOT source on stdout
+  gradviz render mlp.py --group --fold 1 --color grad   # a network, one node per neuron
   cat n.py | gradviz render - --input-format py -o n.svg")]
     Render(RenderArgs),
     /// One figure of the graph before and after backward, changed grads highlighted
@@ -141,6 +143,20 @@ pub struct FigureArgs {
     /// The `dot` binary to run [default: $GRADVIZ_DOT, else `dot` on PATH].
     #[arg(long, value_name = "PATH")]
     pub dot: Option<PathBuf>,
+    /// Draw groups of values (label prefixes: `l0`, `l0.n1`, …) as titled boxes.
+    #[arg(long)]
+    pub group: bool,
+    /// Draw each group nested deeper than DEPTH as one summary node (1: one node per
+    /// neuron, 0: one per layer): a readable overview of a network of any size.
+    #[arg(long, value_name = "DEPTH")]
+    pub fold: Option<usize>,
+    /// Fill values by |grad| (with a legend), or not at all (micrograd's look).
+    #[arg(long, value_enum, default_value_t = ColorBy::None)]
+    pub color: ColorBy,
+    /// The most values a figure may have before gradviz refuses to start `dot`
+    /// [default: 5000, where `dot` passes about 10 s].
+    #[arg(long, value_name = "N")]
+    pub max_nodes: Option<usize>,
 }
 
 impl FigureArgs {
@@ -160,6 +176,11 @@ impl FigureArgs {
                 auto_label: !self.no_auto_label,
             },
             snapshot: snapshot.map(|n| n as usize),
+            view: ViewOptions::default()
+                .with_group(self.group)
+                .with_fold(self.fold)
+                .with_color(self.color)
+                .with_max_nodes(self.max_nodes),
         }
     }
 }

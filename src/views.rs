@@ -61,7 +61,7 @@ pub const FAST_LAYOUT: &[(&str, &str)] = &[("newrank", "true"), ("nslimit", "0.2
 
 /// What the nodes are filled by.
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ColorBy {
     /// No fill: micrograd's look.
     #[default]
@@ -265,7 +265,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
