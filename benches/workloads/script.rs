@@ -4,7 +4,8 @@
 //!   `x = x * Value(0.999, label='w7') + Value(0.001, label='b7')`, then `x.backward()`:
 //!   400,001 values, 200,000 deep. In process, three phases as `gradviz render` runs them:
 //!   evaluate (read the file, parse and run it, backward included), draw_dot (the figure of
-//!   the backward root and its DOT text) and write (atomically, as the command line does).
+//!   the backward root and its DOT text) and write (atomically with an fsync, as the command
+//!   line does; the peer writes without one).
 //!   The peer (`peer.py script`) runs the same file as the lecture's notebook would, then
 //!   writes the lecture's `draw_dot(x).source`: the same phases.
 //! - `script 100k process`: the whole `gradviz render FILE --format dot -o OUT` process
@@ -132,6 +133,7 @@ fn render_process(script: &Path, out: &Path) -> Run {
     }
 }
 
+/// The in-process and whole-process workloads of one script, each with its peer.
 fn pair(name: &str, script: &'static Script, runs: usize, peer_runs: usize) -> [Workload; 2] {
     let path = script.path();
     let peer_path = path.display().to_string();
