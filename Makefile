@@ -3,6 +3,7 @@
 CARGO ?= cargo
 VENV := target/peer-venv
 PYTHON := $(VENV)/bin/python
+PEER_PACKAGES := $(VENV)/.bench-peer-packages
 
 .PHONY: demo test bench bench-peer lint bless figures
 
@@ -18,19 +19,28 @@ demo:
 test: $(PYTHON)
 	GRADVIZ_PYTHON=$(abspath $(PYTHON)) $(CARGO) test --locked
 
-## Benchmarks of the engine, script and renderer (release build): times, bytes per value.
-## Extra words select workloads by name: make bench BENCH_ARGS="1M"
+## Benchmarks of the engine, scripts, figures and JSON graphs (release build): times,
+## bytes per value, targets met or missed. Extra words select workloads by name, and also
+## run the slow ones kept out of the default run: make bench BENCH_ARGS="script 1M"
 bench:
 	$(CARGO) bench --locked --bench engine -- $(BENCH_ARGS)
 
-## The same workloads in Python micrograd 0.1.0 (PyPI), side by side with gradviz in one
-## table (benches/peer.py, one Python process per workload; about 2-3 minutes).
-bench-peer: $(PYTHON)
+## The same workloads in Python micrograd 0.1.0 and the lecture's draw_dot (graphviz from
+## PyPI), side by side with gradviz in one table (benches/peer.py, one Python process per
+## workload; about 6-8 minutes on two busy cores).
+bench-peer: $(PEER_PACKAGES)
 	$(CARGO) bench --locked --bench engine -- --peer $(abspath $(PYTHON)) $(BENCH_ARGS)
 
 $(PYTHON):
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet micrograd==0.1.0
+	$(PYTHON) -m pip install --quiet micrograd==0.1.0 graphviz==0.21
+
+# The lecture's draw_dot needs the graphviz package, which venvs made before it was added
+# lack. `python -m pip`, not `pip`: a venv copied from elsewhere keeps a pip whose first
+# line names the original venv's python.
+$(PEER_PACKAGES): $(PYTHON)
+	$(PYTHON) -m pip install --quiet micrograd==0.1.0 graphviz==0.21
+	touch $@
 
 ## Formatting and clippy, warnings denied.
 lint:

@@ -3,22 +3,27 @@
 //! prints one table with both sides and their ratio.
 //!
 //! A workload is a name, a closure that runs it once on our side and reports its timed
-//! phases, and the `peer.py` arguments that run it in Python. Adding one is adding a
-//! [`Workload`] to the list in the bench's `main` (and, for a peer, a function in
-//! `peer.py`'s `WORKLOADS`). Arguments: `--peer PYTHON` to run the peer, `--peer-no-gc` to
-//! run it with Python's cyclic GC disabled, and any other word to run only the workloads
-//! whose names contain it.
+//! phases, the `peer.py` arguments that run it in Python, and the targets it must meet.
+//! Adding one is adding a [`Workload`] to a list in `benches/workloads/` (and, for a peer,
+//! a function in `peer.py`'s `WORKLOADS`). Arguments: `--peer PYTHON` to run the peer,
+//! `--peer-no-gc` to run it with Python's cyclic GC disabled, and any other word to run
+//! only the workloads whose names contain it (all words must match). Workloads marked
+//! [`Workload::on_request`] run only when words are given that select them.
 //!
 //! Times are wall clock, the median over runs (each phase's median separately; the total
 //! row is the median of per-run totals). Our side does one untimed warm-up run first.
 //! Memory per value: our heap peak from the counting allocator over the measured phases of
 //! one run (see [`forward_backward`]), and for both
-//! sides the growth of peak RSS (`VmHWM`) over one run in a fresh process.
+//! sides the growth of peak RSS (`VmHWM`) over one run in a fresh process; for a workload
+//! that runs a whole process ([`run_process`]), that child's own peak RSS.
 
 pub mod alloc;
 mod peer;
 mod table;
 
+use std::fmt;
+use std::io::{Read, Seek};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub use peer::{PeerError, PeerReport};
@@ -33,13 +38,16 @@ pub struct Run {
     pub checks: Vec<(&'static str, f64)>,
     /// Peak live heap bytes the measured region added, if the workload measures it.
     pub heap_peak_bytes: Option<usize>,
+    /// The peak RSS of the child process, for a workload that runs one ([`run_process`]):
+    /// reported as the workload's peak RSS instead of this process's growth.
+    pub child_peak_rss_bytes: Option<usize>,
 }
 
 /// How far a check may differ between the two sides, relative: grads summed over a batch
 /// are accumulated in a different order by micrograd's set-ordered topological sort.
 pub const CHECK_RTOL: f64 = 1e-9;
 
-/// A benchmark workload.
+/// A benchmark workload. Build it with [`Workload::new`] and the methods after it.
 pub struct Workload {
     /// Shown in the table and matched by filters, e.g. `chain 100k`.
     pub name: String,
@@ -51,6 +59,92 @@ pub struct Workload {
     pub peer_args: Option<Vec<String>>,
     /// Timed runs in Python.
     pub peer_runs: usize,
+    /// Writes the input files every run reads: untimed, outside the memory figures, and
+    /// not repeated in the RSS probe.
+    pub setup: Option<Box<dyn Fn()>>,
+    /// What the workload must achieve; each is reported met or missed after the table.
+    pub targets: Vec<Target>,
+    /// Too slow for the default run: runs only when filter words select it.
+    pub on_request: bool,
+}
+
+impl Workload {
+    /// A workload with `runs` timed runs of `run` on our side, and no peer.
+    pub fn new(name: impl Into<String>, runs: usize, run: impl Fn() -> Run + 'static) -> Self {
+        Workload {
+            name: name.into(),
+            run: Box::new(run),
+            runs,
+            peer_args: None,
+            peer_runs: 0,
+            setup: None,
+            targets: Vec::new(),
+            on_request: false,
+        }
+    }
+
+    /// Runs `peer.py ARGS` as the peer, `runs` times.
+    pub fn peer(mut self, args: &[&str], runs: usize) -> Self {
+        self.peer_args = Some(args.iter().map(|a| a.to_string()).collect());
+        self.peer_runs = runs;
+        self
+    }
+
+    /// Calls `setup`, which writes input files, once before the workload is measured.
+    pub fn setup(mut self, setup: impl Fn() + 'static) -> Self {
+        self.setup = Some(Box::new(setup));
+        self
+    }
+
+    /// Adds a target.
+    pub fn target(mut self, target: Target) -> Self {
+        self.targets.push(target);
+        self
+    }
+
+    /// Runs the workload only when filter words select it.
+    pub fn on_request(mut self) -> Self {
+        self.on_request = true;
+        self
+    }
+
+    fn selected_by(&self, filters: &[String]) -> bool {
+        if self.on_request && filters.is_empty() {
+            return false;
+        }
+        filters.iter().all(|f| self.name.contains(f.as_str()))
+    }
+
+    fn prepare(&self) {
+        if let Some(setup) = &self.setup {
+            setup();
+        }
+    }
+}
+
+/// A goal a workload is checked against, from the issues.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// micrograd's time over all phases at least this many times ours (median of per-run
+    /// totals on both sides); checked when the peer ran.
+    FasterThanPeer(f64),
+    /// Our median time over these phases (per-run sums; every phase when empty) under this.
+    TimeUnder(&'static [&'static str], Duration),
+    /// Our heap peak at most this many bytes per value.
+    HeapPerValue(f64),
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::FasterThanPeer(ratio) => write!(f, "≥ {ratio}× faster than micrograd"),
+            Target::TimeUnder([], limit) => write!(f, "under {limit:?}"),
+            Target::TimeUnder(phases, limit) => {
+                write!(f, "{} under {limit:?}", phases.join("+"))
+            }
+            Target::HeapPerValue(bytes) => write!(f, "heap ≤ {bytes} B/value"),
+        }
+    }
 }
 
 /// Our side's measurements of one workload.
@@ -67,18 +161,62 @@ pub struct Measured {
     pub rss_peak_bytes: Option<usize>,
 }
 
-/// What the harness concluded about one workload, for the bench to check its targets.
+/// What the harness concluded about one workload, for checking its targets.
 pub struct Outcome {
     /// The workload's name.
     pub name: String,
     /// Values it built.
     pub values: usize,
+    /// Our run times per phase.
+    pub phases: Vec<(&'static str, Vec<Duration>)>,
     /// micrograd's total time over ours, when the peer ran.
     pub total_ratio: Option<f64>,
     /// Our heap peak per value, if measured.
     pub heap_bytes_per_value: Option<f64>,
+    /// The workload's targets.
+    pub targets: Vec<Target>,
     /// The sides disagree, or the peer could not be run at all.
     pub failed: bool,
+}
+
+impl Outcome {
+    /// Our median time over `phases` (every phase when empty), per-run sums.
+    fn time_over(&self, phases: &[&str]) -> Duration {
+        let chosen = self
+            .phases
+            .iter()
+            .filter(|(name, _)| phases.is_empty() || phases.contains(name))
+            .map(|(_, samples)| samples.as_slice());
+        median(&totals(chosen))
+    }
+
+    /// Whether `target` is met: `None` when it cannot be checked in this run.
+    fn meets(&self, target: &Target) -> Option<(bool, String)> {
+        match *target {
+            Target::FasterThanPeer(ratio) => self
+                .total_ratio
+                .map(|got| (got >= ratio, format!("{got:.1}×"))),
+            Target::TimeUnder(phases, limit) => {
+                let got = self.time_over(phases);
+                Some((got < limit, format!("{got:.2?}")))
+            }
+            Target::HeapPerValue(bytes) => self
+                .heap_bytes_per_value
+                .map(|got| (got <= bytes, format!("{got:.1} B/value"))),
+        }
+    }
+}
+
+/// Per-run totals over phases (run i's total is the sum of every phase's i-th sample).
+pub fn totals<'s>(phases: impl Iterator<Item = &'s [Duration]>) -> Vec<Duration> {
+    let mut sums: Vec<Duration> = Vec::new();
+    for samples in phases {
+        sums.resize(samples.len().max(sums.len()), Duration::ZERO);
+        for (sum, sample) in sums.iter_mut().zip(samples) {
+            *sum += *sample;
+        }
+    }
+    sums
 }
 
 /// A forward and a backward phase, timed, with the heap they used.
@@ -117,6 +255,75 @@ pub fn forward_backward<T>(
         backward,
         heap_peak_bytes,
     }
+}
+
+/// Named phases of one run, timed one after another.
+#[derive(Default)]
+pub struct Phases(Vec<(&'static str, Duration)>);
+
+impl Phases {
+    /// Runs `f` as the phase `name`, returning its result.
+    pub fn time<T>(&mut self, name: &'static str, f: impl FnOnce() -> T) -> T {
+        let (result, took) = timed(f);
+        self.0.push((name, took));
+        result
+    }
+
+    /// The phases timed so far, in order.
+    pub fn into_vec(self) -> Vec<(&'static str, Duration)> {
+        self.0
+    }
+}
+
+/// A whole process, run once: its wall-clock time (spawn to exit) and its peak RSS.
+pub struct ProcessRun {
+    /// From spawning the process to reaping it.
+    pub wall: Duration,
+    /// The largest peak RSS of any child this process has reaped (`getrusage`'s
+    /// `RUSAGE_CHILDREN`), which Linux starts at the parent's peak (the high-water mark is
+    /// carried across exec). So it is the child's own only in the RSS probe: a fresh, small
+    /// process that runs the workload once.
+    pub peak_rss_bytes: usize,
+}
+
+/// Runs `command` to completion, its stdout discarded; panics with its stderr if it fails.
+pub fn run_process(command: &mut Command) -> ProcessRun {
+    let mut stderr = tempfile::tempfile().expect("a temporary file for stderr");
+    let child_stderr = stderr
+        .try_clone()
+        .expect("a second handle on the temporary file");
+    let start = Instant::now();
+    let status = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(child_stderr)
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    let wall = start.elapsed();
+    if !status.success() {
+        let mut text = String::new();
+        stderr
+            .rewind()
+            .and_then(|()| stderr.read_to_string(&mut text))
+            .ok();
+        panic!("{command:?} failed ({status}): {text}");
+    }
+    ProcessRun {
+        wall,
+        peak_rss_bytes: children_peak_rss_bytes(),
+    }
+}
+
+fn children_peak_rss_bytes() -> usize {
+    // SAFETY: an all-zero rusage is a valid value of the plain C struct, and getrusage only
+    // writes into the struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let kib = usize::try_from(usage.ru_maxrss).expect("ru_maxrss is not negative");
+    kib * 1024
 }
 
 /// Times `f`, returning its result and the wall-clock time it took.
@@ -172,14 +379,11 @@ pub fn run(workloads: &[Workload]) -> Vec<Outcome> {
     }
     let mut rows = Vec::new();
     for workload in workloads {
-        if !options
-            .filters
-            .iter()
-            .all(|f| workload.name.contains(f.as_str()))
-        {
+        if !workload.selected_by(&options.filters) {
             continue;
         }
         eprintln!("bench: {} …", workload.name);
+        workload.prepare();
         let ours = measure(workload);
         let theirs = match (&options.peer, &workload.peer_args) {
             (Some(python), Some(args)) => {
@@ -192,9 +396,21 @@ pub fn run(workloads: &[Workload]) -> Vec<Outcome> {
     table::print(&rows, options.peer.is_some(), options.peer_gc)
 }
 
-/// Exits non-zero when a workload failed: the sides disagree on a node count or a checked
-/// result, or the peer could not be run.
+/// Prints every target as met, missed or not checked, then exits non-zero when a workload
+/// failed: the sides disagree on a node count or a checked result, or the peer could not be
+/// run. A missed target is reported, not a failure.
 pub fn finish(outcomes: &[Outcome]) {
+    println!();
+    for outcome in outcomes {
+        for target in &outcome.targets {
+            let verdict = match outcome.meets(target) {
+                Some((true, got)) => format!("met ({got})"),
+                Some((false, got)) => format!("TARGET MISSED ({got})"),
+                None => "not checked (no peer run)".to_owned(),
+            };
+            println!("target: {}: {target}: {verdict}", outcome.name);
+        }
+    }
     let failed: Vec<&str> = outcomes
         .iter()
         .filter(|o| o.failed)
@@ -239,12 +455,16 @@ fn rss_in_fresh_process(name: &str) -> Option<usize> {
     String::from_utf8(output.stdout).ok()?.trim().parse().ok()
 }
 
+/// The workload's setup already ran in the process that started this probe: its input
+/// files are on disk, and making them again here would raise the peak a child process
+/// starts from (see [`ProcessRun::peak_rss_bytes`]).
 fn rss_probe(workload: &Workload) {
     let before = peak_rss_bytes();
     let run = (workload.run)();
     let after = peak_rss_bytes();
-    drop(run);
-    if let (Some(before), Some(after)) = (before, after) {
+    if let Some(child) = run.child_peak_rss_bytes {
+        println!("{child}");
+    } else if let (Some(before), Some(after)) = (before, after) {
         println!("{}", after - before);
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{median, Measured, Outcome, PeerError, PeerReport, Workload, CHECK_RTOL};
+use super::{median, totals, Measured, Outcome, PeerError, PeerReport, Workload, CHECK_RTOL};
 
 const HEADER: [&str; 6] = [
     "workload",
@@ -13,7 +13,7 @@ const HEADER: [&str; 6] = [
     "micrograd",
     "ratio",
 ];
-const WIDTHS: [usize; 6] = [12, 11, 16, 14, 14, 8];
+const WIDTHS: [usize; 6] = [26, 11, 24, 14, 14, 8];
 
 /// One workload's results, ours and (if run) the peer's.
 pub type Row<'a> = (
@@ -48,8 +48,10 @@ fn print_workload((workload, ours, theirs): &Row) -> Outcome {
     let mut outcome = Outcome {
         name: workload.name.clone(),
         values: ours.values,
+        phases: ours.phases.clone(),
         total_ratio: None,
         heap_bytes_per_value: ours.heap_peak_bytes.map(|b| b as f64 / ours.values as f64),
+        targets: workload.targets.clone(),
         failed: false,
     };
     let report = match theirs {
@@ -80,11 +82,10 @@ fn print_workload((workload, ours, theirs): &Row) -> Outcome {
             ratio_cell(theirs_time, ours_time),
         );
     }
+    let ours_total = median(&totals(ours.phases.iter().map(|(_, s)| s.as_slice())));
+    let theirs_total = report.map(|r| median(&totals(r.phases.iter().map(|(_, s)| s.as_slice()))));
+    outcome.total_ratio = theirs_total.map(|t| t.as_secs_f64() / ours_total.as_secs_f64());
     if ours.phases.len() > 1 {
-        let ours_total = median(&totals(ours.phases.iter().map(|(_, s)| s.as_slice())));
-        let theirs_total =
-            report.map(|r| median(&totals(r.phases.iter().map(|(_, s)| s.as_slice()))));
-        outcome.total_ratio = theirs_total.map(|t| t.as_secs_f64() / ours_total.as_secs_f64());
         let name = ours
             .phases
             .iter()
@@ -116,6 +117,12 @@ fn print_workload((workload, ours, theirs): &Row) -> Outcome {
         opt(ours_rss.map(bytes_cell)),
         opt(theirs_rss.map(bytes_cell)),
         rss_ratio,
+    );
+    emit(
+        "peak RSS total",
+        opt(ours.rss_peak_bytes.map(megabytes_cell)),
+        opt(report.map(|r| megabytes_cell(r.peak_rss_bytes))),
+        String::new(),
     );
     match theirs {
         Some(Err(error)) => emit("peer", String::new(), error.to_string(), String::new()),
@@ -161,18 +168,6 @@ fn peer_phase<'r>(report: &'r PeerReport, phase: &str) -> Option<&'r [Duration]>
         .map(|(_, s)| s.as_slice())
 }
 
-/// Per-run totals over phases (run i's total is the sum of every phase's i-th sample).
-fn totals<'s>(phases: impl Iterator<Item = &'s [Duration]>) -> Vec<Duration> {
-    let mut sums: Vec<Duration> = Vec::new();
-    for samples in phases {
-        sums.resize(samples.len().max(sums.len()), Duration::ZERO);
-        for (sum, sample) in sums.iter_mut().zip(samples) {
-            *sum += *sample;
-        }
-    }
-    sums
-}
-
 fn line(cells: &[String; 6]) {
     let text: Vec<String> = cells
         .iter()
@@ -202,6 +197,10 @@ fn time_cell(d: Duration) -> String {
 
 fn bytes_cell(bytes_per_value: f64) -> String {
     format!("{} B/value", three_digits(bytes_per_value))
+}
+
+fn megabytes_cell(bytes: usize) -> String {
+    format!("{} MB", three_digits(bytes as f64 / 1e6))
 }
 
 fn ratio_cell(theirs: Option<Duration>, ours: Duration) -> String {
