@@ -24,12 +24,14 @@ test: $(PYTHON)
 ## run the slow ones kept out of the default run: make bench BENCH_ARGS="script 1M"
 bench:
 	$(CARGO) bench --locked --bench engine -- $(BENCH_ARGS)
+	$(CARGO) bench --locked --bench views
 
 ## The same workloads in Python micrograd 0.1.0 and the lecture's draw_dot (graphviz from
 ## PyPI), side by side with gradviz in one table (benches/peer.py, one Python process per
 ## workload; about 6-8 minutes on two busy cores).
 bench-peer: $(PEER_PACKAGES)
 	$(CARGO) bench --locked --bench engine -- --peer $(abspath $(PYTHON)) $(BENCH_ARGS)
+	$(CARGO) bench --locked --bench views -- --peer $(abspath $(PYTHON))
 
 $(PYTHON):
 	python3 -m venv $(VENV)
