@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use crate::export::ExportGraph;
 use crate::render::{Decorations, DotOptions, EngineOptions, Format};
 use crate::script::ScriptOptions;
-use crate::views::ViewOptions;
+use crate::views::{ColorBy, ViewOptions};
 use crate::{
     compare, gradcheck, interchange, output, progress, render, script, views, Error, Result,
 };
@@ -225,7 +225,14 @@ pub(crate) fn draw(graph: &ExportGraph, format: Format, options: &Options) -> Re
     if format == Format::Json {
         return Ok(interchange::write(graph, &interchange::sinks(graph)).into_bytes());
     }
-    let mut view_options = options.view.clone();
+    let view = &options.view;
+    let plain = !view.group && view.fold.is_none() && view.color == ColorBy::None;
+    let limit = view.max_nodes.unwrap_or(views::defaults::MAX_NODES);
+    if plain && (format == Format::Dot || graph.node_count() <= limit) {
+        // micrograd's look needs no view: skip placing every value in its groups.
+        return draw_decorated(graph, &Decorations::default(), format, options);
+    }
+    let mut view_options = view.clone();
     if format == Format::Dot {
         view_options.max_nodes = Some(usize::MAX);
     }
@@ -245,13 +252,9 @@ pub(crate) fn draw_decorated(
     options: &Options,
 ) -> Result<Vec<u8>> {
     let mut dot_options = options.dot.clone();
-    if graph.node_count() > views::defaults::LAYOUT_THRESHOLD {
-        dot_options.graph_attributes.extend(
-            views::FAST_LAYOUT
-                .iter()
-                .map(|&(k, v)| (k.to_string(), v.to_string())),
-        );
-    }
+    dot_options
+        .graph_attributes
+        .extend(views::layout_for(graph.node_count()));
     match format {
         Format::Json => Ok(interchange::write(graph, &interchange::sinks(graph)).into_bytes()),
         Format::Dot => Ok(render::to_dot(graph, &dot_options, decorations).into_bytes()),

@@ -209,20 +209,25 @@ pub fn prepare(graph: &ExportGraph, options: &ViewOptions) -> Result<View> {
     if options.color == ColorBy::Grad {
         color_by_grad(&graph, &summaries, &mut decorations);
     }
-    let layout = if graph.node_count() > defaults::LAYOUT_THRESHOLD {
-        FAST_LAYOUT
-            .iter()
-            .map(|(name, value)| (name.to_string(), value.to_string()))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let layout = layout_for(graph.node_count());
     Ok(View {
         graph,
         decorations,
         summaries,
         layout,
     })
+}
+
+/// The layout settings for a figure of `values` values: [`FAST_LAYOUT`] above
+/// [`defaults::LAYOUT_THRESHOLD`], none below, where the default layout is quick anyway.
+pub fn layout_for(values: usize) -> Vec<(String, String)> {
+    if values <= defaults::LAYOUT_THRESHOLD {
+        return Vec::new();
+    }
+    FAST_LAYOUT
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect()
 }
 
 fn too_large(graph: &ExportGraph, limit: usize, options: &ViewOptions, groups: &Groups) -> Error {
