@@ -562,20 +562,42 @@ fn graphs_exported_from_micrograd_render_and_check() {
 #[test]
 fn a_network_draws_grouped_and_folded() {
     let dot = gradviz()
-        .args(["render", "--group", "--fold", "1", "--color", "grad", "--format", "dot", "-o", "-"])
+        .args([
+            "render", "--group", "--fold", "1", "--color", "grad", "--format", "dot", "-o", "-",
+        ])
         .arg(fixture("mlp.py"))
         .output()
         .expect("runs");
-    assert!(dot.status.success(), "{}", String::from_utf8_lossy(&dot.stderr));
+    assert!(
+        dot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dot.stderr)
+    );
     let text = String::from_utf8(dot.stdout).expect("utf-8");
     assert!(text.contains("subgraph cluster"), "clusters drawn");
-    assert!(text.contains("l0.n0: ReLU(w&#183;x+b)"), "neurons folded into summaries");
-    assert!(text.contains("linear scale") || text.contains("log scale"), "a legend says the scale");
-    let plain = gradviz().args(["render", "--format", "dot", "-o", "-"]).arg(fixture("mlp.py")).output().expect("runs");
+    assert!(
+        text.contains("l0.n0: ReLU(w&#183;x+b)"),
+        "neurons folded into summaries"
+    );
+    assert!(
+        text.contains("linear scale") || text.contains("log scale"),
+        "a legend says the scale"
+    );
+    let plain = gradviz()
+        .args(["render", "--format", "dot", "-o", "-"])
+        .arg(fixture("mlp.py"))
+        .output()
+        .expect("runs");
     let plain = String::from_utf8(plain.stdout).expect("utf-8");
     let records = |dot: &str| dot.matches("shape=record").count();
-    assert!(records(&plain) > 5 * records(&text), "folding shrinks the figure");
-    assert!(!plain.contains("cluster"), "the default look stays micrograd's");
+    assert!(
+        records(&plain) > 5 * records(&text),
+        "folding shrinks the figure"
+    );
+    assert!(
+        !plain.contains("cluster"),
+        "the default look stays micrograd's"
+    );
 }
 
 #[test]
@@ -592,14 +614,36 @@ fn the_node_guard_refuses_big_figures_and_says_what_to_do() {
         .code(2)
         .stderr(predicate::str::contains("6,001").and(predicate::str::contains("--max-nodes")));
     assert!(!dir.path().join("chain.svg").exists());
-    gradviz().args(["render", "--format", "dot"]).arg(&script).assert().success();
     gradviz()
-        .args(["render", "--snapshot", "2", "--max-nodes", "5", "--engine", "builtin", "-o", "-"])
+        .args(["render", "--format", "dot"])
+        .arg(&script)
+        .assert()
+        .success();
+    gradviz()
+        .args([
+            "render",
+            "--snapshot",
+            "2",
+            "--max-nodes",
+            "5",
+            "--engine",
+            "builtin",
+            "-o",
+            "-",
+        ])
         .arg(fixture("neuron.py"))
         .assert()
         .code(2);
     gradviz()
-        .args(["compare", "--max-nodes", "5", "--engine", "builtin", "-o", "-"])
+        .args([
+            "compare",
+            "--max-nodes",
+            "5",
+            "--engine",
+            "builtin",
+            "-o",
+            "-",
+        ])
         .arg(fixture("neuron.py"))
         .assert()
         .code(2)
