@@ -3,36 +3,17 @@
 //! `GRADVIZ_BLESS=1` rewrites them from the current output.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
+#[path = "common/golden.rs"]
+mod golden;
+
+use golden::check_golden;
 use gradviz::engine::Graph;
 use gradviz::export::{to_petgraph, ExportGraph};
 use gradviz::render::{
     render_dot, to_dot, Cluster, Decorations, DotOptions, EngineChoice, EngineOptions, Format,
     LegendEntry, NodeDecoration,
 };
-
-fn check_golden(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name);
-    if std::env::var_os("GRADVIZ_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; run with GRADVIZ_BLESS=1 to create it",
-            path.display()
-        )
-    });
-    assert!(
-        expected == actual,
-        "{} differs from the output (GRADVIZ_BLESS=1 rewrites it):\n{actual}",
-        path.display()
-    );
-}
 
 fn lecture_neuron() -> ExportGraph {
     let g = Graph::new();

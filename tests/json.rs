@@ -4,6 +4,10 @@
 
 use std::path::Path;
 
+#[path = "common/golden.rs"]
+mod golden;
+
+use golden::check_golden;
 use gradviz::check::{check, Field, Report, Tolerance};
 use gradviz::engine::{Graph, NodeId, PyRandom, MLP};
 use gradviz::export::{operands, to_petgraph, ExportGraph};
@@ -11,24 +15,6 @@ use gradviz::interchange::{read, sinks, write, Document};
 use gradviz::Error;
 use petgraph::visit::EdgeRef;
 use proptest::prelude::*;
-
-/// Compares `actual` with the golden file at `path` (relative to the crate), or rewrites the
-/// file when `GRADVIZ_BLESS` is set.
-fn golden(path: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
-    if std::env::var_os("GRADVIZ_BLESS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with GRADVIZ_BLESS=1)", path.display()));
-    assert_eq!(
-        actual,
-        expected,
-        "{} differs (GRADVIZ_BLESS=1 rewrites it)",
-        path.display()
-    );
-}
 
 fn fixture(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -136,7 +122,7 @@ fn neuron_writes_the_golden_document_and_reads_back() {
     let o = lecture_neuron(&g);
     let document = document_of(&g, &[o]);
     let text = write(&document.graph, &document.roots);
-    golden("fixtures/neuron.json", &text);
+    check_golden("neuron.json", &text);
     let back = read_ok(&text);
     assert_same_graph(&document.graph, &back.graph);
     assert_eq!(back.roots, document.roots);
@@ -681,7 +667,7 @@ fn the_assignment_bug_is_caught_at_the_reused_values() {
     );
     let expected: Vec<f64> = report.mismatches.iter().map(|m| m.expected).collect();
     assert_eq!(expected, [-3.0, -8.0]);
-    golden("fixtures/buggy_reuse.check.txt", &report.table());
+    check_golden("buggy_reuse.check.txt", &report.table());
 }
 
 /// Exported by `python/interop_graphs.py buggy scaled-tanh`: y = 3 * tanh(x) at x = 0.5.
@@ -696,7 +682,7 @@ fn the_tanh_bug_is_caught_where_its_output_grad_is_not_one() {
     let mismatch = &report.mismatches[0];
     assert!((mismatch.expected - 3.0 * (1.0 - t * t)).abs() < 1e-12);
     assert!((mismatch.stored - (1.0 - t * t * 3.0)).abs() < 1e-12);
-    golden("fixtures/buggy_tanh.check.txt", &report.table());
+    check_golden("buggy_tanh.check.txt", &report.table());
 }
 
 /// Several roots mean `backward()` was called on each in turn without zeroing grads, and a

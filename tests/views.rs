@@ -4,8 +4,11 @@
 //! (`fixtures/views-*.dot`, rewritten by `GRADVIZ_BLESS=1`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
+#[path = "common/golden.rs"]
+mod golden;
+
+use golden::check_golden;
 use gradviz::engine::{Graph, Input, PyRandom, MLP};
 use gradviz::export::{to_petgraph, ExportGraph, NodeInfo};
 use gradviz::render::{render_dot, DotOptions, EngineChoice, EngineOptions, Format};
@@ -632,27 +635,6 @@ fn node_texts(svg: &str, title: &str) -> Vec<String> {
         .find(|(t, _)| t == title)
         .unwrap_or_else(|| panic!("no node {title}"))
         .1
-}
-
-fn check_golden(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name);
-    if std::env::var_os("GRADVIZ_BLESS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; run with GRADVIZ_BLESS=1 to create it",
-            path.display()
-        )
-    });
-    assert!(
-        expected == actual,
-        "{} differs from the output (GRADVIZ_BLESS=1 rewrites it):\n{actual}",
-        path.display()
-    );
 }
 
 #[test]
