@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 #[path = "common/golden.rs"]
 mod golden;
+#[path = "common/graphs.rs"]
+mod graphs;
 
 use golden::check_golden;
 use gradviz::engine::Graph;
@@ -15,19 +17,11 @@ use gradviz::render::{
     LegendEntry, NodeDecoration,
 };
 
+/// The lecture's neuron with each input made beside its weight: the order the
+/// `engine-neuron` and `engine-decorated` golden files were written with.
 fn lecture_neuron() -> ExportGraph {
     let g = Graph::new();
-    let x1 = g.leaf(2.0).with_label("x1");
-    let w1 = g.leaf(-3.0).with_label("w1");
-    let x2 = g.leaf(0.0).with_label("x2");
-    let w2 = g.leaf(1.0).with_label("w2");
-    let b = g.leaf(6.881_373_587_019_543).with_label("b");
-    let x1w1 = (x1 * w1).with_label("x1*w1");
-    let x2w2 = (x2 * w2).with_label("x2*w2");
-    let sum = (x1w1 + x2w2).with_label("x1*w1 + x2*w2");
-    let n = (sum + b).with_label("n");
-    let o = n.tanh().with_label("o");
-    o.backward();
+    let [.., o] = graphs::lecture_neuron(&g, ["x1", "w1", "x2", "w2", "b"]);
     to_petgraph(&g, &[o.id()])
 }
 

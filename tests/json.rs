@@ -6,6 +6,8 @@ use std::path::Path;
 
 #[path = "common/golden.rs"]
 mod golden;
+#[path = "common/graphs.rs"]
+mod graphs;
 
 use golden::check_golden;
 use gradviz::check::{check, Field, Report, Tolerance};
@@ -23,19 +25,9 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The lecture neuron after `o.backward()`, labelled as in the lecture.
+/// The lecture neuron after `o.backward()`, its leaves made in the lecture's order.
 fn lecture_neuron(g: &Graph) -> NodeId {
-    let x1 = g.leaf(2.0).with_label("x1");
-    let x2 = g.leaf(0.0).with_label("x2");
-    let w1 = g.leaf(-3.0).with_label("w1");
-    let w2 = g.leaf(1.0).with_label("w2");
-    let b = g.leaf(6.881_373_587_019_543).with_label("b");
-    let x1w1 = (x1 * w1).with_label("x1*w1");
-    let x2w2 = (x2 * w2).with_label("x2*w2");
-    let sum = (x1w1 + x2w2).with_label("x1*w1 + x2*w2");
-    let n = (sum + b).with_label("n");
-    let o = n.tanh().with_label("o");
-    o.backward();
+    let [.., o] = graphs::lecture_neuron(g, ["x1", "x2", "w1", "w2", "b"]);
     o.id()
 }
 

@@ -6,6 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+#[path = "common/graphs.rs"]
+mod graphs;
+
 use gradviz::engine::Graph;
 use gradviz::export::{to_petgraph, ExportGraph, NodeInfo};
 use gradviz::render::{
@@ -83,17 +86,7 @@ fn labels_graph(labels: &[&str]) -> ExportGraph {
 /// The lecture's neuron, after backward.
 fn neuron() -> ExportGraph {
     let g = Graph::new();
-    let x1 = g.leaf(2.0).with_label("x1");
-    let w1 = g.leaf(-3.0).with_label("w1");
-    let x2 = g.leaf(0.0).with_label("x2");
-    let w2 = g.leaf(1.0).with_label("w2");
-    let b = g.leaf(6.881_373_587_019_543).with_label("b");
-    let x1w1 = (x1 * w1).with_label("x1*w1");
-    let x2w2 = (x2 * w2).with_label("x2*w2");
-    let sum = (x1w1 + x2w2).with_label("x1*w1 + x2*w2");
-    let n = (sum + b).with_label("n");
-    let o = n.tanh().with_label("o");
-    o.backward();
+    let [.., o] = graphs::lecture_neuron(&g, ["x1", "w1", "x2", "w2", "b"]);
     to_petgraph(&g, &[o.id()])
 }
 
