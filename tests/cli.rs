@@ -3,8 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
+#[path = "common/xml.rs"]
+mod xml;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
+use xml::parse_xml;
 
 fn gradviz() -> Command {
     let mut cmd = Command::cargo_bin("gradviz").expect("the binary is built");
@@ -28,12 +32,8 @@ fn workdir_with(name: &str) -> (tempfile::TempDir, PathBuf) {
 
 /// The `<text>` contents of an SVG, in document order.
 fn svg_texts(svg: &str) -> Vec<String> {
-    let options = roxmltree::ParsingOptions {
-        allow_dtd: true,
-        ..Default::default()
-    };
-    let doc = roxmltree::Document::parse_with_options(svg, options).expect("the SVG is XML");
-    doc.descendants()
+    parse_xml(svg)
+        .descendants()
         .filter(|n| n.has_tag_name("text"))
         .map(|n| n.text().unwrap_or_default().to_string())
         .collect()
@@ -402,14 +402,7 @@ fn compare_page_holds_both_figures_and_the_table() {
         .assert()
         .success();
     let html = read(&page);
-    let doc = roxmltree::Document::parse_with_options(
-        &html,
-        roxmltree::ParsingOptions {
-            allow_dtd: true,
-            ..Default::default()
-        },
-    )
-    .expect("the page is well-formed");
+    let doc = parse_xml(&html);
     let svgs = doc.descendants().filter(|n| n.has_tag_name("svg")).count();
     assert_eq!(svgs, 2);
     let rows: Vec<Vec<String>> = doc

@@ -4,18 +4,18 @@
 
 use std::collections::BTreeMap;
 
+#[path = "common/draw.rs"]
+mod draw;
 #[path = "common/golden.rs"]
 mod golden;
 #[path = "common/graphs.rs"]
 mod graphs;
 
+use draw::builtin_svg;
 use golden::check_golden;
 use gradviz::engine::Graph;
 use gradviz::export::{to_petgraph, ExportGraph};
-use gradviz::render::{
-    render_dot, to_dot, Cluster, Decorations, DotOptions, EngineChoice, EngineOptions, Format,
-    LegendEntry, NodeDecoration,
-};
+use gradviz::render::{to_dot, Cluster, Decorations, DotOptions, LegendEntry, NodeDecoration};
 
 /// The lecture's neuron with each input made beside its weight: the order the
 /// `engine-neuron` and `engine-decorated` golden files were written with.
@@ -102,12 +102,6 @@ fn decorations_for(graph: &ExportGraph) -> Decorations {
             },
         ],
     }
-}
-
-fn builtin_svg(dot: &str) -> String {
-    let options = EngineOptions::default().with_engine(EngineChoice::Builtin);
-    let rendered = render_dot(dot, Format::Svg, &options).unwrap();
-    String::from_utf8(rendered.bytes).unwrap()
 }
 
 #[test]

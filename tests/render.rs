@@ -8,6 +8,10 @@ use std::time::Duration;
 
 #[path = "common/graphs.rs"]
 mod graphs;
+#[path = "common/svg.rs"]
+mod svg;
+#[path = "common/xml.rs"]
+mod xml;
 
 use gradviz::engine::Graph;
 use gradviz::export::{to_petgraph, ExportGraph, NodeInfo};
@@ -18,6 +22,8 @@ use gradviz::render::{
 use gradviz::Error;
 use graphviz_rust::dot_structures::{Attribute, Graph as DotGraph, Id, Stmt};
 use proptest::prelude::*;
+use svg::groups;
+use xml::parse_xml;
 
 const HOSTILE: &[&str] = &[
     "\"]; evil [label=\"x",
@@ -135,36 +141,8 @@ fn edge_count(graph: &DotGraph) -> usize {
 /// Node title → its `<text>` contents in order (non-breaking spaces read as spaces, which is
 /// how Graphviz writes runs of spaces), and the number of edges.
 fn read_svg(svg: &[u8]) -> (Vec<(String, Vec<String>)>, usize) {
-    let text = std::str::from_utf8(svg).expect("the SVG is UTF-8");
-    let options = roxmltree::ParsingOptions {
-        allow_dtd: true,
-        ..roxmltree::ParsingOptions::default()
-    };
-    let doc = roxmltree::Document::parse_with_options(text, options)
-        .unwrap_or_else(|e| panic!("bad SVG: {e}\n{text}"));
-    let group = |class: &str| {
-        doc.descendants()
-            .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some(class))
-            .collect::<Vec<_>>()
-    };
-    let nodes = group("node")
-        .into_iter()
-        .map(|g| {
-            let title = g
-                .children()
-                .find(|c| c.has_tag_name("title"))
-                .and_then(|t| t.text())
-                .unwrap_or_default()
-                .to_string();
-            let texts = g
-                .descendants()
-                .filter(|c| c.has_tag_name("text"))
-                .map(|t| t.text().unwrap_or_default().replace('\u{a0}', " "))
-                .collect();
-            (title, texts)
-        })
-        .collect();
-    (nodes, group("edge").len())
+    let doc = parse_xml(std::str::from_utf8(svg).expect("the SVG is UTF-8"));
+    (groups(&doc, "node"), groups(&doc, "edge").len())
 }
 
 /// The lines a label should show: split at line breaks, control characters as their
