@@ -3,11 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
+#[path = "common/python.rs"]
+mod python;
 #[path = "common/xml.rs"]
 mod xml;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
+use python::python;
 use xml::parse_xml;
 
 fn gradviz() -> Command {
@@ -530,12 +533,10 @@ fn a_bad_json_graph_exits_2_with_its_path() {
 /// A graph built and exported in CPython with micrograd 0.1.0 (PyPI) renders and checks.
 #[test]
 fn graphs_exported_from_micrograd_render_and_check() {
-    let python = std::env::var("GRADVIZ_PYTHON")
-        .expect("GRADVIZ_PYTHON must name the venv's python (run `make test`)");
     let dir = tempfile::tempdir().expect("temp dir");
     for graph in ["neuron", "mlp"] {
         let json = dir.path().join(format!("{graph}.json"));
-        let status = std::process::Command::new(&python)
+        let status = std::process::Command::new(python())
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("python/interop_graphs.py"))
             .args(["micrograd", graph])
             .arg(&json)

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 #[path = "common/graphs.rs"]
 mod graphs;
+#[path = "common/python.rs"]
+mod python;
 #[path = "common/svg.rs"]
 mod svg;
 #[path = "common/xml.rs"]
@@ -22,6 +24,7 @@ use gradviz::render::{
 use gradviz::Error;
 use graphviz_rust::dot_structures::{Attribute, Graph as DotGraph, Id, Stmt};
 use proptest::prelude::*;
+use python::python;
 use svg::groups;
 use xml::parse_xml;
 
@@ -404,8 +407,6 @@ fn non_finite_numbers_print_as_python_does() {
 /// Python's `%.{p}f` on the same doubles, passed as hex so both sides read the same bits.
 #[test]
 fn numbers_format_exactly_like_python() {
-    let python = std::env::var("GRADVIZ_PYTHON")
-        .expect("GRADVIZ_PYTHON is unset: run `make test`, which points it at the peer venv");
     let mut values = vec![
         0.125,
         0.375,
@@ -437,7 +438,7 @@ fn numbers_format_exactly_like_python() {
     }
     let hex: Vec<String> = values.iter().map(|v| hex_float(*v)).collect();
     let script = "import sys\nfor h in sys.argv[1:]:\n    x = float.fromhex(h)\n    print(' '.join('%.*f' % (p, x) for p in range(9)))\n";
-    let output = std::process::Command::new(&python)
+    let output = std::process::Command::new(python())
         .arg("-c")
         .arg(script)
         .args(&hex)
