@@ -3,8 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
+#[path = "common/python.rs"]
+mod python;
+#[path = "common/xml.rs"]
+mod xml;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
+use python::python;
+use xml::parse_xml;
 
 fn gradviz() -> Command {
     let mut cmd = Command::cargo_bin("gradviz").expect("the binary is built");
@@ -28,15 +35,16 @@ fn workdir_with(name: &str) -> (tempfile::TempDir, PathBuf) {
 
 /// The `<text>` contents of an SVG, in document order.
 fn svg_texts(svg: &str) -> Vec<String> {
-    let options = roxmltree::ParsingOptions {
-        allow_dtd: true,
-        ..Default::default()
-    };
-    let doc = roxmltree::Document::parse_with_options(svg, options).expect("the SVG is XML");
-    doc.descendants()
+    parse_xml(svg)
+        .descendants()
         .filter(|n| n.has_tag_name("text"))
         .map(|n| n.text().unwrap_or_default().to_string())
         .collect()
+}
+
+/// Runs `gradviz ARGS -o OUT INPUT`, the shape of most command lines here.
+fn run_to(args: &[&str], out: &Path, input: &Path) -> assert_cmd::assert::Assert {
+    gradviz().args(args).arg("-o").arg(out).arg(input).assert()
 }
 
 fn read(path: &Path) -> String {
@@ -65,12 +73,12 @@ fn render_writes_one_figure_per_snapshot_beside_the_script() {
 fn render_one_snapshot_to_a_named_file_with_the_dot_binary() {
     let (dir, script) = workdir_with("neuron.py");
     let out = dir.path().join("after.svg");
-    gradviz()
-        .args(["render", "--snapshot", "2", "--engine", "dot", "-o"])
-        .arg(&out)
-        .arg(&script)
-        .assert()
-        .success();
+    run_to(
+        &["render", "--snapshot", "2", "--engine", "dot"],
+        &out,
+        &script,
+    )
+    .success();
     let texts = svg_texts(&read(&out));
     assert!(texts.contains(&"data 0.7071".to_string()), "{texts:?}");
     assert!(texts.contains(&"grad 0.5000".to_string()));
@@ -166,12 +174,7 @@ fn no_auto_label_leaves_intermediates_blank() {
 fn script_to_json_to_dot_equals_script_to_dot() {
     let (dir, script) = workdir_with("neuron.py");
     let json = dir.path().join("neuron.json");
-    gradviz()
-        .args(["render", "--snapshot", "2", "-o"])
-        .arg(&json)
-        .arg(&script)
-        .assert()
-        .success();
+    run_to(&["render", "--snapshot", "2"], &json, &script).success();
     let direct = gradviz()
         .args(["render", "--snapshot", "2", "--format", "dot", "-o", "-"])
         .arg(&script)
@@ -197,20 +200,20 @@ fn script_to_json_to_dot_equals_script_to_dot() {
 fn png_and_pdf_come_out_of_the_engines() {
     let (dir, script) = workdir_with("neuron.py");
     let png = dir.path().join("n.png");
-    gradviz()
-        .args(["render", "--snapshot", "1", "--engine", "builtin", "-o"])
-        .arg(&png)
-        .arg(&script)
-        .assert()
-        .success();
+    run_to(
+        &["render", "--snapshot", "1", "--engine", "builtin"],
+        &png,
+        &script,
+    )
+    .success();
     assert!(std::fs::read(&png).expect("png").starts_with(b"\x89PNG"));
     let pdf = dir.path().join("n.pdf");
-    gradviz()
-        .args(["render", "--snapshot", "1", "--engine", "dot", "-o"])
-        .arg(&pdf)
-        .arg(&script)
-        .assert()
-        .success();
+    run_to(
+        &["render", "--snapshot", "1", "--engine", "dot"],
+        &pdf,
+        &script,
+    )
+    .success();
     assert!(std::fs::read(&pdf).expect("pdf").starts_with(b"%PDF"));
 }
 
@@ -272,13 +275,13 @@ fn a_failure_keeps_the_previous_output() {
 fn the_input_is_never_the_output() {
     let (_dir, script) = workdir_with("neuron.py");
     let before = read(&script);
-    gradviz()
-        .args(["render", "--format", "dot", "--snapshot", "1", "-o"])
-        .arg(&script)
-        .arg(&script)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("overwrite the input"));
+    run_to(
+        &["render", "--format", "dot", "--snapshot", "1"],
+        &script,
+        &script,
+    )
+    .code(2)
+    .stderr(predicate::str::contains("overwrite the input"));
     assert_eq!(read(&script), before);
 }
 
@@ -395,21 +398,9 @@ fn compare_draws_both_states_in_one_figure() {
 fn compare_page_holds_both_figures_and_the_table() {
     let (dir, script) = workdir_with("neuron.py");
     let page = dir.path().join("neuron.html");
-    gradviz()
-        .args(["compare", "--engine", "builtin", "-o"])
-        .arg(&page)
-        .arg(&script)
-        .assert()
-        .success();
+    run_to(&["compare", "--engine", "builtin"], &page, &script).success();
     let html = read(&page);
-    let doc = roxmltree::Document::parse_with_options(
-        &html,
-        roxmltree::ParsingOptions {
-            allow_dtd: true,
-            ..Default::default()
-        },
-    )
-    .expect("the page is well-formed");
+    let doc = parse_xml(&html);
     let svgs = doc.descendants().filter(|n| n.has_tag_name("svg")).count();
     assert_eq!(svgs, 2);
     let rows: Vec<Vec<String>> = doc
@@ -485,12 +476,12 @@ fn check_flags_a_json_graph_from_a_buggy_engine() {
 fn check_draws_the_wrong_nodes_marked() {
     let dir = tempfile::tempdir().expect("temp dir");
     let marked = dir.path().join("marked.svg");
-    gradviz()
-        .args(["check", "--engine", "builtin", "-o"])
-        .arg(&marked)
-        .arg(fixture("buggy_reuse.json"))
-        .assert()
-        .code(1);
+    run_to(
+        &["check", "--engine", "builtin"],
+        &marked,
+        &fixture("buggy_reuse.json"),
+    )
+    .code(1);
     let texts = svg_texts(&read(&marked));
     assert!(
         texts.iter().any(|t| t == "expected grad -8.0000"),
@@ -537,12 +528,10 @@ fn a_bad_json_graph_exits_2_with_its_path() {
 /// A graph built and exported in CPython with micrograd 0.1.0 (PyPI) renders and checks.
 #[test]
 fn graphs_exported_from_micrograd_render_and_check() {
-    let python = std::env::var("GRADVIZ_PYTHON")
-        .expect("GRADVIZ_PYTHON must name the venv's python (run `make test`)");
     let dir = tempfile::tempdir().expect("temp dir");
     for graph in ["neuron", "mlp"] {
         let json = dir.path().join(format!("{graph}.json"));
-        let status = std::process::Command::new(&python)
+        let status = std::process::Command::new(python())
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("python/interop_graphs.py"))
             .args(["micrograd", graph])
             .arg(&json)

@@ -518,41 +518,7 @@ fn random_lecture_scripts_draw_what_micrograd_draws() {
     let scripts: Vec<Generated> = (0..SCRIPTS as u64)
         .map(|i| ScriptWriter::new(SEED ^ (i * 0x1000_0001)).write())
         .collect();
-    let sources: Vec<String> = scripts.iter().map(|s| s.source.clone()).collect();
-    let results = common::run_with_micrograd(&sources, Backward::Micrograd);
-    assert_eq!(results.len(), scripts.len());
-
-    let mut tally = Tally::default();
-    let failures: Vec<String> = scripts
-        .iter()
-        .zip(&results)
-        .enumerate()
-        .filter_map(|(i, (script, python))| {
-            compare(i, script, python, Backward::Micrograd, &mut tally)
-                .err()
-                .map(|e| format!("--- script {i}:\n{}\n{e}", script.source))
-        })
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {SCRIPTS} scripts differ:\n{}",
-        failures.len(),
-        failures
-            .iter()
-            .take(3)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    eprintln!(
-        "{} scripts compared ({} nodes, {} grads order-sensitive, {} of those off in the last \
-         bits), {} failed in both",
-        tally.compared,
-        tally.nodes,
-        tally.tolerant_grads,
-        tally.differing_in_last_bits,
-        tally.both_failed
-    );
+    let tally = compare_all(&scripts, Backward::Micrograd, "lecture scripts");
     assert!(
         tally.compared * 10 >= SCRIPTS * 7,
         "only {} of {SCRIPTS} scripts ran in micrograd",
@@ -720,8 +686,9 @@ impl NetworkWriter {
     }
 }
 
-/// Runs network scripts in gradviz and in micrograd, and compares every snapshot.
-fn compare_networks(scripts: &[Generated], backward: Backward) -> Tally {
+/// Runs `scripts` (described as `what` in messages) in gradviz and in micrograd, compares
+/// every snapshot, and asserts that none differ.
+fn compare_all(scripts: &[Generated], backward: Backward, what: &str) -> Tally {
     let sources: Vec<String> = scripts.iter().map(|s| s.source.clone()).collect();
     let results = common::run_with_micrograd(&sources, backward);
     assert_eq!(results.len(), scripts.len());
@@ -738,19 +705,19 @@ fn compare_networks(scripts: &[Generated], backward: Backward) -> Tally {
         .collect();
     assert!(
         failures.is_empty(),
-        "{} of {} network scripts differ ({backward:?} backward):\n{}",
+        "{} of {} {what} differ ({backward:?} backward):\n{}",
         failures.len(),
         scripts.len(),
         failures
             .iter()
-            .take(2)
+            .take(3)
             .cloned()
             .collect::<Vec<_>>()
             .join("\n")
     );
     eprintln!(
-        "{backward:?} backward: {} network scripts compared ({} nodes, {} grads \
-         order-sensitive, {} of those off in the last bits), {} failed in both",
+        "{backward:?} backward: {} {what} compared ({} nodes, {} grads order-sensitive, {} of \
+         those off in the last bits), {} failed in both",
         tally.compared,
         tally.nodes,
         tally.tolerant_grads,
@@ -769,7 +736,7 @@ fn network_scripts() -> Vec<(Generated, bool)> {
 #[test]
 fn random_network_scripts_match_micrograd_bit_for_bit_in_the_same_backward_order() {
     let scripts: Vec<Generated> = network_scripts().into_iter().map(|(s, _)| s).collect();
-    let tally = compare_networks(&scripts, Backward::CreationOrder);
+    let tally = compare_all(&scripts, Backward::CreationOrder, "network scripts");
     assert_eq!(tally.tolerant_grads, 0);
     assert!(
         tally.compared * 10 >= NETWORK_SCRIPTS * 8,
@@ -786,6 +753,6 @@ fn random_network_scripts_match_micrograd_with_its_own_backward_order() {
         .map(|(s, _)| s)
         .collect();
     assert!(scripts.len() >= NETWORK_SCRIPTS / 4);
-    let tally = compare_networks(&scripts, Backward::Micrograd);
+    let tally = compare_all(&scripts, Backward::Micrograd, "network scripts");
     assert!(tally.compared * 10 >= scripts.len() * 8);
 }

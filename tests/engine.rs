@@ -4,6 +4,9 @@
 // Numbers are written exactly as micrograd and the lecture print them.
 #![allow(clippy::approx_constant, clippy::excessive_precision)]
 
+#[path = "common/graphs.rs"]
+mod graphs;
+
 use gradviz::engine::{Exponent, Graph, Input, NodeId, Op, PyRandom, Value, MLP};
 use gradviz::export::{operands, to_petgraph};
 use proptest::prelude::*;
@@ -15,14 +18,7 @@ fn close(actual: f64, expected: f64) {
 #[test]
 fn lecture_neuron() {
     let g = Graph::new();
-    let x1 = g.leaf(2.0);
-    let x2 = g.leaf(0.0);
-    let w1 = g.leaf(-3.0);
-    let w2 = g.leaf(1.0);
-    let b = g.leaf(6.8813735870195432);
-    let n = x1 * w1 + x2 * w2 + b;
-    let o = n.tanh();
-    o.backward();
+    let [x1, x2, w1, w2, b, n, o] = graphs::lecture_neuron(&g, ["x1", "x2", "w1", "w2", "b"]);
     assert_eq!(o.data(), 0.7071067811865476);
     close(x1.grad(), -1.5);
     close(w1.grad(), 1.0);

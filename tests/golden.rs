@@ -3,50 +3,25 @@
 //! `GRADVIZ_BLESS=1` rewrites them from the current output.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
+#[path = "common/draw.rs"]
+mod draw;
+#[path = "common/golden.rs"]
+mod golden;
+#[path = "common/graphs.rs"]
+mod graphs;
+
+use draw::builtin_svg;
+use golden::check_golden;
 use gradviz::engine::Graph;
 use gradviz::export::{to_petgraph, ExportGraph};
-use gradviz::render::{
-    render_dot, to_dot, Cluster, Decorations, DotOptions, EngineChoice, EngineOptions, Format,
-    LegendEntry, NodeDecoration,
-};
+use gradviz::render::{to_dot, Cluster, Decorations, DotOptions, LegendEntry, NodeDecoration};
 
-fn check_golden(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name);
-    if std::env::var_os("GRADVIZ_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; run with GRADVIZ_BLESS=1 to create it",
-            path.display()
-        )
-    });
-    assert!(
-        expected == actual,
-        "{} differs from the output (GRADVIZ_BLESS=1 rewrites it):\n{actual}",
-        path.display()
-    );
-}
-
+/// The lecture's neuron with each input made beside its weight: the order the
+/// `engine-neuron` and `engine-decorated` golden files were written with.
 fn lecture_neuron() -> ExportGraph {
     let g = Graph::new();
-    let x1 = g.leaf(2.0).with_label("x1");
-    let w1 = g.leaf(-3.0).with_label("w1");
-    let x2 = g.leaf(0.0).with_label("x2");
-    let w2 = g.leaf(1.0).with_label("w2");
-    let b = g.leaf(6.881_373_587_019_543).with_label("b");
-    let x1w1 = (x1 * w1).with_label("x1*w1");
-    let x2w2 = (x2 * w2).with_label("x2*w2");
-    let sum = (x1w1 + x2w2).with_label("x1*w1 + x2*w2");
-    let n = (sum + b).with_label("n");
-    let o = n.tanh().with_label("o");
-    o.backward();
+    let [.., o] = graphs::lecture_neuron(&g, ["x1", "w1", "x2", "w2", "b"]);
     to_petgraph(&g, &[o.id()])
 }
 
@@ -127,12 +102,6 @@ fn decorations_for(graph: &ExportGraph) -> Decorations {
             },
         ],
     }
-}
-
-fn builtin_svg(dot: &str) -> String {
-    let options = EngineOptions::default().with_engine(EngineChoice::Builtin);
-    let rendered = render_dot(dot, Format::Svg, &options).unwrap();
-    String::from_utf8(rendered.bytes).unwrap()
 }
 
 #[test]

@@ -4,6 +4,12 @@
 
 use std::path::Path;
 
+#[path = "common/golden.rs"]
+mod golden;
+#[path = "common/graphs.rs"]
+mod graphs;
+
+use golden::check_golden;
 use gradviz::check::{check, Field, Report, Tolerance};
 use gradviz::engine::{Graph, NodeId, PyRandom, MLP};
 use gradviz::export::{operands, to_petgraph, ExportGraph};
@@ -12,24 +18,6 @@ use gradviz::Error;
 use petgraph::visit::EdgeRef;
 use proptest::prelude::*;
 
-/// Compares `actual` with the golden file at `path` (relative to the crate), or rewrites the
-/// file when `GRADVIZ_BLESS` is set.
-fn golden(path: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
-    if std::env::var_os("GRADVIZ_BLESS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with GRADVIZ_BLESS=1)", path.display()));
-    assert_eq!(
-        actual,
-        expected,
-        "{} differs (GRADVIZ_BLESS=1 rewrites it)",
-        path.display()
-    );
-}
-
 fn fixture(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
@@ -37,19 +25,9 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The lecture neuron after `o.backward()`, labelled as in the lecture.
+/// The lecture neuron after `o.backward()`, its leaves made in the lecture's order.
 fn lecture_neuron(g: &Graph) -> NodeId {
-    let x1 = g.leaf(2.0).with_label("x1");
-    let x2 = g.leaf(0.0).with_label("x2");
-    let w1 = g.leaf(-3.0).with_label("w1");
-    let w2 = g.leaf(1.0).with_label("w2");
-    let b = g.leaf(6.881_373_587_019_543).with_label("b");
-    let x1w1 = (x1 * w1).with_label("x1*w1");
-    let x2w2 = (x2 * w2).with_label("x2*w2");
-    let sum = (x1w1 + x2w2).with_label("x1*w1 + x2*w2");
-    let n = (sum + b).with_label("n");
-    let o = n.tanh().with_label("o");
-    o.backward();
+    let [.., o] = graphs::lecture_neuron(g, ["x1", "x2", "w1", "w2", "b"]);
     o.id()
 }
 
@@ -136,7 +114,7 @@ fn neuron_writes_the_golden_document_and_reads_back() {
     let o = lecture_neuron(&g);
     let document = document_of(&g, &[o]);
     let text = write(&document.graph, &document.roots);
-    golden("fixtures/neuron.json", &text);
+    check_golden("neuron.json", &text);
     let back = read_ok(&text);
     assert_same_graph(&document.graph, &back.graph);
     assert_eq!(back.roots, document.roots);
@@ -681,7 +659,7 @@ fn the_assignment_bug_is_caught_at_the_reused_values() {
     );
     let expected: Vec<f64> = report.mismatches.iter().map(|m| m.expected).collect();
     assert_eq!(expected, [-3.0, -8.0]);
-    golden("fixtures/buggy_reuse.check.txt", &report.table());
+    check_golden("buggy_reuse.check.txt", &report.table());
 }
 
 /// Exported by `python/interop_graphs.py buggy scaled-tanh`: y = 3 * tanh(x) at x = 0.5.
@@ -696,7 +674,7 @@ fn the_tanh_bug_is_caught_where_its_output_grad_is_not_one() {
     let mismatch = &report.mismatches[0];
     assert!((mismatch.expected - 3.0 * (1.0 - t * t)).abs() < 1e-12);
     assert!((mismatch.stored - (1.0 - t * t * 3.0)).abs() < 1e-12);
-    golden("fixtures/buggy_tanh.check.txt", &report.table());
+    check_golden("buggy_tanh.check.txt", &report.table());
 }
 
 /// Several roots mean `backward()` was called on each in turn without zeroing grads, and a

@@ -4,22 +4,17 @@
 //!
 //! Needs `GRADVIZ_PYTHON`, a Python with micrograd==0.1.0 (`make test` sets it up).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+
+#[path = "common/python.rs"]
+mod python;
 
 use gradviz::check::{check, Field, Report, Tolerance};
 use gradviz::engine::{Graph, PyRandom, MLP};
 use gradviz::export::operands;
 use gradviz::interchange::{read, Document};
-
-fn python() -> PathBuf {
-    std::env::var_os("GRADVIZ_PYTHON")
-        .map(PathBuf::from)
-        .expect(
-            "GRADVIZ_PYTHON is not set: run `make test`, or point it at a Python with \
-         micrograd==0.1.0 (`make target/peer-venv/bin/python` makes one)",
-        )
-}
+use python::python;
 
 /// Runs `python/interop_graphs.py ENGINE GRAPH` and reads the JSON it exports.
 fn export(engine: &str, graph: &str) -> Document {

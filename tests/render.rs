@@ -6,6 +6,15 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+#[path = "common/graphs.rs"]
+mod graphs;
+#[path = "common/python.rs"]
+mod python;
+#[path = "common/svg.rs"]
+mod svg;
+#[path = "common/xml.rs"]
+mod xml;
+
 use gradviz::engine::Graph;
 use gradviz::export::{to_petgraph, ExportGraph, NodeInfo};
 use gradviz::render::{
@@ -15,6 +24,9 @@ use gradviz::render::{
 use gradviz::Error;
 use graphviz_rust::dot_structures::{Attribute, Graph as DotGraph, Id, Stmt};
 use proptest::prelude::*;
+use python::python;
+use svg::groups;
+use xml::parse_xml;
 
 const HOSTILE: &[&str] = &[
     "\"]; evil [label=\"x",
@@ -83,17 +95,7 @@ fn labels_graph(labels: &[&str]) -> ExportGraph {
 /// The lecture's neuron, after backward.
 fn neuron() -> ExportGraph {
     let g = Graph::new();
-    let x1 = g.leaf(2.0).with_label("x1");
-    let w1 = g.leaf(-3.0).with_label("w1");
-    let x2 = g.leaf(0.0).with_label("x2");
-    let w2 = g.leaf(1.0).with_label("w2");
-    let b = g.leaf(6.881_373_587_019_543).with_label("b");
-    let x1w1 = (x1 * w1).with_label("x1*w1");
-    let x2w2 = (x2 * w2).with_label("x2*w2");
-    let sum = (x1w1 + x2w2).with_label("x1*w1 + x2*w2");
-    let n = (sum + b).with_label("n");
-    let o = n.tanh().with_label("o");
-    o.backward();
+    let [.., o] = graphs::lecture_neuron(&g, ["x1", "w1", "x2", "w2", "b"]);
     to_petgraph(&g, &[o.id()])
 }
 
@@ -142,36 +144,8 @@ fn edge_count(graph: &DotGraph) -> usize {
 /// Node title → its `<text>` contents in order (non-breaking spaces read as spaces, which is
 /// how Graphviz writes runs of spaces), and the number of edges.
 fn read_svg(svg: &[u8]) -> (Vec<(String, Vec<String>)>, usize) {
-    let text = std::str::from_utf8(svg).expect("the SVG is UTF-8");
-    let options = roxmltree::ParsingOptions {
-        allow_dtd: true,
-        ..roxmltree::ParsingOptions::default()
-    };
-    let doc = roxmltree::Document::parse_with_options(text, options)
-        .unwrap_or_else(|e| panic!("bad SVG: {e}\n{text}"));
-    let group = |class: &str| {
-        doc.descendants()
-            .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some(class))
-            .collect::<Vec<_>>()
-    };
-    let nodes = group("node")
-        .into_iter()
-        .map(|g| {
-            let title = g
-                .children()
-                .find(|c| c.has_tag_name("title"))
-                .and_then(|t| t.text())
-                .unwrap_or_default()
-                .to_string();
-            let texts = g
-                .descendants()
-                .filter(|c| c.has_tag_name("text"))
-                .map(|t| t.text().unwrap_or_default().replace('\u{a0}', " "))
-                .collect();
-            (title, texts)
-        })
-        .collect();
-    (nodes, group("edge").len())
+    let doc = parse_xml(std::str::from_utf8(svg).expect("the SVG is UTF-8"));
+    (groups(&doc, "node"), groups(&doc, "edge").len())
 }
 
 /// The lines a label should show: split at line breaks, control characters as their
@@ -433,8 +407,6 @@ fn non_finite_numbers_print_as_python_does() {
 /// Python's `%.{p}f` on the same doubles, passed as hex so both sides read the same bits.
 #[test]
 fn numbers_format_exactly_like_python() {
-    let python = std::env::var("GRADVIZ_PYTHON")
-        .expect("GRADVIZ_PYTHON is unset: run `make test`, which points it at the peer venv");
     let mut values = vec![
         0.125,
         0.375,
@@ -466,7 +438,7 @@ fn numbers_format_exactly_like_python() {
     }
     let hex: Vec<String> = values.iter().map(|v| hex_float(*v)).collect();
     let script = "import sys\nfor h in sys.argv[1:]:\n    x = float.fromhex(h)\n    print(' '.join('%.*f' % (p, x) for p in range(9)))\n";
-    let output = std::process::Command::new(&python)
+    let output = std::process::Command::new(python())
         .arg("-c")
         .arg(script)
         .args(&hex)

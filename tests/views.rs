@@ -4,15 +4,27 @@
 //! (`fixtures/views-*.dot`, rewritten by `GRADVIZ_BLESS=1`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
+#[path = "common/draw.rs"]
+mod draw;
+#[path = "common/golden.rs"]
+mod golden;
+#[path = "common/svg.rs"]
+mod svg;
+#[path = "common/xml.rs"]
+mod xml;
+
+use draw::builtin_svg;
+use golden::check_golden;
 use gradviz::engine::{Graph, Input, PyRandom, MLP};
 use gradviz::export::{to_petgraph, ExportGraph, NodeInfo};
-use gradviz::render::{render_dot, DotOptions, EngineChoice, EngineOptions, Format};
+use gradviz::render::DotOptions;
 use gradviz::views::{
     self, defaults, ColorBy, ViewOptions, GRAD_PALETTE, NON_FINITE_FILL, ZERO_FILL,
 };
 use gradviz::Error;
+use svg::groups;
+use xml::parse_xml;
 
 /// `MLP(2, [2, 1])` on one row, loss `(out - 1)**2` summed from 0 as Python's `sum` does,
 /// with each value's expected group worked out from when it was created: the parameters
@@ -586,73 +598,16 @@ fn a_million_value_chain_without_recursion() {
     assert_eq!(summary.outputs.len(), 1);
 }
 
-fn builtin_svg(dot: &str) -> String {
-    let options = EngineOptions::default().with_engine(EngineChoice::Builtin);
-    let rendered = render_dot(dot, Format::Svg, &options).unwrap();
-    String::from_utf8(rendered.bytes).unwrap()
-}
-
-fn document(svg: &str) -> roxmltree::Document<'_> {
-    let options = roxmltree::ParsingOptions {
-        allow_dtd: true,
-        ..roxmltree::ParsingOptions::default()
-    };
-    roxmltree::Document::parse_with_options(svg, options).unwrap()
-}
-
-/// `(title, texts)` of the SVG groups of `class`.
-fn groups(svg: &str, class: &str) -> Vec<(String, Vec<String>)> {
-    let doc = document(svg);
-    doc.descendants()
-        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some(class))
-        .map(|g| {
-            let title = g
-                .children()
-                .find(|c| c.has_tag_name("title"))
-                .and_then(|t| t.text())
-                .unwrap_or_default()
-                .to_string();
-            let texts = g
-                .descendants()
-                .filter(|c| c.has_tag_name("text"))
-                .map(|t| t.text().unwrap_or_default().replace('\u{a0}', " "))
-                .collect();
-            (title, texts)
-        })
-        .collect()
-}
-
 fn cluster_titles(svg: &str) -> Vec<(String, Vec<String>)> {
-    groups(svg, "cluster")
+    groups(&parse_xml(svg), "cluster")
 }
 
 fn node_texts(svg: &str, title: &str) -> Vec<String> {
-    groups(svg, "node")
+    groups(&parse_xml(svg), "node")
         .into_iter()
         .find(|(t, _)| t == title)
         .unwrap_or_else(|| panic!("no node {title}"))
         .1
-}
-
-fn check_golden(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name);
-    if std::env::var_os("GRADVIZ_BLESS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; run with GRADVIZ_BLESS=1 to create it",
-            path.display()
-        )
-    });
-    assert!(
-        expected == actual,
-        "{} differs from the output (GRADVIZ_BLESS=1 rewrites it):\n{actual}",
-        path.display()
-    );
 }
 
 #[test]

@@ -1,22 +1,12 @@
-//! Helpers for tests that run CPython with micrograd: where the interpreter is, and the
-//! harness that runs scripts with the real micrograd and dumps what `draw_dot` would draw.
+//! Helpers for tests that run CPython with micrograd: the harness that runs scripts with the
+//! real micrograd and dumps what `draw_dot` would draw (the interpreter: `python.rs`).
+
+mod python;
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-/// The Python with micrograd 0.1.0 installed, from `GRADVIZ_PYTHON` (`make test` sets it).
-/// Fails, rather than skips, when it is not set: these tests are how gradviz is checked
-/// against the reference.
-pub fn python() -> PathBuf {
-    match std::env::var_os("GRADVIZ_PYTHON") {
-        Some(path) if !path.is_empty() => PathBuf::from(path),
-        _ => panic!(
-            "GRADVIZ_PYTHON is not set: run `make test`, or set it to a Python with \
-             micrograd==0.1.0 installed (`make target/peer-venv/bin/python` makes one)"
-        ),
-    }
-}
+use python::python;
 
 /// The order micrograd's `backward()` visits nodes in.
 #[derive(Debug, Clone, Copy, PartialEq)]
