@@ -12,8 +12,8 @@ use proptest::prelude::*;
 use gradviz::engine::Graph;
 use gradviz::export::{to_petgraph, ExportGraph};
 use gradviz::render::{
-    print_dot_model, to_dot, to_dot_model, write_dot, Cluster, Decorations, DotOptions,
-    LegendEntry, NodeDecoration, Rankdir,
+    format_number, print_dot_model, to_dot, to_dot_model, write_dot, Cluster, Decorations,
+    DotOptions, LegendEntry, NodeDecoration, Rankdir,
 };
 use gradviz::script::{evaluate, ScriptOptions};
 use gradviz::views::{self, ColorBy, ViewOptions};
@@ -421,5 +421,75 @@ proptest! {
     #[test]
     fn random_figures_match_the_model((graph, options, decorations) in figure()) {
         assert_writer_matches_model(&graph, &options, &decorations);
+    }
+}
+
+/// `format_number` computes common numbers in integers; std's `{:.p$}` (checked against
+/// Python in `tests/render.rs`) is the reference. Ties, subnormals, the limits of the
+/// integer path and negative numbers that round to zero.
+#[test]
+fn numbers_match_std_formatting() {
+    let mut values = vec![
+        0.0,
+        -0.0,
+        0.5,
+        1.5,
+        2.5,
+        -2.5,
+        0.125,
+        0.375,
+        5e-5,
+        -5e-5,
+        1.5e-4,
+        0.00015,
+        -1e-300,
+        f64::MIN_POSITIVE,
+        5e-324,
+        -5e-324,
+        0.1,
+        0.7,
+        6.881_373_587_019_543,
+        138.833_8,
+        9_007_199_254_740_991.0,
+        9_007_199_254_740_992.0,
+        -9_007_199_254_740_993.0,
+        1e300,
+        f64::MAX,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    values.extend((0..2000).map(|i| f64::from(i) / 16.0 - 60.0));
+    for x in values {
+        for precision in 0..=20 {
+            assert_eq!(
+                format_number(x, precision),
+                std_number(x, precision),
+                "{x:e} with {precision} digits"
+            );
+        }
+    }
+}
+
+fn std_number(x: f64, precision: usize) -> String {
+    if x.is_nan() {
+        "nan".to_string()
+    } else if x.is_infinite() {
+        (if x > 0.0 { "inf" } else { "-inf" }).to_string()
+    } else {
+        format!("{x:.precision$}")
+    }
+}
+
+proptest! {
+    #[test]
+    fn any_number_matches_std_formatting(bits in any::<u64>(), precision in 0..20usize) {
+        let x = f64::from_bits(bits);
+        prop_assert_eq!(format_number(x, precision), std_number(x, precision));
+    }
+
+    #[test]
+    fn moderate_numbers_match_std_formatting(x in -1e6..1e6f64, precision in 0..9usize) {
+        prop_assert_eq!(format_number(x, precision), std_number(x, precision));
     }
 }

@@ -58,6 +58,7 @@ use graphviz_rust::dot_structures::{
 };
 use petgraph::graph::NodeIndex;
 
+use super::number::push_number;
 use super::write::write_dot_string;
 use super::{defaults, Rankdir};
 use crate::export::{self, ExportGraph, NodeInfo};
@@ -159,29 +160,6 @@ pub struct Cluster {
     pub members: Vec<u64>,
     /// A Graphviz colour to fill the box with.
     pub fill: Option<String>,
-}
-
-/// `x` as Python's `'%.{precision}f' % x`: `nan`, `inf`, `-inf` for non-finite numbers,
-/// `-0.0000` for negative zero. Rust's fixed-precision formatting rounds the exact binary value
-/// half to even, as CPython does.
-pub fn format_number(x: f64, precision: usize) -> String {
-    NumberText(x, precision).to_string()
-}
-
-/// [`format_number`] without an intermediate `String`.
-pub(super) struct NumberText(pub(super) f64, pub(super) usize);
-
-impl std::fmt::Display for NumberText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let NumberText(x, precision) = *self;
-        if x.is_nan() {
-            f.write_str("nan")
-        } else if x.is_infinite() {
-            f.write_str(if x > 0.0 { "inf" } else { "-inf" })
-        } else {
-            write!(f, "{x:.precision$}")
-        }
-    }
 }
 
 /// Escapes `text` so that it appears verbatim as one field of a record label (it is equally
@@ -305,7 +283,6 @@ fn push_value_nodes(
     options: &DotOptions,
     decorations: &Decorations,
 ) {
-    use std::fmt::Write;
     let decoration = decorations.nodes.get(&info.id);
     let mut label = String::with_capacity(info.label.len() + 48);
     label.push_str("\"{ ");
@@ -314,13 +291,10 @@ fn push_value_nodes(
         label.push_str(&escaped.join(" | "));
     } else {
         label.push_str(&escape_record_field(&info.label));
-        let precision = options.precision;
-        let _ = write!(
-            label,
-            " | data {} | grad {}",
-            NumberText(info.data, precision),
-            NumberText(info.grad, precision)
-        );
+        label.push_str(" | data ");
+        push_number(&mut label, info.data, options.precision);
+        label.push_str(" | grad ");
+        push_number(&mut label, info.grad, options.precision);
     }
     for row in decoration.iter().flat_map(|d| &d.extra_rows) {
         label.push_str(" | ");

@@ -12,14 +12,16 @@
 
 mod dot;
 mod engine;
+mod number;
 mod print;
 mod write;
 
 pub use dot::{
-    escape_record_field, format_number, to_dot, to_dot_model, Cluster, Decorations, DotOptions,
-    LegendEntry, NodeDecoration, MAX_CLUSTER_DEPTH,
+    escape_record_field, to_dot, to_dot_model, Cluster, Decorations, DotOptions, LegendEntry,
+    NodeDecoration, MAX_CLUSTER_DEPTH,
 };
 pub use engine::{find_dot, render_dot, EngineOptions, Rendered};
+pub use number::format_number;
 pub use print::print_dot_model;
 pub use write::write_dot;
 

@@ -19,7 +19,8 @@ use std::io::{self, Write};
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
-use super::dot::{escape_into, ClusterLayout, NumberText};
+use super::dot::{escape_into, ClusterLayout};
+use super::number::push_number;
 use super::{Decorations, DotOptions};
 use crate::export::{ExportGraph, NodeInfo};
 
@@ -150,13 +151,10 @@ impl Figure<'_> {
             }
         } else {
             escape_into(&info.label, text);
-            let precision = self.options.precision;
-            let _ = write!(
-                text,
-                " | data {} | grad {}",
-                NumberText(info.data, precision),
-                NumberText(info.grad, precision)
-            );
+            text.push_str(" | data ");
+            push_number(text, info.data, self.options.precision);
+            text.push_str(" | grad ");
+            push_number(text, info.grad, self.options.precision);
         }
         for row in decoration.iter().flat_map(|d| &d.extra_rows) {
             text.push_str(" | ");
