@@ -198,6 +198,35 @@ fn view_figures_match_the_model() {
     assert!(!folded.summaries.is_empty(), "the fold has summary records");
 }
 
+/// Ids as JSON graphs may give them: any `u64`, in any order.
+#[test]
+fn any_ids_are_written_as_the_model_writes_them() {
+    use gradviz::export::NodeInfo;
+    let mut graph = ExportGraph::new();
+    let ids = [u64::MAX, 0, 9, 10, 99, 100, 1_000_000_007, u64::MAX / 10];
+    let nodes: Vec<_> = ids
+        .iter()
+        .map(|&id| {
+            graph.add_node(NodeInfo {
+                id,
+                label: format!("n{id}"),
+                data: id as f64,
+                grad: -1.0,
+                op: if id % 2 == 1 {
+                    "+".to_string()
+                } else {
+                    String::new()
+                },
+            })
+        })
+        .collect();
+    for pair in nodes.windows(2) {
+        graph.add_edge(pair[0], pair[1], 0);
+        graph.add_edge(pair[0], pair[1], 1);
+    }
+    assert_writer_matches_model(&graph, &DotOptions::default(), &Decorations::default());
+}
+
 #[test]
 fn partial_writes_and_a_large_figure_give_the_same_bytes() {
     let g = Graph::new();
