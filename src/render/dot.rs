@@ -1,6 +1,13 @@
-//! The DOT text of a figure: micrograd's `draw_dot` look, built with graphviz-rust's model and
-//! printed by its printer, plus the decorations later views add (fills, extra rows, a legend,
-//! a caption, clusters).
+//! The figure in micrograd's `draw_dot` look, plus the decorations later views add (fills,
+//! extra rows, a legend, a caption, clusters): its options, its escaping, and the figure as
+//! graphviz-rust's DOT model ([`to_dot_model`]).
+//!
+//! The model is the reference: it says which statements the figure has, in which order,
+//! and graphviz-rust's printer says how they are written. The streaming writer
+//! (`super::write`) owns the fast path instead: [`to_dot`] and `write_dot` write the same
+//! bytes straight from the export graph, since building the model costs several small
+//! allocations per node and edge (about 450 MB for a 400k-value figure). A change to the
+//! figure is made in both; `tests/dot_writer.rs` fails until they agree.
 //!
 //! # Escaping
 //!
@@ -51,7 +58,8 @@ use graphviz_rust::dot_structures::{
 };
 use petgraph::graph::NodeIndex;
 
-use super::print::print_graph;
+use super::number::push_number;
+use super::write::write_dot_string;
 use super::{defaults, Rankdir};
 use crate::export::{self, ExportGraph, NodeInfo};
 
@@ -154,66 +162,58 @@ pub struct Cluster {
     pub fill: Option<String>,
 }
 
-/// `x` as Python's `'%.{precision}f' % x`: `nan`, `inf`, `-inf` for non-finite numbers,
-/// `-0.0000` for negative zero. Rust's fixed-precision formatting rounds the exact binary value
-/// half to even, as CPython does.
-pub fn format_number(x: f64, precision: usize) -> String {
-    NumberText(x, precision).to_string()
-}
-
-/// [`format_number`] without an intermediate `String`.
-struct NumberText(f64, usize);
-
-impl std::fmt::Display for NumberText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let NumberText(x, precision) = *self;
-        if x.is_nan() {
-            f.write_str("nan")
-        } else if x.is_infinite() {
-            f.write_str(if x > 0.0 { "inf" } else { "-inf" })
-        } else {
-            write!(f, "{x:.precision$}")
-        }
-    }
-}
-
 /// Escapes `text` so that it appears verbatim as one field of a record label (it is equally
 /// safe in a plain label), and can never end the DOT string or change the record's structure.
 /// See the module comment for each rule and why.
 pub fn escape_record_field(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() + text.len() / 4);
-    for (i, &c) in chars.iter().enumerate() {
+    escape_into(text, &mut out);
+    out
+}
+
+/// [`escape_record_field`] appended to `out`.
+pub(super) fn escape_into(text: &str, out: &mut String) {
+    if text.bytes().all(needs_no_escape) {
+        out.push_str(text);
+        return;
+    }
+    let mut previous: Option<char> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
         match c {
             '{' | '}' | '|' | '<' | '>' | '\\' | '"' => {
                 out.push('\\');
                 out.push(c);
             }
             ' ' => {
-                let graphic = |j: Option<usize>| {
-                    j.and_then(|j| chars.get(j))
-                        .is_some_and(|c| c.is_ascii_graphic())
-                };
-                if graphic(i.checked_sub(1)) && graphic(Some(i + 1)) {
+                let graphic = |c: Option<char>| c.is_some_and(|c| c.is_ascii_graphic());
+                if graphic(previous) && graphic(next) {
                     out.push(' ');
                 } else {
                     out.push_str("&#32;");
                 }
             }
             '\n' => out.push_str("\\n"),
-            '\r' if chars.get(i + 1) == Some(&'\n') => {}
+            '\r' if next == Some('\n') => {}
             '\r' => out.push_str("\\n"),
             '\t' => out.push_str("&#9;"),
             '&' => out.push_str("&amp;"),
-            '\u{0}'..='\u{1f}' => push_reference(&mut out, 0x2400 + c as u32),
-            '\u{7f}' => push_reference(&mut out, 0x2421),
-            '\u{fffe}' | '\u{ffff}' => push_reference(&mut out, 0xfffd),
+            '\u{0}'..='\u{1f}' => push_reference(out, 0x2400 + c as u32),
+            '\u{7f}' => push_reference(out, 0x2421),
+            '\u{fffe}' | '\u{ffff}' => push_reference(out, 0xfffd),
             c if c.is_ascii() => out.push(c),
-            c if (c as u32) <= 0xffff => push_reference(&mut out, c as u32),
+            c if (c as u32) <= 0xffff => push_reference(out, c as u32),
             c => out.push(c),
         }
+        previous = Some(c);
     }
-    out
+}
+
+/// Printable ASCII that every rule leaves as it is (a space depends on its neighbours).
+fn needs_no_escape(byte: u8) -> bool {
+    byte.is_ascii_graphic()
+        && !matches!(byte, b'{' | b'}' | b'|' | b'<' | b'>' | b'\\' | b'"' | b'&')
 }
 
 fn push_reference(out: &mut String, code: u32) {
@@ -226,14 +226,15 @@ fn push_reference(out: &mut String, code: u32) {
 /// the export's order. The same input gives the same bytes.
 ///
 /// The text is [`to_dot_model`] as graphviz-rust's printer writes it (with a final newline),
-/// printed by a faster printer of our own that gives the same bytes.
+/// written without building the model by [`super::write_dot`], which streams the same
+/// bytes into any `io::Write`.
 pub fn to_dot(graph: &ExportGraph, options: &DotOptions, decorations: &Decorations) -> String {
-    let mut dot = print_graph(&to_dot_model(graph, options, decorations));
-    dot.push('\n');
-    dot
+    write_dot_string(graph, options, decorations)
 }
 
-/// The figure as graphviz-rust's DOT model, for callers that combine or extend figures.
+/// The figure as graphviz-rust's DOT model, for callers that combine or extend figures
+/// (print it with [`super::print_dot_model`]). [`to_dot`] and [`super::write_dot`] write
+/// exactly this model's text.
 pub fn to_dot_model(graph: &ExportGraph, options: &DotOptions, decorations: &Decorations) -> Graph {
     let mut stmts = graph_attributes(options, decorations);
     stmts.reserve(2 * graph.node_count() + graph.edge_count() + 2);
@@ -282,7 +283,6 @@ fn push_value_nodes(
     options: &DotOptions,
     decorations: &Decorations,
 ) {
-    use std::fmt::Write;
     let decoration = decorations.nodes.get(&info.id);
     let mut label = String::with_capacity(info.label.len() + 48);
     label.push_str("\"{ ");
@@ -291,13 +291,10 @@ fn push_value_nodes(
         label.push_str(&escaped.join(" | "));
     } else {
         label.push_str(&escape_record_field(&info.label));
-        let precision = options.precision;
-        let _ = write!(
-            label,
-            " | data {} | grad {}",
-            NumberText(info.data, precision),
-            NumberText(info.grad, precision)
-        );
+        label.push_str(" | data ");
+        push_number(&mut label, info.data, options.precision);
+        label.push_str(" | grad ");
+        push_number(&mut label, info.grad, options.precision);
     }
     for row in decoration.iter().flat_map(|d| &d.extra_rows) {
         label.push_str(" | ");
@@ -377,20 +374,26 @@ fn legend(entries: &[LegendEntry]) -> Subgraph {
 }
 
 /// Which cluster each value is drawn in, and the clusters' effective nesting.
-struct ClusterLayout<'a> {
-    clusters: &'a [Cluster],
+pub(super) struct ClusterLayout<'a> {
+    pub(super) clusters: &'a [Cluster],
     /// By export node index.
-    cluster_of: Vec<Option<usize>>,
-    parent: Vec<Option<usize>>,
+    pub(super) cluster_of: Vec<Option<usize>>,
+    /// The effective parent of each cluster: one at most [`MAX_CLUSTER_DEPTH`] deep.
+    pub(super) parent: Vec<Option<usize>>,
 }
 
 impl<'a> ClusterLayout<'a> {
-    fn new(graph: &ExportGraph, clusters: &'a [Cluster]) -> Self {
-        let index_of: BTreeMap<u64, usize> = graph
-            .node_indices()
-            .map(|i| (graph[i].id, i.index()))
-            .collect();
+    pub(super) fn new(graph: &ExportGraph, clusters: &'a [Cluster]) -> Self {
         let mut cluster_of = vec![None; graph.node_count()];
+        // Most figures have no clusters: no id map for them.
+        let index_of: BTreeMap<u64, usize> = if clusters.is_empty() {
+            BTreeMap::new()
+        } else {
+            graph
+                .node_indices()
+                .map(|i| (graph[i].id, i.index()))
+                .collect()
+        };
         for (c, cluster) in clusters.iter().enumerate() {
             for id in &cluster.members {
                 if let Some(&i) = index_of.get(id) {

@@ -1,18 +1,29 @@
 //! The figure: an exported graph as Graphviz DOT in micrograd's look ([`to_dot`]), and that DOT
 //! drawn as SVG, PNG or PDF by the `dot` binary or the embedded graphviz-pure ([`render_dot`]).
 //!
-//! The DOT model is graphviz-rust's (`dot_structures`), printed as its printer prints it; every label
-//! goes through [`escape_record_field`], so no label text can change the graph's structure.
+//! The figure exists in two forms with the same text. [`to_dot_model`] builds it as
+//! graphviz-rust's DOT model (`dot_structures`), for callers that combine or extend figures;
+//! [`print_dot_model`] prints a model as graphviz-rust's printer does, only faster. The
+//! command line and [`to_dot`] use [`write_dot`], which streams that same text from the
+//! export graph into any `io::Write` without building the model (a hundred times fewer
+//! allocations on large figures); `tests/dot_writer.rs` holds the two to the same bytes.
+//! Every label goes through [`escape_record_field`], so no label text can change the graph's
+//! structure.
 
 mod dot;
 mod engine;
+mod number;
 mod print;
+mod write;
 
 pub use dot::{
-    escape_record_field, format_number, to_dot, to_dot_model, Cluster, Decorations, DotOptions,
-    LegendEntry, NodeDecoration, MAX_CLUSTER_DEPTH,
+    escape_record_field, to_dot, to_dot_model, Cluster, Decorations, DotOptions, LegendEntry,
+    NodeDecoration, MAX_CLUSTER_DEPTH,
 };
 pub use engine::{find_dot, render_dot, EngineOptions, Rendered};
+pub use number::format_number;
+pub use print::print_dot_model;
+pub use write::write_dot;
 
 use std::path::Path;
 

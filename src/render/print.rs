@@ -2,9 +2,10 @@
 //! (`PrinterContext::default()`) into one buffer.
 //!
 //! graphviz-rust's printer builds a `String` per statement, attribute and id (and prints each
-//! edge twice), so for a 100k-value figure allocation dominated: 1.2 s for 129k values, too
-//! slow for the target of 10× micrograd. This one writes straight into the output; a test
-//! checks that both printers give the same bytes.
+//! edge twice): 1.2 s for a 129k-value figure. This one writes straight into the output, for
+//! callers that print a model from `to_dot_model` (extended or not); the figure itself is
+//! written by `super::write` without a model. Tests check that both printers give the same
+//! bytes.
 
 use graphviz_rust::dot_structures::{
     Attribute, Edge, EdgeTy, Graph, GraphAttributes, Id, NodeId, Port, Stmt, Subgraph, Vertex,
@@ -17,7 +18,7 @@ const INDENT_STEP: usize = 2;
 /// The DOT text of `graph`, byte for byte what `graph.print(&mut PrinterContext::default())`
 /// gives. Nesting follows the model's subgraphs, which the figure bounds
 /// ([`super::dot::MAX_CLUSTER_DEPTH`]).
-pub fn print_graph(graph: &Graph) -> String {
+pub fn print_dot_model(graph: &Graph) -> String {
     let (kind, id, strict, stmts) = match graph {
         Graph::Graph { id, strict, stmts } => ("graph", id, *strict, stmts),
         Graph::DiGraph { id, strict, stmts } => ("digraph", id, *strict, stmts),
