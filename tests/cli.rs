@@ -638,3 +638,29 @@ fn the_node_guard_refuses_big_figures_and_says_what_to_do() {
         .code(2)
         .stderr(predicate::str::contains("--max-nodes"));
 }
+
+/// ReLU at exactly 0 has no derivative: backward says 0, the central difference 0.5, and
+/// check must say so, exit 1, and mark the leaf in the figure.
+#[test]
+fn check_exits_1_when_a_script_grad_disagrees_with_its_finite_difference() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("kink.py");
+    std::fs::write(
+        &script,
+        "a = Value(0.0, label='a')\nb = a.relu()\nb.backward()\n",
+    )
+    .expect("write");
+    let marked = dir.path().join("kink.svg");
+    gradviz()
+        .args(["check", "--engine", "builtin", "-o"])
+        .arg(&marked)
+        .arg(&script)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("MISMATCH").and(predicate::str::contains("a ")));
+    let texts = svg_texts(&read(&marked));
+    assert!(
+        texts.iter().any(|t| t == "finite difference 0.5000"),
+        "{texts:?}"
+    );
+}
