@@ -7,6 +7,7 @@
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::export::ExportGraph;
 use crate::render::{Decorations, DotOptions, EngineOptions, Format};
@@ -287,8 +288,12 @@ pub(crate) fn render_bytes(dot: &str, format: Format, options: &Options) -> Resu
     let rendered = progress::with_spinner("rendering", || {
         render::render_dot(dot, format, &options.engine)
     })?;
+    // Said once per run: several snapshots fall back the same way.
+    static NOTED: AtomicBool = AtomicBool::new(false);
     if let Some(note) = rendered.note {
-        eprintln!("note: {note}");
+        if !NOTED.swap(true, Ordering::Relaxed) {
+            eprintln!("note: {note}");
+        }
     }
     Ok(rendered.bytes)
 }
@@ -316,7 +321,17 @@ fn render_all(request: &RenderRequest) -> Result<()> {
 
 fn compare_one(request: &CompareRequest) -> Result<()> {
     let source = read_input(&request.input, request.options.input_format)?;
-    let target = single_target(&source, &request.output, "-compare", request.options.format)?;
+    let target = match &request.output {
+        // The page holds SVG figures; compare::compare writes the page for an .html path.
+        Output::File(path)
+            if request.options.format.is_none()
+                && path.extension().is_some_and(|e| e == "html") =>
+        {
+            refuse_input_as_output(&source, path)?;
+            Target::File(path.clone(), Format::Svg)
+        }
+        output => single_target(&source, output, "-compare", request.options.format)?,
+    };
     let bytes = compare::compare(&source, &target, &request.options)?;
     write(&target, &bytes)
 }
@@ -364,19 +379,13 @@ impl Target {
     }
 }
 
-/// The one output of `compare` or `check`; `.html` is allowed for compare pages.
+/// The one output of `compare` or `check`.
 fn single_target(
     source: &Source,
     output: &Output,
     suffix: &str,
     forced: Option<Format>,
 ) -> Result<Target> {
-    if let Output::File(path) = output {
-        if forced.is_none() && path.extension().is_some_and(|e| e == "html") {
-            refuse_input_as_output(source, path)?;
-            return Ok(Target::File(path.clone(), Format::Svg));
-        }
-    }
     let format = output_format(output, forced)?;
     Ok(targets(source, output, format, 1, suffix)?.remove(0))
 }

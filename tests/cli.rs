@@ -664,3 +664,39 @@ fn check_exits_1_when_a_script_grad_disagrees_with_its_finite_difference() {
         "{texts:?}"
     );
 }
+
+#[test]
+fn without_dot_auto_draws_with_the_builtin_engine_and_says_so_once() {
+    let (dir, script) = workdir_with("neuron.py");
+    let output = gradviz()
+        .env("PATH", dir.path())
+        .arg("render")
+        .arg(&script)
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("note: Graphviz `dot` not found"),
+        "{stderr}"
+    );
+    assert!(dir.path().join("neuron-2.svg").exists());
+}
+
+#[test]
+fn only_compare_writes_html() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let page = dir.path().join("x.html");
+    gradviz()
+        .args(["check", "-o"])
+        .arg(&page)
+        .arg(fixture("neuron.py"))
+        .assert()
+        .code(2);
+    assert!(!page.exists());
+}

@@ -79,7 +79,7 @@ pub fn render_dot(dot_source: &str, format: Format, options: &EngineOptions) -> 
             Some(binary) => run_dot(&binary, dot_source, format, options.timeout),
             None if format == Format::Pdf => Err(pdf_needs_dot()),
             None => {
-                let note = "note: Graphviz `dot` not found on PATH; drawn with the builtin engine \
+                let note = "Graphviz `dot` not found on PATH; drawn with the builtin engine \
                             (graphviz-pure)";
                 builtin(dot_source, format, options.timeout, Some(note.to_string()))
             }
