@@ -1,6 +1,6 @@
 //! JSON interchange workloads (issue 6): a 1,000,000-node graph written, read and checked.
 //!
-//! The graphs are `examples/json_scale.rs`'s: `chain` is 1,000,000 nodes in one line (`x`
+//! The graphs: `chain` is 1,000,000 nodes in one line (`x`
 //! then alternating `tanh` and `exp`), the deepest graph there is; `wide` is 500,000 leaves
 //! summed pairwise by a balanced tree of 499,999 `+` nodes under one root. Both are built
 //! and run backward in the engine before the timed phases:
