@@ -17,7 +17,7 @@ demo:
 ## The whole test suite: unit, integration, golden, CLI and doc tests. The Python tests
 ## (gradviz against real micrograd) use the venv made here.
 test: $(PYTHON)
-	GRADVIZ_PYTHON=$(abspath $(PYTHON)) $(CARGO) test --locked
+	GRADVIZ_TEST_PYTHON=$(abspath $(PYTHON)) $(CARGO) test --locked
 
 ## Benchmarks of the engine, scripts, figures and JSON graphs (release build): times,
 ## bytes per value, targets met or missed. Extra words select workloads by name, and also

@@ -2,7 +2,7 @@
 //! real micrograd 0.1.0 (with the lecture's tanh) must check clean, and the lecture notes'
 //! buggy `Value` (python/buggy_value.py) must be flagged at exactly the nodes its bugs hit.
 //!
-//! Needs `GRADVIZ_PYTHON`, a Python with micrograd==0.1.0 (`make test` sets it up).
+//! Needs `GRADVIZ_TEST_PYTHON`, a Python with micrograd==0.1.0 (`make test` sets it up).
 
 use std::path::Path;
 use std::process::Command;
@@ -26,7 +26,7 @@ fn export(engine: &str, graph: &str) -> Document {
         .args([engine, graph])
         .arg(&out)
         .output()
-        .expect("cannot start GRADVIZ_PYTHON");
+        .expect("cannot start GRADVIZ_TEST_PYTHON");
     assert!(
         run.status.success(),
         "{engine} {graph}: {}",

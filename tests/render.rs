@@ -443,7 +443,7 @@ fn numbers_format_exactly_like_python() {
         .arg(script)
         .args(&hex)
         .output()
-        .expect("GRADVIZ_PYTHON runs");
+        .expect("GRADVIZ_TEST_PYTHON runs");
     assert!(output.status.success());
     let stdout = String::from_utf8(output.stdout).unwrap();
     for (value, line) in values.iter().zip(stdout.lines()) {
