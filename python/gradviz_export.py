@@ -1,4 +1,5 @@
-"""Dump a micrograd `Value` graph to gradviz's JSON interchange format (docs/json.md).
+"""Dump a micrograd `Value` graph to gradviz's JSON interchange format (docs/json.md), and
+run a user's script or notebook for the `gradviz` command line.
 
 Copy this file next to your code, or put its folder on `sys.path`, then:
 
@@ -10,11 +11,19 @@ Copy this file next to your code, or put its folder on `sys.path`, then:
 Pass every value you called `backward()` on, in the order you called it. The graph is
 walked with an explicit stack, so graphs of any depth export (micrograd's own recursive
 `build_topo` stops near 1,000). Works with micrograd 0.1.0, the lecture's `Value` and
-look-alikes: anything with `data`, `grad`, `_prev`, `_op` and, optionally, `label`.
+look-alikes: anything with `data`, `grad`, `_prev` and, optionally, `_op` and `label`.
+
+The `gradviz` binary embeds this same file and runs it as `python3 gradviz_export.py
+--gradviz-run …` (see `_run`): the user's file runs as `__main__`, every `draw_dot(v)` call
+in it becomes a snapshot of the graph at that moment, every `.backward()` call is
+observed, and the graphs travel back as JSON files, never through the user's stdout.
+The file keeps to Python 3.6 syntax so that an old interpreter gets a clear message
+instead of a syntax error.
 """
 
 import json
 import math
+import sys
 
 
 def dump(path, *roots):
@@ -33,61 +42,587 @@ def dumps(*roots):
     )
 
 
-def export(*roots):
-    """The nodes (dicts, operands before results) and the root ids."""
-    order = _topological_order(roots)
+def export(*roots, names=None):
+    """The nodes (dicts, operands before results) and the root ids.
+
+    `names` maps `id(value)` to a label for values whose own `label` is empty (the
+    runner's auto-labels).
+    """
+    order, operands = _walk(roots)
     ids = {id(v): i for i, v in enumerate(order)}
+    names = names or {}
     nodes = [
         {
             "id": ids[id(v)],
-            "label": str(getattr(v, "label", "")),
-            "data": _number(v.data),
-            "grad": _number(v.grad),
-            "op": v._op,
-            "children": [ids[id(c)] for c in _operands(v)],
+            "label": _label(v, names),
+            "data": _number(v, "data"),
+            "grad": _number(v, "grad"),
+            "op": str(getattr(v, "_op", "") or ""),
+            "children": [ids[id(c)] for c in operands[id(v)]],
         }
         for v in order
     ]
     return nodes, [ids[id(r)] for r in roots]
 
 
-def _topological_order(roots):
-    """Every value reachable from `roots`, each after its operands, without recursion."""
-    order, seen = [], set()
+def is_value(x):
+    """Whether `x` looks like a micrograd value: `data`, `grad` and `_prev`."""
+    return hasattr(x, "_prev") and hasattr(x, "data") and hasattr(x, "grad")
+
+
+def _walk(roots):
+    """Every value reachable from `roots`, each after its operands, without recursion;
+    and each value's operands by `id`.
+
+    The order is creation order where the runner stamped it (see `_stamp_values`), so a
+    script draws the same figure in CPython as in gradviz's own subset; else operands
+    first in the order they were written.
+    """
+    order, operands = [], {}
     stack = [(root, False) for root in reversed(roots)]
     while stack:
         value, expanded = stack.pop()
         if expanded:
             order.append(value)
-        elif id(value) not in seen:
-            seen.add(id(value))
+        elif id(value) not in operands:
+            children = _operands(value)
+            operands[id(value)] = children
             stack.append((value, True))
-            stack.extend((c, False) for c in reversed(_operands(value)) if id(c) not in seen)
-    return order
+            stack.extend((c, False) for c in reversed(children) if id(c) not in operands)
+    stamps = [getattr(v, "__dict__", {}).get(_STAMP) for v in order]
+    if None not in stamps:
+        order = [v for _, v in sorted(zip(stamps, order), key=lambda pair: pair[0])]
+    return order, operands
 
 
 def _operands(value):
     """The operands in order, a repeated one twice.
 
     micrograd keeps only the set `_prev`, which loses the order and collapses `a * a` to
-    one child; the `_backward` closure still holds `self` and `other`, so read them there.
-    Failing that, fall back on `_prev`, doubling the child of a `+` or `*`.
+    one child; the `_backward` closure still holds the operands (`self`, `other`), so read
+    them there. Failing that, fall back on `_prev`, doubling the child of a `+` or `*`.
     """
-    backward = value._backward
-    cells = getattr(backward, "__closure__", None) or ()
-    captured = dict(zip(backward.__code__.co_freevars, (c.cell_contents for c in cells)))
-    operands = [captured[name] for name in ("self", "other") if hasattr(captured.get(name), "_prev")]
-    if operands and {id(o) for o in operands} == {id(c) for c in value._prev}:
-        return operands
-    children = list(value._prev)
-    return children * 2 if value._op in ("+", "*") and len(children) == 1 else children
+    prev = getattr(value, "_prev", ())
+    unordered = isinstance(prev, (set, frozenset, dict))
+    if unordered:
+        prev = list(prev)
+    elif not isinstance(prev, (list, tuple)):
+        raise TypeError("%s: _prev is a %s, not a set or tuple of values"
+                        % (_describe(value), type(prev).__name__))
+    if not prev:
+        return []
+    for child in prev:
+        if not is_value(child):
+            raise TypeError("%s: _prev holds a %s, not a value with data, grad and _prev"
+                            % (_describe(value), type(child).__name__))
+    captured = _closure(getattr(value, "_backward", None))
+    prev_ids = {id(c) for c in prev}
+    named = [captured[n] for n in ("self", "other") if is_value(captured.get(n))]
+    if named and {id(o) for o in named} == prev_ids:
+        return named
+    others = [c for c in captured.values() if is_value(c) and c is not value]
+    if others and {id(o) for o in others} == prev_ids and len(others) >= len(prev):
+        return others
+    if unordered:  # a set's order follows memory addresses: use creation order instead
+        prev.sort(key=lambda c: getattr(c, "__dict__", {}).get(_STAMP, 0))
+    op = getattr(value, "_op", "")
+    return list(prev) * 2 if op in ("+", "*") and len(prev) == 1 else list(prev)
 
 
-def _number(x):
-    """A float as JSON allows it: non-finite numbers become "nan", "inf", "-inf"."""
-    x = float(x)
+def _closure(function):
+    """The variables a closure captured, by name; empty for anything else."""
+    code = getattr(function, "__code__", None)
+    cells = getattr(function, "__closure__", None) or ()
+    if code is None:
+        return {}
+    captured = {}
+    for name, cell in zip(code.co_freevars, cells):
+        try:
+            captured[name] = cell.cell_contents
+        except ValueError:  # a cell not yet filled
+            pass
+    return captured
+
+
+def _label(value, names):
+    label = getattr(value, "label", "")
+    text = label if isinstance(label, str) else str(label)
+    if not text:
+        text = names.get(id(value), "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: JSON readers refuse it
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _number(value, field):
+    """`value.data` or `value.grad` as JSON allows it: "nan", "inf", "-inf" for the
+    non-finite ones."""
+    x = getattr(value, field)
+    try:
+        x = float(x)
+    except OverflowError:
+        x = math.inf if x > 0 else -math.inf
+    except (TypeError, ValueError):
+        raise TypeError("%s: %s is %r, not a number" % (_describe(value), field, x))
     if math.isnan(x):
         return "nan"
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
     return x
+
+
+def _describe(value):
+    label = getattr(value, "label", "")
+    return "the value labelled %r" % label if label else "a %s" % type(value).__name__
+
+
+# ---------------------------------------------------------------------------------------
+# The runner behind `gradviz render/compare/check` for scripts beyond gradviz's subset.
+
+_STAMP = "_gradviz_created"
+_SNAPSHOT = "__gradviz_snapshot__"
+# What a script may call its figure function: the lecture's `draw_dot`.
+_DRAW_CALL = "draw_dot"
+# Cell magics whose body is Python that runs once.
+_PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")
+
+
+class _Anything(object):
+    """What a rewritten `draw_dot(...)` returns: every attribute and call is a no-op, so
+    `dot = draw_dot(o); dot.render('x')` still runs."""
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return self
+
+    def __call__(self, *args, **kwargs):
+        return self
+
+    def __iter__(self):
+        return iter(())
+
+    def __repr__(self):
+        return "<gradviz figure>"
+
+
+class _Capture(object):
+    """What the running script draws: snapshots, the last `backward()` root, the last
+    value bound at module level, and the auto-labels."""
+
+    def __init__(self, out_dir, want, auto_label):
+        self.out_dir = out_dir
+        self.want = want
+        self.auto_label = auto_label
+        self.snapshots = 0
+        self.names = {}  # id(value) -> auto-label; the value is kept in `self.held`
+        self.held = []
+        self.bindings = {}  # variable name -> how many values took it as their label
+        self.last_value = None
+        self.backward_root = None
+        self.before = None
+        self.after = None
+
+    def snapshot(self, root=None, *args, **kwargs):
+        """The rewritten `draw_dot(root, ...)`: the graph as it is now."""
+        if not is_value(root):
+            raise TypeError("draw_dot() takes a value (an object with data, grad and _prev), "
+                            "not %s" % type(root).__name__)
+        self.snapshots += 1
+        self._write("snapshot-%d.json" % self.snapshots, self._document(root))
+        return _Anything()
+
+    def backward(self, target, *args, **kwargs):
+        """The rewritten `target.backward(...)`, observed around the call."""
+        method = target.backward
+        if not is_value(target):
+            return method(*args, **kwargs)
+        before = self._document(target) if self.want == "compare" else None
+        result = method(*args, **kwargs)
+        self.backward_root = target
+        if self.want in ("compare", "check"):
+            self.before, self.after = before, self._document(target)
+        return result
+
+    def bind(self, name, value):
+        """A module-level `name = value`: the value's auto-label, and the last value."""
+        if not is_value(value):
+            return value
+        self.last_value = value
+        own = getattr(value, "label", "")
+        if self.auto_label and not own and id(value) not in self.names:
+            count = self.bindings.get(name, 0) + 1
+            self.bindings[name] = count
+            self.names[id(value)] = name if count == 1 else "%s#%d" % (name, count)
+            self.held.append(value)
+        return value
+
+    def finish(self):
+        """What is drawn when the script took no snapshot; and the files of `compare` and
+        `check`. Returns the summary `run.json` holds."""
+        final = self.backward_root if self.backward_root is not None else self.last_value
+        if self.snapshots == 0 and final is not None:
+            self._write("final.json", self._document(final))
+        for name, document in (("before.json", self.before), ("after.json", self.after)):
+            if document is not None:
+                self._write(name, document)
+        return {
+            "snapshots": self.snapshots,
+            "final": self.snapshots == 0 and final is not None,
+            "before": self.before is not None,
+            "after": self.after is not None,
+        }
+
+    def _document(self, root):
+        nodes, roots = export(root, names=self.names)
+        return {"format": "gradviz", "version": 1, "nodes": nodes, "roots": roots}
+
+    def _write(self, name, document):
+        import os
+
+        with open(os.path.join(self.out_dir, name), "w", encoding="utf-8") as out:
+            json.dump(document, out, separators=(",", ":"), allow_nan=False)
+
+
+def _stamp_values():
+    """Numbers each value as it is created, so graphs list nodes in creation order.
+
+    A class defined from now on whose body has `backward` and `__add__` or `__mul__` (the
+    lecture's `Value`, micrograd's) gets its `__init__` wrapped to stamp a counter in the
+    instance's `__dict__`. Nothing else changes; instances without a `__dict__` go
+    unstamped and export in operand order.
+    """
+    import builtins
+    import itertools
+
+    counter = itertools.count()
+    build_class = builtins.__build_class__
+
+    def stamping(init):
+        def __init__(self, *args, **kwargs):
+            stamps = getattr(self, "__dict__", None)
+            if stamps is not None:
+                stamps[_STAMP] = next(counter)
+            init(self, *args, **kwargs)
+
+        __init__.__wrapped__ = init
+        return __init__
+
+    def build_class_stamped(*args, **kwargs):
+        cls = build_class(*args, **kwargs)
+        body = getattr(cls, "__dict__", {})
+        if ("backward" in body and ("__add__" in body or "__mul__" in body)
+                and "__init__" in body and isinstance(cls, type)):
+            try:
+                cls.__init__ = stamping(body["__init__"])
+            except (TypeError, AttributeError):
+                pass
+        return cls
+
+    builtins.__build_class__ = build_class_stamped
+
+
+def _rewrite(tree):
+    """Turns `draw_dot(...)` calls (at any depth) into snapshots, `x.backward(...)` calls
+    into observed ones, and module-level `name = value` into bindings that name values.
+    Walks with `ast.walk` (a queue), not recursion."""
+    import ast
+
+    def call(name, args, keywords, like):
+        func = ast.Attribute(value=ast.Name(id=_SNAPSHOT, ctx=ast.Load()), attr=name,
+                             ctx=ast.Load())
+        return ast.copy_location(ast.Call(func=func, args=args, keywords=keywords), like)
+
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if name == _DRAW_CALL:
+            node.func = ast.copy_location(ast.Attribute(
+                value=ast.Name(id=_SNAPSHOT, ctx=ast.Load()), attr="snapshot",
+                ctx=ast.Load()), func)
+        elif name == "backward" and isinstance(func, ast.Attribute):
+            node.func = ast.copy_location(ast.Attribute(
+                value=ast.Name(id=_SNAPSHOT, ctx=ast.Load()), attr="backward",
+                ctx=ast.Load()), func)
+            node.args = [func.value] + node.args
+    blocks = [tree.body]
+    while blocks:
+        body = blocks.pop()
+        index = 0
+        while index < len(body):
+            statement = body[index]
+            index += 1
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(statement, field, None)
+                if isinstance(inner, list) and not isinstance(
+                        statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    blocks.append(inner)
+            for handler in getattr(statement, "handlers", ()):
+                blocks.append(handler.body)
+            for name in _bound_names(statement):
+                bind = ast.Expr(value=call("bind", [ast.Constant(value=name),
+                                                    ast.Name(id=name, ctx=ast.Load())], [],
+                                           statement))
+                body.insert(index, ast.copy_location(bind, statement))
+                index += 1
+    ast.fix_missing_locations(tree)
+    return tree
+
+
+def _bound_names(statement):
+    """The plain names a module-level assignment binds: `a = b = v`, `a, b = …`, `a += v`,
+    `a: T = v`."""
+    import ast
+
+    if isinstance(statement, ast.Assign):
+        targets = statement.targets
+    elif isinstance(statement, (ast.AugAssign, ast.AnnAssign)) and statement.value is not None:
+        targets = [statement.target]
+    else:
+        return []
+    names, pending = [], list(targets)
+    while pending:
+        target = pending.pop(0)
+        if isinstance(target, ast.Name):
+            names.append(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            pending = list(target.elts) + pending
+    return names
+
+
+class _Cell(object):
+    """A code cell of a notebook, or the whole of a script: its source and where it sits."""
+
+    def __init__(self, source, filename, number):
+        self.source = source
+        self.filename = filename
+        self.number = number  # the cell's number in the notebook, from 1; None for a script
+
+
+def _notebook_cells(path, name):
+    """The notebook's code cells, with IPython magics and shell lines turned into `pass`
+    (so indentation and line numbers hold), and a note on what was skipped."""
+    with open(path, encoding="utf-8") as f:
+        try:
+            notebook = json.load(f)
+        except ValueError as error:
+            raise _Failure("%s: not a notebook: %s" % (name, error))
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list):
+        version = notebook.get("nbformat") if isinstance(notebook, dict) else None
+        raise _Failure("%s: not a Jupyter notebook (nbformat 4): no \"cells\" list%s"
+                       % (name, "" if version is None else " (nbformat %s)" % version))
+    code, skipped = [], []
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(str(line) for line in source)
+        lines = str(source).split("\n")
+        first = lines[0].strip()
+        if first.startswith("%%"):
+            magic = first[2:].split()[0] if first[2:].split() else ""
+            skipped.append((number, first))
+            if magic not in _PYTHON_CELL_MAGICS:
+                continue
+            lines[0] = "pass"
+        for i, line in enumerate(lines):
+            stripped = line.lstrip()
+            if stripped.startswith(("%", "!")):
+                skipped.append((number, stripped))
+                lines[i] = line[: len(line) - len(stripped)] + "pass"
+        code.append(_Cell("\n".join(lines), "<%s: cell %d>" % (name, number), number))
+    if skipped:
+        shown = "; ".join("cell %d: %s" % (n, _shorten(text)) for n, text in skipped[:3])
+        more = " …" if len(skipped) > 3 else ""
+        _note("%s: skipped %d IPython magic and shell line%s (%s%s)"
+              % (name, len(skipped), "" if len(skipped) == 1 else "s", shown, more))
+    return code
+
+
+def _shorten(text, width=40):
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _note(message):
+    sys.stderr.write("note: %s\n" % message)
+    sys.stderr.flush()
+
+
+class _Failure(Exception):
+    """A problem with the input itself, reported as it is."""
+
+
+def _install_stand_ins():
+    """A `graphviz` module for notebooks that import it but whose `draw_dot` is never
+    called: where the package is missing, any name imported from it is a no-op."""
+    import importlib.util
+    import types
+
+    if importlib.util.find_spec("graphviz") is None:
+        module = types.ModuleType("graphviz")
+        module.__getattr__ = lambda name: _Anything()
+        sys.modules["graphviz"] = module
+
+
+def _error_location(filename, line_number, column, end_column, cells, name):
+    """Where an error is, in the terms the user knows: the file and line, or the cell."""
+    import linecache
+
+    text = linecache.getline(filename, line_number).rstrip("\r\n")
+    cell = cells.get(filename)
+    return {
+        "file": name,
+        "cell": cell.number if cell is not None else None,
+        "line": line_number,
+        "column": column,
+        "end_column": end_column,
+        "text": text,
+    }
+
+
+def _char_column(text, byte_offset):
+    """A 1-based character column from a 0-based UTF-8 byte offset into `text`."""
+    if byte_offset is None:
+        return None
+    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace")) + 1
+
+
+def _exception_report(error, cells, script, name):
+    """An exception in user code: its type and message, the innermost user frame and the
+    user frames of the traceback (outermost first)."""
+    import linecache
+    import traceback
+
+    report = {"type": type(error).__name__, "message": str(error), "location": None,
+              "frames": []}
+    if isinstance(error, SyntaxError) and (error.filename == script
+                                           or error.filename in cells):
+        text = linecache.getline(error.filename, error.lineno or 1)
+        report["message"] = error.msg
+        end = getattr(error, "end_offset", None)
+        report["location"] = _error_location(
+            error.filename, error.lineno or 1, error.offset or 1,
+            end if end and error.end_lineno == error.lineno else None, cells, name)
+        if text and not report["location"]["text"]:
+            report["location"]["text"] = text.rstrip("\r\n")
+        return report
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if f.filename == script or f.filename in cells]
+    for frame in frames:
+        cell = cells.get(frame.filename)
+        report["frames"].append({"file": name, "cell": cell.number if cell else None,
+                                 "line": frame.lineno, "function": frame.name})
+    if frames:
+        inner = frames[-1]
+        text = linecache.getline(inner.filename, inner.lineno).rstrip("\r\n")
+        column = _char_column(text, getattr(inner, "colno", None))
+        end = None
+        if getattr(inner, "end_lineno", None) == inner.lineno:
+            end = _char_column(text, getattr(inner, "end_colno", None))
+        if column is None:
+            column = len(text) - len(text.lstrip()) + 1
+        report["location"] = _error_location(inner.filename, inner.lineno, column, end,
+                                             cells, name)
+    return report
+
+
+def _execute(cells, namespace, script):
+    """Compiles and runs each cell in turn, as Jupyter's Run All does (a script is one
+    cell). Returns None, or the report of the exception that stopped it."""
+    import ast
+    import linecache
+
+    for cell in cells:
+        if cell.filename != script:
+            lines = cell.source.splitlines(True)
+            linecache.cache[cell.filename] = (len(cell.source), None, lines, cell.filename)
+        tree = _rewrite(ast.parse(cell.source, filename=cell.filename))
+        exec(compile(tree, cell.filename, "exec"), namespace)
+
+
+def _run(argv):
+    """`--gradviz-run FILE --name NAME --out DIR --want render|compare|check
+    [--notebook] [--no-auto-label] [--note TEXT]`: runs FILE as `__main__` and writes
+    DIR/run.json (and the graphs it names)."""
+    import os
+    import types
+
+    options = {"--notebook": False, "--no-auto-label": False}
+    values = {}
+    index = 0
+    while index < len(argv):
+        flag = argv[index]
+        if flag in options:
+            options[flag] = True
+            index += 1
+        else:
+            values[flag] = argv[index + 1]
+            index += 2
+    script = os.path.abspath(values["--gradviz-run"])
+    name, out_dir, want = values["--name"], values["--out"], values["--want"]
+    summary = {"python": "%d.%d.%d" % sys.version_info[:3], "error": None}
+    if sys.version_info < (3, 8):
+        summary["error"] = {"message": "gradviz runs scripts in Python 3.8 or newer; %s is "
+                                       "Python %s" % (sys.executable, summary["python"])}
+        _write_summary(out_dir, summary)
+        return
+    if "--note" in values:
+        _note("%s %s" % (values["--note"], summary["python"]))
+    capture = _Capture(out_dir, want, not options["--no-auto-label"])
+    import builtins
+
+    setattr(builtins, _SNAPSHOT, capture)
+    _stamp_values()
+    _install_stand_ins()
+    main = types.ModuleType("__main__")
+    main.__file__ = script
+    main.__builtins__ = builtins
+    sys.modules["__main__"] = main
+    sys.argv = [script]
+    sys.path[0] = os.path.dirname(script)
+    cells = {}
+    try:
+        if options["--notebook"]:
+            code_cells = _notebook_cells(script, name)
+            main.__dict__.setdefault("display", lambda *args, **kwargs: None)
+        else:
+            import tokenize
+
+            with tokenize.open(script) as f:
+                code_cells = [_Cell(f.read(), script, None)]
+        cells = {c.filename: c for c in code_cells if c.number is not None}
+        _execute(code_cells, main.__dict__, script)
+    except _Failure as failure:
+        summary["error"] = {"message": str(failure)}
+    except SystemExit as exit:
+        if exit.code not in (None, 0):
+            summary["error"] = {"message": "%s: the script exited with sys.exit(%r)"
+                                           % (name, exit.code)}
+    except KeyboardInterrupt:
+        summary["error"] = {"message": "%s: interrupted" % name}
+    except BaseException as error:  # the user's exception, reported with its place
+        summary["error"] = _exception_report(error, cells, script, name)
+    if summary["error"] is None:
+        try:
+            summary.update(capture.finish())
+        except (TypeError, ValueError) as error:
+            summary["error"] = {"message": "%s: %s" % (name, error)}
+    _write_summary(out_dir, summary)
+
+
+def _write_summary(out_dir, summary):
+    import os
+
+    sys.stdout.flush()
+    with open(os.path.join(out_dir, "run.json"), "w", encoding="utf-8") as out:
+        json.dump(summary, out)
+
+
+if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--gradviz-run":
+    _run(sys.argv[1:])

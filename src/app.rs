@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::export::ExportGraph;
 use crate::render::{Decorations, DotOptions, EngineOptions, Format};
+use crate::script::python::{PythonInput, Purpose};
 use crate::script::ScriptOptions;
 use crate::views::{ColorBy, ViewOptions};
 use crate::{
@@ -24,6 +25,8 @@ pub enum InputFormat {
     Py,
     /// A gradviz JSON graph.
     Json,
+    /// A Jupyter notebook, run in CPython.
+    Ipynb,
 }
 
 /// Everything that shapes a figure, with the defaults the command line also uses.
@@ -144,6 +147,18 @@ pub(crate) struct Source {
     pub format: InputFormat,
 }
 
+impl Source {
+    /// The input as a script or notebook to run.
+    pub(crate) fn script(&self) -> PythonInput<'_> {
+        PythonInput {
+            path: &self.path,
+            name: &self.name,
+            text: &self.text,
+            notebook: self.format == InputFormat::Ipynb,
+        }
+    }
+}
+
 pub(crate) fn read_input(path: &Path, forced: Option<InputFormat>) -> Result<Source> {
     let is_stdin = path.as_os_str() == "-";
     let name = if is_stdin {
@@ -156,15 +171,16 @@ pub(crate) fn read_input(path: &Path, forced: Option<InputFormat>) -> Result<Sou
         None => match path.extension().and_then(|e| e.to_str()) {
             Some("py") => InputFormat::Py,
             Some("json") => InputFormat::Json,
+            Some("ipynb") => InputFormat::Ipynb,
             _ if is_stdin => {
                 return Err(Error::Usage(
-                    "reading stdin needs --input-format py or json".into(),
+                    "reading stdin needs --input-format py, ipynb or json".into(),
                 ))
             }
             _ => {
                 return Err(Error::Usage(format!(
                     "{name}: cannot tell the input's kind from its extension; \
-                     name it .py or .json, or pass --input-format"
+                     name it .py, .ipynb or .json, or pass --input-format"
                 )))
             }
         },
@@ -188,8 +204,9 @@ pub(crate) fn read_input(path: &Path, forced: Option<InputFormat>) -> Result<Sou
 /// graph of a JSON file.
 fn figures(source: &Source, options: &Options) -> Result<Vec<ExportGraph>> {
     let all = match source.format {
-        InputFormat::Py => {
-            script::evaluate(&source.text, &source.name, &options.script)?.figures()?
+        InputFormat::Py | InputFormat::Ipynb => {
+            script::run_script(source.script(), Purpose::Render, &options.script)?
+                .figures(&source.name)?
         }
         InputFormat::Json => vec![interchange::read(&source.text, &source.name)?.graph],
     };

@@ -13,7 +13,7 @@ use crate::app::{
     CheckRequest, CompareRequest, InputFormat, Options, Output, RenderRequest, Request,
 };
 use crate::render::{defaults, DotOptions, EngineChoice, EngineOptions, Format, Rankdir};
-use crate::script::ScriptOptions;
+use crate::script::{Interpreter, ScriptOptions};
 use crate::views::{ColorBy, ViewOptions};
 
 const EXAMPLES: &str = "\
@@ -36,10 +36,12 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Draw scripts (.py) or JSON graphs (.json) as SVG, PNG, PDF, DOT or JSON.
+    /// Draw scripts (.py), notebooks (.ipynb) or JSON graphs (.json) as SVG, PNG, PDF, DOT
+    /// or JSON.
     #[command(after_help = "\
 Examples:
   gradviz render neuron.py                      # one file per draw_dot() snapshot
+  gradviz render lecture.ipynb                  # your notebook, run as written in python3
   gradviz render neuron.py --snapshot 2 -o o.svg
   gradviz render a.py b.py --out-dir figures/ --engine builtin
   gradviz render graph.json --format dot -o -   # DOT source on stdout
@@ -70,7 +72,7 @@ Examples:
 /// `gradviz render`.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// Input files: `.py` scripts or `.json` graphs; `-` reads stdin.
+    /// Input files: `.py` scripts, `.ipynb` notebooks or `.json` graphs; `-` reads stdin.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// Output file (`-` for stdout); a script with several snapshots writes OUT-1, OUT-2, ….
@@ -89,7 +91,7 @@ pub struct RenderArgs {
 /// `gradviz compare`.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// A `.py` script or `.json` graph; `-` reads stdin.
+    /// A `.py` script, `.ipynb` notebook or `.json` graph; `-` reads stdin.
     pub input: PathBuf,
     /// Output file: .svg, .png, .pdf, .dot or .html (`-` for stdout).
     #[arg(short, long)]
@@ -101,7 +103,7 @@ pub struct CompareArgs {
 /// `gradviz check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// A `.py` script or `.json` graph; `-` reads stdin.
+    /// A `.py` script, `.ipynb` notebook or `.json` graph; `-` reads stdin.
     pub input: PathBuf,
     /// Also draw the graph with the wrong nodes marked.
     #[arg(short, long)]
@@ -137,6 +139,13 @@ pub struct FigureArgs {
     /// Do not label values with the names of the variables they are bound to.
     #[arg(long)]
     pub no_auto_label: bool,
+    /// Where scripts run: the built-in subset (fast, no Python needed), CPython, or
+    /// `auto`: the subset when the script fits it, else CPython with a note saying why.
+    #[arg(long, value_enum, default_value_t = Interpreter::Auto)]
+    pub interpreter: Interpreter,
+    /// The Python that runs scripts and notebooks [default: $GRADVIZ_PYTHON, else python3].
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
     /// Seconds `dot` may run before it is killed.
     #[arg(long, default_value_t = defaults::TIMEOUT_SECS)]
     pub timeout: u64,
@@ -174,6 +183,8 @@ impl FigureArgs {
             },
             script: ScriptOptions {
                 auto_label: !self.no_auto_label,
+                interpreter: self.interpreter,
+                python: self.python,
             },
             snapshot: snapshot.map(|n| n as usize),
             view: ViewOptions::default()
@@ -222,13 +233,28 @@ impl Cli {
 
 impl ValueEnum for InputFormat {
     fn value_variants<'a>() -> &'a [Self] {
-        &[InputFormat::Py, InputFormat::Json]
+        &[InputFormat::Py, InputFormat::Ipynb, InputFormat::Json]
     }
 
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
         Some(clap::builder::PossibleValue::new(match self {
             InputFormat::Py => "py",
+            InputFormat::Ipynb => "ipynb",
             InputFormat::Json => "json",
+        }))
+    }
+}
+
+impl ValueEnum for Interpreter {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Interpreter::Auto, Interpreter::Builtin, Interpreter::Python]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(match self {
+            Interpreter::Auto => "auto",
+            Interpreter::Builtin => "builtin",
+            Interpreter::Python => "python",
         }))
     }
 }

@@ -13,6 +13,11 @@ pub enum Error {
     #[error("{0}")]
     Script(String),
 
+    /// A script run in CPython that failed: an exception in the user's code (the message
+    /// names the place and shows the line), or no usable interpreter.
+    #[error("{0}")]
+    Python(String),
+
     /// A JSON graph that is malformed or invalid; `path` is the JSON path (`nodes[3].children[1]`)
     /// or `line:col` for a syntax error.
     #[error("{file}: {path}: {message}")]
@@ -61,7 +66,11 @@ impl Error {
     /// output failure.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Script(_) | Error::Json { .. } | Error::Usage(_) | Error::TooLarge(_) => 2,
+            Error::Script(_)
+            | Error::Python(_)
+            | Error::Json { .. }
+            | Error::Usage(_)
+            | Error::TooLarge(_) => 2,
             Error::Io { .. } | Error::DotMissing { .. } | Error::Render(_) => 1,
         }
     }

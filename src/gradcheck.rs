@@ -10,6 +10,9 @@ use std::fmt::Write as _;
 use crate::app::{InputFormat, Options, Source, Target};
 use crate::check::{self, Tolerance};
 use crate::engine::{Graph, NodeId, Op};
+use crate::interchange::Document;
+use crate::script::python::{PythonRun, Purpose};
+use crate::script::{Evaluated, Ran};
 use crate::{interchange, script, Error, Result};
 
 /// What a check found.
@@ -40,21 +43,43 @@ pub fn check(
     options: &Options,
 ) -> Result<Outcome> {
     match source.format {
-        InputFormat::Json => check_json(source, tolerance, target, options),
-        InputFormat::Py => check_script(source, tolerance, target, options),
+        InputFormat::Json => {
+            let document = interchange::read(&source.text, &source.name)?;
+            check_document(&document, tolerance, target, options)
+        }
+        InputFormat::Py | InputFormat::Ipynb => {
+            match script::run_script(source.script(), Purpose::Check, &options.script)? {
+                Ran::Subset(evaluated) => check_script(evaluated, &source.name, tolerance, target, options),
+                Ran::Python(run) => {
+                    let document = checked_graph(run, &source.name)?;
+                    check_document(&document, tolerance, target, options)
+                }
+            }
+        }
     }
 }
 
-fn check_json(
-    source: &Source,
+/// The graph of a CPython run to check: just after its last `backward()` call (before
+/// any update of `data` by a training step), else its last snapshot, else its last value.
+fn checked_graph(run: PythonRun, name: &str) -> Result<Document> {
+    run.after_backward
+        .or(run.snapshots.into_iter().last())
+        .or(run.last_graph)
+        .ok_or_else(|| {
+            Error::Script(format!("{name}: nothing to check: the script computes no value"))
+        })
+}
+
+/// Recomputes a graph's data and grads from its structure (the user's own engine made it).
+fn check_document(
+    document: &Document,
     (rtol, atol): (Option<f64>, Option<f64>),
     target: Option<&Target>,
     options: &Options,
 ) -> Result<Outcome> {
-    let document = interchange::read(&source.text, &source.name)?;
     let defaults = Tolerance::default();
     let tolerance = Tolerance::new(rtol.unwrap_or(defaults.rtol), atol.unwrap_or(defaults.atol))?;
-    let report = check::check(&document, &tolerance);
+    let report = check::check(document, &tolerance);
     let figure = match target {
         Some(target) => Some(crate::marks::draw_check(
             &document.graph,
@@ -80,20 +105,17 @@ struct Comparison {
 }
 
 fn check_script(
-    source: &Source,
+    evaluated: Evaluated,
+    name: &str,
     (rtol, atol): (Option<f64>, Option<f64>),
     target: Option<&Target>,
     options: &Options,
 ) -> Result<Outcome> {
-    let evaluated = script::evaluate(&source.text, &source.name, &options.script)?;
     let root = evaluated
         .backward_root
         .or(evaluated.last_value)
         .ok_or_else(|| {
-            Error::Script(format!(
-                "{}: nothing to check: the script computes no value",
-                source.name
-            ))
+            Error::Script(format!("{name}: nothing to check: the script computes no value"))
         })?;
     let graph = &evaluated.graph;
     graph.zero_grad();

@@ -520,7 +520,7 @@ impl NodeFields {
                     .map_err(|m| Invalid::new(format!("{here}.children[{j}]"), m))
             })
             .collect::<Result<Vec<u64>, Invalid>>()?;
-        check_operand_count(&op, children.len()).map_err(at(CHILDREN))?;
+        let children = operands_as_listed(&op, children).map_err(at(CHILDREN))?;
         Ok(ParsedNode {
             info: NodeInfo {
                 id,
@@ -534,14 +534,21 @@ impl NodeFields {
     }
 }
 
-/// A known op must have exactly its operands; an unknown op text may have any number.
-fn check_operand_count(op: &str, count: usize) -> Result<(), String> {
+/// A known op must have exactly its operands; an unknown op text may have any number. A `+`
+/// or `*` with one child is that child twice: micrograd keeps its operands in the set
+/// `_prev`, so an exporter that reads it lists the operand of `a + a` once.
+fn operands_as_listed(op: &str, mut children: Vec<u64>) -> Result<Vec<u64>, String> {
     let Some(known) = Op::parse(op) else {
-        return Ok(());
+        return Ok(children);
     };
     let arity = known.arity();
+    let count = children.len();
+    if count == 1 && matches!(known, Op::Add | Op::Mul) {
+        children.push(children[0]);
+        return Ok(children);
+    }
     if count == arity {
-        return Ok(());
+        return Ok(children);
     }
     Err(match arity {
         0 => format!("a leaf (op \"\") has no children, found {count}"),

@@ -395,9 +395,9 @@ fn every_node_field_is_checked_with_its_path() {
             r#"the key "id" appears twice"#,
         ),
         (
-            r#"{"id": 1, "data": 1, "grad": 0, "op": "*", "children": [0]}"#,
+            r#"{"id": 1, "data": 1, "grad": 0, "op": "*", "children": [0, 0, 0]}"#,
             "nodes[1].children",
-            r#"op "*" takes 2 operands (a repeated operand is listed twice), found 1"#,
+            r#"op "*" takes 2 operands (a repeated operand is listed twice), found 3"#,
         ),
         (
             r#"{"id": 1, "data": 1, "grad": 0, "op": "**2", "children": [0, 0]}"#,
@@ -675,6 +675,26 @@ fn the_tanh_bug_is_caught_where_its_output_grad_is_not_one() {
     assert!((mismatch.expected - 3.0 * (1.0 - t * t)).abs() < 1e-12);
     assert!((mismatch.stored - (1.0 - t * t * 3.0)).abs() < 1e-12);
     check_golden("buggy_tanh.check.txt", &report.table());
+}
+
+/// micrograd's `_prev` is a set, so an exporter reading it lists the operand of `a + a`
+/// and `a * a` once: a `+` or `*` with one child is that child twice, for drawing and for
+/// the check (d(a + a)/da = 2, d(a * a)/da = 2a).
+#[test]
+fn a_sum_or_product_with_one_child_uses_it_twice() {
+    let text = r#"{"format": "gradviz", "version": 1, "nodes": [
+        {"id": 0, "label": "a", "data": 3, "grad": 8, "op": "", "children": []},
+        {"id": 1, "label": "s", "data": 6, "grad": 1, "op": "+", "children": [0]},
+        {"id": 2, "label": "p", "data": 9, "grad": 1, "op": "*", "children": [0]}],
+        "roots": [1, 2]}"#;
+    let document = read_ok(text);
+    let s = document.graph.node_indices().nth(1).unwrap();
+    assert_eq!(operands(&document.graph, s).len(), 2);
+    assert!(check(&document, &Tolerance::default()).is_clean());
+    let wrong = text.replace(r#""grad": 8"#, r#""grad": 7"#);
+    let report = check(&read_ok(&wrong), &Tolerance::default());
+    assert_eq!(flagged(&report), [("a".to_string(), Field::Grad)]);
+    assert_eq!(report.mismatches[0].expected, 8.0);
 }
 
 /// Several roots mean `backward()` was called on each in turn without zeroing grads, and a

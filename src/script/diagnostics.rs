@@ -62,18 +62,42 @@ fn render(diag: &Diag, source: &str, file_name: &str) -> String {
     let column = source[line_range.start..start].chars().count() + 1;
     let end = floor_char_boundary(source, diag.span.end.clamp(start, line_range.end));
     let width = source[start..end].chars().count().max(1);
+    let place = format!("{file_name}:{line_number}:{column}");
+    snippet(
+        &place,
+        &diag.message,
+        line_number,
+        line_text,
+        column,
+        width,
+        diag.help.as_deref(),
+    )
+}
 
+/// `place: message`, then line `line_number` of the source and a caret of `width`
+/// characters under `column` (from 1), then the help if any. Tabs before the column stay
+/// tabs, so the caret lines up however the terminal expands them.
+pub(crate) fn snippet(
+    place: &str,
+    message: &str,
+    line_number: usize,
+    line_text: &str,
+    column: usize,
+    width: usize,
+    help: Option<&str>,
+) -> String {
     let gutter = " ".repeat(line_number.to_string().len());
-    let indent: String = line_text[..start - line_range.start]
+    let indent: String = line_text
         .chars()
+        .chain(std::iter::repeat(' '))
+        .take(column.saturating_sub(1))
         .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect();
     let mut out = format!(
-        "{file_name}:{line_number}:{column}: {}\n{gutter} |\n{line_number} | {line_text}\n{gutter} | {indent}{}",
-        diag.message,
-        "^".repeat(width)
+        "{place}: {message}\n{gutter} |\n{line_number} | {line_text}\n{gutter} | {indent}{}",
+        "^".repeat(width.max(1))
     );
-    if let Some(help) = &diag.help {
+    if let Some(help) = help {
         out.push_str(&format!("\n{gutter} = help: {help}"));
     }
     out

@@ -140,6 +140,25 @@ impl Obj {
 /// The Value methods a script may call.
 const METHODS: &str = "tanh(), exp(), relu(), log(), sigmoid(), backward()";
 
+/// The names a script may use without defining them.
+pub(crate) fn builtin(name: &str) -> Option<Builtin> {
+    Some(match name {
+        "Value" => Builtin::Value,
+        "draw_dot" => Builtin::DrawDot,
+        "print" => Builtin::Print,
+        "sum" => Builtin::Sum,
+        "len" => Builtin::Len,
+        "zip" => Builtin::Zip,
+        "range" => Builtin::Range,
+        "list" => Builtin::List,
+        "MLP" => Builtin::Mlp,
+        "Layer" => Builtin::Layer,
+        "Neuron" => Builtin::Neuron,
+        "random" => Builtin::Random,
+        _ => return None,
+    })
+}
+
 /// An evaluated argument and where it was written.
 struct Arg {
     value: Obj,
@@ -338,22 +357,9 @@ impl<'s> Evaluator<'s> {
         if let Some(value) = self.variables.get(name) {
             return Ok(value.clone());
         }
-        let builtin = match name {
-            "Value" => Builtin::Value,
-            "draw_dot" => Builtin::DrawDot,
-            "print" => Builtin::Print,
-            "sum" => Builtin::Sum,
-            "len" => Builtin::Len,
-            "zip" => Builtin::Zip,
-            "range" => Builtin::Range,
-            "list" => Builtin::List,
-            "MLP" => Builtin::Mlp,
-            "Layer" => Builtin::Layer,
-            "Neuron" => Builtin::Neuron,
-            "random" => Builtin::Random,
-            _ => return Err(Diag::new(span, format!("unknown name '{name}'"))),
-        };
-        Ok(Obj::Builtin(builtin))
+        builtin(name)
+            .map(Obj::Builtin)
+            .ok_or_else(|| Diag::new(span, format!("unknown name '{name}'")))
     }
 
     /// Runs an expression's postfix code on a value stack.

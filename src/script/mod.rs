@@ -46,10 +46,15 @@ mod expr;
 mod lexer;
 mod number;
 mod parser;
+pub mod python;
+mod subset;
+
+use std::path::PathBuf;
 
 use crate::engine::{Graph, NodeId};
 use crate::export::{to_petgraph, ExportGraph};
 use crate::{Error, Result};
+use python::{PythonInput, PythonRun, Purpose};
 
 pub use eval::{DEFAULT_SEED, MAX_ITERATIONS, MAX_PARAMETERS};
 pub use lexer::{MAX_BRACKETS, MAX_INDENTS};
@@ -61,11 +66,82 @@ pub struct ScriptOptions {
     /// Label each value with the first variable it is bound to, unless it has an explicit
     /// label (SPEC §4). On by default; `--no-auto-label` turns it off.
     pub auto_label: bool,
+    /// Where a script runs: the subset, CPython, or whichever fits (the default).
+    pub interpreter: Interpreter,
+    /// The Python to run scripts in; `None` takes `$GRADVIZ_PYTHON`, else `python3`.
+    pub python: Option<PathBuf>,
 }
 
 impl Default for ScriptOptions {
     fn default() -> Self {
-        ScriptOptions { auto_label: true }
+        ScriptOptions {
+            auto_label: true,
+            interpreter: Interpreter::Auto,
+            python: None,
+        }
+    }
+}
+
+/// Where a script runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Interpreter {
+    /// The subset when the script fits it (decided before anything runs), else CPython.
+    #[default]
+    Auto,
+    /// Always the built-in subset: fast, no Python needed.
+    Builtin,
+    /// Always CPython.
+    Python,
+}
+
+/// A script that ran, in the subset or in CPython.
+#[derive(Debug)]
+pub enum Ran {
+    /// Run by the built-in subset.
+    Subset(Evaluated),
+    /// Run by CPython.
+    Python(PythonRun),
+}
+
+/// Runs a script or notebook where `options.interpreter` says, for `purpose`. With
+/// `Auto`, a script the subset cannot run goes to CPython with a note saying why.
+pub fn run_script(input: PythonInput<'_>, purpose: Purpose, options: &ScriptOptions) -> Result<Ran> {
+    let note = match (options.interpreter, input.notebook) {
+        (Interpreter::Builtin, true) => {
+            return Err(Error::Usage(format!(
+                "{} is a notebook, which runs in CPython; drop --interpreter builtin",
+                input.name
+            )))
+        }
+        (Interpreter::Builtin, false) => None,
+        (Interpreter::Python, _) => Some(None),
+        (Interpreter::Auto, true) => Some(Some(format!("{} is a notebook", input.name))),
+        (Interpreter::Auto, false) => subset::fits(input.text)
+            .err()
+            .map(|why| Some(format!("{} {why}", input.name))),
+    };
+    match note {
+        None => evaluate(input.text, input.name, options).map(Ran::Subset),
+        Some(note) => python::run(input, purpose, options, note.as_deref()).map(Ran::Python),
+    }
+}
+
+impl Ran {
+    /// The figures to draw: the snapshots; else the graph of the last `backward()`; else
+    /// of the last value assigned.
+    pub fn figures(self, file_name: &str) -> Result<Vec<ExportGraph>> {
+        match self {
+            Ran::Subset(evaluated) => evaluated.figures(),
+            Ran::Python(run) if !run.snapshots.is_empty() => {
+                Ok(run.snapshots.into_iter().map(|d| d.graph).collect())
+            }
+            Ran::Python(run) => run.last_graph.map(|d| vec![d.graph]).ok_or_else(|| {
+                Error::Script(format!(
+                    "{file_name}: nothing to draw: the script binds no value at module level, \
+                     and calls neither backward() nor draw_dot() on one"
+                ))
+            }),
+        }
     }
 }
 

@@ -74,6 +74,8 @@ pub(crate) struct Parser<'s> {
     /// The operator just consumed, for "expected an expression after '+'".
     after_op: Option<&'static str>,
     statements: usize,
+    /// The top-level module of each `import` and `from … import` read so far.
+    imports: Vec<(&'s str, Span)>,
 }
 
 impl<'s> Parser<'s> {
@@ -85,12 +87,19 @@ impl<'s> Parser<'s> {
             current,
             after_op: None,
             statements: 0,
+            imports: Vec::new(),
         })
     }
 
     /// How many statements have been read so far, the ignored ones included.
     pub fn statements_read(&self) -> usize {
         self.statements
+    }
+
+    /// The modules imported so far (`import a.b, c` gives `a` and `c`), which the subset
+    /// ignores but which decide whether a script needs CPython.
+    pub fn imports(&self) -> &[(&'s str, Span)] {
+        &self.imports
     }
 
     /// The next statement to run, or `None` at the end of the script.
@@ -270,8 +279,27 @@ impl<'s> Parser<'s> {
         Ok(())
     }
 
-    /// Imports are accepted and ignored, so notebook cells paste cleanly.
+    /// Imports are accepted and ignored, so notebook cells paste cleanly; the modules they
+    /// name are kept (see [`Parser::imports`]).
     fn skip_import(&mut self) -> Res<()> {
+        let from = matches!(self.current.tok, Tok::Name("from"));
+        let mut module_next = true;
+        while !matches!(self.current.tok, Tok::Newline | Tok::End | Tok::Op(";")) {
+            self.advance()?;
+            match self.current.tok {
+                Tok::Name(name) if module_next && name != "import" => {
+                    self.imports.push((name, self.current.span));
+                    module_next = false;
+                }
+                Tok::Op(".") if module_next => {
+                    self.imports.push((".", self.current.span));
+                    module_next = false;
+                }
+                Tok::Name("import") if from => break,
+                Tok::Op(",") => module_next = true,
+                _ => {}
+            }
+        }
         while !matches!(self.current.tok, Tok::Newline | Tok::End | Tok::Op(";")) {
             self.advance()?;
         }
