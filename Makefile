@@ -3,6 +3,8 @@
 CARGO ?= cargo
 VENV := target/peer-venv
 PYTHON := $(VENV)/bin/python
+# A bare Python, without micrograd or graphviz, for users' own scripts and notebooks.
+USER_PYTHON := target/user-venv/bin/python
 PEER_PACKAGES := $(VENV)/.bench-peer-packages
 
 .PHONY: demo test bench bench-peer lint bless figures
@@ -15,9 +17,11 @@ demo:
 	@echo "wrote out/neuron-1.svg and out/neuron-2.svg (before and after backward)"
 
 ## The whole test suite: unit, integration, golden, CLI and doc tests. The Python tests
-## (gradviz against real micrograd) use the venv made here.
-test: $(PYTHON)
-	GRADVIZ_TEST_PYTHON=$(abspath $(PYTHON)) $(CARGO) test --locked
+## use the venvs made here: gradviz against real micrograd, and users' own scripts in a
+## Python without the graphviz package.
+test: $(PYTHON) $(USER_PYTHON)
+	GRADVIZ_TEST_PYTHON=$(abspath $(PYTHON)) GRADVIZ_TEST_USER_PYTHON=$(abspath $(USER_PYTHON)) \
+		$(CARGO) test --locked
 
 ## Benchmarks of the engine, scripts, figures and JSON graphs (release build): times,
 ## bytes per value, targets met or missed. Extra words select workloads by name, and also
@@ -32,6 +36,9 @@ bench:
 bench-peer: $(PEER_PACKAGES)
 	$(CARGO) bench --locked --bench engine -- --peer $(abspath $(PYTHON)) $(BENCH_ARGS)
 	$(CARGO) bench --locked --bench views -- --peer $(abspath $(PYTHON))
+
+$(USER_PYTHON):
+	python3 -m venv --without-pip target/user-venv
 
 $(PYTHON):
 	python3 -m venv $(VENV)

@@ -290,9 +290,9 @@ def _stamp_values():
     """Numbers each value as it is created, so graphs list nodes in creation order.
 
     A class defined from now on whose body has `backward` and `__add__` or `__mul__` (the
-    lecture's `Value`, micrograd's) gets its `__init__` wrapped to stamp a counter in the
-    instance's `__dict__`. Nothing else changes; instances without a `__dict__` go
-    unstamped and export in operand order.
+    lecture's `Value`, micrograd's) gets a `__new__` that stamps a counter in the new
+    instance's `__dict__` (`__new__`, because tests and users patch `__init__`). Nothing
+    else changes; instances without a `__dict__` go unstamped and export in operand order.
     """
     import builtins
     import itertools
@@ -300,23 +300,28 @@ def _stamp_values():
     counter = itertools.count()
     build_class = builtins.__build_class__
 
-    def stamping(init):
-        def __init__(self, *args, **kwargs):
-            stamps = getattr(self, "__dict__", None)
+    def stamping(cls):
+        inherited = cls.__new__
+
+        def __new__(klass, *args, **kwargs):
+            if inherited is object.__new__:
+                instance = object.__new__(klass)
+            else:
+                instance = inherited(klass, *args, **kwargs)
+            stamps = getattr(instance, "__dict__", None)
             if stamps is not None:
                 stamps[_STAMP] = next(counter)
-            init(self, *args, **kwargs)
+            return instance
 
-        __init__.__wrapped__ = init
-        return __init__
+        return staticmethod(__new__)
 
     def build_class_stamped(*args, **kwargs):
         cls = build_class(*args, **kwargs)
         body = getattr(cls, "__dict__", {})
-        if ("backward" in body and ("__add__" in body or "__mul__" in body)
-                and "__init__" in body and isinstance(cls, type)):
+        if (isinstance(cls, type) and "backward" in body
+                and ("__add__" in body or "__mul__" in body)):
             try:
-                cls.__init__ = stamping(body["__init__"])
+                cls.__new__ = stamping(cls)
             except (TypeError, AttributeError):
                 pass
         return cls

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::export::ExportGraph;
 use crate::render::{Decorations, DotOptions, EngineOptions, Format};
-use crate::script::python::{PythonInput, Purpose};
+use crate::script::python::{Purpose, PythonInput};
 use crate::script::ScriptOptions;
 use crate::views::{ColorBy, ViewOptions};
 use crate::{

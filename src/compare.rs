@@ -16,7 +16,7 @@ use crate::app::{draw_decorated, render_bytes, InputFormat, Options, Source, Tar
 use crate::engine::NodeId;
 use crate::export::{to_petgraph, ExportGraph};
 use crate::render::{format_number, Cluster, Decorations, Format, LegendEntry, NodeDecoration};
-use crate::script::python::{PythonRun, Purpose};
+use crate::script::python::{Purpose, PythonRun};
 use crate::script::{Evaluated, Ran};
 use crate::{interchange, script, Error, Result};
 

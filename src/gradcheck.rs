@@ -11,7 +11,7 @@ use crate::app::{InputFormat, Options, Source, Target};
 use crate::check::{self, Tolerance};
 use crate::engine::{Graph, NodeId, Op};
 use crate::interchange::Document;
-use crate::script::python::{PythonRun, Purpose};
+use crate::script::python::{Purpose, PythonRun};
 use crate::script::{Evaluated, Ran};
 use crate::{interchange, script, Error, Result};
 
@@ -49,7 +49,9 @@ pub fn check(
         }
         InputFormat::Py | InputFormat::Ipynb => {
             match script::run_script(source.script(), Purpose::Check, &options.script)? {
-                Ran::Subset(evaluated) => check_script(evaluated, &source.name, tolerance, target, options),
+                Ran::Subset(evaluated) => {
+                    check_script(evaluated, &source.name, tolerance, target, options)
+                }
                 Ran::Python(run) => {
                     let document = checked_graph(run, &source.name)?;
                     check_document(&document, tolerance, target, options)
@@ -66,7 +68,9 @@ fn checked_graph(run: PythonRun, name: &str) -> Result<Document> {
         .or(run.snapshots.into_iter().last())
         .or(run.last_graph)
         .ok_or_else(|| {
-            Error::Script(format!("{name}: nothing to check: the script computes no value"))
+            Error::Script(format!(
+                "{name}: nothing to check: the script computes no value"
+            ))
         })
 }
 
@@ -115,7 +119,9 @@ fn check_script(
         .backward_root
         .or(evaluated.last_value)
         .ok_or_else(|| {
-            Error::Script(format!("{name}: nothing to check: the script computes no value"))
+            Error::Script(format!(
+                "{name}: nothing to check: the script computes no value"
+            ))
         })?;
     let graph = &evaluated.graph;
     graph.zero_grad();

@@ -26,7 +26,8 @@ use common::Backward;
 
 use gradviz::engine::NodeId;
 use gradviz::export::{operands, ExportGraph};
-use gradviz::script::{evaluate, Evaluated, ScriptOptions};
+use gradviz::script::python::{Purpose, PythonInput};
+use gradviz::script::{evaluate, run_script, Evaluated, Interpreter, Ran, ScriptOptions};
 use petgraph::graph::NodeIndex;
 use serde_json::Value as Json;
 
@@ -759,4 +760,127 @@ fn random_network_scripts_match_micrograd_with_its_own_backward_order() {
     assert!(scripts.len() >= NETWORK_SCRIPTS / 4);
     let tally = compare_all(&scripts, Backward::Micrograd, "network scripts");
     assert!(tally.compared * 10 >= scripts.len() * 8);
+}
+
+/// How many random scripts also run through the CPython runner (a process each).
+const RUNNER_SCRIPTS: usize = 150;
+const RUNNER_NETWORK_SCRIPTS: usize = 40;
+
+/// Runs `source` through gradviz's CPython runner, with micrograd made to compute what the
+/// subset computes (tests/common/micrograd_compat.py) in place of the subset's built-ins.
+fn run_in_cpython(source: &str) -> gradviz::Result<Vec<ExportGraph>> {
+    let common = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/common");
+    let text = format!(
+        "import sys; sys.path.insert(0, {common:?}); from micrograd_compat import *\n{source}"
+    );
+    let mut options = ScriptOptions::default();
+    options.interpreter = Interpreter::Python;
+    options.python = Some(common::python());
+    let input = PythonInput {
+        path: std::path::Path::new("-"),
+        name: "random.py",
+        text: &text,
+        notebook: false,
+    };
+    match run_script(input, Purpose::Render, &options)? {
+        Ran::Python(run) => Ok(run.snapshots.into_iter().map(|d| d.graph).collect()),
+        Ran::Subset(_) => unreachable!("--interpreter python runs CPython"),
+    }
+}
+
+/// The subset's snapshot and the runner's, position by position: the same creation order,
+/// operands, op texts, labels (automatic ones included), data to the bit, and grads to the
+/// bit except where micrograd's backward order may move the last bits.
+fn compare_runner_snapshot(
+    ours: &ExportGraph,
+    theirs: &ExportGraph,
+    sensitive: &[bool],
+) -> Result<(), String> {
+    if ours.node_count() != theirs.node_count() {
+        let counts = (ours.node_count(), theirs.node_count());
+        return Err(format!("{} nodes, the runner has {}", counts.0, counts.1));
+    }
+    for index in ours.node_indices() {
+        let (mine, python) = (&ours[index], &theirs[index]);
+        let positions = |g: &ExportGraph| -> Vec<usize> {
+            operands(g, index).into_iter().map(|i| i.index()).collect()
+        };
+        let describe = || format!("node {} ({mine:?} vs {python:?})", index.index());
+        if positions(ours) != positions(theirs) || mine.op != python.op {
+            return Err(format!("{}: structure", describe()));
+        }
+        if mine.label != python.label {
+            return Err(format!("{}: label", describe()));
+        }
+        if !same_bits(mine.data, python.data.to_bits()) {
+            return Err(format!("{}: data", describe()));
+        }
+        let grad_ok = same_bits(mine.grad, python.grad.to_bits())
+            || (sensitive[mine.id as usize] && close(mine.grad, python.grad.to_bits()));
+        if !grad_ok {
+            return Err(format!("{}: grad", describe()));
+        }
+    }
+    Ok(())
+}
+
+fn compare_with_runner(script: &Generated) -> Result<bool, String> {
+    let ours = evaluate(&script.source, "random.py", &ScriptOptions::default());
+    let (ours, theirs) = match (ours, run_in_cpython(&script.source)) {
+        (Err(_), Err(_)) => return Ok(false),
+        (Ok(ours), Ok(theirs)) => (ours, theirs),
+        (Ok(_), Err(e)) => return Err(format!("the runner failed, the subset did not:\n{e}")),
+        (Err(e), Ok(_)) => return Err(format!("the subset failed, the runner did not:\n{e}")),
+    };
+    if ours.snapshots.len() != theirs.len() {
+        let counts = (ours.snapshots.len(), theirs.len());
+        return Err(format!(
+            "{} snapshots, the runner has {}",
+            counts.0, counts.1
+        ));
+    }
+    let sensitive = order_sensitive(&ours, script.grads_accumulate);
+    for (k, (mine, python)) in ours.snapshots.iter().zip(&theirs).enumerate() {
+        compare_runner_snapshot(mine, python, &sensitive)
+            .map_err(|e| format!("snapshot {k}: {e}"))?;
+    }
+    Ok(true)
+}
+
+#[test]
+fn scripts_draw_the_same_in_cpython_as_in_the_subset() {
+    let mut scripts: Vec<Generated> = ["neuron.py", "micrograd_readme.py", "mlp.py"]
+        .iter()
+        .map(|name| {
+            let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+            let mut source = std::fs::read_to_string(&path).expect("fixture");
+            source.push_str("\ndraw_dot(Value(0.0) + 0)\n");
+            Generated {
+                source,
+                grads_accumulate: false,
+            }
+        })
+        .collect();
+    scripts.extend(
+        (0..RUNNER_SCRIPTS as u64).map(|i| ScriptWriter::new(SEED ^ (i * 0x1000_0001)).write()),
+    );
+    scripts.extend(
+        network_scripts()
+            .into_iter()
+            .filter(|(_, trains)| !trains)
+            .take(RUNNER_NETWORK_SCRIPTS)
+            .map(|(s, _)| s),
+    );
+    let mut compared = 0;
+    for (i, script) in scripts.iter().enumerate() {
+        match compare_with_runner(script) {
+            Ok(ran) => compared += usize::from(ran),
+            Err(e) => panic!("script {i}:\n{}\n{e}", script.source),
+        }
+    }
+    assert!(
+        compared * 10 >= scripts.len() * 7,
+        "only {compared} of {} ran",
+        scripts.len()
+    );
 }

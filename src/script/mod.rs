@@ -54,7 +54,7 @@ use std::path::PathBuf;
 use crate::engine::{Graph, NodeId};
 use crate::export::{to_petgraph, ExportGraph};
 use crate::{Error, Result};
-use python::{PythonInput, PythonRun, Purpose};
+use python::{Purpose, PythonInput, PythonRun};
 
 pub use eval::{DEFAULT_SEED, MAX_ITERATIONS, MAX_PARAMETERS};
 pub use lexer::{MAX_BRACKETS, MAX_INDENTS};
@@ -105,7 +105,11 @@ pub enum Ran {
 
 /// Runs a script or notebook where `options.interpreter` says, for `purpose`. With
 /// `Auto`, a script the subset cannot run goes to CPython with a note saying why.
-pub fn run_script(input: PythonInput<'_>, purpose: Purpose, options: &ScriptOptions) -> Result<Ran> {
+pub fn run_script(
+    input: PythonInput<'_>,
+    purpose: Purpose,
+    options: &ScriptOptions,
+) -> Result<Ran> {
     let note = match (options.interpreter, input.notebook) {
         (Interpreter::Builtin, true) => {
             return Err(Error::Usage(format!(

@@ -125,7 +125,10 @@ pub fn run(
         ))
     })?;
     let summary: Summary = serde_json::from_str(&summary).map_err(|e| {
-        Error::Python(format!("{}: the runner's summary is unreadable: {e}", input.name))
+        Error::Python(format!(
+            "{}: the runner's summary is unreadable: {e}",
+            input.name
+        ))
     })?;
     if let Some(error) = summary.error {
         return Err(Error::Python(error.render()));
@@ -164,7 +167,11 @@ fn script_file(input: PythonInput<'_>, folder: &Path) -> Result<OsString> {
     if input.path.as_os_str() != "-" {
         return Ok(input.path.as_os_str().to_owned());
     }
-    let name = if input.notebook { "stdin.ipynb" } else { "stdin.py" };
+    let name = if input.notebook {
+        "stdin.ipynb"
+    } else {
+        "stdin.py"
+    };
     let path = folder.join(name);
     std::fs::write(&path, input.text).map_err(|e| Error::io(&path, e))?;
     Ok(path.into_os_string())

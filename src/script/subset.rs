@@ -39,7 +39,9 @@ pub(crate) fn fits(source: &str) -> Result<(), String> {
         });
     }
     match names.unknown() {
-        Some(name) => Err(format!("uses '{name}', which the built-in subset does not have")),
+        Some(name) => Err(format!(
+            "uses '{name}', which the built-in subset does not have"
+        )),
         None => Ok(()),
     }
 }
@@ -132,7 +134,10 @@ mod tests {
         let neuron = include_str!("../../fixtures/neuron.py");
         assert_eq!(fits(neuron), Ok(()));
         assert_eq!(fits(include_str!("../../fixtures/mlp.py")), Ok(()));
-        assert_eq!(fits("import random\nfrom micrograd.nn import MLP\n"), Ok(()));
+        assert_eq!(
+            fits("import random\nfrom micrograd.nn import MLP\n"),
+            Ok(())
+        );
     }
 
     #[test]
@@ -144,9 +149,18 @@ mod tests {
             ("import math, torch\n", "imports torch"),
             ("from torch.nn import Linear\n", "imports torch"),
             ("from . import helpers\n", "imports from its own package"),
-            ("x = math.pi\n", "uses 'math', which the built-in subset does not have"),
-            ("y = f(2)\n", "uses 'f', which the built-in subset does not have"),
-            ("a = 1\nif a < 2:\n    a = 3\n", "uses Python beyond the built-in subset (at 2:1)"),
+            (
+                "x = math.pi\n",
+                "uses 'math', which the built-in subset does not have",
+            ),
+            (
+                "y = f(2)\n",
+                "uses 'f', which the built-in subset does not have",
+            ),
+            (
+                "a = 1\nif a < 2:\n    a = 3\n",
+                "uses Python beyond the built-in subset (at 2:1)",
+            ),
         ];
         for (source, why) in cases {
             assert_eq!(fits(source), Err(why.to_string()), "{source}");

@@ -1,0 +1,498 @@
+//! Users' own Python, run as written in CPython: the lecture notes with their own `Value`,
+//! `trace` and `draw_dot`, the same as a notebook, the lecture's tanh MLP with its training
+//! loop, a learner's buggy `Value` under `check`, and every way a run can fail.
+//!
+//! Scripts run in a bare Python without the graphviz package (`GRADVIZ_TEST_USER_PYTHON`),
+//! so the stand-in for `from graphviz import Digraph` is exercised, through the real
+//! binary.
+
+use std::path::{Path, PathBuf};
+
+#[path = "common/python.rs"]
+mod python;
+#[path = "common/xml.rs"]
+mod xml;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use python::user_python;
+use xml::parse_xml;
+
+/// `gradviz` with the bare user Python.
+fn gradviz() -> Command {
+    let mut cmd = Command::cargo_bin("gradviz").expect("the binary is built");
+    cmd.env_remove("GRADVIZ_DOT")
+        .env("NO_COLOR", "1")
+        .env("GRADVIZ_PYTHON", user_python());
+    cmd
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/python")
+        .join(name)
+}
+
+/// A temporary folder holding a file of that name and text.
+fn folder_with(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write the script");
+    (dir, path)
+}
+
+fn stdout_of(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8(assert.get_output().stdout.clone()).expect("UTF-8 stdout")
+}
+
+fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8(assert.get_output().stderr.clone()).expect("UTF-8 stderr")
+}
+
+/// The DOT source of snapshot `n` of `input`.
+fn dot_of(input: &Path, n: usize, extra: &[&str]) -> String {
+    let assert = gradviz()
+        .args(["render", "--format", "dot", "-o", "-", "--snapshot"])
+        .arg(n.to_string())
+        .args(extra)
+        .arg(input)
+        .assert()
+        .success();
+    stdout_of(&assert)
+}
+
+/// The JSON document gradviz writes for `input`.
+fn json_of(input: &Path, extra: &[&str]) -> (serde_json::Value, String) {
+    let assert = gradviz()
+        .args(["render", "--format", "json", "-o", "-"])
+        .args(extra)
+        .arg(input)
+        .assert()
+        .success();
+    let document = serde_json::from_str(&stdout_of(&assert)).expect("JSON on stdout");
+    (document, stderr_of(&assert))
+}
+
+/// A small `Value` as learners write it (correct `+=` gradients).
+const VALUE_CLASS: &str = "\
+class Value:
+    def __init__(self, data, _children=(), _op='', label=''):
+        self.data = data
+        self.grad = 0.0
+        self._backward = lambda: None
+        self._prev = set(_children)
+        self._op = _op
+        self.label = label
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other), '+')
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other), '*')
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+        out._backward = _backward
+        return out
+
+    def backward(self):
+        topo, seen, stack = [], set(), [(self, False)]
+        while stack:
+            v, done = stack.pop()
+            if done:
+                topo.append(v)
+            elif v not in seen:
+                seen.add(v)
+                stack.append((v, True))
+                stack.extend((c, False) for c in v._prev)
+        self.grad = 1.0
+        for v in reversed(topo):
+            v._backward()
+";
+
+#[test]
+fn the_lecture_notes_render_as_written_with_their_own_value_trace_and_draw_dot() {
+    let (dir, script) = folder_with(
+        "lecture.py",
+        &std::fs::read_to_string(fixture("lecture.py")).unwrap(),
+    );
+    let assert = gradviz()
+        .args(["render", "--engine", "builtin"])
+        .arg(&script)
+        .assert()
+        .success();
+    let stderr = stderr_of(&assert);
+    assert!(
+        stderr.contains("lecture.py defines functions; running it in"),
+        "{stderr}"
+    );
+    for k in 1..=4 {
+        assert!(
+            dir.path().join(format!("lecture-{k}.svg")).exists(),
+            "snapshot {k}"
+        );
+    }
+    let svg = std::fs::read_to_string(dir.path().join("lecture-4.svg")).unwrap();
+    let texts: Vec<String> = parse_xml(&svg)
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text().map(str::to_string))
+        .collect();
+    for expected in [
+        "x1",
+        "grad -1.5000",
+        "w1",
+        "grad 1.0000",
+        "o",
+        "data 0.7071",
+    ] {
+        assert!(
+            texts.iter().any(|t| t == expected),
+            "{expected} in {texts:?}"
+        );
+    }
+}
+
+/// The notes end on the lecture's neuron after `o.backward()`: node for node, label for
+/// label and number for number the figure the built-in subset draws from fixtures/neuron.py.
+#[test]
+fn the_lecture_notes_draw_the_same_neuron_as_the_subset() {
+    let ours = dot_of(&fixture("lecture.py"), 4, &[]);
+    let subset = dot_of(&fixture("../neuron.py"), 2, &["--interpreter", "builtin"]);
+    assert_eq!(ours, subset);
+}
+
+#[test]
+fn a_notebook_runs_its_code_cells_in_order_and_skips_magics_with_a_note() {
+    let assert = gradviz()
+        .args(["render", "--format", "dot", "-o", "-", "--snapshot", "4"])
+        .arg(fixture("lecture.ipynb"))
+        .assert()
+        .success();
+    let stderr = stderr_of(&assert);
+    assert!(stderr.contains("lecture.ipynb is a notebook"), "{stderr}");
+    assert!(
+        stderr.contains("skipped 2 IPython magic and shell lines (cell 2: !pip install graphviz; cell 2: %matplotlib inline)"),
+        "{stderr}"
+    );
+    assert_eq!(stdout_of(&assert), dot_of(&fixture("lecture.py"), 4, &[]));
+}
+
+/// micrograd's `backward()` visits `_prev` sets, whose order follows memory addresses, so
+/// the last bits of a loss trained for 20 steps differ between two `python3` runs of the
+/// same file (seen here: ...157665 and ...15766). The figure must show exactly the loss
+/// the same run printed, and the loss a separate run prints to within those last bits.
+#[test]
+fn the_lecture_mlp_trains_and_its_figure_shows_the_loss_it_printed_last() {
+    let (document, stderr) = json_of(&fixture("lecture_mlp.py"), &[]);
+    let printed: Vec<&str> = stderr.lines().filter(|l| l.starts_with("19 ")).collect();
+    assert_eq!(printed.len(), 1, "{stderr}");
+    assert!(
+        stderr.contains("\n0 6.0"),
+        "losses are printed as they happen: {stderr}"
+    );
+    let printed: f64 = printed[0][3..].parse().unwrap();
+    let root = document["roots"][0].as_u64().unwrap() as usize;
+    let loss = &document["nodes"][root];
+    assert_eq!(loss["label"], "loss#20", "the 20th value bound to `loss`");
+    assert_eq!(loss["data"].as_f64().unwrap(), printed);
+
+    let direct = std::process::Command::new(user_python())
+        .arg(fixture("lecture_mlp.py"))
+        .output()
+        .expect("python runs");
+    let text = String::from_utf8(direct.stdout).unwrap();
+    let last: f64 = text.lines().last().unwrap()[3..].parse().unwrap();
+    assert!(
+        (last - printed).abs() <= 1e-12 * last.abs(),
+        "{last} vs {printed}"
+    );
+    let nodes = document["nodes"].as_array().unwrap();
+    assert!(nodes.iter().any(|n| n["op"] == "tanh"));
+    assert!(nodes.iter().any(|n| n["op"] == "**2"));
+}
+
+#[test]
+fn check_names_the_values_a_learners_assignment_and_tanh_bugs_hurt() {
+    let assert = gradviz()
+        .arg("check")
+        .arg(fixture("buggy_value.py"))
+        .assert()
+        .code(1);
+    let table = stdout_of(&assert);
+    let wrong: Vec<(String, String)> = table
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let fields: Vec<&str> = l.split_whitespace().collect();
+            (fields.len() == 5).then(|| (fields[1].to_string(), fields[2].to_string()))
+        })
+        .collect();
+    assert_eq!(
+        wrong,
+        [("a".into(), "grad".into()), ("x".into(), "grad".into())],
+        "{table}"
+    );
+}
+
+#[test]
+fn check_passes_the_lecture_mlp_after_its_last_backward_before_the_update() {
+    gradviz()
+        .arg("check")
+        .arg(fixture("lecture_mlp.py"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ok: no mismatches in 398 node(s)"));
+}
+
+#[test]
+fn compare_draws_the_graph_before_and_after_the_last_backward() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("c.svg");
+    gradviz()
+        .args(["compare", "--engine", "builtin", "-o"])
+        .arg(&out)
+        .arg(fixture("lecture_mlp.py"))
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    let doc = parse_xml(&svg);
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(texts.contains(&"before backward") && texts.contains(&"after backward"));
+    assert!(texts.contains(&"grad 1.0000"), "the loss after backward");
+}
+
+#[test]
+fn an_exception_in_user_code_names_its_place_and_the_user_frames() {
+    let text = "def f(x):\n    return 1 / x\n\ny = f(2)\nz = f(0)\n";
+    let (dir, script) = folder_with("s.py", text);
+    let out = dir.path().join("s.svg");
+    let assert = gradviz()
+        .args(["render", "-o"])
+        .arg(&out)
+        .arg(&script)
+        .assert()
+        .code(2);
+    let stderr = stderr_of(&assert);
+    let name = script.display().to_string();
+    let expected = format!(
+        "error: {name}:2:12: ZeroDivisionError: division by zero\n  |\n2 |     return 1 / x\n  |            ^^^^^\n  = traceback, most recent call last:\n      {name}:5 in <module>\n      {name}:2 in f\n"
+    );
+    assert!(stderr.ends_with(&expected), "{stderr}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_syntax_error_is_reported_at_its_place() {
+    let (_dir, script) = folder_with("s.py", "x = 1\ndef f(:\n    pass\n");
+    let assert = gradviz().arg("render").arg(&script).assert().code(2);
+    let stderr = stderr_of(&assert);
+    assert!(
+        stderr.contains(&format!("error: {}:2:7: SyntaxError: ", script.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 | def f(:\n"), "{stderr}");
+}
+
+#[test]
+fn an_error_in_a_notebook_names_its_cell_counting_markdown_cells() {
+    let notebook = serde_json::json!({
+        "nbformat": 4, "nbformat_minor": 5, "metadata": {},
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["# title"]},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null,
+             "source": ["%matplotlib inline\n", "a = 1\n"]},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null,
+             "source": ["b = 2\n", "c = b / (a - 1)\n"]},
+        ]
+    });
+    let (_dir, path) = folder_with("nb.ipynb", &notebook.to_string());
+    let assert = gradviz().arg("render").arg(&path).assert().code(2);
+    let stderr = stderr_of(&assert);
+    let expected = format!(
+        "error: {}: cell 3, line 2:5: ZeroDivisionError: division by zero\n",
+        path.display()
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+    assert!(stderr.contains("2 | c = b / (a - 1)\n"), "{stderr}");
+}
+
+#[test]
+fn a_file_that_is_not_a_notebook_is_refused_with_the_reason() {
+    let (_dir, path) = folder_with("nb.ipynb", "{\"cells\": ");
+    gradviz()
+        .arg("render")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nb.ipynb: not a notebook:"));
+}
+
+#[test]
+fn a_missing_interpreter_exits_2_and_says_how_to_choose_one() {
+    let (dir, script) = folder_with("s.py", "def f():\n    pass\n");
+    gradviz()
+        .args(["render", "--python", "/nonexistent/python3"])
+        .arg(&script)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot be run"))
+        .stderr(predicate::str::contains("--python PATH or GRADVIZ_PYTHON"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn an_interpreter_that_stops_before_the_script_ends_is_reported() {
+    let (dir, script) = folder_with("s.py", "def f():\n    pass\n");
+    let fake = dir.path().join("python-fake");
+    std::fs::write(&fake, "#!/bin/sh\necho 'Python 2.7' >&2\nexit 3\n").unwrap();
+    make_executable(&fake);
+    gradviz()
+        .arg("render")
+        .arg("--python")
+        .arg(&fake)
+        .arg(&script)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "stopped before the script finished",
+        ))
+        .stderr(predicate::str::contains("Python 3.8 or newer"));
+}
+
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn prints_go_to_stderr_as_they_happen_and_stdout_holds_only_the_figure() {
+    let text = format!("{VALUE_CLASS}\nprint('hello from the script')\na = Value(2.0)\nb = a * a\nb.backward()\nprint(b.data)\n");
+    let (_dir, script) = folder_with("s.py", &text);
+    let assert = gradviz()
+        .args(["render", "--format", "dot", "-o", "-"])
+        .arg(&script)
+        .assert()
+        .success();
+    assert!(stdout_of(&assert).starts_with("digraph gradviz {"));
+    let stderr = stderr_of(&assert);
+    assert!(stderr.contains("hello from the script\n4.0\n"), "{stderr}");
+}
+
+#[test]
+fn draw_dot_anywhere_is_a_snapshot_and_what_it_returns_accepts_anything() {
+    let text = format!(
+        "{VALUE_CLASS}\ndef show(v):\n    dot = draw_dot(v)\n    dot.render('figure', view=True)\n    return dot\n\
+         a = Value(1.0)\nfor i in range(3):\n    a = a + 1\n    show(a)\n"
+    );
+    let (dir, script) = folder_with("s.py", &text);
+    gradviz()
+        .args(["render", "--format", "dot"])
+        .arg(&script)
+        .assert()
+        .success();
+    for k in 1..=3 {
+        assert!(
+            dir.path().join(format!("s-{k}.dot")).exists(),
+            "snapshot {k}"
+        );
+    }
+    assert!(!dir.path().join("figure").exists());
+}
+
+#[test]
+fn unlabelled_values_take_their_first_module_level_name_and_rebound_names_count_up() {
+    let text = format!(
+        "{VALUE_CLASS}\na = Value(1.0)\nb = Value(2.0, label='bee')\nc = a + b\nc = c * a\nc.backward()\n"
+    );
+    let (_dir, script) = folder_with("s.py", &text);
+    let labels = |extra: &[&str]| -> Vec<String> {
+        let (document, _) = json_of(&script, extra);
+        document["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(labels(&[]), ["a", "bee", "c", "c#2"]);
+    assert_eq!(labels(&["--no-auto-label"]), ["", "bee", "", ""]);
+}
+
+#[test]
+fn auto_runs_a_script_the_subset_reads_in_the_subset_without_python() {
+    let assert = gradviz()
+        .args([
+            "render",
+            "--format",
+            "dot",
+            "-o",
+            "-",
+            "--python",
+            "/nonexistent",
+        ])
+        .arg(fixture("../neuron.py"))
+        .args(["--snapshot", "2"])
+        .assert()
+        .success();
+    assert!(!stderr_of(&assert).contains("note:"));
+}
+
+#[test]
+fn interpreter_builtin_refuses_what_the_subset_cannot_read() {
+    let (_dir, script) = folder_with("s.py", "def f(x):\n    return x\n");
+    gradviz()
+        .args(["render", "--interpreter", "builtin"])
+        .arg(&script)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "function definitions are not supported",
+        ));
+}
+
+#[test]
+fn a_script_on_stdin_runs_in_cpython_too() {
+    let text = std::fs::read_to_string(fixture("lecture.py")).unwrap();
+    let assert = gradviz()
+        .args([
+            "render",
+            "-",
+            "--input-format",
+            "py",
+            "--format",
+            "dot",
+            "-o",
+            "-",
+            "--snapshot",
+            "4",
+        ])
+        .write_stdin(text)
+        .assert()
+        .success();
+    assert_eq!(stdout_of(&assert), dot_of(&fixture("lecture.py"), 4, &[]));
+}
+
+/// Far past Python's recursion limit of 1,000: the walk that exports the graph uses a stack.
+#[test]
+fn a_graph_200_000_deep_exports_from_cpython() {
+    let text = format!(
+        "{VALUE_CLASS}\nx = Value(0.0)\nfor i in range(200000):\n    x = x + 1.0\nx.backward()\n"
+    );
+    let (_dir, script) = folder_with("deep.py", &text);
+    let (document, _) = json_of(&script, &[]);
+    let nodes = document["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 400_001);
+    assert_eq!(nodes[0]["grad"].as_f64(), Some(1.0));
+}
