@@ -6,7 +6,9 @@
 //!   as whole processes, and a million-statement one (on request);
 //! - figures (`draw_dot mlp 100k`, `neuron svg process`): DOT text of a 100k-value graph,
 //!   and the lecture neuron to SVG as a whole process;
-//! - JSON (`json …`): a million-node graph written, read, validated and checked.
+//! - JSON (`json …`): a million-node graph written, read, validated and checked;
+//! - real Python (`python …`, `subset 100k process`): a notebook and a 100k-value graph
+//!   run in CPython by the runner, beside the same graph in the subset.
 //!
 //! Each group's module in `benches/workloads/` says what is timed and its targets; every
 //! target is reported met or missed after the table. Words on the command line select

@@ -51,17 +51,18 @@ def export(*roots, names=None):
     order, operands = _walk(roots)
     ids = {id(v): i for i, v in enumerate(order)}
     names = names or {}
-    nodes = [
-        {
-            "id": ids[id(v)],
+    nodes = []
+    append = nodes.append
+    for i, v in enumerate(order):
+        op = getattr(v, "_op", "")
+        append({
+            "id": i,
             "label": _label(v, names),
             "data": _number(v, "data"),
             "grad": _number(v, "grad"),
-            "op": str(getattr(v, "_op", "") or ""),
+            "op": op if type(op) is str else str(op or ""),
             "children": [ids[id(c)] for c in operands[id(v)]],
-        }
-        for v in order
-    ]
+        })
     return nodes, [ids[id(r)] for r in roots]
 
 
@@ -78,21 +79,34 @@ def _walk(roots):
     script draws the same figure in CPython as in gradviz's own subset; else operands
     first in the order they were written.
     """
-    order, operands = [], {}
+    order, operands, stamps = [], {}, {}
     stack = [(root, False) for root in reversed(roots)]
+    pop, push = stack.pop, stack.append
     while stack:
-        value, expanded = stack.pop()
+        value, expanded = pop()
         if expanded:
             order.append(value)
-        elif id(value) not in operands:
-            children = _operands(value)
-            operands[id(value)] = children
-            stack.append((value, True))
-            stack.extend((c, False) for c in reversed(children) if id(c) not in operands)
-    stamps = [getattr(v, "__dict__", {}).get(_STAMP) for v in order]
-    if None not in stamps:
-        order = [v for _, v in sorted(zip(stamps, order), key=lambda pair: pair[0])]
+            continue
+        key = id(value)
+        if key in operands:
+            continue
+        children = _operands(value)
+        operands[key] = children
+        stamp = getattr(value, "__dict__", _NO_DICT).get(_STAMP)
+        if stamp is not None:
+            stamps[stamp] = value
+        push((value, True))
+        for child in reversed(children):
+            if id(child) not in operands:
+                push((child, False))
+    if len(stamps) == len(order):
+        order = [stamps[stamp] for stamp in sorted(stamps)]
     return order, operands
+
+
+_NO_DICT = {}
+# Per `_backward` code object: the positions of its free variables `self` and `other`.
+_OPERAND_CELLS = {}
 
 
 def _operands(value):
@@ -103,30 +117,56 @@ def _operands(value):
     them there. Failing that, fall back on `_prev`, doubling the child of a `+` or `*`.
     """
     prev = getattr(value, "_prev", ())
-    unordered = isinstance(prev, (set, frozenset, dict))
-    if unordered:
-        prev = list(prev)
-    elif not isinstance(prev, (list, tuple)):
-        raise TypeError("%s: _prev is a %s, not a set or tuple of values"
-                        % (_describe(value), type(prev).__name__))
     if not prev:
         return []
+    backward = getattr(value, "_backward", None)
+    code = getattr(backward, "__code__", None)
+    if code is not None:
+        cells = _OPERAND_CELLS.get(code)
+        if cells is None:
+            names = code.co_freevars
+            cells = _OPERAND_CELLS[code] = tuple(
+                names.index(n) for n in ("self", "other") if n in names)
+        closure = backward.__closure__
+        if cells and closure:
+            try:
+                named = [closure[i].cell_contents for i in cells]
+            except ValueError:  # a cell not yet filled
+                named = []
+            named = [o for o in named if hasattr(o, "_prev")]
+            if named and _same_members(named, prev):
+                return named
+    return _operands_from_prev(value, prev)
+
+
+def _same_members(operands, prev):
+    """Whether the operands are exactly the members of `prev` (by identity)."""
+    if len(prev) > len(operands):
+        return False
+    return all(any(o is p for p in prev) for o in operands) and all(
+        any(p is o for o in operands) for p in prev)
+
+
+def _operands_from_prev(value, prev):
+    """The operands from `_prev` alone: in creation order when it is a set, whose own
+    order follows memory addresses; a `+` or `*` with one child uses it twice."""
+    if isinstance(prev, (set, frozenset, dict)):
+        prev = sorted(prev, key=lambda c: getattr(c, "__dict__", _NO_DICT).get(_STAMP, 0))
+    elif isinstance(prev, (list, tuple)):
+        prev = list(prev)
+    else:
+        raise TypeError("%s: _prev is a %s, not a set or tuple of values"
+                        % (_describe(value), type(prev).__name__))
     for child in prev:
         if not is_value(child):
             raise TypeError("%s: _prev holds a %s, not a value with data, grad and _prev"
                             % (_describe(value), type(child).__name__))
-    captured = _closure(getattr(value, "_backward", None))
-    prev_ids = {id(c) for c in prev}
-    named = [captured[n] for n in ("self", "other") if is_value(captured.get(n))]
-    if named and {id(o) for o in named} == prev_ids:
-        return named
-    others = [c for c in captured.values() if is_value(c) and c is not value]
-    if others and {id(o) for o in others} == prev_ids and len(others) >= len(prev):
+    others = [c for c in _closure(getattr(value, "_backward", None)).values()
+              if is_value(c) and c is not value]
+    if others and _same_members(others, prev) and len(others) >= len(prev):
         return others
-    if unordered:  # a set's order follows memory addresses: use creation order instead
-        prev.sort(key=lambda c: getattr(c, "__dict__", {}).get(_STAMP, 0))
     op = getattr(value, "_op", "")
-    return list(prev) * 2 if op in ("+", "*") and len(prev) == 1 else list(prev)
+    return prev * 2 if op in ("+", "*") and len(prev) == 1 else prev
 
 
 def _closure(function):
@@ -149,6 +189,8 @@ def _label(value, names):
     text = label if isinstance(label, str) else str(label)
     if not text:
         text = names.get(id(value), "")
+    if text.isascii():
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: JSON readers refuse it
@@ -159,7 +201,9 @@ def _label(value, names):
 def _number(value, field):
     """`value.data` or `value.grad` as JSON allows it: "nan", "inf", "-inf" for the
     non-finite ones."""
-    x = getattr(value, field)
+    x = getattr(value, field, None)
+    if type(x) is float and x - x == 0.0:  # finite: the common case, first
+        return x
     try:
         x = float(x)
     except OverflowError:
@@ -282,8 +326,10 @@ class _Capture(object):
     def _write(self, name, document):
         import os
 
+        # json.dumps runs in C; json.dump streams through the pure-Python encoder.
+        text = json.dumps(document, separators=(",", ":"), allow_nan=False)
         with open(os.path.join(self.out_dir, name), "w", encoding="utf-8") as out:
-            json.dump(document, out, separators=(",", ":"), allow_nan=False)
+            out.write(text)
 
 
 def _stamp_values():

@@ -1,11 +1,12 @@
 //! The benchmark workloads, by issue: the engine (issue 2), scripts (3), figures (4) and
-//! the JSON interchange (6). Input and output files go to Cargo's temporary directory for
+//! the JSON interchange (6), real Python (10). Input and output files go to Cargo's temporary directory for
 //! benchmarks (`target/tmp`); whole-process workloads run the release `gradviz` binary
 //! that `cargo bench` builds.
 
 pub mod engine;
 pub mod figure;
 pub mod json;
+pub mod python;
 pub mod script;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ pub fn all() -> Vec<Workload> {
     list.extend(script::workloads());
     list.extend(figure::workloads());
     list.extend(json::workloads());
+    list.extend(python::workloads());
     list
 }
 
