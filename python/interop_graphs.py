@@ -102,13 +102,13 @@ def mlp(Value):
 def deep_chain(Value):
     """x -> tanh -> tanh -> ... 5,000 deep: too deep for micrograd's recursive backward, so
     backward runs micrograd's own steps over the exporter's iterative topological order."""
-    from gradviz_export import _topological_order
+    from gradviz_export import _walk
 
     v = labelled(Value(0.3), "x")
     for _ in range(5000):
         v = v.tanh()
     v.grad = 1
-    for node in reversed(_topological_order([v])):
+    for node in reversed(_walk([v])[0]):
         node._backward()
     return [v]
 
