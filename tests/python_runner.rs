@@ -496,3 +496,66 @@ fn a_graph_200_000_deep_exports_from_cpython() {
     assert_eq!(nodes.len(), 400_001);
     assert_eq!(nodes[0]["grad"].as_f64(), Some(1.0));
 }
+
+/// Ctrl-C reaches the terminal's whole foreground process group: gradviz, the Python it
+/// runs and whatever that started. All of them end, and no output is written.
+#[test]
+fn ctrl_c_ends_the_script_and_its_children_and_writes_nothing() {
+    use std::os::unix::process::CommandExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("sleep.pid");
+    let text = format!(
+        "import subprocess, sys, time\nchild = subprocess.Popen(['sleep', '60'])\n\
+         open({:?}, 'w').write(str(child.pid))\nprint('ready', flush=True)\n\
+         while True:\n    time.sleep(0.05)\n",
+        pid_file.display().to_string()
+    );
+    let script = dir.path().join("forever.py");
+    std::fs::write(&script, text).unwrap();
+    let out = dir.path().join("forever.svg");
+    let mut gradviz = std::process::Command::new(assert_cmd::cargo::cargo_bin("gradviz"));
+    gradviz
+        .args(["render", "-o"])
+        .arg(&out)
+        .arg(&script)
+        .env("GRADVIZ_PYTHON", user_python())
+        .stderr(std::process::Stdio::null())
+        .process_group(0);
+    let mut child = gradviz.spawn().expect("gradviz starts");
+    let started = std::time::Instant::now();
+    while !pid_file.exists() || std::fs::read_to_string(&pid_file).unwrap().is_empty() {
+        assert!(started.elapsed().as_secs() < 60, "the script never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let sleep_pid: i32 = std::fs::read_to_string(&pid_file).unwrap().parse().unwrap();
+    let group = child.id() as i32;
+    // SAFETY: kill(2) on a process group this test created.
+    assert_eq!(unsafe { libc::kill(-group, libc::SIGINT) }, 0);
+    let status = child.wait().expect("gradviz ends");
+    assert!(!status.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    // SAFETY: signal 0 only asks whether the process exists.
+    while unsafe { libc::kill(sleep_pid, 0) } == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let alive = unsafe { libc::kill(sleep_pid, 0) } == 0;
+    assert!(
+        !alive || is_zombie(sleep_pid),
+        "the script's child outlived Ctrl-C"
+    );
+    assert!(!out.exists());
+}
+
+/// A child that ended but was not yet reaped (its parent died first) shows state Z.
+fn is_zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| {
+            stat.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+        .unwrap_or(true)
+}

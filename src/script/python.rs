@@ -251,13 +251,14 @@ impl RunError {
         };
         let mut out = snippet(&place, &message, at.line, &at.text, at.column, width, None);
         if self.frames.len() > 1 {
-            out.push_str("\n  = traceback, most recent call last:");
+            let gutter = " ".repeat(at.line.to_string().len());
+            out.push_str(&format!("\n{gutter} = traceback, most recent call last:"));
             for frame in &self.frames {
                 let place = match frame.cell {
                     Some(cell) => format!("{}: cell {cell}, line {}", frame.file, frame.line),
                     None => format!("{}:{}", frame.file, frame.line),
                 };
-                out.push_str(&format!("\n      {place} in {}", frame.function));
+                out.push_str(&format!("\n{gutter}     {place} in {}", frame.function));
             }
         }
         out
