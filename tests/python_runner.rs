@@ -8,14 +8,14 @@
 
 use std::path::{Path, PathBuf};
 
-#[path = "common/python.rs"]
-mod python;
+#[path = "common/user_python.rs"]
+mod user_python;
 #[path = "common/xml.rs"]
 mod xml;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use python::user_python;
+use user_python::user_python;
 use xml::parse_xml;
 
 /// `gradviz` with the bare user Python.

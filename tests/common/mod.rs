@@ -6,7 +6,7 @@ mod python;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-pub use python::{python, user_python};
+pub use python::python;
 
 /// The order micrograd's `backward()` visits nodes in.
 #[derive(Debug, Clone, Copy, PartialEq)]
