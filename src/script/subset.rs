@@ -17,6 +17,10 @@ use super::parser::{Parser, Stmt, Target};
 /// Modules whose import a subset script may keep: their names are built in, or unused.
 const SUBSET_MODULES: [&str; 5] = ["micrograd", "math", "random", "graphviz", "__future__"];
 
+/// Built-ins of the subset that Python has only from micrograd: a script that reads one
+/// without importing micrograd or binding the name can only run in the subset.
+const MICROGRAD_NAMES: [&str; 4] = ["Value", "MLP", "Layer", "Neuron"];
+
 /// `Ok` when `source` runs in the subset; else why it needs CPython, as a phrase that
 /// follows the file's name ("defines functions").
 pub(crate) fn fits(source: &str) -> Result<(), String> {
@@ -28,8 +32,12 @@ pub(crate) fn fits(source: &str) -> Result<(), String> {
     {
         names.visit(&statement);
     }
-    if let Some((module, _)) = parser
-        .imports()
+    let imports = parser.imports();
+    if names.relies_on_subset(imports) {
+        // Python would stop at a NameError for `Value`; the subset says what is wrong.
+        return Ok(());
+    }
+    if let Some((module, _)) = imports
         .iter()
         .find(|(module, _)| !SUBSET_MODULES.contains(module))
     {
@@ -116,6 +124,16 @@ impl<'s> Names<'s> {
         }
     }
 
+    /// Whether the script reads micrograd's names without importing micrograd.
+    fn relies_on_subset(&self, imports: &[(&str, Span)]) -> bool {
+        let imports_micrograd = imports.iter().any(|(module, _)| *module == "micrograd");
+        !imports_micrograd
+            && self
+                .read
+                .iter()
+                .any(|name| MICROGRAD_NAMES.contains(name) && !self.bound.contains(name))
+    }
+
     /// The first name read that is neither bound nor built in.
     fn unknown(&self) -> Option<&'s str> {
         self.read
@@ -165,6 +183,19 @@ mod tests {
         for (source, why) in cases {
             assert_eq!(fits(source), Err(why.to_string()), "{source}");
         }
+    }
+
+    /// Python would stop at `Value`, which only the subset has without an import: the
+    /// subset runs it and names the unknown `c`.
+    #[test]
+    fn a_script_that_relies_on_the_subsets_value_stays_in_the_subset() {
+        assert_eq!(fits("a = Value(1.0)\nb = a + c\n"), Ok(()));
+        assert_eq!(fits("import numpy\na = Value(1.0)\n"), Ok(()));
+        let imported = "from micrograd.engine import Value\na = Value(1.0)\nb = a + c\n";
+        assert_eq!(
+            fits(imported),
+            Err("uses 'c', which the built-in subset does not have".into())
+        );
     }
 
     #[test]
