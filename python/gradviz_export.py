@@ -48,22 +48,39 @@ def export(*roots, names=None):
     `names` maps `id(value)` to a label for values whose own `label` is empty (the
     runner's auto-labels).
     """
+    labels, data, grads, ops, counts, children, root_ids = arrays(*roots, names=names)
+    nodes, start = [], 0
+    for i, count in enumerate(counts):
+        nodes.append({
+            "id": i,
+            "label": labels[i],
+            "data": _json_number(data[i]),
+            "grad": _json_number(grads[i]),
+            "op": ops[i],
+            "children": children[start:start + count],
+        })
+        start += count
+    return nodes, root_ids
+
+
+def arrays(*roots, names=None):
+    """The graph reachable from `roots` as flat lists, operands before results: labels,
+    data, grads, ops, each node's operand count, every node's operand indices one after
+    another, and the roots' indices. The gradviz package hands these to Rust at once."""
     order, operands = _walk(roots)
     ids = {id(v): i for i, v in enumerate(order)}
     names = names or {}
-    nodes = []
-    append = nodes.append
-    for i, v in enumerate(order):
+    labels, data, grads, ops, counts, children = [], [], [], [], [], []
+    for v in order:
         op = getattr(v, "_op", "")
-        append({
-            "id": i,
-            "label": _label(v, names),
-            "data": _number(v, "data"),
-            "grad": _number(v, "grad"),
-            "op": op if type(op) is str else str(op or ""),
-            "children": [ids[id(c)] for c in operands[id(v)]],
-        })
-    return nodes, [ids[id(r)] for r in roots]
+        labels.append(_label(v, names))
+        data.append(_float(v, "data"))
+        grads.append(_float(v, "grad"))
+        ops.append(op if type(op) is str else str(op or ""))
+        these = operands[id(v)]
+        counts.append(len(these))
+        children.extend(ids[id(c)] for c in these)
+    return labels, data, grads, ops, counts, children, [ids[id(r)] for r in roots]
 
 
 def is_value(x):
@@ -198,23 +215,26 @@ def _label(value, names):
     return text
 
 
-def _number(value, field):
-    """`value.data` or `value.grad` as JSON allows it: "nan", "inf", "-inf" for the
-    non-finite ones."""
+def _float(value, field):
+    """`value.data` or `value.grad` as a float."""
     x = getattr(value, field, None)
-    if type(x) is float and x - x == 0.0:  # finite: the common case, first
+    if type(x) is float:
         return x
     try:
-        x = float(x)
+        return float(x)
     except OverflowError:
-        x = math.inf if x > 0 else -math.inf
+        return math.inf if x > 0 else -math.inf
     except (TypeError, ValueError):
         raise TypeError("%s: %s is %r, not a number" % (_describe(value), field, x))
+
+
+def _json_number(x):
+    """A float as JSON allows it: "nan", "inf", "-inf" for the non-finite ones."""
+    if x - x == 0.0:
+        return x
     if math.isnan(x):
         return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return x
+    return "inf" if x > 0 else "-inf"
 
 
 def _describe(value):

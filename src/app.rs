@@ -238,8 +238,9 @@ pub(crate) fn output_format(output: &Output, forced: Option<Format>) -> Result<F
 }
 
 /// Turns a figure into the bytes of `format`, through the view the options ask for
-/// (micrograd's plain look by default). DOT source skips the node guard: no engine runs.
-pub(crate) fn draw(graph: &ExportGraph, format: Format, options: &Options) -> Result<Vec<u8>> {
+/// (micrograd's plain look by default), as `gradviz render` draws it. DOT source skips the
+/// node guard: no engine runs.
+pub fn draw(graph: &ExportGraph, format: Format, options: &Options) -> Result<Vec<u8>> {
     if format == Format::Json {
         return Ok(interchange::write(graph, &interchange::sinks(graph)).into_bytes());
     }
@@ -259,6 +260,17 @@ pub(crate) fn draw(graph: &ExportGraph, format: Format, options: &Options) -> Re
         Format::Dot => Ok(dot.into_bytes()),
         _ => render_bytes(&dot, format, options),
     }
+}
+
+/// The figure of `before` and `after` backward in `format`, as `gradviz compare` draws it:
+/// values matched by id, the grads that changed highlighted.
+pub fn draw_comparison(
+    before: ExportGraph,
+    after: ExportGraph,
+    format: Format,
+    options: &Options,
+) -> Result<Vec<u8>> {
+    compare::comparison(compare::States { before, after }, format, options)
 }
 
 /// Turns a figure into the bytes of `format` with `decorations` (JSON carries none), under

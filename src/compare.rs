@@ -45,6 +45,12 @@ pub fn compare(source: &Source, target: &Target, options: &Options) -> Result<Ve
     }
 }
 
+/// The comparison figure of two states (no page).
+pub fn comparison(states: States, format: Format, options: &Options) -> Result<Vec<u8>> {
+    let changed = changed(&states);
+    figure(&states, &changed, format, options)
+}
+
 fn is_html(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("html"))

@@ -18,8 +18,9 @@ use super::ScriptOptions;
 use crate::interchange::{self, Document};
 use crate::{Error, Result};
 
-/// The Python side, the same file users copy to export graphs themselves.
-const RUNNER: &str = include_str!("../../python/gradviz_export.py");
+/// The Python side, the same file users copy to export graphs themselves; the Python
+/// package runs it as its graph walk.
+pub const RUNNER: &str = include_str!("../../python/gradviz_export.py");
 
 /// The interpreter when neither `--python` nor `GRADVIZ_PYTHON` names one.
 pub const DEFAULT_PYTHON: &str = "python3";
