@@ -33,8 +33,10 @@ pub mod script;
 pub mod views;
 
 mod compare;
+mod compare_view;
 mod gradcheck;
 mod marks;
+mod overlay;
 mod progress;
 
 pub use error::{Error, Result};

@@ -123,6 +123,9 @@ pub struct View {
     pub decorations: Decorations,
     /// The folded groups' summary nodes, keyed by node id.
     pub summaries: BTreeMap<u64, Summary>,
+    /// Each folded value's id, mapped to the id of the summary node it is drawn in: where a
+    /// mark on a value that is no longer drawn goes.
+    pub folded_into: BTreeMap<u64, u64>,
     /// Graph attributes for the layout ([`FAST_LAYOUT`] on large figures).
     pub layout: Vec<(String, String)>,
 }
@@ -194,9 +197,14 @@ impl View {
 /// has more values than the node guard allows; the message gives the size and what to do.
 pub fn prepare(graph: &ExportGraph, options: &ViewOptions) -> Result<View> {
     let groups = Groups::place(graph);
-    let (graph, places, summaries) = match options.fold {
+    let (graph, places, summaries, folded_into) = match options.fold {
         Some(depth) => fold(graph, &groups, depth),
-        None => (graph.clone(), groups.place.clone(), BTreeMap::new()),
+        None => (
+            graph.clone(),
+            groups.place.clone(),
+            BTreeMap::new(),
+            BTreeMap::new(),
+        ),
     };
     let limit = options.max_nodes.unwrap_or(defaults::MAX_NODES);
     if graph.node_count() > limit {
@@ -214,6 +222,7 @@ pub fn prepare(graph: &ExportGraph, options: &ViewOptions) -> Result<View> {
         graph,
         decorations,
         summaries,
+        folded_into,
         layout,
     })
 }
@@ -445,13 +454,18 @@ fn folded_size(groups: &Groups, depth: usize) -> usize {
     kept + folded.len()
 }
 
+/// What [`fold`] gives: the folded graph, each remaining value's group, the summaries by
+/// node id, and each folded value's summary id.
+type Folded = (
+    ExportGraph,
+    Vec<Option<usize>>,
+    BTreeMap<u64, Summary>,
+    BTreeMap<u64, u64>,
+);
+
 /// The graph with every group nested deeper than `depth` drawn as one node; each remaining
 /// value's group (a summary sits in its group's parent); the summaries by node id.
-fn fold(
-    graph: &ExportGraph,
-    groups: &Groups,
-    depth: usize,
-) -> (ExportGraph, Vec<Option<usize>>, BTreeMap<u64, Summary>) {
+fn fold(graph: &ExportGraph, groups: &Groups, depth: usize) -> Folded {
     let folding = Folding {
         graph,
         groups,
@@ -469,6 +483,7 @@ fn fold(
     let mut summaries = BTreeMap::new();
     let mut new_index = vec![NodeIndex::end(); graph.node_count()];
     let mut summary_node: BTreeMap<usize, NodeIndex> = BTreeMap::new();
+    let mut folded_into = BTreeMap::new();
     for index in graph.node_indices() {
         let Some(g) = folding.targets[index.index()] else {
             new_index[index.index()] = out.add_node(graph[index].clone());
@@ -477,6 +492,7 @@ fn fold(
         };
         if let Some(&node) = summary_node.get(&g) {
             new_index[index.index()] = node;
+            folded_into.insert(graph[index].id, out[node].id);
             continue;
         }
         let summary = folding.summarize(g, &members[&g]);
@@ -492,10 +508,11 @@ fn fold(
         summaries.insert(graph[index].id, summary);
         summary_node.insert(g, node);
         new_index[index.index()] = node;
+        folded_into.insert(graph[index].id, graph[index].id);
         places.push(groups.parent[g]);
     }
     folding.add_edges(&new_index, &mut out);
-    (out, places, summaries)
+    (out, places, summaries, folded_into)
 }
 
 /// A fold in progress: which group each value folds into, and each value's subgroup one

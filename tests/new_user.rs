@@ -1,0 +1,137 @@
+//! What a new user tripped over (issue 12), end to end through the binary: views in
+//! `compare` and `check`, honest finite differences, a table that hides nothing, friendly
+//! errors and input sniffing, `print`, and the figures a person looks at.
+
+use std::path::{Path, PathBuf};
+
+#[path = "common/svg.rs"]
+mod svg;
+#[path = "common/xml.rs"]
+mod xml;
+
+use assert_cmd::Command;
+use xml::parse_xml;
+
+fn gradviz() -> Command {
+    let mut cmd = Command::cargo_bin("gradviz").expect("the binary is built");
+    cmd.env_remove("GRADVIZ_DOT").env("NO_COLOR", "1");
+    cmd
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// Runs gradviz and returns (exit code, stdout, stderr).
+fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    let mut cmd = gradviz();
+    cmd.args(args);
+    if let Some(text) = stdin {
+        cmd.write_stdin(text);
+    }
+    let out = cmd.output().expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// stdout of a successful run (exit 0, or 1 when `allow_mismatch`).
+fn stdout_of(args: &[&str]) -> String {
+    let (code, out, err) = run(args, None);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    out
+}
+
+fn mlp() -> String {
+    fixture("mlp.py").display().to_string()
+}
+
+// ---- compare and check honour --group, --fold and --color ----
+
+#[test]
+fn compare_honours_fold_group_and_color() {
+    let mlp = mlp();
+    let plain = stdout_of(&["compare", &mlp, "--format", "dot", "-o", "-"]);
+    let folded = stdout_of(&["compare", &mlp, "--fold", "1", "--format", "dot", "-o", "-"]);
+    assert!(folded.contains("l0.n0: ReLU"), "neurons folded");
+    assert!(
+        folded.matches("shape=record").count() * 5 < plain.matches("shape=record").count(),
+        "the fold shrinks the figure"
+    );
+    assert!(
+        !folded.contains("label=\"l0\""),
+        "no group boxes without --group"
+    );
+    for state in ["before backward", "after backward"] {
+        assert!(folded.contains(state), "{state}");
+    }
+    let grouped = stdout_of(&["compare", &mlp, "--group", "--format", "dot", "-o", "-"]);
+    assert_eq!(
+        grouped.matches("label=\"l0.n1\"").count(),
+        2,
+        "one neuron box in each state"
+    );
+    let colored = stdout_of(&[
+        "compare", &mlp, "--color", "grad", "--format", "dot", "-o", "-",
+    ]);
+    assert!(colored.contains("#e31a1c"), "the darkest fill is used");
+    assert!(!plain.contains("#e31a1c"));
+}
+
+#[test]
+fn the_compare_page_figures_honour_fold() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let page = dir.path().join("p.html");
+    let page_arg = page.display().to_string();
+    stdout_of(&[
+        "compare",
+        &mlp(),
+        "--fold",
+        "1",
+        "--engine",
+        "builtin",
+        "-o",
+        &page_arg,
+    ]);
+    let html = std::fs::read_to_string(&page).expect("page written");
+    let doc = parse_xml(&html);
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.starts_with("l0.n0: ReLU")),
+        "the page's figures are folded: {texts:?}"
+    );
+}
+
+#[test]
+fn check_figure_honours_fold_and_color() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("c.dot");
+    let out_arg = out.display().to_string();
+    stdout_of(&[
+        "check",
+        &mlp(),
+        "--fold",
+        "1",
+        "--color",
+        "grad",
+        "-o",
+        &out_arg,
+    ]);
+    let dot = std::fs::read_to_string(&out).expect("figure written");
+    assert!(dot.contains("l1.n2: ReLU"), "folded");
+    assert!(dot.contains("fillcolor"), "coloured");
+    let json = fixture("buggy_reuse.json").display().to_string();
+    let (code, _, err) = run(&["check", &json, "--color", "grad", "-o", &out_arg], None);
+    assert_eq!(code, 1, "{err}");
+    let dot = std::fs::read_to_string(&out).expect("figure written");
+    assert!(dot.contains("linear scale"), "the colour legend is drawn");
+    assert!(dot.contains("expected grad"), "and the marks too");
+}
