@@ -92,6 +92,8 @@ pub struct CheckRequest {
     pub rtol: Option<f64>,
     /// Absolute tolerance; `None` takes the default for the input's kind.
     pub atol: Option<f64>,
+    /// List every finite difference on a terminal too (a file or pipe always gets all).
+    pub all: bool,
     /// How the figure is drawn.
     pub options: Options,
 }
@@ -347,9 +349,11 @@ fn check_one(request: &CheckRequest) -> Result<ExitCode> {
         )?),
         None => None,
     };
+    let every_row = request.all || !std::io::stdout().is_terminal();
     let outcome = gradcheck::check(
         &source,
         (request.rtol, request.atol),
+        every_row,
         target.as_ref(),
         &request.options,
     )?;

@@ -112,6 +112,10 @@ pub struct CheckArgs {
     /// Absolute tolerance [default: 1e-12 for JSON graphs, 1e-6 for finite differences].
     #[arg(long)]
     pub atol: Option<f64>,
+    /// List every finite difference on a terminal too (a file or pipe always gets all;
+    /// a terminal gets the 10 worst and a count of the rest).
+    #[arg(long)]
+    pub all: bool,
     #[command(flatten)]
     pub figure: FigureArgs,
 }
@@ -213,6 +217,7 @@ impl Cli {
                 output: args.output.map(|p| output(Some(p), None)),
                 rtol: args.rtol,
                 atol: args.atol,
+                all: args.all,
                 options: args.figure.into_options(None),
             }),
             Command::Completions { shell } => Request::Completions(shell),

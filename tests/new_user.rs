@@ -135,3 +135,84 @@ fn check_figure_honours_fold_and_color() {
     assert!(dot.contains("linear scale"), "the colour legend is drawn");
     assert!(dot.contains("expected grad"), "and the marks too");
 }
+
+// ---- honest finite differences ----
+
+fn script_file(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write script");
+    path.display().to_string()
+}
+
+#[test]
+fn a_log_near_zero_is_differenced_inside_its_domain() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = script_file(
+        &dir,
+        "log.py",
+        "x = Value(1e-9)\ny = x.log()\ny.backward()\n",
+    );
+    let (code, out, err) = run(&["check", &script], None);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("ok: every grad agrees"), "{out}");
+    assert!(!out.contains("NaN") && !out.contains("ReLU"), "{out}");
+}
+
+#[test]
+fn the_relu_hint_is_given_only_where_a_relu_is() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let overflow = script_file(
+        &dir,
+        "inf.py",
+        "x = Value(1e308)\ny = x * 10\ny.backward()\n",
+    );
+    let (code, out, _) = run(&["check", &overflow], None);
+    assert_eq!(code, 1, "{out}");
+    assert!(!out.contains("ReLU"), "{out}");
+    assert!(out.contains("a NaN or infinite value on the way"), "{out}");
+    let kink = script_file(
+        &dir,
+        "kink.py",
+        "x = Value(0.0)\ny = x.relu()\ny.backward()\n",
+    );
+    let (code, out, _) = run(&["check", &kink], None);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("a ReLU at exactly 0 has no derivative"),
+        "{out}"
+    );
+}
+
+// ---- the check table hides nothing ----
+
+#[test]
+fn check_in_a_pipe_lists_every_leaf_named_as_the_figure_names_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let figure = dir.path().join("m.dot");
+    let figure_arg = figure.display().to_string();
+    let out = stdout_of(&["check", &mlp(), "-o", &figure_arg]);
+    let rows: Vec<&str> = out
+        .lines()
+        .skip(2)
+        .take_while(|l| !l.starts_with("ok:"))
+        .collect();
+    assert_eq!(rows.len(), 94, "{out}");
+    assert!(!out.contains("more (--all)"), "{out}");
+    let dot = std::fs::read_to_string(&figure).expect("figure written");
+    let unlabelled: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.split_whitespace().next())
+        .filter(|name| name.starts_with('#'))
+        .collect();
+    assert!(
+        !unlabelled.is_empty(),
+        "the inputs are unlabelled constants"
+    );
+    for name in unlabelled {
+        assert!(
+            dot.contains(&format!("label=\"{{ {name} |")),
+            "{name} is drawn under the same name"
+        );
+    }
+    stdout_of(&["check", &mlp(), "--all"]);
+}
