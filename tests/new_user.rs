@@ -216,3 +216,16 @@ fn check_in_a_pipe_lists_every_leaf_named_as_the_figure_names_it() {
     }
     stdout_of(&["check", &mlp(), "--all"]);
 }
+
+// ---- unfriendly ----
+
+#[test]
+fn an_error_in_a_huge_line_shows_a_window_of_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let line = format!("x = [{}] +* 1\n", "1, ".repeat(3_000_000));
+    let script = script_file(&dir, "big.py", &line);
+    let (code, _, err) = run(&["render", &script, "-o", "-"], None);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.len() < 1_000, "{} bytes of stderr", err.len());
+    assert!(err.contains('…') && err.contains("+* 1"), "{err}");
+}
