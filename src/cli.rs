@@ -44,7 +44,7 @@ Examples:
   gradviz render a.py b.py --out-dir figures/ --engine builtin
   gradviz render graph.json --format dot -o -   # DOT source on stdout
   gradviz render mlp.py --group --fold 1 --color grad   # a network, one node per neuron
-  cat n.py | gradviz render - --input-format py -o n.svg")]
+  cat n.py | gradviz render - -o n.svg          # stdin: a script or a JSON graph")]
     Render(RenderArgs),
     /// One figure of the graph before and after backward, changed grads highlighted
     /// (an .html output gives a page with both figures and a table of the changes).
@@ -126,7 +126,8 @@ pub struct FigureArgs {
     /// Output format [default: from the output's extension, else svg].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// How to read the input [default: from its extension; needed for `-`].
+    /// How to read the input [default: from its extension; stdin (`-`) by its content:
+    /// a JSON graph, or a script].
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
     /// Renderer: the `dot` binary, the embedded graphviz-pure, or `dot` when installed.

@@ -38,6 +38,7 @@ mod gradcheck;
 mod marks;
 mod overlay;
 mod progress;
+mod sniff;
 
 pub use error::{Error, Result};
 

@@ -229,3 +229,94 @@ fn an_error_in_a_huge_line_shows_a_window_of_it() {
     assert!(err.len() < 1_000, "{} bytes of stderr", err.len());
     assert!(err.contains('…') && err.contains("+* 1"), "{err}");
 }
+
+#[test]
+fn stdin_is_told_apart_by_its_content() {
+    let script = std::fs::read_to_string(fixture("neuron.py")).expect("fixture");
+    let (code, dot, err) = run(
+        &[
+            "render",
+            "-",
+            "--snapshot",
+            "2",
+            "--format",
+            "dot",
+            "-o",
+            "-",
+        ],
+        Some(&script),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(dot.contains("x1*w1"), "{dot}");
+    let graph = std::fs::read_to_string(fixture("neuron.json")).expect("fixture");
+    let (code, dot, err) = run(&["render", "-", "--format", "dot", "-o", "-"], Some(&graph));
+    assert_eq!(code, 0, "{err}");
+    assert!(dot.contains("digraph"), "{dot}");
+    let notebook =
+        "{\n \"cells\": [],\n \"metadata\": {},\n \"nbformat\": 4,\n \"nbformat_minor\": 5\n}\n";
+    let (code, _, err) = run(&["render", "-", "-o", "-"], Some(notebook));
+    assert_eq!(code, 2);
+    assert!(err.contains("is a Jupyter notebook"), "{err}");
+}
+
+#[test]
+fn help_points_to_the_json_docs_not_the_spec() {
+    let help = stdout_of(&["render", "--help"]);
+    assert!(help.contains("docs/json.md"), "{help}");
+    assert!(!help.contains("SPEC"), "{help}");
+}
+
+#[test]
+fn a_closed_pipe_ends_the_program_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("temp dir");
+    // About 2 MB of DOT, far more than a pipe buffers.
+    let chain = script_file(
+        &dir,
+        "chain.py",
+        "x = Value(1.0)\nfor i in range(20000): x = x * 1.0\n",
+    );
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("gradviz"))
+        .args(["render", "--format", "dot", "-o", "-", &chain])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut first = [0u8; 10];
+    child
+        .stdout
+        .take()
+        .expect("piped")
+        .read_exact(&mut first)
+        .expect("reads the start");
+    // The pipe is closed here: the rest of the figure has nowhere to go.
+    let out = child.wait_with_output().expect("ends");
+    assert_eq!(&first, b"digraph gr");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn a_write_error_names_the_output_asked_for() {
+    // /sys refuses new files even to root, which the tests may run as.
+    let neuron = fixture("neuron.py").display().to_string();
+    let target = "/sys/gradviz-x.svg";
+    let args = [
+        "render",
+        &neuron,
+        "--engine",
+        "builtin",
+        "--snapshot",
+        "1",
+        "-o",
+        target,
+    ];
+    let (code, _, err) = run(&args, None);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("/sys/gradviz-x.svg: Permission denied"),
+        "{err}"
+    );
+    assert!(!err.contains(".tmp"), "{err}");
+}

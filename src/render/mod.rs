@@ -96,7 +96,7 @@ pub enum Format {
     Pdf,
     /// The DOT source itself.
     Dot,
-    /// The graph as JSON (SPEC §6).
+    /// The graph as JSON, the format of docs/json.md.
     Json,
 }
 
