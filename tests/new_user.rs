@@ -320,3 +320,64 @@ fn a_write_error_names_the_output_asked_for() {
     );
     assert!(!err.contains(".tmp"), "{err}");
 }
+
+// ---- print, math and the hints ----
+
+#[test]
+fn print_writes_to_stderr_as_python_prints() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = script_file(
+        &dir,
+        "train.py",
+        "x = Value(2.0, label='x')\nloss = x * x\nloss.backward()\n\
+         for k in range(2): print(k, loss.data, 0.1 + 0.2)\n\
+         print(loss, [x.grad, 'a'], sep=' | ')\nprint(1e16, 1e-5, end='!\\n')\n",
+    );
+    let (code, out, err) = run(&["render", &script, "--format", "dot", "-o", "-"], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("digraph"), "stdout stays the figure's");
+    assert_eq!(
+        err,
+        "0 4.0 0.30000000000000004\n1 4.0 0.30000000000000004\n\
+         Value(data=4.0, grad=1.0) | [4.0, 'a']\n1e+16 1e-05!\n"
+    );
+}
+
+#[test]
+fn float_and_math_work_on_numbers() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = script_file(
+        &dir,
+        "m.py",
+        "import math\na = Value(float('nan'), label='a')\nb = Value(float('-inf'), label='b')\n\
+         c = Value(math.pi, label='c') * math.exp(1.0)\nd = Value(math.inf, label='d')\n\
+         print(math.pi, math.exp(2), float('1e3'))\n",
+    );
+    let (code, out, err) = run(&["render", &script, "--format", "json", "-o", "-"], None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err, "3.141592653589793 7.38905609893065 1000.0\n");
+    assert!(out.contains("\"data\": \"inf\""), "{out}");
+    let huge = script_file(&dir, "h.py", "x = math.exp(1000)\n");
+    let (code, _, err) = run(&["render", &huge], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("math range error"), "{err}");
+}
+
+#[test]
+fn torch_and_bare_nan_get_hints() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = script_file(&dir, "t.py", "import torch\nx = torch.tensor([1.0])\n");
+    let (code, _, err) = run(&["render", &script], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("PyTorch tensors are not micrograd Values"), "{err}");
+    assert!(err.contains("docs/json.md"), "{err}");
+    let json = script_file(
+        &dir,
+        "n.json",
+        "{\"format\": \"gradviz\", \"version\": 1, \"nodes\": [{\"id\": 0, \"label\": \"a\", \
+         \"data\": NaN, \"grad\": 0.0, \"op\": \"\", \"children\": []}]}",
+    );
+    let (code, _, err) = run(&["render", &json], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("\"nan\""), "{err}");
+}

@@ -24,6 +24,8 @@
 mod builtins;
 mod loops;
 mod nn;
+mod print;
+mod pymath;
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -115,6 +117,10 @@ pub(crate) enum Builtin {
     Neuron,
     /// The `random` module.
     Random,
+    /// The `math` module.
+    Math,
+    /// `float(…)`.
+    Float,
 }
 
 impl Obj {
@@ -127,6 +133,7 @@ impl Obj {
             Obj::FString => "an f-string (gradviz accepts f-strings only in print)",
             Obj::None => "None",
             Obj::Builtin(Builtin::Random) => "the random module",
+            Obj::Builtin(Builtin::Math) => "the math module",
             Obj::Builtin(Builtin::Mlp | Builtin::Layer | Builtin::Neuron) => "a class",
             Obj::Builtin(_) => "a function",
             Obj::List(_) => "a list",
@@ -351,6 +358,15 @@ impl<'s> Evaluator<'s> {
             "Layer" => Builtin::Layer,
             "Neuron" => Builtin::Neuron,
             "random" => Builtin::Random,
+            "math" => Builtin::Math,
+            "float" => Builtin::Float,
+            "torch" => {
+                return Err(Diag::new(span, "unknown name 'torch'").with_help(
+                    "PyTorch tensors are not micrograd Values, and gradviz's builtin \
+                     interpreter runs micrograd; export a PyTorch graph as JSON \
+                     (docs/json.md) and draw or check that",
+                ))
+            }
             _ => return Err(Diag::new(span, format!("unknown name '{name}'"))),
         };
         Ok(Obj::Builtin(builtin))
@@ -610,12 +626,12 @@ impl<'s> Evaluator<'s> {
             }
             Obj::Builtin(Builtin::Value) => self.make_value(args, named, call.span),
             Obj::Builtin(Builtin::DrawDot) => self.draw_dot(args, named, call.span),
-            // Python's print shows its arguments; gradviz has evaluated them and moves on.
-            Obj::Builtin(Builtin::Print) => Ok(Obj::None),
+            Obj::Builtin(Builtin::Print) => self.print(args, named),
             Obj::Builtin(Builtin::Mlp) => self.make_mlp(args, named, call.span),
             Obj::Builtin(Builtin::Layer) => self.make_layer(args, named, call.span),
             Obj::Builtin(Builtin::Neuron) => self.make_neuron(args, named, call.span),
-            Obj::Builtin(builtin @ Builtin::Random) => Err(Diag::new(
+            Obj::Builtin(Builtin::Float) => self.call_float(args, named, call.span),
+            Obj::Builtin(builtin @ (Builtin::Random | Builtin::Math)) => Err(Diag::new(
                 call.callee_span,
                 format!("{} is not callable", Obj::Builtin(builtin).kind()),
             )),
@@ -731,6 +747,7 @@ impl<'s> Evaluator<'s> {
     ) -> Res<Obj> {
         match &object {
             Obj::Builtin(Builtin::Random) => return self.call_random(name, name_span, args, span),
+            Obj::Builtin(Builtin::Math) => return self.call_math(name, name_span, args, span),
             Obj::Neuron(_) | Obj::Layer(_) | Obj::Mlp(_) => {
                 return self.call_module_method(&object, name, name_span, args)
             }
@@ -812,6 +829,9 @@ impl<'s> Evaluator<'s> {
     fn get_attribute(&self, object: &Obj, name: &str, span: Span) -> Res<Obj> {
         if matches!(object, Obj::Neuron(_) | Obj::Layer(_) | Obj::Mlp(_)) {
             return module_attribute(object, name, span);
+        }
+        if matches!(object, Obj::Builtin(Builtin::Math)) {
+            return pymath::math_constant(name, span);
         }
         let Obj::Value(id) = *object else {
             return Err(Diag::new(

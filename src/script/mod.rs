@@ -13,7 +13,8 @@
 //!   precedence, unary `-`, parentheses;
 //! - `Value(number, label='…')`, the methods `tanh() exp() relu() log() sigmoid()
 //!   backward()` and the lecture's `_backward()`, `draw_dot(v)` (a snapshot), and `print(…)`,
-//!   whose arguments are evaluated and then ignored;
+//!   which writes to stderr as Python prints; `float(…)` and the `math` module's constants
+//!   and functions on numbers;
 //! - networks as in the lecture's training cells: micrograd's `MLP(nin, nouts)`,
 //!   `Layer(nin, nout)`, `Neuron(nin)` (parameters labelled `l{i}.n{j}.w{k}` / `.b`,
 //!   weights from Python's `random` stream: `random.seed(n)`, or [`DEFAULT_SEED`] when the
