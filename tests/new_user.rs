@@ -369,7 +369,10 @@ fn torch_and_bare_nan_get_hints() {
     let script = script_file(&dir, "t.py", "import torch\nx = torch.tensor([1.0])\n");
     let (code, _, err) = run(&["render", &script], None);
     assert_eq!(code, 2);
-    assert!(err.contains("PyTorch tensors are not micrograd Values"), "{err}");
+    assert!(
+        err.contains("PyTorch tensors are not micrograd Values"),
+        "{err}"
+    );
     assert!(err.contains("docs/json.md"), "{err}");
     let json = script_file(
         &dir,
@@ -380,4 +383,34 @@ fn torch_and_bare_nan_get_hints() {
     let (code, _, err) = run(&["render", &json], None);
     assert_eq!(code, 2);
     assert!(err.contains("\"nan\""), "{err}");
+}
+
+// ---- figures ----
+
+#[test]
+fn rebound_names_label_distinct_values_distinctly() {
+    let readme = fixture("micrograd_readme.py").display().to_string();
+    let dot = stdout_of(&["render", &readme, "--format", "dot", "-o", "-"]);
+    let json = stdout_of(&["render", &readme, "--format", "json", "-o", "-"]);
+    for label in ["c", "c#2", "c#3", "d", "d#2", "d#3", "g", "g#2"] {
+        assert_eq!(
+            dot.matches(&format!("label=\"{{ {label} |")).count(),
+            1,
+            "{label} drawn once"
+        );
+        assert!(
+            json.contains(&format!("\"label\": \"{label}\"")),
+            "{label} in JSON"
+        );
+    }
+    let plain = stdout_of(&[
+        "render",
+        &readme,
+        "--no-auto-label",
+        "--format",
+        "dot",
+        "-o",
+        "-",
+    ]);
+    assert!(!plain.contains('#'), "--no-auto-label labels nothing");
 }

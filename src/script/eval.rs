@@ -34,7 +34,7 @@ use super::diagnostics::{Diag, Res, Span};
 use super::expr::{BinOp, Call, Expr, Instr, UnaryOp};
 use super::number::{check_float_pow, Num};
 use super::parser::{Stmt, Target};
-use super::ScriptOptions;
+use super::{AutoLabels, ScriptOptions};
 use crate::engine::{Exponent, Graph, NodeId, Op, PyRandom};
 use crate::export::{to_petgraph, ExportGraph};
 use loops::LoopFrame;
@@ -160,6 +160,8 @@ pub(crate) struct Evaluator<'s> {
     pub backward_root: Option<NodeId>,
     pub last_value: Option<NodeId>,
     auto_label: bool,
+    /// The names auto-labels were taken from, counted: a rebound name labels `c#2`, ….
+    auto_labels: AutoLabels,
     variables: HashMap<&'s str, Obj>,
     /// Per node: it has a name already (an explicit label, or the first variable it was
     /// bound to), so binding it again does not relabel it.
@@ -191,6 +193,7 @@ impl<'s> Evaluator<'s> {
             backward_root: None,
             last_value: None,
             auto_label: options.auto_label,
+            auto_labels: AutoLabels::default(),
             variables: HashMap::new(),
             named: Vec::new(),
             int_data: Vec::new(),
@@ -276,7 +279,8 @@ impl<'s> Evaluator<'s> {
     fn bind(&mut self, name: &'s str, value: Obj) {
         if let Obj::Value(id) = value {
             if !self.take_name(id) && self.auto_label {
-                self.graph.set_label(id, Some(name));
+                let label = self.auto_labels.next(name);
+                self.graph.set_label(id, Some(&label));
             }
             self.last_value = Some(id);
         }

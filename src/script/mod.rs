@@ -41,6 +41,7 @@
 //! as a syntax tree. When one fails at run time, the rest is still parsed: Python compiles
 //! a file before running it, so a syntax error anywhere is the error it reports.
 
+mod autolabel;
 mod diagnostics;
 mod eval;
 mod expr;
@@ -52,6 +53,7 @@ use crate::engine::{Graph, NodeId};
 use crate::export::{to_petgraph, ExportGraph};
 use crate::{Error, Result};
 
+pub use autolabel::{rebound_label, AutoLabels};
 pub use eval::{DEFAULT_SEED, MAX_ITERATIONS, MAX_PARAMETERS};
 pub use lexer::{MAX_BRACKETS, MAX_INDENTS};
 
@@ -60,7 +62,8 @@ pub use lexer::{MAX_BRACKETS, MAX_INDENTS};
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScriptOptions {
     /// Label each value with the first variable it is bound to, unless it has an explicit
-    /// label (SPEC §4). On by default; `--no-auto-label` turns it off.
+    /// label (SPEC §4); the k-th value named after one variable is `name#k` (see
+    /// [`AutoLabels`]). On by default; `--no-auto-label` turns it off.
     pub auto_label: bool,
 }
 
