@@ -714,13 +714,18 @@ pub const NON_FINITE_FILL: &str = "#c8c8c8";
 /// A range of |grad| wider than this ratio is drawn on a logarithmic scale.
 pub const LOG_SCALE_RATIO: f64 = 100.0;
 
-/// How |grad| maps to the palette.
+/// How |grad| maps to the palette: a few steps with round bounds, each drawn in one
+/// palette colour (spread over the palette when there are fewer steps than colours).
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Scale {
-    /// Equal steps from 0 to `high`.
-    Linear { high: f64 },
-    /// Equal steps of log10 from `low` to `high` (both positive).
-    Log { low: f64, high: f64 },
+    /// `steps` steps of `step` from 0: step i holds |grad| in [i·step, (i+1)·step).
+    Linear { step: f64, steps: usize },
+    /// `steps` steps of `decades` decades from 10^`first`.
+    Log {
+        first: i32,
+        decades: i32,
+        steps: usize,
+    },
 }
 
 impl Scale {
@@ -730,38 +735,67 @@ impl Scale {
             low = low.min(m);
             high = high.max(m);
         }
+        let most = GRAD_PALETTE.len();
         if high > 0.0 && high / low > LOG_SCALE_RATIO {
-            Scale::Log { low, high }
-        } else {
-            Scale::Linear { high }
+            let first = low.log10().floor() as i32;
+            let last = (high.log10().ceil() as i32).max(first + 1);
+            let span = last - first;
+            let decades = (span + most as i32 - 1) / most as i32;
+            let steps = ((span + decades - 1) / decades) as usize;
+            return Scale::Log {
+                first,
+                decades,
+                steps,
+            };
         }
+        if high == 0.0 {
+            return Scale::Linear {
+                step: 1.0,
+                steps: 1,
+            };
+        }
+        let step = round_step(high / most as f64);
+        let steps = ((high / step).ceil() as usize).clamp(1, most);
+        Scale::Linear { step, steps }
     }
 
-    /// The palette step of `magnitude`, or the off-scale fill.
+    /// The palette colour of `magnitude`, or the off-scale fill.
     fn fill(self, magnitude: f64) -> &'static str {
         if !magnitude.is_finite() {
             return NON_FINITE_FILL;
         }
-        let position = match self {
-            Scale::Linear { high } if high > 0.0 => magnitude / high,
-            Scale::Linear { .. } => 0.0,
+        let (position, steps) = match self {
+            Scale::Linear { step, steps } => (magnitude / step, steps),
             Scale::Log { .. } if magnitude == 0.0 => return ZERO_FILL,
-            Scale::Log { low, high } => (magnitude / low).log10() / (high / low).log10(),
+            Scale::Log {
+                first,
+                decades,
+                steps,
+            } => (
+                (magnitude.log10() - f64::from(first)) / f64::from(decades),
+                steps,
+            ),
         };
-        let steps = GRAD_PALETTE.len();
-        let step = (position.clamp(0.0, 1.0) * steps as f64) as usize;
-        GRAD_PALETTE[step.min(steps - 1)]
+        let index = (position.max(0.0) as usize).min(steps - 1);
+        step_color(index, steps)
     }
 
-    /// The |grad| where step `i` of the palette begins.
-    fn step_start(self, i: usize) -> f64 {
-        let position = i as f64 / GRAD_PALETTE.len() as f64;
+    /// The |grad| where step `i` begins.
+    fn bound(self, i: usize) -> f64 {
         match self {
-            Scale::Linear { high } => high * position,
-            Scale::Log { low, high } => low * (high / low).powf(position),
+            Scale::Linear { step, .. } => i as f64 * step,
+            Scale::Log { first, decades, .. } => 10f64.powi(first + decades * i as i32),
         }
     }
 
+    fn steps(self) -> usize {
+        match self {
+            Scale::Linear { steps, .. } | Scale::Log { steps, .. } => steps,
+        }
+    }
+
+    /// A title, then one swatch per step labelled with its round bounds (`0.5–1`), drawn as
+    /// one row.
     fn legend(self, non_finite: bool) -> Vec<LegendEntry> {
         let name = match self {
             Scale::Linear { .. } => "fill: |grad|, linear scale",
@@ -772,21 +806,40 @@ impl Scale {
             ..LegendEntry::default()
         }];
         if let Scale::Log { .. } = self {
-            entries.push(swatch(ZERO_FILL, "|grad| = 0".to_string()));
+            entries.push(swatch(ZERO_FILL, "0".to_string()));
         }
-        for (i, fill) in GRAD_PALETTE.iter().enumerate() {
+        for i in 0..self.steps() {
             let text = format!(
-                "|grad| {} to {}",
-                short_number(self.step_start(i)),
-                short_number(self.step_start(i + 1))
+                "{}–{}",
+                round_number(self.bound(i)),
+                round_number(self.bound(i + 1))
             );
-            entries.push(swatch(fill, text));
+            entries.push(swatch(step_color(i, self.steps()), text));
         }
         if non_finite {
-            entries.push(swatch(NON_FINITE_FILL, "grad nan or inf".to_string()));
+            entries.push(swatch(NON_FINITE_FILL, "nan or inf".to_string()));
         }
         entries
     }
+}
+
+/// The palette colour of step `i` of `steps`, spread from lightest to darkest.
+fn step_color(i: usize, steps: usize) -> &'static str {
+    let last = GRAD_PALETTE.len() - 1;
+    if steps <= 1 {
+        return GRAD_PALETTE[0];
+    }
+    GRAD_PALETTE[((i * last + (steps - 1) / 2) / (steps - 1)).min(last)]
+}
+
+/// The smallest round step (1, 2, 2.5 or 5 times a power of ten) at least `x`.
+fn round_step(x: f64) -> f64 {
+    let power = 10f64.powi(x.log10().floor() as i32);
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|&step| step >= x)
+        .unwrap_or(10.0 * power)
 }
 
 fn swatch(fill: &str, text: String) -> LegendEntry {
@@ -797,16 +850,17 @@ fn swatch(fill: &str, text: String) -> LegendEntry {
     }
 }
 
-/// Four significant digits, in scientific notation outside 0.001 to 10,000.
-fn short_number(x: f64) -> String {
+/// A round bound as short as it reads: `0`, `0.25`, `1000`, `1e-6`, `2.5e5` (six significant
+/// digits at most, which also hides the last-bit noise of `3 * 0.1`).
+fn round_number(x: f64) -> String {
     if x == 0.0 {
         return "0".to_string();
     }
-    if (1e-3..1e4).contains(&x.abs()) {
-        let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
-        format!("{x:.digits$}")
+    let rounded: f64 = format!("{x:.5e}").parse().unwrap_or(x);
+    if (1e-3..1e5).contains(&rounded.abs()) {
+        format!("{rounded}")
     } else {
-        format!("{x:.3e}")
+        format!("{rounded:e}")
     }
 }
 

@@ -414,3 +414,48 @@ fn rebound_names_label_distinct_values_distinctly() {
     ]);
     assert!(!plain.contains('#'), "--no-auto-label labels nothing");
 }
+
+/// The `height` of an SVG in points.
+fn svg_height(svg: &str) -> f64 {
+    let doc = parse_xml(svg);
+    let height = doc.root_element().attribute("height").expect("height");
+    height.trim_end_matches("pt").parse().expect("a number")
+}
+
+#[test]
+fn the_colour_legend_adds_at_most_a_line_to_the_figure() {
+    let neuron = fixture("neuron.py").display().to_string();
+    for engine in ["dot", "builtin"] {
+        let args = [
+            "render",
+            &neuron,
+            "--snapshot",
+            "2",
+            "--engine",
+            engine,
+            "-o",
+            "-",
+        ];
+        let plain = svg_height(&stdout_of(&args));
+        let mut colored_args = args.to_vec();
+        colored_args.extend(["--color", "grad"]);
+        let colored_svg = stdout_of(&colored_args);
+        let colored = svg_height(&colored_svg);
+        // A line: one row of 0.3-inch swatches (21.6 pt) and the space between rows.
+        assert!(
+            colored - plain <= 48.0,
+            "{engine}: {plain} pt grew to {colored} pt"
+        );
+        let texts: Vec<String> = parse_xml(&colored_svg)
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text().map(str::to_string))
+            .collect();
+        for bound in ["0–0.25", "1.25–1.5"] {
+            assert!(
+                texts.iter().any(|t| t == bound),
+                "{engine}: round bounds {texts:?}"
+            );
+        }
+    }
+}

@@ -246,7 +246,7 @@ pub fn to_dot_model(graph: &ExportGraph, options: &DotOptions, decorations: &Dec
     }
     stmts.extend(layout.subgraphs(graph, options, decorations));
     if !decorations.legend.is_empty() {
-        stmts.push(Stmt::Subgraph(legend(&decorations.legend)));
+        stmts.push(Stmt::Subgraph(legend(&decorations.legend, options.rankdir)));
     }
     for index in graph.node_indices() {
         push_value_edges(&mut stmts, graph, index);
@@ -354,23 +354,50 @@ fn push_value_edges(stmts: &mut Vec<Stmt>, graph: &ExportGraph, index: NodeIndex
     }
 }
 
-fn legend(entries: &[LegendEntry]) -> Subgraph {
-    let mut stmts = vec![Stmt::GAttribute(GraphAttributes::Graph(vec![attr(
-        "label",
-        quoted("legend"),
-    )]))];
+/// The legend as one row of small swatches, so that it adds one line to the figure's
+/// height however many entries it has: in `LR`/`RL` the swatches sit in successive ranks
+/// (tied by invisible edges), in `TB`/`BT` in one rank. An entry without a colour is a
+/// caption in plain text.
+fn legend(entries: &[LegendEntry], rankdir: Rankdir) -> Subgraph {
+    let across = matches!(rankdir, Rankdir::TB | Rankdir::BT);
+    let mut stmts = Vec::with_capacity(2 * entries.len() + 1);
+    if across {
+        stmts.push(Stmt::GAttribute(GraphAttributes::Graph(vec![attr(
+            "rank",
+            plain("same"),
+        )])));
+    }
     for (i, entry) in entries.iter().enumerate() {
-        let mut attributes = vec![
-            attr("label", quoted(&entry.text)),
-            attr("shape", plain("box")),
-        ];
+        let mut attributes = vec![attr("label", quoted(&entry.text))];
+        if entry.fill.is_none() && entry.outline.is_none() {
+            attributes.push(attr("shape", plain("plaintext")));
+        } else {
+            attributes.push(attr("shape", plain("box")));
+        }
+        attributes.push(attr("height", plain(LEGEND_HEIGHT)));
         attributes.extend(fill_and_outline(&entry.fill, &entry.outline));
-        stmts.push(node(format!("legend_{i}"), attributes));
+        stmts.push(node(legend_id(i), attributes));
+    }
+    if !across {
+        for i in 1..entries.len() {
+            let mut tie = edge(legend_id(i - 1), legend_id(i));
+            if let Stmt::Edge(edge) = &mut tie {
+                edge.attributes.push(attr("style", plain("invis")));
+            }
+            stmts.push(tie);
+        }
     }
     Subgraph {
-        id: Id::Plain("cluster_legend".to_string()),
+        id: Id::Plain("legend".to_string()),
         stmts,
     }
+}
+
+/// The legend swatches' height in inches: one line of text with a little room.
+pub(super) const LEGEND_HEIGHT: &str = "0.3";
+
+pub(super) fn legend_id(i: usize) -> String {
+    format!("legend_{i}")
 }
 
 /// Which cluster each value is drawn in, and the clusters' effective nesting.

@@ -19,9 +19,9 @@ use std::io::{self, Write};
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
-use super::dot::{escape_into, ClusterLayout};
+use super::dot::{escape_into, legend_id, ClusterLayout, LEGEND_HEIGHT};
 use super::number::push_number;
-use super::{Decorations, DotOptions};
+use super::{Decorations, DotOptions, Rankdir};
 use crate::export::{ExportGraph, NodeInfo};
 
 /// Buffered bytes handed to the output at once.
@@ -241,13 +241,32 @@ impl Figure<'_> {
         if entries.is_empty() {
             return;
         }
-        text.push_str("  subgraph cluster_legend {\n    graph[label=\"legend\"]\n");
+        let across = matches!(self.options.rankdir, Rankdir::TB | Rankdir::BT);
+        text.push_str("  subgraph legend {\n");
+        if across {
+            text.push_str("    graph[rank=same]\n");
+        }
         for (i, entry) in entries.iter().enumerate() {
-            let _ = write!(text, "    legend_{i}[label=\"");
+            let _ = write!(text, "    {}[label=\"", legend_id(i));
             escape_into(&entry.text, text);
-            text.push_str("\" shape=box");
+            let shape = if entry.fill.is_none() && entry.outline.is_none() {
+                "plaintext"
+            } else {
+                "box"
+            };
+            let _ = write!(text, "\" shape={shape} height={LEGEND_HEIGHT}");
             push_fill_and_outline(text, &entry.fill, &entry.outline);
             text.push_str("]\n");
+        }
+        if !across {
+            for i in 1..entries.len() {
+                let _ = writeln!(
+                    text,
+                    "    {} -> {} [style=invis]",
+                    legend_id(i - 1),
+                    legend_id(i)
+                );
+            }
         }
         text.push_str("  }\n");
     }
