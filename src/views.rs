@@ -29,7 +29,7 @@ use petgraph::graph::NodeIndex;
 use petgraph::Direction;
 
 use crate::export::{self, ExportGraph, NodeInfo};
-use crate::render::{format_number, Cluster, Decorations, DotOptions, LegendEntry};
+use crate::render::{format_number, Cluster, Decorations, DotOptions, Gate, LegendEntry};
 use crate::{Error, Result};
 
 /// The settings views use unless told otherwise, with how they were chosen.
@@ -144,19 +144,31 @@ pub struct Summary {
     pub values: usize,
 }
 
+/// A folded group with at most this many outputs lists each one's data and grad; more are
+/// summed up as ranges.
+pub const LISTED_OUTPUTS: usize = 4;
+
 impl Summary {
-    /// The summary record's three fields, numbers with `precision` digits: the title; the
-    /// output's `data …` and `grad …` lines (with several outputs, their count and the range
-    /// of their data and grads); the largest |grad| inside and the number of values:
-    /// `{ l0.n1: ReLU(w·x+b) | data 0.5000\ngrad -1.0000 | max \|grad\| 2.0000 (l0.n1.w0)\n9 values }`.
+    /// The summary record's three fields, numbers with `precision` digits: the title (what
+    /// the group computes); its output's `data` and `grad` (several outputs — a neuron
+    /// called on a batch, a layer — one line each up to [`LISTED_OUTPUTS`], else as ranges);
+    /// how many values it holds and the largest |grad| among them:
+    /// `{ l0.n1: ReLU(w·x+b) | data 0.5000\ngrad -1.0000 | 9 values inside\nlargest \|grad\| 2.0000 (l0.n1.w0) }`.
     pub fn fields(&self, precision: usize) -> Vec<String> {
         let number = |x: f64| format_number(x, precision);
         let outputs = match self.outputs.as_slice() {
             [(_, data, grad)] => format!("data {}\ngrad {}", number(*data), number(*grad)),
+            outputs if outputs.len() <= LISTED_OUTPUTS => {
+                let mut lines = vec![format!("{} outputs", outputs.len())];
+                lines.extend(outputs.iter().map(|(_, data, grad)| {
+                    format!("data {}, grad {}", number(*data), number(*grad))
+                }));
+                lines.join("\n")
+            }
             outputs => {
                 let range = |pick: fn(&(String, f64, f64)) -> f64| {
                     let (low, high) = min_max(outputs.iter().map(pick));
-                    format!("{} … {}", number(low), number(high))
+                    format!("{} to {}", number(low), number(high))
                 };
                 format!(
                     "{} outputs\ndata {}\ngrad {}",
@@ -167,11 +179,14 @@ impl Summary {
             }
         };
         let (max_grad, label) = &self.max_grad;
-        let mut inside = format!("max |grad| {}", number(*max_grad));
+        let mut inside = format!(
+            "{} values inside\nlargest |grad| {}",
+            self.values,
+            number(*max_grad)
+        );
         if !label.is_empty() {
             inside.push_str(&format!(" ({label})"));
         }
-        inside.push_str(&format!("\n{} values", self.values));
         vec![self.title.clone(), outputs, inside]
     }
 }
@@ -213,11 +228,15 @@ pub fn prepare(graph: &ExportGraph, options: &ViewOptions) -> Result<View> {
     let mut decorations = Decorations::default();
     if options.group {
         decorations.clusters = clusters(&graph, &groups, &places);
+        decorations.gates = layer_gates(&graph, &groups, &places);
     }
     if options.color == ColorBy::Grad {
         color_by_grad(&graph, &summaries, &mut decorations);
     }
-    let layout = layout_for(graph.node_count());
+    let mut layout = layout_for(graph.node_count());
+    if !decorations.gates.is_empty() && !layout.iter().any(|(name, _)| name == "newrank") {
+        layout.push(("newrank".to_string(), "true".to_string()));
+    }
     Ok(View {
         graph,
         decorations,
@@ -402,6 +421,14 @@ impl Groups {
             });
         }
         at
+    }
+
+    /// The outermost group holding group `g` (bounded by [`defaults::MAX_GROUP_DEPTH`]).
+    fn top(&self, mut g: usize) -> usize {
+        while let Some(parent) = self.parent[g] {
+            g = parent;
+        }
+        g
     }
 
     fn max_depth(&self) -> usize {
@@ -700,6 +727,52 @@ fn clusters(graph: &ExportGraph, groups: &Groups, places: &[Option<usize>]) -> V
         }
     }
     clusters
+}
+
+/// Gates (see [`Gate`]) that draw each top-level group (a network's layer) entirely after
+/// the one before it that feeds it, so that a grouped network reads as layers from left to
+/// right instead of a staircase of boxes sharing ranks. Groups are taken in creation order;
+/// each gate follows the values of one group that are used outside it and precedes the
+/// values of the next that take no operand from inside their own group (its parameters,
+/// and the values computed only from the layer before).
+fn layer_gates(graph: &ExportGraph, groups: &Groups, places: &[Option<usize>]) -> Vec<Gate> {
+    let top: Vec<Option<usize>> = places.iter().map(|p| p.map(|g| groups.top(g))).collect();
+    let mut order = Vec::new();
+    let mut seen = vec![false; groups.names.len()];
+    for &g in top.iter().flatten() {
+        if !std::mem::replace(&mut seen[g], true) {
+            order.push(g);
+        }
+    }
+    let mut used_outside = vec![false; graph.node_count()];
+    let mut fed_inside = vec![false; graph.node_count()];
+    let mut feeds: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for edge in graph.raw_edges() {
+        let (s, t) = (edge.source().index(), edge.target().index());
+        if top[s].is_some() && top[s] == top[t] {
+            fed_inside[t] = true;
+        } else {
+            used_outside[s] |= top[s].is_some();
+            if let (Some(a), Some(b)) = (top[s], top[t]) {
+                feeds.insert((a, b));
+            }
+        }
+    }
+    let ids_where = |group: usize, keep: &dyn Fn(usize) -> bool| -> Vec<u64> {
+        graph
+            .node_indices()
+            .filter(|i| top[i.index()] == Some(group) && keep(i.index()))
+            .map(|i| graph[i].id)
+            .collect()
+    };
+    order
+        .windows(2)
+        .filter(|pair| feeds.contains(&(pair[0], pair[1])))
+        .map(|pair| Gate {
+            after: ids_where(pair[0], &|i| used_outside[i]),
+            before: ids_where(pair[1], &|i| !fed_inside[i]),
+        })
+        .collect()
 }
 
 /// ColorBrewer's YlOrRd, light to dark, stopped where black text still reads well

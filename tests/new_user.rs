@@ -459,3 +459,84 @@ fn the_colour_legend_adds_at_most_a_line_to_the_figure() {
         }
     }
 }
+
+/// The x-range of each cluster titled like a top-level group (`l0`, `l1`, …), in the order
+/// of their titles.
+fn layer_x_ranges(svg: &str) -> Vec<(String, f64, f64)> {
+    let doc = parse_xml(svg);
+    let mut ranges: Vec<(String, f64, f64)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("cluster"))
+        .filter_map(|g| {
+            let title = g.descendants().find(|t| t.has_tag_name("text"))?.text()?;
+            if title.contains('.') {
+                return None;
+            }
+            let points = g.descendants().find(|p| p.has_tag_name("polygon"))?;
+            let xs: Vec<f64> = points
+                .attribute("points")?
+                .split_whitespace()
+                .filter_map(|pair| pair.split(',').next()?.parse().ok())
+                .collect();
+            let low = xs.iter().copied().fold(f64::INFINITY, f64::min);
+            let high = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            Some((title.to_string(), low, high))
+        })
+        .collect();
+    ranges.sort_by(|a, b| a.0.cmp(&b.0));
+    ranges
+}
+
+#[test]
+fn a_grouped_network_reads_as_layers_from_left_to_right() {
+    for fold in [None, Some("1")] {
+        for engine in ["dot", "builtin"] {
+            let mlp = mlp();
+            let mut args = vec!["render", &mlp, "--group", "--engine", engine, "-o", "-"];
+            if let Some(depth) = fold {
+                args.extend(["--fold", depth]);
+            }
+            let ranges = layer_x_ranges(&stdout_of(&args));
+            let titles: Vec<&str> = ranges.iter().map(|r| r.0.as_str()).collect();
+            assert_eq!(titles, ["l0", "l1", "l2"], "{engine} {fold:?}");
+            for pair in ranges.windows(2) {
+                assert!(
+                    pair[0].2 < pair[1].1,
+                    "{engine} {fold:?}: {} ends at x {} but {} starts at {}",
+                    pair[0].0,
+                    pair[0].2,
+                    pair[1].0,
+                    pair[1].1
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_folded_neuron_says_what_it_is_and_its_outputs() {
+    let dot = stdout_of(&[
+        "render",
+        &mlp(),
+        "--group",
+        "--fold",
+        "1",
+        "--format",
+        "dot",
+        "-o",
+        "-",
+    ]);
+    let line = dot
+        .lines()
+        .find(|l| l.contains("l0.n0: ReLU"))
+        .expect("neuron l0.n0 folded");
+    assert!(
+        line.contains("4 outputs\\ndata 0.9389, grad 3.9812\\n"),
+        "{line}"
+    );
+    assert!(
+        line.contains("44 values inside\\nlargest \\|grad\\| 19.6976 (l0.n0.w0)"),
+        "{line}"
+    );
+    assert!(!line.contains('…'), "{line}");
+}

@@ -281,14 +281,17 @@ fn summary_record_text() {
         vec![
             "l0.n0: ReLU(w·x+b)".to_string(),
             format!("data {data:.4}\ngrad {grad:.4}"),
-            format!("max |grad| {largest:.4}{}\n10 values", parenthesized(label)),
+            format!(
+                "10 values inside\nlargest |grad| {largest:.4}{}",
+                parenthesized(label)
+            ),
         ]
     );
     let svg = builtin_svg(&view.to_dot(&DotOptions::default()));
     let texts = node_texts(&svg, &format!("v{n0}"));
     assert_eq!(texts[0], "l0.n0: ReLU(w·x+b)");
     assert_eq!(texts[1], format!("data {data:.4}"));
-    assert_eq!(texts[4], "10 values");
+    assert_eq!(texts[3], "10 values inside");
 }
 
 fn parenthesized(label: &str) -> String {

@@ -123,6 +123,20 @@ pub struct Decorations {
     pub legend: Vec<LegendEntry>,
     /// Boxes around groups of values; see [`Cluster`].
     pub clusters: Vec<Cluster>,
+    /// Invisible ordering constraints between groups of values; see [`Gate`].
+    pub gates: Vec<Gate>,
+}
+
+/// An invisible point ranked after every value of `after` and before every value of
+/// `before` (by [`NodeInfo::id`]): it makes Graphviz draw the one set entirely before the
+/// other along the rank direction, as a network's layers read left to right. It needs the
+/// graph attribute `newrank=true`, without which `dot` ranks each cluster on its own.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Gate {
+    /// Values ranked before the gate.
+    pub after: Vec<u64>,
+    /// Values ranked after the gate.
+    pub before: Vec<u64>,
 }
 
 /// The styling of one value's record.
@@ -250,6 +264,9 @@ pub fn to_dot_model(graph: &ExportGraph, options: &DotOptions, decorations: &Dec
     }
     for index in graph.node_indices() {
         push_value_edges(&mut stmts, graph, index);
+    }
+    for (k, gate) in decorations.gates.iter().enumerate() {
+        push_gate(&mut stmts, k, gate);
     }
     Graph::DiGraph {
         id: Id::Plain("gradviz".to_string()),
@@ -398,6 +415,36 @@ pub(super) const LEGEND_HEIGHT: &str = "0.3";
 
 pub(super) fn legend_id(i: usize) -> String {
     format!("legend_{i}")
+}
+
+/// Gate `k`: an invisible point and invisible edges into and out of it.
+fn push_gate(stmts: &mut Vec<Stmt>, k: usize, gate: &Gate) {
+    let id = gate_id(k);
+    stmts.push(node(
+        id.clone(),
+        vec![
+            attr("shape", plain("point")),
+            attr("style", plain("invis")),
+            attr("width", plain("0")),
+            attr("height", plain("0")),
+        ],
+    ));
+    let edges = gate
+        .after
+        .iter()
+        .map(|&a| (value_id(a), id.clone()))
+        .chain(gate.before.iter().map(|&b| (id.clone(), value_id(b))));
+    for (from, to) in edges {
+        let mut tie = edge(from, to);
+        if let Stmt::Edge(edge) = &mut tie {
+            edge.attributes.push(attr("style", plain("invis")));
+        }
+        stmts.push(tie);
+    }
+}
+
+pub(super) fn gate_id(k: usize) -> String {
+    format!("gate_{k}")
 }
 
 /// Which cluster each value is drawn in, and the clusters' effective nesting.

@@ -17,7 +17,7 @@ mod print;
 mod write;
 
 pub use dot::{
-    escape_record_field, to_dot, to_dot_model, Cluster, Decorations, DotOptions, LegendEntry,
+    escape_record_field, to_dot, to_dot_model, Cluster, Decorations, DotOptions, Gate, LegendEntry,
     NodeDecoration, MAX_CLUSTER_DEPTH,
 };
 pub use engine::{find_dot, render_dot, EngineOptions, Rendered};

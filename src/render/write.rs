@@ -19,7 +19,7 @@ use std::io::{self, Write};
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
-use super::dot::{escape_into, legend_id, ClusterLayout, LEGEND_HEIGHT};
+use super::dot::{escape_into, gate_id, legend_id, ClusterLayout, LEGEND_HEIGHT};
 use super::number::push_number;
 use super::{Decorations, DotOptions, Rankdir};
 use crate::export::{ExportGraph, NodeInfo};
@@ -100,6 +100,10 @@ fn write_figure(
     let mut edges = EdgeScratch::default();
     for index in graph.node_indices() {
         edges.write(text, graph, index);
+        sink(text, false)?;
+    }
+    for (k, gate) in decorations.gates.iter().enumerate() {
+        write_gate(text, k, gate);
         sink(text, false)?;
     }
     text.push_str("}\n");
@@ -269,6 +273,18 @@ impl Figure<'_> {
             }
         }
         text.push_str("  }\n");
+    }
+}
+
+/// Gate `k` (see [`super::Gate`]): an invisible point and the invisible edges through it.
+fn write_gate(text: &mut String, k: usize, gate: &super::Gate) {
+    let id = gate_id(k);
+    let _ = writeln!(text, "  {id}[shape=point style=invis width=0 height=0]");
+    for a in &gate.after {
+        let _ = writeln!(text, "  v{a} -> {id} [style=invis]");
+    }
+    for b in &gate.before {
+        let _ = writeln!(text, "  {id} -> v{b} [style=invis]");
     }
 }
 
