@@ -75,8 +75,10 @@ fn python_number_hint(text: &str, invalid: &Invalid) -> &'static str {
         .nth(column.saturating_sub(1))
         .map_or(line_text.len(), |(i, _)| i);
     let from = line_text[..at]
-        .rfind(|c: char| !(c.is_ascii_alphabetic() || c == '-'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_alphabetic() || c == '-'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let word = line_text[from..]
         .split(|c: char| !(c.is_ascii_alphabetic() || c == '-'))
         .next()

@@ -534,9 +534,60 @@ fn a_folded_neuron_says_what_it_is_and_its_outputs() {
         line.contains("4 outputs\\ndata 0.9389, grad 3.9812\\n"),
         "{line}"
     );
+    assert!(line.contains("44 values inside"), "{line}");
     assert!(
-        line.contains("44 values inside\\nlargest \\|grad\\| 19.6976 (l0.n0.w0)"),
+        line.contains("largest \\|grad\\| 19.6976 (l0.n0.w0)"),
         "{line}"
     );
     assert!(!line.contains('…'), "{line}");
+}
+
+/// The width of the first field (the label) of the record drawn for a lone value: the x of
+/// the first field divider minus the record's left edge.
+fn label_field_width(svg: &str) -> f64 {
+    let doc = parse_xml(svg);
+    let node = doc
+        .descendants()
+        .find(|n| n.has_tag_name("g") && n.attribute("class") == Some("node"))
+        .expect("a node");
+    let xs = |tag: &str| -> Vec<f64> {
+        let shape = node.descendants().find(|p| p.has_tag_name(tag)).expect(tag);
+        shape
+            .attribute("points")
+            .expect("points")
+            .split_whitespace()
+            .filter_map(|pair| pair.split(',').next()?.parse().ok())
+            .collect()
+    };
+    let left = xs("polygon").into_iter().fold(f64::INFINITY, f64::min);
+    let divider = xs("polyline")[0];
+    divider - left
+}
+
+#[test]
+fn an_80_character_label_fits_its_box_with_dot() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let label = "The quick brown fox jumps over the lazy dog, and gradviz draws it in a record ok";
+    assert_eq!(label.chars().count(), 80);
+    let script = script_file(
+        &dir,
+        "long.py",
+        &format!("x = Value(1.0, label='{label}')\n"),
+    );
+    let width = |engine: &str| {
+        label_field_width(&stdout_of(&[
+            "render", &script, "--engine", engine, "-o", "-",
+        ]))
+    };
+    // graphviz-pure sizes text with Arial's own widths (those of Liberation Sans, which
+    // viewers draw Arial with): its field is the text, 8 pt of margin on each side, and the
+    // hard spaces gradviz pads long fields with (0.278 em of 14 pt each).
+    let spaces_a_side = (80 / gradviz::render::PAD_EVERY) as f64;
+    let pad = 2.0 * spaces_a_side * 0.278 * 14.0;
+    let drawn_text_and_margins = width("builtin") - pad;
+    assert!(
+        width("dot") >= drawn_text_and_margins - 0.5,
+        "dot's field is {} pt, the text and its margins need {drawn_text_and_margins} pt",
+        width("dot")
+    );
 }

@@ -48,6 +48,12 @@
 //! - Windows and macOS ship Arial; Chromium on Linux takes fontconfig's metric-compatible
 //!   substitute; graphviz-pure-raster draws PNGs with Arimo. A viewer with no Arial-like font
 //!   falls back to its default, usually a Times, which is narrower and so still fits.
+//! - `dot` 2.43 sizes text with its own Arial width table, which runs about 3 % narrower
+//!   than Liberation Sans draws it: an 80-character label measured 474 pt in `dot` and
+//!   489 pt in rsvg-convert, past its box's 8 pt margins. A record field of
+//!   [`PAD_EVERY`] characters or more therefore gets one hard space on each side per
+//!   [`PAD_EVERY`] characters of its longest line ([`escape_field_into`]); shorter fields,
+//!   whose 16 pt of margin absorb the difference, are written as they are.
 //! - Courier fits everywhere (monospace fonts are all about 0.6 em wide) but reads like a
 //!   terminal; its one gain, aligned digits, Arial's equal-width digits give too.
 
@@ -224,6 +230,40 @@ pub(super) fn escape_into(text: &str, out: &mut String) {
     }
 }
 
+/// A record field gains a hard space on each side per this many characters of its longest
+/// line (see the module comment, "Font").
+pub const PAD_EVERY: usize = 25;
+
+/// [`escape_into`] for a record field, padded as the module comment's "Font" says: each
+/// line with something to show (not empty, not only spaces) gets the hard spaces.
+pub(super) fn escape_field_into(text: &str, out: &mut String) {
+    let lines: Vec<&str> = text
+        .split("\r\n")
+        .flat_map(|l| l.split(['\n', '\r']))
+        .collect();
+    let longest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let pad = longest / PAD_EVERY;
+    if pad == 0 {
+        escape_into(text, out);
+        return;
+    }
+    let spaces = " ".repeat(pad);
+    let padded: Vec<String> = lines
+        .iter()
+        .map(|line| match line.trim_matches(' ') {
+            "" => line.to_string(),
+            _ => format!("{spaces}{line}{spaces}"),
+        })
+        .collect();
+    escape_into(&padded.join("\n"), out);
+}
+
+fn escape_field(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    escape_field_into(text, &mut out);
+    out
+}
+
 /// Printable ASCII that every rule leaves as it is (a space depends on its neighbours).
 fn needs_no_escape(byte: u8) -> bool {
     byte.is_ascii_graphic()
@@ -304,10 +344,10 @@ fn push_value_nodes(
     let mut label = String::with_capacity(info.label.len() + 48);
     label.push_str("\"{ ");
     if let Some(fields) = options.records.get(&info.id) {
-        let escaped: Vec<String> = fields.iter().map(|f| escape_record_field(f)).collect();
+        let escaped: Vec<String> = fields.iter().map(|f| escape_field(f)).collect();
         label.push_str(&escaped.join(" | "));
     } else {
-        label.push_str(&escape_record_field(&info.label));
+        label.push_str(&escape_field(&info.label));
         label.push_str(" | data ");
         push_number(&mut label, info.data, options.precision);
         label.push_str(" | grad ");
@@ -315,7 +355,7 @@ fn push_value_nodes(
     }
     for row in decoration.iter().flat_map(|d| &d.extra_rows) {
         label.push_str(" | ");
-        label.push_str(&escape_record_field(row));
+        label.push_str(&escape_field(row));
     }
     label.push_str(" }\"");
     let mut attributes = vec![

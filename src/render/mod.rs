@@ -18,7 +18,7 @@ mod write;
 
 pub use dot::{
     escape_record_field, to_dot, to_dot_model, Cluster, Decorations, DotOptions, Gate, LegendEntry,
-    NodeDecoration, MAX_CLUSTER_DEPTH,
+    NodeDecoration, MAX_CLUSTER_DEPTH, PAD_EVERY,
 };
 pub use engine::{find_dot, render_dot, EngineOptions, Rendered};
 pub use number::format_number;

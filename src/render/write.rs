@@ -19,7 +19,9 @@ use std::io::{self, Write};
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
-use super::dot::{escape_into, gate_id, legend_id, ClusterLayout, LEGEND_HEIGHT};
+use super::dot::{
+    escape_field_into, escape_into, gate_id, legend_id, ClusterLayout, LEGEND_HEIGHT,
+};
 use super::number::push_number;
 use super::{Decorations, DotOptions, Rankdir};
 use crate::export::{ExportGraph, NodeInfo};
@@ -151,10 +153,10 @@ impl Figure<'_> {
                 if i > 0 {
                     text.push_str(" | ");
                 }
-                escape_into(field, text);
+                escape_field_into(field, text);
             }
         } else {
-            escape_into(&info.label, text);
+            escape_field_into(&info.label, text);
             text.push_str(" | data ");
             push_number(text, info.data, self.options.precision);
             text.push_str(" | grad ");
@@ -162,7 +164,7 @@ impl Figure<'_> {
         }
         for row in decoration.iter().flat_map(|d| &d.extra_rows) {
             text.push_str(" | ");
-            escape_into(row, text);
+            escape_field_into(row, text);
         }
         text.push_str(" }\" shape=record");
         if let Some(decoration) = decoration {
