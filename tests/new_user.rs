@@ -344,6 +344,24 @@ fn print_writes_to_stderr_as_python_prints() {
 }
 
 #[test]
+fn a_print_with_an_f_string_says_once_that_it_prints_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = script_file(
+        &dir,
+        "f.py",
+        "x = Value(2.0)\nfor k in range(3): print(f'{k} {x.data:.4f}')\nprint(x.data)\n",
+    );
+    let (code, _, err) = run(&["render", &script, "--format", "dot", "-o", "-"], None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        err.matches("does not interpolate f-strings").count(),
+        1,
+        "{err}"
+    );
+    assert!(err.ends_with("\n2.0\n"), "{err}");
+}
+
+#[test]
 fn float_and_math_work_on_numbers() {
     let dir = tempfile::tempdir().expect("temp dir");
     let script = script_file(

@@ -181,6 +181,8 @@ pub(crate) struct Evaluator<'s> {
     /// Layers and Neurons made on their own so far, which number their labels.
     standalone_layers: usize,
     standalone_neurons: usize,
+    /// Whether a `print` with an f-string has been noted (see `print`).
+    fstring_noted: bool,
 }
 
 impl<'s> Evaluator<'s> {
@@ -204,6 +206,7 @@ impl<'s> Evaluator<'s> {
             rng: PyRandom::new(DEFAULT_SEED),
             standalone_layers: 0,
             standalone_neurons: 0,
+            fstring_noted: false,
         }
     }
 

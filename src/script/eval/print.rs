@@ -3,9 +3,10 @@
 //! Value as micrograd's repr `Value(data=…, grad=…)`, a float in Python's shortest
 //! round-trip repr, a list with its items' reprs; `sep=` and `end=` work as in Python.
 //!
-//! Not reproduced: an f-string is not interpolated (gradviz keeps no f-string text; it
-//! prints `<f-string>`), `True`/`False` print as `1`/`0` (the subset holds them as ints),
-//! and a grad prints as a float where Python may still hold micrograd's int `0`.
+//! Not reproduced: f-strings are not interpolated (gradviz keeps no f-string text), so a
+//! `print` with one prints nothing, and the first such call says so in a note;
+//! `True`/`False` print as `1`/`0` (the subset holds them as ints); a grad prints as a
+//! float where Python may still hold micrograd's int `0`.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -18,7 +19,7 @@ use crate::script::number::Num;
 
 impl Evaluator<'_> {
     /// Prints `args` to stderr as Python's `print` would.
-    pub(super) fn print(&self, args: Vec<Arg>, named: Vec<(&str, Span, Arg)>) -> Res<Obj> {
+    pub(super) fn print(&mut self, args: Vec<Arg>, named: Vec<(&str, Span, Arg)>) -> Res<Obj> {
         let (mut sep, mut end) = (" ".to_string(), "\n".to_string());
         for (keyword, span, arg) in named {
             let slot = match keyword {
@@ -42,6 +43,14 @@ impl Evaluator<'_> {
                     ))
                 }
             }
+        }
+        if args.iter().any(|arg| matches!(arg.value, Obj::FString)) {
+            if !std::mem::replace(&mut self.fstring_noted, true) {
+                let note = "note: print() with an f-string prints nothing: gradviz does not \
+                            interpolate f-strings (print(k, loss.data) works)\n";
+                let _ = std::io::stderr().lock().write_all(note.as_bytes());
+            }
+            return Ok(Obj::None);
         }
         let mut line = String::new();
         for (i, arg) in args.iter().enumerate() {
@@ -99,7 +108,7 @@ impl Evaluator<'_> {
                 number(self.data_of(*id)),
                 python_float_repr(self.graph.grad(*id))
             ),
-            Obj::FString => write!(out, "<f-string>"),
+            Obj::FString => write!(out, "f'…'"),
             Obj::None => write!(out, "None"),
             Obj::Builtin(Builtin::Random) => write!(out, "<module 'random'>"),
             Obj::Builtin(builtin) => write!(out, "<built-in {builtin:?}>"),
