@@ -225,7 +225,12 @@ fn fd_table(graph: &Graph, comparisons: &[Comparison], rows: usize, leaves: usiz
     for c in comparisons.iter().take(rows) {
         let label =
             crate::overlay::value_name(graph.label(c.leaf).as_deref(), c.leaf.index() as u64);
-        let diff = (c.analytic - c.numeric).abs();
+        // The same infinity differs by nothing (inf - inf would print NaN).
+        let diff = if c.analytic == c.numeric {
+            0.0
+        } else {
+            (c.analytic - c.numeric).abs()
+        };
         let mut line = format!(
             "{label:<24} {:>22.12e} {:>22.12e} {diff:>12.3e}",
             c.analytic, c.numeric
@@ -275,8 +280,9 @@ struct Replay {
     data: Vec<f64>,
 }
 
-/// Steps shrink tenfold at most this many times to stay inside every op's domain.
-const MAX_SHRINKS: usize = 40;
+/// Steps shrink tenfold at most this many times to stay inside every op's domain: enough
+/// to go from 1e-6 down past the smallest f64, whatever the distance to the edge.
+const MAX_SHRINKS: usize = 330;
 /// Once a step had to shrink, it is made this much smaller again: the edge it crossed is
 /// then at least this many steps away, which keeps the difference's truncation error
 /// (about (step / distance)² of the grad) far below the tolerance.

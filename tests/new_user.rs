@@ -159,6 +159,24 @@ fn a_log_near_zero_is_differenced_inside_its_domain() {
 }
 
 #[test]
+fn an_infinite_grad_agrees_with_an_infinite_difference_of_the_same_sign() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // y = x·c·c: dy/dx = c² overflows to +inf, and so does the difference.
+    let script = script_file(
+        &dir,
+        "inf.py",
+        "x = Value(1e-300, label='x')\nc = Value(1e300, label='c')\ny = x * c * c\ny.backward()\n",
+    );
+    let (code, out, err) = run(&["check", &script], None);
+    assert_eq!(code, 0, "{out}{err}");
+    let row = out.lines().find(|l| l.starts_with("x ")).expect("x's row");
+    assert_eq!(
+        row.split_whitespace().collect::<Vec<_>>(),
+        ["x", "inf", "inf", "0.000e0"]
+    );
+}
+
+#[test]
 fn the_relu_hint_is_given_only_where_a_relu_is() {
     let dir = tempfile::tempdir().expect("temp dir");
     let overflow = script_file(
