@@ -610,20 +610,23 @@ fn an_80_character_label_fits_its_box_with_dot() {
         "long.py",
         &format!("x = Value(1.0, label='{label}')\n"),
     );
-    let width = |engine: &str| {
-        label_field_width(&stdout_of(&[
-            "render", &script, "--engine", engine, "-o", "-",
-        ]))
-    };
+    let svg = |engine: &str| stdout_of(&["render", &script, "--engine", engine, "-o", "-"]);
+    let builtin = svg("builtin");
     // graphviz-pure sizes text with Arial's own widths (those of Liberation Sans, which
-    // viewers draw Arial with): its field is the text, 8 pt of margin on each side, and the
-    // hard spaces gradviz pads long fields with (0.278 em of 14 pt each).
-    let spaces_a_side = (80 / gradviz::render::PAD_EVERY) as f64;
-    let pad = 2.0 * spaces_a_side * 0.278 * 14.0;
-    let drawn_text_and_margins = width("builtin") - pad;
+    // viewers draw Arial with): its field is the text, 8 pt of margin on each side, and any
+    // hard spaces gradviz pads the field with (0.278 em of 14 pt each), counted here.
+    let shown = parse_xml(&builtin)
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text().map(str::to_string))
+        .find(|t| t.contains("quick brown"))
+        .expect("the label is drawn");
+    let spaces =
+        shown.chars().filter(|&c| c == ' ' || c == '\u{a0}').count() - label.matches(' ').count();
+    let drawn_text_and_margins = label_field_width(&builtin) - spaces as f64 * 0.278 * 14.0;
+    let dot = label_field_width(&svg("dot"));
     assert!(
-        width("dot") >= drawn_text_and_margins - 0.5,
-        "dot's field is {} pt, the text and its margins need {drawn_text_and_margins} pt",
-        width("dot")
+        dot >= drawn_text_and_margins - 0.5,
+        "dot's field is {dot} pt, the text and its margins need {drawn_text_and_margins} pt"
     );
 }
