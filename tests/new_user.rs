@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-#[path = "common/svg.rs"]
-mod svg;
 #[path = "common/xml.rs"]
 mod xml;
 
