@@ -292,8 +292,11 @@ class _Capture(object):
     def snapshot(self, root=None, *args, **kwargs):
         """The rewritten `draw_dot(root, ...)`: the graph as it is now."""
         if not is_value(root):
+            kind = type(root).__name__
+            hint = ("; PyTorch tensors are not micrograd values: export such a graph as JSON "
+                    "(docs/json.md)" if kind == "Tensor" else "")
             raise TypeError("draw_dot() takes a value (an object with data, grad and _prev), "
-                            "not %s" % type(root).__name__)
+                            "not %s%s" % (kind, hint))
         self.snapshots += 1
         self._write("snapshot-%d.json" % self.snapshots, self._document(root))
         return _Anything()

@@ -15,7 +15,7 @@ use crate::script::python::{Purpose, PythonInput};
 use crate::script::ScriptOptions;
 use crate::views::{ColorBy, ViewOptions};
 use crate::{
-    compare, gradcheck, interchange, output, progress, render, script, views, Error, Result,
+    compare, gradcheck, interchange, output, progress, render, script, sniff, views, Error, Result,
 };
 
 /// How to read an input.
@@ -95,6 +95,8 @@ pub struct CheckRequest {
     pub rtol: Option<f64>,
     /// Absolute tolerance; `None` takes the default for the input's kind.
     pub atol: Option<f64>,
+    /// List every finite difference on a terminal too (a file or pipe always gets all).
+    pub all: bool,
     /// How the figure is drawn.
     pub options: Options,
 }
@@ -166,17 +168,14 @@ pub(crate) fn read_input(path: &Path, forced: Option<InputFormat>) -> Result<Sou
     } else {
         path.display().to_string()
     };
-    let format = match forced {
-        Some(format) => format,
+    let by_name = match forced {
+        Some(format) => Some(format),
         None => match path.extension().and_then(|e| e.to_str()) {
-            Some("py") => InputFormat::Py,
-            Some("json") => InputFormat::Json,
-            Some("ipynb") => InputFormat::Ipynb,
-            _ if is_stdin => {
-                return Err(Error::Usage(
-                    "reading stdin needs --input-format py, ipynb or json".into(),
-                ))
-            }
+            Some("py") => Some(InputFormat::Py),
+            Some("json") => Some(InputFormat::Json),
+            Some("ipynb") => Some(InputFormat::Ipynb),
+            // stdin has no extension: its content says what it is.
+            _ if is_stdin => None,
             _ => {
                 return Err(Error::Usage(format!(
                     "{name}: cannot tell the input's kind from its extension; \
@@ -192,12 +191,28 @@ pub(crate) fn read_input(path: &Path, forced: Option<InputFormat>) -> Result<Sou
         std::fs::read_to_string(path).map(|t| text = t)
     };
     read.map_err(|e| Error::Usage(format!("cannot read {name}: {e}")))?;
+    let format = match by_name {
+        Some(format) => format,
+        None => sniffed_format(&text, &name)?,
+    };
     Ok(Source {
         path: path.to_path_buf(),
         name,
         text,
         format,
     })
+}
+
+/// The format of an input without a name to go by, from its content.
+fn sniffed_format(text: &str, name: &str) -> Result<InputFormat> {
+    match sniff::sniff(text) {
+        sniff::Content::Script => Ok(InputFormat::Py),
+        sniff::Content::Json => Ok(InputFormat::Json),
+        sniff::Content::Empty => Err(Error::Usage(format!(
+            "{name} is empty: pipe a script or a JSON graph (--input-format py|json says which)"
+        ))),
+        sniff::Content::Notebook => Ok(InputFormat::Ipynb),
+    }
 }
 
 /// The figures an input yields: a script's snapshots (or its final graph), or the one
@@ -376,13 +391,15 @@ fn check_one(request: &CheckRequest) -> Result<ExitCode> {
         )?),
         None => None,
     };
+    let every_row = request.all || !std::io::stdout().is_terminal();
     let outcome = gradcheck::check(
         &source,
         (request.rtol, request.atol),
+        every_row,
         target.as_ref(),
         &request.options,
     )?;
-    print!("{}", outcome.table);
+    write_stdout(outcome.table.as_bytes())?;
     if let (Some(target), Some(bytes)) = (&target, &outcome.figure) {
         write(target, bytes)?;
     }
@@ -497,18 +514,22 @@ fn refuse_input_as_output(source: &Source, output: &Path) -> Result<()> {
 
 pub(crate) fn write(target: &Target, bytes: &[u8]) -> Result<()> {
     match target {
-        Target::Stdout(_) => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(bytes)
-                .and_then(|()| stdout.flush())
-                .map_err(|e| Error::io("<stdout>", e))
-        }
+        Target::Stdout(_) => write_stdout(bytes),
         Target::File(path, _) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
             }
             output::write_atomic(path, bytes)
         }
+    }
+}
+
+/// Writes to stdout. A reader that closed the pipe (`gradviz … -o - | head`) has all it
+/// wants: that ends the output quietly, as it does for `cat` and ripgrep.
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("<stdout>", e)),
+        _ => Ok(()),
     }
 }

@@ -46,7 +46,7 @@ Examples:
   gradviz render a.py b.py --out-dir figures/ --engine builtin
   gradviz render graph.json --format dot -o -   # DOT source on stdout
   gradviz render mlp.py --group --fold 1 --color grad   # a network, one node per neuron
-  cat n.py | gradviz render - --input-format py -o n.svg")]
+  cat n.py | gradviz render - -o n.svg          # stdin: a script or a JSON graph")]
     Render(RenderArgs),
     /// One figure of the graph before and after backward, changed grads highlighted
     /// (an .html output gives a page with both figures and a table of the changes).
@@ -114,6 +114,10 @@ pub struct CheckArgs {
     /// Absolute tolerance [default: 1e-12 for JSON graphs, 1e-6 for finite differences].
     #[arg(long)]
     pub atol: Option<f64>,
+    /// List every finite difference on a terminal too (a file or pipe always gets all;
+    /// a terminal gets the 10 worst and a count of the rest).
+    #[arg(long)]
+    pub all: bool,
     #[command(flatten)]
     pub figure: FigureArgs,
 }
@@ -124,7 +128,8 @@ pub struct FigureArgs {
     /// Output format [default: from the output's extension, else svg].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// How to read the input [default: from its extension; needed for `-`].
+    /// How to read the input [default: from its extension; stdin (`-`) by its content:
+    /// a JSON graph, or a script].
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
     /// Renderer: the `dot` binary, the embedded graphviz-pure, or `dot` when installed.
@@ -224,6 +229,7 @@ impl Cli {
                 output: args.output.map(|p| output(Some(p), None)),
                 rtol: args.rtol,
                 atol: args.atol,
+                all: args.all,
                 options: args.figure.into_options(None),
             }),
             Command::Completions { shell } => Request::Completions(shell),

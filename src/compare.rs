@@ -12,9 +12,10 @@ use std::path::Path;
 use petgraph::graph::NodeIndex;
 use serde::Serialize;
 
-use crate::app::{draw_decorated, render_bytes, InputFormat, Options, Source, Target};
+use crate::app::{draw_decorated, InputFormat, Options, Source, Target};
 use crate::engine::NodeId;
 use crate::export::{to_petgraph, ExportGraph};
+use crate::overlay::{draw_marked, Naming};
 use crate::render::{format_number, Cluster, Decorations, Format, LegendEntry, NodeDecoration};
 use crate::script::python::{Purpose, PythonRun};
 use crate::script::{Evaluated, Ran};
@@ -41,6 +42,10 @@ pub fn compare(source: &Source, target: &Target, options: &Options) -> Result<Ve
     let changed = changed(&states);
     match target {
         Target::File(path, _) if is_html(path) => page(source, &states, &changed, options),
+        // JSON carries no view.
+        _ if target.format() != Format::Json && !crate::overlay::is_plain(options) => {
+            crate::compare_view::figure(&states, target.format(), options)
+        }
         _ => figure(&states, &changed, target.format(), options),
     }
 }
@@ -251,8 +256,7 @@ fn page(
         after_marks.nodes.insert(id, fill());
     }
     let svg = |graph: &ExportGraph, marks: &Decorations| -> Result<String> {
-        let dot = crate::render::to_dot(graph, &options.dot, marks);
-        let bytes = render_bytes(&dot, Format::Svg, options)?;
+        let bytes = draw_marked(graph, marks, Naming::Blank, Format::Svg, options)?;
         Ok(inline_svg(&String::from_utf8_lossy(&bytes)))
     };
     let before_grads: std::collections::BTreeMap<u64, f64> = states

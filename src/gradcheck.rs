@@ -35,10 +35,12 @@ const FD_WORK_LIMIT: usize = 200_000_000;
 /// Rows of the table of worst disagreements.
 const WORST_ROWS: usize = 10;
 
-/// Checks `source`; `tolerance` overrides the defaults for its kind.
+/// Checks `source`; `tolerance` overrides the defaults for its kind; `every_row` lists
+/// every finite difference, not only the worst few.
 pub fn check(
     source: &Source,
     tolerance: (Option<f64>, Option<f64>),
+    every_row: bool,
     target: Option<&Target>,
     options: &Options,
 ) -> Result<Outcome> {
@@ -49,9 +51,14 @@ pub fn check(
         }
         InputFormat::Py | InputFormat::Ipynb => {
             match script::run_script(source.script(), Purpose::Check, &options.script)? {
-                Ran::Subset(evaluated) => {
-                    check_script(evaluated, &source.name, tolerance, target, options)
-                }
+                Ran::Subset(evaluated) => check_script(
+                    evaluated,
+                    &source.name,
+                    tolerance,
+                    every_row,
+                    target,
+                    options,
+                ),
                 Ran::Python(run) => {
                     let document = checked_graph(run, &source.name)?;
                     check_document(&document, tolerance, target, options)
@@ -105,13 +112,49 @@ struct Comparison {
     leaf: NodeId,
     analytic: f64,
     numeric: f64,
+    /// |diff| in units of the tolerance: above 1 disagrees. Sorts the table.
     excess: f64,
+    agrees: bool,
+    /// Why the difference cannot be trusted here, when it cannot.
+    caveat: Option<Caveat>,
+}
+
+/// Where a finite difference says nothing about the grad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caveat {
+    /// The leaf moves a ReLU's input that is exactly 0: no derivative there.
+    ReluAtZero,
+    /// The leaf moves the input of `log` or of a negative or fractional power that is
+    /// exactly 0: the edge of its domain.
+    DomainEdge,
+    /// A number on the way is NaN or infinite.
+    NonFinite,
+}
+
+impl Caveat {
+    fn hint(self) -> &'static str {
+        match self {
+            Caveat::ReluAtZero => "a ReLU at exactly 0 has no derivative",
+            Caveat::DomainEdge => "log or a power at exactly 0: the edge of its domain",
+            Caveat::NonFinite => "a NaN or infinite value on the way",
+        }
+    }
+}
+
+/// Whether a grad and its finite difference agree: within the tolerance, or both the
+/// same infinity, or both NaN ([`Tolerance::agrees`], as the JSON check decides).
+fn agrees(analytic: f64, numeric: f64, tolerance: &Tolerance) -> bool {
+    if !(analytic.is_finite() && numeric.is_finite()) {
+        return tolerance.agrees(numeric, analytic);
+    }
+    (analytic - numeric).abs() <= tolerance.atol + tolerance.rtol * analytic.abs()
 }
 
 fn check_script(
     evaluated: Evaluated,
     name: &str,
     (rtol, atol): (Option<f64>, Option<f64>),
+    every_row: bool,
     target: Option<&Target>,
     options: &Options,
 ) -> Result<Outcome> {
@@ -127,7 +170,6 @@ fn check_script(
     graph.zero_grad();
     graph.backward(root);
     let tolerance = Tolerance::new(rtol.unwrap_or(FD_RTOL), atol.unwrap_or(FD_ATOL))?;
-    let (rtol, atol) = (tolerance.rtol, tolerance.atol);
     let replay = Replay::new(graph, root);
     let mut comparisons: Vec<Comparison> = replay
         .sampled_leaves()
@@ -135,22 +177,41 @@ fn check_script(
         .map(|position| {
             let leaf = replay.nodes[position];
             let analytic = graph.grad(leaf);
-            let numeric = replay.central_difference(position);
-            let excess = (analytic - numeric).abs() / (atol + rtol * analytic.abs());
+            let difference = replay.central_difference(position);
+            let numeric = difference.value;
+            let agrees = agrees(analytic, numeric, &tolerance);
+            let excess = if agrees {
+                0.0
+            } else {
+                (analytic - numeric).abs() / (tolerance.atol + tolerance.rtol * analytic.abs())
+            };
+            let non_finite = !(analytic.is_finite() && numeric.is_finite());
             Comparison {
                 leaf,
                 analytic,
                 numeric,
                 excess,
+                agrees,
+                caveat: difference
+                    .caveat
+                    .or(non_finite.then_some(Caveat::NonFinite)),
             }
         })
         .collect();
-    comparisons.sort_by(|a, b| b.excess.total_cmp(&a.excess).then(a.leaf.cmp(&b.leaf)));
-    let failing: Vec<&Comparison> = comparisons
-        .iter()
-        .filter(|c| c.excess > 1.0 || c.excess.is_nan())
-        .collect();
-    let table = fd_table(graph, &comparisons, failing.len(), replay.leaf_count());
+    // Disagreements first (a NaN excess among them), the largest first.
+    comparisons.sort_by(|a, b| {
+        a.agrees
+            .cmp(&b.agrees)
+            .then(b.excess.total_cmp(&a.excess))
+            .then(a.leaf.cmp(&b.leaf))
+    });
+    let failing: Vec<&Comparison> = comparisons.iter().filter(|c| !c.agrees).collect();
+    let rows = if every_row {
+        comparisons.len()
+    } else {
+        WORST_ROWS
+    };
+    let table = fd_table(graph, &comparisons, rows, replay.leaf_count());
     let figure = match target {
         Some(target) => {
             let wrong = failing
@@ -174,7 +235,10 @@ fn check_script(
     })
 }
 
-fn fd_table(graph: &Graph, comparisons: &[Comparison], failing: usize, leaves: usize) -> String {
+/// The report: a header, the first `rows` comparisons (disagreements first) with a line
+/// saying how many more there are, and a verdict. A leaf is named as the figure names it:
+/// its label, else `#id`.
+fn fd_table(graph: &Graph, comparisons: &[Comparison], rows: usize, leaves: usize) -> String {
     let mut out = String::new();
     let checked = comparisons.len();
     let sample = if checked < leaves {
@@ -191,27 +255,53 @@ fn fd_table(graph: &Graph, comparisons: &[Comparison], failing: usize, leaves: u
         "{:<24} {:>22} {:>22} {:>12}",
         "leaf", "grad (backward)", "finite difference", "|diff|"
     );
-    for c in comparisons.iter().take(WORST_ROWS) {
-        let label = graph
-            .label(c.leaf)
-            .map_or_else(|| format!("#{}", c.leaf.index()), |l| l.to_string());
-        let diff = (c.analytic - c.numeric).abs();
-        let _ = writeln!(
-            out,
+    for c in comparisons.iter().take(rows) {
+        let label =
+            crate::overlay::value_name(graph.label(c.leaf).as_deref(), c.leaf.index() as u64);
+        // The same infinity differs by nothing (inf - inf would print NaN).
+        let diff = if c.analytic == c.numeric {
+            0.0
+        } else {
+            (c.analytic - c.numeric).abs()
+        };
+        let mut line = format!(
             "{label:<24} {:>22.12e} {:>22.12e} {diff:>12.3e}",
             c.analytic, c.numeric
         );
+        if let Some(caveat) = c.caveat.filter(|_| !c.agrees) {
+            line.push_str(&format!("  ({})", caveat.hint()));
+        }
+        let _ = writeln!(out, "{line}");
     }
+    if let Some(more) = checked.checked_sub(rows).filter(|&n| n > 0) {
+        let _ = writeln!(out, "… and {more} more (--all)");
+    }
+    let failing = comparisons.iter().filter(|c| !c.agrees).count();
     match failing {
         0 => out.push_str("ok: every grad agrees with its finite difference\n"),
         n => {
-            let _ = writeln!(
-                out,
-                "MISMATCH: {n} grad(s) disagree (a ReLU at exactly 0 has no derivative)"
-            );
+            let _ = writeln!(out, "MISMATCH: {n} grad(s) disagree");
         }
     }
     out
+}
+
+/// A central difference and, when the graph keeps it from meaning anything, why.
+struct Difference {
+    value: f64,
+    caveat: Option<Caveat>,
+}
+
+/// How a nudged run relates to the recorded one at the ops with an edge at 0 (`ReLU`'s
+/// kink, `log`'s and a negative or fractional power's domain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Crossing {
+    /// Every such op's input stayed on its side of 0.
+    None,
+    /// Some input crossed 0 or reached it: a smaller step may not.
+    Crossed,
+    /// An input that was exactly 0 moved: no step avoids it.
+    AtEdge(Caveat),
 }
 
 /// The reachable part of a tape, replayable from its leaves with one leaf nudged.
@@ -222,6 +312,14 @@ struct Replay {
     operands: Vec<[usize; 2]>,
     data: Vec<f64>,
 }
+
+/// Steps shrink tenfold at most this many times to stay inside every op's domain: enough
+/// to go from 1e-6 down past the smallest f64, whatever the distance to the edge.
+const MAX_SHRINKS: usize = 330;
+/// Once a step had to shrink, it is made this much smaller again: the edge it crossed is
+/// then at least this many steps away, which keeps the difference's truncation error
+/// (about (step / distance)² of the grad) far below the tolerance.
+const EDGE_MARGIN: f64 = 1e3;
 
 impl Replay {
     fn new(graph: &Graph, root: NodeId) -> Self {
@@ -265,25 +363,182 @@ impl Replay {
             .collect()
     }
 
-    /// The root's value with leaf `nudged` moved by `delta`.
-    fn output(&self, nudged: usize, delta: f64) -> f64 {
+    /// The root's value with leaf `nudged` set to `x`, and whether an op with an edge at 0
+    /// saw its input move across it.
+    fn output(&self, nudged: usize, x: f64) -> (f64, Crossing) {
         let mut values = Vec::with_capacity(self.nodes.len());
+        let mut crossing = Crossing::None;
         for i in 0..self.nodes.len() {
             let value = match self.ops[i] {
-                Op::Leaf if i == nudged => self.data[i] + delta,
+                Op::Leaf if i == nudged => x,
                 Op::Leaf => self.data[i],
                 op => {
                     let [a, b] = self.operands[i];
+                    if let Some(caveat) = edge_at_zero(op) {
+                        let (recorded, now) = (self.data[a], values[a]);
+                        if recorded == 0.0 && now != 0.0 {
+                            crossing = Crossing::AtEdge(caveat);
+                        } else if crossing == Crossing::None && side(now) != side(recorded) {
+                            crossing = Crossing::Crossed;
+                        }
+                    }
                     op.forward(values[a], if op.arity() == 2 { values[b] } else { 0.0 })
                 }
             };
             values.push(value);
         }
-        *values.last().expect("the root is reachable from itself")
+        let root = *values.last().expect("the root is reachable from itself");
+        (root, crossing)
     }
 
-    fn central_difference(&self, leaf: usize) -> f64 {
-        let h = 1e-6 * self.data[leaf].abs().max(1.0);
-        (self.output(leaf, h) - self.output(leaf, -h)) / (2.0 * h)
+    /// The central difference of the root in leaf `leaf`. The step starts at 1e-6 of the
+    /// leaf's magnitude (at least 1e-6); while it carries an input of `ReLU`, `log` or a
+    /// negative or fractional power across 0, it shrinks, so the difference is taken where
+    /// the function is smooth (`log` of 1e-9 is differenced around 1e-9, not across 0).
+    /// The step is the one the floating-point numbers really took, `(x + h) - (x - h)`.
+    fn central_difference(&self, leaf: usize) -> Difference {
+        let x = self.data[leaf];
+        let first = 1e-6 * x.abs().max(1.0);
+        let mut h = first;
+        let mut shrunk = false;
+        for _ in 0..MAX_SHRINKS {
+            let (value, crossing) = self.difference_with_step(leaf, h);
+            match crossing {
+                Crossing::AtEdge(caveat) => {
+                    return Difference {
+                        value,
+                        caveat: Some(caveat),
+                    }
+                }
+                Crossing::None if shrunk => {
+                    let value = self.difference_with_step(leaf, h / EDGE_MARGIN).0;
+                    return Difference {
+                        value,
+                        caveat: None,
+                    };
+                }
+                Crossing::None => {
+                    return Difference {
+                        value,
+                        caveat: None,
+                    }
+                }
+                Crossing::Crossed => {
+                    h /= 10.0;
+                    shrunk = true;
+                }
+            }
+        }
+        Difference {
+            value: self.difference_with_step(leaf, first).0,
+            caveat: Some(Caveat::DomainEdge),
+        }
+    }
+
+    /// The central difference with step `h`, and the worse crossing of its two runs.
+    fn difference_with_step(&self, leaf: usize, h: f64) -> (f64, Crossing) {
+        let x = self.data[leaf];
+        let (up, down) = (x + h, x - h);
+        let (high, above) = self.output(leaf, up);
+        let (low, below) = self.output(leaf, down);
+        let crossing = match (above, below) {
+            (Crossing::AtEdge(caveat), _) | (_, Crossing::AtEdge(caveat)) => {
+                Crossing::AtEdge(caveat)
+            }
+            (Crossing::None, Crossing::None) => Crossing::None,
+            _ => Crossing::Crossed,
+        };
+        ((high - low) / (up - down), crossing)
+    }
+}
+
+/// The caveat of an op whose input has an edge at 0, if it has one.
+fn edge_at_zero(op: Op) -> Option<Caveat> {
+    match op {
+        Op::Relu => Some(Caveat::ReluAtZero),
+        Op::Log => Some(Caveat::DomainEdge),
+        Op::Pow(k) if k.value < 0.0 || k.value.fract() != 0.0 => Some(Caveat::DomainEdge),
+        _ => None,
+    }
+}
+
+fn side(x: f64) -> std::cmp::Ordering {
+    x.partial_cmp(&0.0).unwrap_or(std::cmp::Ordering::Equal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn source(text: &str) -> Source {
+        Source {
+            path: PathBuf::from("t.py"),
+            name: "t.py".into(),
+            text: text.into(),
+            format: InputFormat::Py,
+        }
+    }
+
+    #[test]
+    fn the_same_infinity_agrees_and_opposite_ones_do_not() {
+        let tolerance = Tolerance::new(FD_RTOL, FD_ATOL).unwrap();
+        assert!(agrees(f64::INFINITY, f64::INFINITY, &tolerance));
+        assert!(agrees(f64::NEG_INFINITY, f64::NEG_INFINITY, &tolerance));
+        assert!(!agrees(f64::INFINITY, f64::NEG_INFINITY, &tolerance));
+        assert!(!agrees(f64::INFINITY, 1e300, &tolerance));
+        assert!(agrees(1.0, 1.0 + 1e-7, &tolerance));
+    }
+
+    #[test]
+    fn a_terminal_gets_the_worst_rows_and_a_count_of_the_rest() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/mlp.py"))
+            .unwrap();
+        let short = check(
+            &source(&text),
+            (None, None),
+            false,
+            None,
+            &Options::default(),
+        )
+        .unwrap();
+        let rows = short.table.lines().count();
+        assert_eq!(rows, 2 + WORST_ROWS + 2, "{}", short.table);
+        assert!(
+            short.table.contains("… and 84 more (--all)"),
+            "{}",
+            short.table
+        );
+        let all = check(
+            &source(&text),
+            (None, None),
+            true,
+            None,
+            &Options::default(),
+        )
+        .unwrap();
+        assert_eq!(all.table.lines().count(), 2 + 94 + 1, "{}", all.table);
+    }
+
+    #[test]
+    fn steps_stay_inside_the_domain_of_log_and_powers() {
+        for (script, grad) in [
+            ("x = Value(1e-9)\ny = x.log()\n", 1e9),
+            (
+                "x = Value(5.000000001)\ny = (x - 5).log()\n",
+                1.0 / (5.000000001 - 5.0),
+            ),
+            ("x = Value(1e-9)\ny = x**-1\n", -1e18),
+            ("x = Value(-1e-9)\ny = x**-1\n", -1e18),
+            ("x = Value(1e-12)\ny = x**0.5\n", 0.5e6),
+        ] {
+            let evaluated = script::evaluate(script, "t.py", &Default::default()).unwrap();
+            let root = evaluated.last_value.unwrap();
+            let replay = Replay::new(&evaluated.graph, root);
+            let difference = replay.central_difference(0);
+            assert!(difference.caveat.is_none(), "{script}");
+            let relative = (difference.value - grad).abs() / grad.abs();
+            assert!(relative < 1e-6, "{script}: {} vs {grad}", difference.value);
+        }
     }
 }

@@ -42,11 +42,51 @@ pub struct Document {
 /// [`Error::Json`] for the first problem found: `path` is `line:column` for malformed JSON,
 /// otherwise the JSON path of the offending value (`nodes[3].children[1]`).
 pub fn read(text: &str, file_name: &str) -> Result<Document> {
-    parse(text).map_err(|invalid| Error::Json {
-        file: file_name.to_string(),
-        path: invalid.path,
-        message: invalid.message,
+    parse(text).map_err(|invalid| {
+        let hint = python_number_hint(text, &invalid);
+        Error::Json {
+            file: file_name.to_string(),
+            path: invalid.path,
+            message: invalid.message + hint,
+        }
     })
+}
+
+/// A hint for the bare `NaN`, `Infinity` and `-Infinity` that Python's `json.dumps` writes
+/// and JSON does not allow, when the syntax error is at one.
+fn python_number_hint(text: &str, invalid: &Invalid) -> &'static str {
+    const HINT: &str = "\n  = help: Python's json writes NaN and Infinity, which are not JSON; \
+                        write them as the strings \"nan\", \"inf\", \"-inf\" (docs/json.md)";
+    if !invalid.message.starts_with("malformed JSON") {
+        return "";
+    }
+    let Some((line, column)) = invalid.path.split_once(':') else {
+        return "";
+    };
+    let (Ok(line), Ok(column)) = (line.parse::<usize>(), column.parse::<usize>()) else {
+        return "";
+    };
+    let Some(line_text) = text.lines().nth(line.saturating_sub(1)) else {
+        return "";
+    };
+    // serde_json points at the first character it could not take, or just past it.
+    let at = line_text
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(line_text.len(), |(i, _)| i);
+    let from = line_text[..at]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_alphabetic() || c == '-'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let word = line_text[from..]
+        .split(|c: char| !(c.is_ascii_alphabetic() || c == '-'))
+        .next()
+        .unwrap_or("");
+    match word {
+        "NaN" | "Infinity" | "-Infinity" => HINT,
+        _ => "",
+    }
 }
 
 /// Writes `graph` as a document: one node per line in graph order, numbers in the shortest

@@ -33,9 +33,12 @@ pub mod script;
 pub mod views;
 
 mod compare;
+mod compare_view;
 mod gradcheck;
 mod marks;
+mod overlay;
 mod progress;
+mod sniff;
 
 pub use error::{Error, Result};
 

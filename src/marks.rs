@@ -1,10 +1,11 @@
 //! The marked figure of `gradviz check`: wrong nodes filled, with the expected value beside
 //! the stored one, and a legend saying what the marks mean.
 
-use crate::app::{draw_decorated, Options};
+use crate::app::Options;
 use crate::check::Report;
 use crate::engine::{Graph, NodeId};
 use crate::export::{to_petgraph, ExportGraph};
+use crate::overlay::{draw_marked, Naming};
 use crate::render::{format_number, Decorations, Format, LegendEntry};
 use crate::Result;
 
@@ -33,7 +34,7 @@ pub fn draw_check(
         mark(&mut decorations, id, UNVERIFIED_FILL, "not verified".into());
     }
     decorations.legend = legend(!report.unverified.is_empty());
-    draw_decorated(graph, &decorations, format, options)
+    draw_marked(graph, &decorations, Naming::Blank, format, options)
 }
 
 /// A script's graph with the leaves whose grad disagrees with its finite difference marked.
@@ -54,7 +55,7 @@ pub fn draw_fd(
         mark(&mut decorations, leaf.index() as u64, WRONG_FILL, row);
     }
     decorations.legend = legend(false);
-    draw_decorated(&exported, &decorations, format, options)
+    draw_marked(&exported, &decorations, Naming::LeafIds, format, options)
 }
 
 fn mark(decorations: &mut Decorations, id: u64, fill: &str, row: String) {

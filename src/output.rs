@@ -10,7 +10,8 @@ use crate::{Error, Result};
 /// Writes `bytes` to `path` atomically. The new file gets the permissions of the file it
 /// replaces, or the usual ones for a new file (0666 less the umask) on Unix.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io_error = |e| Error::io(path, e);
+    // The message names the file the user asked for, never the temporary one.
+    let io_error = |e| Error::io(path, without_path(e));
     let file_name = path.file_name().ok_or_else(|| {
         io_error(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
@@ -39,6 +40,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     temp.persist(path).map_err(|e| io_error(e.error))?;
     Ok(())
+}
+
+/// The error itself, without the temporary file's path that `tempfile` appends to its
+/// message (`… at path "/dir/.x.svg.uYihOa.tmp"`): the user never asked for that file.
+fn without_path(error: std::io::Error) -> std::io::Error {
+    if error.raw_os_error().is_some() {
+        return error;
+    }
+    let text = error.to_string();
+    match text.split_once(" at path ") {
+        Some((message, _)) => std::io::Error::new(error.kind(), message.to_string()),
+        None => error,
+    }
 }
 
 /// 0666: creating the file applies the umask, as for any new file.

@@ -29,7 +29,7 @@ use petgraph::graph::NodeIndex;
 use petgraph::Direction;
 
 use crate::export::{self, ExportGraph, NodeInfo};
-use crate::render::{format_number, Cluster, Decorations, DotOptions, LegendEntry};
+use crate::render::{format_number, Cluster, Decorations, DotOptions, Gate, LegendEntry};
 use crate::{Error, Result};
 
 /// The settings views use unless told otherwise, with how they were chosen.
@@ -123,6 +123,9 @@ pub struct View {
     pub decorations: Decorations,
     /// The folded groups' summary nodes, keyed by node id.
     pub summaries: BTreeMap<u64, Summary>,
+    /// Each folded value's id, mapped to the id of the summary node it is drawn in: where a
+    /// mark on a value that is no longer drawn goes.
+    pub folded_into: BTreeMap<u64, u64>,
     /// Graph attributes for the layout ([`FAST_LAYOUT`] on large figures).
     pub layout: Vec<(String, String)>,
 }
@@ -141,19 +144,31 @@ pub struct Summary {
     pub values: usize,
 }
 
+/// A folded group with at most this many outputs lists each one's data and grad; more are
+/// summed up as ranges.
+pub const LISTED_OUTPUTS: usize = 4;
+
 impl Summary {
-    /// The summary record's three fields, numbers with `precision` digits: the title; the
-    /// output's `data …` and `grad …` lines (with several outputs, their count and the range
-    /// of their data and grads); the largest |grad| inside and the number of values:
-    /// `{ l0.n1: ReLU(w·x+b) | data 0.5000\ngrad -1.0000 | max \|grad\| 2.0000 (l0.n1.w0)\n9 values }`.
+    /// The summary record's three fields, numbers with `precision` digits: the title (what
+    /// the group computes); its output's `data` and `grad` (several outputs — a neuron
+    /// called on a batch, a layer — one line each up to [`LISTED_OUTPUTS`], else as ranges);
+    /// how many values it holds and the largest |grad| among them:
+    /// `{ l0.n1: ReLU(w·x+b) | data 0.5000\ngrad -1.0000 | 9 values inside\nlargest \|grad\| 2.0000 (l0.n1.w0) }`.
     pub fn fields(&self, precision: usize) -> Vec<String> {
         let number = |x: f64| format_number(x, precision);
         let outputs = match self.outputs.as_slice() {
             [(_, data, grad)] => format!("data {}\ngrad {}", number(*data), number(*grad)),
+            outputs if outputs.len() <= LISTED_OUTPUTS => {
+                let mut lines = vec![format!("{} outputs", outputs.len())];
+                lines.extend(outputs.iter().map(|(_, data, grad)| {
+                    format!("data {}, grad {}", number(*data), number(*grad))
+                }));
+                lines.join("\n")
+            }
             outputs => {
                 let range = |pick: fn(&(String, f64, f64)) -> f64| {
                     let (low, high) = min_max(outputs.iter().map(pick));
-                    format!("{} … {}", number(low), number(high))
+                    format!("{} to {}", number(low), number(high))
                 };
                 format!(
                     "{} outputs\ndata {}\ngrad {}",
@@ -164,11 +179,14 @@ impl Summary {
             }
         };
         let (max_grad, label) = &self.max_grad;
-        let mut inside = format!("max |grad| {}", number(*max_grad));
+        let mut inside = format!(
+            "{} values inside\nlargest |grad| {}",
+            self.values,
+            number(*max_grad)
+        );
         if !label.is_empty() {
             inside.push_str(&format!(" ({label})"));
         }
-        inside.push_str(&format!("\n{} values", self.values));
         vec![self.title.clone(), outputs, inside]
     }
 }
@@ -194,9 +212,14 @@ impl View {
 /// has more values than the node guard allows; the message gives the size and what to do.
 pub fn prepare(graph: &ExportGraph, options: &ViewOptions) -> Result<View> {
     let groups = Groups::place(graph);
-    let (graph, places, summaries) = match options.fold {
+    let (graph, places, summaries, folded_into) = match options.fold {
         Some(depth) => fold(graph, &groups, depth),
-        None => (graph.clone(), groups.place.clone(), BTreeMap::new()),
+        None => (
+            graph.clone(),
+            groups.place.clone(),
+            BTreeMap::new(),
+            BTreeMap::new(),
+        ),
     };
     let limit = options.max_nodes.unwrap_or(defaults::MAX_NODES);
     if graph.node_count() > limit {
@@ -205,15 +228,20 @@ pub fn prepare(graph: &ExportGraph, options: &ViewOptions) -> Result<View> {
     let mut decorations = Decorations::default();
     if options.group {
         decorations.clusters = clusters(&graph, &groups, &places);
+        decorations.gates = layer_gates(&graph, &groups, &places);
     }
     if options.color == ColorBy::Grad {
         color_by_grad(&graph, &summaries, &mut decorations);
     }
-    let layout = layout_for(graph.node_count());
+    let mut layout = layout_for(graph.node_count());
+    if !decorations.gates.is_empty() && !layout.iter().any(|(name, _)| name == "newrank") {
+        layout.push(("newrank".to_string(), "true".to_string()));
+    }
     Ok(View {
         graph,
         decorations,
         summaries,
+        folded_into,
         layout,
     })
 }
@@ -395,6 +423,14 @@ impl Groups {
         at
     }
 
+    /// The outermost group holding group `g` (bounded by [`defaults::MAX_GROUP_DEPTH`]).
+    fn top(&self, mut g: usize) -> usize {
+        while let Some(parent) = self.parent[g] {
+            g = parent;
+        }
+        g
+    }
+
     fn max_depth(&self) -> usize {
         self.depth.iter().copied().max().unwrap_or(0)
     }
@@ -445,13 +481,18 @@ fn folded_size(groups: &Groups, depth: usize) -> usize {
     kept + folded.len()
 }
 
+/// What [`fold`] gives: the folded graph, each remaining value's group, the summaries by
+/// node id, and each folded value's summary id.
+type Folded = (
+    ExportGraph,
+    Vec<Option<usize>>,
+    BTreeMap<u64, Summary>,
+    BTreeMap<u64, u64>,
+);
+
 /// The graph with every group nested deeper than `depth` drawn as one node; each remaining
 /// value's group (a summary sits in its group's parent); the summaries by node id.
-fn fold(
-    graph: &ExportGraph,
-    groups: &Groups,
-    depth: usize,
-) -> (ExportGraph, Vec<Option<usize>>, BTreeMap<u64, Summary>) {
+fn fold(graph: &ExportGraph, groups: &Groups, depth: usize) -> Folded {
     let folding = Folding {
         graph,
         groups,
@@ -469,6 +510,7 @@ fn fold(
     let mut summaries = BTreeMap::new();
     let mut new_index = vec![NodeIndex::end(); graph.node_count()];
     let mut summary_node: BTreeMap<usize, NodeIndex> = BTreeMap::new();
+    let mut folded_into = BTreeMap::new();
     for index in graph.node_indices() {
         let Some(g) = folding.targets[index.index()] else {
             new_index[index.index()] = out.add_node(graph[index].clone());
@@ -477,6 +519,7 @@ fn fold(
         };
         if let Some(&node) = summary_node.get(&g) {
             new_index[index.index()] = node;
+            folded_into.insert(graph[index].id, out[node].id);
             continue;
         }
         let summary = folding.summarize(g, &members[&g]);
@@ -492,10 +535,11 @@ fn fold(
         summaries.insert(graph[index].id, summary);
         summary_node.insert(g, node);
         new_index[index.index()] = node;
+        folded_into.insert(graph[index].id, graph[index].id);
         places.push(groups.parent[g]);
     }
     folding.add_edges(&new_index, &mut out);
-    (out, places, summaries)
+    (out, places, summaries, folded_into)
 }
 
 /// A fold in progress: which group each value folds into, and each value's subgroup one
@@ -685,6 +729,52 @@ fn clusters(graph: &ExportGraph, groups: &Groups, places: &[Option<usize>]) -> V
     clusters
 }
 
+/// Gates (see [`Gate`]) that draw each top-level group (a network's layer) entirely after
+/// the one before it that feeds it, so that a grouped network reads as layers from left to
+/// right instead of a staircase of boxes sharing ranks. Groups are taken in creation order;
+/// each gate follows the values of one group that are used outside it and precedes the
+/// values of the next that take no operand from inside their own group (its parameters,
+/// and the values computed only from the layer before).
+fn layer_gates(graph: &ExportGraph, groups: &Groups, places: &[Option<usize>]) -> Vec<Gate> {
+    let top: Vec<Option<usize>> = places.iter().map(|p| p.map(|g| groups.top(g))).collect();
+    let mut order = Vec::new();
+    let mut seen = vec![false; groups.names.len()];
+    for &g in top.iter().flatten() {
+        if !std::mem::replace(&mut seen[g], true) {
+            order.push(g);
+        }
+    }
+    let mut used_outside = vec![false; graph.node_count()];
+    let mut fed_inside = vec![false; graph.node_count()];
+    let mut feeds: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for edge in graph.raw_edges() {
+        let (s, t) = (edge.source().index(), edge.target().index());
+        if top[s].is_some() && top[s] == top[t] {
+            fed_inside[t] = true;
+        } else {
+            used_outside[s] |= top[s].is_some();
+            if let (Some(a), Some(b)) = (top[s], top[t]) {
+                feeds.insert((a, b));
+            }
+        }
+    }
+    let ids_where = |group: usize, keep: &dyn Fn(usize) -> bool| -> Vec<u64> {
+        graph
+            .node_indices()
+            .filter(|i| top[i.index()] == Some(group) && keep(i.index()))
+            .map(|i| graph[i].id)
+            .collect()
+    };
+    order
+        .windows(2)
+        .filter(|pair| feeds.contains(&(pair[0], pair[1])))
+        .map(|pair| Gate {
+            after: ids_where(pair[0], &|i| used_outside[i]),
+            before: ids_where(pair[1], &|i| !fed_inside[i]),
+        })
+        .collect()
+}
+
 /// ColorBrewer's YlOrRd, light to dark, stopped where black text still reads well
 /// (contrast with black above 4:1).
 pub const GRAD_PALETTE: [&str; 7] = [
@@ -697,13 +787,18 @@ pub const NON_FINITE_FILL: &str = "#c8c8c8";
 /// A range of |grad| wider than this ratio is drawn on a logarithmic scale.
 pub const LOG_SCALE_RATIO: f64 = 100.0;
 
-/// How |grad| maps to the palette.
+/// How |grad| maps to the palette: a few steps with round bounds, each drawn in one
+/// palette colour (spread over the palette when there are fewer steps than colours).
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Scale {
-    /// Equal steps from 0 to `high`.
-    Linear { high: f64 },
-    /// Equal steps of log10 from `low` to `high` (both positive).
-    Log { low: f64, high: f64 },
+    /// `steps` steps of `step` from 0: step i holds |grad| in [i·step, (i+1)·step).
+    Linear { step: f64, steps: usize },
+    /// `steps` steps of `decades` decades from 10^`first`.
+    Log {
+        first: i32,
+        decades: i32,
+        steps: usize,
+    },
 }
 
 impl Scale {
@@ -713,38 +808,67 @@ impl Scale {
             low = low.min(m);
             high = high.max(m);
         }
+        let most = GRAD_PALETTE.len();
         if high > 0.0 && high / low > LOG_SCALE_RATIO {
-            Scale::Log { low, high }
-        } else {
-            Scale::Linear { high }
+            let first = low.log10().floor() as i32;
+            let last = (high.log10().ceil() as i32).max(first + 1);
+            let span = last - first;
+            let decades = (span + most as i32 - 1) / most as i32;
+            let steps = ((span + decades - 1) / decades) as usize;
+            return Scale::Log {
+                first,
+                decades,
+                steps,
+            };
         }
+        if high == 0.0 {
+            return Scale::Linear {
+                step: 1.0,
+                steps: 1,
+            };
+        }
+        let step = round_step(high / most as f64);
+        let steps = ((high / step).ceil() as usize).clamp(1, most);
+        Scale::Linear { step, steps }
     }
 
-    /// The palette step of `magnitude`, or the off-scale fill.
+    /// The palette colour of `magnitude`, or the off-scale fill.
     fn fill(self, magnitude: f64) -> &'static str {
         if !magnitude.is_finite() {
             return NON_FINITE_FILL;
         }
-        let position = match self {
-            Scale::Linear { high } if high > 0.0 => magnitude / high,
-            Scale::Linear { .. } => 0.0,
+        let (position, steps) = match self {
+            Scale::Linear { step, steps } => (magnitude / step, steps),
             Scale::Log { .. } if magnitude == 0.0 => return ZERO_FILL,
-            Scale::Log { low, high } => (magnitude / low).log10() / (high / low).log10(),
+            Scale::Log {
+                first,
+                decades,
+                steps,
+            } => (
+                (magnitude.log10() - f64::from(first)) / f64::from(decades),
+                steps,
+            ),
         };
-        let steps = GRAD_PALETTE.len();
-        let step = (position.clamp(0.0, 1.0) * steps as f64) as usize;
-        GRAD_PALETTE[step.min(steps - 1)]
+        let index = (position.max(0.0) as usize).min(steps - 1);
+        step_color(index, steps)
     }
 
-    /// The |grad| where step `i` of the palette begins.
-    fn step_start(self, i: usize) -> f64 {
-        let position = i as f64 / GRAD_PALETTE.len() as f64;
+    /// The |grad| where step `i` begins.
+    fn bound(self, i: usize) -> f64 {
         match self {
-            Scale::Linear { high } => high * position,
-            Scale::Log { low, high } => low * (high / low).powf(position),
+            Scale::Linear { step, .. } => i as f64 * step,
+            Scale::Log { first, decades, .. } => 10f64.powi(first + decades * i as i32),
         }
     }
 
+    fn steps(self) -> usize {
+        match self {
+            Scale::Linear { steps, .. } | Scale::Log { steps, .. } => steps,
+        }
+    }
+
+    /// A title, then one swatch per step labelled with its round bounds (`0.5–1`), drawn as
+    /// one row.
     fn legend(self, non_finite: bool) -> Vec<LegendEntry> {
         let name = match self {
             Scale::Linear { .. } => "fill: |grad|, linear scale",
@@ -755,21 +879,40 @@ impl Scale {
             ..LegendEntry::default()
         }];
         if let Scale::Log { .. } = self {
-            entries.push(swatch(ZERO_FILL, "|grad| = 0".to_string()));
+            entries.push(swatch(ZERO_FILL, "0".to_string()));
         }
-        for (i, fill) in GRAD_PALETTE.iter().enumerate() {
+        for i in 0..self.steps() {
             let text = format!(
-                "|grad| {} to {}",
-                short_number(self.step_start(i)),
-                short_number(self.step_start(i + 1))
+                "{}–{}",
+                round_number(self.bound(i)),
+                round_number(self.bound(i + 1))
             );
-            entries.push(swatch(fill, text));
+            entries.push(swatch(step_color(i, self.steps()), text));
         }
         if non_finite {
-            entries.push(swatch(NON_FINITE_FILL, "grad nan or inf".to_string()));
+            entries.push(swatch(NON_FINITE_FILL, "nan or inf".to_string()));
         }
         entries
     }
+}
+
+/// The palette colour of step `i` of `steps`, spread from lightest to darkest.
+fn step_color(i: usize, steps: usize) -> &'static str {
+    let last = GRAD_PALETTE.len() - 1;
+    if steps <= 1 {
+        return GRAD_PALETTE[0];
+    }
+    GRAD_PALETTE[((i * last + (steps - 1) / 2) / (steps - 1)).min(last)]
+}
+
+/// The smallest round step (1, 2, 2.5 or 5 times a power of ten) at least `x`.
+fn round_step(x: f64) -> f64 {
+    let power = 10f64.powi(x.log10().floor() as i32);
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|&step| step >= x)
+        .unwrap_or(10.0 * power)
 }
 
 fn swatch(fill: &str, text: String) -> LegendEntry {
@@ -780,16 +923,17 @@ fn swatch(fill: &str, text: String) -> LegendEntry {
     }
 }
 
-/// Four significant digits, in scientific notation outside 0.001 to 10,000.
-fn short_number(x: f64) -> String {
+/// A round bound as short as it reads: `0`, `0.25`, `1000`, `1e-6`, `2.5e5` (six significant
+/// digits at most, which also hides the last-bit noise of `3 * 0.1`).
+fn round_number(x: f64) -> String {
     if x == 0.0 {
         return "0".to_string();
     }
-    if (1e-3..1e4).contains(&x.abs()) {
-        let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
-        format!("{x:.digits$}")
+    let rounded: f64 = format!("{x:.5e}").parse().unwrap_or(x);
+    if (1e-3..1e5).contains(&rounded.abs()) {
+        format!("{rounded}")
     } else {
-        format!("{x:.3e}")
+        format!("{rounded:e}")
     }
 }
 

@@ -13,7 +13,7 @@ use gradviz::engine::Graph;
 use gradviz::export::{to_petgraph, ExportGraph};
 use gradviz::render::{
     format_number, print_dot_model, to_dot, to_dot_model, write_dot, Cluster, Decorations,
-    DotOptions, LegendEntry, NodeDecoration, Rankdir,
+    DotOptions, Gate, LegendEntry, NodeDecoration, Rankdir,
 };
 use gradviz::script::{evaluate, ScriptOptions};
 use gradviz::views::{self, ColorBy, ViewOptions};
@@ -148,6 +148,10 @@ fn decorations_for(graph: &ExportGraph) -> Decorations {
             cluster("sibling", Some(0), vec![], Some("grey")),
             cluster("bad parent", Some(7), vec![ids[5], ids[0]], None),
         ],
+        gates: vec![Gate {
+            after: vec![ids[0], ids[1]],
+            before: vec![ids[4]],
+        }],
     }
 }
 
@@ -393,6 +397,7 @@ fn decorations(ids: Vec<u64>) -> impl Strategy<Value = Decorations> {
             caption,
             legend,
             clusters,
+            gates: Vec::new(),
         })
 }
 

@@ -101,6 +101,7 @@ fn decorations_for(graph: &ExportGraph) -> Decorations {
                 fill: Some("#f4f4f4".to_string()),
             },
         ],
+        gates: Vec::new(),
     }
 }
 

@@ -165,10 +165,21 @@ fn expected_lines(label: &str) -> Vec<String> {
             c => c,
         })
         .collect();
+    // Long fields are padded with hard spaces so that `dot`'s narrower text widths still fit
+    // (`gradviz::render::PAD_EVERY`); the lines show them.
+    let longest = shown
+        .split('\n')
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    let pad = " ".repeat(longest / gradviz::render::PAD_EVERY);
     shown
         .split('\n')
         .filter(|line| !line.is_empty() && *line != " ")
-        .map(str::to_string)
+        .map(|line| match line.trim_matches(' ') {
+            "" => line.to_string(),
+            _ => format!("{pad}{line}{pad}"),
+        })
         .collect()
 }
 

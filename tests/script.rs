@@ -122,7 +122,11 @@ fn the_micrograd_readme_example_runs_as_pasted() {
     assert_eq!(run.graph.data(g), 24.70408163265306);
     assert_eq!(run.graph.grad(NodeId::from_index(0)), 138.83381924198252);
     assert_eq!(run.graph.grad(NodeId::from_index(1)), 645.5772594752186);
-    assert_eq!(run.graph.label(g).as_deref(), Some("g"));
+    assert_eq!(
+        run.graph.label(g).as_deref(),
+        Some("g#2"),
+        "g is rebound by g += …"
+    );
     assert!(run.snapshots.is_empty());
     let figures = run.figures().unwrap();
     assert_eq!(figures.len(), 1);
@@ -236,10 +240,21 @@ fn rebinding_in_a_chain_labels_each_new_value() {
     let labels: Vec<Option<String>> = (0..r.graph.len())
         .map(|i| r.graph.label(NodeId::from_index(i)).map(|l| l.to_string()))
         .collect();
-    let x = Some("x".to_string());
+    let x = |label: &str| Some(label.to_string());
     assert_eq!(
         labels,
-        [x.clone(), None, None, None, x.clone(), None, None, None, x]
+        [
+            x("x"),
+            None,
+            None,
+            None,
+            x("x#2"),
+            None,
+            None,
+            None,
+            x("x#3")
+        ],
+        "the k-th value named x is x#k"
     );
 }
 
@@ -514,7 +529,8 @@ for k in range(3):
         "{}",
         run.graph.data(loss)
     );
-    assert_eq!(run.graph.label(loss).as_deref(), Some("loss"));
+    // The third loss computed (k = 2) is the third value named after `loss`.
+    assert_eq!(run.graph.label(loss).as_deref(), Some("loss#3"));
 }
 
 #[test]
@@ -522,7 +538,11 @@ fn loop_names_follow_python_scoping_and_do_not_label() {
     let run = run("xs = [Value(1.0), Value(2.0)]\nys = [x * 3 for x in xs]\nfor v in ys: w = v\n");
     let w = run.last_value.unwrap();
     assert_eq!(run.graph.data(w), 6.0);
-    assert_eq!(run.graph.label(w).as_deref(), Some("w"));
+    assert_eq!(
+        run.graph.label(w).as_deref(),
+        Some("w#2"),
+        "w is bound to two values"
+    );
     assert!(error("xs = [1]\nys = [x for x in xs]\nz = x\n").contains("unknown name 'x'"));
     let leaked = run_without_labels("for i in range(3): pass\nv = Value(i)\n");
     assert_eq!(root_data(&leaked), 2.0);

@@ -281,14 +281,17 @@ fn summary_record_text() {
         vec![
             "l0.n0: ReLU(w·x+b)".to_string(),
             format!("data {data:.4}\ngrad {grad:.4}"),
-            format!("max |grad| {largest:.4}{}\n10 values", parenthesized(label)),
+            format!(
+                "10 values inside\nlargest |grad| {largest:.4}{}",
+                parenthesized(label)
+            ),
         ]
     );
     let svg = builtin_svg(&view.to_dot(&DotOptions::default()));
     let texts = node_texts(&svg, &format!("v{n0}"));
     assert_eq!(texts[0], "l0.n0: ReLU(w·x+b)");
     assert_eq!(texts[1], format!("data {data:.4}"));
-    assert_eq!(texts[4], "10 values");
+    assert_eq!(texts[3], "10 values inside");
 }
 
 fn parenthesized(label: &str) -> String {
@@ -407,38 +410,55 @@ fn fills(grads: &[f64]) -> (Vec<String>, Vec<String>) {
 
 #[test]
 fn wide_grad_range_is_drawn_on_a_log_scale() {
-    // 1e-6 … 1e3 is nine decades over seven steps: 1e-3 is 3/9 of the way (step 2), 1 is
-    // 6/9 (step 4), -1e3 the top step; zero has its own swatch.
+    // 1e-6 … 1e3 is nine decades: five steps of two decades from 1e-6, spread over the
+    // palette (steps 0, 1, 3, 4 are colours 0, 2, 5, 6); zero has its own swatch.
     let (fills, legend) = fills(&[1e-6, 1e-3, 1.0, -1e3, 0.0]);
     let expected = [
         GRAD_PALETTE[0],
         GRAD_PALETTE[2],
-        GRAD_PALETTE[4],
+        GRAD_PALETTE[5],
         GRAD_PALETTE[6],
         ZERO_FILL,
     ];
     assert_eq!(fills, expected.map(String::from));
-    assert_eq!(legend[0], "fill: |grad|, logarithmic scale");
-    assert_eq!(legend[1], "|grad| = 0");
-    assert_eq!(legend[2], "|grad| 1.000e-6 to 1.931e-5");
-    assert_eq!(legend.len(), 2 + GRAD_PALETTE.len());
+    assert_eq!(
+        legend,
+        [
+            "fill: |grad|, logarithmic scale",
+            "0",
+            "1e-6–1e-4",
+            "1e-4–0.01",
+            "0.01–1",
+            "1–100",
+            "100–10000"
+        ]
+    );
 }
 
 #[test]
 fn narrow_grad_range_is_linear_and_non_finite_is_off_scale() {
-    // 0 … 2 in seven steps: 0.5 is step 1 (1.75), 1.0 step 3 (3.5), 2.0 the top.
+    // 0 … 2 in round steps of 0.5 (2/7 rounded up): four steps, colours 0, 2, 4, 6; 0.5
+    // starts step 1, 1.0 step 2, 2.0 is the top.
     let (fills, legend) = fills(&[0.5, 1.0, -2.0, 0.0, f64::NAN]);
     let expected = [
-        GRAD_PALETTE[1],
-        GRAD_PALETTE[3],
+        GRAD_PALETTE[2],
+        GRAD_PALETTE[4],
         GRAD_PALETTE[6],
         GRAD_PALETTE[0],
         NON_FINITE_FILL,
     ];
     assert_eq!(fills, expected.map(String::from));
-    assert_eq!(legend[0], "fill: |grad|, linear scale");
-    assert_eq!(legend[1], "|grad| 0 to 0.2857");
-    assert_eq!(legend.last().unwrap(), "grad nan or inf");
+    assert_eq!(
+        legend,
+        [
+            "fill: |grad|, linear scale",
+            "0–0.5",
+            "0.5–1",
+            "1–1.5",
+            "1.5–2",
+            "nan or inf"
+        ]
+    );
 }
 
 #[test]
@@ -464,13 +484,25 @@ fn colour_follows_grad_order_and_the_legend_is_drawn() {
     assert!(by_grad.windows(2).all(|w| w[0].1 <= w[1].1));
     assert!(by_grad.first().unwrap().1 < by_grad.last().unwrap().1);
     let svg = builtin_svg(&view.to_dot(&DotOptions::default()));
-    let legend: Vec<String> = cluster_titles(&svg)
-        .into_iter()
-        .flat_map(|(_, t)| t)
-        .collect();
-    assert_eq!(legend, vec!["legend"]);
+    assert!(
+        cluster_titles(&svg).is_empty(),
+        "the legend is no box of boxes"
+    );
     let swatch = node_texts(&svg, "legend_0");
     assert!(swatch[0].starts_with("fill: |grad|"), "{swatch:?}");
+    let doc = parse_xml(&svg);
+    let rows: std::collections::BTreeSet<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("node"))
+        .filter(|g| {
+            g.children().any(|t| {
+                t.has_tag_name("title") && t.text().is_some_and(|t| t.starts_with("legend_"))
+            })
+        })
+        .filter_map(|g| g.descendants().find(|t| t.has_tag_name("text")))
+        .filter_map(|t| t.attribute("y"))
+        .collect();
+    assert_eq!(rows.len(), 1, "the legend is one row: {rows:?}");
 }
 
 #[test]

@@ -48,6 +48,12 @@
 //! - Windows and macOS ship Arial; Chromium on Linux takes fontconfig's metric-compatible
 //!   substitute; graphviz-pure-raster draws PNGs with Arimo. A viewer with no Arial-like font
 //!   falls back to its default, usually a Times, which is narrower and so still fits.
+//! - `dot` 2.43 sizes text with its own Arial width table, which runs about 3 % narrower
+//!   than Liberation Sans draws it: an 80-character label measured 474 pt in `dot` and
+//!   489 pt in rsvg-convert, past its box's 8 pt margins. A record field of
+//!   [`PAD_EVERY`] characters or more therefore gets one hard space on each side per
+//!   [`PAD_EVERY`] characters of its longest line ([`escape_field_into`]); shorter fields,
+//!   whose 16 pt of margin absorb the difference, are written as they are.
 //! - Courier fits everywhere (monospace fonts are all about 0.6 em wide) but reads like a
 //!   terminal; its one gain, aligned digits, Arial's equal-width digits give too.
 
@@ -123,6 +129,20 @@ pub struct Decorations {
     pub legend: Vec<LegendEntry>,
     /// Boxes around groups of values; see [`Cluster`].
     pub clusters: Vec<Cluster>,
+    /// Invisible ordering constraints between groups of values; see [`Gate`].
+    pub gates: Vec<Gate>,
+}
+
+/// An invisible point ranked after every value of `after` and before every value of
+/// `before` (by [`NodeInfo::id`]): it makes Graphviz draw the one set entirely before the
+/// other along the rank direction, as a network's layers read left to right. It needs the
+/// graph attribute `newrank=true`, without which `dot` ranks each cluster on its own.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Gate {
+    /// Values ranked before the gate.
+    pub after: Vec<u64>,
+    /// Values ranked after the gate.
+    pub before: Vec<u64>,
 }
 
 /// The styling of one value's record.
@@ -210,6 +230,40 @@ pub(super) fn escape_into(text: &str, out: &mut String) {
     }
 }
 
+/// A record field gains a hard space on each side per this many characters of its longest
+/// line (see the module comment, "Font").
+pub const PAD_EVERY: usize = 25;
+
+/// [`escape_into`] for a record field, padded as the module comment's "Font" says: each
+/// line with something to show (not empty, not only spaces) gets the hard spaces.
+pub(super) fn escape_field_into(text: &str, out: &mut String) {
+    let lines: Vec<&str> = text
+        .split("\r\n")
+        .flat_map(|l| l.split(['\n', '\r']))
+        .collect();
+    let longest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let pad = longest / PAD_EVERY;
+    if pad == 0 {
+        escape_into(text, out);
+        return;
+    }
+    let spaces = " ".repeat(pad);
+    let padded: Vec<String> = lines
+        .iter()
+        .map(|line| match line.trim_matches(' ') {
+            "" => line.to_string(),
+            _ => format!("{spaces}{line}{spaces}"),
+        })
+        .collect();
+    escape_into(&padded.join("\n"), out);
+}
+
+fn escape_field(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    escape_field_into(text, &mut out);
+    out
+}
+
 /// Printable ASCII that every rule leaves as it is (a space depends on its neighbours).
 fn needs_no_escape(byte: u8) -> bool {
     byte.is_ascii_graphic()
@@ -246,10 +300,13 @@ pub fn to_dot_model(graph: &ExportGraph, options: &DotOptions, decorations: &Dec
     }
     stmts.extend(layout.subgraphs(graph, options, decorations));
     if !decorations.legend.is_empty() {
-        stmts.push(Stmt::Subgraph(legend(&decorations.legend)));
+        stmts.push(Stmt::Subgraph(legend(&decorations.legend, options.rankdir)));
     }
     for index in graph.node_indices() {
         push_value_edges(&mut stmts, graph, index);
+    }
+    for (k, gate) in decorations.gates.iter().enumerate() {
+        push_gate(&mut stmts, k, gate);
     }
     Graph::DiGraph {
         id: Id::Plain("gradviz".to_string()),
@@ -287,10 +344,10 @@ fn push_value_nodes(
     let mut label = String::with_capacity(info.label.len() + 48);
     label.push_str("\"{ ");
     if let Some(fields) = options.records.get(&info.id) {
-        let escaped: Vec<String> = fields.iter().map(|f| escape_record_field(f)).collect();
+        let escaped: Vec<String> = fields.iter().map(|f| escape_field(f)).collect();
         label.push_str(&escaped.join(" | "));
     } else {
-        label.push_str(&escape_record_field(&info.label));
+        label.push_str(&escape_field(&info.label));
         label.push_str(" | data ");
         push_number(&mut label, info.data, options.precision);
         label.push_str(" | grad ");
@@ -298,7 +355,7 @@ fn push_value_nodes(
     }
     for row in decoration.iter().flat_map(|d| &d.extra_rows) {
         label.push_str(" | ");
-        label.push_str(&escape_record_field(row));
+        label.push_str(&escape_field(row));
     }
     label.push_str(" }\"");
     let mut attributes = vec![
@@ -354,23 +411,80 @@ fn push_value_edges(stmts: &mut Vec<Stmt>, graph: &ExportGraph, index: NodeIndex
     }
 }
 
-fn legend(entries: &[LegendEntry]) -> Subgraph {
-    let mut stmts = vec![Stmt::GAttribute(GraphAttributes::Graph(vec![attr(
-        "label",
-        quoted("legend"),
-    )]))];
+/// The legend as one row of small swatches, so that it adds one line to the figure's
+/// height however many entries it has: in `LR`/`RL` the swatches sit in successive ranks
+/// (tied by invisible edges), in `TB`/`BT` in one rank. An entry without a colour is a
+/// caption in plain text.
+fn legend(entries: &[LegendEntry], rankdir: Rankdir) -> Subgraph {
+    let across = matches!(rankdir, Rankdir::TB | Rankdir::BT);
+    let mut stmts = Vec::with_capacity(2 * entries.len() + 1);
+    if across {
+        stmts.push(Stmt::GAttribute(GraphAttributes::Graph(vec![attr(
+            "rank",
+            plain("same"),
+        )])));
+    }
     for (i, entry) in entries.iter().enumerate() {
-        let mut attributes = vec![
-            attr("label", quoted(&entry.text)),
-            attr("shape", plain("box")),
-        ];
+        let mut attributes = vec![attr("label", quoted(&entry.text))];
+        if entry.fill.is_none() && entry.outline.is_none() {
+            attributes.push(attr("shape", plain("plaintext")));
+        } else {
+            attributes.push(attr("shape", plain("box")));
+        }
+        attributes.push(attr("height", plain(LEGEND_HEIGHT)));
         attributes.extend(fill_and_outline(&entry.fill, &entry.outline));
-        stmts.push(node(format!("legend_{i}"), attributes));
+        stmts.push(node(legend_id(i), attributes));
+    }
+    if !across {
+        for i in 1..entries.len() {
+            let mut tie = edge(legend_id(i - 1), legend_id(i));
+            if let Stmt::Edge(edge) = &mut tie {
+                edge.attributes.push(attr("style", plain("invis")));
+            }
+            stmts.push(tie);
+        }
     }
     Subgraph {
-        id: Id::Plain("cluster_legend".to_string()),
+        id: Id::Plain("legend".to_string()),
         stmts,
     }
+}
+
+/// The legend swatches' height in inches: one line of text with a little room.
+pub(super) const LEGEND_HEIGHT: &str = "0.3";
+
+pub(super) fn legend_id(i: usize) -> String {
+    format!("legend_{i}")
+}
+
+/// Gate `k`: an invisible point and invisible edges into and out of it.
+fn push_gate(stmts: &mut Vec<Stmt>, k: usize, gate: &Gate) {
+    let id = gate_id(k);
+    stmts.push(node(
+        id.clone(),
+        vec![
+            attr("shape", plain("point")),
+            attr("style", plain("invis")),
+            attr("width", plain("0")),
+            attr("height", plain("0")),
+        ],
+    ));
+    let edges = gate
+        .after
+        .iter()
+        .map(|&a| (value_id(a), id.clone()))
+        .chain(gate.before.iter().map(|&b| (id.clone(), value_id(b))));
+    for (from, to) in edges {
+        let mut tie = edge(from, to);
+        if let Stmt::Edge(edge) = &mut tie {
+            edge.attributes.push(attr("style", plain("invis")));
+        }
+        stmts.push(tie);
+    }
+}
+
+pub(super) fn gate_id(k: usize) -> String {
+    format!("gate_{k}")
 }
 
 /// Which cluster each value is drawn in, and the clusters' effective nesting.

@@ -17,8 +17,8 @@ mod print;
 mod write;
 
 pub use dot::{
-    escape_record_field, to_dot, to_dot_model, Cluster, Decorations, DotOptions, LegendEntry,
-    NodeDecoration, MAX_CLUSTER_DEPTH,
+    escape_record_field, to_dot, to_dot_model, Cluster, Decorations, DotOptions, Gate, LegendEntry,
+    NodeDecoration, MAX_CLUSTER_DEPTH, PAD_EVERY,
 };
 pub use engine::{find_dot, render_dot, EngineOptions, Rendered};
 pub use number::format_number;
@@ -96,7 +96,7 @@ pub enum Format {
     Pdf,
     /// The DOT source itself.
     Dot,
-    /// The graph as JSON (SPEC §6).
+    /// The graph as JSON, the format of docs/json.md.
     Json,
 }
 

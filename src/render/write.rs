@@ -19,9 +19,11 @@ use std::io::{self, Write};
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
-use super::dot::{escape_into, ClusterLayout};
+use super::dot::{
+    escape_field_into, escape_into, gate_id, legend_id, ClusterLayout, LEGEND_HEIGHT,
+};
 use super::number::push_number;
-use super::{Decorations, DotOptions};
+use super::{Decorations, DotOptions, Rankdir};
 use crate::export::{ExportGraph, NodeInfo};
 
 /// Buffered bytes handed to the output at once.
@@ -102,6 +104,10 @@ fn write_figure(
         edges.write(text, graph, index);
         sink(text, false)?;
     }
+    for (k, gate) in decorations.gates.iter().enumerate() {
+        write_gate(text, k, gate);
+        sink(text, false)?;
+    }
     text.push_str("}\n");
     Ok(())
 }
@@ -147,10 +153,10 @@ impl Figure<'_> {
                 if i > 0 {
                     text.push_str(" | ");
                 }
-                escape_into(field, text);
+                escape_field_into(field, text);
             }
         } else {
-            escape_into(&info.label, text);
+            escape_field_into(&info.label, text);
             text.push_str(" | data ");
             push_number(text, info.data, self.options.precision);
             text.push_str(" | grad ");
@@ -158,7 +164,7 @@ impl Figure<'_> {
         }
         for row in decoration.iter().flat_map(|d| &d.extra_rows) {
             text.push_str(" | ");
-            escape_into(row, text);
+            escape_field_into(row, text);
         }
         text.push_str(" }\" shape=record");
         if let Some(decoration) = decoration {
@@ -241,15 +247,46 @@ impl Figure<'_> {
         if entries.is_empty() {
             return;
         }
-        text.push_str("  subgraph cluster_legend {\n    graph[label=\"legend\"]\n");
+        let across = matches!(self.options.rankdir, Rankdir::TB | Rankdir::BT);
+        text.push_str("  subgraph legend {\n");
+        if across {
+            text.push_str("    graph[rank=same]\n");
+        }
         for (i, entry) in entries.iter().enumerate() {
-            let _ = write!(text, "    legend_{i}[label=\"");
+            let _ = write!(text, "    {}[label=\"", legend_id(i));
             escape_into(&entry.text, text);
-            text.push_str("\" shape=box");
+            let shape = if entry.fill.is_none() && entry.outline.is_none() {
+                "plaintext"
+            } else {
+                "box"
+            };
+            let _ = write!(text, "\" shape={shape} height={LEGEND_HEIGHT}");
             push_fill_and_outline(text, &entry.fill, &entry.outline);
             text.push_str("]\n");
         }
+        if !across {
+            for i in 1..entries.len() {
+                let _ = writeln!(
+                    text,
+                    "    {} -> {} [style=invis]",
+                    legend_id(i - 1),
+                    legend_id(i)
+                );
+            }
+        }
         text.push_str("  }\n");
+    }
+}
+
+/// Gate `k` (see [`super::Gate`]): an invisible point and the invisible edges through it.
+fn write_gate(text: &mut String, k: usize, gate: &super::Gate) {
+    let id = gate_id(k);
+    let _ = writeln!(text, "  {id}[shape=point style=invis width=0 height=0]");
+    for a in &gate.after {
+        let _ = writeln!(text, "  v{a} -> {id} [style=invis]");
+    }
+    for b in &gate.before {
+        let _ = writeln!(text, "  {id} -> v{b} [style=invis]");
     }
 }
 

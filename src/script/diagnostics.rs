@@ -54,10 +54,13 @@ impl Diag {
 /// Shorthand for results inside the script module.
 pub(crate) type Res<T> = std::result::Result<T, Diag>;
 
+/// The most characters of a source line an error shows: a longer line (a minified or
+/// generated file) is cut to a window around the column, marked with `…` where it is cut.
+pub(crate) const LINE_WINDOW: usize = 100;
+
 fn render(diag: &Diag, source: &str, file_name: &str) -> String {
     let start = floor_char_boundary(source, diag.span.start.min(source.len()));
     let line_range = line_around(source, start);
-    let line_text = &source[line_range.clone()];
     let line_number = source[..line_range.start].matches('\n').count() + 1;
     let column = source[line_range.start..start].chars().count() + 1;
     let end = floor_char_boundary(source, diag.span.end.clamp(start, line_range.end));
@@ -67,16 +70,16 @@ fn render(diag: &Diag, source: &str, file_name: &str) -> String {
         &place,
         &diag.message,
         line_number,
-        line_text,
+        &source[line_range],
         column,
         width,
         diag.help.as_deref(),
     )
 }
 
-/// `place: message`, then line `line_number` of the source and a caret of `width`
-/// characters under `column` (from 1), then the help if any. Tabs before the column stay
-/// tabs, so the caret lines up however the terminal expands them.
+/// `place: message`, then line `line_number` of the source (a window of it, when long) and
+/// a caret of `width` characters under `column` (from 1), then the help if any. Tabs before
+/// the column stay tabs, so the caret lines up however the terminal expands them.
 pub(crate) fn snippet(
     place: &str,
     message: &str,
@@ -87,20 +90,60 @@ pub(crate) fn snippet(
     help: Option<&str>,
 ) -> String {
     let gutter = " ".repeat(line_number.to_string().len());
-    let indent: String = line_text
-        .chars()
-        .chain(std::iter::repeat(' '))
-        .take(column.saturating_sub(1))
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
+    let shown = Window::around(line_text, column.saturating_sub(1), width);
     let mut out = format!(
-        "{place}: {message}\n{gutter} |\n{line_number} | {line_text}\n{gutter} | {indent}{}",
-        "^".repeat(width.max(1))
+        "{place}: {message}\n{gutter} |\n{line_number} | {}\n{gutter} | {}{}",
+        shown.text,
+        shown.indent,
+        "^".repeat(shown.width)
     );
     if let Some(help) = help {
         out.push_str(&format!("\n{gutter} = help: {help}"));
     }
     out
+}
+
+/// The part of a source line an error shows, and where its caret goes.
+struct Window {
+    text: String,
+    /// What goes before the caret: a space per character (a tab stays a tab).
+    indent: String,
+    /// Carets under the span, cut where the window ends.
+    width: usize,
+}
+
+impl Window {
+    /// The line, or [`LINE_WINDOW`] characters of it around the span starting at character
+    /// `column` and `width` characters wide.
+    fn around(line: &str, column: usize, width: usize) -> Window {
+        let length = line.chars().count();
+        let (first, last) = if length <= LINE_WINDOW {
+            (0, length)
+        } else {
+            let first = column.saturating_sub(LINE_WINDOW / 2);
+            let last = (first + LINE_WINDOW).min(length);
+            (last - LINE_WINDOW, last)
+        };
+        let byte = |char_index: usize| {
+            line.char_indices()
+                .nth(char_index)
+                .map_or(line.len(), |(i, _)| i)
+        };
+        let (from, to) = (byte(first), byte(last));
+        let cut_before = if first > 0 { "…" } else { "" };
+        let cut_after = if last < length { "…" } else { "" };
+        let caret_at = byte(column.min(last));
+        let indent = cut_before
+            .chars()
+            .chain(line[from..caret_at.max(from)].chars())
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        Window {
+            text: format!("{cut_before}{}{cut_after}", &line[from..to]),
+            indent,
+            width: width.min(last.saturating_sub(column)).max(1),
+        }
+    }
 }
 
 /// The byte range of the line holding `offset`, without its line break.
@@ -145,5 +188,23 @@ mod tests {
         };
         assert!(text.starts_with("t.py:1:8: "), "{text}");
         assert!(text.ends_with("\n  |        ^"), "{text}");
+    }
+
+    #[test]
+    fn a_long_line_is_shown_as_a_window_around_the_column() {
+        let source = format!("x = {}1 +* 2{}\n", "(".repeat(100_000), ")".repeat(100_000));
+        let start = source.find('*').unwrap();
+        let diag = Diag::new(Span::new(start, start + 1), "expected an expression");
+        let Error::Script(text) = diag.into_error(&source, "t.py") else {
+            unreachable!()
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(text.len() < 400, "{text}");
+        let shown = lines[2].strip_prefix("1 | ").unwrap();
+        assert_eq!(shown.chars().count(), LINE_WINDOW + 2, "{shown}");
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+        let caret = lines[3].strip_prefix("  | ").unwrap();
+        let column = caret.find('^').unwrap();
+        assert_eq!(shown.chars().nth(column), Some('*'), "{shown}\n{caret}");
     }
 }

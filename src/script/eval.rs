@@ -24,6 +24,8 @@
 mod builtins;
 mod loops;
 mod nn;
+mod print;
+mod pymath;
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -32,7 +34,7 @@ use super::diagnostics::{Diag, Res, Span};
 use super::expr::{BinOp, Call, Expr, Instr, UnaryOp};
 use super::number::{check_float_pow, Num};
 use super::parser::{Stmt, Target};
-use super::ScriptOptions;
+use super::{AutoLabels, ScriptOptions};
 use crate::engine::{Exponent, Graph, NodeId, Op, PyRandom};
 use crate::export::{to_petgraph, ExportGraph};
 use loops::LoopFrame;
@@ -41,6 +43,7 @@ use nn::{module_attribute, one_argument, LayerObj, MlpObj, NeuronObj};
 pub use builtins::DEFAULT_SEED;
 pub use loops::MAX_ITERATIONS;
 pub use nn::MAX_PARAMETERS;
+pub(crate) use pymath::MATH_NAMES;
 
 /// A script-level object.
 #[derive(Debug, Clone)]
@@ -115,6 +118,10 @@ pub(crate) enum Builtin {
     Neuron,
     /// The `random` module.
     Random,
+    /// The `math` module.
+    Math,
+    /// `float(…)`.
+    Float,
 }
 
 impl Obj {
@@ -127,6 +134,7 @@ impl Obj {
             Obj::FString => "an f-string (gradviz accepts f-strings only in print)",
             Obj::None => "None",
             Obj::Builtin(Builtin::Random) => "the random module",
+            Obj::Builtin(Builtin::Math) => "the math module",
             Obj::Builtin(Builtin::Mlp | Builtin::Layer | Builtin::Neuron) => "a class",
             Obj::Builtin(_) => "a function",
             Obj::List(_) => "a list",
@@ -155,6 +163,8 @@ pub(crate) fn builtin(name: &str) -> Option<Builtin> {
         "Layer" => Builtin::Layer,
         "Neuron" => Builtin::Neuron,
         "random" => Builtin::Random,
+        "math" => Builtin::Math,
+        "float" => Builtin::Float,
         _ => return None,
     })
 }
@@ -172,6 +182,8 @@ pub(crate) struct Evaluator<'s> {
     pub backward_root: Option<NodeId>,
     pub last_value: Option<NodeId>,
     auto_label: bool,
+    /// The names auto-labels were taken from, counted: a rebound name labels `c#2`, ….
+    auto_labels: AutoLabels,
     variables: HashMap<&'s str, Obj>,
     /// Per node: it has a name already (an explicit label, or the first variable it was
     /// bound to), so binding it again does not relabel it.
@@ -191,6 +203,8 @@ pub(crate) struct Evaluator<'s> {
     /// Layers and Neurons made on their own so far, which number their labels.
     standalone_layers: usize,
     standalone_neurons: usize,
+    /// Whether a `print` with an f-string has been noted (see `print`).
+    fstring_noted: bool,
 }
 
 impl<'s> Evaluator<'s> {
@@ -203,6 +217,7 @@ impl<'s> Evaluator<'s> {
             backward_root: None,
             last_value: None,
             auto_label: options.auto_label,
+            auto_labels: AutoLabels::default(),
             variables: HashMap::new(),
             named: Vec::new(),
             int_data: Vec::new(),
@@ -213,6 +228,7 @@ impl<'s> Evaluator<'s> {
             rng: PyRandom::new(DEFAULT_SEED),
             standalone_layers: 0,
             standalone_neurons: 0,
+            fstring_noted: false,
         }
     }
 
@@ -288,7 +304,8 @@ impl<'s> Evaluator<'s> {
     fn bind(&mut self, name: &'s str, value: Obj) {
         if let Obj::Value(id) = value {
             if !self.take_name(id) && self.auto_label {
-                self.graph.set_label(id, Some(name));
+                let label = self.auto_labels.next(name);
+                self.graph.set_label(id, Some(&label));
             }
             self.last_value = Some(id);
         }
@@ -356,6 +373,13 @@ impl<'s> Evaluator<'s> {
         }
         if let Some(value) = self.variables.get(name) {
             return Ok(value.clone());
+        }
+        if name == "torch" {
+            return Err(Diag::new(span, "unknown name 'torch'").with_help(
+                "PyTorch tensors are not micrograd Values, and gradviz's builtin \
+                 interpreter runs micrograd; export a PyTorch graph as JSON \
+                 (docs/json.md) and draw or check that",
+            ));
         }
         builtin(name)
             .map(Obj::Builtin)
@@ -616,12 +640,12 @@ impl<'s> Evaluator<'s> {
             }
             Obj::Builtin(Builtin::Value) => self.make_value(args, named, call.span),
             Obj::Builtin(Builtin::DrawDot) => self.draw_dot(args, named, call.span),
-            // Python's print shows its arguments; gradviz has evaluated them and moves on.
-            Obj::Builtin(Builtin::Print) => Ok(Obj::None),
+            Obj::Builtin(Builtin::Print) => self.print(args, named),
             Obj::Builtin(Builtin::Mlp) => self.make_mlp(args, named, call.span),
             Obj::Builtin(Builtin::Layer) => self.make_layer(args, named, call.span),
             Obj::Builtin(Builtin::Neuron) => self.make_neuron(args, named, call.span),
-            Obj::Builtin(builtin @ Builtin::Random) => Err(Diag::new(
+            Obj::Builtin(Builtin::Float) => self.call_float(args, named, call.span),
+            Obj::Builtin(builtin @ (Builtin::Random | Builtin::Math)) => Err(Diag::new(
                 call.callee_span,
                 format!("{} is not callable", Obj::Builtin(builtin).kind()),
             )),
@@ -737,6 +761,7 @@ impl<'s> Evaluator<'s> {
     ) -> Res<Obj> {
         match &object {
             Obj::Builtin(Builtin::Random) => return self.call_random(name, name_span, args, span),
+            Obj::Builtin(Builtin::Math) => return self.call_math(name, name_span, args, span),
             Obj::Neuron(_) | Obj::Layer(_) | Obj::Mlp(_) => {
                 return self.call_module_method(&object, name, name_span, args)
             }
@@ -818,6 +843,9 @@ impl<'s> Evaluator<'s> {
     fn get_attribute(&self, object: &Obj, name: &str, span: Span) -> Res<Obj> {
         if matches!(object, Obj::Neuron(_) | Obj::Layer(_) | Obj::Mlp(_)) {
             return module_attribute(object, name, span);
+        }
+        if matches!(object, Obj::Builtin(Builtin::Math)) {
+            return pymath::math_constant(name, span);
         }
         let Obj::Value(id) = *object else {
             return Err(Diag::new(

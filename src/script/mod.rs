@@ -13,7 +13,8 @@
 //!   precedence, unary `-`, parentheses;
 //! - `Value(number, label='…')`, the methods `tanh() exp() relu() log() sigmoid()
 //!   backward()` and the lecture's `_backward()`, `draw_dot(v)` (a snapshot), and `print(…)`,
-//!   whose arguments are evaluated and then ignored;
+//!   which writes to stderr as Python prints; `float(…)` and the `math` module's constants
+//!   and functions on numbers;
 //! - networks as in the lecture's training cells: micrograd's `MLP(nin, nouts)`,
 //!   `Layer(nin, nout)`, `Neuron(nin)` (parameters labelled `l{i}.n{j}.w{k}` / `.b`,
 //!   weights from Python's `random` stream: `random.seed(n)`, or [`DEFAULT_SEED`] when the
@@ -40,6 +41,7 @@
 //! as a syntax tree. When one fails at run time, the rest is still parsed: Python compiles
 //! a file before running it, so a syntax error anywhere is the error it reports.
 
+mod autolabel;
 mod diagnostics;
 mod eval;
 mod expr;
@@ -56,6 +58,7 @@ use crate::export::{to_petgraph, ExportGraph};
 use crate::{Error, Result};
 use python::{Purpose, PythonInput, PythonRun};
 
+pub use autolabel::{rebound_label, AutoLabels};
 pub use eval::{DEFAULT_SEED, MAX_ITERATIONS, MAX_PARAMETERS};
 pub use lexer::{MAX_BRACKETS, MAX_INDENTS};
 
@@ -64,7 +67,8 @@ pub use lexer::{MAX_BRACKETS, MAX_INDENTS};
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScriptOptions {
     /// Label each value with the first variable it is bound to, unless it has an explicit
-    /// label (SPEC §4). On by default; `--no-auto-label` turns it off.
+    /// label (SPEC §4); the k-th value named after one variable is `name#k` (see
+    /// [`AutoLabels`]). On by default; `--no-auto-label` turns it off.
     pub auto_label: bool,
     /// Where a script runs: the subset, CPython, or whichever fits (the default).
     pub interpreter: Interpreter,

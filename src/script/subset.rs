@@ -3,14 +3,14 @@
 //! `--interpreter auto` runs a script in the subset when the subset parses all of it, it
 //! imports nothing but `micrograd`, `math`, `random` and `graphviz`, and every name it
 //! reads is a subset built-in or a name the script binds somewhere. Anything else (a
-//! `def`, a `class`, `import numpy`, `math.pi`) runs in CPython: deciding first means a
+//! `def`, a `class`, `import numpy`, `math.sin`) runs in CPython: deciding first means a
 //! script never runs twice. The statements are walked with a stack, as the evaluator
 //! runs them: no recursion.
 
 use std::collections::BTreeSet;
 
 use super::diagnostics::Span;
-use super::eval::builtin;
+use super::eval::{builtin, MATH_NAMES};
 use super::expr::Instr;
 use super::parser::{Parser, Stmt, Target};
 
@@ -25,7 +25,10 @@ const MICROGRAD_NAMES: [&str; 4] = ["Value", "MLP", "Layer", "Neuron"];
 /// follows the file's name ("defines functions").
 pub(crate) fn fits(source: &str) -> Result<(), String> {
     let mut parser = Parser::new(source).map_err(|diag| unsupported(source, diag.span))?;
-    let mut names = Names::default();
+    let mut names = Names {
+        source,
+        ..Names::default()
+    };
     while let Some(statement) = parser
         .next_statement()
         .map_err(|diag| unsupported(source, diag.span))?
@@ -76,8 +79,9 @@ fn unsupported(source: &str, span: Span) -> String {
 /// The names a script binds and the names it reads.
 #[derive(Default)]
 struct Names<'s> {
+    source: &'s str,
     bound: BTreeSet<&'s str>,
-    read: Vec<&'s str>,
+    read: Vec<String>,
 }
 
 impl<'s> Names<'s> {
@@ -112,10 +116,28 @@ impl<'s> Names<'s> {
         }
     }
 
+    /// Names read, and `math.NAME` read as one name, since the subset has only part of
+    /// `math`.
     fn code(&mut self, code: &[Instr<'s>]) {
-        for instr in code {
+        for (index, instr) in code.iter().enumerate() {
             match instr {
-                Instr::Load(name, _) => self.read.push(name),
+                Instr::Load(name, _) => self.read.push(name.to_string()),
+                Instr::GetAttr { name, .. }
+                    if matches!(
+                        index.checked_sub(1).map(|i| &code[i]),
+                        Some(Instr::Load("math", _))
+                    ) =>
+                {
+                    self.read.push(format!("math.{name}"));
+                }
+                Instr::Call(call) => {
+                    let callee = self
+                        .source
+                        .get(call.callee_span.start..call.callee_span.end);
+                    if let (Some((name, _)), Some("math")) = (call.method, callee) {
+                        self.read.push(format!("math.{name}"));
+                    }
+                }
                 Instr::LoopStart(start) => {
                     self.bound.extend(start.targets.iter().map(|(n, _)| *n));
                 }
@@ -128,18 +150,20 @@ impl<'s> Names<'s> {
     fn relies_on_subset(&self, imports: &[(&str, Span)]) -> bool {
         let imports_micrograd = imports.iter().any(|(module, _)| *module == "micrograd");
         !imports_micrograd
-            && self
-                .read
-                .iter()
-                .any(|name| MICROGRAD_NAMES.contains(name) && !self.bound.contains(name))
+            && self.read.iter().any(|name| {
+                MICROGRAD_NAMES.contains(&name.as_str()) && !self.bound.contains(name.as_str())
+            })
     }
 
     /// The first name read that is neither bound nor built in.
-    fn unknown(&self) -> Option<&'s str> {
+    fn unknown(&self) -> Option<&str> {
         self.read
             .iter()
-            .copied()
-            .find(|name| !self.bound.contains(name) && builtin(name).is_none())
+            .map(String::as_str)
+            .find(|name| match name.strip_prefix("math.") {
+                Some(member) => !self.bound.contains("math") && !MATH_NAMES.contains(&member),
+                None => !self.bound.contains(name) && builtin(name).is_none(),
+            })
     }
 }
 
@@ -168,8 +192,12 @@ mod tests {
             ("from torch.nn import Linear\n", "imports torch"),
             ("from . import helpers\n", "imports from its own package"),
             (
-                "x = math.pi\n",
-                "uses 'math', which the built-in subset does not have",
+                "x = math.sin(1)\n",
+                "uses 'math.sin', which the built-in subset does not have",
+            ),
+            (
+                "x = math.log10\n",
+                "uses 'math.log10', which the built-in subset does not have",
             ),
             (
                 "y = f(2)\n",
@@ -196,6 +224,11 @@ mod tests {
             fits(imported),
             Err("uses 'c', which the built-in subset does not have".into())
         );
+    }
+
+    #[test]
+    fn the_part_of_math_the_subset_has_fits() {
+        assert_eq!(fits("import math\nx = math.pi * math.exp(2.0)\n"), Ok(()));
     }
 
     #[test]

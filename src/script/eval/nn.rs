@@ -280,6 +280,28 @@ impl Evaluator<'_> {
     }
 }
 
+/// micrograd's repr of a network object: `ReLUNeuron(3)`, `Layer of [LinearNeuron(4)]`,
+/// `MLP of [Layer of […], …]`.
+pub(super) fn module_repr(module: &Obj) -> String {
+    let neuron = |n: &NeuronObj| {
+        let kind = if n.nonlin { "ReLU" } else { "Linear" };
+        format!("{kind}Neuron({})", n.w.len())
+    };
+    let layer = |l: &LayerObj| {
+        let neurons: Vec<String> = l.neurons.iter().map(|n| neuron(n)).collect();
+        format!("Layer of [{}]", neurons.join(", "))
+    };
+    match module {
+        Obj::Neuron(n) => neuron(n),
+        Obj::Layer(l) => layer(l),
+        Obj::Mlp(m) => {
+            let layers: Vec<String> = m.layers.iter().map(|l| layer(l)).collect();
+            format!("MLP of [{}]", layers.join(", "))
+        }
+        other => other.kind().to_string(),
+    }
+}
+
 /// `module.layers`, `.neurons`, `.w`, `.b`, `.nonlin`.
 pub(super) fn module_attribute(module: &Obj, name: &str, span: Span) -> Res<Obj> {
     let list = |items: Vec<Obj>| Ok(Obj::List(List::new(items)));
