@@ -139,7 +139,7 @@ pub struct FigureArgs {
     #[arg(long, value_enum, default_value_t = defaults::RANKDIR)]
     pub rankdir: Rankdir,
     /// Digits after the decimal point for data and grad.
-    #[arg(long, default_value_t = defaults::PRECISION)]
+    #[arg(long, default_value_t = defaults::PRECISION, value_parser = precision)]
     pub precision: usize,
     /// Do not label values with the names of the variables they are bound to.
     #[arg(long)]
@@ -199,6 +199,15 @@ impl FigureArgs {
                 .with_max_nodes(self.max_nodes),
         }
     }
+}
+
+/// `--precision`: at most [`defaults::MAX_PRECISION`] digits.
+fn precision(text: &str) -> Result<usize, String> {
+    let digits: usize = text.parse().map_err(|e| format!("{e}"))?;
+    if digits > defaults::MAX_PRECISION {
+        return Err(format!("at most {} digits", defaults::MAX_PRECISION));
+    }
+    Ok(digits)
 }
 
 fn output(path: Option<PathBuf>, out_dir: Option<PathBuf>) -> Output {

@@ -532,7 +532,7 @@ fn graphs_exported_from_micrograd_render_and_check() {
     for graph in ["neuron", "mlp"] {
         let json = dir.path().join(format!("{graph}.json"));
         let status = std::process::Command::new(python())
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("python/interop_graphs.py"))
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/interop_graphs.py"))
             .args(["micrograd", graph])
             .arg(&json)
             .status()

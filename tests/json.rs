@@ -642,8 +642,8 @@ fn a_wrong_grad_is_reported_with_the_true_gradient() {
     assert!((report.mismatches[0].expected - 0.5).abs() < 1e-12);
 }
 
-/// Exported from python/buggy_value.py (the lecture notes' `=` instead of `+=`) by
-/// `python/interop_graphs.py buggy lecture-reuse`: a = -2, b = 3, d = a*b, e = a+b,
+/// Exported from tests/python/buggy_value.py (the lecture notes' `=` instead of `+=`) by
+/// `tests/python/interop_graphs.py buggy lecture-reuse`: a = -2, b = 3, d = a*b, e = a+b,
 /// f = d*e. df/da = b*e + d = 3 - 6 = -3 and df/db = a*e + d = -2 - 6 = -8, but each leaf
 /// keeps only the gradient written last.
 #[test]
@@ -662,7 +662,7 @@ fn the_assignment_bug_is_caught_at_the_reused_values() {
     check_golden("buggy_reuse.check.txt", &report.table());
 }
 
-/// Exported by `python/interop_graphs.py buggy scaled-tanh`: y = 3 * tanh(x) at x = 0.5.
+/// Exported by `tests/python/interop_graphs.py buggy scaled-tanh`: y = 3 * tanh(x) at x = 0.5.
 /// dy/dx = 3 (1 - t²), which the notes' `1 - t**2 * out.grad` gets wrong because
 /// out.grad is 3.
 #[test]

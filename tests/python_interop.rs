@@ -1,6 +1,6 @@
 //! Graphs built in Python and exported with python/gradviz_export.py, read and checked here:
 //! real micrograd 0.1.0 (with the lecture's tanh) must check clean, and the lecture notes'
-//! buggy `Value` (python/buggy_value.py) must be flagged at exactly the nodes its bugs hit.
+//! buggy `Value` (tests/python/buggy_value.py) must be flagged at exactly the nodes its bugs hit.
 //!
 //! Needs `GRADVIZ_TEST_PYTHON`, a Python with micrograd==0.1.0 (`make test` sets it up).
 
@@ -16,11 +16,11 @@ use gradviz::export::operands;
 use gradviz::interchange::{read, Document};
 use python::python;
 
-/// Runs `python/interop_graphs.py ENGINE GRAPH` and reads the JSON it exports.
+/// Runs `tests/python/interop_graphs.py ENGINE GRAPH` and reads the JSON it exports.
 fn export(engine: &str, graph: &str) -> Document {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join(format!("{engine}-{graph}.json"));
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/interop_graphs.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/interop_graphs.py");
     let run = Command::new(python())
         .arg(&script)
         .args([engine, graph])

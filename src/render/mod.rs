@@ -33,6 +33,9 @@ pub mod defaults {
 
     /// Digits after the decimal point for data and grad, as micrograd's `%.4f`.
     pub const PRECISION: usize = 4;
+    /// The most digits after the point a figure shows: past it, `%.Nf` only pads zeros
+    /// (a huge N would pad until memory runs out).
+    pub const MAX_PRECISION: usize = 60;
     /// Left to right, as micrograd's `draw_dot`.
     pub const RANKDIR: Rankdir = Rankdir::LR;
     /// Seconds an engine may run before it is stopped.

@@ -8,10 +8,13 @@ GRAPH is one of the functions in GRAPHS; each calls backward() and returns its r
 """
 
 import math
+import os
 import random
 import sys
 
-from gradviz_export import dump
+# The exporter users copy, from the repository's python/ folder.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+from gradviz_export import dump  # noqa: E402
 
 
 def lecture_tanh(self):

@@ -1,0 +1,225 @@
+"""gradviz in a notebook: draw and check your own micrograd-style values, no Graphviz needed.
+
+    from gradviz import draw_dot      # instead of the lecture's draw_dot
+    draw_dot(o)                       # displays itself in the cell, as SVG
+
+    gradviz.check(loss)               # every data and grad recomputed; the wrong ones named
+    before = gradviz.snapshot(loss); loss.backward(); gradviz.compare(before, loss)
+    gradviz.dumps(loss)               # the JSON interchange format (docs/json.md)
+
+A value is any object with `data`, `grad` and `_prev` (and optionally `_op`, `label`):
+micrograd's, the lecture's, yours. The graph is walked in Python without recursion by the
+same code the `gradviz` command line runs scripts with, handed to Rust once, and drawn and
+checked there by the gradviz library, as `gradviz render` and `gradviz check` do.
+"""
+
+import html as _html
+import linecache as _linecache
+import os as _os
+import types as _types
+import warnings as _warnings
+from collections import namedtuple as _namedtuple
+
+from . import _gradviz
+
+__all__ = ["draw_dot", "Figure", "check", "Report", "Mismatch", "snapshot", "compare",
+           "dumps", "dump"]
+
+
+def _load_walk():
+    """The graph walk: python/gradviz_export.py, embedded in the extension."""
+    source = _gradviz.walk_source()
+    name = "<gradviz_export.py>"
+    _linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+    module = _types.ModuleType("gradviz._walk")
+    exec(compile(source, name, "exec"), module.__dict__)
+    return module
+
+
+_walk = _load_walk()
+
+
+def _require_value(root, what):
+    if not _walk.is_value(root):
+        missing = [a for a in ("data", "grad", "_prev") if not hasattr(root, a)]
+        raise TypeError("%s() takes a value with data, grad and _prev; %s has no attribute %s"
+                        % (what, type(root).__name__, ", ".join(repr(m) for m in missing)))
+
+
+def _graph(root, what, warn=False):
+    """The Rust graph of the values reachable from `root`; with `warn`, a warning when no
+    grad is set anywhere (backward not called yet?)."""
+    _require_value(root, what)
+    try:
+        arrays = _walk.arrays(root)
+    except AttributeError as error:
+        raise TypeError("%s(): a value in the graph is not a value: %s" % (what, error))
+    if warn and not any(arrays[2]):
+        _warnings.warn("every grad in this graph is 0: was backward() called?", stacklevel=3)
+    return _gradviz.Graph(*arrays)
+
+
+def _options(rankdir, precision, group, fold, color, engine):
+    if not isinstance(precision, int) or isinstance(precision, bool) or precision < 0:
+        raise ValueError("precision=%r: expected a whole number of digits" % (precision,))
+    if fold is not None and (not isinstance(fold, int) or isinstance(fold, bool) or fold < 0):
+        raise ValueError("fold=%r: expected None or a depth (0, 1, ...)" % (fold,))
+    options = {"rankdir": str(rankdir), "precision": precision, "group": bool(group),
+               "fold": fold, "color": None if color is None else str(color),
+               "engine": str(engine)}
+    _gradviz.validate(options)
+    return options
+
+
+class Figure(object):
+    """A figure that displays itself in a notebook: micrograd's records `{ label | data |
+    grad }` and op nodes, left to right, as SVG drawn by the builtin engine where `dot` is
+    missing. Like graphviz's `Digraph`: `.source`, `.pipe()`, `.render()`, `.save()`."""
+
+    def __init__(self, draw, summary):
+        self._draw = draw
+        self._summary = summary
+        self._svg = None
+
+    @property
+    def source(self):
+        """The DOT source."""
+        return self._draw("dot").decode("utf-8")
+
+    def pipe(self, format="svg"):
+        """The figure's bytes: 'svg', 'png', 'pdf' (needs Graphviz's `dot`), 'dot', 'json'."""
+        return self._draw(str(format))
+
+    def render(self, filename, format=None):
+        """Writes the figure to `filename` and returns its path. `format` None takes it from
+        the extension (else SVG, added to the name); a format the name lacks is appended."""
+        filename = _os.fspath(filename)
+        root, extension = _os.path.splitext(filename)
+        if format is None:
+            format = extension[1:].lower() or "svg"
+        if extension[1:].lower() != format:
+            filename = "%s.%s" % (filename, format)
+        data = self.pipe(format)
+        with open(filename, "wb") as out:
+            out.write(data)
+        return filename
+
+    def save(self, filename):
+        """Writes the DOT source to `filename` (as `Digraph.save` does) and returns it."""
+        with open(_os.fspath(filename), "w", encoding="utf-8") as out:
+            out.write(self.source)
+        return _os.fspath(filename)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        if self._svg is None:
+            self._svg = self.pipe("svg").decode("utf-8")
+        return {"image/svg+xml": self._svg, "text/plain": self._summary}
+
+    def __repr__(self):
+        return self._summary
+
+
+def draw_dot(root, *, rankdir="LR", precision=4, group=False, fold=None, color=None,
+             engine="auto"):
+    """The figure of the graph reachable from `root`. `engine` is 'auto' (Graphviz's
+    `dot` where installed, else the builtin engine), 'dot' or 'builtin'; `group`, `fold`
+    and `color='grad'` are the command line's big-graph views."""
+    options = _options(rankdir, precision, group, fold, color, engine)
+    graph = _graph(root, "draw_dot", warn=True)
+    summary = "<gradviz.Figure: %d values, root %s>" % (len(graph), _describe(root))
+    return Figure(lambda format: _gradviz.render(graph, format, options), summary)
+
+
+def _describe(value):
+    label = getattr(value, "label", "") or ""
+    return "%s data %r grad %r" % (repr(label) if label else "(unlabelled)",
+                                   value.data, value.grad)
+
+
+Mismatch = _namedtuple("Mismatch", "label field stored expected")
+Mismatch.__doc__ = "A stored number that differs from gradviz's: label, field, stored, expected."
+
+
+class Report(object):
+    """What `check` found: `.ok`, `.mismatches` (label, field, stored, expected), the
+    values it could not verify (`.unverified`, ops gradviz does not know), and a table."""
+
+    def __init__(self, mismatches, unverified, table):
+        self.mismatches = mismatches
+        self.unverified = unverified
+        self.table = table
+
+    @property
+    def ok(self):
+        return not self.mismatches
+
+    def __bool__(self):
+        return self.ok
+
+    def __repr__(self):
+        return self.table
+
+    def _repr_html_(self):
+        if self.ok:
+            return "<p>%s</p>" % _html.escape(self.table.strip())
+        rows = "".join(
+            "<tr><td>%s</td><td>%s</td><td>%r</td><td>%r</td></tr>"
+            % (_html.escape(m.label or "(unlabelled)"), m.field, m.stored, m.expected)
+            for m in self.mismatches)
+        return ("<table><thead><tr><th>label</th><th>field</th><th>stored</th>"
+                "<th>expected</th></tr></thead><tbody>%s</tbody></table>" % rows)
+
+
+def check(root, *, rtol=1e-9, atol=1e-12):
+    """Recomputes every value's data from its operands and every grad by backward from
+    `root`, and reports the stored numbers that differ: a `self.grad = ...` where `+=`
+    belongs, the lecture notes' `1 - t**2 * out.grad`, a wrong forward."""
+    graph = _graph(root, "check")
+    wrong, unverified, table = _gradviz.verify(graph, float(rtol), float(atol))
+    mismatches = [Mismatch(label, field, stored, expected)
+                  for label, field, stored, expected, _ in wrong]
+    return Report(mismatches, list(unverified), table)
+
+
+class _Snapshot(object):
+    """The graph of a value as it was when `snapshot` was called."""
+
+    def __init__(self, graph, summary):
+        self.graph = graph
+        self.summary = summary
+
+    def __repr__(self):
+        return "<gradviz snapshot: %d values, root %s>" % (len(self.graph), self.summary)
+
+
+def snapshot(root):
+    """The graph reachable from `root` as it is now, for `compare` after backward."""
+    return _Snapshot(_graph(root, "snapshot"), _describe(root))
+
+
+def compare(before, after, *, rankdir="LR", precision=4, group=False, fold=None,
+            color=None, engine="auto"):
+    """One figure of the graph before and after backward: `before` a `snapshot`, `after`
+    the value (or another snapshot). Grads that changed are highlighted."""
+    if not isinstance(before, _Snapshot):
+        raise TypeError("compare() takes a gradviz.snapshot(...) first, not %s"
+                        % type(before).__name__)
+    later = after if isinstance(after, _Snapshot) else snapshot(after)
+    options = _options(rankdir, precision, group, fold, color, engine)
+    summary = "<gradviz.Figure: before and after backward, %d values>" % len(later.graph)
+    return Figure(
+        lambda format: _gradviz.compare(before.graph, later.graph, format, options), summary)
+
+
+def dumps(*roots):
+    """The graph reachable from `roots` as gradviz JSON (docs/json.md)."""
+    for root in roots:
+        _require_value(root, "dumps")
+    return _walk.dumps(*roots)
+
+
+def dump(path, *roots):
+    """Writes `dumps(*roots)` to `path`."""
+    text = dumps(*roots)
+    with open(_os.fspath(path), "w", encoding="utf-8") as out:
+        out.write(text)

@@ -1,0 +1,230 @@
+//! `gradviz._gradviz`: the Rust half of the `gradviz` Python package.
+//!
+//! The Python half (`gradviz/__init__.py`) walks the user's values with the same file the
+//! command line's runner embeds (`python/gradviz_export.py`, handed over here as
+//! [`walk_source`]) and passes the graph over once, as flat lists ([`Graph::new`]). DOT,
+//! layout, SVG and the check run here, in the gradviz library, exactly as the command line
+//! runs them. Every failure is a Python exception; nothing here panics on user input.
+
+use petgraph::graph::NodeIndex;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use gradviz::app::{draw, draw_comparison, Options};
+use gradviz::check::{check, Tolerance};
+use gradviz::export::{ExportGraph, NodeInfo};
+use gradviz::interchange::Document;
+use gradviz::render::{EngineChoice, Format, Rankdir};
+use gradviz::views::ColorBy;
+
+/// A graph handed over from Python: values in topological order (operands first).
+#[pyclass(frozen, module = "gradviz._gradviz")]
+struct Graph {
+    document: Document,
+}
+
+#[pymethods]
+impl Graph {
+    /// Labels, data, grads and op texts per value; `counts[i]` operand indices of value `i`
+    /// follow one another in `children`, each smaller than `i`; `roots` are value indices.
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        labels: Vec<String>,
+        data: Vec<f64>,
+        grads: Vec<f64>,
+        ops: Vec<String>,
+        counts: Vec<usize>,
+        children: Vec<usize>,
+        roots: Vec<usize>,
+    ) -> PyResult<Self> {
+        let n = labels.len();
+        if [data.len(), grads.len(), ops.len(), counts.len()] != [n; 4] {
+            return Err(PyValueError::new_err("the graph's lists differ in length"));
+        }
+        let mut graph = ExportGraph::with_capacity(n, children.len());
+        let mut operands = children.into_iter();
+        let values = labels.into_iter().zip(data).zip(grads).zip(ops).zip(counts);
+        for (i, ((((label, data), grad), op), count)) in values.enumerate() {
+            let info = NodeInfo {
+                id: i as u64,
+                label,
+                data,
+                grad,
+                op,
+            };
+            let node = graph.add_node(info);
+            for position in 0..count {
+                let child = operands
+                    .next()
+                    .filter(|&c| c < i)
+                    .ok_or_else(|| PyValueError::new_err(format!("value {i}: bad operand")))?;
+                graph.add_edge(NodeIndex::new(child), node, position);
+            }
+        }
+        let roots = roots
+            .into_iter()
+            .map(|r| (r < n).then(|| NodeIndex::new(r)))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| PyValueError::new_err("a root is not a value of the graph"))?;
+        Ok(Graph {
+            document: Document { graph, roots },
+        })
+    }
+
+    /// How many values the graph holds.
+    fn __len__(&self) -> usize {
+        self.document.graph.node_count()
+    }
+}
+
+/// The figure options of `draw_dot`, as the command line spells them (a dict).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct FigureOptions {
+    rankdir: String,
+    precision: usize,
+    group: bool,
+    fold: Option<usize>,
+    color: Option<String>,
+    engine: String,
+}
+
+impl FigureOptions {
+    fn into_options(self) -> PyResult<Options> {
+        let rankdir = match self.rankdir.to_ascii_uppercase().as_str() {
+            "LR" => Rankdir::LR,
+            "TB" => Rankdir::TB,
+            "RL" => Rankdir::RL,
+            "BT" => Rankdir::BT,
+            other => return Err(bad("rankdir", other, "LR, TB, RL or BT")),
+        };
+        let engine = match self.engine.as_str() {
+            "auto" => EngineChoice::Auto,
+            "dot" => EngineChoice::Dot,
+            "builtin" => EngineChoice::Builtin,
+            other => return Err(bad("engine", other, "auto, dot or builtin")),
+        };
+        let color = match self.color.as_deref() {
+            None | Some("none") => ColorBy::None,
+            Some("grad") => ColorBy::Grad,
+            Some(other) => return Err(bad("color", other, "None or 'grad'")),
+        };
+        if self.precision > gradviz::render::defaults::MAX_PRECISION {
+            return Err(PyValueError::new_err(format!(
+                "precision={}: at most {} digits after the point",
+                self.precision,
+                gradviz::render::defaults::MAX_PRECISION
+            )));
+        }
+        let mut options = Options::default();
+        options.dot = options
+            .dot
+            .with_rankdir(rankdir)
+            .with_precision(self.precision);
+        options.engine = options.engine.with_engine(engine);
+        options.view = options
+            .view
+            .with_group(self.group)
+            .with_fold(self.fold)
+            .with_color(color);
+        Ok(options)
+    }
+}
+
+fn bad(option: &str, value: &str, expected: &str) -> PyErr {
+    PyValueError::new_err(format!("{option}={value:?}: expected {expected}"))
+}
+
+fn format_named(name: &str) -> PyResult<Format> {
+    Format::from_extension(std::path::Path::new(&format!("x.{name}")))
+        .ok_or_else(|| bad("format", name, "'svg', 'png', 'pdf', 'dot' or 'json'"))
+}
+
+/// gradviz's errors as Python's: bad input is a `ValueError`, a renderer that failed a
+/// `RuntimeError`.
+fn to_python(error: gradviz::Error) -> PyErr {
+    match error.exit_code() {
+        2 => PyValueError::new_err(error.to_string()),
+        _ => PyRuntimeError::new_err(error.to_string()),
+    }
+}
+
+/// Checks figure options when they are given, before any figure is drawn.
+#[pyfunction]
+fn validate(options: FigureOptions) -> PyResult<()> {
+    options.into_options().map(drop)
+}
+
+/// The figure of `graph` in `format`, drawn as `gradviz render` draws it.
+#[pyfunction]
+fn render<'py>(
+    py: Python<'py>,
+    graph: &Graph,
+    format: &str,
+    options: FigureOptions,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let format = format_named(format)?;
+    let options = options.into_options()?;
+    let bytes = py
+        .detach(|| draw(&graph.document.graph, format, &options))
+        .map_err(to_python)?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// The before/after figure of two graphs, drawn as `gradviz compare` draws it.
+#[pyfunction]
+fn compare<'py>(
+    py: Python<'py>,
+    before: &Graph,
+    after: &Graph,
+    format: &str,
+    options: FigureOptions,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let format = format_named(format)?;
+    let options = options.into_options()?;
+    let (before, after) = (before.document.graph.clone(), after.document.graph.clone());
+    let bytes = py
+        .detach(|| draw_comparison(before, after, format, &options))
+        .map_err(to_python)?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// One wrong number: (label, field, stored, expected, value index).
+type Wrong = (String, String, f64, f64, usize);
+
+/// Recomputes every data and grad of `graph` from its structure: the wrong numbers, the
+/// indices of the values that could not be verified (unknown ops), and the report's text.
+#[pyfunction]
+fn verify(graph: &Graph, rtol: f64, atol: f64) -> PyResult<(Vec<Wrong>, Vec<u64>, String)> {
+    let tolerance = Tolerance::new(rtol, atol).map_err(to_python)?;
+    let report = check(&graph.document, &tolerance);
+    let wrong = report
+        .mismatches
+        .iter()
+        .map(|m| {
+            let field = m.field.to_string();
+            (m.label.clone(), field, m.stored, m.expected, m.node.index())
+        })
+        .collect();
+    Ok((wrong, report.unverified.clone(), report.table()))
+}
+
+/// The Python source of the graph walk: `python/gradviz_export.py`, the same file the
+/// command line runs scripts with.
+#[pyfunction]
+fn walk_source() -> &'static str {
+    gradviz::script::python::RUNNER
+}
+
+#[pymodule]
+fn _gradviz(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<Graph>()?;
+    module.add_function(wrap_pyfunction!(validate, module)?)?;
+    module.add_function(wrap_pyfunction!(render, module)?)?;
+    module.add_function(wrap_pyfunction!(compare, module)?)?;
+    module.add_function(wrap_pyfunction!(verify, module)?)?;
+    module.add_function(wrap_pyfunction!(walk_source, module)?)?;
+    Ok(())
+}
