@@ -29,6 +29,7 @@ pub mod export;
 pub mod interchange;
 pub mod output;
 pub mod render;
+pub mod replay;
 pub mod script;
 pub mod views;
 
