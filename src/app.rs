@@ -14,7 +14,7 @@ use crate::render::{Decorations, DotOptions, EngineOptions, Format};
 use crate::script::ScriptOptions;
 use crate::views::{ColorBy, ViewOptions};
 use crate::{
-    compare, gradcheck, interchange, output, progress, render, script, views, Error, Result,
+    compare, gradcheck, interchange, output, page, progress, render, script, views, Error, Result,
 };
 
 /// How to read an input.
@@ -186,7 +186,7 @@ pub(crate) fn read_input(path: &Path, forced: Option<InputFormat>) -> Result<Sou
 
 /// The figures an input yields: a script's snapshots (or its final graph), or the one
 /// graph of a JSON file.
-fn figures(source: &Source, options: &Options) -> Result<Vec<ExportGraph>> {
+pub(crate) fn figures(source: &Source, options: &Options) -> Result<Vec<ExportGraph>> {
     let all = match source.format {
         InputFormat::Py => {
             script::evaluate(&source.text, &source.name, &options.script)?.figures()?
@@ -308,6 +308,11 @@ fn render_all(request: &RenderRequest) -> Result<()> {
     for input in &request.inputs {
         let source = read_input(input, request.options.input_format)?;
         let format = output_format(&request.output, request.options.format)?;
+        if format == Format::Html {
+            let target = targets(&source, &request.output, format, 1, "")?.remove(0);
+            files.push((target, page::render_page(&source, &request.options)?));
+            continue;
+        }
         let figures = figures(&source, &request.options)?;
         let targets = targets(&source, &request.output, format, figures.len(), "")?;
         for (figure, target) in figures.iter().zip(targets) {

@@ -28,6 +28,7 @@ pub mod error;
 pub mod export;
 pub mod interchange;
 pub mod output;
+pub mod page;
 pub mod render;
 pub mod replay;
 pub mod script;

@@ -98,6 +98,8 @@ pub enum Format {
     Dot,
     /// The graph as JSON (SPEC §6).
     Json,
+    /// The interactive page (`crate::page`): the SVG figure with backward replayed.
+    Html,
 }
 
 impl Format {
@@ -110,6 +112,7 @@ impl Format {
             "pdf" => Some(Format::Pdf),
             "dot" | "gv" => Some(Format::Dot),
             "json" => Some(Format::Json),
+            "html" | "htm" => Some(Format::Html),
             _ => None,
         }
     }
@@ -122,6 +125,7 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Dot => "dot",
             Format::Json => "json",
+            Format::Html => "html",
         }
     }
 
