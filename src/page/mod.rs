@@ -151,12 +151,17 @@ struct SnapshotData {
     start: usize,
     /// `[kind, node, changes]`, kind 0 start, 1 seed, 2 local; a change is
     /// `[node, grad as drawn, grad in full, arithmetic]`.
-    steps: Vec<(u8, usize, Vec<(usize, String, String, String)>)>,
+    steps: Vec<StepData>,
     /// `[node, stored grad, replayed grad]`, both in full.
     marks: Vec<(usize, String, String)>,
     /// Op nodes whose local backward could not be replayed.
     unknown: Vec<usize>,
 }
+
+/// `[kind, node, changes]` of one step (see [`SnapshotData::steps`]).
+type StepData = (u8, usize, Vec<ChangeData>);
+/// `[node, grad as drawn, grad in full, arithmetic]`.
+type ChangeData = (usize, String, String, String);
 
 struct Prepared {
     svg: String,

@@ -101,7 +101,7 @@ fn grad_text_edits(
         .descendants()
         .filter(|c| c.has_tag_name("text"))
         .filter(|t| t.text().map(|s| s.replace('\u{a0}', " ")).as_deref() == Some(texts.drawn))
-        .last()
+        .next_back()
         .ok_or_else(|| broken(dot_id, &format!("has no text element `{}`", texts.drawn)))?;
     let content = text
         .first_child()
