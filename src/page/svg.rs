@@ -99,9 +99,10 @@ fn grad_text_edits(
 ) -> Result<Vec<(Range<usize>, String)>> {
     let text = group
         .descendants()
-        .filter(|c| c.has_tag_name("text"))
-        .filter(|t| t.text().map(|s| s.replace('\u{a0}', " ")).as_deref() == Some(texts.drawn))
-        .next_back()
+        .rfind(|t| {
+            t.has_tag_name("text")
+                && t.text().map(|s| s.replace('\u{a0}', " ")).as_deref() == Some(texts.drawn)
+        })
         .ok_or_else(|| broken(dot_id, &format!("has no text element `{}`", texts.drawn)))?;
     let content = text
         .first_child()
