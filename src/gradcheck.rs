@@ -58,6 +58,7 @@ fn check_json(
     let figure = match target {
         Some(target) => Some(crate::marks::draw_check(
             &document.graph,
+            &document.roots,
             &report,
             target.format(),
             options,

@@ -326,11 +326,14 @@
     select(i === undefined ? -1 : i, false);
   });
 
+  // Links to values: by index within the snapshot (data-node), or by id (data-id, the
+  // tables of compare and check pages, which list ids).
   $("gv-panel").addEventListener("click", (e) => {
-    const a = e.target.closest("a[data-node]");
+    const a = e.target.closest("a[data-node], a[data-id]");
     if (!a) return;
     e.preventDefault();
-    select(Number(a.dataset.node), true);
+    const i = a.dataset.node !== undefined ? Number(a.dataset.node) : current.indexOfId.get(a.dataset.id);
+    if (i !== undefined) select(i, true);
   });
 
   // ---- the controls ----
@@ -440,4 +443,5 @@
   window.addEventListener("hashchange", readHash);
   readHash();
   document.documentElement.dataset.ready = "true";
+  performance.mark("gradviz-ready");
 })();

@@ -358,3 +358,100 @@ fn a_json_graph_with_wrong_grads_is_marked_with_both_numbers() {
     save_screenshot(&browser, "buggy-reuse.png");
     assert_eq!(browser.console_errors(), Vec::<String>::new());
 }
+
+// ---- compare and check pages ----
+
+fn run_to(args: &[&str], page: &Path, input: &Path) -> assert_cmd::assert::Assert {
+    gradviz().args(args).arg("-o").arg(page).arg(input).assert()
+}
+
+#[test]
+fn the_compare_page_toggles_before_and_after_and_links_its_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("compare.html");
+    run_to(
+        &["compare", "--engine", "builtin"],
+        &page,
+        &fixture("neuron.py"),
+    )
+    .success();
+    let browser = Browser::start();
+    browser.open(&url(&page, ""));
+    assert_eq!(
+        figure_grads(&browser, "s0"),
+        zero_except(&[]),
+        "before: step 0"
+    );
+    browser.click("#gv-snapshot option[value='1']");
+    assert_eq!(figure_grads(&browser, "s1"), neuron_final_grads());
+    // The table of changed grads is kept, and its ids select their values.
+    let rows = browser.eval("return document.querySelectorAll('#changed tbody tr').length;");
+    assert_eq!(
+        rows,
+        json!(9),
+        "every value but w2, whose grad stays 0 (x2 is 0)"
+    );
+    browser.click("#changed a[data-id='2']");
+    assert_eq!(
+        browser.eval("return document.getElementById('gv-field-label').textContent;"),
+        json!("w1")
+    );
+    let ids = browser.eval(
+        "const ids = Array.from(document.querySelectorAll('[id]')).map(e => e.id);\
+         return [ids.length, new Set(ids).size];",
+    );
+    assert_eq!(ids[0], ids[1], "element ids are unique across both figures");
+    save_screenshot(&browser, "compare.png");
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+}
+
+#[test]
+fn the_check_page_marks_the_wrong_values_and_links_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("check.html");
+    run_to(
+        &["check", "--engine", "builtin"],
+        &page,
+        &fixture("buggy_reuse.json"),
+    )
+    .code(1);
+    let browser = Browser::start();
+    browser.open(&url(&page, ""));
+    let rows = browser.eval(
+        "return Array.from(document.querySelectorAll('#wrong tbody tr'))\
+         .map(r => Array.from(r.cells).map(c => c.textContent));",
+    );
+    assert_eq!(
+        rows,
+        json!([
+            ["0", "a", "grad", "3.0", "-3.0"],
+            ["1", "b", "grad", "-2.0", "-8.0"]
+        ])
+    );
+    let expected_rows = browser.eval(
+        "return Array.from(document.querySelectorAll('#s0-figure g.node[id^=s0-v] text'))\
+         .map(t => t.textContent).filter(t => t.startsWith('stored'));",
+    );
+    // The grad field shows backward's (expected) grad, the row below it the stored one.
+    assert_eq!(
+        expected_rows,
+        json!(["stored grad 3.0000", "stored grad -2.0000"])
+    );
+    browser.click("#wrong a[data-id='1']");
+    assert_eq!(
+        browser.eval("return location.hash;"),
+        json!("#step=4&node=1")
+    );
+    save_screenshot(&browser, "check.png");
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+
+    // A script's check (finite differences) writes its page too; the neuron is clean.
+    let clean = dir.path().join("clean.html");
+    run_to(
+        &["check", "--engine", "builtin"],
+        &clean,
+        &fixture("neuron.py"),
+    )
+    .success();
+    assert!(std::fs::read_to_string(&clean).unwrap().contains("gv-data"));
+}

@@ -40,6 +40,51 @@ pub struct Snapshot {
     pub graph: ExportGraph,
     /// The roots backward is replayed from, in order.
     pub roots: Vec<NodeIndex>,
+    /// The figure's marks; `None` marks the values whose stored grad differs from the
+    /// replay's result (see [`Replay::mismatches`]).
+    pub decorations: Option<Decorations>,
+}
+
+/// A table in the page's side panel whose rows link to values (compare's changed grads,
+/// check's wrong numbers).
+#[derive(Serialize)]
+pub struct Table {
+    /// The `<table>` element's id.
+    pub id: String,
+    /// The heading above it.
+    pub title: String,
+    /// Column names; the first column is the value's id, as a link.
+    pub header: Vec<String>,
+    /// The rows.
+    pub rows: Vec<TableRow>,
+}
+
+/// One row of a [`Table`].
+#[derive(Serialize)]
+pub struct TableRow {
+    /// The value's id (its `#node=` link).
+    pub node: u64,
+    /// The cells after the id.
+    pub cells: Vec<Cell>,
+}
+
+/// One cell of a [`TableRow`].
+#[derive(Serialize)]
+pub struct Cell {
+    /// What it reads.
+    pub text: String,
+    /// A CSS class, `""` for none.
+    pub class: &'static str,
+}
+
+impl Cell {
+    /// A cell with no class.
+    pub fn plain(text: impl Into<String>) -> Cell {
+        Cell {
+            text: text.into(),
+            class: "",
+        }
+    }
 }
 
 /// The page for `source`: one figure per snapshot of a script (or the JSON graph, from its
@@ -47,7 +92,7 @@ pub struct Snapshot {
 pub(crate) fn render_page(source: &Source, options: &Options) -> Result<Vec<u8>> {
     refuse_views(options)?;
     let snapshots = snapshots(source, options)?;
-    page(&source.name, &snapshots, options)
+    page(&source.name, &snapshots, &[], options)
 }
 
 /// The page's figures are micrograd's plain look: a folded or grouped view has no record per
@@ -71,6 +116,7 @@ fn snapshots(source: &Source, options: &Options) -> Result<Vec<Snapshot>> {
             title: "graph".into(),
             graph: document.graph,
             roots: document.roots,
+            decorations: None,
         }]);
     }
     let graphs = figures(source, options)?;
@@ -86,12 +132,18 @@ fn snapshots(source: &Source, options: &Options) -> Result<Vec<Snapshot>> {
             },
             roots: interchange::sinks(&graph),
             graph,
+            decorations: None,
         })
         .collect())
 }
 
-/// The page holding `snapshots`, titled `title`.
-pub fn page(title: &str, snapshots: &[Snapshot], options: &Options) -> Result<Vec<u8>> {
+/// The page holding `snapshots` and `tables`, titled `title`.
+pub fn page(
+    title: &str,
+    snapshots: &[Snapshot],
+    tables: &[Table],
+    options: &Options,
+) -> Result<Vec<u8>> {
     let mut figures = Vec::with_capacity(snapshots.len());
     let mut data = Vec::with_capacity(snapshots.len());
     for (k, snapshot) in snapshots.iter().enumerate() {
@@ -105,8 +157,11 @@ pub fn page(title: &str, snapshots: &[Snapshot], options: &Options) -> Result<Ve
     }
     let data = serde_json::to_string(&data)
         .map_err(|e| Error::Render(format!("the page's data could not be written: {e}")))?
-        // Inside <script>, `</script>` or `<!--` in a label must not end or alter it.
-        .replace('<', "\\u003c");
+        // Inside <script>, `</script>` or `<!--` in a label must not end or alter it; with
+        // `&` and `>` escaped too, the page also reads as XML (tests parse it).
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
     let mut env = minijinja::Environment::new();
     env.add_template("page.html", PAGE)
         .map_err(|e| Error::Render(format!("the page template is broken: {e}")))?;
@@ -117,6 +172,7 @@ pub fn page(title: &str, snapshots: &[Snapshot], options: &Options) -> Result<Ve
                 title => title,
                 figures => figures,
                 snapshots => snapshots.iter().map(|s| s.title.clone()).collect::<Vec<_>>(),
+                tables => tables,
                 style => STYLE,
                 script => SCRIPT,
                 data => data,
@@ -190,7 +246,10 @@ fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepa
         dot: dot_options,
         ..options.clone()
     };
-    let decorations = mark_decorations(graph, &marks, precision);
+    let decorations = match &snapshot.decorations {
+        Some(decorations) => decorations.clone(),
+        None => mark_decorations(graph, &marks, precision),
+    };
     let bytes = draw_decorated(graph, &decorations, Format::Svg, &figure_options)?;
     let drawn: Vec<String> = widest.iter().map(|w| format!("grad {w}")).collect();
     let initial: Vec<String> = graph
