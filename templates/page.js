@@ -163,7 +163,7 @@
     mark("selected", "gv-selected", [current.group[i]]);
     mark("path", "gv-path", pathElements(i));
     showNode();
-    if (centre) centreOn(current.group[i]);
+    if (centre) centreOn(current.group[i], centre === "if-hidden");
     syncHash();
   }
 
@@ -281,10 +281,12 @@
     view.y = (viewport.clientHeight - h * s) / 2;
     applyView();
   }
-  function centreOn(el) {
+  function centreOn(el, onlyIfHidden) {
     if (!el) return;
     const box = el.getBoundingClientRect();
     const port = viewport.getBoundingClientRect();
+    const inside = box.left >= port.left && box.right <= port.right && box.top >= port.top && box.bottom <= port.bottom;
+    if (onlyIfHidden && inside) return;
     view.x += port.left + port.width / 2 - (box.left + box.width / 2);
     view.y += port.top + port.height / 2 - (box.top + box.height / 2);
     applyView();
@@ -367,7 +369,7 @@
       Tab: () => {
         const n = current.d.ids.length;
         const i = state.selected;
-        select(e.shiftKey ? (i <= 0 ? n - 1 : i - 1) : (i + 1) % n, true);
+        select(e.shiftKey ? (i <= 0 ? n - 1 : i - 1) : (i + 1) % n, "if-hidden");
       },
       Escape: () => select(-1),
     };
@@ -392,7 +394,7 @@
     showMarks();
     if (!fitted[k]) { fitted[k] = true; fit(); }
     goToStep(step === null ? current.d.start : step);
-    if (selected >= 0) select(selected, true);
+    if (selected >= 0) select(selected, "if-hidden");
     search($("gv-search").value);
   }
   const fitted = [];

@@ -87,9 +87,14 @@ impl Browser {
         panic!("chromedriver did not listen on port {}", self.port);
     }
 
+    /// Loads `url` (WebDriver waits for the load event).
+    pub fn navigate(&self, url: &str) {
+        self.command("POST", "url", Some(&json!({ "url": url })));
+    }
+
     /// Opens `url` and waits until the page's script has run (`<html data-ready>`).
     pub fn open(&self, url: &str) {
-        self.command("POST", "url", Some(&json!({ "url": url })));
+        self.navigate(url);
         let start = Instant::now();
         while self.eval("return document.documentElement.dataset.ready === 'true'") != json!(true) {
             assert!(
