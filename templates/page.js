@@ -401,6 +401,12 @@
 
   function showMarks() {
     const d = current.d;
+    const unknown = $("gv-unknown");
+    unknown.hidden = !d.unknown.length;
+    unknown.textContent = d.unknown.length
+      ? "Not replayed: the local backward of " + d.unknown.map((i) => name(i) + " (" + d.ops[i] + ")").join(", ") +
+        ", an op gradviz does not know; the grads flowing through it are missing."
+      : "";
     $("gv-marks").hidden = !d.marks.length;
     const body = $("gv-marks-table").tBodies[0];
     body.textContent = "";

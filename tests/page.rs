@@ -248,9 +248,14 @@ fn stepping_with_buttons_and_keys_keeps_the_fragment_in_sync() {
         browser.eval("return location.hash;"),
         json!("#snapshot=2&step=3")
     );
+    // Tab in the figure selects the values in turn, and the fragment names the value.
+    browser.type_into("#gv-viewport", "\u{E004}\u{E004}");
+    assert_eq!(
+        browser.eval("return location.hash;"),
+        json!("#snapshot=2&step=3&node=1")
+    );
     browser.click("#gv-last");
     assert_eq!(figure_grads(&browser, "s1"), neuron_final_grads());
-    // The record of `w1`, used once, and the value used twice in `a*a` show `+=` lines.
     browser.click("#gv-first");
     assert_eq!(figure_grads(&browser, "s1"), zero_except(&[]));
     assert_eq!(browser.console_errors(), Vec::<String>::new());
@@ -454,4 +459,59 @@ fn the_check_page_marks_the_wrong_values_and_links_them() {
     )
     .success();
     assert!(std::fs::read_to_string(&clean).unwrap().contains("gv-data"));
+}
+
+#[test]
+fn hostile_labels_several_roots_and_an_unknown_op_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("hostile.json");
+    let hostile = "</script><b>&amp; \"q\" 'θ' {a|b} <!--";
+    let graph = json!({
+        "format": "gradviz", "version": 1,
+        "nodes": [
+            {"id": 10, "label": hostile, "data": 2.0, "grad": 0.0, "op": "", "children": []},
+            {"id": 11, "label": "", "data": 3.0, "grad": 0.0, "op": "", "children": []},
+            {"id": 12, "label": "p", "data": 6.0, "grad": 0.0, "op": "*", "children": [10, 11]},
+            {"id": 13, "label": "q", "data": 4.0, "grad": 0.0, "op": "+", "children": [10, 10]},
+            {"id": 14, "label": "r", "data": 1.0, "grad": 0.0, "op": "mystery", "children": [11]}
+        ],
+        "roots": [12, 13, 14]
+    });
+    std::fs::write(&input, graph.to_string()).unwrap();
+    let page = dir.path().join("hostile.html");
+    run_to(&["render", "--engine", "builtin"], &page, &input).success();
+    let browser = Browser::start();
+    browser.open(&url(&page, "#step=end&node=10"));
+    assert_eq!(
+        browser.eval("return document.getElementById('gv-field-label').textContent;"),
+        json!(hostile)
+    );
+    // Roots 12 and 13 each seed and run their local backward; 14's op cannot be replayed.
+    // x: 3 (from p) + 1 + 1 (q = x + x), so 5; the blank value: 2 (from p).
+    assert_eq!(
+        figure_grads(&browser, "s0"),
+        BTreeMap::from([
+            (10, "grad 5.0000".to_string()),
+            (11, "grad 2.0000".to_string()),
+            (12, "grad 1.0000".to_string()),
+            (13, "grad 1.0000".to_string()),
+            (14, "grad 1.0000".to_string()),
+        ])
+    );
+    browser.open(&url(&page, "#step=4"));
+    let lines = browser.eval("return document.getElementById('gv-step-lines').innerText;");
+    let lines = lines.as_str().unwrap();
+    assert_eq!(
+        lines.matches(".grad += q.grad = 1.0000").count(),
+        2,
+        "{lines}"
+    );
+    assert!(
+        lines.contains("→ 4.0000"),
+        "the second += collects: {lines}"
+    );
+    assert!(lines.contains("4.0000 → 5.0000"), "{lines}");
+    let unknown = browser.eval("return document.getElementById('gv-unknown').textContent;");
+    assert!(unknown.as_str().unwrap().contains("mystery"), "{unknown}");
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
 }
