@@ -111,6 +111,7 @@
       for (const o of d.operands[node]) active.push($(d.prefix + "-v" + d.ids[o] + "--v" + op));
     }
     mark("active", "gv-active", active);
+    if (kind === 2) centreOn(current.opGroup[node], true);
     mark("touched", "gv-touched", changes.map((c) => current.group[c[0]]));
     const title = $("gv-step-title");
     if (kind === 0) title.textContent = "Step 0: every grad is 0.";
