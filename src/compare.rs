@@ -202,9 +202,15 @@ fn page(
     let ids: Vec<u64> = changed.iter().map(|&i| states.after[i].id).collect();
     let mut before_marks = Decorations::default();
     let mut after_marks = Decorations::default();
+    // Both states outlined alike: a thicker outline changes a record's size in the builtin
+    // engine, and the toggle must not move anything.
     for &id in &ids {
         before_marks.nodes.insert(id, outline());
-        after_marks.nodes.insert(id, fill());
+        let filled = NodeDecoration {
+            fill: Some(CHANGED_FILL.into()),
+            ..outline()
+        };
+        after_marks.nodes.insert(id, filled);
     }
     let snapshot = |title: &str, graph: &ExportGraph, marks: Decorations| Snapshot {
         title: title.into(),

@@ -228,6 +228,63 @@ fn the_neuron_page_replays_backward_in_chromium() {
     }
 }
 
+/// Every grad text of the figure lies inside its own field at every step: records are laid
+/// out for the widest number each shows. The graph's stored grads are all 0 (a snapshot
+/// before backward), while the replay reaches grads of five integer digits and a sign.
+#[test]
+fn every_step_fits_its_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("wide.json");
+    let graph = json!({
+        "format": "gradviz", "version": 1,
+        "nodes": [
+            {"id": 0, "label": "x", "data": -12345.0, "grad": 0.0, "op": "", "children": []},
+            {"id": 1, "label": "w", "data": 54321.0, "grad": 0.0, "op": "", "children": []},
+            {"id": 2, "label": "y", "data": -670592745.0, "grad": 0.0, "op": "*", "children": [0, 1]},
+            {"id": 3, "label": "z", "data": -12345.0, "grad": 0.0, "op": "+", "children": [0, 0]}
+        ],
+        "roots": [2, 3]
+    });
+    std::fs::write(&input, graph.to_string()).unwrap();
+    let page = dir.path().join("wide.html");
+    run_to(&["render", "--engine", "builtin"], &page, &input).success();
+    let browser = Browser::start();
+    browser.open(&url(&page, "#step=0"));
+    let outside = browser.eval(
+        "const texts = Array.from(document.querySelectorAll('#s0-figure text[id$=\"-g\"]'));\
+         const slider = document.getElementById('gv-slider');\
+         const outside = [];\
+         for (let k = 0; k <= Number(slider.max); k++) {\
+           slider.value = String(k);\
+           slider.dispatchEvent(new Event('input'));\
+           for (const t of texts) {\
+             const box = t.getBBox(), centre = box.x + box.width / 2;\
+             const record = t.parentNode.querySelector('polygon').getBBox();\
+             let left = record.x, right = record.x + record.width;\
+             for (const line of t.parentNode.querySelectorAll('polyline')) {\
+               const x = line.getBBox().x;\
+               if (x < centre) left = Math.max(left, x); else right = Math.min(right, x);\
+             }\
+             if (box.x < left || box.x + box.width > right) outside.push(k + ' ' + t.textContent);\
+           }\
+         }\
+         return [Number(slider.max), texts.map(t => t.textContent), outside];",
+    );
+    assert_eq!(
+        outside,
+        json!([
+            4,
+            [
+                "grad 54323.0000",
+                "grad -12345.0000",
+                "grad 1.0000",
+                "grad 1.0000"
+            ],
+            []
+        ])
+    );
+}
+
 #[test]
 fn stepping_with_buttons_and_keys_keeps_the_fragment_in_sync() {
     let (_dir, page) = page_of("neuron.py", "builtin");
@@ -406,6 +463,16 @@ fn the_compare_page_toggles_before_and_after_and_links_its_table() {
          return [ids.length, new Set(ids).size];",
     );
     assert_eq!(ids[0], ids[1], "element ids are unique across both figures");
+    // One layout for both states: every record sits where it sits in the other figure.
+    let moved = browser.eval(
+        "const shape = g => { const s = g.querySelector('polygon, ellipse');\
+           return ['points', 'cx', 'cy'].map(a => s.getAttribute(a)).join('|'); };\
+         const groups = Array.from(document.querySelectorAll('#s0-figure g.node[id^=s0-v]'));\
+         return [groups.length, shape(groups[0]) !== shape(groups[1]),\
+           groups.filter(g => { const other = document.getElementById('s1' + g.id.slice(2));\
+             return !other || shape(other) !== shape(g); }).map(g => g.id)];",
+    );
+    assert_eq!(moved, json!([15, true, []]), "10 values and 5 op nodes");
     save_screenshot(&browser, "compare.png");
     assert_eq!(browser.console_errors(), Vec::<String>::new());
 }
