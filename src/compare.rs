@@ -36,6 +36,7 @@ pub fn compare(source: &Source, target: &Target, options: &Options) -> Result<Ve
     let changed = changed(&states);
     match target {
         Target::File(path, _) if is_html(path) => page(source, &states, &changed, options),
+        _ if target.format() == Format::Html => page(source, &states, &changed, options),
         _ => figure(&states, &changed, target.format(), options),
     }
 }

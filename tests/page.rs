@@ -582,3 +582,22 @@ fn hostile_labels_several_roots_and_an_unknown_op_in_chromium() {
     assert!(unknown.as_str().unwrap().contains("mystery"), "{unknown}");
     assert_eq!(browser.console_errors(), Vec::<String>::new());
 }
+
+#[test]
+fn format_html_writes_the_page_to_stdout() {
+    for command in ["render", "compare", "check"] {
+        let output = gradviz()
+            .args([
+                command, "--engine", "builtin", "--format", "html", "-o", "-",
+            ])
+            .arg(fixture("neuron.py"))
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{command}: {output:?}");
+        let page = String::from_utf8(output.stdout).unwrap();
+        // check prints its report on stdout before the page.
+        assert!(page.contains("<!DOCTYPE html>"), "{command}");
+        let figures = if command == "check" { 1 } else { 2 };
+        assert_eq!(page.matches("<svg").count(), figures, "{command}");
+    }
+}
