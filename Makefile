@@ -29,6 +29,7 @@ test: $(PYTHON) $(USER_PYTHON)
 bench:
 	$(CARGO) bench --locked --bench engine -- $(BENCH_ARGS)
 	$(CARGO) bench --locked --bench views
+	$(CARGO) bench --locked --bench page
 
 ## The same workloads in Python micrograd 0.1.0 and the lecture's draw_dot (graphviz from
 ## PyPI), side by side with gradviz in one table (benches/peer.py, one Python process per

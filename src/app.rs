@@ -15,7 +15,8 @@ use crate::script::python::{Purpose, PythonInput};
 use crate::script::ScriptOptions;
 use crate::views::{ColorBy, ViewOptions};
 use crate::{
-    compare, gradcheck, interchange, output, progress, render, script, sniff, views, Error, Result,
+    compare, gradcheck, interchange, output, page, progress, render, script, sniff, views, Error,
+    Result,
 };
 
 /// How to read an input.
@@ -217,7 +218,7 @@ fn sniffed_format(text: &str, name: &str) -> Result<InputFormat> {
 
 /// The figures an input yields: a script's snapshots (or its final graph), or the one
 /// graph of a JSON file.
-fn figures(source: &Source, options: &Options) -> Result<Vec<ExportGraph>> {
+pub(crate) fn figures(source: &Source, options: &Options) -> Result<Vec<ExportGraph>> {
     let all = match source.format {
         InputFormat::Py | InputFormat::Ipynb => {
             script::run_script(source.script(), Purpose::Render, &options.script)?
@@ -352,6 +353,11 @@ fn render_all(request: &RenderRequest) -> Result<()> {
     for input in &request.inputs {
         let source = read_input(input, request.options.input_format)?;
         let format = output_format(&request.output, request.options.format)?;
+        if format == Format::Html {
+            let target = targets(&source, &request.output, format, 1, "")?.remove(0);
+            files.push((target, page::render_page(&source, &request.options)?));
+            continue;
+        }
         let figures = figures(&source, &request.options)?;
         let targets = targets(&source, &request.output, format, figures.len(), "")?;
         for (figure, target) in figures.iter().zip(targets) {

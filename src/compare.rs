@@ -4,29 +4,25 @@
 //! backward". Both copies sit in the same ranks, so a value is in the same column in both
 //! and its neighbours in the same order: the eye moves straight down to find it. Grads that
 //! backward changed are filled in the "after" copy and outlined in the "before" copy. An
-//! `.html` output is a page (`templates/compare.html`) with each state as its own SVG and a
-//! table of the grads that changed.
+//! `.html` output is the interactive page ([`crate::page`]) with each state as a snapshot
+//! and a table of the grads that changed.
 
 use std::path::Path;
-
-use petgraph::graph::NodeIndex;
-use serde::Serialize;
 
 use crate::app::{draw_decorated, InputFormat, Options, Source, Target};
 use crate::engine::NodeId;
 use crate::export::{to_petgraph, ExportGraph};
-use crate::overlay::{draw_marked, Naming};
+use crate::page::{Cell, Snapshot, Table, TableRow};
 use crate::render::{format_number, Cluster, Decorations, Format, LegendEntry, NodeDecoration};
 use crate::script::python::{Purpose, PythonRun};
 use crate::script::{Evaluated, Ran};
 use crate::{interchange, script, Error, Result};
+use petgraph::graph::NodeIndex;
 
 /// Fill of a value whose grad backward changed.
 pub const CHANGED_FILL: &str = "#ffe08a";
 /// Outline of the same value in the "before" state.
 pub const CHANGED_OUTLINE: &str = "#c99a00";
-
-const PAGE: &str = include_str!("../templates/compare.html");
 
 /// The two states compared.
 pub struct States {
@@ -42,16 +38,17 @@ pub fn compare(source: &Source, target: &Target, options: &Options) -> Result<Ve
     let changed = changed(&states);
     match target {
         Target::File(path, _) if is_html(path) => page(source, &states, &changed, options),
-        // JSON carries no view.
-        _ if target.format() != Format::Json && !crate::overlay::is_plain(options) => {
-            crate::compare_view::figure(&states, target.format(), options)
-        }
-        _ => figure(&states, &changed, target.format(), options),
+        _ if target.format() == Format::Html => page(source, &states, &changed, options),
+        _ => comparison(states, target.format(), options),
     }
 }
 
-/// The comparison figure of two states (no page).
+/// The comparison figure of two states (no page), through the view the options ask for.
 pub fn comparison(states: States, format: Format, options: &Options) -> Result<Vec<u8>> {
+    // JSON carries no view.
+    if format != Format::Json && !crate::overlay::is_plain(options) {
+        return crate::compare_view::figure(&states, format, options);
+    }
     let changed = changed(&states);
     figure(&states, &changed, format, options)
 }
@@ -231,17 +228,8 @@ fn outline() -> NodeDecoration {
     }
 }
 
-/// A row of the page's table.
-#[derive(Serialize)]
-struct Row {
-    id: u64,
-    label: String,
-    data: String,
-    before: String,
-    after: String,
-    direction: &'static str,
-}
-
+/// The page: the viewer of `render -o page.html` with the two states as its snapshots (the
+/// toggle between them), each with its changed grads marked, and the table of changes.
 fn page(
     source: &Source,
     states: &States,
@@ -251,56 +239,64 @@ fn page(
     let ids: Vec<u64> = changed.iter().map(|&i| states.after[i].id).collect();
     let mut before_marks = Decorations::default();
     let mut after_marks = Decorations::default();
+    // Both states outlined alike: a thicker outline changes a record's size in the builtin
+    // engine, and the toggle must not move anything.
     for &id in &ids {
         before_marks.nodes.insert(id, outline());
-        after_marks.nodes.insert(id, fill());
+        let filled = NodeDecoration {
+            fill: Some(CHANGED_FILL.into()),
+            ..outline()
+        };
+        after_marks.nodes.insert(id, filled);
     }
-    let svg = |graph: &ExportGraph, marks: &Decorations| -> Result<String> {
-        let bytes = draw_marked(graph, marks, Naming::Blank, Format::Svg, options)?;
-        Ok(inline_svg(&String::from_utf8_lossy(&bytes)))
+    let snapshot = |title: &str, graph: &ExportGraph, marks: Decorations| Snapshot {
+        title: title.into(),
+        roots: interchange::sinks(graph),
+        graph: graph.clone(),
+        decorations: Some(marks),
     };
+    let snapshots = [
+        snapshot("before backward", &states.before, before_marks),
+        snapshot("after backward", &states.after, after_marks),
+    ];
+    let table = Table {
+        id: "changed".into(),
+        title: format!(
+            "Grads that changed ({} of {} values)",
+            changed.len(),
+            states.after.node_count()
+        ),
+        header: ["id", "label", "data", "grad before", "grad after"]
+            .map(String::from)
+            .to_vec(),
+        rows: change_rows(states, changed, options.dot.precision),
+    };
+    crate::page::page(&source.name, &snapshots, &[table], options)
+}
+
+fn change_rows(states: &States, changed: &[NodeIndex], precision: usize) -> Vec<TableRow> {
     let before_grads: std::collections::BTreeMap<u64, f64> = states
         .before
         .node_weights()
         .map(|n| (n.id, n.grad))
         .collect();
-    let precision = options.dot.precision;
-    let rows: Vec<Row> = changed
+    changed
         .iter()
         .map(|&i| {
             let node = &states.after[i];
             let before = before_grads.get(&node.id).copied().unwrap_or(0.0);
-            Row {
-                id: node.id,
-                label: node.label.clone(),
-                data: format_number(node.data, precision),
-                before: format_number(before, precision),
-                after: format_number(node.grad, precision),
-                direction: if node.grad > before { "up" } else { "down" },
+            TableRow {
+                node: node.id,
+                cells: vec![
+                    Cell::plain(node.label.clone()),
+                    Cell::plain(format_number(node.data, precision)),
+                    Cell::plain(format_number(before, precision)),
+                    Cell {
+                        text: format_number(node.grad, precision),
+                        class: if node.grad > before { "up" } else { "down" },
+                    },
+                ],
             }
         })
-        .collect();
-    let env = minijinja::Environment::new();
-    let html = env
-        .render_str(
-            PAGE,
-            minijinja::context! {
-                title => source.name.clone(),
-                node_count => states.after.node_count(),
-                highlight => CHANGED_FILL,
-                before_svg => svg(&states.before, &before_marks)?,
-                after_svg => svg(&states.after, &after_marks)?,
-                changed => rows,
-            },
-        )
-        .map_err(|e| Error::Render(format!("the comparison page could not be written: {e}")))?;
-    Ok(html.into_bytes())
-}
-
-/// The `<svg>` element of an SVG document, without the XML declaration and DOCTYPE that
-/// cannot appear inside HTML.
-fn inline_svg(svg: &str) -> String {
-    svg.find("<svg")
-        .map_or(svg, |start| &svg[start..])
-        .to_string()
+        .collect()
 }

@@ -94,6 +94,7 @@ fn check_document(
     let figure = match target {
         Some(target) => Some(crate::marks::draw_check(
             &document.graph,
+            &document.roots,
             &report,
             target.format(),
             options,

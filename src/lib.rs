@@ -28,7 +28,9 @@ pub mod error;
 pub mod export;
 pub mod interchange;
 pub mod output;
+pub mod page;
 pub mod render;
+pub mod replay;
 pub mod script;
 pub mod views;
 

@@ -687,16 +687,3 @@ fn without_dot_auto_draws_with_the_builtin_engine_and_says_so_once() {
     );
     assert!(dir.path().join("neuron-2.svg").exists());
 }
-
-#[test]
-fn only_compare_writes_html() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let page = dir.path().join("x.html");
-    gradviz()
-        .args(["check", "-o"])
-        .arg(&page)
-        .arg(fixture("neuron.py"))
-        .assert()
-        .code(2);
-    assert!(!page.exists());
-}

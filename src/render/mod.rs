@@ -101,6 +101,8 @@ pub enum Format {
     Dot,
     /// The graph as JSON, the format of docs/json.md.
     Json,
+    /// The interactive page (`crate::page`): the SVG figure with backward replayed.
+    Html,
 }
 
 impl Format {
@@ -113,6 +115,7 @@ impl Format {
             "pdf" => Some(Format::Pdf),
             "dot" | "gv" => Some(Format::Dot),
             "json" => Some(Format::Json),
+            "html" | "htm" => Some(Format::Html),
             _ => None,
         }
     }
@@ -125,6 +128,7 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Dot => "dot",
             Format::Json => "json",
+            Format::Html => "html",
         }
     }
 

@@ -1,0 +1,422 @@
+//! The interactive page (`gradviz render X -o page.html`): one self-contained HTML file with
+//! every snapshot's figure, pan and zoom, search, selection with gradient paths, and backward
+//! replayed step by step.
+//!
+//! Rust computes everything the page shows: the figure through the ordinary render path
+//! (either engine), the replay ([`crate::replay`]) with each step's grads already written as
+//! text, the full-precision numbers (the shortest text that reads back to the same `f64`).
+//! The script (`templates/page.js`, hand-written, inline) only swaps texts and classes, so
+//! no number in the page can differ from the engine's by an ulp.
+//!
+//! Each value's record is laid out once with its grad field as wide as the widest grad the
+//! replay shows it with, so nothing moves while stepping. The figures rely on the SVG
+//! contract stated in [`svg`].
+
+pub mod svg;
+
+use petgraph::graph::NodeIndex;
+use serde::Serialize;
+
+use crate::app::{draw_decorated, figures, InputFormat, Options, Source};
+use crate::check::Tolerance;
+use crate::engine::python_float_repr;
+use crate::export::{self, ExportGraph};
+use crate::render::{format_number, Decorations, Format, LegendEntry, NodeDecoration};
+use crate::replay::{replay, Replay, StepKind};
+use crate::{interchange, Error, Result};
+
+const PAGE: &str = include_str!("../../templates/page.html");
+const SCRIPT: &str = include_str!("../../templates/page.js");
+const STYLE: &str = include_str!("../../templates/page.css");
+
+/// Fill of a value whose stored grad differs from the replay's result.
+pub const MISMATCH_FILL: &str = "#ffc9c9";
+
+/// One figure of the page: a graph and the roots its backward runs from.
+pub struct Snapshot {
+    /// What the selector calls it.
+    pub title: String,
+    /// The graph as drawn.
+    pub graph: ExportGraph,
+    /// The roots backward is replayed from, in order.
+    pub roots: Vec<NodeIndex>,
+    /// The figure's marks; `None` marks the values whose stored grad differs from the
+    /// replay's result (see [`Replay::mismatches`]).
+    pub decorations: Option<Decorations>,
+}
+
+/// A table in the page's side panel whose rows link to values (compare's changed grads,
+/// check's wrong numbers).
+#[derive(Serialize)]
+pub struct Table {
+    /// The `<table>` element's id.
+    pub id: String,
+    /// The heading above it.
+    pub title: String,
+    /// Column names; the first column is the value's id, as a link.
+    pub header: Vec<String>,
+    /// The rows.
+    pub rows: Vec<TableRow>,
+}
+
+/// One row of a [`Table`].
+#[derive(Serialize)]
+pub struct TableRow {
+    /// The value's id (its `#node=` link).
+    pub node: u64,
+    /// The cells after the id.
+    pub cells: Vec<Cell>,
+}
+
+/// One cell of a [`TableRow`].
+#[derive(Serialize)]
+pub struct Cell {
+    /// What it reads.
+    pub text: String,
+    /// A CSS class, `""` for none.
+    pub class: &'static str,
+}
+
+impl Cell {
+    /// A cell with no class.
+    pub fn plain(text: impl Into<String>) -> Cell {
+        Cell {
+            text: text.into(),
+            class: "",
+        }
+    }
+}
+
+/// The page for `source`: one figure per snapshot of a script (or the JSON graph, from its
+/// roots).
+pub(crate) fn render_page(source: &Source, options: &Options) -> Result<Vec<u8>> {
+    let snapshots = snapshots(source, options)?;
+    page(&source.name, &snapshots, &[], options)
+}
+
+/// The page's figures are micrograd's plain look: a folded or grouped view has no record per
+/// value for the replay to update.
+fn refuse_views(options: &Options) -> Result<()> {
+    let view = &options.view;
+    if view.group || view.fold.is_some() || view.color != crate::views::ColorBy::None {
+        return Err(Error::Usage(
+            "the HTML page draws every value; --group, --fold and --color are for svg, png \
+             and pdf"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+fn snapshots(source: &Source, options: &Options) -> Result<Vec<Snapshot>> {
+    if source.format == InputFormat::Json && options.snapshot.is_none_or(|n| n == 1) {
+        let document = interchange::read(&source.text, &source.name)?;
+        return Ok(vec![Snapshot {
+            title: "graph".into(),
+            graph: document.graph,
+            roots: document.roots,
+            decorations: None,
+        }]);
+    }
+    let graphs = figures(source, options)?;
+    let count = graphs.len();
+    Ok(graphs
+        .into_iter()
+        .enumerate()
+        .map(|(i, graph)| Snapshot {
+            title: match (count, options.snapshot) {
+                (_, Some(n)) => format!("snapshot {n}"),
+                (1, None) => "graph".into(),
+                (_, None) => format!("snapshot {} of {count}", i + 1),
+            },
+            roots: interchange::sinks(&graph),
+            graph,
+            decorations: None,
+        })
+        .collect())
+}
+
+/// The page holding `snapshots` and `tables`, titled `title`.
+pub fn page(
+    title: &str,
+    snapshots: &[Snapshot],
+    tables: &[Table],
+    options: &Options,
+) -> Result<Vec<u8>> {
+    refuse_views(options)?;
+    let mut figures = Vec::with_capacity(snapshots.len());
+    let mut data = Vec::with_capacity(snapshots.len());
+    for (k, snapshot) in snapshots.iter().enumerate() {
+        let prefix = format!("s{k}");
+        let prepared = prepare(snapshot, &prefix, options)?;
+        figures.push(Figure {
+            prefix,
+            svg: prepared.svg,
+        });
+        data.push(prepared.data);
+    }
+    let data = serde_json::to_string(&data)
+        .map_err(|e| Error::Render(format!("the page's data could not be written: {e}")))?
+        // Inside <script>, `</script>` or `<!--` in a label must not end or alter it; with
+        // `&` and `>` escaped too, the page also reads as XML (tests parse it).
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    let mut env = minijinja::Environment::new();
+    env.add_template("page.html", PAGE)
+        .map_err(|e| Error::Render(format!("the page template is broken: {e}")))?;
+    let html = env
+        .get_template("page.html")
+        .and_then(|t| {
+            t.render(minijinja::context! {
+                title => title,
+                figures => figures,
+                snapshots => snapshots.iter().map(|s| s.title.clone()).collect::<Vec<_>>(),
+                tables => tables,
+                style => STYLE,
+                script => SCRIPT,
+                data => data,
+            })
+        })
+        .map_err(|e| Error::Render(format!("the page could not be written: {e}")))?;
+    Ok(html.into_bytes())
+}
+
+#[derive(Serialize)]
+struct Figure {
+    prefix: String,
+    svg: String,
+}
+
+/// One snapshot as the script reads it. Node fields are parallel arrays by node index.
+#[derive(Serialize)]
+struct SnapshotData {
+    prefix: String,
+    ids: Vec<u64>,
+    labels: Vec<String>,
+    ops: Vec<String>,
+    /// Data, shortest round-trip text.
+    data: Vec<String>,
+    /// Stored grad, shortest round-trip text.
+    stored: Vec<String>,
+    operands: Vec<Vec<usize>>,
+    roots: Vec<usize>,
+    /// The grad of step 0 as the figure writes it (`0.0000`).
+    zero: String,
+    /// The step the page opens at: the last when the graph's backward has run, else 0.
+    start: usize,
+    /// `[kind, node, changes]`, kind 0 start, 1 seed, 2 local; a change is
+    /// `[node, grad as drawn, grad in full, arithmetic]`.
+    steps: Vec<StepData>,
+    /// `[node, stored grad, replayed grad]`, both in full.
+    marks: Vec<(usize, String, String)>,
+    /// Op nodes whose local backward could not be replayed.
+    unknown: Vec<usize>,
+}
+
+/// `[kind, node, changes]` of one step (see [`SnapshotData::steps`]).
+type StepData = (u8, usize, Vec<ChangeData>);
+/// `[node, grad as drawn, grad in full, arithmetic]`.
+type ChangeData = (usize, String, String, String);
+
+struct Prepared {
+    svg: String,
+    data: SnapshotData,
+}
+
+fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepared> {
+    let graph = &snapshot.graph;
+    let precision = options.dot.precision;
+    let replayed = replay(graph, &snapshot.roots, precision)?;
+    let marks = replayed.mismatches(graph, &snapshot.roots, &Tolerance::default());
+    let widest = widest_grads(graph, &replayed, precision);
+    let mut dot_options = options.dot.clone();
+    for node in graph.node_indices() {
+        let info = &graph[node];
+        dot_options.records.insert(
+            info.id,
+            vec![
+                info.label.clone(),
+                format!("data {}", format_number(info.data, precision)),
+                format!("grad {}", widest[node.index()]),
+            ],
+        );
+    }
+    let figure_options = Options {
+        dot: dot_options,
+        ..options.clone()
+    };
+    let decorations = match &snapshot.decorations {
+        Some(decorations) => decorations.clone(),
+        None => mark_decorations(graph, &marks, precision),
+    };
+    let bytes = draw_decorated(graph, &decorations, Format::Svg, &figure_options)?;
+    let drawn: Vec<String> = widest.iter().map(|w| format!("grad {w}")).collect();
+    let initial: Vec<String> = graph
+        .node_weights()
+        .map(|n| format!("grad {}", format_number(n.grad, precision)))
+        .collect();
+    let values: std::collections::BTreeMap<String, svg::ValueText> = graph
+        .node_indices()
+        .map(|node| {
+            let i = node.index();
+            let texts = svg::ValueText {
+                drawn: &drawn[i],
+                initial: &initial[i],
+            };
+            (format!("v{}", graph[node].id), texts)
+        })
+        .collect();
+    let svg = svg::prepare(&String::from_utf8_lossy(&bytes), prefix, &values)?;
+    let data = snapshot_data(snapshot, prefix, &replayed, &marks, precision);
+    Ok(Prepared { svg, data })
+}
+
+/// Each value's widest grad text over the replay and its stored grad, so its record is laid
+/// out once for all of them.
+fn widest_grads(graph: &ExportGraph, replayed: &Replay, precision: usize) -> Vec<String> {
+    let mut widest: Vec<String> = graph
+        .node_weights()
+        .map(|n| format_number(n.grad, precision))
+        .collect();
+    let mut consider = |i: usize, grad: f64| {
+        let text = format_number(grad, precision);
+        if text_width(&text) > text_width(&widest[i]) {
+            widest[i] = text;
+        }
+    };
+    for i in 0..graph.node_count() {
+        consider(i, 0.0);
+    }
+    for change in replayed.steps.iter().flat_map(|s| &s.changes) {
+        consider(change.node.index(), change.grad);
+    }
+    widest
+}
+
+/// The width of a number's text in Arial (the figure's font), in thousandths of an em.
+fn text_width(text: &str) -> u32 {
+    text.chars()
+        .map(|c| match c {
+            '-' => 333,
+            '.' | 'f' => 278,
+            'i' => 222,
+            _ => 556,
+        })
+        .sum()
+}
+
+/// Values whose stored grad differs from the replay: filled, with the stored grad as an
+/// extra row (the grad field shows the replay's).
+fn mark_decorations(graph: &ExportGraph, marks: &[NodeIndex], precision: usize) -> Decorations {
+    let mut decorations = Decorations::default();
+    for &node in marks {
+        decorations.nodes.insert(
+            graph[node].id,
+            NodeDecoration {
+                fill: Some(MISMATCH_FILL.into()),
+                extra_rows: vec![format!(
+                    "stored grad {}",
+                    format_number(graph[node].grad, precision)
+                )],
+                ..NodeDecoration::default()
+            },
+        );
+    }
+    if !marks.is_empty() {
+        decorations.legend = vec![LegendEntry {
+            fill: Some(MISMATCH_FILL.into()),
+            text: "stored grad differs from backward's, replayed here".into(),
+            ..LegendEntry::default()
+        }];
+    }
+    decorations
+}
+
+fn snapshot_data(
+    snapshot: &Snapshot,
+    prefix: &str,
+    replayed: &Replay,
+    marks: &[NodeIndex],
+    precision: usize,
+) -> SnapshotData {
+    let graph = &snapshot.graph;
+    let backward_ran = snapshot.roots.iter().any(|&r| graph[r].grad != 0.0);
+    let steps = replayed
+        .steps
+        .iter()
+        .map(|step| {
+            let (kind, node) = match step.kind {
+                StepKind::Start => (0, 0),
+                StepKind::Seed(root) => (1, root.index()),
+                StepKind::Local(node) => (2, node.index()),
+            };
+            let changes = step
+                .changes
+                .iter()
+                .map(|c| {
+                    (
+                        c.node.index(),
+                        format_number(c.grad, precision),
+                        python_float_repr(c.grad),
+                        c.text.clone(),
+                    )
+                })
+                .collect();
+            (kind, node, changes)
+        })
+        .collect();
+    SnapshotData {
+        prefix: prefix.to_string(),
+        ids: graph.node_weights().map(|n| n.id).collect(),
+        labels: graph.node_weights().map(|n| n.label.clone()).collect(),
+        ops: graph.node_weights().map(|n| n.op.clone()).collect(),
+        data: graph
+            .node_weights()
+            .map(|n| python_float_repr(n.data))
+            .collect(),
+        stored: graph
+            .node_weights()
+            .map(|n| python_float_repr(n.grad))
+            .collect(),
+        operands: graph
+            .node_indices()
+            .map(|n| {
+                export::operands(graph, n)
+                    .into_iter()
+                    .map(NodeIndex::index)
+                    .collect()
+            })
+            .collect(),
+        roots: snapshot.roots.iter().map(|r| r.index()).collect(),
+        zero: format_number(0.0, precision),
+        start: if backward_ran {
+            replayed.steps.len() - 1
+        } else {
+            0
+        },
+        steps,
+        marks: marks
+            .iter()
+            .map(|&m| {
+                (
+                    m.index(),
+                    python_float_repr(graph[m].grad),
+                    python_float_repr(replayed.grads[m.index()]),
+                )
+            })
+            .collect(),
+        unknown: replayed.unknown.iter().map(|n| n.index()).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_minus_sign_is_narrower_than_a_digit() {
+        assert!(text_width("-1.0000") < text_width("10.0000"));
+        assert!(text_width("-inf") < text_width("nan"));
+    }
+}

@@ -1,0 +1,603 @@
+//! The interactive page: the SVG contract on both engines, the CLI writing one page, and the
+//! page itself in a real headless Chromium (WebDriver): the figure's grad texts at each step,
+//! deep links, search, selection, snapshot switching, keys, and no console errors.
+//! Screenshots go to `target/page-screenshots/` for a person to look at.
+
+#[path = "common/browser.rs"]
+mod browser;
+#[path = "common/graphs.rs"]
+mod graphs;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use browser::Browser;
+use gradviz::engine::{python_float_repr, Graph};
+use gradviz::export::to_petgraph;
+use gradviz::page::svg::{prepare, ValueText};
+use gradviz::render::{
+    format_number, render_dot, to_dot, Decorations, DotOptions, EngineChoice, EngineOptions, Format,
+};
+use serde_json::{json, Value};
+
+fn gradviz() -> Command {
+    let mut cmd = Command::cargo_bin("gradviz").expect("the binary is built");
+    cmd.env_remove("GRADVIZ_DOT").env("NO_COLOR", "1");
+    cmd
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// Writes the page of a fixture with `engine`, returning its directory (kept alive) and path.
+fn page_of(name: &str, engine: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let page = dir.path().join("page.html");
+    gradviz()
+        .args(["render", "--engine", engine, "-o"])
+        .arg(&page)
+        .arg(fixture(name))
+        .assert()
+        .success();
+    (dir, page)
+}
+
+fn url(page: &Path, fragment: &str) -> String {
+    format!("file://{}{fragment}", page.display())
+}
+
+fn save_screenshot(browser: &Browser, name: &str) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("page-screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    std::fs::write(dir.join(name), browser.screenshot()).expect("screenshot written");
+}
+
+/// The neuron's grads after backward, as the figure writes them, by value id.
+fn neuron_final_grads() -> BTreeMap<u64, String> {
+    let g = Graph::new();
+    let [.., o] = graphs::lecture_neuron(&g, ["x1", "x2", "w1", "w2", "b"]);
+    to_petgraph(&g, &[o.id()])
+        .node_weights()
+        .map(|n| (n.id, format!("grad {}", format_number(n.grad, 4))))
+        .collect()
+}
+
+/// The grad text of every value in snapshot `prefix`'s figure, by value id.
+fn figure_grads(browser: &Browser, prefix: &str) -> BTreeMap<u64, String> {
+    let found = browser.eval(&format!(
+        "return Array.from(document.querySelectorAll('#{prefix}-figure text[id$=\"-g\"]'))\
+         .map(t => [t.id, t.textContent]);"
+    ));
+    found
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|pair| {
+            let id = pair[0].as_str().unwrap();
+            let number = id
+                .strip_prefix(&format!("{prefix}-v"))
+                .and_then(|rest| rest.strip_suffix("-g"))
+                .unwrap_or_else(|| panic!("odd id {id}"));
+            (
+                number.parse().unwrap(),
+                pair[1].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn zero_except(pairs: &[(u64, &str)]) -> BTreeMap<u64, String> {
+    let mut grads: BTreeMap<u64, String> = (0..10).map(|id| (id, "grad 0.0000".into())).collect();
+    for &(id, text) in pairs {
+        grads.insert(id, text.into());
+    }
+    grads
+}
+
+// ---- the SVG contract, on both engines ----
+
+fn contract_holds(engine: EngineChoice) {
+    let g = Graph::new();
+    let [.., o] = graphs::lecture_neuron(&g, ["x1", "x2", "w1", "w2", "b"]);
+    let graph = to_petgraph(&g, &[o.id()]);
+    let dot = to_dot(&graph, &DotOptions::default(), &Decorations::default());
+    let options = EngineOptions::default().with_engine(engine);
+    let svg = String::from_utf8(render_dot(&dot, Format::Svg, &options).unwrap().bytes).unwrap();
+    let drawn: Vec<String> = graph
+        .node_weights()
+        .map(|n| format!("grad {}", format_number(n.grad, 4)))
+        .collect();
+    let values: BTreeMap<String, ValueText> = graph
+        .node_weights()
+        .zip(&drawn)
+        .map(|(n, text)| {
+            let texts = ValueText {
+                drawn: text,
+                initial: "grad 7.0000",
+            };
+            (format!("v{}", n.id), texts)
+        })
+        .collect();
+    let page_svg = prepare(&svg, "s3", &values).expect("the contract holds");
+    let doc = roxmltree::Document::parse(&page_svg).expect("still SVG");
+    for node in graph.node_weights() {
+        let group = doc
+            .descendants()
+            .find(|n| n.attribute("id") == Some(&format!("s3-v{}", node.id)))
+            .unwrap_or_else(|| panic!("no group for v{}", node.id));
+        assert_eq!(group.attribute("class"), Some("node"));
+        let grad: Vec<_> = group
+            .descendants()
+            .filter(|t| t.attribute("id") == Some(&format!("s3-v{}-g", node.id)))
+            .collect();
+        assert_eq!(grad.len(), 1);
+        assert_eq!(grad[0].text(), Some("grad 7.0000"));
+    }
+    let ids: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.attribute("id"))
+        .collect();
+    assert!(ids.iter().all(|id| id.starts_with("s3-")), "{ids:?}");
+    let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
+    assert_eq!(distinct.len(), ids.len());
+    // A value the figure does not draw breaks the contract, and says which.
+    let mut more = values;
+    more.insert(
+        "v99".into(),
+        ValueText {
+            drawn: "grad 0.0000",
+            initial: "grad 0.0000",
+        },
+    );
+    let error = prepare(&svg, "s3", &more).unwrap_err().to_string();
+    assert!(error.contains("v99"), "{error}");
+}
+
+#[test]
+fn the_svg_contract_holds_on_dot() {
+    contract_holds(EngineChoice::Dot);
+}
+
+#[test]
+fn the_svg_contract_holds_on_the_builtin_engine() {
+    contract_holds(EngineChoice::Builtin);
+}
+
+// ---- the command line ----
+
+#[test]
+fn a_script_with_two_snapshots_is_one_page() {
+    let (dir, page) = page_of("neuron.py", "builtin");
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(html.matches("<svg").count(), 2);
+    assert!(!html.contains("http://") || !html.contains("src=\"http"));
+    assert!(!html.contains("<link"), "no external resources");
+}
+
+#[test]
+fn the_page_refuses_folded_views_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("page.html");
+    gradviz()
+        .args(["render", "--fold", "1", "-o"])
+        .arg(&page)
+        .arg(fixture("mlp.py"))
+        .assert()
+        .code(2);
+    assert!(!page.exists());
+}
+
+// ---- in the browser ----
+
+#[test]
+fn the_neuron_page_replays_backward_in_chromium() {
+    for engine in ["dot", "builtin"] {
+        let (_dir, page) = page_of("neuron.py", engine);
+        let browser = Browser::start();
+        let after = "#snapshot=2&step=";
+        browser.open(&url(&page, &format!("{after}0")));
+        assert_eq!(figure_grads(&browser, "s1"), zero_except(&[]), "{engine}");
+        browser.open(&url(&page, &format!("{after}1")));
+        assert_eq!(
+            figure_grads(&browser, "s1"),
+            zero_except(&[(9, "grad 1.0000")])
+        );
+        browser.open(&url(&page, &format!("{after}2")));
+        assert_eq!(
+            figure_grads(&browser, "s1"),
+            zero_except(&[(9, "grad 1.0000"), (8, "grad 0.5000")])
+        );
+        let lines = browser.eval("return document.getElementById('gv-step-lines').innerText;");
+        assert!(
+            lines
+                .as_str()
+                .unwrap()
+                .contains("n.grad += (1 − o.data²) × o.grad = (1 − 0.7071²) × 1.0000"),
+            "{lines}"
+        );
+        browser.open(&url(&page, &format!("{after}end")));
+        assert_eq!(figure_grads(&browser, "s1"), neuron_final_grads());
+        save_screenshot(&browser, &format!("neuron-end-{engine}.png"));
+        assert_eq!(browser.console_errors(), Vec::<String>::new());
+    }
+}
+
+/// Every grad text of the figure lies inside its own field at every step: records are laid
+/// out for the widest number each shows. The graph's stored grads are all 0 (a snapshot
+/// before backward), while the replay reaches grads of five integer digits and a sign.
+#[test]
+fn every_step_fits_its_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("wide.json");
+    let graph = json!({
+        "format": "gradviz", "version": 1,
+        "nodes": [
+            {"id": 0, "label": "x", "data": -12345.0, "grad": 0.0, "op": "", "children": []},
+            {"id": 1, "label": "w", "data": 54321.0, "grad": 0.0, "op": "", "children": []},
+            {"id": 2, "label": "y", "data": -670592745.0, "grad": 0.0, "op": "*", "children": [0, 1]},
+            {"id": 3, "label": "z", "data": -12345.0, "grad": 0.0, "op": "+", "children": [0, 0]}
+        ],
+        "roots": [2, 3]
+    });
+    std::fs::write(&input, graph.to_string()).unwrap();
+    let page = dir.path().join("wide.html");
+    run_to(&["render", "--engine", "builtin"], &page, &input).success();
+    let browser = Browser::start();
+    browser.open(&url(&page, "#step=0"));
+    let outside = browser.eval(
+        "const texts = Array.from(document.querySelectorAll('#s0-figure text[id$=\"-g\"]'));\
+         const slider = document.getElementById('gv-slider');\
+         const outside = [];\
+         for (let k = 0; k <= Number(slider.max); k++) {\
+           slider.value = String(k);\
+           slider.dispatchEvent(new Event('input'));\
+           for (const t of texts) {\
+             const box = t.getBBox(), centre = box.x + box.width / 2;\
+             const record = t.parentNode.querySelector('polygon').getBBox();\
+             let left = record.x, right = record.x + record.width;\
+             for (const line of t.parentNode.querySelectorAll('polyline')) {\
+               const x = line.getBBox().x;\
+               if (x < centre) left = Math.max(left, x); else right = Math.min(right, x);\
+             }\
+             if (box.x < left || box.x + box.width > right) outside.push(k + ' ' + t.textContent);\
+           }\
+         }\
+         return [Number(slider.max), texts.map(t => t.textContent), outside];",
+    );
+    assert_eq!(
+        outside,
+        json!([
+            4,
+            [
+                "grad 54323.0000",
+                "grad -12345.0000",
+                "grad 1.0000",
+                "grad 1.0000"
+            ],
+            []
+        ])
+    );
+}
+
+#[test]
+fn stepping_with_buttons_and_keys_keeps_the_fragment_in_sync() {
+    let (_dir, page) = page_of("neuron.py", "builtin");
+    let browser = Browser::start();
+    browser.open(&url(&page, "#snapshot=2&step=0"));
+    browser.click("#gv-next");
+    browser.click("#gv-next");
+    assert_eq!(
+        figure_grads(&browser, "s1"),
+        zero_except(&[(9, "grad 1.0000"), (8, "grad 0.5000")])
+    );
+    assert_eq!(
+        browser.eval("return location.hash;"),
+        json!("#snapshot=2&step=2")
+    );
+    browser.type_into("#gv-viewport", "\u{E014}\u{E014}\u{E012}");
+    assert_eq!(
+        browser.eval("return location.hash;"),
+        json!("#snapshot=2&step=3")
+    );
+    // Tab in the figure selects the values in turn, and the fragment names the value.
+    browser.type_into("#gv-viewport", "\u{E004}\u{E004}");
+    assert_eq!(
+        browser.eval("return location.hash;"),
+        json!("#snapshot=2&step=3&node=1")
+    );
+    browser.click("#gv-last");
+    assert_eq!(figure_grads(&browser, "s1"), neuron_final_grads());
+    browser.click("#gv-first");
+    assert_eq!(figure_grads(&browser, "s1"), zero_except(&[]));
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+}
+
+#[test]
+fn search_select_and_snapshots_in_chromium() {
+    let (_dir, page) = page_of("neuron.py", "builtin");
+    let browser = Browser::start();
+    browser.open(&url(&page, "#snapshot=2&step=end"));
+    // Search: every label with a `w` is highlighted; Enter centres and selects the first.
+    browser.type_into("#gv-search", "w");
+    let matched = browser.eval(
+        "return Array.from(document.querySelectorAll('#s1-figure g.gv-match')).map(g => g.id);",
+    );
+    assert_eq!(
+        matched,
+        json!(["s1-v2", "s1-v3", "s1-v5", "s1-v6", "s1-v7"]),
+        "w1, w2, x1*w1, x2*w2, x1*w1 + x2*w2"
+    );
+    browser.type_into("#gv-search", "\u{E007}");
+    assert_eq!(
+        browser.eval("return document.getElementById('gv-search-count').textContent;"),
+        json!("1 of 5")
+    );
+    // Select x1 with a click: the panel shows it in full precision, the path from `o` lights.
+    browser.click("#s1-v0 text");
+    let field = |name: &str| {
+        browser.eval(&format!(
+            "return document.getElementById('gv-field-{name}').textContent;"
+        ))
+    };
+    assert_eq!(field("label"), json!("x1"));
+    assert_eq!(field("data"), json!("2.0"));
+    let g = Graph::new();
+    let [x1, ..] = graphs::lecture_neuron(&g, ["x1", "x2", "w1", "w2", "b"]);
+    assert_eq!(field("grad"), json!(python_float_repr(x1.grad())));
+    let g = Graph::new();
+    assert_eq!(field("users"), json!("x1*w1"));
+    let path = browser.eval(
+        "return Array.from(document.querySelectorAll('#s1-figure g.node.gv-path'))\
+         .map(g => g.id).sort();",
+    );
+    assert_eq!(
+        path,
+        json!([
+            "s1-v0", "s1-v5", "s1-v5_op", "s1-v7", "s1-v7_op", "s1-v8", "s1-v8_op", "s1-v9",
+            "s1-v9_op"
+        ])
+    );
+    assert!(browser
+        .eval("return location.hash;")
+        .as_str()
+        .unwrap()
+        .ends_with("&node=0"));
+    save_screenshot(&browser, "neuron-selected.png");
+    // The snapshot selector shows the other figure, at its own start (before backward: 0).
+    browser.click("#gv-snapshot option[value='0']");
+    assert_eq!(
+        browser.eval(
+            "return [document.getElementById('s0-figure').hidden, \
+             document.getElementById('s1-figure').hidden];"
+        ),
+        json!([false, true])
+    );
+    assert_eq!(
+        browser.eval("return location.hash;"),
+        json!("#snapshot=1&step=0")
+    );
+    // `#node=ID` selects by id; a deep link to another snapshot switches back.
+    browser.open(&url(&page, "#snapshot=2&step=4&node=8"));
+    assert_eq!(field("label"), json!("n"));
+    let [.., n, _] = graphs::lecture_neuron(&g, ["x1", "x2", "w1", "w2", "b"]);
+    assert_eq!(field("grad"), json!(python_float_repr(n.grad())));
+    let ids = browser.eval(
+        "const ids = Array.from(document.querySelectorAll('[id]')).map(e => e.id);\
+         return [ids.length, new Set(ids).size];",
+    );
+    assert_eq!(ids[0], ids[1], "element ids are unique in the page");
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+}
+
+#[test]
+fn a_json_graph_with_wrong_grads_is_marked_with_both_numbers() {
+    let (_dir, page) = page_of("buggy_reuse.json", "builtin");
+    let browser = Browser::start();
+    browser.open(&url(&page, ""));
+    let rows: Value = browser.eval(
+        "return Array.from(document.querySelectorAll('#gv-marks-table tbody tr'))\
+         .map(r => Array.from(r.cells).map(c => c.textContent));",
+    );
+    // The numbers `gradviz check` finds (fixtures/buggy_reuse.check.txt).
+    assert_eq!(rows, json!([["a", "3.0", "-3.0"], ["b", "-2.0", "-8.0"]]));
+    // Steps: start, seed f, then the local backward of f, e and d.
+    assert_eq!(
+        browser.eval("return location.hash;"),
+        json!("#step=4"),
+        "a graph whose backward ran opens at its last step"
+    );
+    let stored_rows = browser.eval(
+        "return Array.from(document.querySelectorAll('#s0-figure g.node[id^=s0-v] text'))\
+         .filter(t => t.textContent.startsWith('stored grad')).length;",
+    );
+    assert_eq!(stored_rows, json!(2));
+    save_screenshot(&browser, "buggy-reuse.png");
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+}
+
+// ---- compare and check pages ----
+
+fn run_to(args: &[&str], page: &Path, input: &Path) -> assert_cmd::assert::Assert {
+    gradviz().args(args).arg("-o").arg(page).arg(input).assert()
+}
+
+#[test]
+fn the_compare_page_toggles_before_and_after_and_links_its_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("compare.html");
+    run_to(
+        &["compare", "--engine", "builtin"],
+        &page,
+        &fixture("neuron.py"),
+    )
+    .success();
+    let browser = Browser::start();
+    browser.open(&url(&page, ""));
+    assert_eq!(
+        figure_grads(&browser, "s0"),
+        zero_except(&[]),
+        "before: step 0"
+    );
+    browser.click("#gv-snapshot option[value='1']");
+    assert_eq!(figure_grads(&browser, "s1"), neuron_final_grads());
+    // The table of changed grads is kept, and its ids select their values.
+    let rows = browser.eval("return document.querySelectorAll('#changed tbody tr').length;");
+    assert_eq!(
+        rows,
+        json!(9),
+        "every value but w2, whose grad stays 0 (x2 is 0)"
+    );
+    browser.click("#changed a[data-id='2']");
+    assert_eq!(
+        browser.eval("return document.getElementById('gv-field-label').textContent;"),
+        json!("w1")
+    );
+    let ids = browser.eval(
+        "const ids = Array.from(document.querySelectorAll('[id]')).map(e => e.id);\
+         return [ids.length, new Set(ids).size];",
+    );
+    assert_eq!(ids[0], ids[1], "element ids are unique across both figures");
+    // One layout for both states: every record sits where it sits in the other figure.
+    let moved = browser.eval(
+        "const shape = g => { const s = g.querySelector('polygon, ellipse');\
+           return ['points', 'cx', 'cy'].map(a => s.getAttribute(a)).join('|'); };\
+         const groups = Array.from(document.querySelectorAll('#s0-figure g.node[id^=s0-v]'));\
+         return [groups.length, shape(groups[0]) !== shape(groups[1]),\
+           groups.filter(g => { const other = document.getElementById('s1' + g.id.slice(2));\
+             return !other || shape(other) !== shape(g); }).map(g => g.id)];",
+    );
+    assert_eq!(moved, json!([15, true, []]), "10 values and 5 op nodes");
+    save_screenshot(&browser, "compare.png");
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+}
+
+#[test]
+fn the_check_page_marks_the_wrong_values_and_links_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("check.html");
+    run_to(
+        &["check", "--engine", "builtin"],
+        &page,
+        &fixture("buggy_reuse.json"),
+    )
+    .code(1);
+    let browser = Browser::start();
+    browser.open(&url(&page, ""));
+    let rows = browser.eval(
+        "return Array.from(document.querySelectorAll('#wrong tbody tr'))\
+         .map(r => Array.from(r.cells).map(c => c.textContent));",
+    );
+    assert_eq!(
+        rows,
+        json!([
+            ["0", "a", "grad", "3.0", "-3.0"],
+            ["1", "b", "grad", "-2.0", "-8.0"]
+        ])
+    );
+    let expected_rows = browser.eval(
+        "return Array.from(document.querySelectorAll('#s0-figure g.node[id^=s0-v] text'))\
+         .map(t => t.textContent).filter(t => t.startsWith('stored'));",
+    );
+    // The grad field shows backward's (expected) grad, the row below it the stored one.
+    assert_eq!(
+        expected_rows,
+        json!(["stored grad 3.0000", "stored grad -2.0000"])
+    );
+    browser.click("#wrong a[data-id='1']");
+    assert_eq!(
+        browser.eval("return location.hash;"),
+        json!("#step=4&node=1")
+    );
+    save_screenshot(&browser, "check.png");
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+
+    // A script's check (finite differences) writes its page too; the neuron is clean.
+    let clean = dir.path().join("clean.html");
+    run_to(
+        &["check", "--engine", "builtin"],
+        &clean,
+        &fixture("neuron.py"),
+    )
+    .success();
+    assert!(std::fs::read_to_string(&clean).unwrap().contains("gv-data"));
+}
+
+#[test]
+fn hostile_labels_several_roots_and_an_unknown_op_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("hostile.json");
+    let hostile = "</script><b>&amp; \"q\" 'θ' {a|b} <!--";
+    let graph = json!({
+        "format": "gradviz", "version": 1,
+        "nodes": [
+            {"id": 10, "label": hostile, "data": 2.0, "grad": 0.0, "op": "", "children": []},
+            {"id": 11, "label": "", "data": 3.0, "grad": 0.0, "op": "", "children": []},
+            {"id": 12, "label": "p", "data": 6.0, "grad": 0.0, "op": "*", "children": [10, 11]},
+            {"id": 13, "label": "q", "data": 4.0, "grad": 0.0, "op": "+", "children": [10, 10]},
+            {"id": 14, "label": "r", "data": 1.0, "grad": 0.0, "op": "mystery", "children": [11]}
+        ],
+        "roots": [12, 13, 14]
+    });
+    std::fs::write(&input, graph.to_string()).unwrap();
+    let page = dir.path().join("hostile.html");
+    run_to(&["render", "--engine", "builtin"], &page, &input).success();
+    let browser = Browser::start();
+    browser.open(&url(&page, "#step=end&node=10"));
+    assert_eq!(
+        browser.eval("return document.getElementById('gv-field-label').textContent;"),
+        json!(hostile)
+    );
+    // Roots 12 and 13 each seed and run their local backward; 14's op cannot be replayed.
+    // x: 3 (from p) + 1 + 1 (q = x + x), so 5; the blank value: 2 (from p).
+    assert_eq!(
+        figure_grads(&browser, "s0"),
+        BTreeMap::from([
+            (10, "grad 5.0000".to_string()),
+            (11, "grad 2.0000".to_string()),
+            (12, "grad 1.0000".to_string()),
+            (13, "grad 1.0000".to_string()),
+            (14, "grad 1.0000".to_string()),
+        ])
+    );
+    browser.open(&url(&page, "#step=4"));
+    let lines = browser.eval("return document.getElementById('gv-step-lines').innerText;");
+    let lines = lines.as_str().unwrap();
+    assert_eq!(
+        lines.matches(".grad += q.grad = 1.0000").count(),
+        2,
+        "{lines}"
+    );
+    assert!(
+        lines.contains("→ 4.0000"),
+        "the second += collects: {lines}"
+    );
+    assert!(lines.contains("4.0000 → 5.0000"), "{lines}");
+    let unknown = browser.eval("return document.getElementById('gv-unknown').textContent;");
+    assert!(unknown.as_str().unwrap().contains("mystery"), "{unknown}");
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+}
+
+#[test]
+fn format_html_writes_the_page_to_stdout() {
+    for command in ["render", "compare", "check"] {
+        let output = gradviz()
+            .args([
+                command, "--engine", "builtin", "--format", "html", "-o", "-",
+            ])
+            .arg(fixture("neuron.py"))
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{command}: {output:?}");
+        let page = String::from_utf8(output.stdout).unwrap();
+        // check prints its report on stdout before the page.
+        assert!(page.contains("<!DOCTYPE html>"), "{command}");
+        let figures = if command == "check" { 1 } else { 2 };
+        assert_eq!(page.matches("<svg").count(), figures, "{command}");
+    }
+}
