@@ -7,7 +7,7 @@ PYTHON := $(VENV)/bin/python
 USER_PYTHON := target/user-venv/bin/python
 PEER_PACKAGES := $(VENV)/.bench-peer-packages
 
-.PHONY: demo test bench bench-peer lint bless figures
+.PHONY: demo test bench bench-peer bench-package lint bless figures
 
 ## Build and render the lecture neuron to out/neuron.svg (works without Graphviz).
 demo:
@@ -16,12 +16,15 @@ demo:
 	./target/release/gradviz render fixtures/neuron.py -o out/neuron.svg
 	@echo "wrote out/neuron-1.svg and out/neuron-2.svg (before and after backward)"
 
-## The whole test suite: unit, integration, golden, CLI and doc tests. The Python tests
-## use the venvs made here: gradviz against real micrograd, and users' own scripts in a
-## Python without the graphviz package.
+## The whole test suite: unit, integration, golden, CLI and doc tests, then the Python
+## package's pytest suite (built into the venv with `pip install ./python`, and run in a
+## real notebook kernel too). The Python tests use the venvs made here: gradviz against
+## real micrograd, and users' own scripts in a Python without the graphviz package.
 test: $(PYTHON) $(USER_PYTHON)
 	GRADVIZ_TEST_PYTHON=$(abspath $(PYTHON)) GRADVIZ_TEST_USER_PYTHON=$(abspath $(USER_PYTHON)) \
 		$(CARGO) test --locked
+	$(PYTHON) -m pip install --quiet ./python pytest nbclient nbformat ipykernel
+	$(PYTHON) -m pytest -q tests/python_package
 
 ## Benchmarks of the engine, scripts, figures and JSON graphs (release build): times,
 ## bytes per value, targets met or missed. Extra words select workloads by name, and also
@@ -37,6 +40,11 @@ bench:
 bench-peer: $(PEER_PACKAGES)
 	$(CARGO) bench --locked --bench engine -- --peer $(abspath $(PYTHON)) $(BENCH_ARGS)
 	$(CARGO) bench --locked --bench views -- --peer $(abspath $(PYTHON))
+
+## The Python package (built into the venv) against the lecture's draw_dot through Graphviz.
+bench-package: $(PEER_PACKAGES)
+	$(PYTHON) -m pip install --quiet ./python
+	$(PYTHON) benches/package.py
 
 $(USER_PYTHON):
 	python3 -m venv --without-pip target/user-venv
@@ -55,7 +63,7 @@ $(PEER_PACKAGES): $(PYTHON)
 ## Formatting and clippy, warnings denied.
 lint:
 	$(CARGO) fmt --check
-	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
 ## Rewrite golden files from the current output.
 bless:

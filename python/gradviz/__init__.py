@@ -76,8 +76,9 @@ class Figure(object):
     grad }` and op nodes, left to right, as SVG drawn by the builtin engine where `dot` is
     missing. Like graphviz's `Digraph`: `.source`, `.pipe()`, `.render()`, `.save()`."""
 
-    def __init__(self, draw, summary):
+    def __init__(self, draw, page, summary):
         self._draw = draw
+        self._page = page
         self._summary = summary
         self._svg = None
 
@@ -110,6 +111,11 @@ class Figure(object):
             out.write(self.source)
         return _os.fspath(filename)
 
+    def to_html(self):
+        """The interactive page, as `gradviz render -o x.html` writes it: pan, zoom, search,
+        select, and backward replayed step by step. One self-contained HTML document."""
+        return self._page()
+
     def _repr_mimebundle_(self, include=None, exclude=None):
         if self._svg is None:
             self._svg = self.pipe("svg").decode("utf-8")
@@ -127,7 +133,8 @@ def draw_dot(root, *, rankdir="LR", precision=4, group=False, fold=None, color=N
     options = _options(rankdir, precision, group, fold, color, engine)
     graph = _graph(root, "draw_dot", warn=True)
     summary = "<gradviz.Figure: %d values, root %s>" % (len(graph), _describe(root))
-    return Figure(lambda format: _gradviz.render(graph, format, options), summary)
+    return Figure(lambda format: _gradviz.render(graph, format, options),
+                  lambda: _gradviz.page("gradviz", [("graph", graph)], options), summary)
 
 
 def _describe(value):
@@ -207,8 +214,10 @@ def compare(before, after, *, rankdir="LR", precision=4, group=False, fold=None,
     later = after if isinstance(after, _Snapshot) else snapshot(after)
     options = _options(rankdir, precision, group, fold, color, engine)
     summary = "<gradviz.Figure: before and after backward, %d values>" % len(later.graph)
+    states = [("before backward", before.graph), ("after backward", later.graph)]
     return Figure(
-        lambda format: _gradviz.compare(before.graph, later.graph, format, options), summary)
+        lambda format: _gradviz.compare(before.graph, later.graph, format, options),
+        lambda: _gradviz.page("gradviz compare", states, options), summary)
 
 
 def dumps(*roots):

@@ -15,6 +15,7 @@ use gradviz::app::{draw, draw_comparison, Options};
 use gradviz::check::{check, Tolerance};
 use gradviz::export::{ExportGraph, NodeInfo};
 use gradviz::interchange::Document;
+use gradviz::page::Snapshot;
 use gradviz::render::{EngineChoice, Format, Rankdir};
 use gradviz::views::ColorBy;
 
@@ -191,6 +192,25 @@ fn compare<'py>(
     Ok(PyBytes::new(py, &bytes))
 }
 
+/// The interactive page of one or more graphs (`(title, graph)` pairs, a selector between
+/// them), as `gradviz render -o page.html` writes it: pan, zoom, search, and backward
+/// replayed step by step.
+#[pyfunction]
+fn page(title: &str, graphs: Vec<(String, PyRef<'_, Graph>)>, options: FigureOptions) -> PyResult<String> {
+    let options = options.into_options()?;
+    let snapshots: Vec<Snapshot> = graphs
+        .iter()
+        .map(|(name, graph)| Snapshot {
+            title: name.clone(),
+            graph: graph.document.graph.clone(),
+            roots: graph.document.roots.clone(),
+            decorations: None,
+        })
+        .collect();
+    let bytes = gradviz::page::page(title, &snapshots, &[], &options).map_err(to_python)?;
+    String::from_utf8(bytes).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
 /// One wrong number: (label, field, stored, expected, value index).
 type Wrong = (String, String, f64, f64, usize);
 
@@ -224,6 +244,7 @@ fn _gradviz(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(validate, module)?)?;
     module.add_function(wrap_pyfunction!(render, module)?)?;
     module.add_function(wrap_pyfunction!(compare, module)?)?;
+    module.add_function(wrap_pyfunction!(page, module)?)?;
     module.add_function(wrap_pyfunction!(verify, module)?)?;
     module.add_function(wrap_pyfunction!(walk_source, module)?)?;
     Ok(())

@@ -178,3 +178,14 @@ def test_non_finite_numbers_draw_as_python_writes_them():
     shown = texts(gradviz.draw_dot(b, engine="builtin").pipe("svg"))
     assert "data inf" in shown and "data nan" in shown
     assert math.isnan(json.loads(gradviz.dumps(b).replace('"nan"', "NaN"))["nodes"][2]["data"])
+
+
+def test_to_html_is_the_interactive_page_with_the_figure(neuron):
+    o, _ = neuron
+    page = gradviz.draw_dot(o, engine="builtin").to_html()
+    root = ET.fromstring(page)
+    shown = [t.text for t in root.iter(SVG + "text") if t.text]
+    assert "grad -1.5000" in shown or any(t.startswith("grad -1.5") for t in shown)
+    scripts = [s for s in root.iter() if s.tag.endswith("script")]
+    assert scripts, "the page carries its script inline"
+    assert not any(s.get("src") for s in scripts), "no external script"

@@ -1,0 +1,31 @@
+"""In a real notebook kernel (ipykernel, run by nbclient): `from gradviz import draw_dot`
+in a cell displays the figure as SVG, with no Graphviz needed."""
+
+import inspect
+import xml.etree.ElementTree as ET
+
+import nbformat
+from nbclient import NotebookClient
+
+import conftest
+
+
+def test_draw_dot_displays_svg_in_a_notebook_cell():
+    cells = [
+        nbformat.v4.new_markdown_cell("# The lecture's neuron"),
+        nbformat.v4.new_code_cell("import math\n" + inspect.getsource(conftest.LectureValue)
+                                  + "\nValue = LectureValue"),
+        nbformat.v4.new_code_cell(inspect.getsource(conftest.lecture_neuron)
+                                  + "\no, _ = lecture_neuron(Value)\no.backward()"),
+        nbformat.v4.new_code_cell("from gradviz import draw_dot\ndraw_dot(o, engine='builtin')"),
+        nbformat.v4.new_code_cell("import gradviz\ngradviz.check(o)"),
+    ]
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    NotebookClient(notebook, kernel_name="python3", timeout=120).execute()
+    figure = notebook.cells[3].outputs
+    assert [o["output_type"] for o in figure] == ["execute_result"]
+    svg = figure[0]["data"]["image/svg+xml"]
+    shown = [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    assert "grad -1.5000" in shown and "data 0.7071" in shown
+    report = notebook.cells[4].outputs[0]["data"]
+    assert "no mismatches in 10" in report["text/html"]
