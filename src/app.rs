@@ -228,7 +228,9 @@ pub(crate) fn figures(source: &Source, options: &Options) -> Result<Vec<ExportGr
     };
     match options.snapshot {
         None => Ok(all),
-        Some(n) if n <= all.len() => Ok(vec![all.into_iter().nth(n - 1).expect("n is in range")]),
+        Some(n) if (1..=all.len()).contains(&n) => {
+            Ok(vec![all.into_iter().nth(n - 1).expect("n is in range")])
+        }
         Some(n) => Err(Error::Usage(format!(
             "{}: --snapshot {n} asked for, but the input has {} figure(s)",
             source.name,

@@ -469,7 +469,8 @@ fn topological_order(graph: &ExportGraph) -> Vec<NodeIndex> {
 
 /// For each value, the group at `depth + 1` it is folded into, if any.
 fn fold_targets(groups: &Groups, depth: usize) -> Vec<Option<usize>> {
-    let at = groups.ancestors_at(depth + 1);
+    // A depth past any label's nesting folds nothing; saturating keeps usize::MAX there.
+    let at = groups.ancestors_at(depth.saturating_add(1));
     groups.place.iter().map(|p| p.and_then(|g| at[g])).collect()
 }
 
@@ -497,7 +498,7 @@ fn fold(graph: &ExportGraph, groups: &Groups, depth: usize) -> Folded {
         graph,
         groups,
         targets: fold_targets(groups, depth),
-        children: groups.ancestors_at(depth + 2),
+        children: groups.ancestors_at(depth.saturating_add(2)),
     };
     let mut members: BTreeMap<usize, Vec<NodeIndex>> = BTreeMap::new();
     for index in graph.node_indices() {

@@ -196,7 +196,11 @@ fn compare<'py>(
 /// them), as `gradviz render -o page.html` writes it: pan, zoom, search, and backward
 /// replayed step by step.
 #[pyfunction]
-fn page(title: &str, graphs: Vec<(String, PyRef<'_, Graph>)>, options: FigureOptions) -> PyResult<String> {
+fn page(
+    title: &str,
+    graphs: Vec<(String, PyRef<'_, Graph>)>,
+    options: FigureOptions,
+) -> PyResult<String> {
     let options = options.into_options()?;
     let snapshots: Vec<Snapshot> = graphs
         .iter()

@@ -219,21 +219,23 @@ fn drain(mut pipe: impl Read + Send + 'static) -> JoinHandle<std::io::Result<Vec
     })
 }
 
-/// The child's exit status, or `None` after killing it when it outlived `timeout`.
+/// The child's exit status, or `None` after killing it when it outlived `timeout`. A
+/// timeout past what the clock can hold (`--timeout 18446744073709551615`) never expires.
 fn wait_with_timeout(child: &mut Child, timeout: Duration) -> std::io::Result<Option<ExitStatus>> {
-    let deadline = Instant::now() + timeout;
+    let deadline = Instant::now().checked_add(timeout);
     let mut pause = Duration::from_millis(1);
     loop {
         if let Some(status) = child.try_wait()? {
             return Ok(Some(status));
         }
         let now = Instant::now();
-        if now >= deadline {
+        if deadline.is_some_and(|deadline| now >= deadline) {
             child.kill()?;
             child.wait()?;
             return Ok(None);
         }
-        thread::sleep(pause.min(deadline - now));
+        let left = deadline.map_or(pause, |deadline| deadline - now);
+        thread::sleep(pause.min(left));
         pause = (pause * 2).min(Duration::from_millis(50));
     }
 }

@@ -1,0 +1,72 @@
+//! Inputs at the edges of what an option can hold give an answer or a clear error, never a
+//! panic: through the library (`app::run`) as well as the command line.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use gradviz::app::{run, Options, Output, RenderRequest, Request};
+use gradviz::Error;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+#[test]
+fn snapshot_zero_through_the_library_is_a_usage_error() {
+    let mut options = Options::default();
+    options.snapshot = Some(0);
+    let request = Request::Render(RenderRequest {
+        inputs: vec![fixture("neuron.py")],
+        output: Output::Stdout,
+        options,
+    });
+    match run(request) {
+        Err(error @ Error::Usage(_)) => assert!(error.to_string().contains("--snapshot 0")),
+        other => panic!("expected a usage error, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_largest_fold_depth_folds_nothing() {
+    let folded = Command::cargo_bin("gradviz")
+        .unwrap()
+        .args(["render", "--group", "--fold", &usize::MAX.to_string()])
+        .args(["--format", "dot", "-o", "-"])
+        .arg(fixture("mlp.py"))
+        .assert()
+        .success();
+    let grouped = Command::cargo_bin("gradviz")
+        .unwrap()
+        .args(["render", "--group", "--format", "dot", "-o", "-"])
+        .arg(fixture("mlp.py"))
+        .assert()
+        .success();
+    assert_eq!(folded.get_output().stdout, grouped.get_output().stdout);
+}
+
+#[test]
+fn a_precision_past_what_a_float_holds_is_refused() {
+    Command::cargo_bin("gradviz")
+        .unwrap()
+        .args(["render", "--precision", "100000000000", "-o", "-"])
+        .arg(fixture("neuron.py"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("at most 60 digits"));
+}
+
+#[test]
+fn the_longest_timeout_never_expires_on_either_engine() {
+    for engine in ["dot", "builtin"] {
+        Command::cargo_bin("gradviz")
+            .unwrap()
+            .args(["render", "--snapshot", "2", "--engine", engine, "-o", "-"])
+            .args(["--timeout", &u64::MAX.to_string()])
+            .arg(fixture("neuron.py"))
+            .assert()
+            .success()
+            .stdout(predicates::str::contains("<svg"));
+    }
+}
