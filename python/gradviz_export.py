@@ -24,6 +24,7 @@ instead of a syntax error.
 import json
 import math
 import sys
+import weakref
 
 
 def dump(path, *roots):
@@ -281,8 +282,8 @@ class _Capture(object):
         self.want = want
         self.auto_label = auto_label
         self.snapshots = 0
-        self.names = {}  # id(value) -> auto-label; the value is kept in `self.held`
-        self.held = []
+        self.names = {}  # id(value) -> auto-label, dropped when the value dies
+        self.held = []  # values that cannot be weakly referenced, kept so ids stay theirs
         self.bindings = {}  # variable name -> how many values took it as their label
         self.last_value = None
         self.backward_root = None
@@ -323,7 +324,10 @@ class _Capture(object):
             count = self.bindings.get(name, 0) + 1
             self.bindings[name] = count
             self.names[id(value)] = name if count == 1 else "%s#%d" % (name, count)
-            self.held.append(value)
+            try:  # a dead value's id may be reused: its name must go with it
+                weakref.finalize(value, self.names.pop, id(value), None)
+            except TypeError:
+                self.held.append(value)
         return value
 
     def finish(self):
