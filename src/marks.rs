@@ -47,7 +47,10 @@ pub fn draw_check(
     for &id in &report.unverified {
         mark(&mut decorations, id, UNVERIFIED_FILL, "not verified".into());
     }
-    decorations.legend = legend(!report.unverified.is_empty());
+    decorations.legend = legend(
+        "stored value disagrees with gradviz's; the expected value is shown below it",
+        !report.unverified.is_empty(),
+    );
     if format == Format::Html {
         let rows = report
             .mismatches
@@ -109,7 +112,10 @@ pub fn draw_fd(
         );
         mark(&mut decorations, leaf.index() as u64, WRONG_FILL, row);
     }
-    decorations.legend = legend(false);
+    decorations.legend = legend(
+        "grad disagrees with its finite difference, shown below it",
+        false,
+    );
     if format == Format::Html {
         let rows = wrong
             .iter()
@@ -135,10 +141,11 @@ fn mark(decorations: &mut Decorations, id: u64, fill: &str, row: String) {
     node.extra_rows.push(row);
 }
 
-fn legend(with_unverified: bool) -> Vec<LegendEntry> {
+/// What the marks mean: the JSON check's recomputation, or a script's finite differences.
+fn legend(wrong: &str, with_unverified: bool) -> Vec<LegendEntry> {
     let mut entries = vec![LegendEntry {
         fill: Some(WRONG_FILL.into()),
-        text: "stored value disagrees with gradviz's; the expected value is shown below it".into(),
+        text: wrong.into(),
         ..LegendEntry::default()
     }];
     if with_unverified {

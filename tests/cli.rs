@@ -663,6 +663,9 @@ fn check_exits_1_when_a_script_grad_disagrees_with_its_finite_difference() {
         texts.iter().any(|t| t == "finite difference 0.5000"),
         "{texts:?}"
     );
+    let legend = "grad disagrees with its finite difference, shown below it";
+    assert!(texts.iter().any(|t| t == legend), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.contains("stored value")), "{texts:?}");
 }
 
 #[test]
