@@ -591,10 +591,14 @@ fn a_dot_that_hangs_is_killed_at_the_timeout() {
     let options = EngineOptions::default()
         .with_engine(EngineChoice::Dot)
         .with_dot_binary(&script)
-        .with_timeout(Duration::from_millis(300));
+        .with_timeout(Duration::from_millis(1000));
     let error = render_dot("digraph { a }", Format::Svg, &options).unwrap_err();
     assert!(error.to_string().contains("timeout"), "{error}");
-    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    // On a loaded machine the shell may be killed before it writes its pid: then the runner
+    // has killed and reaped it already (it waits after the kill), so nothing can still run.
+    let Ok(pid) = std::fs::read_to_string(&pid_file) else {
+        return;
+    };
     let alive = Path::new("/proc").join(pid.trim());
     let state = std::fs::read_to_string(alive.join("stat")).unwrap_or_default();
     assert!(
