@@ -47,7 +47,13 @@ impl Layered {
         let (cross_size, rank_size): (Vec<f64>, Vec<f64>) = graph
             .nodes
             .iter()
-            .map(|n| if across { (n.width, n.height) } else { (n.height, n.width) })
+            .map(|n| {
+                if across {
+                    (n.width, n.height)
+                } else {
+                    (n.height, n.width)
+                }
+            })
             .unzip();
         let slot: Vec<u32> = graph
             .nodes
@@ -73,10 +79,9 @@ impl Layered {
             } else {
                 (a, b)
             };
-            let shared = layered.clusters.common_slot(
-                graph.nodes[tail].cluster,
-                graph.nodes[head].cluster,
-            );
+            let shared = layered
+                .clusters
+                .common_slot(graph.nodes[tail].cluster, graph.nodes[head].cluster);
             layered.add_chain(tail, head, shared, options.edge_sep);
             if let Some(chain) = layered.chains.last_mut() {
                 chain.reversed = (tail, head) != (a, b);

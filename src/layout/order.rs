@@ -84,7 +84,10 @@ fn transpose(layered: &mut Layered, r: usize) {
     for _ in 0..TRANSPOSE_PASSES {
         let mut improved = false;
         for i in 1..layered.layers[r].len() {
-            let (u, v) = (layered.layers[r][i - 1] as usize, layered.layers[r][i] as usize);
+            let (u, v) = (
+                layered.layers[r][i - 1] as usize,
+                layered.layers[r][i] as usize,
+            );
             if layered.slot[u] != layered.slot[v] {
                 continue;
             }

@@ -137,7 +137,11 @@ fn align_and_compact(
                     break;
                 }
                 let u = neighbours[m] as usize;
-                let segment = if upward { (v as u32, u as u32) } else { (u as u32, v as u32) };
+                let segment = if upward {
+                    (v as u32, u as u32)
+                } else {
+                    (u as u32, v as u32)
+                };
                 if !conflicts.contains(&segment) && last < place(u) as i64 {
                     align[u] = v as u32;
                     root[v] = root[u];
@@ -266,9 +270,7 @@ fn pack_slots(layered: &Layered, options: &Options, x: &mut [f64]) {
         }
         if let Some(p) = previous {
             let (left, entered) = tree.boundaries(p as u32, s as u32);
-            let gap = options.node_sep
-                + f64::from(left) * trailing
-                + f64::from(entered) * leading;
+            let gap = options.node_sep + f64::from(left) * trailing + f64::from(entered) * leading;
             shift[s] = high[p] + shift[p] + gap - low[s];
         }
         previous = Some(s);

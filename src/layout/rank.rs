@@ -68,7 +68,9 @@ fn topological_order(n: usize, edges: &[(usize, usize)]) -> Vec<u32> {
     let adjacency = Adjacency::new(n, edges);
     let mut indegree: Vec<u32> = (0..n).map(|v| adjacency.preds(v).len() as u32).collect();
     let mut done = vec![false; n];
-    let mut queue: VecDeque<u32> = (0..n as u32).filter(|&v| indegree[v as usize] == 0).collect();
+    let mut queue: VecDeque<u32> = (0..n as u32)
+        .filter(|&v| indegree[v as usize] == 0)
+        .collect();
     let mut order = Vec::with_capacity(n);
     let mut next_forced = 0usize;
     while order.len() < n {

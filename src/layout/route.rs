@@ -59,7 +59,13 @@ pub(super) fn route(layered: &Layered, cross: &[f64], options: &Options) -> Inte
                 middle[r + 1] - layered.rank_size[b] / 2.0
             };
             if end_y > arrive_y && !layered.is_dummy(b) {
-                straight(&mut route, Point { x: cross[b], y: end_y });
+                straight(
+                    &mut route,
+                    Point {
+                        x: cross[b],
+                        y: end_y,
+                    },
+                );
             }
         }
         if edge.reversed {
@@ -112,11 +118,7 @@ fn straight(route: &mut Vec<Point>, to: Point) {
 fn s_curve(route: &mut Vec<Point>, to: Point) {
     let from = *route.last().expect("a route starts with a point");
     let mid = (from.y + to.y) / 2.0;
-    route.extend([
-        Point { x: from.x, y: mid },
-        Point { x: to.x, y: mid },
-        to,
-    ]);
+    route.extend([Point { x: from.x, y: mid }, Point { x: to.x, y: mid }, to]);
 }
 
 /// Each cluster's box: its own nodes and nested boxes, padded, the title's room on top.

@@ -74,7 +74,9 @@ fn check(graph: &Graph, layout: &Layout) -> std::result::Result<(), String> {
         for p in samples(route) {
             for (v, centre) in layout.nodes.iter().enumerate() {
                 if inside(p, *centre, &graph.nodes[v]) {
-                    return Err(format!("edge {e} ({a} -> {b}) passes through node {v} at {p:?}"));
+                    return Err(format!(
+                        "edge {e} ({a} -> {b}) passes through node {v} at {p:?}"
+                    ));
                 }
             }
         }
@@ -228,7 +230,11 @@ fn clusters_hold_their_members_and_no_one_else() {
     for copy in 0..2 {
         let base = nodes.len();
         for i in 0..6 {
-            let cluster = if copy == 0 && i < 2 { Some(2) } else { Some(copy) };
+            let cluster = if copy == 0 && i < 2 {
+                Some(2)
+            } else {
+                Some(copy)
+            };
             nodes.push(node(120.0, 36.0, cluster));
             if i > 0 {
                 edges.push((base + i / 2, base + i));
