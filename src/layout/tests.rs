@@ -223,6 +223,47 @@ fn a_late_input_is_pulled_next_to_its_use() {
 }
 
 #[test]
+fn a_running_sum_over_rows_with_shared_weights_is_folded_into_a_ladder() {
+    // Row k: t_k = w * x_k, with w shared by every row; then s_k = s_{k-1} + t_k through a
+    // join node j_k, as micrograd's figure has it (value -> op -> value).
+    let rows = 30;
+    let mut nodes = vec![node(50.0, 30.0, None), node(50.0, 30.0, None)]; // w, s_0
+    let mut edges = Vec::new();
+    let mut previous = 1;
+    for _ in 0..rows {
+        let base = nodes.len();
+        nodes.extend((0..4).map(|_| node(50.0, 30.0, None))); // x_k, t_k, j_k, s_k
+        let (x, t, j, s) = (base, base + 1, base + 2, base + 3);
+        edges.extend([(0, t), (x, t), (t, j), (previous, j), (j, s)]);
+        previous = s;
+    }
+    let graph = Graph {
+        nodes,
+        edges,
+        clusters: Vec::new(),
+    };
+    let plain = Options {
+        improve_ranks: false,
+        ..Options::default()
+    };
+    let before = layout(&graph, &plain);
+    let after = layout(&graph, &Options::default());
+    check(&graph, &after).unwrap();
+    assert!(
+        before.stats.longest_span >= 2 * rows - 1,
+        "{:?}",
+        before.stats
+    );
+    assert!(after.stats.longest_span <= 2, "{:?}", after.stats);
+    assert!(
+        after.stats.dummies * 10 < before.stats.dummies,
+        "{:?}",
+        after.stats
+    );
+    assert!(after.stats.reversed >= rows - 2, "{:?}", after.stats);
+}
+
+#[test]
 fn clusters_hold_their_members_and_no_one_else() {
     // Two copies of a small graph, each in its cluster, with a nested cluster in the first.
     let mut nodes = Vec::new();

@@ -127,6 +127,16 @@ fn png(_: &[u8]) -> Result<Vec<u8>> {
     ))
 }
 
+/// What the layered engine hands the layout for this figure (sizes, edges, clusters), for
+/// benchmarks and tools that measure the layout itself.
+pub fn layered_input(
+    graph: &ExportGraph,
+    options: &DotOptions,
+    decorations: &Decorations,
+) -> layout::Graph {
+    Figure::build(graph, options, decorations).input
+}
+
 fn layout_options(rankdir: Rankdir) -> layout::Options {
     let direction = match rankdir {
         Rankdir::LR => Direction::LeftToRight,

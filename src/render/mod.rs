@@ -23,7 +23,7 @@ pub use dot::{
     NodeDecoration, MAX_CLUSTER_DEPTH,
 };
 pub use engine::{find_dot, render_dot, EngineOptions, Rendered};
-pub use layered::{layered_svg, render_layered, write_layered_svg, LAYERED_ABOVE};
+pub use layered::{layered_input, layered_svg, render_layered, write_layered_svg, LAYERED_ABOVE};
 pub use metrics::text_width;
 pub use number::format_number;
 pub use print::print_dot_model;
