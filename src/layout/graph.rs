@@ -117,12 +117,31 @@ impl Layered {
         });
     }
 
-    /// Layers in node order, each sorted by slot.
+    /// Layers in depth-first order from the sources (neighbours start out near each other,
+    /// as in `dot`'s initial order), each sorted by slot.
     fn fill_layers(&mut self) {
         let ranks = self.rank.iter().max().map_or(0, |&r| r as usize + 1);
         self.layers = vec![Vec::new(); ranks];
-        for (v, &r) in self.rank.iter().enumerate() {
-            self.layers[r as usize].push(v as u32);
+        let n = self.rank.len();
+        let mut seen = vec![false; n];
+        let mut stack: Vec<u32> = Vec::new();
+        let sources = (0..n).filter(|&v| self.preds[v].is_empty());
+        for start in sources.chain(0..n) {
+            if seen[start] {
+                continue;
+            }
+            seen[start] = true;
+            stack.push(start as u32);
+            while let Some(v) = stack.pop() {
+                let v = v as usize;
+                self.layers[self.rank[v] as usize].push(v as u32);
+                for &s in self.succs[v].iter().rev() {
+                    if !seen[s as usize] {
+                        seen[s as usize] = true;
+                        stack.push(s);
+                    }
+                }
+            }
         }
         let slot = &self.slot;
         for layer in &mut self.layers {

@@ -1,43 +1,55 @@
 //! The order of nodes within each rank: crossing reduction.
 //!
-//! Sweeps down and up the ranks, sorting each rank by the barycenter of its neighbours in
-//! the rank just placed (a node without such neighbours keeps its place), then a transpose
-//! pass that swaps neighbours when that removes crossings. The transpose is bounded twice:
-//! a few passes per rank, and pairs whose degrees multiply past [`TRANSPOSE_DEGREE_LIMIT`]
-//! are not tried, so a hub cannot make it quadratic. The best order seen is kept. Every sort
-//! is by slot first, so clusters stay together.
+//! The first order is depth-first from the sources, so neighbours start out near each
+//! other. Then sweeps down and up the ranks sort each rank by the barycenter of its
+//! neighbours in the rank just placed, later by its neighbours on both sides (a node without
+//! such neighbours keeps its place), each followed by a transpose pass that swaps neighbours
+//! when that removes crossings. The transpose is bounded twice: a few passes per rank, and
+//! pairs whose degrees multiply past [`TRANSPOSE_DEGREE_LIMIT`] are not tried, so a hub
+//! cannot make it quadratic. The best order seen is kept. Every sort is by slot first, so
+//! clusters stay together.
 
 use super::graph::Layered;
 
-/// Sweeps, alternately down and up.
-const SWEEPS: usize = 8;
+/// Sweeps per round, alternately down and up.
+const SWEEPS: usize = 24;
+/// Sweeps after this many sort by the neighbours in both adjacent ranks.
+const BOTH_SIDES_AFTER: usize = 4;
 /// Transpose passes per rank and sweep.
-const TRANSPOSE_PASSES: usize = 2;
+const TRANSPOSE_PASSES: usize = 4;
 /// Neighbour pairs whose degrees multiply past this are not transposed.
 const TRANSPOSE_DEGREE_LIMIT: usize = 64;
 
-/// Orders every rank of `layered` and returns the crossings left.
+/// Orders every rank of `layered` and returns the crossings left. Two rounds: the first
+/// lets the order wander (keeping the best seen), the second starts from the best and
+/// undoes every sweep that made it worse; each round's later sweeps weigh both neighbouring
+/// ranks. Measured on MLP loss graphs, each round wins on some graphs.
 pub(super) fn order(layered: &mut Layered) -> u64 {
     let mut best = layered.layers.clone();
     let mut best_crossings = total_crossings(layered);
-    for sweep in 0..SWEEPS {
-        let down = sweep % 2 == 0;
-        sweep_once(layered, down);
-        let crossings = total_crossings(layered);
-        if crossings < best_crossings {
-            best_crossings = crossings;
-            best.clone_from(&layered.layers);
+    for refine in [false, true] {
+        for sweep in 0..SWEEPS {
+            if best_crossings == 0 {
+                break;
+            }
+            let down = sweep % 2 == 0;
+            sweep_once(layered, down, sweep >= BOTH_SIDES_AFTER);
+            let crossings = total_crossings(layered);
+            if crossings < best_crossings {
+                best_crossings = crossings;
+                best.clone_from(&layered.layers);
+            } else if refine && crossings > best_crossings {
+                layered.layers.clone_from(&best);
+                layered.renumber();
+            }
         }
-        if best_crossings == 0 {
-            break;
-        }
+        layered.layers.clone_from(&best);
+        layered.renumber();
     }
-    layered.layers = best;
-    layered.renumber();
     best_crossings
 }
 
-fn sweep_once(layered: &mut Layered, down: bool) {
+fn sweep_once(layered: &mut Layered, down: bool, both: bool) {
     let ranks = layered.layers.len();
     let mut keys: Vec<(u32, f64, u32)> = Vec::new();
     for step in 1..ranks {
@@ -46,10 +58,11 @@ fn sweep_once(layered: &mut Layered, down: bool) {
         keys.clear();
         keys.extend(layer.iter().map(|&v| {
             let v = v as usize;
-            let neighbours = if down {
-                &layered.preds[v]
-            } else {
-                &layered.succs[v]
+            let (preds, succs) = (&layered.preds[v][..], &layered.succs[v][..]);
+            let neighbours: [&[u32]; 2] = match (both, down) {
+                (true, _) => [preds, succs],
+                (false, true) => [preds, &[]],
+                (false, false) => [succs, &[]],
             };
             let key = barycenter(neighbours, &layered.pos).unwrap_or(layered.pos[v] as f64);
             (layered.slot[v], key, layered.pos[v])
@@ -70,12 +83,17 @@ fn sweep_once(layered: &mut Layered, down: bool) {
     }
 }
 
-fn barycenter(neighbours: &[u32], pos: &[u32]) -> Option<f64> {
-    if neighbours.is_empty() {
+fn barycenter(neighbours: [&[u32]; 2], pos: &[u32]) -> Option<f64> {
+    let count = neighbours[0].len() + neighbours[1].len();
+    if count == 0 {
         return None;
     }
-    let sum: f64 = neighbours.iter().map(|&u| pos[u as usize] as f64).sum();
-    Some(sum / neighbours.len() as f64)
+    let sum: f64 = neighbours
+        .iter()
+        .flat_map(|side| side.iter())
+        .map(|&u| f64::from(pos[u as usize]))
+        .sum();
+    Some(sum / count as f64)
 }
 
 /// Swaps neighbours of rank `r` (same slot) while that lowers the crossings with both
