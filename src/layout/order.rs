@@ -11,8 +11,13 @@
 
 use super::graph::Layered;
 
-/// Sweeps per round, alternately down and up.
+/// Sweeps per round, alternately down and up, for graphs up to [`SWEEP_BUDGET`] / 24 nodes
+/// (dummies included); larger graphs get fewer, down to [`MIN_SWEEPS`], so that the time
+/// stays linear.
 const SWEEPS: usize = 24;
+const MIN_SWEEPS: usize = 4;
+/// Nodes times sweeps per round.
+const SWEEP_BUDGET: usize = 24 * 150_000;
 /// Sweeps after this many sort by the neighbours in both adjacent ranks.
 const BOTH_SIDES_AFTER: usize = 4;
 /// Transpose passes per rank and sweep.
@@ -27,8 +32,9 @@ const TRANSPOSE_DEGREE_LIMIT: usize = 64;
 pub(super) fn order(layered: &mut Layered) -> u64 {
     let mut best = layered.layers.clone();
     let mut best_crossings = total_crossings(layered);
+    let sweeps = (SWEEP_BUDGET / layered.len().max(1)).clamp(MIN_SWEEPS, SWEEPS);
     for refine in [false, true] {
-        for sweep in 0..SWEEPS {
+        for sweep in 0..sweeps {
             if best_crossings == 0 {
                 break;
             }

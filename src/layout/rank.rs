@@ -45,8 +45,9 @@ impl Ranking {
     }
 }
 
-/// A chain's side input at least this many ranks before the join is folded.
-const FOLD_MIN_SPAN: u32 = 3;
+/// A chain's side input at least this many ranks before the join is folded: long
+/// running sums fold, the short sums inside a neuron (whose ladders cost crossings) do not.
+const FOLD_MIN_SPAN: u32 = 10;
 
 /// Ranks `n` nodes joined by `edges` (no self-loops, indices in range).
 pub(super) fn rank(n: usize, edges: &[(usize, usize)], improve: bool) -> Ranking {
@@ -55,7 +56,10 @@ pub(super) fn rank(n: usize, edges: &[(usize, usize)], improve: bool) -> Ranking
     if !improve {
         return first;
     }
-    let folded = chain_folds(n, edges, &first.rank);
+    // Chains are found on plain longest-path ranks: pulling moves a term's long edge up
+    // into its row, where it no longer shows as a late join.
+    let plain = rank_with(n, edges, &as_given, false);
+    let folded = chain_folds(n, edges, &plain.rank);
     if !folded.contains(&true) {
         return first;
     }
