@@ -4,7 +4,7 @@
 //!
 //! A band ("slot") holds the nodes a cluster owns directly (not through a nested cluster).
 //! Slots are numbered in pre-order of the cluster tree (a cluster's own nodes, then its
-//! nested clusters, in index order; the top level is the root), and every rank is kept
+//! nested clusters, the last one first, as Graphviz stacks them; the top level is the root), and every rank is kept
 //! sorted by slot, so each cluster's members stay together in every rank and in the same
 //! order across ranks. A dummy node belongs to the slot of the innermost cluster holding both
 //! ends of its edge.
@@ -223,11 +223,13 @@ impl ClusterTree {
         }
         let mut slot = vec![0u32; count];
         let mut slot_owner = vec![None];
-        let mut stack: Vec<usize> = top.into_iter().rev().collect();
+        // Siblings are laid out last first, as Graphviz stacks the cluster written last on
+        // top: a stack pops them in that order.
+        let mut stack: Vec<usize> = top;
         while let Some(c) = stack.pop() {
             slot[c] = slot_owner.len() as u32;
             slot_owner.push(Some(c));
-            stack.extend(children[c].iter().rev());
+            stack.extend(children[c].iter());
         }
         ClusterTree {
             parent,
