@@ -130,6 +130,7 @@ fn render(input: &Path, engine: &str, out: &Path, timeout_secs: u64) -> Option<R
         &[]
     };
     let start = Instant::now();
+    #[allow(clippy::zombie_processes)] // reaped by wait4 below
     let child = Command::new(BINARY)
         .arg("render")
         .arg(input)
@@ -272,7 +273,7 @@ fn speed_and_quality(dir: &Path) {
         );
         let target = match case.values {
             v if v >= 90_000 => Some(10.0),
-            v if v >= 9_000 && v < 20_000 => Some(1.0),
+            v if (9_000..20_000).contains(&v) => Some(1.0),
             _ => None,
         };
         if let (Some(limit), Some(l)) = (target, layered) {

@@ -155,13 +155,16 @@ fn sample(d: &str) -> Vec<(f64, f64)> {
     out
 }
 
+/// A piece of an edge's polyline: the edge and the two ends.
+type Segment = (u32, (f64, f64), (f64, f64));
+
 fn cell(x: f64, y: f64) -> (i64, i64) {
     ((x / CELL).floor() as i64, (y / CELL).floor() as i64)
 }
 
 /// Distinct pairs of edges with no end in common whose polylines properly cross.
 fn crossings(edges: &[Edge]) -> usize {
-    let mut grid: HashMap<(i64, i64), Vec<(u32, (f64, f64), (f64, f64))>> = HashMap::new();
+    let mut grid: HashMap<(i64, i64), Vec<Segment>> = HashMap::new();
     for (e, edge) in edges.iter().enumerate() {
         for pair in edge.points.windows(2) {
             let (a, b) = (pair[0], pair[1]);

@@ -175,17 +175,15 @@ pub(super) fn total_crossings(layered: &Layered) -> u64 {
 fn inversions(pairs: &[(u32, u32)], width: usize, tree: &mut Vec<u32>) -> u64 {
     tree.clear();
     tree.resize(width + 1, 0);
-    let mut seen = 0u64;
     let mut total = 0u64;
-    for &(_, p) in pairs {
+    for (seen, &(_, p)) in pairs.iter().enumerate() {
         let mut at_most = 0u64;
         let mut i = p as usize + 1;
         while i > 0 {
             at_most += u64::from(tree[i]);
             i &= i - 1;
         }
-        total += seen - at_most;
-        seen += 1;
+        total += seen as u64 - at_most;
         let mut i = p as usize + 1;
         while i <= width {
             tree[i] += 1;

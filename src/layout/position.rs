@@ -29,6 +29,7 @@ pub(super) fn position(layered: &Layered, options: &Options) -> Vec<f64> {
     let mut x = balance(layered, &runs);
     restore_separation(layered, options, &mut x);
     pack_slots(layered, options, &mut x);
+    share_cross_space(layered, options, &mut x);
     x
 }
 
@@ -256,10 +257,10 @@ fn pack_slots(layered: &Layered, options: &Options, x: &mut [f64]) {
     }
     let mut low = vec![f64::INFINITY; tree.slots()];
     let mut high = vec![f64::NEG_INFINITY; tree.slots()];
-    for v in 0..layered.len() {
+    for (v, &centre) in x.iter().enumerate() {
         let s = layered.slot[v] as usize;
-        low[s] = low[s].min(x[v] - layered.cross_size[v] / 2.0);
-        high[s] = high[s].max(x[v] + layered.cross_size[v] / 2.0);
+        low[s] = low[s].min(centre - layered.cross_size[v] / 2.0);
+        high[s] = high[s].max(centre + layered.cross_size[v] / 2.0);
     }
     let (leading, trailing) = cross_padding(options);
     let mut shift = vec![0.0; tree.slots()];
@@ -277,6 +278,97 @@ fn pack_slots(layered: &Layered, options: &Options, x: &mut [f64]) {
     }
     for v in 0..layered.len() {
         x[v] += shift[layered.slot[v] as usize];
+    }
+}
+
+/// One top-level cluster with everything nested in it, or the nodes outside clusters.
+struct Block {
+    low: f64,
+    high: f64,
+    first_rank: u32,
+    last_rank: u32,
+}
+
+/// Lets top-level blocks that share no rank sit beside each other along the ranks instead of
+/// each in a band of its own (`--group`'s layers, one after another): each block, in slot
+/// order, moves to the top, or just past the blocks already placed that share a rank with
+/// it. A block's extent counts the padding of its deepest cluster, so boxes stay apart.
+fn share_cross_space(layered: &Layered, options: &Options, x: &mut [f64]) {
+    let tree = &layered.clusters;
+    if tree.slots() <= 2 {
+        return;
+    }
+    let (leading, trailing) = cross_padding(options);
+    // The block of each slot (the slot of its top-level cluster) and the depth it reaches.
+    let mut block_of = vec![0usize; tree.slots()];
+    let mut depth = vec![0u32; tree.slots()];
+    for (s, owner) in tree.slot_owner.iter().enumerate() {
+        let mut top = *owner;
+        while let Some(parent) = top.and_then(|c| tree.parent[c]) {
+            top = Some(parent);
+        }
+        block_of[s] = top.map_or(tree.root_slot as usize, |c| tree.slot[c] as usize);
+        let d = owner.map_or(0, |c| tree.depth[c]);
+        depth[block_of[s]] = depth[block_of[s]].max(d);
+    }
+    let mut blocks: Vec<Option<Block>> = (0..tree.slots()).map(|_| None).collect();
+    for v in 0..layered.len() {
+        let b = block_of[layered.slot[v] as usize];
+        let (lo, hi) = (
+            x[v] - layered.cross_size[v] / 2.0,
+            x[v] + layered.cross_size[v] / 2.0,
+        );
+        let r = layered.rank[v];
+        let block = blocks[b].get_or_insert(Block {
+            low: lo,
+            high: hi,
+            first_rank: r,
+            last_rank: r,
+        });
+        block.low = block.low.min(lo);
+        block.high = block.high.max(hi);
+        block.first_rank = block.first_rank.min(r);
+        block.last_rank = block.last_rank.max(r);
+    }
+    for (b, block) in blocks.iter_mut().enumerate() {
+        if let Some(block) = block {
+            block.low -= f64::from(depth[b]) * leading;
+            block.high += f64::from(depth[b]) * trailing;
+        }
+    }
+    // A title on the side facing the ranks reaches into the gap: neighbouring ranks clash.
+    let reach = u32::from(matches!(
+        options.direction,
+        super::Direction::TopToBottom | super::Direction::BottomToTop
+    ));
+    let clash = |a: &Block, b: &Block| {
+        a.first_rank <= b.last_rank + reach && b.first_rank <= a.last_rank + reach
+    };
+    let mut shift = vec![0.0; tree.slots()];
+    let mut placed: Vec<usize> = Vec::new();
+    let mut top = f64::INFINITY;
+    for b in 0..tree.slots() {
+        let Some(block) = &blocks[b] else { continue };
+        let past = placed
+            .iter()
+            .filter_map(|&p| {
+                let other = blocks[p].as_ref()?;
+                clash(block, other).then_some(other.high + shift[p] + options.node_sep)
+            })
+            .fold(f64::NEG_INFINITY, f64::max);
+        let start = if past.is_finite() {
+            past
+        } else if top.is_finite() {
+            top
+        } else {
+            block.low
+        };
+        shift[b] = start - block.low;
+        top = top.min(start);
+        placed.push(b);
+    }
+    for v in 0..layered.len() {
+        x[v] += shift[block_of[layered.slot[v] as usize]];
     }
 }
 

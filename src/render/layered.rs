@@ -407,21 +407,21 @@ fn write_shape(text: &mut String, shape: &Shape, centre: Point, spec: &NodeSpec,
     let (hw, hh) = (spec.width / 2.0, spec.height / 2.0);
     match &shape.kind {
         Kind::Ellipse(label) => {
-            let _ = write!(
+            let _ = writeln!(
                 text,
-                "<ellipse fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{width}\" cx=\"{}\" cy=\"{}\" rx=\"{}\" ry=\"{}\"/>\n",
+                "<ellipse fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{width}\" cx=\"{}\" cy=\"{}\" rx=\"{}\" ry=\"{}\"/>",
                 num(centre.x),
                 num(centre.y),
                 num(hw),
                 num(hh)
             );
-            write_lines(text, &[label.clone()], centre);
+            write_lines(text, std::slice::from_ref(label), centre);
         }
         Kind::Record(fields) => {
             let (x0, y0, x1, y1) = (centre.x - hw, centre.y - hh, centre.x + hw, centre.y + hh);
-            let _ = write!(
+            let _ = writeln!(
                 text,
-                "<polygon fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{width}\" points=\"{a},{b} {c},{b} {c},{d} {a},{d} {a},{b}\"/>\n",
+                "<polygon fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{width}\" points=\"{a},{b} {c},{b} {c},{d} {a},{d} {a},{b}\"/>",
                 a = num(x0),
                 b = num(y0),
                 c = num(x1),
