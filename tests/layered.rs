@@ -164,3 +164,61 @@ fn auto_draws_a_figure_over_the_guard_with_the_layered_engine() {
         .stdout(predicate::str::contains("grad 0.5000"))
         .stderr(predicate::str::contains("layered engine"));
 }
+
+/// The width of each record (a `<g class="node">` with a polygon), by title.
+fn record_widths(svg: &str) -> Vec<(String, f64)> {
+    let doc = parse_xml(svg);
+    doc.descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("node"))
+        .filter_map(|g| {
+            let title = g
+                .children()
+                .find(|c| c.has_tag_name("title"))?
+                .text()?
+                .to_string();
+            let points = g
+                .descendants()
+                .find(|c| c.has_tag_name("polygon"))?
+                .attribute("points")?;
+            let xs: Vec<f64> = points
+                .split_whitespace()
+                .filter_map(|p| p.split(',').next()?.parse().ok())
+                .collect();
+            let width = xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+                - xs.iter().cloned().fold(f64::INFINITY, f64::min);
+            Some((title, width))
+        })
+        .collect()
+}
+
+#[cfg(feature = "builtin")]
+#[test]
+fn records_are_as_wide_as_the_builtin_engine_draws_them() {
+    let ours = record_widths(&layered_svg(&["render", "--snapshot", "2"], "neuron.py"));
+    let output = gradviz()
+        .args([
+            "render",
+            "--snapshot",
+            "2",
+            "--engine",
+            "builtin",
+            "-o",
+            "-",
+        ])
+        .arg(fixture("neuron.py"))
+        .output()
+        .expect("gradviz runs");
+    assert!(output.status.success());
+    let theirs = record_widths(&String::from_utf8(output.stdout).expect("UTF-8"));
+    assert_eq!(ours.len(), 10);
+    for (title, width) in &ours {
+        let (_, expected) = theirs
+            .iter()
+            .find(|(t, _)| t == title)
+            .unwrap_or_else(|| panic!("{title} in the builtin SVG"));
+        assert!(
+            (width - expected).abs() < 0.02,
+            "{title}: {width} vs {expected}"
+        );
+    }
+}
