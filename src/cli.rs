@@ -127,7 +127,7 @@ pub struct FigureArgs {
     pub input_format: Option<InputFormat>,
     /// Renderer: the `dot` binary, the embedded graphviz-pure, gradviz's own layered layout
     /// (svg, png; any size), or auto: `dot` when installed (else builtin), layered above
-    /// 3000 values or the node guard.
+    /// 2000 values or the node guard.
     #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
     pub engine: EngineChoice,
     /// Rank direction.

@@ -24,10 +24,11 @@ use crate::layout::{self, ClusterSpec, Direction, NodeSpec, Point};
 use crate::{Error, Result};
 
 /// `auto` draws figures of more values than this with the layered engine, `dot` below.
-/// Measured (`cargo bench --bench layered`, Graphviz 2.43 `dot -Tsvg` with gradviz's fast
-/// layout settings, MLP(2, [4, 4, 1]) loss graphs, a loaded 2-core machine): see the README's
-/// speed table; `dot` passes about 2 s near 3,000 values.
-pub const LAYERED_ABOVE: usize = 3_000;
+/// Measured with `cargo bench --bench layered -- --threshold` (`gradviz render --engine dot`,
+/// Graphviz 2.43 with gradviz's fast layout settings, MLP(2, [4, 4, 1]) loss graphs, a
+/// loaded 2-core machine): 1,026 values 0.43 s, 2,014 values 2.1 s, 2,470 values 3.3 s,
+/// 3,382 values 5.3 s; `dot` passes 2 s at about 2,000 values.
+pub const LAYERED_ABOVE: usize = 2_000;
 
 const FONT_SIZE: f64 = 14.0;
 const LINE_HEIGHT: f64 = FONT_SIZE * 1.2;
