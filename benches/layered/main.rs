@@ -4,7 +4,9 @@
 //! does to long running sums.
 //!
 //! `cargo bench --bench layered` prints the tables. After `--`: `--count FILE.svg…` prints the
-//! crossings and through-node edges of any SVG (ours or Graphviz's); `--threshold` times `dot` by size (where `auto` should switch).
+//! crossings and through-node edges of any SVG (ours or Graphviz's); `--threshold` times
+//! `dot` by size (where `auto` should switch); `--keep DIR` leaves the graphs (JSON) and
+//! both engines' SVGs in DIR, to look at.
 
 mod quality;
 
@@ -36,12 +38,18 @@ fn main() {
         }
         return;
     }
-    let dir = tempfile::tempdir().expect("temp dir");
+    let temporary = tempfile::tempdir().expect("temp dir");
+    let kept = args
+        .iter()
+        .position(|a| a == "--keep")
+        .and_then(|at| args.get(at + 1))
+        .map(PathBuf::from);
+    let dir = kept.as_deref().unwrap_or(temporary.path());
     if args.iter().any(|a| a == "--threshold") {
-        threshold(dir.path());
+        threshold(dir);
         return;
     }
-    speed_and_quality(dir.path());
+    speed_and_quality(dir);
     running_sums();
 }
 
