@@ -12,7 +12,7 @@ use std::path::Path;
 use petgraph::graph::NodeIndex;
 use serde::Serialize;
 
-use crate::app::{draw_decorated, render_bytes, InputFormat, Options, Source, Target};
+use crate::app::{draw_decorated, InputFormat, Options, Source, Target};
 use crate::engine::NodeId;
 use crate::export::{to_petgraph, ExportGraph};
 use crate::render::{format_number, Cluster, Decorations, Format, LegendEntry, NodeDecoration};
@@ -219,8 +219,7 @@ fn page(
         after_marks.nodes.insert(id, fill());
     }
     let svg = |graph: &ExportGraph, marks: &Decorations| -> Result<String> {
-        let dot = crate::render::to_dot(graph, &options.dot, marks);
-        let bytes = render_bytes(&dot, Format::Svg, options)?;
+        let bytes = draw_decorated(graph, marks, Format::Svg, options)?;
         Ok(inline_svg(&String::from_utf8_lossy(&bytes)))
     };
     let before_grads: std::collections::BTreeMap<u64, f64> = states

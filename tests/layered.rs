@@ -222,3 +222,39 @@ fn records_are_as_wide_as_the_builtin_engine_draws_them() {
         );
     }
 }
+
+#[test]
+fn the_compare_page_holds_both_states_drawn_by_the_layered_engine() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let page = dir.path().join("n.html");
+    gradviz()
+        .args(["compare", "--engine", "layered", "-o"])
+        .arg(&page)
+        .arg(fixture("neuron.py"))
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&page).expect("the page");
+    let doc = parse_xml(&text);
+    for state in ["before", "after"] {
+        let section = doc
+            .descendants()
+            .find(|n| n.has_tag_name("section") && n.attribute("id") == Some(state))
+            .unwrap_or_else(|| panic!("the {state} section"));
+        let x2 = section
+            .descendants()
+            .find(|n| n.has_tag_name("g") && n.attribute("id") == Some("v1"))
+            .unwrap_or_else(|| panic!("x2 in {state}"));
+        let grad: Vec<&str> = x2
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text())
+            .filter(|t| t.starts_with("grad"))
+            .collect();
+        let expected = if state == "before" {
+            "grad 0.0000"
+        } else {
+            "grad 0.5000"
+        };
+        assert_eq!(grad, [expected], "{state}");
+    }
+}
