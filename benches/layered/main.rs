@@ -122,7 +122,8 @@ fn write_json(graph: &ExportGraph, path: &Path) {
     std::fs::write(path, text).expect("write JSON");
 }
 
-/// A finished `gradviz` run: wall time and the process's peak resident memory.
+/// A finished `gradviz` run: wall time and the process's peak resident memory (as last
+/// sampled).
 #[derive(Debug, Clone, Copy)]
 struct Run {
     wall: Duration,
@@ -138,8 +139,7 @@ fn render(input: &Path, engine: &str, out: &Path, timeout_secs: u64) -> Option<R
         &[]
     };
     let start = Instant::now();
-    #[allow(clippy::zombie_processes)] // reaped by wait4 below
-    let child = Command::new(BINARY)
+    let mut child = Command::new(BINARY)
         .arg("render")
         .arg(input)
         .args(snapshot)
@@ -151,17 +151,28 @@ fn render(input: &Path, engine: &str, out: &Path, timeout_secs: u64) -> Option<R
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("gradviz runs");
-    // wait4 rather than Child::wait: it also gives this child's own peak RSS.
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = child.id() as libc::pid_t;
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    // The peak RSS is read from /proc while the child runs: the rusage of a child started
+    // by this (large) process counts this process's memory as the child's before its exec.
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_rss_kb = 0;
+    let status = loop {
+        if let Some(kb) = high_water_kb(&status_file) {
+            peak_rss_kb = peak_rss_kb.max(kb);
+        }
+        if let Some(status) = child.try_wait().expect("waiting for gradviz") {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
     let wall = start.elapsed();
-    let ok = waited == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    ok.then_some(Run {
-        wall,
-        peak_rss_kb: usage.ru_maxrss,
-    })
+    status.success().then_some(Run { wall, peak_rss_kb })
+}
+
+/// `VmHWM` (peak resident set) of a running process, in kB.
+fn high_water_kb(status_file: &str) -> Option<i64> {
+    let text = std::fs::read_to_string(status_file).ok()?;
+    let line = text.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn best_of(runs: usize, mut f: impl FnMut() -> Option<Run>) -> Option<Run> {
