@@ -343,7 +343,8 @@ fn guard(graph: &ExportGraph, options: &Options) -> Result<()> {
     }
     Err(Error::TooLarge(format!(
         "this figure has {} values, more than the {limit} a layout finishes in seconds; \
-         write the DOT source with --format dot, or raise the limit with --max-nodes N",
+         draw it with --engine layered, write the DOT source with --format dot, or raise the \
+         limit with --max-nodes N",
         graph.node_count()
     )))
 }
