@@ -26,13 +26,15 @@ test: $(PYTHON) $(USER_PYTHON)
 	$(PYTHON) -m pip install --quiet ./python pytest nbclient nbformat ipykernel
 	$(PYTHON) -m pytest -q tests/python_package
 
-## Benchmarks of the engine, scripts, figures and JSON graphs (release build): times,
+## Benchmarks of the engine, scripts, figures, JSON graphs and the layered engine against
+## `dot` (release build): times,
 ## bytes per value, targets met or missed. Extra words select workloads by name, and also
 ## run the slow ones kept out of the default run: make bench BENCH_ARGS="script 1M"
 bench:
 	$(CARGO) bench --locked --bench engine -- $(BENCH_ARGS)
 	$(CARGO) bench --locked --bench views
 	$(CARGO) bench --locked --bench page
+	$(CARGO) bench --locked --bench layered
 
 ## The same workloads in Python micrograd 0.1.0 and the lecture's draw_dot (graphviz from
 ## PyPI), side by side with gradviz in one table (benches/peer.py, one Python process per

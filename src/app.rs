@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::export::ExportGraph;
-use crate::render::{Decorations, DotOptions, EngineOptions, Format};
+use crate::render::{Decorations, DotOptions, EngineChoice, EngineOptions, Format};
 use crate::script::python::{Purpose, PythonInput};
 use crate::script::ScriptOptions;
 use crate::views::{ColorBy, ViewOptions};
@@ -265,15 +265,27 @@ pub fn draw(graph: &ExportGraph, format: Format, options: &Options) -> Result<Ve
     let view = &options.view;
     let plain = !view.group && view.fold.is_none() && view.color == ColorBy::None;
     let limit = view.max_nodes.unwrap_or(views::defaults::MAX_NODES);
-    if plain && (format == Format::Dot || graph.node_count() <= limit) {
+    let unguarded = format == Format::Dot || !guarded(format, options);
+    if plain && (unguarded || graph.node_count() <= limit) {
         // micrograd's look needs no view: skip placing every value in its groups.
         return draw_decorated(graph, &Decorations::default(), format, options);
     }
     let mut view_options = view.clone();
-    if format == Format::Dot {
+    if unguarded {
         view_options.max_nodes = Some(usize::MAX);
     }
-    let dot = views::prepare(graph, &view_options)?.to_dot(&options.dot);
+    let view = views::prepare(graph, &view_options)?;
+    if format.needs_engine() && layered_engine(view.graph.node_count(), format, options) {
+        let dot_options = view.dot_options(&options.dot);
+        return draw_layered(
+            &view.graph,
+            &dot_options,
+            &view.decorations,
+            format,
+            options,
+        );
+    }
+    let dot = view.to_dot(&options.dot);
     match format {
         Format::Dot => Ok(dot.into_bytes()),
         _ => render_bytes(&dot, format, options),
@@ -306,6 +318,9 @@ pub(crate) fn draw_decorated(
     match format {
         Format::Json => Ok(interchange::write(graph, &interchange::sinks(graph)).into_bytes()),
         Format::Dot => Ok(render::to_dot(graph, &dot_options, decorations).into_bytes()),
+        _ if layered_engine(graph.node_count(), format, options) => {
+            draw_layered(graph, &options.dot, decorations, format, options)
+        }
         _ => {
             guard(graph, options)?;
             render_bytes(
@@ -317,6 +332,56 @@ pub(crate) fn draw_decorated(
     }
 }
 
+/// True when the node guard may refuse: `dot` or the builtin engine was asked for by name,
+/// or PDF (which only `dot` draws). Otherwise a figure over the guard goes to the layered
+/// engine.
+fn guarded(format: Format, options: &Options) -> bool {
+    match options.engine.engine {
+        EngineChoice::Dot | EngineChoice::Builtin => true,
+        EngineChoice::Layered => false,
+        _ => format == Format::Pdf,
+    }
+}
+
+/// True when the layered engine draws a figure of `values` values: asked for by name, or
+/// `auto` above [`render::LAYERED_ABOVE`] or above the node guard (not for PDF).
+fn layered_engine(values: usize, format: Format, options: &Options) -> bool {
+    let limit = options.view.max_nodes.unwrap_or(views::defaults::MAX_NODES);
+    match options.engine.engine {
+        EngineChoice::Layered => true,
+        EngineChoice::Dot | EngineChoice::Builtin => false,
+        _ => format != Format::Pdf && values > render::LAYERED_ABOVE.min(limit),
+    }
+}
+
+/// Draws with the layered engine, saying once per run why `auto` chose it.
+fn draw_layered(
+    graph: &ExportGraph,
+    dot: &DotOptions,
+    decorations: &Decorations,
+    format: Format,
+    options: &Options,
+) -> Result<Vec<u8>> {
+    static NOTED: AtomicBool = AtomicBool::new(false);
+    if options.engine.engine != EngineChoice::Layered && !NOTED.swap(true, Ordering::Relaxed) {
+        let limit = options.view.max_nodes.unwrap_or(views::defaults::MAX_NODES);
+        eprintln!(
+            "note: {} values, above the {} that `dot` lays out in about 2 s{}: drawn with the \
+             layered engine (--engine dot to use dot anyway)",
+            graph.node_count(),
+            render::LAYERED_ABOVE.min(limit),
+            if graph.node_count() > limit {
+                " and the node guard (--max-nodes)"
+            } else {
+                ""
+            }
+        );
+    }
+    progress::with_spinner("rendering", || {
+        render::render_layered(graph, dot, decorations, format)
+    })
+}
+
 /// Refuses a figure larger than `--max-nodes` before `dot` runs for minutes on it.
 fn guard(graph: &ExportGraph, options: &Options) -> Result<()> {
     let limit = options.view.max_nodes.unwrap_or(views::defaults::MAX_NODES);
@@ -325,7 +390,8 @@ fn guard(graph: &ExportGraph, options: &Options) -> Result<()> {
     }
     Err(Error::TooLarge(format!(
         "this figure has {} values, more than the {limit} a layout finishes in seconds; \
-         write the DOT source with --format dot, or raise the limit with --max-nodes N",
+         draw it with --engine layered, write the DOT source with --format dot, or raise the \
+         limit with --max-nodes N",
         graph.node_count()
     )))
 }

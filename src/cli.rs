@@ -132,7 +132,9 @@ pub struct FigureArgs {
     /// a JSON graph, or a script].
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
-    /// Renderer: the `dot` binary, the embedded graphviz-pure, or `dot` when installed.
+    /// Renderer: the `dot` binary, the embedded graphviz-pure, gradviz's own layered layout
+    /// (svg, png; any size), or auto: `dot` when installed (else builtin), layered above
+    /// 2000 values or the node guard.
     #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
     pub engine: EngineChoice,
     /// Rank direction.
@@ -167,7 +169,8 @@ pub struct FigureArgs {
     /// Fill values by |grad| (with a legend), or not at all (micrograd's look).
     #[arg(long, value_enum, default_value_t = ColorBy::None)]
     pub color: ColorBy,
-    /// The most values a figure may have before gradviz refuses to start `dot`
+    /// The most values a figure may have before gradviz refuses to start `dot` or the
+    /// builtin engine named by --engine; `auto` draws larger figures with the layered engine
     /// [default: 5000, where `dot` passes about 10 s].
     #[arg(long, value_name = "N")]
     pub max_nodes: Option<usize>,

@@ -27,6 +27,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod interchange;
+pub mod layout;
 pub mod output;
 pub mod page;
 pub mod render;

@@ -597,12 +597,20 @@ fn the_node_guard_refuses_big_figures_and_says_what_to_do() {
     source.push_str(&"x = x + 1\n".repeat(3_000));
     std::fs::write(&script, source).expect("write");
     gradviz()
-        .arg("render")
+        .args(["render", "--engine", "dot"])
         .arg(&script)
         .assert()
         .code(2)
         .stderr(predicate::str::contains("6,001").and(predicate::str::contains("--max-nodes")));
     assert!(!dir.path().join("chain.svg").exists());
+    // `auto` draws it with the layered engine instead, and says so.
+    gradviz()
+        .arg("render")
+        .arg(&script)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("layered engine"));
+    assert!(dir.path().join("chain.svg").exists());
     gradviz()
         .args(["render", "--format", "dot"])
         .arg(&script)
@@ -665,7 +673,10 @@ fn check_exits_1_when_a_script_grad_disagrees_with_its_finite_difference() {
     );
     let legend = "grad disagrees with its finite difference, shown below it";
     assert!(texts.iter().any(|t| t == legend), "{texts:?}");
-    assert!(!texts.iter().any(|t| t.contains("stored value")), "{texts:?}");
+    assert!(
+        !texts.iter().any(|t| t.contains("stored value")),
+        "{texts:?}"
+    );
 }
 
 #[test]

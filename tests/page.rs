@@ -16,9 +16,7 @@ use browser::Browser;
 use gradviz::engine::{python_float_repr, Graph};
 use gradviz::export::to_petgraph;
 use gradviz::page::svg::{prepare, ValueText};
-use gradviz::render::{
-    format_number, render_dot, to_dot, Decorations, DotOptions, EngineChoice, EngineOptions, Format,
-};
+use gradviz::render::{format_number, EngineChoice, EngineOptions, Format};
 use serde_json::{json, Value};
 
 fn gradviz() -> Command {
@@ -104,9 +102,12 @@ fn contract_holds(engine: EngineChoice) {
     let g = Graph::new();
     let [.., o] = graphs::lecture_neuron(&g, ["x1", "x2", "w1", "w2", "b"]);
     let graph = to_petgraph(&g, &[o.id()]);
-    let dot = to_dot(&graph, &DotOptions::default(), &Decorations::default());
-    let options = EngineOptions::default().with_engine(engine);
-    let svg = String::from_utf8(render_dot(&dot, Format::Svg, &options).unwrap().bytes).unwrap();
+    // Through the library's one drawing step, which sends the figure to the chosen engine
+    // (the layered engine draws from the graph, not from DOT).
+    let mut options = gradviz::app::Options::default();
+    options.engine = EngineOptions::default().with_engine(engine);
+    let svg =
+        String::from_utf8(gradviz::app::draw(&graph, Format::Svg, &options).unwrap()).unwrap();
     let drawn: Vec<String> = graph
         .node_weights()
         .map(|n| format!("grad {}", format_number(n.grad, 4)))
@@ -160,6 +161,11 @@ fn contract_holds(engine: EngineChoice) {
 #[test]
 fn the_svg_contract_holds_on_dot() {
     contract_holds(EngineChoice::Dot);
+}
+
+#[test]
+fn the_svg_contract_holds_on_the_layered_engine() {
+    contract_holds(EngineChoice::Layered);
 }
 
 #[test]

@@ -128,8 +128,9 @@ class Figure(object):
 def draw_dot(root, *, rankdir="LR", precision=4, group=False, fold=None, color=None,
              engine="auto"):
     """The figure of the graph reachable from `root`. `engine` is 'auto' (Graphviz's
-    `dot` where installed, else the builtin engine), 'dot' or 'builtin'; `group`, `fold`
-    and `color='grad'` are the command line's big-graph views."""
+    `dot` where installed, else the builtin engine; gradviz's own layered layout above
+    2,000 values), 'dot', 'builtin' or 'layered'; `group`, `fold` and `color='grad'` are
+    the command line's big-graph views."""
     options = _options(rankdir, precision, group, fold, color, engine)
     graph = _graph(root, "draw_dot", warn=True)
     summary = "<gradviz.Figure: %d values, root %s>" % (len(graph), _describe(root))

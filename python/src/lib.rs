@@ -105,7 +105,8 @@ impl FigureOptions {
             "auto" => EngineChoice::Auto,
             "dot" => EngineChoice::Dot,
             "builtin" => EngineChoice::Builtin,
-            other => return Err(bad("engine", other, "auto, dot or builtin")),
+            "layered" => EngineChoice::Layered,
+            other => return Err(bad("engine", other, "auto, dot, builtin or layered")),
         };
         let color = match self.color.as_deref() {
             None | Some("none") => ColorBy::None,

@@ -75,6 +75,11 @@ pub fn render_dot(dot_source: &str, format: Format, options: &EngineOptions) -> 
     match options.engine {
         EngineChoice::Dot => run_dot(&dot_binary(options), dot_source, format, options.timeout),
         EngineChoice::Builtin => builtin(dot_source, format, options.timeout, None),
+        EngineChoice::Layered => Err(Error::Usage(
+            "the layered engine draws from the graph, not from DOT source: use \
+             gradviz::render::write_layered_svg"
+                .to_string(),
+        )),
         EngineChoice::Auto => match explicit_dot_binary(options).or_else(find_dot) {
             Some(binary) => run_dot(&binary, dot_source, format, options.timeout),
             None if format == Format::Pdf => Err(pdf_needs_dot()),

@@ -12,6 +12,8 @@
 
 mod dot;
 mod engine;
+mod layered;
+mod metrics;
 mod number;
 mod print;
 mod write;
@@ -21,6 +23,8 @@ pub use dot::{
     NodeDecoration, MAX_CLUSTER_DEPTH, PAD_EVERY,
 };
 pub use engine::{find_dot, render_dot, EngineOptions, Rendered};
+pub use layered::{layered_input, layered_svg, render_layered, write_layered_svg, LAYERED_ABOVE};
+pub use metrics::text_width;
 pub use number::format_number;
 pub use print::print_dot_model;
 pub use write::write_dot;
@@ -86,6 +90,9 @@ pub enum EngineChoice {
     Dot,
     /// The embedded pure-Rust graphviz-pure: SVG and PNG, the same bytes on every machine.
     Builtin,
+    /// gradviz's own layered layout and SVG writer (PNG through resvg; no PDF): seconds for
+    /// figures `dot` spends minutes on. `auto` picks it above [`LAYERED_ABOVE`] values.
+    Layered,
 }
 
 /// An output format.

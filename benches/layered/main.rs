@@ -1,0 +1,378 @@
+//! The layered engine against Graphviz `dot`, in one run: whole-process time of `gradviz
+//! render` to SVG by size, gradviz's own `dot` path (tuned attributes) on the sizes it
+//! finishes, edge crossings and edges through nodes for both, and what the rank improvement
+//! does to long running sums.
+//!
+//! `cargo bench --bench layered` prints the tables. After `--`: `--count FILE.svg…` prints the
+//! crossings and through-node edges of any SVG (ours or Graphviz's); `--threshold` times
+//! `dot` by size (where `auto` should switch); `--keep DIR` leaves the graphs (JSON) and
+//! both engines' SVGs in DIR, to look at.
+
+mod quality;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use gradviz::engine::{Graph, Input, PyRandom, Value, MLP};
+use gradviz::export::{to_petgraph, ExportGraph};
+use gradviz::interchange;
+use gradviz::layout;
+use gradviz::render::{layered_input, Decorations, DotOptions};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_gradviz");
+const SEED: i64 = 1337;
+/// Values per row of the MLP(2, [4, 4, 1]) loss graph: 3,382 values at 44 rows.
+const MLP_SIZES: &[usize] = &[4, 4, 1];
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(at) = args.iter().position(|a| a == "--count") {
+        for file in &args[at + 1..] {
+            let svg = std::fs::read_to_string(file).expect("readable SVG");
+            let q = quality::measure(&svg, true);
+            println!(
+                "{file}: {} edges, {} crossings, {} edges through nodes",
+                q.edges, q.crossings, q.through_nodes
+            );
+        }
+        return;
+    }
+    let temporary = tempfile::tempdir().expect("temp dir");
+    let kept = args
+        .iter()
+        .position(|a| a == "--keep")
+        .and_then(|at| args.get(at + 1))
+        .map(PathBuf::from);
+    let dir = kept.as_deref().unwrap_or(temporary.path());
+    if args.iter().any(|a| a == "--threshold") {
+        threshold(dir);
+        return;
+    }
+    speed_and_quality(dir);
+    running_sums();
+}
+
+/// `sum((model(x) - y)**2 for each row)` of MLP(2, [4, 4, 1]) over `rows` rows.
+fn mlp_loss(rows: usize) -> ExportGraph {
+    let g = Graph::new();
+    let mut rng = PyRandom::new(SEED);
+    let model = MLP::new(&g, 2, MLP_SIZES, &mut rng);
+    let mut loss: Option<Value> = None;
+    for r in 0..rows {
+        let x: Vec<Input> = (0..2)
+            .map(|k| (((r * (2 * k + 3) + k) % 11) as f64 / 5.0 - 1.0).into())
+            .collect();
+        let out = model.call(&x)[0];
+        let target = if r % 2 == 0 { 1.0 } else { -1.0 };
+        let error = (out - target).pow(2);
+        loss = Some(match loss {
+            None => 0.0 + error,
+            Some(sum) => sum + error,
+        });
+    }
+    let loss = loss.expect("rows");
+    loss.backward();
+    to_petgraph(&g, &[loss.id()])
+}
+
+/// A random expression DAG: each value an op over one or two earlier values, most of them
+/// recent (a deterministic generator, so every run draws the same graph).
+fn random_dag(values: usize) -> ExportGraph {
+    let g = Graph::new();
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % bound as u64) as usize
+    };
+    let mut all: Vec<Value> = (0..8).map(|i| g.leaf(i as f64 * 0.25)).collect();
+    while all.len() < values {
+        let a = all[all.len() - 1 - next(all.len().min(20))];
+        let b = all[next(all.len())];
+        let v = match next(4) {
+            0 => a + b,
+            1 => a * b,
+            2 => a.tanh(),
+            _ => a - b,
+        };
+        all.push(v);
+    }
+    let root = *all.last().expect("values");
+    root.backward();
+    to_petgraph(&g, &[root.id()])
+}
+
+/// `s = 0; for each term: s = s + x_k * w_k`: the running sum over independent terms.
+fn running_sum(terms: usize) -> ExportGraph {
+    let g = Graph::new();
+    let mut sum = g.leaf(0.0);
+    for k in 0..terms {
+        let x = g.leaf(k as f64);
+        let w = g.leaf(0.5);
+        sum = sum + x * w;
+    }
+    sum.backward();
+    to_petgraph(&g, &[sum.id()])
+}
+
+fn write_json(graph: &ExportGraph, path: &Path) {
+    let text = interchange::write(graph, &interchange::sinks(graph));
+    std::fs::write(path, text).expect("write JSON");
+}
+
+/// A finished `gradviz` run: wall time and the process's peak resident memory (as last
+/// sampled).
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    wall: Duration,
+    peak_rss_kb: i64,
+}
+
+/// Runs `gradviz render INPUT --engine ENGINE -o OUT`, or `None` when it failed (a timeout).
+fn render(input: &Path, engine: &str, out: &Path, timeout_secs: u64) -> Option<Run> {
+    // The lecture neuron draws before and after backward: the figure after it.
+    let snapshot: &[&str] = if input.ends_with("neuron.py") {
+        &["--snapshot", "2"]
+    } else {
+        &[]
+    };
+    let start = Instant::now();
+    let mut child = Command::new(BINARY)
+        .arg("render")
+        .arg(input)
+        .args(snapshot)
+        .args(["--engine", engine, "--max-nodes", "100000000", "--timeout"])
+        .arg(timeout_secs.to_string())
+        .arg("-o")
+        .arg(out)
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("gradviz runs");
+    // The peak RSS is read from /proc while the child runs: the rusage of a child started
+    // by this (large) process counts this process's memory as the child's before its exec.
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_rss_kb = 0;
+    let status = loop {
+        if let Some(kb) = high_water_kb(&status_file) {
+            peak_rss_kb = peak_rss_kb.max(kb);
+        }
+        if let Some(status) = child.try_wait().expect("waiting for gradviz") {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let wall = start.elapsed();
+    status.success().then_some(Run { wall, peak_rss_kb })
+}
+
+/// `VmHWM` (peak resident set) of a running process, in kB.
+fn high_water_kb(status_file: &str) -> Option<i64> {
+    let text = std::fs::read_to_string(status_file).ok()?;
+    let line = text.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn best_of(runs: usize, mut f: impl FnMut() -> Option<Run>) -> Option<Run> {
+    (0..runs)
+        .map(|_| f())
+        .collect::<Option<Vec<_>>>()?
+        .into_iter()
+        .min_by_key(|run| run.wall)
+}
+
+struct Case {
+    name: String,
+    input: PathBuf,
+    values: usize,
+    dot: bool,
+}
+
+fn speed_and_quality(dir: &Path) {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut cases = vec![
+        Case {
+            name: "lecture neuron".into(),
+            input: fixtures.join("neuron.py"),
+            values: 10,
+            dot: true,
+        },
+        Case {
+            name: "lecture MLP(3,[4,4,1])".into(),
+            input: fixtures.join("mlp.py"),
+            values: 0,
+            dot: true,
+        },
+    ];
+    let generated: Vec<(String, ExportGraph, bool)> = vec![
+        ("random DAG".into(), random_dag(400), true),
+        ("MLP(2,[4,4,1]) loss".into(), mlp_loss(13), true),
+        ("MLP(2,[4,4,1]) loss".into(), mlp_loss(40), true),
+        ("MLP(2,[4,4,1]) loss".into(), mlp_loss(130), false),
+        ("running-sum chain".into(), running_sum(3_333), false),
+        ("MLP(2,[4,4,1]) loss".into(), mlp_loss(1_300), false),
+    ];
+    for (i, (name, graph, dot)) in generated.into_iter().enumerate() {
+        let input = dir.join(format!("graph{i}.json"));
+        write_json(&graph, &input);
+        cases.push(Case {
+            name,
+            input,
+            values: graph.node_count(),
+            dot,
+        });
+    }
+    let mut peaks: Vec<(usize, i64)> = Vec::new();
+    println!(
+        "Whole-process `gradviz render … -o out.svg` (best of 3; dot once), and figure quality"
+    );
+    println!(
+        "{:<26} {:>8} {:>10} {:>10} {:>7} {:>11} {:>11} {:>9} {:>9}",
+        "graph",
+        "values",
+        "layered s",
+        "dot s",
+        "ratio",
+        "cross lay",
+        "cross dot",
+        "thru lay",
+        "thru dot"
+    );
+    for (i, case) in cases.iter().enumerate() {
+        let ours = dir.join(format!("layered{i}.svg"));
+        let theirs = dir.join(format!("dot{i}.svg"));
+        let runs = if case.values > 50_000 { 1 } else { 3 };
+        let layered = best_of(runs, || render(&case.input, "layered", &ours, 600));
+        let dot = if case.dot {
+            render(&case.input, "dot", &theirs, 120)
+        } else {
+            None
+        };
+        // Crossings are counted where dot's picture is there to compare with; the largest
+        // figures (hundreds of MB of SVG) are not parsed at all.
+        let measure = |path: &Path, crossings: bool| {
+            quality::measure(&std::fs::read_to_string(path).expect("the SVG"), crossings)
+        };
+        let ours_q = layered
+            .filter(|_| case.values <= 20_000)
+            .map(|_| measure(&ours, dot.is_some()));
+        let theirs_q = dot.map(|_| measure(&theirs, true));
+        let layered = layered.map(|run| {
+            peaks.push((case.values, run.peak_rss_kb));
+            run.wall
+        });
+        let dot = dot.map(|run| run.wall);
+        let secs =
+            |d: Option<Duration>| d.map_or("-".to_string(), |d| format!("{:.3}", d.as_secs_f64()));
+        let ratio = match (layered, dot) {
+            (Some(l), Some(d)) => format!("{:.0}x", d.as_secs_f64() / l.as_secs_f64()),
+            _ => "-".into(),
+        };
+        let count = |q: Option<quality::Quality>, f: fn(quality::Quality) -> usize| {
+            q.map_or("-".to_string(), |q| f(q).to_string())
+        };
+        let values = if case.values == 0 {
+            "lecture".to_string()
+        } else {
+            case.values.to_string()
+        };
+        println!(
+            "{:<26} {:>8} {:>10} {:>10} {:>7} {:>11} {:>11} {:>9} {:>9}",
+            case.name,
+            values,
+            secs(layered),
+            secs(dot),
+            ratio,
+            count(ours_q.filter(|_| dot.is_some()), |q| q.crossings),
+            count(theirs_q, |q| q.crossings),
+            count(ours_q, |q| q.through_nodes),
+            count(theirs_q, |q| q.through_nodes),
+        );
+        let target = match case.values {
+            v if v >= 90_000 => Some(10.0),
+            v if (9_000..20_000).contains(&v) => Some(1.0),
+            _ => None,
+        };
+        if let (Some(limit), Some(l)) = (target, layered) {
+            let met = if l.as_secs_f64() < limit {
+                "met"
+            } else {
+                "MISSED"
+            };
+            println!("    target: under {limit} s whole process: {met}");
+        }
+        if (3_000..4_000).contains(&case.values) {
+            if let (Some(l), Some(d)) = (layered, dot) {
+                let met = if d.as_secs_f64() >= 10.0 * l.as_secs_f64() {
+                    "met"
+                } else {
+                    "MISSED"
+                };
+                println!("    target: at least 10x faster than gradviz's dot path: {met}");
+            }
+        }
+        if let (Some(o), Some(t)) = (ours_q, theirs_q) {
+            if t.crossings > 0 {
+                let r = o.crossings as f64 / t.crossings as f64;
+                let met = if r <= 1.2 { "met" } else { "MISSED" };
+                println!("    crossings {r:.2}x dot's (target <= 1.2x): {met}");
+            }
+        }
+    }
+    println!("Peak RSS of the layered runs (memory should grow linearly):");
+    for (values, kb) in peaks.iter().filter(|(v, _)| *v >= 1_000) {
+        println!(
+            "    {values:>7} values: {:>7.1} MB, {:>6.0} bytes/value",
+            *kb as f64 / 1024.0,
+            *kb as f64 * 1024.0 / *values as f64
+        );
+    }
+    println!();
+}
+
+/// Longest edge span and dummy count with and without the rank improvement.
+fn running_sums() {
+    println!("Long running sums: the layout's ranks with and without pulling inputs to their use");
+    println!(
+        "{:<34} {:>8} {:>14} {:>14} {:>14} {:>14}",
+        "graph", "values", "longest before", "longest after", "dummies before", "dummies after"
+    );
+    let graphs = [
+        ("running sum of x_k*w_k, 500 terms", running_sum(500)),
+        ("MLP(2,[4,4,1]) loss, 44 rows", mlp_loss(44)),
+        ("MLP(2,[4,4,1]) loss, 130 rows", mlp_loss(130)),
+    ];
+    for (name, graph) in graphs {
+        let input = layered_input(&graph, &DotOptions::default(), &Decorations::default());
+        let mut plain = layout::Options::default();
+        plain.improve_ranks = false;
+        let before = layout::layout(&input, &plain).stats;
+        let after = layout::layout(&input, &layout::Options::default()).stats;
+        println!(
+            "{:<34} {:>8} {:>14} {:>14} {:>14} {:>14}",
+            name,
+            graph.node_count(),
+            before.longest_span,
+            after.longest_span,
+            before.dummies,
+            after.dummies
+        );
+    }
+}
+
+/// `gradviz render --engine dot` seconds by size: where `auto` should switch.
+fn threshold(dir: &Path) {
+    println!("{:>8} {:>8}", "values", "dot s");
+    for rows in [13, 26, 32, 38, 44] {
+        let graph = mlp_loss(rows);
+        let input = dir.join(format!("rows{rows}.json"));
+        write_json(&graph, &input);
+        let out = dir.join("out.svg");
+        let secs = render(&input, "dot", &out, 120).map_or("-".to_string(), |run| {
+            format!("{:.2}", run.wall.as_secs_f64())
+        });
+        println!("{:>8} {:>8}", graph.node_count(), secs);
+    }
+}
