@@ -235,14 +235,13 @@ fn the_compare_page_holds_both_states_drawn_by_the_layered_engine() {
         .success();
     let text = std::fs::read_to_string(&page).expect("the page");
     let doc = parse_xml(&text);
-    for state in ["before", "after"] {
-        let section = doc
+    // The page's snapshots are "before backward" (s0) and "after backward" (s1), their
+    // values' groups renamed `s0-v1`, `s1-v1` (see src/page/svg.rs).
+    for (state, prefix) in [("before", "s0"), ("after", "s1")] {
+        let id = format!("{prefix}-v1");
+        let x2 = doc
             .descendants()
-            .find(|n| n.has_tag_name("section") && n.attribute("id") == Some(state))
-            .unwrap_or_else(|| panic!("the {state} section"));
-        let x2 = section
-            .descendants()
-            .find(|n| n.has_tag_name("g") && n.attribute("id") == Some("v1"))
+            .find(|n| n.has_tag_name("g") && n.attribute("id") == Some(id.as_str()))
             .unwrap_or_else(|| panic!("x2 in {state}"));
         let grad: Vec<&str> = x2
             .descendants()
