@@ -73,49 +73,8 @@ fn json_of(input: &Path, extra: &[&str]) -> (serde_json::Value, String) {
     (document, stderr_of(&assert))
 }
 
-/// A small `Value` as learners write it (correct `+=` gradients).
-const VALUE_CLASS: &str = "\
-class Value:
-    def __init__(self, data, _children=(), _op='', label=''):
-        self.data = data
-        self.grad = 0.0
-        self._backward = lambda: None
-        self._prev = set(_children)
-        self._op = _op
-        self.label = label
-
-    def __add__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data + other.data, (self, other), '+')
-        def _backward():
-            self.grad += out.grad
-            other.grad += out.grad
-        out._backward = _backward
-        return out
-
-    def __mul__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data * other.data, (self, other), '*')
-        def _backward():
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-        out._backward = _backward
-        return out
-
-    def backward(self):
-        topo, seen, stack = [], set(), [(self, False)]
-        while stack:
-            v, done = stack.pop()
-            if done:
-                topo.append(v)
-            elif v not in seen:
-                seen.add(v)
-                stack.append((v, True))
-                stack.extend((c, False) for c in v._prev)
-        self.grad = 1.0
-        for v in reversed(topo):
-            v._backward()
-";
+/// A learner's own `Value` (right gradients), pasted above the scripts here.
+const VALUE_CLASS: &str = include_str!("../fixtures/python/learner_value.py");
 
 #[test]
 fn the_lecture_notes_render_as_written_with_their_own_value_trace_and_draw_dot() {

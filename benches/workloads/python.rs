@@ -24,47 +24,8 @@ use crate::workloads::{data_file, gradviz_binary};
 const NOTEBOOK_TARGET: Duration = Duration::from_millis(500);
 const EXPORT_TARGET: Duration = Duration::from_secs(1);
 
-const VALUE_CLASS: &str = "\
-class Value:
-    def __init__(self, data, _children=(), _op='', label=''):
-        self.data = data
-        self.grad = 0.0
-        self._backward = lambda: None
-        self._prev = set(_children)
-        self._op = _op
-        self.label = label
-
-    def __add__(self, other):
-        out = Value(self.data + other.data, (self, other), '+')
-        def _backward():
-            self.grad += out.grad
-            other.grad += out.grad
-        out._backward = _backward
-        return out
-
-    def __mul__(self, other):
-        out = Value(self.data * other.data, (self, other), '*')
-        def _backward():
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-        out._backward = _backward
-        return out
-
-    def backward(self):
-        topo, seen, stack = [], set(), [(self, False)]
-        while stack:
-            v, done = stack.pop()
-            if done:
-                topo.append(v)
-            elif v not in seen:
-                seen.add(v)
-                stack.append((v, True))
-                stack.extend((c, False) for c in v._prev)
-        self.grad = 1.0
-        for v in reversed(topo):
-            v._backward()
-
-";
+/// A learner's own `Value`, pasted above the loop.
+const VALUE_CLASS: &str = include_str!("../../fixtures/python/learner_value.py");
 
 const LOOP: &str = "\
 x = Value(1.0)

@@ -1,69 +1,18 @@
 """Values as the package's users have them: the lecture's own `Value` (right, and with the
 lecture notes' bugs) and micrograd 0.1.0's."""
 
-import math
 import os
 import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
+HERE = os.path.dirname(__file__)
+sys.path.insert(0, os.path.join(HERE, "..", "python"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "fixtures", "python"))
 
 
-class LectureValue:
-    """The lecture's Value, with `+=` as it should be."""
-
-    def __init__(self, data, _children=(), _op="", label=""):
-        self.data = data
-        self.grad = 0.0
-        self._backward = lambda: None
-        self._prev = set(_children)
-        self._op = _op
-        self.label = label
-
-    def __add__(self, other):
-        other = other if isinstance(other, LectureValue) else LectureValue(other)
-        out = LectureValue(self.data + other.data, (self, other), "+")
-
-        def _backward():
-            self.grad += 1.0 * out.grad
-            other.grad += 1.0 * out.grad
-        out._backward = _backward
-        return out
-
-    def __mul__(self, other):
-        other = other if isinstance(other, LectureValue) else LectureValue(other)
-        out = LectureValue(self.data * other.data, (self, other), "*")
-
-        def _backward():
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-        out._backward = _backward
-        return out
-
-    def tanh(self):
-        x = self.data
-        t = (math.exp(2 * x) - 1) / (math.exp(2 * x) + 1)
-        out = LectureValue(t, (self,), "tanh")
-
-        def _backward():
-            self.grad += (1 - t ** 2) * out.grad
-        out._backward = _backward
-        return out
-
-    def backward(self):
-        topo, seen, stack = [], set(), [(self, False)]
-        while stack:
-            v, done = stack.pop()
-            if done:
-                topo.append(v)
-            elif v not in seen:
-                seen.add(v)
-                stack.append((v, True))
-                stack.extend((c, False) for c in v._prev)
-        self.grad = 1.0
-        for v in reversed(topo):
-            v._backward()
+# A learner's own Value (right gradients), from the fixtures the CLI's tests use too.
+from learner_value import Value as LectureValue  # noqa: E402
 
 
 def lecture_neuron(Value):

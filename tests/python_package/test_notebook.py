@@ -13,8 +13,7 @@ import conftest
 def test_draw_dot_displays_svg_in_a_notebook_cell():
     cells = [
         nbformat.v4.new_markdown_cell("# The lecture's neuron"),
-        nbformat.v4.new_code_cell("import math\n" + inspect.getsource(conftest.LectureValue)
-                                  + "\nValue = LectureValue"),
+        nbformat.v4.new_code_cell("import math\n" + inspect.getsource(conftest.LectureValue)),
         nbformat.v4.new_code_cell(inspect.getsource(conftest.lecture_neuron)
                                   + "\no, _ = lecture_neuron(Value)\no.backward()"),
         nbformat.v4.new_code_cell("from gradviz import draw_dot\ndraw_dot(o, engine='builtin')"),
