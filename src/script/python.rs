@@ -84,19 +84,51 @@ pub fn run(
         .prefix("gradviz-python")
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    let runner = folder.path().join("gradviz_export.py");
-    std::fs::write(&runner, RUNNER).map_err(|e| Error::io(&runner, e))?;
-    let script = script_file(input, folder.path())?;
     let python = interpreter(options);
-    let mut command = Command::new(&python);
+    let status = command(input, purpose, options, note, &python, folder.path())?
+        .status()
+        .map_err(|e| no_interpreter(&python, input.name, &e))?;
+    let summary = std::fs::read_to_string(folder.path().join("run.json")).map_err(|_| {
+        Error::Python(format!(
+            "{}: {} stopped before the script finished ({status}); gradviz needs Python 3.8 \
+             or newer: name another with --python PATH or GRADVIZ_PYTHON",
+            input.name,
+            python.display()
+        ))
+    })?;
+    let summary: Summary = serde_json::from_str(&summary).map_err(|e| {
+        Error::Python(format!(
+            "{}: the runner's summary is unreadable: {e}",
+            input.name
+        ))
+    })?;
+    match summary.error {
+        Some(error) => Err(Error::Python(error.render())),
+        None => summary.graphs(folder.path(), input.name),
+    }
+}
+
+/// The runner's command line: the embedded runner written into `folder`, which also
+/// receives the graphs; the child's stdout goes to our stderr.
+fn command(
+    input: PythonInput<'_>,
+    purpose: Purpose,
+    options: &ScriptOptions,
+    note: Option<&str>,
+    python: &Path,
+    folder: &Path,
+) -> Result<Command> {
+    let runner = folder.join("gradviz_export.py");
+    std::fs::write(&runner, RUNNER).map_err(|e| Error::io(&runner, e))?;
+    let mut command = Command::new(python);
     command
         .arg("-u")
         .arg(&runner)
         .arg("--gradviz-run")
-        .arg(&script)
+        .arg(script_file(input, folder)?)
         .args(["--name", input.name, "--want", purpose.word()])
         .arg("--out")
-        .arg(folder.path())
+        .arg(folder)
         .stdin(Stdio::null())
         .stdout(Stdio::from(std::io::stderr()))
         .stderr(Stdio::inherit());
@@ -114,43 +146,7 @@ pub fn run(
         // A script's plt.show() must not open a window and wait for it to close.
         command.env("MPLBACKEND", "Agg");
     }
-    let status = command
-        .status()
-        .map_err(|e| no_interpreter(&python, input.name, &e))?;
-    let summary = std::fs::read_to_string(folder.path().join("run.json")).map_err(|_| {
-        Error::Python(format!(
-            "{}: {} stopped before the script finished ({status}); gradviz needs Python 3.8 \
-             or newer: name another with --python PATH or GRADVIZ_PYTHON",
-            input.name,
-            python.display()
-        ))
-    })?;
-    let summary: Summary = serde_json::from_str(&summary).map_err(|e| {
-        Error::Python(format!(
-            "{}: the runner's summary is unreadable: {e}",
-            input.name
-        ))
-    })?;
-    if let Some(error) = summary.error {
-        return Err(Error::Python(error.render()));
-    }
-    let read = |file: &str, what: &str| -> Result<Document> {
-        let path = folder.path().join(file);
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        interchange::read(&text, &format!("{} ({what})", input.name))
-    };
-    let snapshots = (1..=summary.snapshots)
-        .map(|k| read(&format!("snapshot-{k}.json"), &format!("snapshot {k}")))
-        .collect::<Result<Vec<_>>>()?;
-    let optional = |present: bool, file: &str, what: &str| -> Result<Option<Document>> {
-        present.then(|| read(file, what)).transpose()
-    };
-    Ok(PythonRun {
-        snapshots,
-        last_graph: optional(summary.last_graph, "final.json", "its graph")?,
-        before_backward: optional(summary.before, "before.json", "before backward")?,
-        after_backward: optional(summary.after, "after.json", "after backward")?,
-    })
+    Ok(command)
 }
 
 impl Purpose {
@@ -198,6 +194,28 @@ struct Summary {
     before: bool,
     #[serde(default)]
     after: bool,
+}
+
+impl Summary {
+    /// The graphs the summary names, read from `folder` and validated.
+    fn graphs(&self, folder: &Path, name: &str) -> Result<PythonRun> {
+        let read = |file: &str, what: &str| -> Result<Document> {
+            let path = folder.join(file);
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            interchange::read(&text, &format!("{name} ({what})"))
+        };
+        let optional = |present: bool, file: &str, what: &str| -> Result<Option<Document>> {
+            present.then(|| read(file, what)).transpose()
+        };
+        Ok(PythonRun {
+            snapshots: (1..=self.snapshots)
+                .map(|k| read(&format!("snapshot-{k}.json"), &format!("snapshot {k}")))
+                .collect::<Result<Vec<_>>>()?,
+            last_graph: optional(self.last_graph, "final.json", "its graph")?,
+            before_backward: optional(self.before, "before.json", "before backward")?,
+            after_backward: optional(self.after, "after.json", "after backward")?,
+        })
+    }
 }
 
 /// An exception in the user's code, or a problem with the input.
