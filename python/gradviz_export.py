@@ -105,17 +105,17 @@ def arrays(*roots, names=None):
     order, operands = _walk(roots)
     ids = {id(v): i for i, v in enumerate(order)}
     names = names or {}
-    labels, data, grads, ops, counts, children = [], [], [], [], [], []
-    for v in order:
-        op = getattr(v, "_op", "")
-        labels.append(_label(v, names))
-        data.append(_float(v, "data"))
-        grads.append(_float(v, "grad"))
-        ops.append(op if type(op) is str else str(op or ""))
-        these = operands[id(v)]
-        counts.append(len(these))
-        children.extend(ids[id(c)] for c in these)
-    return labels, data, grads, ops, counts, children, [ids[id(r)] for r in roots]
+    labels = [_label(v, names) for v in order]
+    data = [x if type(x) is float else _float(v, "data")
+            for v, x in zip(order, [getattr(v, "data", None) for v in order])]
+    grads = [x if type(x) is float else _float(v, "grad")
+             for v, x in zip(order, [getattr(v, "grad", None) for v in order])]
+    ops = [op if type(op) is str else str(op or "")
+           for op in [getattr(v, "_op", "") for v in order]]
+    lists = [operands[id(v)] for v in order]
+    children = [ids[id(c)] for these in lists for c in these]
+    return (labels, data, grads, ops, [len(these) for these in lists], children,
+            [ids[id(r)] for r in roots])
 
 
 def is_value(x):
@@ -131,29 +131,39 @@ def _walk(roots):
     script draws the same figure in CPython as in gradviz's own subset; else operands
     first in the order they were written.
     """
-    order, operands, stamps = [], {}, {}
-    stack = [(root, False) for root in reversed(roots)]
-    pop, push = stack.pop, stack.append
+    operands, stamps, found = {}, {}, []
+    stack = list(roots)
+    pop, extend = stack.pop, stack.extend
     while stack:
-        value, expanded = pop()
-        if expanded:
-            order.append(value)
-            continue
+        value = pop()
         key = id(value)
         if key in operands:
             continue
-        children = _operands(value)
-        operands[key] = children
+        children = operands[key] = _operands(value)
+        found.append(value)
         stamp = getattr(value, "__dict__", _NO_DICT).get(_STAMP)
         if stamp is not None:
             stamps[stamp] = value
-        push((value, True))
-        for child in reversed(children):
-            if id(child) not in operands:
-                push((child, False))
-    if len(stamps) == len(order):
-        order = [stamps[stamp] for stamp in sorted(stamps)]
-    return order, operands
+        extend(children)
+    if len(stamps) == len(found):
+        return [stamps[stamp] for stamp in sorted(stamps)], operands
+    return _operands_first(roots, operands), operands
+
+
+def _operands_first(roots, operands):
+    """A depth-first postorder of the walked graph: operands in the order written."""
+    order, placed = [], set()
+    stack = [(root, False) for root in reversed(roots)]
+    while stack:
+        value, expanded = stack.pop()
+        if expanded:
+            order.append(value)
+        elif id(value) not in placed:
+            placed.add(id(value))
+            stack.append((value, True))
+            stack.extend((c, False) for c in reversed(operands[id(value)])
+                         if id(c) not in placed)
+    return order
 
 
 _NO_DICT = {}
