@@ -14,8 +14,8 @@ use crate::engine::NodeId;
 use crate::export::{to_petgraph, ExportGraph};
 use crate::page::{Cell, Snapshot, Table, TableRow};
 use crate::render::{format_number, Cluster, Decorations, Format, LegendEntry, NodeDecoration};
-use crate::script::python::{Purpose, PythonRun};
-use crate::script::{Evaluated, Ran};
+use crate::script::python::Purpose;
+use crate::script::{first_and_last, Evaluated, Ran};
 use crate::{interchange, script, Error, Result};
 use petgraph::graph::NodeIndex;
 
@@ -72,21 +72,16 @@ pub fn states(source: &Source, options: &Options) -> Result<States> {
         InputFormat::Py | InputFormat::Ipynb => {
             match script::run_script(source.script(), Purpose::Compare, &options.script)? {
                 Ran::Subset(evaluated) => subset_states(evaluated, &source.name),
-                Ran::Python(run) => python_states(run, &source.name),
+                Ran::Python(run) => {
+                    let (before, after) = run.compared(&source.name)?;
+                    Ok(States { before, after })
+                }
             }
         }
     }
 }
 
 fn subset_states(evaluated: Evaluated, name: &str) -> Result<States> {
-    if evaluated.snapshots.len() >= 2 {
-        let mut snapshots = evaluated.snapshots;
-        let after = snapshots.pop().expect("two or more");
-        return Ok(States {
-            before: snapshots.swap_remove(0),
-            after,
-        });
-    }
     let snapshot_root = evaluated.snapshots.first().and_then(|s| {
         let sinks = interchange::sinks(s);
         sinks.last().map(|&n| NodeId::from_index(s[n].id as usize))
@@ -96,6 +91,9 @@ fn subset_states(evaluated: Evaluated, name: &str) -> Result<States> {
         .or(snapshot_root)
         .or(evaluated.last_value)
         .ok_or_else(|| Error::Script(format!("{name}: nothing to compare: no value computed")))?;
+    if let Some((before, after)) = first_and_last(evaluated.snapshots) {
+        return Ok(States { before, after });
+    }
     let graph = &evaluated.graph;
     graph.zero_grad();
     let before = to_petgraph(graph, &[root]);
@@ -104,29 +102,6 @@ fn subset_states(evaluated: Evaluated, name: &str) -> Result<States> {
         before,
         after: to_petgraph(graph, &[root]),
     })
-}
-
-/// A script run in CPython cannot be rerun backward here: its first and last snapshots,
-/// else the graph just before and just after its last `backward()` call.
-fn python_states(run: PythonRun, name: &str) -> Result<States> {
-    let mut snapshots = run.snapshots;
-    if snapshots.len() >= 2 {
-        let after = snapshots.pop().expect("two or more").graph;
-        return Ok(States {
-            before: snapshots.swap_remove(0).graph,
-            after,
-        });
-    }
-    match (run.before_backward, run.after_backward) {
-        (Some(before), Some(after)) => Ok(States {
-            before: before.graph,
-            after: after.graph,
-        }),
-        _ => Err(Error::Script(format!(
-            "{name}: nothing to compare: the script calls backward() on no value and draws \
-             fewer than two snapshots"
-        ))),
-    }
 }
 
 fn zeroed(graph: &ExportGraph) -> ExportGraph {

@@ -11,7 +11,7 @@ use crate::app::{InputFormat, Options, Source, Target};
 use crate::check::{self, Tolerance};
 use crate::engine::{Graph, NodeId, Op};
 use crate::interchange::Document;
-use crate::script::python::{Purpose, PythonRun};
+use crate::script::python::Purpose;
 use crate::script::{Evaluated, Ran};
 use crate::{interchange, script, Error, Result};
 
@@ -60,25 +60,12 @@ pub fn check(
                     options,
                 ),
                 Ran::Python(run) => {
-                    let document = checked_graph(run, &source.name)?;
+                    let document = run.checked(&source.name)?;
                     check_document(&document, tolerance, target, options)
                 }
             }
         }
     }
-}
-
-/// The graph of a CPython run to check: just after its last `backward()` call (before
-/// any update of `data` by a training step), else its last snapshot, else its last value.
-fn checked_graph(run: PythonRun, name: &str) -> Result<Document> {
-    run.after_backward
-        .or(run.snapshots.into_iter().last())
-        .or(run.last_graph)
-        .ok_or_else(|| {
-            Error::Script(format!(
-                "{name}: nothing to check: the script computes no value"
-            ))
-        })
 }
 
 /// Recomputes a graph's data and grads from its structure (the user's own engine made it).

@@ -107,6 +107,15 @@ pub enum Ran {
     Python(PythonRun),
 }
 
+/// The first and last of two or more snapshots: what `compare` draws.
+pub(crate) fn first_and_last<T>(mut snapshots: Vec<T>) -> Option<(T, T)> {
+    if snapshots.len() < 2 {
+        return None;
+    }
+    let last = snapshots.pop()?;
+    Some((snapshots.swap_remove(0), last))
+}
+
 /// Runs a script or notebook where `options.interpreter` says, for `purpose`. With
 /// `Auto`, a script the subset cannot run goes to CPython with a note saying why.
 pub fn run_script(
@@ -140,15 +149,7 @@ impl Ran {
     pub fn figures(self, file_name: &str) -> Result<Vec<ExportGraph>> {
         match self {
             Ran::Subset(evaluated) => evaluated.figures(),
-            Ran::Python(run) if !run.snapshots.is_empty() => {
-                Ok(run.snapshots.into_iter().map(|d| d.graph).collect())
-            }
-            Ran::Python(run) => run.last_graph.map(|d| vec![d.graph]).ok_or_else(|| {
-                Error::Script(format!(
-                    "{file_name}: nothing to draw: the script binds no value at module level, \
-                     and calls neither backward() nor draw_dot() on one"
-                ))
-            }),
+            Ran::Python(run) => run.figures(file_name),
         }
     }
 }

@@ -14,7 +14,8 @@ use std::process::{Command, Stdio};
 use serde::Deserialize;
 
 use super::diagnostics::snippet;
-use super::ScriptOptions;
+use super::{first_and_last, ScriptOptions};
+use crate::export::ExportGraph;
 use crate::interchange::{self, Document};
 use crate::{Error, Result};
 
@@ -61,6 +62,52 @@ pub struct PythonRun {
     pub before_backward: Option<Document>,
     /// `Purpose::Compare` and `Purpose::Check`: the graph just after it.
     pub after_backward: Option<Document>,
+}
+
+impl PythonRun {
+    /// The figures to draw (the subset's rule): the snapshots; else the graph of the last
+    /// `backward()`, else of the last value bound at module level.
+    pub fn figures(self, name: &str) -> Result<Vec<ExportGraph>> {
+        if !self.snapshots.is_empty() {
+            return Ok(self.snapshots.into_iter().map(|d| d.graph).collect());
+        }
+        self.last_graph.map(|d| vec![d.graph]).ok_or_else(|| {
+            Error::Script(format!(
+                "{name}: nothing to draw: the script binds no value at module level, and \
+                 calls neither backward() nor draw_dot() on one"
+            ))
+        })
+    }
+
+    /// Before and after backward: the first and last snapshots, else the graph just
+    /// before and just after the last `backward()` call (it cannot be rerun here).
+    pub fn compared(self, name: &str) -> Result<(ExportGraph, ExportGraph)> {
+        let graphs = self.snapshots.into_iter().map(|d| d.graph).collect();
+        first_and_last(graphs)
+            .or(match (self.before_backward, self.after_backward) {
+                (Some(before), Some(after)) => Some((before.graph, after.graph)),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                Error::Script(format!(
+                    "{name}: nothing to compare: the script calls backward() on no value and \
+                     draws fewer than two snapshots"
+                ))
+            })
+    }
+
+    /// The graph to check: just after the last `backward()` call (before a training step
+    /// moves the data), else the last snapshot, else the last value.
+    pub fn checked(self, name: &str) -> Result<Document> {
+        self.after_backward
+            .or(self.snapshots.into_iter().last())
+            .or(self.last_graph)
+            .ok_or_else(|| {
+                Error::Script(format!(
+                    "{name}: nothing to check: the script computes no value"
+                ))
+            })
+    }
 }
 
 /// The interpreter a script runs in: `--python`, else `$GRADVIZ_PYTHON`, else `python3`.
