@@ -13,7 +13,7 @@ use crate::export::ExportGraph;
 use crate::render::{Decorations, DotOptions, EngineChoice, EngineOptions, Format};
 use crate::script::python::{Purpose, PythonInput};
 use crate::script::ScriptOptions;
-use crate::views::{ColorBy, ViewOptions};
+use crate::views::ViewOptions;
 use crate::{
     compare, gradcheck, interchange, output, page, progress, render, script, sniff, views, Error,
     Result,
@@ -263,8 +263,8 @@ pub fn draw(graph: &ExportGraph, format: Format, options: &Options) -> Result<Ve
         return Ok(interchange::write(graph, &interchange::sinks(graph)).into_bytes());
     }
     let view = &options.view;
-    let plain = !view.group && view.fold.is_none() && view.color == ColorBy::None;
-    let limit = view.max_nodes.unwrap_or(views::defaults::MAX_NODES);
+    let plain = crate::overlay::is_plain(options);
+    let limit = node_limit(options);
     let unguarded = format == Format::Dot || !guarded(format, options);
     if plain && (unguarded || graph.node_count() <= limit) {
         // micrograd's look needs no view: skip placing every value in its groups.
@@ -346,11 +346,10 @@ fn guarded(format: Format, options: &Options) -> bool {
 /// True when the layered engine draws a figure of `values` values: asked for by name, or
 /// `auto` above [`render::LAYERED_ABOVE`] or above the node guard (not for PDF).
 fn layered_engine(values: usize, format: Format, options: &Options) -> bool {
-    let limit = options.view.max_nodes.unwrap_or(views::defaults::MAX_NODES);
     match options.engine.engine {
         EngineChoice::Layered => true,
         EngineChoice::Dot | EngineChoice::Builtin => false,
-        _ => format != Format::Pdf && values > render::LAYERED_ABOVE.min(limit),
+        _ => format != Format::Pdf && values > layered_above(options),
     }
 }
 
@@ -364,13 +363,12 @@ fn draw_layered(
 ) -> Result<Vec<u8>> {
     static NOTED: AtomicBool = AtomicBool::new(false);
     if options.engine.engine != EngineChoice::Layered && !NOTED.swap(true, Ordering::Relaxed) {
-        let limit = options.view.max_nodes.unwrap_or(views::defaults::MAX_NODES);
         eprintln!(
             "note: {} values, above the {} that `dot` lays out in about 2 s{}: drawn with the \
              layered engine (--engine dot to use dot anyway)",
             graph.node_count(),
-            render::LAYERED_ABOVE.min(limit),
-            if graph.node_count() > limit {
+            layered_above(options),
+            if graph.node_count() > node_limit(options) {
                 " and the node guard (--max-nodes)"
             } else {
                 ""
@@ -382,9 +380,20 @@ fn draw_layered(
     })
 }
 
+/// The node guard: `--max-nodes`, else the default.
+fn node_limit(options: &Options) -> usize {
+    options.view.max_nodes.unwrap_or(views::defaults::MAX_NODES)
+}
+
+/// Above this many values `auto` draws with the layered engine: past `dot`'s 2 s, or past
+/// the node guard.
+fn layered_above(options: &Options) -> usize {
+    render::LAYERED_ABOVE.min(node_limit(options))
+}
+
 /// Refuses a figure larger than `--max-nodes` before `dot` runs for minutes on it.
 fn guard(graph: &ExportGraph, options: &Options) -> Result<()> {
-    let limit = options.view.max_nodes.unwrap_or(views::defaults::MAX_NODES);
+    let limit = node_limit(options);
     if graph.node_count() <= limit {
         return Ok(());
     }

@@ -35,12 +35,15 @@ pub struct States {
 /// The bytes of the comparison for `target`: a figure, or a page for an `.html` path.
 pub fn compare(source: &Source, target: &Target, options: &Options) -> Result<Vec<u8>> {
     let states = states(source, options)?;
-    let changed = changed(&states);
-    match target {
-        Target::File(path, _) if is_html(path) => page(source, &states, &changed, options),
-        _ if target.format() == Format::Html => page(source, &states, &changed, options),
-        _ => comparison(states, target.format(), options),
+    let is_page = match target {
+        Target::File(path, _) => is_html(path),
+        Target::Stdout(_) => false,
+    } || target.format() == Format::Html;
+    if is_page {
+        let changed = changed(&states);
+        return page(source, &states, &changed, options);
     }
+    comparison(states, target.format(), options)
 }
 
 /// The comparison figure of two states (no page), through the view the options ask for.
@@ -132,7 +135,7 @@ fn changed(states: &States) -> Vec<NodeIndex> {
         .collect()
 }
 
-fn same_number(a: f64, b: f64) -> bool {
+pub(crate) fn same_number(a: f64, b: f64) -> bool {
     a == b || (a.is_nan() && b.is_nan())
 }
 

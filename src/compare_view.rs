@@ -154,7 +154,7 @@ fn mark_changed(view: &mut View, offset: u64, colored: bool) {
             id >= offset
                 && grads
                     .get(&(id - offset))
-                    .is_none_or(|&b| !(b == grad || (b.is_nan() && grad.is_nan())))
+                    .is_none_or(|&b| !crate::compare::same_number(b, grad))
         })
         .map(|(&id, _)| id - offset)
         .collect();

@@ -129,15 +129,6 @@ impl Caveat {
     }
 }
 
-/// Whether a grad and its finite difference agree: within the tolerance, or both the
-/// same infinity, or both NaN ([`Tolerance::agrees`], as the JSON check decides).
-fn agrees(analytic: f64, numeric: f64, tolerance: &Tolerance) -> bool {
-    if !(analytic.is_finite() && numeric.is_finite()) {
-        return tolerance.agrees(numeric, analytic);
-    }
-    (analytic - numeric).abs() <= tolerance.atol + tolerance.rtol * analytic.abs()
-}
-
 fn check_script(
     evaluated: Evaluated,
     name: &str,
@@ -167,7 +158,8 @@ fn check_script(
             let analytic = graph.grad(leaf);
             let difference = replay.central_difference(position);
             let numeric = difference.value;
-            let agrees = agrees(analytic, numeric, &tolerance);
+            // Within the tolerance, the same infinity, or both NaN: as the JSON check decides.
+            let agrees = tolerance.agrees(numeric, analytic);
             let excess = if agrees {
                 0.0
             } else {
@@ -471,11 +463,11 @@ mod tests {
     #[test]
     fn the_same_infinity_agrees_and_opposite_ones_do_not() {
         let tolerance = Tolerance::new(FD_RTOL, FD_ATOL).unwrap();
-        assert!(agrees(f64::INFINITY, f64::INFINITY, &tolerance));
-        assert!(agrees(f64::NEG_INFINITY, f64::NEG_INFINITY, &tolerance));
-        assert!(!agrees(f64::INFINITY, f64::NEG_INFINITY, &tolerance));
-        assert!(!agrees(f64::INFINITY, 1e300, &tolerance));
-        assert!(agrees(1.0, 1.0 + 1e-7, &tolerance));
+        assert!(tolerance.agrees(f64::INFINITY, f64::INFINITY));
+        assert!(tolerance.agrees(f64::NEG_INFINITY, f64::NEG_INFINITY));
+        assert!(!tolerance.agrees(f64::NEG_INFINITY, f64::INFINITY));
+        assert!(!tolerance.agrees(1e300, f64::INFINITY));
+        assert!(tolerance.agrees(1.0 + 1e-7, 1.0));
     }
 
     #[test]

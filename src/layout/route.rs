@@ -53,12 +53,8 @@ pub(super) fn route(layered: &Layered, cross: &[f64], options: &Options) -> Inte
                 y: arrive_y,
             };
             s_curve(&mut route, arrive);
-            let end_y = if layered.is_dummy(b) {
-                middle[r + 1] + half[r + 1]
-            } else {
-                middle[r + 1] - layered.rank_size[b] / 2.0
-            };
-            if end_y > arrive_y && !layered.is_dummy(b) {
+            let end_y = middle[r + 1] - layered.rank_size[b] / 2.0;
+            if !layered.is_dummy(b) && end_y > arrive_y {
                 straight(
                     &mut route,
                     Point {

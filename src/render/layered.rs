@@ -67,8 +67,8 @@ pub fn write_layered_svg<W: Write>(
     let figure = Figure::build(graph, options, decorations);
     let laid = layout::layout(&figure.input, &layout_options(options.rankdir));
     let mut text = String::with_capacity(FLUSH_AT + FLUSH_AT / 4);
+    // `write` flushes its last piece itself.
     figure.write(&laid, options, decorations, &mut text, &mut out)?;
-    out.write_all(text.as_bytes())?;
     out.flush()
 }
 

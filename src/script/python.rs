@@ -311,22 +311,24 @@ impl RunError {
             .end_column
             .filter(|&end| end > at.column)
             .map_or(1, |end| end - at.column);
-        let place = match at.cell {
-            Some(cell) => format!("{}: cell {cell}, line {}:{}", at.file, at.line, at.column),
-            None => format!("{}:{}:{}", at.file, at.line, at.column),
-        };
-        let mut out = snippet(&place, &message, at.line, &at.text, at.column, width, None);
+        let here = format!("{}:{}", place(&at.file, at.cell, at.line), at.column);
+        let mut out = snippet(&here, &message, at.line, &at.text, at.column, width, None);
         if self.frames.len() > 1 {
             let gutter = " ".repeat(at.line.to_string().len());
             out.push_str(&format!("\n{gutter} = traceback, most recent call last:"));
             for frame in &self.frames {
-                let place = match frame.cell {
-                    Some(cell) => format!("{}: cell {cell}, line {}", frame.file, frame.line),
-                    None => format!("{}:{}", frame.file, frame.line),
-                };
-                out.push_str(&format!("\n{gutter}     {place} in {}", frame.function));
+                let at = place(&frame.file, frame.cell, frame.line);
+                out.push_str(&format!("\n{gutter}     {at} in {}", frame.function));
             }
         }
         out
+    }
+}
+
+/// Where a line is, as the user knows it: `file:line`, or `notebook: cell k, line n`.
+fn place(file: &str, cell: Option<usize>, line: usize) -> String {
+    match cell {
+        Some(cell) => format!("{file}: cell {cell}, line {line}"),
+        None => format!("{file}:{line}"),
     }
 }
