@@ -237,6 +237,12 @@ pub const PAD_EVERY: usize = 25;
 /// [`escape_into`] for a record field, padded as the module comment's "Font" says: each
 /// line with something to show (not empty, not only spaces) gets the hard spaces.
 pub(super) fn escape_field_into(text: &str, out: &mut String) {
+    // Most fields (`data 2.0000`) are short: no line can reach PAD_EVERY characters when the
+    // whole text has fewer bytes, so skip splitting it into lines.
+    if text.len() < PAD_EVERY {
+        escape_into(text, out);
+        return;
+    }
     let lines: Vec<&str> = text
         .split("\r\n")
         .flat_map(|l| l.split(['\n', '\r']))
