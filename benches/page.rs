@@ -14,12 +14,12 @@ mod browser;
 
 use std::time::Instant;
 
-use gradviz::app::Options;
 use gradviz::engine::{Graph, Input, PyRandom, MLP};
-use gradviz::export::{to_petgraph, ExportGraph};
+use gradviz::figure::views;
+use gradviz::figure::{to_dot, Decorations, DotOptions};
+use gradviz::graph::{self, to_petgraph, ExportGraph};
 use gradviz::page::{page, Snapshot};
-use gradviz::render::{render_dot, to_dot, Decorations, DotOptions, EngineOptions, Format};
-use gradviz::{interchange, views};
+use gradviz::render::{render_dot, EngineOptions, Format, Options};
 
 /// The fixed part of every page: its script, style and template.
 const FIXED: usize = include_str!("../templates/page.js").len()
@@ -80,12 +80,14 @@ fn write_page(graphs: &[ExportGraph]) -> Vec<u8> {
         .enumerate()
         .map(|(i, graph)| Snapshot {
             title: format!("snapshot {}", i + 1),
-            roots: interchange::sinks(graph),
+            roots: graph::sinks(graph),
             graph: graph.clone(),
             decorations: None,
         })
         .collect();
-    page("bench", &snapshots, &[], &Options::default()).expect("the page is written")
+    page("bench", &snapshots, &[], &Options::default())
+        .expect("the page is written")
+        .bytes
 }
 
 fn median(mut values: Vec<f64>) -> f64 {

@@ -14,9 +14,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use gradviz::engine::{Graph, Input, PyRandom, MLP};
-use gradviz::export::{to_petgraph, ExportGraph};
-use gradviz::render::{render_dot, DotOptions, EngineChoice, EngineOptions, Format};
-use gradviz::views::{self, ColorBy, View, ViewOptions};
+use gradviz::figure::views::{self, ColorBy, View, ViewOptions};
+use gradviz::figure::DotOptions;
+use gradviz::graph::{to_petgraph, ExportGraph};
+use gradviz::render::{render_dot, EngineChoice, EngineOptions, Format};
 
 /// The network, batch and seed of a benchmark graph.
 #[derive(Debug, Clone, Copy)]
@@ -157,10 +158,11 @@ fn figure_seconds(network: Network, options: &ViewOptions, choice: EngineChoice)
     let (seconds, size) = timed(|| {
         let graph = network_graph(network);
         let view = views::prepare(&graph, options).expect("within the guard");
-        let dot = view.to_dot(&DotOptions::default());
+        let values = view.graph.node_count();
+        let dot = view.into_figure(&DotOptions::default()).to_dot();
         let svg = render_dot(&dot, Format::Svg, &engine(choice)).expect("drawn");
         assert!(svg.bytes.starts_with(b"<?xml") || svg.bytes.starts_with(b"<svg"));
-        view.graph.node_count()
+        values
     });
     (seconds, size)
 }
@@ -312,7 +314,7 @@ fn with_layout(graph: &ExportGraph, layout: &[(&str, &str)]) -> String {
         .iter()
         .map(|(n, v)| (n.to_string(), v.to_string()))
         .collect();
-    view.to_dot(&DotOptions::default())
+    view.into_figure(&DotOptions::default()).to_dot()
 }
 
 fn layout_table() {
@@ -352,7 +354,10 @@ fn guard_table() {
         let graph = network_graph(Network { rows, ..MLP_3K });
         let options = ViewOptions::default().with_max_nodes(Some(usize::MAX));
         let view = views::prepare(&graph, &options).expect("no guard");
-        let (wall, cpu) = draw_seconds(&view.to_dot(&DotOptions::default()), EngineChoice::Dot);
+        let (wall, cpu) = draw_seconds(
+            &view.into_figure(&DotOptions::default()).to_dot(),
+            EngineChoice::Dot,
+        );
         println!(
             "{:<28} {:>7} {:>7} {wall:>9.2} {cpu:>9.2}",
             format!("MLP(2, [4, 4, 1]) x {rows}"),
@@ -405,13 +410,11 @@ fn emit(dir: &Path) {
     for (name, network, options) in figures {
         let graph = network_graph(network);
         let view = views::prepare(&graph, &options).expect("no guard");
-        let dot = view.to_dot(&DotOptions::default());
+        let values = view.graph.node_count();
+        let dot = view.into_figure(&DotOptions::default()).to_dot();
         std::fs::write(dir.join(format!("{name}.dot")), &dot).expect("write dot");
         let (seconds, svg) = timed(|| render_dot(&dot, Format::Svg, &engine(EngineChoice::Dot)));
         std::fs::write(dir.join(format!("{name}.svg")), svg.expect("drawn").bytes).expect("svg");
-        println!(
-            "{name}: {} values, dot {seconds:.2} s",
-            view.graph.node_count()
-        );
+        println!("{name}: {values} values, dot {seconds:.2} s");
     }
 }

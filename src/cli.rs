@@ -1,20 +1,23 @@
 //! The command line: clap's derive types, and their conversion into library options.
 //!
 //! Every default comes from the library's `defaults` modules, and [`Cli::into_parts`] turns
-//! the parsed arguments into the same [`Options`] a library user would build, so the two
-//! cannot drift apart (a test checks that no flags give `Options::default()`).
+//! the parsed arguments into the same options a library user would build, so the two
+//! cannot drift apart (a test checks that no flags give the default options). The value
+//! enums here mirror the library's, which know nothing of clap.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::app::{
-    CheckRequest, CompareRequest, InputFormat, Options, Output, RenderRequest, Request,
-};
-use crate::render::{defaults, DotOptions, EngineChoice, EngineOptions, Format, Rankdir};
-use crate::script::{Interpreter, ScriptOptions};
-use crate::views::{ColorBy, ViewOptions};
+use gradviz::figure::views::{self, ViewOptions};
+use gradviz::figure::{self as figure, DotOptions};
+use gradviz::input::script::{self, ScriptOptions};
+use gradviz::input::{self, InputFormat};
+use gradviz::output::Output;
+use gradviz::render::{self, EngineChoice, EngineOptions};
+
+use crate::commands::{CheckRequest, CompareRequest, Options, RenderRequest, Request};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -131,17 +134,17 @@ pub struct FigureArgs {
     /// How to read the input [default: from its extension; stdin (`-`) by its content:
     /// a JSON graph, or a script].
     #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
+    pub input_format: Option<InputFormatArg>,
     /// Renderer: the `dot` binary, the embedded graphviz-pure, gradviz's own layered layout
     /// (svg, png; any size), or auto: `dot` when installed (else builtin), layered above
     /// 2000 values or the node guard.
-    #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
-    pub engine: EngineChoice,
+    #[arg(long, value_enum, default_value_t = Engine::Auto)]
+    pub engine: Engine,
     /// Rank direction.
-    #[arg(long, value_enum, default_value_t = defaults::RANKDIR)]
+    #[arg(long, value_enum, default_value_t = Rankdir::LR)]
     pub rankdir: Rankdir,
     /// Digits after the decimal point for data and grad.
-    #[arg(long, default_value_t = defaults::PRECISION, value_parser = precision)]
+    #[arg(long, default_value_t = figure::defaults::PRECISION, value_parser = precision)]
     pub precision: usize,
     /// Do not label values with the names of the variables they are bound to.
     #[arg(long)]
@@ -154,7 +157,7 @@ pub struct FigureArgs {
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
     /// Seconds `dot` may run before it is killed.
-    #[arg(long, default_value_t = defaults::TIMEOUT_SECS)]
+    #[arg(long, default_value_t = render::defaults::TIMEOUT_SECS)]
     pub timeout: u64,
     /// The `dot` binary to run [default: $GRADVIZ_DOT, else `dot` on PATH].
     #[arg(long, value_name = "PATH")]
@@ -178,37 +181,40 @@ pub struct FigureArgs {
 
 impl FigureArgs {
     fn into_options(self, snapshot: Option<u32>) -> Options {
+        let mut input = input::Options::default();
+        input.format = self.input_format.map(InputFormat::from);
+        input.script = ScriptOptions::default()
+            .with_auto_label(!self.no_auto_label)
+            .with_interpreter(self.interpreter.into())
+            .with_python(self.python);
+        input.snapshot = snapshot.map(|n| n as usize);
+        let mut draw = render::Options::default();
+        draw.dot = DotOptions::default()
+            .with_rankdir(self.rankdir.into())
+            .with_precision(self.precision);
+        draw.engine = EngineOptions::default()
+            .with_engine(self.engine.into())
+            .with_timeout(Duration::from_secs(self.timeout));
+        draw.engine.dot_binary = self.dot;
+        draw.view = ViewOptions::default()
+            .with_group(self.group)
+            .with_fold(self.fold)
+            .with_color(self.color.into())
+            .with_max_nodes(self.max_nodes);
         Options {
-            format: self.format,
-            input_format: self.input_format,
-            dot: DotOptions::default()
-                .with_rankdir(self.rankdir)
-                .with_precision(self.precision),
-            engine: EngineOptions {
-                engine: self.engine,
-                timeout: Duration::from_secs(self.timeout),
-                dot_binary: self.dot,
-            },
-            script: ScriptOptions {
-                auto_label: !self.no_auto_label,
-                interpreter: self.interpreter,
-                python: self.python,
-            },
-            snapshot: snapshot.map(|n| n as usize),
-            view: ViewOptions::default()
-                .with_group(self.group)
-                .with_fold(self.fold)
-                .with_color(self.color)
-                .with_max_nodes(self.max_nodes),
+            format: self.format.map(render::Format::from),
+            input,
+            draw,
         }
     }
 }
 
-/// `--precision`: at most [`defaults::MAX_PRECISION`] digits.
+/// `--precision`: at most [`figure::defaults::MAX_PRECISION`] digits.
 fn precision(text: &str) -> Result<usize, String> {
     let digits: usize = text.parse().map_err(|e| format!("{e}"))?;
-    if digits > defaults::MAX_PRECISION {
-        return Err(format!("at most {} digits", defaults::MAX_PRECISION));
+    let most = figure::defaults::MAX_PRECISION;
+    if digits > most {
+        return Err(format!("at most {most} digits"));
     }
     Ok(digits)
 }
@@ -244,36 +250,114 @@ impl Cli {
                 all: args.all,
                 options: args.figure.into_options(None),
             }),
-            Command::Completions { shell } => Request::Completions(shell),
+            Command::Completions { shell } => Request::Completions {
+                shell,
+                command: Box::new(Cli::command()),
+            },
         }
     }
 }
 
-impl ValueEnum for InputFormat {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[InputFormat::Py, InputFormat::Ipynb, InputFormat::Json]
-    }
+/// Declares a clap value enum mirroring a library enum, and the conversion into it.
+macro_rules! value_enum {
+    ($(#[$meta:meta])* $name:ident => $library:ty { $($(#[$vmeta:meta])* $variant:ident => $target:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
 
-    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-        Some(clap::builder::PossibleValue::new(match self {
-            InputFormat::Py => "py",
-            InputFormat::Ipynb => "ipynb",
-            InputFormat::Json => "json",
-        }))
+        impl From<$name> for $library {
+            fn from(value: $name) -> Self {
+                match value {
+                    $($name::$variant => <$library>::$target),+
+                }
+            }
+        }
+    };
+}
+
+value_enum! {
+    /// `--format`.
+    Format => render::Format {
+        /// Scalable vector graphics.
+        Svg => Svg,
+        /// A PNG image.
+        Png => Png,
+        /// PDF (the `dot` binary only).
+        Pdf => Pdf,
+        /// The DOT source.
+        Dot => Dot,
+        /// The graph as JSON (docs/json.md).
+        Json => Json,
+        /// The interactive page.
+        Html => Html,
     }
 }
 
-impl ValueEnum for Interpreter {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[Interpreter::Auto, Interpreter::Builtin, Interpreter::Python]
+value_enum! {
+    /// `--input-format`.
+    InputFormatArg => InputFormat {
+        /// A Python script.
+        Py => Py,
+        /// A Jupyter notebook, run in CPython.
+        Ipynb => Ipynb,
+        /// A gradviz JSON graph.
+        Json => Json,
     }
+}
 
-    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-        Some(clap::builder::PossibleValue::new(match self {
-            Interpreter::Auto => "auto",
-            Interpreter::Builtin => "builtin",
-            Interpreter::Python => "python",
-        }))
+value_enum! {
+    /// `--engine`.
+    Engine => EngineChoice {
+        /// `dot` when installed, else builtin; layered above 2000 values.
+        Auto => Auto,
+        /// Graphviz's `dot` binary.
+        Dot => Dot,
+        /// The embedded graphviz-pure.
+        Builtin => Builtin,
+        /// gradviz's own layered layout.
+        Layered => Layered,
+    }
+}
+
+value_enum! {
+    /// `--rankdir`.
+    Rankdir => figure::Rankdir {
+        /// Left to right (micrograd's choice).
+        #[value(name = "LR", alias = "lr")]
+        LR => LR,
+        /// Top to bottom.
+        #[value(name = "TB", alias = "tb")]
+        TB => TB,
+        /// Right to left.
+        #[value(name = "RL", alias = "rl")]
+        RL => RL,
+        /// Bottom to top.
+        #[value(name = "BT", alias = "bt")]
+        BT => BT,
+    }
+}
+
+value_enum! {
+    /// `--color`.
+    ColorBy => views::ColorBy {
+        /// No fill: micrograd's look.
+        None => None,
+        /// |grad| on a light-to-dark scale, with a legend.
+        Grad => Grad,
+    }
+}
+
+value_enum! {
+    /// `--interpreter`.
+    Interpreter => script::Interpreter {
+        /// The subset when the script fits it, else CPython.
+        Auto => Auto,
+        /// Always the built-in subset.
+        Builtin => Builtin,
+        /// Always CPython.
+        Python => Python,
     }
 }
 
@@ -299,7 +383,7 @@ mod tests {
                     assert_eq!((r.rtol, r.atol), (None, None));
                     r.options
                 }
-                Request::Completions(_) => unreachable!(),
+                Request::Completions { .. } => unreachable!(),
             };
             assert_eq!(options, Options::default());
         }
@@ -325,11 +409,11 @@ mod tests {
         ]) else {
             panic!("not a render request");
         };
-        assert_eq!(r.options.dot.rankdir, Rankdir::TB);
-        assert_eq!(r.options.dot.precision, 2);
-        assert!(!r.options.script.auto_label);
-        assert_eq!(r.options.engine.engine, EngineChoice::Builtin);
-        assert_eq!(r.options.snapshot, Some(2));
+        assert_eq!(r.options.draw.dot.rankdir, figure::Rankdir::TB);
+        assert_eq!(r.options.draw.dot.precision, 2);
+        assert!(!r.options.input.script.auto_label);
+        assert_eq!(r.options.draw.engine.engine, EngineChoice::Builtin);
+        assert_eq!(r.options.input.snapshot, Some(2));
         assert_eq!(r.output, Output::Stdout);
     }
 

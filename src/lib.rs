@@ -1,6 +1,19 @@
 //! gradviz builds scalar autograd graphs with the semantics of Karpathy's micrograd, runs
 //! backward over the whole graph, and draws the graph as a Graphviz figure.
 //!
+//! The library's layers, each using only those below it (`docs/architecture.md` draws the
+//! flow; a test holds the order):
+//!
+//! - [`page`]: the interactive HTML page; [`output`]: targets, names, atomic writes;
+//! - [`render`]: figure → bytes (the `dot` runner, graphviz-pure, the layered engine);
+//! - [`figure`]: what is drawn (the figure model, the DOT writer, views, marks);
+//! - [`check`]: recomputation and finite differences, as report values;
+//! - [`input`]: scripts (the subset, CPython), notebooks and JSON graphs → graphs;
+//! - [`graph`]: the exported graph, its topological order and roots;
+//! - [`engine`]: the autograd tape; [`layout`]: the layered layout, standalone.
+//!
+//! The command line (`main.rs`, `cli.rs`, `commands/`) is the binary's, not the library's.
+//!
 //! ```
 //! use gradviz::engine::Graph;
 //!
@@ -16,32 +29,20 @@
 //! assert_eq!(o.data(), 0.7071067811865476);
 //! assert!((x1.grad() - -1.5).abs() < 1e-12);
 //!
-//! let exported = gradviz::export::to_petgraph(&g, &[o.id()]);
+//! let exported = gradviz::graph::to_petgraph(&g, &[o.id()]);
 //! assert_eq!(exported.node_count(), 10);
 //! ```
 
-pub mod app;
 pub mod check;
-pub mod cli;
 pub mod engine;
 pub mod error;
-pub mod export;
-pub mod interchange;
+pub mod figure;
+pub mod graph;
+pub mod input;
 pub mod layout;
 pub mod output;
 pub mod page;
 pub mod render;
-pub mod replay;
-pub mod script;
-pub mod views;
-
-mod compare;
-mod compare_view;
-mod gradcheck;
-mod marks;
-mod overlay;
-mod progress;
-mod sniff;
 
 pub use error::{Error, Result};
 

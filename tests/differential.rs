@@ -25,9 +25,10 @@ mod common;
 use common::Backward;
 
 use gradviz::engine::NodeId;
-use gradviz::export::{operands, ExportGraph};
-use gradviz::script::python::{Purpose, PythonInput};
-use gradviz::script::{evaluate, run_script, Evaluated, Interpreter, Ran, ScriptOptions};
+use gradviz::graph::{operands, ExportGraph};
+use gradviz::input::python::{Purpose, PythonInput};
+use gradviz::input::script::{evaluate, Evaluated, Interpreter, ScriptOptions};
+use gradviz::input::{run_script, Ran};
 use petgraph::graph::NodeIndex;
 use serde_json::Value as Json;
 

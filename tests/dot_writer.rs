@@ -1,7 +1,7 @@
-//! The streaming DOT writer (`render::write_dot`, behind `to_dot`) against graphviz-rust's
-//! model of the same figure (`render::to_dot_model`): the bytes must equal the model as our
-//! printer and as graphviz-rust's printer print it, and graphviz-rust's parser must read
-//! them back as that model. On the golden figures and on random graphs with random labels
+//! The one DOT writer (`figure::write_dot`, behind `to_dot`) against graphviz-rust: the
+//! model Rust users get (`figure::to_dot_model`, parsed from the writer's text) must print
+//! back to the same bytes with our printer and with graphviz-rust's, so the text is
+//! canonical DOT that round-trips. On the golden figures and on random graphs with random labels
 //! and decorations.
 
 use std::collections::BTreeMap;
@@ -10,13 +10,13 @@ use graphviz_rust::printer::{DotPrinter, PrinterContext};
 use proptest::prelude::*;
 
 use gradviz::engine::Graph;
-use gradviz::export::{to_petgraph, ExportGraph};
-use gradviz::render::{
+use gradviz::figure::views::{self, ColorBy, ViewOptions};
+use gradviz::figure::{
     format_number, print_dot_model, to_dot, to_dot_model, write_dot, Cluster, Decorations,
     DotOptions, Gate, LegendEntry, NodeDecoration, Rankdir,
 };
-use gradviz::script::{evaluate, ScriptOptions};
-use gradviz::views::{self, ColorBy, ViewOptions};
+use gradviz::graph::{to_petgraph, ExportGraph};
+use gradviz::input::script::{evaluate, ScriptOptions};
 
 /// Every way of writing the figure gives the model's text, which parses back to the model.
 fn assert_writer_matches_model(
@@ -24,7 +24,7 @@ fn assert_writer_matches_model(
     options: &DotOptions,
     decorations: &Decorations,
 ) {
-    let model = to_dot_model(graph, options, decorations);
+    let model = to_dot_model(graph, options, decorations).expect("the text parses");
     let ours = print_dot_model(&model) + "\n";
     let theirs = model.print(&mut PrinterContext::default()) + "\n";
     assert_eq!(ours, theirs, "our printer differs from graphviz-rust's");
@@ -190,13 +190,10 @@ fn view_figures_match_the_model() {
         unguarded.with_fold(Some(0)).with_color(ColorBy::Grad),
     ];
     for view_options in views {
-        let view = views::prepare(&mlp, &view_options).unwrap();
-        let options = view.dot_options(&base);
-        assert_writer_matches_model(&view.graph, &options, &view.decorations);
-        assert_eq!(
-            to_dot(&view.graph, &options, &view.decorations),
-            view.to_dot(&base)
-        );
+        let figure = views::prepare(&mlp, &view_options)
+            .unwrap()
+            .into_figure(&base);
+        assert_writer_matches_model(&figure.graph, &figure.options, &figure.decorations);
     }
     let folded = views::prepare(&mlp, &ViewOptions::default().with_fold(Some(0))).unwrap();
     assert!(!folded.summaries.is_empty(), "the fold has summary records");
@@ -205,7 +202,7 @@ fn view_figures_match_the_model() {
 /// Ids as JSON graphs may give them: any `u64`, in any order.
 #[test]
 fn any_ids_are_written_as_the_model_writes_them() {
-    use gradviz::export::NodeInfo;
+    use gradviz::graph::NodeInfo;
     let mut graph = ExportGraph::new();
     let ids = [u64::MAX, 0, 9, 10, 99, 100, 1_000_000_007, u64::MAX / 10];
     let nodes: Vec<_> = ids

@@ -8,7 +8,7 @@
 mod graphs;
 
 use gradviz::engine::{Exponent, Graph, Input, NodeId, Op, PyRandom, Value, MLP};
-use gradviz::export::{operands, to_petgraph};
+use gradviz::graph::{operands, to_petgraph};
 use proptest::prelude::*;
 
 fn close(actual: f64, expected: f64) {

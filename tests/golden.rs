@@ -14,8 +14,8 @@ mod graphs;
 use draw::builtin_svg;
 use golden::check_golden;
 use gradviz::engine::Graph;
-use gradviz::export::{to_petgraph, ExportGraph};
-use gradviz::render::{to_dot, Cluster, Decorations, DotOptions, LegendEntry, NodeDecoration};
+use gradviz::figure::{to_dot, Cluster, Decorations, DotOptions, LegendEntry, NodeDecoration};
+use gradviz::graph::{to_petgraph, ExportGraph};
 
 /// The lecture's neuron with each input made beside its weight: the order the
 /// `engine-neuron` and `engine-decorated` golden files were written with.
@@ -159,7 +159,7 @@ fn our_printer_matches_graphviz_rusts_printer() {
     ];
     for (graph, decorations) in cases {
         let options = DotOptions::default();
-        let model = gradviz::render::to_dot_model(&graph, &options, &decorations);
+        let model = gradviz::figure::to_dot_model(&graph, &options, &decorations).unwrap();
         let theirs = model.print(&mut PrinterContext::default()) + "\n";
         assert_eq!(to_dot(&graph, &options, &decorations), theirs);
     }

@@ -1,11 +1,10 @@
 //! Inputs at the edges of what an option can hold give an answer or a clear error, never a
-//! panic: through the library (`app::run`) as well as the command line.
+//! panic: through the library as well as the command line.
 
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use gradviz::app::{run, Options, Output, RenderRequest, Request};
-use gradviz::Error;
+use gradviz::{input, Error};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -15,14 +14,10 @@ fn fixture(name: &str) -> PathBuf {
 
 #[test]
 fn snapshot_zero_through_the_library_is_a_usage_error() {
-    let mut options = Options::default();
+    let mut options = input::Options::default();
     options.snapshot = Some(0);
-    let request = Request::Render(RenderRequest {
-        inputs: vec![fixture("neuron.py")],
-        output: Output::Stdout,
-        options,
-    });
-    match run(request) {
+    let source = input::read(&fixture("neuron.py"), None).unwrap();
+    match input::figures(&source, &options) {
         Err(error @ Error::Usage(_)) => assert!(error.to_string().contains("--snapshot 0")),
         other => panic!("expected a usage error, got {other:?}"),
     }

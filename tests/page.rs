@@ -14,9 +14,10 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use browser::Browser;
 use gradviz::engine::{python_float_repr, Graph};
-use gradviz::export::to_petgraph;
+use gradviz::figure::format_number;
+use gradviz::graph::to_petgraph;
 use gradviz::page::svg::{prepare, ValueText};
-use gradviz::render::{format_number, EngineChoice, EngineOptions, Format};
+use gradviz::render::{EngineChoice, EngineOptions, Format};
 use serde_json::{json, Value};
 
 fn gradviz() -> Command {
@@ -104,10 +105,14 @@ fn contract_holds(engine: EngineChoice) {
     let graph = to_petgraph(&g, &[o.id()]);
     // Through the library's one drawing step, which sends the figure to the chosen engine
     // (the layered engine draws from the graph, not from DOT).
-    let mut options = gradviz::app::Options::default();
+    let mut options = gradviz::render::Options::default();
     options.engine = EngineOptions::default().with_engine(engine);
-    let svg =
-        String::from_utf8(gradviz::app::draw(&graph, Format::Svg, &options).unwrap()).unwrap();
+    let svg = String::from_utf8(
+        gradviz::render::draw(&graph, Format::Svg, &options)
+            .unwrap()
+            .bytes,
+    )
+    .unwrap();
     let drawn: Vec<String> = graph
         .node_weights()
         .map(|n| format!("grad {}", format_number(n.grad, 4)))

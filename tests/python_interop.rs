@@ -12,8 +12,8 @@ mod python;
 
 use gradviz::check::{check, Field, Report, Tolerance};
 use gradviz::engine::{Graph, PyRandom, MLP};
-use gradviz::export::operands;
-use gradviz::interchange::{read, Document};
+use gradviz::graph::operands;
+use gradviz::input::json::{read, Document};
 use python::python;
 
 /// Runs `tests/python/interop_graphs.py ENGINE GRAPH` and reads the JSON it exports.

@@ -16,11 +16,11 @@ mod svg;
 mod xml;
 
 use gradviz::engine::Graph;
-use gradviz::export::{to_petgraph, ExportGraph, NodeInfo};
-use gradviz::render::{
-    escape_record_field, format_number, render_dot, to_dot, Decorations, DotOptions, EngineChoice,
-    EngineOptions, Format, NodeDecoration, Rankdir,
+use gradviz::figure::{
+    escape_record_field, format_number, to_dot, Decorations, DotOptions, NodeDecoration, Rankdir,
 };
+use gradviz::graph::{to_petgraph, ExportGraph, NodeInfo};
+use gradviz::render::{render_dot, EngineChoice, EngineOptions, Format};
 use gradviz::Error;
 use graphviz_rust::dot_structures::{Attribute, Graph as DotGraph, Id, Stmt};
 use proptest::prelude::*;
@@ -166,13 +166,13 @@ fn expected_lines(label: &str) -> Vec<String> {
         })
         .collect();
     // Long fields are padded with hard spaces so that `dot`'s narrower text widths still fit
-    // (`gradviz::render::PAD_EVERY`); the lines show them.
+    // (`gradviz::figure::PAD_EVERY`); the lines show them.
     let longest = shown
         .split('\n')
         .map(|l| l.chars().count())
         .max()
         .unwrap_or(0);
-    let pad = " ".repeat(longest / gradviz::render::PAD_EVERY);
+    let pad = " ".repeat(longest / gradviz::figure::PAD_EVERY);
     shown
         .split('\n')
         .filter(|line| !line.is_empty() && *line != " ")

@@ -1,4 +1,4 @@
-//! The step-by-step replay of backward (`gradviz::replay`): its steps on the lecture neuron,
+//! The step-by-step replay of backward (`gradviz::page::replay`): its steps on the lecture neuron,
 //! its final state against the engine's `backward()` bit for bit, several roots, and the
 //! marks on a graph whose stored grads are wrong.
 
@@ -7,9 +7,9 @@ mod graphs;
 
 use gradviz::check::Tolerance;
 use gradviz::engine::{Graph, Input, PyRandom, MLP};
-use gradviz::export::{to_petgraph, ExportGraph};
-use gradviz::interchange;
-use gradviz::replay::{replay, StepKind};
+use gradviz::graph::{to_petgraph, ExportGraph};
+use gradviz::input::json;
+use gradviz::page::replay::{replay, StepKind};
 use graphs::lecture_neuron;
 use petgraph::graph::NodeIndex;
 
@@ -146,7 +146,7 @@ fn several_roots_accumulate_as_backward_on_each_does() {
 #[test]
 fn stored_grads_that_backward_would_not_give_are_marked_only_after_backward() {
     let text = include_str!("../fixtures/buggy_reuse.json");
-    let document = interchange::read(text, "buggy_reuse.json").unwrap();
+    let document = json::read(text, "buggy_reuse.json").unwrap();
     let r = replay(&document.graph, &document.roots, 4).unwrap();
     let marked: Vec<&str> = r
         .mismatches(&document.graph, &document.roots, &Tolerance::default())

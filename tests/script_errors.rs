@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use gradviz::script::{evaluate, ScriptOptions};
+use gradviz::input::script::{evaluate, ScriptOptions};
 use gradviz::Error;
 
 fn error_fixtures() -> Vec<PathBuf> {

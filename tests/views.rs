@@ -1,4 +1,4 @@
-//! The large-graph views (`gradviz::views`): clusters by label prefix and where unlabelled
+//! The large-graph views (`gradviz::figure::views`): clusters by label prefix and where unlabelled
 //! values go, folded groups and their summary records, the |grad| colour scale and legend,
 //! the node guard, determinism, a million-value chain, and golden DOT of kept figures
 //! (`fixtures/views-*.dot`, rewritten by `GRADVIZ_BLESS=1`).
@@ -17,14 +17,19 @@ mod xml;
 use draw::builtin_svg;
 use golden::check_golden;
 use gradviz::engine::{Graph, Input, PyRandom, MLP};
-use gradviz::export::{to_petgraph, ExportGraph, NodeInfo};
-use gradviz::render::DotOptions;
-use gradviz::views::{
-    self, defaults, ColorBy, ViewOptions, GRAD_PALETTE, NON_FINITE_FILL, ZERO_FILL,
+use gradviz::figure::views::{
+    self, defaults, ColorBy, View, ViewOptions, GRAD_PALETTE, NON_FINITE_FILL, ZERO_FILL,
 };
+use gradviz::figure::DotOptions;
+use gradviz::graph::{to_petgraph, ExportGraph, NodeInfo};
 use gradviz::Error;
 use svg::groups;
 use xml::parse_xml;
+
+/// The view's figure as DOT text, with default options.
+fn dot_of(view: &View) -> String {
+    view.clone().into_figure(&DotOptions::default()).to_dot()
+}
 
 /// `MLP(2, [2, 1])` on one row, loss `(out - 1)**2` summed from 0 as Python's `sum` does,
 /// with each value's expected group worked out from when it was created: the parameters
@@ -159,7 +164,7 @@ fn clusters_nest_by_label_prefix_and_hold_each_neurons_values() {
 fn grouped_figure_draws_titled_clusters() {
     let tiny = tiny_mlp();
     let view = views::prepare(&tiny.graph, &unguarded().with_group(true)).unwrap();
-    let svg = builtin_svg(&view.to_dot(&DotOptions::default()));
+    let svg = builtin_svg(&dot_of(&view));
     let titles = cluster_titles(&svg);
     assert_eq!(titles.len(), 5, "{titles:?}");
     for (name, texts) in titles {
@@ -287,7 +292,7 @@ fn summary_record_text() {
             ),
         ]
     );
-    let svg = builtin_svg(&view.to_dot(&DotOptions::default()));
+    let svg = builtin_svg(&dot_of(&view));
     let texts = node_texts(&svg, &format!("v{n0}"));
     assert_eq!(texts[0], "l0.n0: ReLU(w·x+b)");
     assert_eq!(texts[1], format!("data {data:.4}"));
@@ -483,7 +488,7 @@ fn colour_follows_grad_order_and_the_legend_is_drawn() {
     by_grad.sort_by(|a, b| a.0.total_cmp(&b.0));
     assert!(by_grad.windows(2).all(|w| w[0].1 <= w[1].1));
     assert!(by_grad.first().unwrap().1 < by_grad.last().unwrap().1);
-    let svg = builtin_svg(&view.to_dot(&DotOptions::default()));
+    let svg = builtin_svg(&dot_of(&view));
     assert!(
         cluster_titles(&svg).is_empty(),
         "the legend is no box of boxes"
@@ -512,8 +517,8 @@ fn default_view_is_micrographs_plain_figure() {
     assert_eq!(view.decorations, Default::default());
     assert!(view.layout.is_empty());
     assert_eq!(
-        view.to_dot(&DotOptions::default()),
-        gradviz::render::to_dot(&tiny.graph, &DotOptions::default(), &Default::default())
+        dot_of(&view),
+        gradviz::figure::to_dot(&tiny.graph, &DotOptions::default(), &Default::default())
     );
 }
 
@@ -522,7 +527,7 @@ fn large_views_get_the_fast_layout() {
     let graph = network(2, &[4, 4, 1], 8);
     assert!(graph.node_count() > defaults::LAYOUT_THRESHOLD);
     let view = views::prepare(&graph, &ViewOptions::default()).unwrap();
-    let dot = view.to_dot(&DotOptions::default());
+    let dot = dot_of(&view);
     for (name, value) in views::FAST_LAYOUT {
         assert!(
             dot.contains(&format!("{name}=\"{value}\"")),
@@ -599,8 +604,7 @@ fn views_are_deterministic() {
         .with_color(ColorBy::Grad);
     let first = views::prepare(&network(2, &[4, 4, 1], 4), &options).unwrap();
     let second = views::prepare(&network(2, &[4, 4, 1], 4), &options).unwrap();
-    let dot = DotOptions::default();
-    assert_eq!(first.to_dot(&dot), second.to_dot(&dot));
+    assert_eq!(dot_of(&first), dot_of(&second));
     assert_eq!(first.decorations, second.decorations);
 }
 
@@ -646,7 +650,6 @@ fn node_texts(svg: &str, title: &str) -> Vec<String> {
 fn golden_figures() {
     let one_row = network(2, &[4, 4, 1], 1);
     let batch = network(2, &[4, 4, 1], 44);
-    let dot = DotOptions::default();
     let figures = [
         (
             "views-mlp-grouped.dot",
@@ -673,6 +676,6 @@ fn golden_figures() {
         ),
     ];
     for (name, graph, options) in figures {
-        check_golden(name, &views::prepare(graph, &options).unwrap().to_dot(&dot));
+        check_golden(name, &dot_of(&views::prepare(graph, &options).unwrap()));
     }
 }

@@ -15,10 +15,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use gradviz::engine::{Graph, Input, PyRandom, Value, MLP};
-use gradviz::export::{to_petgraph, ExportGraph};
-use gradviz::interchange;
+use gradviz::figure::{Decorations, DotOptions};
+use gradviz::graph::{self, to_petgraph, ExportGraph};
+use gradviz::input::json;
 use gradviz::layout;
-use gradviz::render::{layered_input, Decorations, DotOptions};
+use gradviz::render::layered_input;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_gradviz");
 const SEED: i64 = 1337;
@@ -118,7 +119,7 @@ fn running_sum(terms: usize) -> ExportGraph {
 }
 
 fn write_json(graph: &ExportGraph, path: &Path) {
-    let text = interchange::write(graph, &interchange::sinks(graph));
+    let text = json::write(graph, &graph::sinks(graph));
     std::fs::write(path, text).expect("write JSON");
 }
 

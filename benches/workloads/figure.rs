@@ -13,9 +13,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use gradviz::engine::Graph;
-use gradviz::export::to_petgraph;
-use gradviz::render::{to_dot, Decorations, DotOptions};
-use gradviz::script::{evaluate, ScriptOptions};
+use gradviz::figure::{to_dot, Decorations, DotOptions};
+use gradviz::graph::to_petgraph;
+use gradviz::input::script::{evaluate, ScriptOptions};
 
 use crate::common::{alloc, run_process, Phases, Run, Target, Workload};
 use crate::workloads::engine::{mlp_batch, mlp_graph, mlp_inputs};

@@ -5,8 +5,8 @@
 //! summed pairwise by a balanced tree of 499,999 `+` nodes under one root. Both are built
 //! and run backward in the engine before the timed phases:
 //!
-//! - write: export (`to_petgraph`) and `interchange::write`, then the file written;
-//! - read: the file read and `interchange::read` (parse and validate);
+//! - write: export (`to_petgraph`) and `json::write`, then the file written;
+//! - read: the file read and `json::read` (parse and validate);
 //! - check: `check::check` with the default tolerance (the graph must check clean).
 //!
 //! The heap peak covers the three phases. `json … check process` is the whole `gradviz
@@ -19,8 +19,9 @@ use std::time::Duration;
 
 use gradviz::check::{check, Tolerance};
 use gradviz::engine::{Graph, Value};
-use gradviz::export::to_petgraph;
-use gradviz::interchange::{read, sinks, write};
+use gradviz::graph::sinks;
+use gradviz::graph::to_petgraph;
+use gradviz::input::json::{read, write};
 
 use crate::common::{alloc, run_process, Phases, Run, Target, Workload};
 use crate::workloads::{data_file, gradviz_binary};

@@ -24,9 +24,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use gradviz::engine::NodeId;
+use gradviz::figure::{to_dot, Decorations, DotOptions};
+use gradviz::input::script::{evaluate, ScriptOptions};
 use gradviz::output::write_atomic;
-use gradviz::render::{to_dot, Decorations, DotOptions};
-use gradviz::script::{evaluate, ScriptOptions};
 
 use crate::common::{alloc, run_process, Phases, Run, Target, Workload};
 use crate::workloads::{data_file, gradviz_binary, records_in_dot};
@@ -85,6 +85,13 @@ fn render_in_process(script: &Path, out: &Path) -> Run {
             )
             .expect("the benchmark script runs")
         });
+        let root = evaluated
+            .backward_root
+            .expect("the script calls backward()");
+        let checks = vec![
+            ("result", evaluated.graph.data(root)),
+            ("grad", evaluated.graph.grad(NodeId::from_index(0))),
+        ];
         let (dot, values) = phases.time("draw_dot", || {
             let figures = evaluated.figures().expect("the script has a figure");
             let dot = to_dot(&figures[0], &DotOptions::default(), &Decorations::default());
@@ -93,17 +100,10 @@ fn render_in_process(script: &Path, out: &Path) -> Run {
         phases.time("write", || {
             write_atomic(out, dot.as_bytes()).expect("cannot write")
         });
-        let root = evaluated
-            .backward_root
-            .expect("the script calls backward()");
-        let first_x = NodeId::from_index(0);
         Run {
             values,
             phases: phases.into_vec(),
-            checks: vec![
-                ("result", evaluated.graph.data(root)),
-                ("grad", evaluated.graph.grad(first_x)),
-            ],
+            checks,
             heap_peak_bytes: None,
             child_peak_rss_bytes: None,
         }

@@ -11,13 +11,14 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use gradviz::app::{draw, draw_comparison, Options};
 use gradviz::check::{check, Tolerance};
-use gradviz::export::{ExportGraph, NodeInfo};
-use gradviz::interchange::Document;
+use gradviz::figure::views::ColorBy;
+use gradviz::figure::Rankdir;
+use gradviz::graph::{ExportGraph, NodeInfo};
+use gradviz::input::json::Document;
+use gradviz::input::States;
 use gradviz::page::Snapshot;
-use gradviz::render::{EngineChoice, Format, Rankdir};
-use gradviz::views::ColorBy;
+use gradviz::render::{draw, draw_comparison, EngineChoice, Format, Options};
 
 /// A graph handed over from Python: values in topological order (operands first).
 #[pyclass(frozen, module = "gradviz._gradviz")]
@@ -113,11 +114,11 @@ impl FigureOptions {
             Some("grad") => ColorBy::Grad,
             Some(other) => return Err(bad("color", other, "None or 'grad'")),
         };
-        if self.precision > gradviz::render::defaults::MAX_PRECISION {
+        if self.precision > gradviz::figure::defaults::MAX_PRECISION {
             return Err(PyValueError::new_err(format!(
                 "precision={}: at most {} digits after the point",
                 self.precision,
-                gradviz::render::defaults::MAX_PRECISION
+                gradviz::figure::defaults::MAX_PRECISION
             )));
         }
         let mut options = Options::default();
@@ -169,10 +170,10 @@ fn render<'py>(
 ) -> PyResult<Bound<'py, PyBytes>> {
     let format = format_named(format)?;
     let options = options.into_options()?;
-    let bytes = py
+    let drawn = py
         .detach(|| draw(&graph.document.graph, format, &options))
         .map_err(to_python)?;
-    Ok(PyBytes::new(py, &bytes))
+    Ok(PyBytes::new(py, &drawn.bytes))
 }
 
 /// The before/after figure of two graphs, drawn as `gradviz compare` draws it.
@@ -186,11 +187,14 @@ fn compare<'py>(
 ) -> PyResult<Bound<'py, PyBytes>> {
     let format = format_named(format)?;
     let options = options.into_options()?;
-    let (before, after) = (before.document.graph.clone(), after.document.graph.clone());
-    let bytes = py
-        .detach(|| draw_comparison(before, after, format, &options))
+    let states = States {
+        before: before.document.graph.clone(),
+        after: after.document.graph.clone(),
+    };
+    let drawn = py
+        .detach(|| draw_comparison(&states, format, &options))
         .map_err(to_python)?;
-    Ok(PyBytes::new(py, &bytes))
+    Ok(PyBytes::new(py, &drawn.bytes))
 }
 
 /// The interactive page of one or more graphs (`(title, graph)` pairs, a selector between
@@ -212,8 +216,8 @@ fn page(
             decorations: None,
         })
         .collect();
-    let bytes = gradviz::page::page(title, &snapshots, &[], &options).map_err(to_python)?;
-    String::from_utf8(bytes).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+    let drawn = gradviz::page::page(title, &snapshots, &[], &options).map_err(to_python)?;
+    String::from_utf8(drawn.bytes).map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }
 
 /// One wrong number: (label, field, stored, expected, value index).
@@ -240,7 +244,7 @@ fn verify(graph: &Graph, rtol: f64, atol: f64) -> PyResult<(Vec<Wrong>, Vec<u64>
 /// command line runs scripts with.
 #[pyfunction]
 fn walk_source() -> &'static str {
-    gradviz::script::python::RUNNER
+    gradviz::input::python::RUNNER
 }
 
 #[pymodule]

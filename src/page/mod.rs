@@ -3,7 +3,7 @@
 //! replayed step by step.
 //!
 //! Rust computes everything the page shows: the figure through the ordinary render path
-//! (either engine), the replay ([`crate::replay`]) with each step's grads already written as
+//! (either engine), the replay ([`crate::page::replay`]) with each step's grads already written as
 //! text, the full-precision numbers (the shortest text that reads back to the same `f64`).
 //! The script (`templates/page.js`, hand-written, inline) only swaps texts and classes, so
 //! no number in the page can differ from the engine's by an ulp.
@@ -12,18 +12,22 @@
 //! replay shows it with, so nothing moves while stepping. The figures rely on the SVG
 //! contract stated in [`svg`].
 
+pub mod replay;
 pub mod svg;
 
 use petgraph::graph::NodeIndex;
 use serde::Serialize;
 
-use crate::app::{draw_decorated, figures, InputFormat, Options, Source};
-use crate::check::Tolerance;
-use crate::engine::python_float_repr;
-use crate::export::{self, ExportGraph};
-use crate::render::{format_number, Decorations, Format, LegendEntry, NodeDecoration};
-use crate::replay::{replay, Replay, StepKind};
-use crate::{interchange, Error, Result};
+use crate::check::{FiniteDifferences, Report, Tolerance};
+use crate::engine::{python_float_repr, Graph};
+use crate::figure::compare::{self, States};
+use crate::figure::{format_number, Decorations, Figure, LegendEntry, NodeDecoration};
+use crate::graph::{self, to_petgraph, ExportGraph};
+use crate::input::json::{self, Document};
+use crate::input::{self, InputFormat, Source};
+use crate::render::{self, Drawn, Format, Options};
+use crate::{Error, Result};
+use replay::{replay, Replay, StepKind};
 
 const PAGE: &str = include_str!("../../templates/page.html");
 const SCRIPT: &str = include_str!("../../templates/page.js");
@@ -89,8 +93,8 @@ impl Cell {
 
 /// The page for `source`: one figure per snapshot of a script (or the JSON graph, from its
 /// roots).
-pub(crate) fn render_page(source: &Source, options: &Options) -> Result<Vec<u8>> {
-    let snapshots = snapshots(source, options)?;
+pub fn script_page(source: &Source, input: &input::Options, options: &Options) -> Result<Drawn> {
+    let snapshots = snapshots(source, input)?;
     page(&source.name, &snapshots, &[], options)
 }
 
@@ -98,7 +102,7 @@ pub(crate) fn render_page(source: &Source, options: &Options) -> Result<Vec<u8>>
 /// value for the replay to update.
 fn refuse_views(options: &Options) -> Result<()> {
     let view = &options.view;
-    if view.group || view.fold.is_some() || view.color != crate::views::ColorBy::None {
+    if !view.is_plain() {
         return Err(Error::Usage(
             "the HTML page draws every value; --group, --fold and --color are for svg, png \
              and pdf"
@@ -108,9 +112,9 @@ fn refuse_views(options: &Options) -> Result<()> {
     Ok(())
 }
 
-fn snapshots(source: &Source, options: &Options) -> Result<Vec<Snapshot>> {
+fn snapshots(source: &Source, options: &input::Options) -> Result<Vec<Snapshot>> {
     if source.format == InputFormat::Json && options.snapshot.is_none_or(|n| n == 1) {
-        let document = interchange::read(&source.text, &source.name)?;
+        let document = json::read(&source.text, &source.name)?;
         return Ok(vec![Snapshot {
             title: "graph".into(),
             graph: document.graph,
@@ -118,7 +122,7 @@ fn snapshots(source: &Source, options: &Options) -> Result<Vec<Snapshot>> {
             decorations: None,
         }]);
     }
-    let graphs = figures(source, options)?;
+    let graphs = input::figures(source, options)?;
     let count = graphs.len();
     Ok(graphs
         .into_iter()
@@ -129,7 +133,7 @@ fn snapshots(source: &Source, options: &Options) -> Result<Vec<Snapshot>> {
                 (1, None) => "graph".into(),
                 (_, None) => format!("snapshot {} of {count}", i + 1),
             },
-            roots: interchange::sinks(&graph),
+            roots: graph::sinks(&graph),
             graph,
             decorations: None,
         })
@@ -142,14 +146,16 @@ pub fn page(
     snapshots: &[Snapshot],
     tables: &[Table],
     options: &Options,
-) -> Result<Vec<u8>> {
+) -> Result<Drawn> {
     refuse_views(options)?;
     let mut figures = Vec::with_capacity(snapshots.len());
     let mut data = Vec::with_capacity(snapshots.len());
+    let mut note = None;
     for (k, snapshot) in snapshots.iter().enumerate() {
         let prefix = format!("s{k}");
         let prepared = prepare(snapshot, &prefix, options)?;
-        figures.push(Figure {
+        note = note.or(prepared.note);
+        figures.push(PageFigure {
             prefix,
             svg: prepared.svg,
         });
@@ -179,11 +185,159 @@ pub fn page(
             })
         })
         .map_err(|e| Error::Render(format!("the page could not be written: {e}")))?;
-    Ok(html.into_bytes())
+    Ok(Drawn {
+        bytes: html.into_bytes(),
+        note,
+    })
+}
+
+/// The page: the viewer of `render -o page.html` with the two states as its snapshots (the
+/// toggle between them), each with its changed grads marked, and the table of changes.
+pub fn compare_page(title: &str, states: &States, options: &Options) -> Result<Drawn> {
+    let changed = compare::changed(states);
+    let ids: Vec<u64> = changed.iter().map(|&i| states.after[i].id).collect();
+    let mut before_marks = Decorations::default();
+    let mut after_marks = Decorations::default();
+    // Both states outlined alike: a thicker outline changes a record's size in the builtin
+    // engine, and the toggle must not move anything.
+    for &id in &ids {
+        before_marks.nodes.insert(id, compare::outline());
+        let filled = NodeDecoration {
+            fill: compare::fill().fill,
+            ..compare::outline()
+        };
+        after_marks.nodes.insert(id, filled);
+    }
+    let snapshot = |title: &str, graph: &ExportGraph, marks: Decorations| Snapshot {
+        title: title.into(),
+        roots: graph::sinks(graph),
+        graph: graph.clone(),
+        decorations: Some(marks),
+    };
+    let snapshots = [
+        snapshot("before backward", &states.before, before_marks),
+        snapshot("after backward", &states.after, after_marks),
+    ];
+    let table = Table {
+        id: "changed".into(),
+        title: format!(
+            "Grads that changed ({} of {} values)",
+            changed.len(),
+            states.after.node_count()
+        ),
+        header: ["id", "label", "data", "grad before", "grad after"]
+            .map(String::from)
+            .to_vec(),
+        rows: change_rows(states, &changed, options.dot.precision),
+    };
+    page(title, &snapshots, &[table], options)
+}
+
+fn change_rows(states: &States, changed: &[NodeIndex], precision: usize) -> Vec<TableRow> {
+    let before_grads: std::collections::BTreeMap<u64, f64> = states
+        .before
+        .node_weights()
+        .map(|n| (n.id, n.grad))
+        .collect();
+    changed
+        .iter()
+        .map(|&i| {
+            let node = &states.after[i];
+            let before = before_grads.get(&node.id).copied().unwrap_or(0.0);
+            TableRow {
+                node: node.id,
+                cells: vec![
+                    Cell::plain(node.label.clone()),
+                    Cell::plain(format_number(node.data, precision)),
+                    Cell::plain(format_number(before, precision)),
+                    Cell {
+                        text: format_number(node.grad, precision),
+                        class: if node.grad > before { "up" } else { "down" },
+                    },
+                ],
+            }
+        })
+        .collect()
+}
+
+/// `check`'s page for a recomputed graph: the graph with `marks` in the viewer (backward
+/// replayed from its roots), and a table of the wrong numbers.
+pub fn recompute_page(
+    document: &Document,
+    report: &Report,
+    marks: Decorations,
+    options: &Options,
+) -> Result<Drawn> {
+    let rows = report
+        .mismatches
+        .iter()
+        .map(|m| TableRow {
+            node: m.id,
+            cells: vec![
+                Cell::plain(m.label.clone()),
+                Cell::plain(m.field.to_string()),
+                Cell::plain(python_float_repr(m.stored)),
+                Cell::plain(python_float_repr(m.expected)),
+            ],
+        })
+        .collect();
+    let header = ["id", "label", "field", "stored", "expected"];
+    let checked = (document.graph.clone(), document.roots.clone());
+    check_page(checked, marks, &header, rows, options)
+}
+
+/// `check`'s page for a script: its graph with `marks` in the viewer, and a table of the
+/// leaves whose grad disagrees with its finite difference.
+pub fn differences_page(
+    graph: &Graph,
+    found: &FiniteDifferences,
+    marks: Decorations,
+    options: &Options,
+) -> Result<Drawn> {
+    let exported = to_petgraph(graph, &[found.root]);
+    let rows = found
+        .wrong
+        .iter()
+        .map(|&(leaf, numeric)| TableRow {
+            node: leaf.index() as u64,
+            cells: vec![
+                Cell::plain(graph.label(leaf).map(|l| l.to_string()).unwrap_or_default()),
+                Cell::plain(python_float_repr(graph.grad(leaf))),
+                Cell::plain(python_float_repr(numeric)),
+            ],
+        })
+        .collect();
+    let header = ["id", "label", "grad", "finite difference"];
+    let root = NodeIndex::new(exported.node_count() - 1);
+    check_page((exported, vec![root]), marks, &header, rows, options)
+}
+
+/// The check's page: the marked graph (with the roots backward is replayed from) in the
+/// viewer, and a table of what is wrong.
+fn check_page(
+    (graph, roots): (ExportGraph, Vec<NodeIndex>),
+    marks: Decorations,
+    header: &[&str],
+    rows: Vec<TableRow>,
+    options: &Options,
+) -> Result<Drawn> {
+    let table = Table {
+        id: "wrong".into(),
+        title: format!("Wrong numbers ({})", rows.len()),
+        header: header.iter().map(|h| h.to_string()).collect(),
+        rows,
+    };
+    let snapshot = Snapshot {
+        title: "checked".into(),
+        graph,
+        roots,
+        decorations: Some(marks),
+    };
+    page("gradviz check", &[snapshot], &[table], options)
 }
 
 #[derive(Serialize)]
-struct Figure {
+struct PageFigure {
     prefix: String,
     svg: String,
 }
@@ -222,6 +376,7 @@ type ChangeData = (usize, String, String, String);
 struct Prepared {
     svg: String,
     data: SnapshotData,
+    note: Option<render::Note>,
 }
 
 fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepared> {
@@ -242,15 +397,12 @@ fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepa
             ],
         );
     }
-    let figure_options = Options {
-        dot: dot_options,
-        ..options.clone()
-    };
-    let decorations = match &snapshot.decorations {
+    let mut figure = Figure::plain(graph, &dot_options);
+    figure.decorations = match &snapshot.decorations {
         Some(decorations) => decorations.clone(),
         None => mark_decorations(graph, &marks, precision),
     };
-    let bytes = draw_decorated(graph, &decorations, Format::Svg, &figure_options)?;
+    let Drawn { bytes, note } = render::draw_figure(&figure, Format::Svg, options)?;
     let drawn: Vec<String> = widest.iter().map(|w| format!("grad {w}")).collect();
     let initial: Vec<String> = graph
         .node_weights()
@@ -269,7 +421,7 @@ fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepa
         .collect();
     let svg = svg::prepare(&String::from_utf8_lossy(&bytes), prefix, &values)?;
     let data = snapshot_data(snapshot, prefix, &replayed, &marks, precision);
-    Ok(Prepared { svg, data })
+    Ok(Prepared { svg, data, note })
 }
 
 /// Each value's widest grad text over the replay and its stored grad, so its record is laid
@@ -382,7 +534,7 @@ fn snapshot_data(
         operands: graph
             .node_indices()
             .map(|n| {
-                export::operands(graph, n)
+                graph::operands(graph, n)
                     .into_iter()
                     .map(NodeIndex::index)
                     .collect()

@@ -15,11 +15,10 @@ use std::io::{self, Write};
 
 use petgraph::graph::NodeIndex;
 
-use super::dot::ClusterLayout;
 use super::metrics::text_width;
-use super::number::push_number;
-use super::{Decorations, DotOptions, Format, Rankdir};
-use crate::export::{self, ExportGraph};
+use super::Format;
+use crate::figure::{push_number, ClusterLayout, Decorations, DotOptions, LegendEntry, Rankdir};
+use crate::graph::{self, ExportGraph};
 use crate::layout::{self, ClusterSpec, Direction, NodeSpec, Point};
 use crate::{Error, Result};
 
@@ -199,7 +198,7 @@ impl Figure {
             }
         }
         for index in graph.node_indices() {
-            let operands = export::operands(graph, index);
+            let operands = graph::operands(graph, index);
             if operands.is_empty() {
                 continue;
             }
@@ -561,7 +560,7 @@ struct Legend {
 impl Legend {
     const SWATCH: f64 = 14.0;
 
-    fn measure(entries: &[super::LegendEntry]) -> Legend {
+    fn measure(entries: &[LegendEntry]) -> Legend {
         if entries.is_empty() {
             return Legend {
                 width: 0.0,
@@ -578,7 +577,7 @@ impl Legend {
         }
     }
 
-    fn write(&self, text: &mut String, entries: &[super::LegendEntry], origin: Point) {
+    fn write(&self, text: &mut String, entries: &[LegendEntry], origin: Point) {
         if entries.is_empty() {
             return;
         }

@@ -1,87 +1,247 @@
-//! The figure: an exported graph as Graphviz DOT in micrograd's look ([`to_dot`]), and that DOT
-//! drawn as SVG, PNG or PDF by the `dot` binary or the embedded graphviz-pure ([`render_dot`]).
+//! Figure → bytes: [`draw`] turns an exported graph (or a prepared [`Figure`]) into SVG, PNG,
+//! PDF, DOT or JSON, deciding once which engine draws and whether the node guard refuses.
 //!
-//! The figure exists in two forms with the same text. [`to_dot_model`] builds it as
-//! graphviz-rust's DOT model (`dot_structures`), for callers that combine or extend figures;
-//! [`print_dot_model`] prints a model as graphviz-rust's printer does, only faster. The
-//! command line and [`to_dot`] use [`write_dot`], which streams that same text from the
-//! export graph into any `io::Write` without building the model (a hundred times fewer
-//! allocations on large figures); `tests/dot_writer.rs` holds the two to the same bytes.
-//! Every label goes through [`escape_record_field`], so no label text can change the graph's
-//! structure.
+//! The engines: Graphviz's `dot` binary, run by our own runner (DOT streamed to its stdin, a
+//! timeout that kills it), the embedded graphviz-pure ([`render_dot`]), and gradviz's own
+//! layered layout ([`render_layered`]), which `auto` picks above [`LAYERED_ABOVE`] values.
+//! Nothing here prints: a note worth telling the user (the engine `auto` fell back to, why
+//! the layered engine drew) comes back in [`Drawn`].
 
-mod dot;
 mod engine;
 mod layered;
 mod metrics;
-mod number;
-mod print;
-mod write;
 
-pub use dot::{
-    escape_record_field, to_dot, to_dot_model, Cluster, Decorations, DotOptions, Gate, LegendEntry,
-    NodeDecoration, MAX_CLUSTER_DEPTH, PAD_EVERY,
-};
 pub use engine::{find_dot, render_dot, EngineOptions, Rendered};
 pub use layered::{layered_input, layered_svg, render_layered, write_layered_svg, LAYERED_ABOVE};
 pub use metrics::text_width;
-pub use number::format_number;
-pub use print::print_dot_model;
-pub use write::write_dot;
 
 use std::path::Path;
 
-/// Default settings shared by the library and the command line.
-pub mod defaults {
-    use super::Rankdir;
+use crate::figure::compare::{self, States};
+use crate::figure::overlay::{self, Naming};
+use crate::figure::views::{self, ViewOptions};
+use crate::figure::{Decorations, DotOptions, Figure};
+use crate::graph::ExportGraph;
+use crate::input::json;
+use crate::{Error, Result};
 
-    /// Digits after the decimal point for data and grad, as micrograd's `%.4f`.
-    pub const PRECISION: usize = 4;
-    /// The most digits after the point a figure shows: past it, `%.Nf` only pads zeros
-    /// (a huge N would pad until memory runs out).
-    pub const MAX_PRECISION: usize = 60;
-    /// Left to right, as micrograd's `draw_dot`.
-    pub const RANKDIR: Rankdir = Rankdir::LR;
+/// Settings of the engines, shared by the library and the command line.
+pub mod defaults {
     /// Seconds an engine may run before it is stopped.
     pub const TIMEOUT_SECS: u64 = 60;
-    /// The font of every label: one family name, Arial, for the reasons measured in the
-    /// module comment of `render::dot` (boxes that fit in every common viewer).
-    pub const FONTNAME: &str = "Arial";
     /// The environment variable naming the `dot` binary to run.
     pub const DOT_ENV: &str = "GRADVIZ_DOT";
 }
 
-/// The direction ranks run in (Graphviz `rankdir`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Rankdir {
-    /// Left to right (micrograd's choice).
-    #[value(name = "LR", alias = "lr")]
-    LR,
-    /// Top to bottom.
-    #[value(name = "TB", alias = "tb")]
-    TB,
-    /// Right to left.
-    #[value(name = "RL", alias = "rl")]
-    RL,
-    /// Bottom to top.
-    #[value(name = "BT", alias = "bt")]
-    BT,
+/// Everything that shapes a drawing, with the defaults the command line also uses.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Options {
+    /// How the figure is written: direction, digits, font.
+    pub dot: DotOptions,
+    /// Groups, folding, colour and the node guard.
+    pub view: ViewOptions,
+    /// Which engine draws, and how long it may take.
+    pub engine: EngineOptions,
 }
 
-impl Rankdir {
-    /// The Graphviz attribute value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rankdir::LR => "LR",
-            Rankdir::TB => "TB",
-            Rankdir::RL => "RL",
-            Rankdir::BT => "BT",
+impl Options {
+    /// True when no view is asked for: micrograd's plain figure.
+    pub fn is_plain(&self) -> bool {
+        self.view.is_plain()
+    }
+
+    /// The node guard: `max_nodes`, else the default.
+    fn node_limit(&self) -> usize {
+        self.view.max_nodes.unwrap_or(views::defaults::MAX_NODES)
+    }
+
+    /// Above this many values `auto` draws with the layered engine: past `dot`'s 2 s, or
+    /// past the node guard.
+    fn layered_above(&self) -> usize {
+        LAYERED_ABOVE.min(self.node_limit())
+    }
+
+    /// True when the node guard may refuse a figure in `format`: `dot` or the builtin engine
+    /// was asked for by name, or PDF (which only `dot` draws). Otherwise a figure over the
+    /// guard goes to the layered engine. DOT and JSON are never guarded: no engine runs.
+    fn guarded(&self, format: Format) -> bool {
+        format.needs_engine()
+            && match self.engine.engine {
+                EngineChoice::Dot | EngineChoice::Builtin => true,
+                EngineChoice::Layered => false,
+                EngineChoice::Auto => format == Format::Pdf,
+            }
+    }
+
+    /// True when the layered engine draws a figure of `values` values in `format`: asked
+    /// for by name, or `auto` above [`Options::layered_above`] (not for PDF).
+    fn layered(&self, values: usize, format: Format) -> bool {
+        format.needs_engine()
+            && match self.engine.engine {
+                EngineChoice::Layered => true,
+                EngineChoice::Dot | EngineChoice::Builtin => false,
+                EngineChoice::Auto => format != Format::Pdf && values > self.layered_above(),
+            }
+    }
+
+    /// The view options for `format`: without the node guard where it cannot refuse.
+    pub fn view_for(&self, format: Format) -> ViewOptions {
+        let mut view = self.view.clone();
+        if !self.guarded(format) {
+            view.max_nodes = Some(usize::MAX);
+        }
+        view
+    }
+}
+
+/// A drawing, and what the user should be told about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drawn {
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+    /// A one-line note for the user, at most once per run per [`NoteKind`].
+    pub note: Option<Note>,
+}
+
+/// A note about how a figure was drawn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// Which note: a run says each kind once, however many figures it draws.
+    pub kind: NoteKind,
+    /// What to say.
+    pub text: String,
+}
+
+/// The kinds of [`Note`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NoteKind {
+    /// `auto` found no `dot` and drew with the builtin engine.
+    Fallback,
+    /// `auto` drew a large figure with the layered engine.
+    Layered,
+}
+
+/// `graph` in `format`, through the view the options ask for (micrograd's plain look by
+/// default), as `gradviz render` draws it.
+pub fn draw(graph: &ExportGraph, format: Format, options: &Options) -> Result<Drawn> {
+    if format == Format::Json {
+        return Ok(json_of(graph));
+    }
+    let unguarded_plain = !options.guarded(format) || graph.node_count() <= options.node_limit();
+    if options.is_plain() && unguarded_plain {
+        // micrograd's look needs no view: skip placing every value in its groups.
+        return draw_figure(&Figure::plain(graph, &options.dot), format, options);
+    }
+    let view = views::prepare(graph, &options.view_for(format))?;
+    draw_figure(&view.into_figure(&options.dot), format, options)
+}
+
+/// `graph` with `marks` laid over the view the options ask for (their fills win over the
+/// colour scale's), unlabelled values named as `naming` says.
+pub fn draw_marked(
+    graph: &ExportGraph,
+    marks: &Decorations,
+    naming: Naming,
+    format: Format,
+    options: &Options,
+) -> Result<Drawn> {
+    if format == Format::Json {
+        return Ok(json_of(graph));
+    }
+    let figure = overlay::marked(
+        graph,
+        marks,
+        naming,
+        &options.dot,
+        &options.view_for(format),
+    )?;
+    draw_figure(&figure, format, options)
+}
+
+/// The figure of `states` in `format`, as `gradviz compare` draws it: values matched by
+/// id, the grads that backward changed highlighted.
+pub fn draw_comparison(states: &States, format: Format, options: &Options) -> Result<Drawn> {
+    if format == Format::Json {
+        // JSON carries no view: the two states as one graph, "after" ids shifted.
+        return Ok(json_of(&compare::combined(states)));
+    }
+    let figure = compare::figure(states, &options.dot, &options.view_for(format))?;
+    draw_figure(&figure, format, options)
+}
+
+/// A prepared figure in `format` (DOT, or an engine's drawing), under the node guard.
+pub fn draw_figure(figure: &Figure<'_>, format: Format, options: &Options) -> Result<Drawn> {
+    let values = figure.graph.node_count();
+    match format {
+        Format::Json => Ok(json_of(&figure.graph)),
+        Format::Dot => Ok(Drawn {
+            bytes: figure.to_dot().into_bytes(),
+            note: None,
+        }),
+        Format::Html => Err(Error::Usage(
+            "an HTML page is made by gradviz::page, not drawn by an engine".into(),
+        )),
+        _ if options.layered(values, format) => Ok(Drawn {
+            bytes: render_layered(&figure.graph, &figure.options, &figure.decorations, format)?,
+            note: layered_note(values, options),
+        }),
+        _ => {
+            guard(values, options)?;
+            let rendered = render_dot(&figure.to_dot(), format, &options.engine)?;
+            Ok(Drawn {
+                bytes: rendered.bytes,
+                note: rendered.note.map(|text| Note {
+                    kind: NoteKind::Fallback,
+                    text,
+                }),
+            })
         }
     }
 }
 
+fn json_of(graph: &ExportGraph) -> Drawn {
+    Drawn {
+        bytes: json::write(graph, &crate::graph::sinks(graph)).into_bytes(),
+        note: None,
+    }
+}
+
+/// Why `auto` chose the layered engine; nothing when it was asked for by name.
+fn layered_note(values: usize, options: &Options) -> Option<Note> {
+    if options.engine.engine == EngineChoice::Layered {
+        return None;
+    }
+    let guard = if values > options.node_limit() {
+        " and the node guard (--max-nodes)"
+    } else {
+        ""
+    };
+    Some(Note {
+        kind: NoteKind::Layered,
+        text: format!(
+            "{values} values, above the {} that `dot` lays out in about 2 s{guard}: drawn with \
+             the layered engine (--engine dot to use dot anyway)",
+            options.layered_above()
+        ),
+    })
+}
+
+/// Refuses a figure larger than the node guard before `dot` runs for minutes on it.
+fn guard(values: usize, options: &Options) -> Result<()> {
+    let limit = options.node_limit();
+    if values <= limit {
+        return Ok(());
+    }
+    Err(Error::TooLarge(format!(
+        "this figure has {values} values, more than the {limit} a layout finishes in seconds; \
+         draw it with --engine layered, write the DOT source with --format dot, or raise the \
+         limit with --max-nodes N"
+    )))
+}
+
 /// Which program draws the figure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EngineChoice {
     /// The `dot` binary when it can be found, else the builtin engine (with a note).
     #[default]
@@ -96,7 +256,7 @@ pub enum EngineChoice {
 }
 
 /// An output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Scalable vector graphics, through an engine.
     Svg,

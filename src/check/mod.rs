@@ -1,0 +1,27 @@
+//! `gradviz check`: is every gradient right? Each check returns a report value; drawing the
+//! wrong values marked is `figure::marks`, printing the report the binary's.
+//!
+//! - A graph another engine computed (a JSON file, a user's own `Value` run in CPython) is
+//!   recomputed from its structure ([`recompute`]).
+//! - A script the subset ran was built by our own engine, so recomputing would only agree
+//!   with itself; instead every leaf's grad is compared with a central finite difference of
+//!   the function the tape computes ([`finite`]), an independent witness.
+
+pub mod finite;
+pub mod recompute;
+
+pub use finite::{finite_differences, FiniteDifferences};
+pub use recompute::{check, Field, Mismatch, Report, Tolerance};
+
+use crate::input::json::Document;
+use crate::Result;
+
+/// Recomputes `document` with the default tolerance, `rtol`/`atol` overriding its parts.
+pub fn check_document(
+    document: &Document,
+    (rtol, atol): (Option<f64>, Option<f64>),
+) -> Result<Report> {
+    let defaults = Tolerance::default();
+    let tolerance = Tolerance::new(rtol.unwrap_or(defaults.rtol), atol.unwrap_or(defaults.atol))?;
+    Ok(check(document, &tolerance))
+}

@@ -1,0 +1,136 @@
+//! `gradviz compare`'s figure: the graph before and after backward.
+//!
+//! The figure holds two copies of the graph in clusters, "before backward" above "after
+//! backward". Both copies sit in the same ranks, so a value is in the same column in both
+//! and its neighbours in the same order: the eye moves straight down to find it. Grads that
+//! backward changed are filled in the "after" copy and outlined in the "before" copy. With
+//! `--group`, `--fold` or `--color` the two states go through one view together
+//! ([`view`]).
+
+mod view;
+
+use std::borrow::Cow;
+
+use petgraph::graph::NodeIndex;
+
+use super::views::{layout_for, ViewOptions};
+use super::{Cluster, Decorations, DotOptions, Figure, LegendEntry, NodeDecoration};
+use crate::graph::ExportGraph;
+pub use crate::input::States;
+use crate::Result;
+
+/// Fill of a value whose grad backward changed.
+pub const CHANGED_FILL: &str = "#ffe08a";
+/// Outline of the same value in the "before" state.
+pub const CHANGED_OUTLINE: &str = "#c99a00";
+
+/// The comparison figure of two states, through the view `view` asks for.
+pub fn figure(states: &States, dot: &DotOptions, view: &ViewOptions) -> Result<Figure<'static>> {
+    if !view.is_plain() {
+        return view::figure(states, dot, view);
+    }
+    let offset = id_offset(states);
+    let both = combined(states);
+    let mut decorations = Decorations::default();
+    // Graphviz stacks the cluster written last on top, so "after" is written first.
+    let after_ids = states.after.node_weights().map(|n| n.id + offset).collect();
+    let before_ids = states.before.node_weights().map(|n| n.id).collect();
+    decorations.clusters = vec![
+        cluster("after backward", after_ids),
+        cluster("before backward", before_ids),
+    ];
+    for i in changed(states) {
+        let id = states.after[i].id;
+        decorations.nodes.insert(id, outline());
+        decorations.nodes.insert(id + offset, fill());
+    }
+    decorations.legend = vec![LegendEntry {
+        fill: Some(CHANGED_FILL.into()),
+        outline: Some(CHANGED_OUTLINE.into()),
+        text: "grad changed by backward".into(),
+    }];
+    let mut options = dot.clone();
+    options
+        .graph_attributes
+        .extend(layout_for(both.node_count()));
+    Ok(Figure {
+        graph: Cow::Owned(both),
+        options,
+        decorations,
+    })
+}
+
+/// The first id past the "before" state's: what the "after" copy's ids are shifted by.
+fn id_offset(states: &States) -> u64 {
+    states
+        .before
+        .node_weights()
+        .map(|n| n.id + 1)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Both states as one graph: "before", then "after" with its ids shifted past "before"'s.
+pub fn combined(states: &States) -> ExportGraph {
+    let offset = id_offset(states);
+    let mut both = states.before.clone();
+    let first_after = both.node_count();
+    for node in states.after.node_weights() {
+        let mut node = node.clone();
+        node.id += offset;
+        both.add_node(node);
+    }
+    for edge in states.after.raw_edges() {
+        let shift = |i: NodeIndex| NodeIndex::new(i.index() + first_after);
+        both.add_edge(shift(edge.source()), shift(edge.target()), edge.weight);
+    }
+    both
+}
+
+/// The values whose grad differs between the states, by index in `after`. Values are
+/// matched by id; NaN is equal to NaN here, so only real changes are highlighted.
+pub fn changed(states: &States) -> Vec<NodeIndex> {
+    let before: std::collections::BTreeMap<u64, f64> = states
+        .before
+        .node_weights()
+        .map(|n| (n.id, n.grad))
+        .collect();
+    states
+        .after
+        .node_indices()
+        .filter(|&i| {
+            let node = &states.after[i];
+            before
+                .get(&node.id)
+                .is_none_or(|&b| !same_number(b, node.grad))
+        })
+        .collect()
+}
+
+pub(crate) fn same_number(a: f64, b: f64) -> bool {
+    a == b || (a.is_nan() && b.is_nan())
+}
+
+fn cluster(title: &str, members: Vec<u64>) -> Cluster {
+    Cluster {
+        title: title.into(),
+        members,
+        ..Cluster::default()
+    }
+}
+
+/// The mark of a changed grad in the "after" state.
+pub fn fill() -> NodeDecoration {
+    NodeDecoration {
+        fill: Some(CHANGED_FILL.into()),
+        ..NodeDecoration::default()
+    }
+}
+
+/// The mark of a changed grad in the "before" state.
+pub fn outline() -> NodeDecoration {
+    NodeDecoration {
+        outline: Some(CHANGED_OUTLINE.into()),
+        ..NodeDecoration::default()
+    }
+}

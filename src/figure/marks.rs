@@ -1,0 +1,75 @@
+//! `gradviz check`'s marks: wrong values filled, with the expected number (or the finite
+//! difference) as an extra row, and a legend saying what the marks mean. They are laid over
+//! whatever view is drawn (`overlay`), or over the page's figure.
+
+use super::{format_number, Decorations, LegendEntry};
+use crate::check::{Field, FiniteDifferences, Report};
+
+/// Fill of a value whose stored data or grad is wrong.
+pub const WRONG_FILL: &str = "#ffc9c9";
+/// Fill of a value that could not be verified (an op gradviz does not know).
+pub const UNVERIFIED_FILL: &str = "#e6e6e6";
+
+/// The marks of a recomputation's `report`, numbers with `precision` digits. On a page
+/// (`for_page`) the grad field shows the replayed grad, which is the expected one, so a wrong
+/// grad's row holds the stored number instead and both stay in view.
+pub fn recomputed(report: &Report, for_page: bool, precision: usize) -> Decorations {
+    let mut decorations = Decorations::default();
+    for mismatch in &report.mismatches {
+        let row = if for_page && mismatch.field == Field::Grad {
+            format!("stored grad {}", format_number(mismatch.stored, precision))
+        } else {
+            format!(
+                "expected {} {}",
+                mismatch.field,
+                format_number(mismatch.expected, precision)
+            )
+        };
+        mark(&mut decorations, mismatch.id, WRONG_FILL, row);
+    }
+    for &id in &report.unverified {
+        mark(&mut decorations, id, UNVERIFIED_FILL, "not verified".into());
+    }
+    decorations.legend = legend(
+        "stored value disagrees with gradviz's; the expected value is shown below it",
+        !report.unverified.is_empty(),
+    );
+    decorations
+}
+
+/// The marks of finite differences: each leaf whose grad disagrees, with its difference.
+pub fn differences(found: &FiniteDifferences, precision: usize) -> Decorations {
+    let mut decorations = Decorations::default();
+    for &(leaf, numeric) in &found.wrong {
+        let row = format!("finite difference {}", format_number(numeric, precision));
+        mark(&mut decorations, leaf.index() as u64, WRONG_FILL, row);
+    }
+    decorations.legend = legend(
+        "grad disagrees with its finite difference, shown below it",
+        false,
+    );
+    decorations
+}
+
+fn mark(decorations: &mut Decorations, id: u64, fill: &str, row: String) {
+    let node = decorations.nodes.entry(id).or_default();
+    node.fill = Some(fill.to_string());
+    node.extra_rows.push(row);
+}
+
+/// What the marks mean: the JSON check's recomputation, or a script's finite differences.
+fn legend(wrong: &str, with_unverified: bool) -> Vec<LegendEntry> {
+    let mut entries = vec![LegendEntry {
+        fill: Some(WRONG_FILL.into()),
+        text: wrong.into(),
+        ..LegendEntry::default()
+    }];
+    if with_unverified {
+        entries.push(LegendEntry {
+            fill: Some(UNVERIFIED_FILL.into()),
+            text: "not verified: an op gradviz does not know, or depends on one".into(),
+            ..LegendEntry::default()
+        });
+    }
+    entries
+}

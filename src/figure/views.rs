@@ -1,0 +1,950 @@
+//! Views of large graphs: what a figure draws once it is too big to read value by value.
+//! [`prepare`] turns an exported graph into a [`View`]: groups by label prefix drawn as
+//! clusters (`--group`), groups below a depth folded into one summary node each (`--fold`),
+//! records filled by |grad| (`--color grad`), Graphviz layout settings that keep `dot` fast on
+//! large figures, and a node guard that refuses a figure `dot` would spend minutes on.
+//!
+//! # Groups
+//!
+//! A label `l0.n1.w0` puts its value in the groups `l0` and `l0.n1` (every proper prefix
+//! that ends before a `.`; empty prefixes are skipped, and only the first
+//! [`defaults::MAX_GROUP_DEPTH`] levels count). An unlabelled value has no label to go by, so
+//! it is placed by its neighbours, decided here so that micrograd's networks read right:
+//!
+//! - a computed value goes to the innermost group shared by those operands whose own labels
+//!   name a group (the parameters: `w * x` sits in `w`'s neuron even when `x` comes from
+//!   another layer); when no operand has such a label, to the innermost group shared by all
+//!   operands' places, an unlabelled leaf counting as top level. So a neuron's products,
+//!   sums and ReLU land in `l0.n1`, while `out - 1.0` (a neuron's output and a constant) is
+//!   drawn outside the neuron, with the loss;
+//! - an unlabelled leaf (a constant such as the `x` of `w * x`) goes to the innermost group
+//!   shared by the values that use it;
+//! - a labelled value without a group (`x1`, `loss`) is at top level.
+//!
+//! Every pass is a loop over a topological order: no recursion, whatever the graph's depth.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
+use petgraph::graph::NodeIndex;
+use petgraph::Direction;
+
+use super::{format_number, Cluster, Decorations, DotOptions, Figure, Gate, LegendEntry};
+use crate::graph::{self, ExportGraph, NodeInfo};
+use crate::{Error, Result};
+
+/// The settings views use unless told otherwise, with how they were chosen.
+pub mod defaults {
+    /// The largest figure drawn without `--max-nodes`, in values (records, summary nodes
+    /// included). Measured with `cargo bench --bench views -- --guard` (Graphviz 2.43 `dot
+    /// -Tsvg`, the fast layout, a loaded 2-core machine): MLP(2, [4, 4, 1]) loss graphs of
+    /// 3,382 values took 2.6 s, 5,054 values 10.3 s, 6,726 values 23.6 s, 8,398 values 43.7 s.
+    pub const MAX_NODES: usize = 5_000;
+    /// Figures with more values than this get the fast layout settings
+    /// ([`super::FAST_LAYOUT`]); smaller ones keep Graphviz's defaults, which they lay out
+    /// in well under a second anyway.
+    pub const LAYOUT_THRESHOLD: usize = 500;
+    /// Group nesting that counts: `a.b.c…` deeper than this belongs to its ancestor at this
+    /// depth, which bounds every walk up the group tree (and matches the clusters the
+    /// renderer nests).
+    pub const MAX_GROUP_DEPTH: usize = crate::figure::MAX_CLUSTER_DEPTH;
+}
+
+/// Graph attributes that cut `dot`'s layout time on large figures without changing what it
+/// shows. Measured with `cargo bench --bench views -- --layout` on the 3,382-value MLP loss
+/// graph (CPU seconds of `dot -Tsvg` 2.43; graphviz-pure in brackets): defaults 21.0 (9.9);
+/// `nslimit=0.2` 7.9 (2.5); `newrank=true` 20.3 (9.5); both 3.3 (2.3). Most of `dot`'s time
+/// is the network simplex that places nodes within ranks (27,638 iterations by default;
+/// `nslimit` caps it at 0.2 per node); `newrank` alone saves nothing but halves what is left
+/// after `nslimit`. `mclimit`, `searchsize`, `remincross`, `ordering=out` and
+/// `splines` (`line`, `polyline`, `false`) saved nothing worth a worse picture.
+pub const FAST_LAYOUT: &[(&str, &str)] = &[("newrank", "true"), ("nslimit", "0.2")];
+
+/// What the nodes are filled by.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorBy {
+    /// No fill: micrograd's look.
+    #[default]
+    None,
+    /// |grad| on a light-to-dark scale, logarithmic when the range is wide, with a legend.
+    Grad,
+}
+
+/// Which view to draw. `ViewOptions::default()` is micrograd's plain figure with the guard.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ViewOptions {
+    /// Draw each group (label prefix) as a titled cluster.
+    pub group: bool,
+    /// Keep this many levels of groups open and draw each group nested deeper as one summary
+    /// node: `Some(1)` draws each neuron `l0.n1` as one node, `Some(0)` each layer `l0`.
+    pub fold: Option<usize>,
+    /// What fills the records.
+    pub color: ColorBy,
+    /// The node guard: the most values the view may have; `None` is
+    /// [`defaults::MAX_NODES`]. Pass `Some(usize::MAX)` for output no engine lays out
+    /// (`--format dot` or `json`).
+    pub max_nodes: Option<usize>,
+}
+
+impl ViewOptions {
+    /// True when these options ask for no view: micrograd's plain figure.
+    pub fn is_plain(&self) -> bool {
+        !self.group && self.fold.is_none() && self.color == ColorBy::None
+    }
+
+    /// These options with clusters on or off.
+    pub fn with_group(mut self, group: bool) -> Self {
+        self.group = group;
+        self
+    }
+
+    /// These options folding groups nested deeper than `depth`.
+    pub fn with_fold(mut self, depth: Option<usize>) -> Self {
+        self.fold = depth;
+        self
+    }
+
+    /// These options with another fill.
+    pub fn with_color(mut self, color: ColorBy) -> Self {
+        self.color = color;
+        self
+    }
+
+    /// These options with another node guard.
+    pub fn with_max_nodes(mut self, max_nodes: Option<usize>) -> Self {
+        self.max_nodes = max_nodes;
+        self
+    }
+}
+
+/// A prepared view: the (possibly folded) graph, its decorations and layout settings, and
+/// where each folded value went. [`View::into_figure`] makes it the figure to draw.
+#[derive(Debug, Clone)]
+pub struct View {
+    /// The values to draw; a folded group is one node whose id is its first member's.
+    pub graph: ExportGraph,
+    /// Clusters, fills and legend.
+    pub decorations: Decorations,
+    /// The folded groups' summary nodes, keyed by node id.
+    pub summaries: BTreeMap<u64, Summary>,
+    /// Each folded value's id, mapped to the id of the summary node it is drawn in: where a
+    /// mark on a value that is no longer drawn goes.
+    pub folded_into: BTreeMap<u64, u64>,
+    /// Graph attributes for the layout ([`FAST_LAYOUT`] on large figures).
+    pub layout: Vec<(String, String)>,
+}
+
+/// What a folded group's node says about the values inside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// `l0.n1: ReLU(w·x+b)`: the group and, when recognised, what it computes.
+    pub title: String,
+    /// The group's values used outside it (or by nothing: the graph's roots), as
+    /// `(label, data, grad)`, in creation order.
+    pub outputs: Vec<(String, f64, f64)>,
+    /// The largest |grad| inside and the label of its value (`""` if unlabelled).
+    pub max_grad: (f64, String),
+    /// How many values the group holds.
+    pub values: usize,
+}
+
+/// A folded group with at most this many outputs lists each one's data and grad; more are
+/// summed up as ranges.
+pub const LISTED_OUTPUTS: usize = 4;
+
+impl Summary {
+    /// The summary record's three fields, numbers with `precision` digits: the title (what
+    /// the group computes); its output's `data` and `grad` (several outputs — a neuron
+    /// called on a batch, a layer — one line each up to [`LISTED_OUTPUTS`], else as ranges);
+    /// how many values it holds and the largest |grad| among them:
+    /// `{ l0.n1: ReLU(w·x+b) | data 0.5000\ngrad -1.0000 | 9 values inside\nlargest \|grad\| 2.0000 (l0.n1.w0) }`.
+    pub fn fields(&self, precision: usize) -> Vec<String> {
+        let number = |x: f64| format_number(x, precision);
+        let outputs = match self.outputs.as_slice() {
+            [(_, data, grad)] => format!("data {}\ngrad {}", number(*data), number(*grad)),
+            outputs if outputs.len() <= LISTED_OUTPUTS => {
+                let mut lines = vec![format!("{} outputs", outputs.len())];
+                lines.extend(outputs.iter().map(|(_, data, grad)| {
+                    format!("data {}, grad {}", number(*data), number(*grad))
+                }));
+                lines.join("\n")
+            }
+            outputs => {
+                let range = |pick: fn(&(String, f64, f64)) -> f64| {
+                    let (low, high) = min_max(outputs.iter().map(pick));
+                    format!("{} to {}", number(low), number(high))
+                };
+                format!(
+                    "{} outputs\ndata {}\ngrad {}",
+                    outputs.len(),
+                    range(|o| o.1),
+                    range(|o| o.2)
+                )
+            }
+        };
+        let (max_grad, label) = &self.max_grad;
+        let mut inside = format!(
+            "{} values inside\nlargest |grad| {}",
+            self.values,
+            number(*max_grad)
+        );
+        if !label.is_empty() {
+            inside.push_str(&format!(" ({label})"));
+        }
+        vec![self.title.clone(), outputs, inside]
+    }
+}
+
+impl View {
+    /// The figure of this view: drawn with `base` plus the view's layout settings and its
+    /// summary records.
+    pub fn into_figure(self, base: &DotOptions) -> Figure<'static> {
+        let mut options = base.clone();
+        options.graph_attributes.extend(self.layout);
+        for (&id, summary) in &self.summaries {
+            options.records.insert(id, summary.fields(base.precision));
+        }
+        Figure {
+            graph: Cow::Owned(self.graph),
+            options,
+            decorations: self.decorations,
+        }
+    }
+}
+
+/// The view of `graph` that `options` ask for. Fails with [`Error::TooLarge`] when the view
+/// has more values than the node guard allows; the message gives the size and what to do.
+pub fn prepare(graph: &ExportGraph, options: &ViewOptions) -> Result<View> {
+    let groups = Groups::place(graph);
+    let (graph, places, summaries, folded_into) = match options.fold {
+        Some(depth) => fold(graph, &groups, depth),
+        None => (
+            graph.clone(),
+            groups.place.clone(),
+            BTreeMap::new(),
+            BTreeMap::new(),
+        ),
+    };
+    let limit = options.max_nodes.unwrap_or(defaults::MAX_NODES);
+    if graph.node_count() > limit {
+        return Err(too_large(&graph, limit, options, &groups));
+    }
+    let mut decorations = Decorations::default();
+    if options.group {
+        decorations.clusters = clusters(&graph, &groups, &places);
+        decorations.gates = layer_gates(&graph, &groups, &places);
+    }
+    if options.color == ColorBy::Grad {
+        color_by_grad(&graph, &summaries, &mut decorations);
+    }
+    let mut layout = layout_for(graph.node_count());
+    if !decorations.gates.is_empty() && !layout.iter().any(|(name, _)| name == "newrank") {
+        layout.push(("newrank".to_string(), "true".to_string()));
+    }
+    Ok(View {
+        graph,
+        decorations,
+        summaries,
+        folded_into,
+        layout,
+    })
+}
+
+/// The layout settings for a figure of `values` values: [`FAST_LAYOUT`] above
+/// [`defaults::LAYOUT_THRESHOLD`], none below, where the default layout is quick anyway.
+pub fn layout_for(values: usize) -> Vec<(String, String)> {
+    if values <= defaults::LAYOUT_THRESHOLD {
+        return Vec::new();
+    }
+    FAST_LAYOUT
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect()
+}
+
+fn too_large(graph: &ExportGraph, limit: usize, options: &ViewOptions, groups: &Groups) -> Error {
+    let values = graph.node_count();
+    let op_nodes = graph.node_weights().filter(|n| !n.op.is_empty()).count();
+    let mut message = format!(
+        "the figure has {} values ({} Graphviz nodes with the op nodes), more than the limit \
+         of {} that `dot` lays out in about 10 seconds",
+        thousands(values),
+        thousands(values + op_nodes),
+        thousands(limit)
+    );
+    let current_fold = options.fold.unwrap_or(usize::MAX);
+    let fits = (0..groups.max_depth().min(current_fold))
+        .rev()
+        .find_map(|depth| {
+            let folded = folded_size(groups, depth);
+            (folded <= limit).then_some((depth, folded))
+        });
+    match fits {
+        Some((depth, folded)) => message.push_str(&format!(
+            "\n  draw an overview with --fold {depth} (groups nested deeper than {depth} as one \
+             node each: {} values)",
+            thousands(folded)
+        )),
+        None => message.push_str(
+            "\n  draw an overview with --fold DEPTH (label groups such as `l0.n1` as one node \
+             each)",
+        ),
+    }
+    message.push_str(&format!(
+        "\n  or draw it all with --max-nodes {values} (Graphviz may take minutes), or write \
+         the source with --format dot"
+    ));
+    Error::TooLarge(message)
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The group tree and each value's place in it.
+struct Groups {
+    names: Vec<String>,
+    parent: Vec<Option<usize>>,
+    depth: Vec<usize>,
+    /// By export node index: the innermost group the value is drawn in (`None`: top level).
+    place: Vec<Option<usize>>,
+}
+
+impl Groups {
+    /// Builds the tree from the labels and places every value (see the module comment).
+    fn place(graph: &ExportGraph) -> Groups {
+        let mut groups = Groups {
+            names: Vec::new(),
+            parent: Vec::new(),
+            depth: Vec::new(),
+            place: vec![None; graph.node_count()],
+        };
+        let mut by_name = BTreeMap::new();
+        let named: Vec<Option<usize>> = graph
+            .node_weights()
+            .map(|info| groups.intern(&info.label, &mut by_name))
+            .collect();
+        let mut constants = Vec::new();
+        for index in topological_order(graph) {
+            let operands = graph::operands(graph, index);
+            groups.place[index.index()] = if !graph[index].label.is_empty() {
+                named[index.index()]
+            } else if operands.is_empty() {
+                constants.push(index);
+                None
+            } else {
+                groups.place_computed(&operands, &named)
+            };
+        }
+        for index in constants {
+            let users: Vec<Option<usize>> = graph
+                .neighbors_directed(index, Direction::Outgoing)
+                .map(|u| groups.place[u.index()])
+                .collect();
+            groups.place[index.index()] = groups.common_of(users.into_iter());
+        }
+        groups
+    }
+
+    /// The group of an unlabelled computed value: the innermost group shared by the operands
+    /// whose labels name one, else by all operands' places.
+    fn place_computed(&self, operands: &[NodeIndex], named: &[Option<usize>]) -> Option<usize> {
+        let labelled: Vec<Option<usize>> = operands
+            .iter()
+            .filter_map(|o| named[o.index()].map(Some))
+            .collect();
+        if labelled.is_empty() {
+            self.common_of(operands.iter().map(|o| self.place[o.index()]))
+        } else {
+            self.common_of(labelled.into_iter())
+        }
+    }
+
+    /// The innermost group a label names, creating it and its ancestors.
+    fn intern(&mut self, label: &str, by_name: &mut BTreeMap<String, usize>) -> Option<usize> {
+        let mut innermost = None;
+        for (end, _) in label.match_indices('.') {
+            let name = &label[..end];
+            if name.is_empty() {
+                continue;
+            }
+            if innermost.is_some_and(|g| self.depth[g] >= defaults::MAX_GROUP_DEPTH) {
+                break;
+            }
+            innermost = Some(match by_name.get(name) {
+                Some(&g) => g,
+                None => {
+                    let g = self.names.len();
+                    self.names.push(name.to_string());
+                    self.parent.push(innermost);
+                    self.depth.push(innermost.map_or(1, |p| self.depth[p] + 1));
+                    by_name.insert(name.to_string(), g);
+                    g
+                }
+            });
+        }
+        innermost
+    }
+
+    /// The innermost group containing all of `places` (`None` if any is top level).
+    fn common_of(&self, mut places: impl Iterator<Item = Option<usize>>) -> Option<usize> {
+        let first = places.next()?;
+        places.fold(first, |a, b| self.common(a, b))
+    }
+
+    fn common(&self, a: Option<usize>, b: Option<usize>) -> Option<usize> {
+        let (mut a, mut b) = (a?, b?);
+        while a != b {
+            if self.depth[a] >= self.depth[b] {
+                a = self.parent[a]?;
+            } else {
+                b = self.parent[b]?;
+            }
+        }
+        Some(a)
+    }
+
+    /// For every group, its ancestor (or itself) at `depth`, if it is that deep.
+    fn ancestors_at(&self, depth: usize) -> Vec<Option<usize>> {
+        let mut at: Vec<Option<usize>> = Vec::with_capacity(self.names.len());
+        for g in 0..self.names.len() {
+            at.push(match self.depth[g].cmp(&depth) {
+                std::cmp::Ordering::Less => None,
+                std::cmp::Ordering::Equal => Some(g),
+                // A parent is interned before its children, so its entry is already there.
+                std::cmp::Ordering::Greater => self.parent[g].and_then(|p| at[p]),
+            });
+        }
+        at
+    }
+
+    /// The outermost group holding group `g` (bounded by [`defaults::MAX_GROUP_DEPTH`]).
+    fn top(&self, mut g: usize) -> usize {
+        while let Some(parent) = self.parent[g] {
+            g = parent;
+        }
+        g
+    }
+
+    fn max_depth(&self) -> usize {
+        self.depth.iter().copied().max().unwrap_or(0)
+    }
+}
+
+/// The graph's topological order; a graph with a cycle (which no valid graph has) in
+/// index order.
+fn topological_order(graph: &ExportGraph) -> Vec<NodeIndex> {
+    graph::topological_order(graph).unwrap_or_else(|_| graph.node_indices().collect())
+}
+
+/// For each value, the group at `depth + 1` it is folded into, if any.
+fn fold_targets(groups: &Groups, depth: usize) -> Vec<Option<usize>> {
+    // A depth past any label's nesting folds nothing; saturating keeps usize::MAX there.
+    let at = groups.ancestors_at(depth.saturating_add(1));
+    groups.place.iter().map(|p| p.and_then(|g| at[g])).collect()
+}
+
+/// How many values a fold at `depth` leaves, without building it (for the guard's advice).
+fn folded_size(groups: &Groups, depth: usize) -> usize {
+    let targets = fold_targets(groups, depth);
+    let kept = targets.iter().filter(|t| t.is_none()).count();
+    let folded: BTreeSet<usize> = targets.iter().flatten().copied().collect();
+    kept + folded.len()
+}
+
+/// What [`fold`] gives: the folded graph, each remaining value's group, the summaries by
+/// node id, and each folded value's summary id.
+type Folded = (
+    ExportGraph,
+    Vec<Option<usize>>,
+    BTreeMap<u64, Summary>,
+    BTreeMap<u64, u64>,
+);
+
+/// The graph with every group nested deeper than `depth` drawn as one node; each remaining
+/// value's group (a summary sits in its group's parent); the summaries by node id.
+fn fold(graph: &ExportGraph, groups: &Groups, depth: usize) -> Folded {
+    let folding = Folding {
+        graph,
+        groups,
+        targets: fold_targets(groups, depth),
+        children: groups.ancestors_at(depth.saturating_add(2)),
+    };
+    let mut members: BTreeMap<usize, Vec<NodeIndex>> = BTreeMap::new();
+    for index in graph.node_indices() {
+        if let Some(g) = folding.targets[index.index()] {
+            members.entry(g).or_default().push(index);
+        }
+    }
+    let mut out = ExportGraph::with_capacity(graph.node_count(), graph.edge_count());
+    let mut places = Vec::new();
+    let mut summaries = BTreeMap::new();
+    let mut new_index = vec![NodeIndex::end(); graph.node_count()];
+    let mut summary_node: BTreeMap<usize, NodeIndex> = BTreeMap::new();
+    let mut folded_into = BTreeMap::new();
+    for index in graph.node_indices() {
+        let Some(g) = folding.targets[index.index()] else {
+            new_index[index.index()] = out.add_node(graph[index].clone());
+            places.push(groups.place[index.index()]);
+            continue;
+        };
+        if let Some(&node) = summary_node.get(&g) {
+            new_index[index.index()] = node;
+            folded_into.insert(graph[index].id, out[node].id);
+            continue;
+        }
+        let summary = folding.summarize(g, &members[&g]);
+        let (_, data, grad) = summary.outputs[0];
+        let info = NodeInfo {
+            id: graph[index].id,
+            label: summary.title.clone(),
+            data,
+            grad,
+            op: String::new(),
+        };
+        let node = out.add_node(info);
+        summaries.insert(graph[index].id, summary);
+        summary_node.insert(g, node);
+        new_index[index.index()] = node;
+        folded_into.insert(graph[index].id, graph[index].id);
+        places.push(groups.parent[g]);
+    }
+    folding.add_edges(&new_index, &mut out);
+    (out, places, summaries, folded_into)
+}
+
+/// A fold in progress: which group each value folds into, and each value's subgroup one
+/// level further in (to describe layers of neurons).
+struct Folding<'a> {
+    graph: &'a ExportGraph,
+    groups: &'a Groups,
+    /// By export node index: the folded group the value disappears into.
+    targets: Vec<Option<usize>>,
+    /// By group: its ancestor one level below the folded groups.
+    children: Vec<Option<usize>>,
+}
+
+impl Folding<'_> {
+    /// Edges between the remaining nodes: a kept value keeps its operand positions; a
+    /// summary gets one edge per distinct node feeding it; edges inside a group are dropped.
+    fn add_edges(&self, new_index: &[NodeIndex], out: &mut ExportGraph) {
+        let mut seen: BTreeSet<(NodeIndex, NodeIndex)> = BTreeSet::new();
+        let mut inputs: BTreeMap<NodeIndex, usize> = BTreeMap::new();
+        for index in self.graph.node_indices() {
+            let target = new_index[index.index()];
+            let operands = graph::operands(self.graph, index);
+            for (position, operand) in operands.into_iter().enumerate() {
+                let source = new_index[operand.index()];
+                if source == target {
+                    continue;
+                }
+                if self.targets[index.index()].is_none() {
+                    out.add_edge(source, target, position);
+                } else if seen.insert((source, target)) {
+                    let next = inputs.entry(target).or_default();
+                    out.add_edge(source, target, *next);
+                    *next += 1;
+                }
+            }
+        }
+    }
+
+    /// The summary of folded group `g`, whose values are `members` (in creation order).
+    fn summarize(&self, g: usize, members: &[NodeIndex]) -> Summary {
+        let graph = self.graph;
+        let outputs = self.outputs(members, |i| self.targets[i.index()] == Some(g));
+        let largest = members
+            .iter()
+            .copied()
+            .max_by(|&a, &b| {
+                let magnitude = |i: NodeIndex| graph[i].grad.abs();
+                magnitude(a).total_cmp(&magnitude(b)).then(b.cmp(&a))
+            })
+            .expect("a folded group has at least one value");
+        Summary {
+            title: format!(
+                "{}: {}",
+                self.groups.names[g],
+                self.describe(g, members, &outputs)
+            ),
+            outputs: outputs
+                .iter()
+                .map(|&o| (graph[o].label.clone(), graph[o].data, graph[o].grad))
+                .collect(),
+            max_grad: (graph[largest].grad.abs(), graph[largest].label.clone()),
+            values: members.len(),
+        }
+    }
+
+    /// The members used outside the set `inside`, or by nothing (the graph's roots).
+    fn outputs(&self, members: &[NodeIndex], inside: impl Fn(NodeIndex) -> bool) -> Vec<NodeIndex> {
+        let is_output = |m: NodeIndex| {
+            let mut users = self
+                .graph
+                .neighbors_directed(m, Direction::Outgoing)
+                .peekable();
+            users.peek().is_none() || users.any(|u| !inside(u))
+        };
+        members.iter().copied().filter(|&m| is_output(m)).collect()
+    }
+
+    /// What folded group `g` computes: `ReLU(w·x+b)` for a micrograd neuron,
+    /// `4 × ReLU(w·x+b)` for a layer of them, else its number of subgroups or its ops.
+    fn describe(&self, g: usize, members: &[NodeIndex], outputs: &[NodeIndex]) -> String {
+        let child_of = |i: NodeIndex| self.groups.place[i.index()].and_then(|p| self.children[p]);
+        let mut children: BTreeMap<usize, Vec<NodeIndex>> = BTreeMap::new();
+        let mut loose = false;
+        for &m in members {
+            match child_of(m) {
+                Some(child) => children.entry(child).or_default().push(m),
+                None => loose = true,
+            }
+        }
+        if children.is_empty() {
+            return neuron_formula(self.graph, members, outputs)
+                .unwrap_or_else(|| ops_used(self.graph, members));
+        }
+        let formulas: BTreeSet<Option<String>> = children
+            .iter()
+            .map(|(&child, values)| {
+                let inside =
+                    |i: NodeIndex| self.targets[i.index()] == Some(g) && child_of(i) == Some(child);
+                neuron_formula(self.graph, values, &self.outputs(values, inside))
+            })
+            .collect();
+        match formulas.iter().collect::<Vec<_>>().as_slice() {
+            [Some(formula)] if !loose => format!("{} × {formula}", children.len()),
+            _ => format!("{} groups", children.len()),
+        }
+    }
+}
+
+/// `ReLU(w·x+b)` or `w·x+b` when `members` are micrograd's neuron: leaves labelled `…w<k>`
+/// and `…b` (plus unlabelled constants), products and sums, and outputs that are all the
+/// last sum or all one unary op of it.
+fn neuron_formula(
+    graph: &ExportGraph,
+    members: &[NodeIndex],
+    outputs: &[NodeIndex],
+) -> Option<String> {
+    let mut has_weight = false;
+    for &m in members {
+        let info = &graph[m];
+        let last = info.label.rsplit('.').next().unwrap_or("");
+        let is_weight = last.len() > 1
+            && last.starts_with('w')
+            && last[1..].bytes().all(|b| b.is_ascii_digit());
+        has_weight |= is_weight;
+        let fits = match info.op.as_str() {
+            "" => is_weight || last == "b" || info.label.is_empty(),
+            "*" | "+" => true,
+            _ => outputs.contains(&m),
+        };
+        if !fits {
+            return None;
+        }
+    }
+    let op = &graph[*outputs.first()?].op;
+    if !has_weight || outputs.iter().any(|&o| &graph[o].op != op) {
+        return None;
+    }
+    match op.as_str() {
+        "+" => Some("w·x+b".to_string()),
+        "" | "*" => None,
+        unary => Some(format!("{unary}(w·x+b)")),
+    }
+}
+
+/// `ops *, +, ReLU`: the distinct ops inside, in order of first use.
+fn ops_used(graph: &ExportGraph, members: &[NodeIndex]) -> String {
+    let mut ops: Vec<&str> = Vec::new();
+    for &m in members {
+        let op = graph[m].op.as_str();
+        if !op.is_empty() && !ops.contains(&op) {
+            ops.push(op);
+        }
+    }
+    if ops.is_empty() {
+        "leaves".to_string()
+    } else {
+        format!("ops {}", ops.join(", "))
+    }
+}
+
+/// One titled cluster per group that still holds a value, nested as the groups are.
+fn clusters(graph: &ExportGraph, groups: &Groups, places: &[Option<usize>]) -> Vec<Cluster> {
+    let mut used = vec![false; groups.names.len()];
+    for place in places.iter().flatten() {
+        let mut g = Some(*place);
+        while let Some(current) = g.filter(|&c| !used[c]) {
+            used[current] = true;
+            g = groups.parent[current];
+        }
+    }
+    let mut cluster_of = vec![None; groups.names.len()];
+    let mut clusters = Vec::new();
+    for g in (0..groups.names.len()).filter(|&g| used[g]) {
+        cluster_of[g] = Some(clusters.len());
+        clusters.push(Cluster {
+            title: groups.names[g].clone(),
+            parent: groups.parent[g].and_then(|p| cluster_of[p]),
+            members: Vec::new(),
+            fill: None,
+        });
+    }
+    for (index, place) in graph.node_indices().zip(places) {
+        if let Some(c) = place.and_then(|g| cluster_of[g]) {
+            clusters[c].members.push(graph[index].id);
+        }
+    }
+    clusters
+}
+
+/// Gates (see [`Gate`]) that draw each top-level group (a network's layer) entirely after
+/// the one before it that feeds it, so that a grouped network reads as layers from left to
+/// right instead of a staircase of boxes sharing ranks. Groups are taken in creation order;
+/// each gate follows the values of one group that are used outside it and precedes the
+/// values of the next that take no operand from inside their own group (its parameters,
+/// and the values computed only from the layer before).
+fn layer_gates(graph: &ExportGraph, groups: &Groups, places: &[Option<usize>]) -> Vec<Gate> {
+    let top: Vec<Option<usize>> = places.iter().map(|p| p.map(|g| groups.top(g))).collect();
+    let mut order = Vec::new();
+    let mut seen = vec![false; groups.names.len()];
+    for &g in top.iter().flatten() {
+        if !std::mem::replace(&mut seen[g], true) {
+            order.push(g);
+        }
+    }
+    let mut used_outside = vec![false; graph.node_count()];
+    let mut fed_inside = vec![false; graph.node_count()];
+    let mut feeds: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for edge in graph.raw_edges() {
+        let (s, t) = (edge.source().index(), edge.target().index());
+        if top[s].is_some() && top[s] == top[t] {
+            fed_inside[t] = true;
+        } else {
+            used_outside[s] |= top[s].is_some();
+            if let (Some(a), Some(b)) = (top[s], top[t]) {
+                feeds.insert((a, b));
+            }
+        }
+    }
+    let ids_where = |group: usize, keep: &dyn Fn(usize) -> bool| -> Vec<u64> {
+        graph
+            .node_indices()
+            .filter(|i| top[i.index()] == Some(group) && keep(i.index()))
+            .map(|i| graph[i].id)
+            .collect()
+    };
+    order
+        .windows(2)
+        .filter(|pair| feeds.contains(&(pair[0], pair[1])))
+        .map(|pair| Gate {
+            after: ids_where(pair[0], &|i| used_outside[i]),
+            before: ids_where(pair[1], &|i| !fed_inside[i]),
+        })
+        .collect()
+}
+
+/// ColorBrewer's YlOrRd, light to dark, stopped where black text still reads well
+/// (contrast with black above 4:1).
+pub const GRAD_PALETTE: [&str; 7] = [
+    "#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c",
+];
+/// The fill of a value whose |grad| is zero on a logarithmic scale.
+pub const ZERO_FILL: &str = "#ffffff";
+/// The fill of a value whose grad is NaN or infinite: off the scale, a neutral grey.
+pub const NON_FINITE_FILL: &str = "#c8c8c8";
+/// A range of |grad| wider than this ratio is drawn on a logarithmic scale.
+pub const LOG_SCALE_RATIO: f64 = 100.0;
+
+/// How |grad| maps to the palette: a few steps with round bounds, each drawn in one
+/// palette colour (spread over the palette when there are fewer steps than colours).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Scale {
+    /// `steps` steps of `step` from 0: step i holds |grad| in [i·step, (i+1)·step).
+    Linear { step: f64, steps: usize },
+    /// `steps` steps of `decades` decades from 10^`first`.
+    Log {
+        first: i32,
+        decades: i32,
+        steps: usize,
+    },
+}
+
+impl Scale {
+    fn over(magnitudes: impl Iterator<Item = f64>) -> Scale {
+        let (mut low, mut high) = (f64::INFINITY, 0.0_f64);
+        for m in magnitudes.filter(|m| m.is_finite() && *m > 0.0) {
+            low = low.min(m);
+            high = high.max(m);
+        }
+        let most = GRAD_PALETTE.len();
+        if high > 0.0 && high / low > LOG_SCALE_RATIO {
+            let first = low.log10().floor() as i32;
+            let last = (high.log10().ceil() as i32).max(first + 1);
+            let span = last - first;
+            let decades = (span + most as i32 - 1) / most as i32;
+            let steps = ((span + decades - 1) / decades) as usize;
+            return Scale::Log {
+                first,
+                decades,
+                steps,
+            };
+        }
+        if high == 0.0 {
+            return Scale::Linear {
+                step: 1.0,
+                steps: 1,
+            };
+        }
+        let step = round_step(high / most as f64);
+        let steps = ((high / step).ceil() as usize).clamp(1, most);
+        Scale::Linear { step, steps }
+    }
+
+    /// The palette colour of `magnitude`, or the off-scale fill.
+    fn fill(self, magnitude: f64) -> &'static str {
+        if !magnitude.is_finite() {
+            return NON_FINITE_FILL;
+        }
+        let (position, steps) = match self {
+            Scale::Linear { step, steps } => (magnitude / step, steps),
+            Scale::Log { .. } if magnitude == 0.0 => return ZERO_FILL,
+            Scale::Log {
+                first,
+                decades,
+                steps,
+            } => (
+                (magnitude.log10() - f64::from(first)) / f64::from(decades),
+                steps,
+            ),
+        };
+        let index = (position.max(0.0) as usize).min(steps - 1);
+        step_color(index, steps)
+    }
+
+    /// The |grad| where step `i` begins.
+    fn bound(self, i: usize) -> f64 {
+        match self {
+            Scale::Linear { step, .. } => i as f64 * step,
+            Scale::Log { first, decades, .. } => 10f64.powi(first + decades * i as i32),
+        }
+    }
+
+    fn steps(self) -> usize {
+        match self {
+            Scale::Linear { steps, .. } | Scale::Log { steps, .. } => steps,
+        }
+    }
+
+    /// A title, then one swatch per step labelled with its round bounds (`0.5–1`), drawn as
+    /// one row.
+    fn legend(self, non_finite: bool) -> Vec<LegendEntry> {
+        let name = match self {
+            Scale::Linear { .. } => "fill: |grad|, linear scale",
+            Scale::Log { .. } => "fill: |grad|, logarithmic scale",
+        };
+        let mut entries = vec![LegendEntry {
+            text: name.to_string(),
+            ..LegendEntry::default()
+        }];
+        if let Scale::Log { .. } = self {
+            entries.push(swatch(ZERO_FILL, "0".to_string()));
+        }
+        for i in 0..self.steps() {
+            let text = format!(
+                "{}–{}",
+                round_number(self.bound(i)),
+                round_number(self.bound(i + 1))
+            );
+            entries.push(swatch(step_color(i, self.steps()), text));
+        }
+        if non_finite {
+            entries.push(swatch(NON_FINITE_FILL, "nan or inf".to_string()));
+        }
+        entries
+    }
+}
+
+/// The palette colour of step `i` of `steps`, spread from lightest to darkest.
+fn step_color(i: usize, steps: usize) -> &'static str {
+    let last = GRAD_PALETTE.len() - 1;
+    if steps <= 1 {
+        return GRAD_PALETTE[0];
+    }
+    GRAD_PALETTE[((i * last + (steps - 1) / 2) / (steps - 1)).min(last)]
+}
+
+/// The smallest round step (1, 2, 2.5 or 5 times a power of ten) at least `x`.
+fn round_step(x: f64) -> f64 {
+    let power = 10f64.powi(x.log10().floor() as i32);
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|&step| step >= x)
+        .unwrap_or(10.0 * power)
+}
+
+fn swatch(fill: &str, text: String) -> LegendEntry {
+    LegendEntry {
+        fill: Some(fill.to_string()),
+        outline: None,
+        text,
+    }
+}
+
+/// A round bound as short as it reads: `0`, `0.25`, `1000`, `1e-6`, `2.5e5` (six significant
+/// digits at most, which also hides the last-bit noise of `3 * 0.1`).
+fn round_number(x: f64) -> String {
+    if x == 0.0 {
+        return "0".to_string();
+    }
+    let rounded: f64 = format!("{x:.5e}").parse().unwrap_or(x);
+    if (1e-3..1e5).contains(&rounded.abs()) {
+        format!("{rounded}")
+    } else {
+        format!("{rounded:e}")
+    }
+}
+
+/// Fills every record by its |grad| (a summary by the largest |grad| inside) and adds the
+/// legend.
+fn color_by_grad(
+    graph: &ExportGraph,
+    summaries: &BTreeMap<u64, Summary>,
+    decorations: &mut Decorations,
+) {
+    let magnitude = |info: &NodeInfo| match summaries.get(&info.id) {
+        Some(summary) => summary.max_grad.0,
+        None => info.grad.abs(),
+    };
+    let scale = Scale::over(graph.node_weights().map(magnitude));
+    let mut non_finite = false;
+    for info in graph.node_weights() {
+        let m = magnitude(info);
+        non_finite |= !m.is_finite();
+        decorations.nodes.entry(info.id).or_default().fill = Some(scale.fill(m).to_string());
+    }
+    decorations.legend = scale.legend(non_finite);
+}
+
+fn min_max(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), x| {
+        (
+            if x.total_cmp(&low).is_lt() { x } else { low },
+            if x.total_cmp(&high).is_gt() { x } else { high },
+        )
+    })
+}

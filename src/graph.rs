@@ -1,0 +1,139 @@
+//! Engine → petgraph: the part of a [`Graph`] reachable from some roots, as a
+//! `petgraph::Graph` that the renderer and the JSON writer read.
+//!
+//! Node indices follow creation order and each weight keeps the node's tape id, so the same
+//! graph always exports to the same petgraph, whatever the run.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::Direction;
+
+use crate::engine::{Graph, NodeId};
+
+/// What a figure shows of one value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeInfo {
+    /// A stable id: the tape index for engine graphs, the file's id for JSON graphs.
+    pub id: u64,
+    /// The label, `""` when there is none.
+    pub label: String,
+    /// The value's data.
+    pub data: f64,
+    /// The value's grad.
+    pub grad: f64,
+    /// The op text (`+`, `**2`, `ReLU`, …), `""` for a leaf.
+    pub op: String,
+}
+
+/// The exported graph. An edge runs from an operand to the value computed from it; its
+/// weight is the operand's position, so `a * a` has two parallel edges, 0 and 1.
+pub type ExportGraph = DiGraph<NodeInfo, usize>;
+
+/// Exports the nodes reachable from `roots` (and the edges among them) in creation order.
+pub fn to_petgraph(graph: &Graph, roots: &[NodeId]) -> ExportGraph {
+    let nodes = graph.reachable(roots);
+    let mut out = ExportGraph::with_capacity(nodes.len(), nodes.len() * 2);
+    let mut index_of = vec![NodeIndex::end(); nodes.last().map_or(0, |n| n.index() + 1)];
+    for &id in &nodes {
+        let info = NodeInfo {
+            id: id.index() as u64,
+            label: graph.label(id).map(|l| l.to_string()).unwrap_or_default(),
+            data: graph.data(id),
+            grad: graph.grad(id),
+            op: graph.op(id).to_string(),
+        };
+        index_of[id.index()] = out.add_node(info);
+        for (position, operand) in graph.operands(id).into_iter().enumerate() {
+            out.add_edge(index_of[operand.index()], index_of[id.index()], position);
+        }
+    }
+    out
+}
+
+/// The operands of `node` in order, read back from the position-weighted edges.
+pub fn operands(graph: &ExportGraph, node: NodeIndex) -> Vec<NodeIndex> {
+    let mut edges: Vec<(usize, NodeIndex)> = graph
+        .edges_directed(node, petgraph::Direction::Incoming)
+        .map(|e| (*e.weight(), petgraph::visit::EdgeRef::source(&e)))
+        .collect();
+    edges.sort_unstable();
+    edges.into_iter().map(|(_, source)| source).collect()
+}
+
+/// How a value is named where its own record is not drawn: its label, else `#id`.
+pub fn value_name(label: Option<&str>, id: u64) -> String {
+    match label {
+        Some(label) if !label.is_empty() => label.to_string(),
+        _ => format!("#{id}"),
+    }
+}
+
+/// The nodes no other node uses, in graph order: the roots of a graph whose roots are unknown.
+pub fn sinks(graph: &ExportGraph) -> Vec<NodeIndex> {
+    graph
+        .node_indices()
+        .filter(|&node| {
+            graph
+                .neighbors_directed(node, Direction::Outgoing)
+                .next()
+                .is_none()
+        })
+        .collect()
+}
+
+/// A topological order of `graph` (operands before results; among ready nodes the lowest
+/// index first, so a graph already in topological order keeps its order), or, when the graph
+/// has a cycle, the nodes of one cycle, each listing the next as an operand.
+pub fn topological_order(graph: &ExportGraph) -> Result<Vec<NodeIndex>, Vec<NodeIndex>> {
+    let mut waiting: Vec<usize> = graph
+        .node_indices()
+        .map(|node| graph.edges_directed(node, Direction::Incoming).count())
+        .collect();
+    let mut ready: BinaryHeap<Reverse<NodeIndex>> = graph
+        .node_indices()
+        .filter(|node| waiting[node.index()] == 0)
+        .map(Reverse)
+        .collect();
+    let mut order = Vec::with_capacity(graph.node_count());
+    while let Some(Reverse(node)) = ready.pop() {
+        order.push(node);
+        for result in graph.neighbors_directed(node, Direction::Outgoing) {
+            waiting[result.index()] -= 1;
+            if waiting[result.index()] == 0 {
+                ready.push(Reverse(result));
+            }
+        }
+    }
+    if order.len() == graph.node_count() {
+        Ok(order)
+    } else {
+        Err(find_cycle(graph, &waiting))
+    }
+}
+
+/// Walks from the lowest node Kahn's algorithm left over to a left-over operand, and on,
+/// until a node repeats: every left-over node has a left-over operand, so the walk must
+/// close a cycle. Returns that cycle starting at its lowest node.
+fn find_cycle(graph: &ExportGraph, waiting: &[usize]) -> Vec<NodeIndex> {
+    let stuck = |node: &NodeIndex| waiting[node.index()] > 0;
+    let mut step_of = vec![usize::MAX; graph.node_count()];
+    let mut walk = Vec::new();
+    let mut node = graph
+        .node_indices()
+        .find(stuck)
+        .expect("a failed sort leaves nodes");
+    while step_of[node.index()] == usize::MAX {
+        step_of[node.index()] = walk.len();
+        walk.push(node);
+        node = operands(graph, node)
+            .into_iter()
+            .find(stuck)
+            .expect("a left-over node has a left-over operand");
+    }
+    let mut cycle = walk.split_off(step_of[node.index()]);
+    let lowest = (0..cycle.len()).min_by_key(|&i| cycle[i]).unwrap_or(0);
+    cycle.rotate_left(lowest);
+    cycle
+}

@@ -1,0 +1,791 @@
+//! The JSON graph interchange of SPEC §6 (format `"gradviz"`, version 1): [`read`] validates
+//! a document completely before anything can be drawn, [`write`] produces its canonical,
+//! diff-friendly text. `docs/json.md` is the format's user documentation.
+//!
+//! Reading streams the text through serde straight into compact nodes rather than a
+//! `serde_json::Value` tree, which would cost about a kilobyte per node. Every value is first
+//! accepted whatever its JSON type and checked by hand afterwards, so that a wrong one is
+//! reported with its JSON path (`nodes[3].data`); only malformed JSON is reported by
+//! `line:column`. Nothing here recurses over the graph: the cycle check is Kahn's algorithm.
+
+use std::collections::HashMap;
+use std::fmt::{self, Write as _};
+
+use petgraph::graph::NodeIndex;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::engine::{python_float_repr, Op};
+use crate::graph::{operands, sinks, topological_order, ExportGraph, NodeInfo};
+use crate::{Error, Result};
+
+/// The value of a document's `"format"` field.
+pub const FORMAT: &str = "gradviz";
+
+/// The format version this build reads and writes.
+pub const VERSION: u64 = 1;
+
+/// A validated graph from a file: drawable, with its roots.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The nodes in file order, with edges operand → result weighted by operand position.
+    pub graph: ExportGraph,
+    /// The values `backward()` ran from, in order: the file's `"roots"`, or the sinks (nodes
+    /// no other node uses) when the file lists none.
+    pub roots: Vec<NodeIndex>,
+}
+
+/// Parses and validates a JSON graph document. `file_name` only names the file in errors.
+///
+/// # Errors
+/// [`Error::Json`] for the first problem found: `path` is `line:column` for malformed JSON,
+/// otherwise the JSON path of the offending value (`nodes[3].children[1]`).
+pub fn read(text: &str, file_name: &str) -> Result<Document> {
+    parse(text).map_err(|invalid| {
+        let hint = python_number_hint(text, &invalid);
+        Error::Json {
+            file: file_name.to_string(),
+            path: invalid.path,
+            message: invalid.message + hint,
+        }
+    })
+}
+
+/// A hint for the bare `NaN`, `Infinity` and `-Infinity` that Python's `json.dumps` writes
+/// and JSON does not allow, when the syntax error is at one.
+fn python_number_hint(text: &str, invalid: &Invalid) -> &'static str {
+    const HINT: &str = "\n  = help: Python's json writes NaN and Infinity, which are not JSON; \
+                        write them as the strings \"nan\", \"inf\", \"-inf\" (docs/json.md)";
+    if !invalid.message.starts_with("malformed JSON") {
+        return "";
+    }
+    let Some((line, column)) = invalid.path.split_once(':') else {
+        return "";
+    };
+    let (Ok(line), Ok(column)) = (line.parse::<usize>(), column.parse::<usize>()) else {
+        return "";
+    };
+    let Some(line_text) = text.lines().nth(line.saturating_sub(1)) else {
+        return "";
+    };
+    // serde_json points at the first character it could not take, or just past it.
+    let at = line_text
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(line_text.len(), |(i, _)| i);
+    let from = line_text[..at]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_alphabetic() || c == '-'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let word = line_text[from..]
+        .split(|c: char| !(c.is_ascii_alphabetic() || c == '-'))
+        .next()
+        .unwrap_or("");
+    match word {
+        "NaN" | "Infinity" | "-Infinity" => HINT,
+        _ => "",
+    }
+}
+
+/// Writes `graph` as a document: one node per line in graph order, numbers in the shortest
+/// form that reads back to the same `f64` (`-0.0` included), non-finite numbers as the
+/// strings `"nan"`, `"inf"`, `"-inf"`. Pass the sinks (see [`sinks`]) as `roots` when
+/// unknown. The output depends on nothing but the arguments.
+///
+/// `read` accepts the result as long as the graph's ids are distinct, as they are for every
+/// graph from [`crate::graph::to_petgraph`] or [`read`].
+///
+/// # Panics
+/// If a root is not a node of `graph`.
+pub fn write(graph: &ExportGraph, roots: &[NodeIndex]) -> String {
+    let mut out = String::with_capacity(64 + graph.node_count() * 96);
+    let _ = write!(
+        out,
+        "{{\n  \"format\": \"{FORMAT}\",\n  \"version\": {VERSION},\n  \"nodes\": ["
+    );
+    for (position, node) in graph.node_indices().enumerate() {
+        out.push_str(if position == 0 { "\n    " } else { ",\n    " });
+        write_node(&mut out, graph, node);
+    }
+    if graph.node_count() > 0 {
+        out.push_str("\n  ");
+    }
+    out.push_str("],\n  \"roots\": [");
+    push_ids(&mut out, roots.iter().map(|&root| graph[root].id));
+    out.push_str("]\n}\n");
+    out
+}
+
+fn write_node(out: &mut String, graph: &ExportGraph, node: NodeIndex) {
+    let info = &graph[node];
+    let _ = write!(out, "{{\"id\": {}, \"label\": ", info.id);
+    push_string(out, &info.label);
+    out.push_str(", \"data\": ");
+    push_number(out, info.data);
+    out.push_str(", \"grad\": ");
+    push_number(out, info.grad);
+    out.push_str(", \"op\": ");
+    push_string(out, &info.op);
+    out.push_str(", \"children\": [");
+    push_ids(out, operands(graph, node).into_iter().map(|o| graph[o].id));
+    out.push_str("]}");
+}
+
+fn push_ids(out: &mut String, ids: impl Iterator<Item = u64>) {
+    for (position, id) in ids.enumerate() {
+        if position > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "{id}");
+    }
+}
+
+fn push_string(out: &mut String, text: &str) {
+    out.push_str(&serde_json::to_string(text).expect("a string always serializes"));
+}
+
+/// serde_json prints finite floats in the shortest form that parses back to the same bits,
+/// always with a `.0` or an exponent, and `-0.0` with its sign.
+fn push_number(out: &mut String, x: f64) {
+    match serde_json::Number::from_f64(x) {
+        Some(number) => {
+            let _ = write!(out, "{number}");
+        }
+        None => {
+            let _ = write!(out, "\"{}\"", python_float_repr(x));
+        }
+    }
+}
+
+/// A validation failure before it is tied to a file.
+#[derive(Debug)]
+struct Invalid {
+    path: String,
+    message: String,
+}
+
+impl Invalid {
+    fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Invalid {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The path of the document itself, for problems with the whole of it.
+const TOP: &str = "document";
+
+fn parse(text: &str) -> Result<Document, Invalid> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let top = Read(DocumentReader)
+        .deserialize(&mut deserializer)
+        .and_then(|top| deserializer.end().map(|()| top))
+        .map_err(syntax_error)?;
+    let fields =
+        top.map_err(|found| Invalid::new(TOP, format!("expected a JSON object, found {}", found)))?;
+    fields.validate()
+}
+
+fn syntax_error(error: serde_json::Error) -> Invalid {
+    let position = format!("{}:{}", error.line(), error.column());
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    let message = error.to_string();
+    let message = message.strip_suffix(&suffix).unwrap_or(&message);
+    Invalid::new(position, format!("malformed JSON: {message}"))
+}
+
+/// One JSON value, kept only as far as validation needs it: arrays and objects are skipped
+/// and only named.
+#[derive(Debug)]
+enum Raw {
+    Null,
+    Bool(bool),
+    Unsigned(u64),
+    Negative(i64),
+    Float(f64),
+    Text(String),
+    Array,
+    Object,
+}
+
+impl fmt::Display for Raw {
+    /// How an error message names a value it did not expect.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Raw::Null => f.write_str("null"),
+            Raw::Bool(b) => write!(f, "{b}"),
+            Raw::Unsigned(n) => write!(f, "the number {n}"),
+            Raw::Negative(n) => write!(f, "the number {n}"),
+            Raw::Float(x) => write!(f, "the number {}", python_float_repr(*x)),
+            Raw::Text(text) => write!(f, "the string {}", shorten(text)),
+            Raw::Array => f.write_str("an array"),
+            Raw::Object => f.write_str("an object"),
+        }
+    }
+}
+
+/// A string quoted as JSON, cut short so a huge value cannot flood an error message.
+fn shorten(text: &str) -> String {
+    const MAX_CHARS: usize = 40;
+    match text.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => format!(
+            "{}…",
+            serde_json::to_string(&text[..cut]).unwrap_or_default()
+        ),
+        None => serde_json::to_string(text).unwrap_or_default(),
+    }
+}
+
+impl Raw {
+    fn id(&self) -> Result<u64, String> {
+        match self {
+            Raw::Unsigned(id) => Ok(*id),
+            other => Err(format!(
+                "expected an id (a non-negative integer), found {other}"
+            )),
+        }
+    }
+
+    fn number(&self) -> Result<f64, String> {
+        match self {
+            Raw::Unsigned(n) => Ok(*n as f64),
+            Raw::Negative(n) => Ok(*n as f64),
+            Raw::Float(x) => Ok(*x),
+            Raw::Text(text) if text == "nan" => Ok(f64::NAN),
+            Raw::Text(text) if text == "inf" => Ok(f64::INFINITY),
+            Raw::Text(text) if text == "-inf" => Ok(f64::NEG_INFINITY),
+            other => Err(format!(
+                "expected a number or one of \"nan\", \"inf\", \"-inf\", found {other}"
+            )),
+        }
+    }
+
+    fn text(self) -> Result<String, String> {
+        match self {
+            Raw::Text(text) => Ok(text),
+            other => Err(format!("expected a string, found {other}")),
+        }
+    }
+}
+
+/// What to make of a JSON array or object where the caller wants one; anything else comes
+/// back as `Err(Raw)` for the caller to report.
+trait Reader<'de>: Sized {
+    type Output;
+
+    fn array<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Result<Self::Output, Raw>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Err(Raw::Array))
+    }
+
+    fn object<M: MapAccess<'de>>(self, mut map: M) -> Result<Result<Self::Output, Raw>, M::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Err(Raw::Object))
+    }
+}
+
+/// Deserializes any JSON value through a [`Reader`]: serde only fails on malformed JSON.
+struct Read<R>(R);
+
+impl<'de, R: Reader<'de>> DeserializeSeed<'de> for Read<R> {
+    type Value = Result<R::Output, Raw>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, R: Reader<'de>> Visitor<'de> for Read<R> {
+    type Value = Result<R::Output, Raw>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Err(Raw::Null))
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Self::Value, E> {
+        Ok(Err(Raw::Bool(b)))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Self::Value, E> {
+        Ok(Err(Raw::Unsigned(n)))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Self::Value, E> {
+        Ok(Err(u64::try_from(n).map_or(Raw::Negative(n), Raw::Unsigned)))
+    }
+
+    fn visit_f64<E>(self, x: f64) -> Result<Self::Value, E> {
+        Ok(Err(Raw::Float(x)))
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(Err(Raw::Text(text.to_string())))
+    }
+
+    fn visit_string<E>(self, text: String) -> Result<Self::Value, E> {
+        Ok(Err(Raw::Text(text)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        self.0.array(seq)
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+        self.0.object(map)
+    }
+}
+
+/// Any value at all, arrays and objects skipped.
+struct AnyValue;
+
+impl Reader<'_> for AnyValue {
+    type Output = Raw;
+}
+
+fn any<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Raw, D::Error> {
+    Ok(Read(AnyValue)
+        .deserialize(deserializer)?
+        .unwrap_or_else(|raw| raw))
+}
+
+/// An array of plain values (`children`, `roots`).
+struct ValueArray;
+
+impl<'de> Reader<'de> for ValueArray {
+    type Output = Vec<Raw>;
+
+    fn array<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Result<Vec<Raw>, Raw>, A::Error> {
+        let mut values = Vec::with_capacity(seq.size_hint().unwrap_or(2));
+        while let Some(value) = seq.next_element_seed(AnySeed)? {
+            values.push(value);
+        }
+        Ok(Ok(values))
+    }
+}
+
+struct AnySeed;
+
+impl<'de> DeserializeSeed<'de> for AnySeed {
+    type Value = Raw;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Raw, D::Error> {
+        any(deserializer)
+    }
+}
+
+/// Reads an object key as its position in `names`, `None` for a key not in the list; keys
+/// are matched without allocating, which matters at a million nodes.
+struct KeySeed(&'static [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Option<usize>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeySeed {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.0.iter().position(|&name| name == key))
+    }
+}
+
+const NODE_KEYS: &[&str] = &["id", "label", "data", "grad", "op", "children"];
+const ID: usize = 0;
+const LABEL: usize = 1;
+const DATA: usize = 2;
+const GRAD: usize = 3;
+const OP: usize = 4;
+const CHILDREN: usize = 5;
+
+/// One node object's fields as found, before validation.
+#[derive(Default)]
+struct NodeFields {
+    scalars: [Option<Raw>; 5],
+    children: Option<Result<Vec<Raw>, Raw>>,
+    repeated_key: Option<&'static str>,
+}
+
+struct NodeReader;
+
+impl<'de> Reader<'de> for NodeReader {
+    type Output = NodeFields;
+
+    fn object<M: MapAccess<'de>>(self, mut map: M) -> Result<Result<NodeFields, Raw>, M::Error> {
+        let mut fields = NodeFields::default();
+        while let Some(key) = map.next_key_seed(KeySeed(NODE_KEYS))? {
+            let Some(key) = key else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            let present = if key == CHILDREN {
+                fields
+                    .children
+                    .replace(map.next_value_seed(Read(ValueArray))?)
+                    .is_some()
+            } else {
+                fields.scalars[key]
+                    .replace(map.next_value_seed(AnySeed)?)
+                    .is_some()
+            };
+            if present {
+                fields.repeated_key.get_or_insert(NODE_KEYS[key]);
+            }
+        }
+        Ok(Ok(fields))
+    }
+}
+
+/// A node that passed the checks that need nothing but the node itself.
+struct ParsedNode {
+    info: NodeInfo,
+    children: Vec<u64>,
+}
+
+impl NodeFields {
+    fn validate(self, index: usize) -> Result<ParsedNode, Invalid> {
+        let here = format!("nodes[{index}]");
+        if let Some(key) = self.repeated_key {
+            return Err(Invalid::new(
+                here,
+                format!("the key \"{key}\" appears twice"),
+            ));
+        }
+        let here = here.as_str();
+        let field = |raw: Option<Raw>, key: usize| {
+            raw.ok_or_else(|| Invalid::new(here, format!("missing field \"{}\"", NODE_KEYS[key])))
+        };
+        let at =
+            |key: usize| move |message| Invalid::new(format!("{here}.{}", NODE_KEYS[key]), message);
+        let [id, label, data, grad, op] = self.scalars;
+        let id = field(id, ID)?.id().map_err(at(ID))?;
+        let label = match label {
+            None => String::new(),
+            Some(raw) => raw.text().map_err(at(LABEL))?,
+        };
+        let data = field(data, DATA)?.number().map_err(at(DATA))?;
+        let grad = field(grad, GRAD)?.number().map_err(at(GRAD))?;
+        let op = field(op, OP)?.text().map_err(at(OP))?;
+        let children = self
+            .children
+            .ok_or_else(|| Invalid::new(here, "missing field \"children\""))?
+            .map_err(|found| at(CHILDREN)(format!("expected an array of ids, found {found}")))?;
+        let children = children
+            .iter()
+            .enumerate()
+            .map(|(j, raw)| {
+                raw.id()
+                    .map_err(|m| Invalid::new(format!("{here}.children[{j}]"), m))
+            })
+            .collect::<Result<Vec<u64>, Invalid>>()?;
+        let children = operands_as_listed(&op, children).map_err(at(CHILDREN))?;
+        Ok(ParsedNode {
+            info: NodeInfo {
+                id,
+                label,
+                data,
+                grad,
+                op,
+            },
+            children,
+        })
+    }
+}
+
+/// A known op must have exactly its operands; an unknown op text may have any number. A `+`
+/// or `*` with one child is that child twice: micrograd keeps its operands in the set
+/// `_prev`, so an exporter that reads it lists the operand of `a + a` once.
+fn operands_as_listed(op: &str, mut children: Vec<u64>) -> Result<Vec<u64>, String> {
+    let Some(known) = Op::parse(op) else {
+        return Ok(children);
+    };
+    let arity = known.arity();
+    let count = children.len();
+    if count == 1 && matches!(known, Op::Add | Op::Mul) {
+        children.push(children[0]);
+        return Ok(children);
+    }
+    if count == arity {
+        return Ok(children);
+    }
+    Err(match arity {
+        0 => format!("a leaf (op \"\") has no children, found {count}"),
+        1 => format!("op \"{op}\" takes 1 operand, found {count}"),
+        _ => format!("op \"{op}\" takes {arity} operands (a repeated operand is listed twice), found {count}"),
+    })
+}
+
+/// The `nodes` array, validated node by node as it streams past; after the first invalid
+/// node the rest is only skipped, since that error is the one reported.
+struct NodesReader;
+
+impl<'de> Reader<'de> for NodesReader {
+    type Output = Result<Vec<ParsedNode>, Invalid>;
+
+    fn array<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Result<Self::Output, Raw>, A::Error> {
+        let mut nodes = Vec::new();
+        loop {
+            let index = nodes.len();
+            let Some(node) = seq.next_element_seed(Read(NodeReader))? else {
+                return Ok(Ok(Ok(nodes)));
+            };
+            let invalid = match node {
+                Ok(fields) => match fields.validate(index) {
+                    Ok(parsed) => {
+                        nodes.push(parsed);
+                        continue;
+                    }
+                    Err(invalid) => invalid,
+                },
+                Err(found) => Invalid::new(
+                    format!("nodes[{index}]"),
+                    format!("expected a node object, found {found}"),
+                ),
+            };
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(Ok(Err(invalid)));
+        }
+    }
+}
+
+const DOCUMENT_KEYS: &[&str] = &["format", "version", "nodes", "roots"];
+
+/// The top-level object's fields as found, before validation.
+#[derive(Default)]
+struct DocumentFields {
+    format: Option<Raw>,
+    version: Option<Raw>,
+    nodes: Option<Result<Result<Vec<ParsedNode>, Invalid>, Raw>>,
+    roots: Option<Result<Vec<Raw>, Raw>>,
+    repeated_key: Option<&'static str>,
+}
+
+struct DocumentReader;
+
+impl<'de> Reader<'de> for DocumentReader {
+    type Output = DocumentFields;
+
+    fn object<M: MapAccess<'de>>(
+        self,
+        mut map: M,
+    ) -> Result<Result<DocumentFields, Raw>, M::Error> {
+        let mut fields = DocumentFields::default();
+        while let Some(key) = map.next_key_seed(KeySeed(DOCUMENT_KEYS))? {
+            let present = match key {
+                Some(0) => fields
+                    .format
+                    .replace(map.next_value_seed(AnySeed)?)
+                    .is_some(),
+                Some(1) => fields
+                    .version
+                    .replace(map.next_value_seed(AnySeed)?)
+                    .is_some(),
+                Some(2) => fields
+                    .nodes
+                    .replace(map.next_value_seed(Read(NodesReader))?)
+                    .is_some(),
+                Some(_) => fields
+                    .roots
+                    .replace(map.next_value_seed(Read(ValueArray))?)
+                    .is_some(),
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                    false
+                }
+            };
+            if present {
+                let name = DOCUMENT_KEYS[key.expect("only known keys are kept")];
+                fields.repeated_key.get_or_insert(name);
+            }
+        }
+        Ok(Ok(fields))
+    }
+}
+
+impl DocumentFields {
+    fn validate(self) -> Result<Document, Invalid> {
+        if let Some(key) = self.repeated_key {
+            return Err(Invalid::new(
+                TOP,
+                format!("the key \"{key}\" appears twice"),
+            ));
+        }
+        let missing = |key: &str| Invalid::new(TOP, format!("missing field \"{key}\""));
+        match self.format.ok_or_else(|| missing("format"))? {
+            Raw::Text(text) if text == FORMAT => {}
+            other => {
+                return Err(Invalid::new(
+                    "format",
+                    format!("expected \"{FORMAT}\", found {other}"),
+                ))
+            }
+        }
+        match self.version.ok_or_else(|| missing("version"))? {
+            Raw::Unsigned(VERSION) => {}
+            Raw::Unsigned(newer) if newer > VERSION => {
+                return Err(Invalid::new(
+                    "version",
+                    format!("version {newer} is newer than this gradviz reads (version {VERSION})"),
+                ))
+            }
+            other => {
+                return Err(Invalid::new(
+                    "version",
+                    format!("expected {VERSION}, found {other}"),
+                ))
+            }
+        }
+        let nodes = self
+            .nodes
+            .ok_or_else(|| missing("nodes"))?
+            .map_err(|found| {
+                Invalid::new(
+                    "nodes",
+                    format!("expected an array of nodes, found {found}"),
+                )
+            })??;
+        build(nodes, self.roots)
+    }
+}
+
+/// Resolves ids to nodes, builds the graph and checks what needs the whole graph: unique
+/// ids, known children and roots, no cycle.
+fn build(
+    nodes: Vec<ParsedNode>,
+    roots: Option<Result<Vec<Raw>, Raw>>,
+) -> Result<Document, Invalid> {
+    let mut index_of = IdIndex::for_ids(nodes.iter().map(|node| node.info.id), nodes.len());
+    let mut graph = ExportGraph::with_capacity(nodes.len(), nodes.len() * 2);
+    let mut children = Vec::with_capacity(nodes.len());
+    for (position, node) in nodes.into_iter().enumerate() {
+        let id = node.info.id;
+        let index = graph.add_node(node.info);
+        if let Some(first) = index_of.insert(id, index) {
+            return Err(Invalid::new(
+                format!("nodes[{position}].id"),
+                format!("duplicate id {id}: nodes[{}] has it too", first.index()),
+            ));
+        }
+        children.push(node.children);
+    }
+    for (position, ids) in children.into_iter().enumerate() {
+        for (operand, id) in ids.into_iter().enumerate() {
+            let child = index_of.get(id).ok_or_else(|| {
+                Invalid::new(
+                    format!("nodes[{position}].children[{operand}]"),
+                    format!("no node with id {id}"),
+                )
+            })?;
+            graph.add_edge(child, NodeIndex::new(position), operand);
+        }
+    }
+    let roots = resolve_roots(roots, &index_of, &graph)?;
+    if let Err(cycle) = topological_order(&graph) {
+        return Err(cycle_error(&graph, &cycle));
+    }
+    Ok(Document { graph, roots })
+}
+
+/// File id → node. Exporters number their nodes 0, 1, 2, …, so when the ids are small a
+/// vector does the job of a hash map at a fraction of the cost on a million nodes.
+enum IdIndex {
+    Dense(Vec<Option<NodeIndex>>),
+    Sparse(HashMap<u64, NodeIndex>),
+}
+
+impl IdIndex {
+    fn for_ids(ids: impl Iterator<Item = u64>, count: usize) -> Self {
+        let dense_limit = count.saturating_mul(4).saturating_add(1024);
+        match ids.max() {
+            Some(max) if max < dense_limit as u64 => IdIndex::Dense(vec![None; max as usize + 1]),
+            _ => IdIndex::Sparse(HashMap::with_capacity(count)),
+        }
+    }
+
+    /// Records `id`'s node, returning the node that already had it.
+    fn insert(&mut self, id: u64, node: NodeIndex) -> Option<NodeIndex> {
+        match self {
+            IdIndex::Dense(slots) => slots[id as usize].replace(node),
+            IdIndex::Sparse(map) => map.insert(id, node),
+        }
+    }
+
+    fn get(&self, id: u64) -> Option<NodeIndex> {
+        match self {
+            IdIndex::Dense(slots) => usize::try_from(id)
+                .ok()
+                .and_then(|i| slots.get(i)?.as_ref().copied()),
+            IdIndex::Sparse(map) => map.get(&id).copied(),
+        }
+    }
+}
+
+fn resolve_roots(
+    roots: Option<Result<Vec<Raw>, Raw>>,
+    index_of: &IdIndex,
+    graph: &ExportGraph,
+) -> Result<Vec<NodeIndex>, Invalid> {
+    let listed = match roots {
+        None => Vec::new(),
+        Some(Ok(listed)) => listed,
+        Some(Err(found)) => {
+            return Err(Invalid::new(
+                "roots",
+                format!("expected an array of ids, found {found}"),
+            ))
+        }
+    };
+    if listed.is_empty() {
+        return Ok(sinks(graph));
+    }
+    let mut resolved: Vec<NodeIndex> = Vec::with_capacity(listed.len());
+    for (position, raw) in listed.iter().enumerate() {
+        let here = || format!("roots[{position}]");
+        let id = raw.id().map_err(|m| Invalid::new(here(), m))?;
+        let node = index_of
+            .get(id)
+            .ok_or_else(|| Invalid::new(here(), format!("no node with id {id}")))?;
+        if resolved.contains(&node) {
+            return Err(Invalid::new(here(), format!("root {id} is listed twice")));
+        }
+        resolved.push(node);
+    }
+    Ok(resolved)
+}
+
+fn cycle_error(graph: &ExportGraph, cycle: &[NodeIndex]) -> Invalid {
+    const SHOWN: usize = 12;
+    let ids: Vec<String> = cycle
+        .iter()
+        .chain(cycle.first())
+        .map(|&node| graph[node].id.to_string())
+        .collect();
+    let walk = if ids.len() > SHOWN + 1 {
+        format!(
+            "{} → … → {}",
+            ids[..SHOWN].join(" → "),
+            ids.last().expect("a cycle has nodes")
+        )
+    } else {
+        ids.join(" → ")
+    };
+    Invalid::new(
+        format!("nodes[{}]", cycle[0].index()),
+        format!(
+            "the children form a cycle of {} node(s): {walk} (each node lists the next among its children)",
+            cycle.len()
+        ),
+    )
+}

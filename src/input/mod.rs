@@ -1,0 +1,293 @@
+//! Input: a script, notebook or JSON graph read from a file or stdin ([`read`]) and turned
+//! into exported graphs: the figures to draw ([`figures`]), the states before and after
+//! backward ([`states`]), or what `check` verifies ([`checked`]).
+//!
+//! - [`script`]: the built-in Python subset, run in process;
+//! - [`python`]: the user's own Python and notebooks, run as written in CPython;
+//! - [`json`]: the interchange format (docs/json.md), read and written;
+//! - `sniff`: what stdin holds when no name says.
+//!
+//! `--interpreter auto` picks the subset when a script fits it ([`run_script`]).
+
+pub mod json;
+pub mod python;
+pub mod script;
+mod sniff;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::engine::NodeId;
+use crate::graph::{self, to_petgraph, ExportGraph};
+use crate::{Error, Result};
+use json::Document;
+use python::{Purpose, PythonInput, PythonRun};
+use script::{evaluate, Evaluated, Interpreter, ScriptOptions};
+
+/// How to read an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFormat {
+    /// A micrograd-flavoured Python script.
+    Py,
+    /// A gradviz JSON graph.
+    Json,
+    /// A Jupyter notebook, run in CPython.
+    Ipynb,
+}
+
+/// How inputs are read, with the defaults the command line also uses.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Options {
+    /// How to read inputs; `None` takes it from their extension (or stdin's content).
+    pub format: Option<InputFormat>,
+    /// How scripts are run.
+    pub script: ScriptOptions,
+    /// Only this snapshot of a script (from 1).
+    pub snapshot: Option<usize>,
+}
+
+/// An input read into memory, with the name used in messages.
+pub struct Source {
+    /// The file; `-` for stdin.
+    pub path: PathBuf,
+    /// The name used in messages (`<stdin>` for stdin).
+    pub name: String,
+    /// The whole text.
+    pub text: String,
+    /// How it is read.
+    pub format: InputFormat,
+}
+
+impl Source {
+    /// The input as a script or notebook to run.
+    pub fn script(&self) -> PythonInput<'_> {
+        PythonInput {
+            path: &self.path,
+            name: &self.name,
+            text: &self.text,
+            notebook: self.format == InputFormat::Ipynb,
+        }
+    }
+}
+
+/// Reads `path` (`-` for stdin) as `forced` says, else as its extension says, else (stdin)
+/// as its content looks.
+pub fn read(path: &Path, forced: Option<InputFormat>) -> Result<Source> {
+    let is_stdin = path.as_os_str() == "-";
+    let name = if is_stdin {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let by_name = match forced {
+        Some(format) => Some(format),
+        None => match path.extension().and_then(|e| e.to_str()) {
+            Some("py") => Some(InputFormat::Py),
+            Some("json") => Some(InputFormat::Json),
+            Some("ipynb") => Some(InputFormat::Ipynb),
+            // stdin has no extension: its content says what it is.
+            _ if is_stdin => None,
+            _ => {
+                return Err(Error::Usage(format!(
+                    "{name}: cannot tell the input's kind from its extension; \
+                     name it .py, .ipynb or .json, or pass --input-format"
+                )))
+            }
+        },
+    };
+    let mut text = String::new();
+    let read = if is_stdin {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::read_to_string(path).map(|t| text = t)
+    };
+    read.map_err(|e| Error::Usage(format!("cannot read {name}: {e}")))?;
+    let format = match by_name {
+        Some(format) => format,
+        None => sniffed_format(&text, &name)?,
+    };
+    Ok(Source {
+        path: path.to_path_buf(),
+        name,
+        text,
+        format,
+    })
+}
+
+/// The format of an input without a name to go by, from its content.
+fn sniffed_format(text: &str, name: &str) -> Result<InputFormat> {
+    match sniff::sniff(text) {
+        sniff::Content::Script => Ok(InputFormat::Py),
+        sniff::Content::Json => Ok(InputFormat::Json),
+        sniff::Content::Empty => Err(Error::Usage(format!(
+            "{name} is empty: pipe a script or a JSON graph (--input-format py|json says which)"
+        ))),
+        sniff::Content::Notebook => Ok(InputFormat::Ipynb),
+    }
+}
+
+/// The figures an input yields: a script's snapshots (or its final graph), or the one
+/// graph of a JSON file.
+pub fn figures(source: &Source, options: &Options) -> Result<Vec<ExportGraph>> {
+    let all = match source.format {
+        InputFormat::Py | InputFormat::Ipynb => {
+            run_script(source.script(), Purpose::Render, &options.script)?.figures(&source.name)?
+        }
+        InputFormat::Json => vec![json::read(&source.text, &source.name)?.graph],
+    };
+    match options.snapshot {
+        None => Ok(all),
+        Some(n) if (1..=all.len()).contains(&n) => {
+            Ok(all.into_iter().skip(n - 1).take(1).collect())
+        }
+        Some(n) => Err(Error::Usage(format!(
+            "{}: --snapshot {n} asked for, but the input has {} figure(s)",
+            source.name,
+            all.len()
+        ))),
+    }
+}
+
+/// A graph before and after backward: what `compare` draws.
+#[derive(Debug, Clone)]
+pub struct States {
+    /// The graph before backward (the first snapshot, or all grads zero).
+    pub before: ExportGraph,
+    /// The graph after backward (the last snapshot, or after `backward()` from the root).
+    pub after: ExportGraph,
+}
+
+/// SPEC: the first and last snapshot; with fewer than two, the graph with zero grads and
+/// after `backward()` from the root. A JSON graph's "after" is its stored grads.
+pub fn states(source: &Source, options: &Options) -> Result<States> {
+    match source.format {
+        InputFormat::Json => {
+            let after = json::read(&source.text, &source.name)?.graph;
+            Ok(States {
+                before: zeroed(&after),
+                after,
+            })
+        }
+        InputFormat::Py | InputFormat::Ipynb => {
+            match run_script(source.script(), Purpose::Compare, &options.script)? {
+                Ran::Subset(evaluated) => subset_states(evaluated, &source.name),
+                Ran::Python(run) => {
+                    let (before, after) = run.compared(&source.name)?;
+                    Ok(States { before, after })
+                }
+            }
+        }
+    }
+}
+
+fn subset_states(evaluated: Evaluated, name: &str) -> Result<States> {
+    let snapshot_root = evaluated.snapshots.first().and_then(|s| {
+        let sinks = graph::sinks(s);
+        sinks.last().map(|&n| NodeId::from_index(s[n].id as usize))
+    });
+    let root = evaluated
+        .backward_root
+        .or(snapshot_root)
+        .or(evaluated.last_value)
+        .ok_or_else(|| Error::Script(format!("{name}: nothing to compare: no value computed")))?;
+    if let Some((before, after)) = first_and_last(evaluated.snapshots) {
+        return Ok(States { before, after });
+    }
+    let graph = &evaluated.graph;
+    graph.zero_grad();
+    let before = to_petgraph(graph, &[root]);
+    graph.backward(root);
+    Ok(States {
+        before,
+        after: to_petgraph(graph, &[root]),
+    })
+}
+
+fn zeroed(graph: &ExportGraph) -> ExportGraph {
+    let mut zeroed = graph.clone();
+    for node in zeroed.node_weights_mut() {
+        node.grad = 0.0;
+    }
+    zeroed
+}
+
+/// What `check` verifies.
+#[derive(Debug)]
+pub enum Checked {
+    /// A graph another engine computed (a JSON file, or a user's own `Value` in CPython):
+    /// its stored numbers are recomputed from its structure.
+    Document(Document),
+    /// A script the subset ran: our own engine built it, so its leaf grads are compared with
+    /// finite differences instead.
+    Script(Evaluated),
+}
+
+/// What `check` verifies in `source`.
+pub fn checked(source: &Source, options: &Options) -> Result<Checked> {
+    match source.format {
+        InputFormat::Json => json::read(&source.text, &source.name).map(Checked::Document),
+        InputFormat::Py | InputFormat::Ipynb => {
+            match run_script(source.script(), Purpose::Check, &options.script)? {
+                Ran::Subset(evaluated) => Ok(Checked::Script(evaluated)),
+                Ran::Python(run) => run.checked(&source.name).map(Checked::Document),
+            }
+        }
+    }
+}
+
+/// A script that ran, in the subset or in CPython.
+#[derive(Debug)]
+pub enum Ran {
+    /// Run by the built-in subset.
+    Subset(Evaluated),
+    /// Run by CPython.
+    Python(PythonRun),
+}
+
+/// The first and last of two or more snapshots: what `compare` draws.
+pub(crate) fn first_and_last<T>(mut snapshots: Vec<T>) -> Option<(T, T)> {
+    if snapshots.len() < 2 {
+        return None;
+    }
+    let last = snapshots.pop()?;
+    Some((snapshots.swap_remove(0), last))
+}
+
+/// Runs a script or notebook where `options.interpreter` says, for `purpose`. With
+/// `Auto`, a script the subset cannot run goes to CPython with a note saying why.
+pub fn run_script(
+    input: PythonInput<'_>,
+    purpose: Purpose,
+    options: &ScriptOptions,
+) -> Result<Ran> {
+    let note = match (options.interpreter, input.notebook) {
+        (Interpreter::Builtin, true) => {
+            return Err(Error::Usage(format!(
+                "{} is a notebook, which runs in CPython; drop --interpreter builtin",
+                input.name
+            )))
+        }
+        (Interpreter::Builtin, false) => None,
+        (Interpreter::Python, _) => Some(None),
+        (Interpreter::Auto, true) => Some(Some(format!("{} is a notebook", input.name))),
+        (Interpreter::Auto, false) => script::fits(input.text)
+            .err()
+            .map(|why| Some(format!("{} {why}", input.name))),
+    };
+    match note {
+        None => evaluate(input.text, input.name, options).map(Ran::Subset),
+        Some(note) => python::run(input, purpose, options, note.as_deref()).map(Ran::Python),
+    }
+}
+
+impl Ran {
+    /// The figures to draw: the snapshots; else the graph of the last `backward()`; else
+    /// of the last value assigned.
+    pub fn figures(self, file_name: &str) -> Result<Vec<ExportGraph>> {
+        match self {
+            Ran::Subset(evaluated) => evaluated.figures(),
+            Ran::Python(run) => run.figures(file_name),
+        }
+    }
+}

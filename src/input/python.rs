@@ -1,0 +1,335 @@
+//! Scripts and notebooks beyond the subset, run as written in CPython.
+//!
+//! The Python side is `python/gradviz_export.py`, embedded here and written to a temporary
+//! folder for each run: it runs the user's file as `__main__` (a notebook's code cells in
+//! order), turns every `draw_dot(v)` call into a snapshot, observes `.backward()` calls and
+//! names values after the module-level variables they are bound to. The graphs come back
+//! as gradviz JSON documents in that folder, read and validated by [`crate::input::json`];
+//! the user's prints go to our stderr as they happen, so `-o -` stays clean.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+
+use super::first_and_last;
+use super::script::diagnostics::snippet;
+use super::script::ScriptOptions;
+use crate::graph::ExportGraph;
+use crate::input::json::{self, Document};
+use crate::{Error, Result};
+
+/// The Python side, the same file users copy to export graphs themselves; the Python
+/// package runs it as its graph walk.
+pub const RUNNER: &str = include_str!("../../python/gradviz_export.py");
+
+/// The interpreter when neither `--python` nor `GRADVIZ_PYTHON` names one.
+pub const DEFAULT_PYTHON: &str = "python3";
+
+/// What a script is run for, which decides the graphs the runner exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// The snapshots, else the graph of the last `backward()`, else the last value.
+    Render,
+    /// Also the graph just before and just after the last `backward()`.
+    Compare,
+    /// Also the graph just after the last `backward()`, before any update of `data`.
+    Check,
+}
+
+/// A script or notebook to run.
+#[derive(Debug, Clone, Copy)]
+pub struct PythonInput<'a> {
+    /// The file; `-` for stdin, whose text is in `text`.
+    pub path: &'a Path,
+    /// The name used in messages.
+    pub name: &'a str,
+    /// The file's text.
+    pub text: &'a str,
+    /// A Jupyter notebook (`.ipynb`) rather than a script.
+    pub notebook: bool,
+}
+
+/// What a run in CPython produced.
+#[derive(Debug)]
+pub struct PythonRun {
+    /// One document per `draw_dot(v)` call, in order.
+    pub snapshots: Vec<Document>,
+    /// With no snapshot: the graph of the last `backward()`, else of the last value bound
+    /// at module level, as the script left it.
+    pub last_graph: Option<Document>,
+    /// `Purpose::Compare`: the graph just before the last `backward()` call.
+    pub before_backward: Option<Document>,
+    /// `Purpose::Compare` and `Purpose::Check`: the graph just after it.
+    pub after_backward: Option<Document>,
+}
+
+impl PythonRun {
+    /// The figures to draw (the subset's rule): the snapshots; else the graph of the last
+    /// `backward()`, else of the last value bound at module level.
+    pub fn figures(self, name: &str) -> Result<Vec<ExportGraph>> {
+        if !self.snapshots.is_empty() {
+            return Ok(self.snapshots.into_iter().map(|d| d.graph).collect());
+        }
+        self.last_graph.map(|d| vec![d.graph]).ok_or_else(|| {
+            Error::Script(format!(
+                "{name}: nothing to draw: the script binds no value at module level, and \
+                 calls neither backward() nor draw_dot() on one"
+            ))
+        })
+    }
+
+    /// Before and after backward: the first and last snapshots, else the graph just
+    /// before and just after the last `backward()` call (it cannot be rerun here).
+    pub fn compared(self, name: &str) -> Result<(ExportGraph, ExportGraph)> {
+        let graphs = self.snapshots.into_iter().map(|d| d.graph).collect();
+        first_and_last(graphs)
+            .or(match (self.before_backward, self.after_backward) {
+                (Some(before), Some(after)) => Some((before.graph, after.graph)),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                Error::Script(format!(
+                    "{name}: nothing to compare: the script calls backward() on no value and \
+                     draws fewer than two snapshots"
+                ))
+            })
+    }
+
+    /// The graph to check: just after the last `backward()` call (before a training step
+    /// moves the data), else the last snapshot, else the last value.
+    pub fn checked(self, name: &str) -> Result<Document> {
+        self.after_backward
+            .or(self.snapshots.into_iter().last())
+            .or(self.last_graph)
+            .ok_or_else(|| {
+                Error::Script(format!(
+                    "{name}: nothing to check: the script computes no value"
+                ))
+            })
+    }
+}
+
+/// The interpreter a script runs in: `--python`, else `$GRADVIZ_PYTHON`, else `python3`.
+pub fn interpreter(options: &ScriptOptions) -> PathBuf {
+    options
+        .python
+        .clone()
+        .or_else(|| std::env::var_os("GRADVIZ_PYTHON").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_PYTHON))
+}
+
+/// Runs `input` in CPython. `note`, when given, is printed (with the interpreter's version)
+/// before the script starts: why it runs there.
+pub fn run(
+    input: PythonInput<'_>,
+    purpose: Purpose,
+    options: &ScriptOptions,
+    note: Option<&str>,
+) -> Result<PythonRun> {
+    let folder = tempfile::Builder::new()
+        .prefix("gradviz-python")
+        .tempdir()
+        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let python = interpreter(options);
+    let status = command(input, purpose, options, note, &python, folder.path())?
+        .status()
+        .map_err(|e| no_interpreter(&python, input.name, &e))?;
+    let summary = std::fs::read_to_string(folder.path().join("run.json")).map_err(|_| {
+        Error::Python(format!(
+            "{}: {} stopped before the script finished ({status}); gradviz needs Python 3.8 \
+             or newer: name another with --python PATH or GRADVIZ_PYTHON",
+            input.name,
+            python.display()
+        ))
+    })?;
+    let summary: Summary = serde_json::from_str(&summary).map_err(|e| {
+        Error::Python(format!(
+            "{}: the runner's summary is unreadable: {e}",
+            input.name
+        ))
+    })?;
+    match summary.error {
+        Some(error) => Err(Error::Python(error.render())),
+        None => summary.graphs(folder.path(), input.name),
+    }
+}
+
+/// The runner's command line: the embedded runner written into `folder`, which also
+/// receives the graphs; the child's stdout goes to our stderr.
+fn command(
+    input: PythonInput<'_>,
+    purpose: Purpose,
+    options: &ScriptOptions,
+    note: Option<&str>,
+    python: &Path,
+    folder: &Path,
+) -> Result<Command> {
+    let runner = folder.join("gradviz_export.py");
+    std::fs::write(&runner, RUNNER).map_err(|e| Error::io(&runner, e))?;
+    let mut command = Command::new(python);
+    command
+        .arg("-u")
+        .arg(&runner)
+        .arg("--gradviz-run")
+        .arg(script_file(input, folder)?)
+        .args(["--name", input.name, "--want", purpose.word()])
+        .arg("--out")
+        .arg(folder)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(std::io::stderr()))
+        .stderr(Stdio::inherit());
+    if input.notebook {
+        command.arg("--notebook");
+    }
+    if !options.auto_label {
+        command.arg("--no-auto-label");
+    }
+    if let Some(note) = note {
+        let running = format!("{note}; running it in {}", python.display());
+        command.arg("--note").arg(running);
+    }
+    if std::env::var_os("MPLBACKEND").is_none() {
+        // A script's plt.show() must not open a window and wait for it to close.
+        command.env("MPLBACKEND", "Agg");
+    }
+    Ok(command)
+}
+
+impl Purpose {
+    fn word(self) -> &'static str {
+        match self {
+            Purpose::Render => "render",
+            Purpose::Compare => "compare",
+            Purpose::Check => "check",
+        }
+    }
+}
+
+/// The file to run: the input itself, or stdin's text saved in `folder`.
+fn script_file(input: PythonInput<'_>, folder: &Path) -> Result<OsString> {
+    if input.path.as_os_str() != "-" {
+        return Ok(input.path.as_os_str().to_owned());
+    }
+    let name = if input.notebook {
+        "stdin.ipynb"
+    } else {
+        "stdin.py"
+    };
+    let path = folder.join(name);
+    std::fs::write(&path, input.text).map_err(|e| Error::io(&path, e))?;
+    Ok(path.into_os_string())
+}
+
+fn no_interpreter(python: &Path, name: &str, error: &std::io::Error) -> Error {
+    Error::Python(format!(
+        "{name} needs CPython, but `{}` cannot be run: {error}\n  \
+         install Python 3.8 or newer, or name one with --python PATH or GRADVIZ_PYTHON",
+        python.display()
+    ))
+}
+
+/// `run.json`: what the runner wrote beside the graphs.
+#[derive(Deserialize)]
+struct Summary {
+    error: Option<RunError>,
+    #[serde(default)]
+    snapshots: usize,
+    #[serde(default, rename = "final")]
+    last_graph: bool,
+    #[serde(default)]
+    before: bool,
+    #[serde(default)]
+    after: bool,
+}
+
+impl Summary {
+    /// The graphs the summary names, read from `folder` and validated.
+    fn graphs(&self, folder: &Path, name: &str) -> Result<PythonRun> {
+        let read = |file: &str, what: &str| -> Result<Document> {
+            let path = folder.join(file);
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            json::read(&text, &format!("{name} ({what})"))
+        };
+        let optional = |present: bool, file: &str, what: &str| -> Result<Option<Document>> {
+            present.then(|| read(file, what)).transpose()
+        };
+        Ok(PythonRun {
+            snapshots: (1..=self.snapshots)
+                .map(|k| read(&format!("snapshot-{k}.json"), &format!("snapshot {k}")))
+                .collect::<Result<Vec<_>>>()?,
+            last_graph: optional(self.last_graph, "final.json", "its graph")?,
+            before_backward: optional(self.before, "before.json", "before backward")?,
+            after_backward: optional(self.after, "after.json", "after backward")?,
+        })
+    }
+}
+
+/// An exception in the user's code, or a problem with the input.
+#[derive(Deserialize)]
+struct RunError {
+    message: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    location: Option<Location>,
+    #[serde(default)]
+    frames: Vec<Frame>,
+}
+
+/// A place in the user's file or notebook.
+#[derive(Deserialize)]
+struct Location {
+    file: String,
+    cell: Option<usize>,
+    line: usize,
+    column: usize,
+    end_column: Option<usize>,
+    text: String,
+}
+
+/// A frame of the traceback in the user's own code.
+#[derive(Deserialize)]
+struct Frame {
+    file: String,
+    cell: Option<usize>,
+    line: usize,
+    function: String,
+}
+
+impl RunError {
+    /// `FILE:LINE:COL: Type: message`, the line with a caret, and the user's frames.
+    fn render(&self) -> String {
+        let message = match &self.kind {
+            Some(kind) if self.message.is_empty() => kind.clone(),
+            Some(kind) => format!("{kind}: {}", self.message),
+            None => self.message.clone(),
+        };
+        let Some(at) = &self.location else {
+            return message;
+        };
+        let width = at
+            .end_column
+            .filter(|&end| end > at.column)
+            .map_or(1, |end| end - at.column);
+        let here = format!("{}:{}", place(&at.file, at.cell, at.line), at.column);
+        let mut out = snippet(&here, &message, at.line, &at.text, at.column, width, None);
+        if self.frames.len() > 1 {
+            let gutter = " ".repeat(at.line.to_string().len());
+            out.push_str(&format!("\n{gutter} = traceback, most recent call last:"));
+            for frame in &self.frames {
+                let at = place(&frame.file, frame.cell, frame.line);
+                out.push_str(&format!("\n{gutter}     {at} in {}", frame.function));
+            }
+        }
+        out
+    }
+}
+
+/// Where a line is, as the user knows it: `file:line`, or `notebook: cell k, line n`.
+fn place(file: &str, cell: Option<usize>, line: usize) -> String {
+    match cell {
+        Some(cell) => format!("{file}: cell {cell}, line {line}"),
+        None => format!("{file}:{line}"),
+    }
+}

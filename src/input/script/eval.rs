@@ -1,0 +1,1012 @@
+//! The evaluator: runs parsed statements against an engine [`Graph`] with Python's and
+//! micrograd's semantics.
+//!
+//! Every operator on a `Value` is written the way micrograd's dunder methods are (`a - b`
+//! is `a + (-b)`, `n / v` is `v**-1 * n`, a plain number becomes a new leaf), calling the
+//! engine's primitive ops, so the graph has the same nodes, in the same order, with the
+//! same bits as the one Python builds. The plain-number side of those decompositions uses
+//! Python number semantics ([`Num`]): `v - 0` adds a leaf holding `0`, not `-0.0`.
+//!
+//! Where Python raises inside micrograd or the lecture's methods (`0.0 ** -1`,
+//! `math.exp(1000)`, a gradient that needs `0.0 ** -0.5`), the script stops with that error
+//! at the expression that caused it.
+//!
+//! Python keeps a Value's data as an `int` when it comes from ints (`Value(2) * 3`); the
+//! evaluator tracks that, so such data never shows a negative zero and reads back as an
+//! int. What it does not reproduce, and why: ints beyond 2**53 (Python's are exact, the
+//! tape holds f64), ints beyond 128 bits (an error here), complex numbers (an error here,
+//! where Python would carry them on), and the int-ness of grads (a grad set to `-0.0` that
+//! then gains an int zero stays `-0.0` here, where Python gives `0.0`).
+//!
+//! Lists, comprehensions and `for` loops are in [`loops`]; `sum`, `len`, `zip`, `range`,
+//! `list` and `random` in [`builtins`]; micrograd's `nn` classes in [`nn`].
+
+mod builtins;
+mod loops;
+mod nn;
+mod print;
+mod pymath;
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::diagnostics::{Diag, Res, Span};
+use super::expr::{BinOp, Call, Expr, Instr, UnaryOp};
+use super::number::{check_float_pow, Num};
+use super::parser::{Stmt, Target};
+use super::{AutoLabels, ScriptOptions};
+use crate::engine::{Exponent, Graph, NodeId, Op, PyRandom};
+use crate::graph::{to_petgraph, ExportGraph};
+use loops::LoopFrame;
+use nn::{module_attribute, one_argument, LayerObj, MlpObj, NeuronObj};
+
+pub use builtins::DEFAULT_SEED;
+pub use loops::MAX_ITERATIONS;
+pub use nn::MAX_PARAMETERS;
+pub(crate) use pymath::MATH_NAMES;
+
+/// A script-level object.
+#[derive(Debug, Clone)]
+pub(crate) enum Obj {
+    Num(Num),
+    Str(Rc<str>),
+    Value(NodeId),
+    /// An uninterpolated f-string: only `print` accepts one.
+    FString,
+    None,
+    Builtin(Builtin),
+    /// A Python list (also what `zip` yields for each pair: gradviz has no tuples).
+    List(List),
+    Neuron(Rc<NeuronObj>),
+    Layer(Rc<LayerObj>),
+    Mlp(Rc<MlpObj>),
+}
+
+/// A shared, immutable list (scripts cannot change a list once made). Dropping it is
+/// iterative: a list nested a million deep (`xs = [xs]` in a loop) cannot overflow the
+/// stack.
+#[derive(Debug, Clone)]
+pub(crate) struct List(Rc<Vec<Obj>>);
+
+impl List {
+    fn new(items: Vec<Obj>) -> Self {
+        List(Rc::new(items))
+    }
+}
+
+impl std::ops::Deref for List {
+    type Target = [Obj];
+
+    fn deref(&self) -> &[Obj] {
+        &self.0
+    }
+}
+
+impl Drop for List {
+    fn drop(&mut self) {
+        let mut orphans = Vec::new();
+        take_if_last(&mut self.0, &mut orphans);
+        while let Some(orphan) = orphans.pop() {
+            if let Obj::List(mut inner) = orphan {
+                take_if_last(&mut inner.0, &mut orphans);
+            }
+        }
+    }
+}
+
+/// Moves the items out of the last reference to a list, so they are dropped by the loop
+/// above rather than by nested drops.
+fn take_if_last(items: &mut Rc<Vec<Obj>>, orphans: &mut Vec<Obj>) {
+    if let Some(items) = Rc::get_mut(items) {
+        orphans.append(items);
+    }
+}
+
+/// The functions and modules every script can use without importing them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Builtin {
+    Value,
+    DrawDot,
+    Print,
+    Sum,
+    Len,
+    Zip,
+    Range,
+    List,
+    Mlp,
+    Layer,
+    Neuron,
+    /// The `random` module.
+    Random,
+    /// The `math` module.
+    Math,
+    /// `float(…)`.
+    Float,
+}
+
+impl Obj {
+    /// What the object is, for messages: "a number", "a Value".
+    fn kind(&self) -> &'static str {
+        match self {
+            Obj::Num(_) => "a number",
+            Obj::Str(_) => "a string",
+            Obj::Value(_) => "a Value",
+            Obj::FString => "an f-string (gradviz accepts f-strings only in print)",
+            Obj::None => "None",
+            Obj::Builtin(Builtin::Random) => "the random module",
+            Obj::Builtin(Builtin::Math) => "the math module",
+            Obj::Builtin(Builtin::Mlp | Builtin::Layer | Builtin::Neuron) => "a class",
+            Obj::Builtin(_) => "a function",
+            Obj::List(_) => "a list",
+            Obj::Neuron(_) => "a Neuron",
+            Obj::Layer(_) => "a Layer",
+            Obj::Mlp(_) => "an MLP",
+        }
+    }
+}
+
+/// The Value methods a script may call.
+const METHODS: &str = "tanh(), exp(), relu(), log(), sigmoid(), backward()";
+
+/// The names a script may use without defining them.
+pub(crate) fn builtin(name: &str) -> Option<Builtin> {
+    Some(match name {
+        "Value" => Builtin::Value,
+        "draw_dot" => Builtin::DrawDot,
+        "print" => Builtin::Print,
+        "sum" => Builtin::Sum,
+        "len" => Builtin::Len,
+        "zip" => Builtin::Zip,
+        "range" => Builtin::Range,
+        "list" => Builtin::List,
+        "MLP" => Builtin::Mlp,
+        "Layer" => Builtin::Layer,
+        "Neuron" => Builtin::Neuron,
+        "random" => Builtin::Random,
+        "math" => Builtin::Math,
+        "float" => Builtin::Float,
+        _ => return None,
+    })
+}
+
+/// An evaluated argument and where it was written.
+struct Arg {
+    value: Obj,
+    span: Span,
+}
+
+/// The state of a running script.
+pub(crate) struct Evaluator<'s> {
+    pub graph: Graph,
+    pub snapshots: Vec<ExportGraph>,
+    pub backward_root: Option<NodeId>,
+    pub last_value: Option<NodeId>,
+    auto_label: bool,
+    /// The names auto-labels were taken from, counted: a rebound name labels `c#2`, ….
+    auto_labels: AutoLabels,
+    variables: HashMap<&'s str, Obj>,
+    /// Per node: it has a name already (an explicit label, or the first variable it was
+    /// bound to), so binding it again does not relabel it.
+    named: Vec<bool>,
+    /// Per node: Python would hold its data as an `int`.
+    int_data: Vec<bool>,
+    /// Whether any `**` node exists; backward checks pow gradients only then.
+    has_pow: bool,
+    /// The value stack, kept between expressions to save allocations.
+    stack: Vec<Obj>,
+    /// The running comprehensions of the expression being evaluated, innermost last.
+    loops: Vec<LoopFrame<'s>>,
+    /// Loop iterations run so far, limited to [`MAX_ITERATIONS`].
+    iterations: usize,
+    /// Python's `random` stream, which micrograd's `nn` draws its weights from.
+    rng: PyRandom,
+    /// Layers and Neurons made on their own so far, which number their labels.
+    standalone_layers: usize,
+    standalone_neurons: usize,
+    /// Whether a `print` with an f-string has been noted (see `print`).
+    fstring_noted: bool,
+}
+
+impl<'s> Evaluator<'s> {
+    /// A fresh evaluator: no variables, an empty graph, `random` seeded with
+    /// [`DEFAULT_SEED`].
+    pub fn new(options: &ScriptOptions) -> Self {
+        Evaluator {
+            graph: Graph::new(),
+            snapshots: Vec::new(),
+            backward_root: None,
+            last_value: None,
+            auto_label: options.auto_label,
+            auto_labels: AutoLabels::default(),
+            variables: HashMap::new(),
+            named: Vec::new(),
+            int_data: Vec::new(),
+            has_pow: false,
+            stack: Vec::new(),
+            loops: Vec::new(),
+            iterations: 0,
+            rng: PyRandom::new(DEFAULT_SEED),
+            standalone_layers: 0,
+            standalone_neurons: 0,
+            fstring_noted: false,
+        }
+    }
+
+    pub fn exec(&mut self, statement: &Stmt<'s>) -> Res<()> {
+        match statement {
+            Stmt::Assign { targets, value } => {
+                let span = value.span;
+                let value = self.eval(value)?;
+                for target in targets {
+                    self.assign(target, value.clone(), span)?;
+                }
+                Ok(())
+            }
+            Stmt::AugAssign {
+                target,
+                op,
+                op_span,
+                value,
+            } => self.augmented_assign(target, *op, *op_span, value),
+            Stmt::Expr(expr) => self.eval(expr).map(drop),
+            Stmt::For(for_loop) => self.run_for(for_loop),
+        }
+    }
+
+    /// `target op= value`: for micrograd values Python runs `target = target op value`.
+    fn augmented_assign(
+        &mut self,
+        target: &Target<'s>,
+        op: BinOp,
+        op_span: Span,
+        value: &Expr<'s>,
+    ) -> Res<()> {
+        match target {
+            Target::Name(name, span) => {
+                let current = self.lookup(name, *span)?;
+                let rhs = self.eval(value)?;
+                let result = self.binary(op, op_span, current, rhs, value.span)?;
+                self.bind(name, result);
+            }
+            Target::Attribute {
+                object,
+                name,
+                name_span,
+            } => {
+                let object = self.eval(object)?;
+                let current = self.get_attribute(&object, name, *name_span)?;
+                let rhs = self.eval(value)?;
+                let result = self.binary(op, op_span, current, rhs, value.span)?;
+                self.set_attribute(&object, name, *name_span, result, value.span)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn assign(&mut self, target: &Target<'s>, value: Obj, value_span: Span) -> Res<()> {
+        match target {
+            Target::Name(name, _) => {
+                self.bind(name, value);
+                Ok(())
+            }
+            Target::Attribute {
+                object,
+                name,
+                name_span,
+            } => {
+                let object = self.eval(object)?;
+                self.set_attribute(&object, name, *name_span, value, value_span)
+            }
+        }
+    }
+
+    /// Binds a name; a Value not yet named takes it as its label (SPEC §4).
+    fn bind(&mut self, name: &'s str, value: Obj) {
+        if let Obj::Value(id) = value {
+            if !self.take_name(id) && self.auto_label {
+                let label = self.auto_labels.next(name);
+                self.graph.set_label(id, Some(&label));
+            }
+            self.last_value = Some(id);
+        }
+        self.variables.insert(name, value);
+    }
+
+    /// A leaf holding a Python number.
+    fn new_leaf(&mut self, number: Num) -> NodeId {
+        let id = self.graph.leaf(number.to_f64()).id();
+        self.set_int(id, matches!(number, Num::Int(_)));
+        id
+    }
+
+    /// A node computed by `op`, its data kept as Python would: an int where micrograd's
+    /// arithmetic on ints gives an int (which has no negative zero: `0 * -3` is `0`).
+    fn new_node(&mut self, op: Op, operands: &[NodeId]) -> NodeId {
+        let is_int = match op {
+            Op::Add | Op::Mul => operands.iter().all(|&o| self.is_int(o)),
+            Op::Pow(k) => self.is_int(operands[0]) && k.integer && k.value >= 0.0,
+            Op::Relu => self.is_int(operands[0]) || self.graph.data(operands[0]) < 0.0,
+            _ => false,
+        };
+        let id = self.graph.apply(op, operands).id();
+        if is_int && self.graph.data(id) == 0.0 {
+            self.graph.set_data(id, 0.0);
+        }
+        self.set_int(id, is_int);
+        id
+    }
+
+    fn is_int(&self, id: NodeId) -> bool {
+        self.int_data.get(id.index()).copied().unwrap_or(false)
+    }
+
+    fn set_int(&mut self, id: NodeId, is_int: bool) {
+        let index = id.index();
+        if self.int_data.len() <= index {
+            self.int_data.resize(index + 1, false);
+        }
+        self.int_data[index] = is_int;
+    }
+
+    /// `v.data` as Python holds it: an int stays an int (so `x ** v.data` prints `**2`).
+    fn data_of(&self, id: NodeId) -> Num {
+        let data = self.graph.data(id);
+        if self.is_int(id) && data.is_finite() && data.abs() < 1e38 {
+            Num::Int(data as i128)
+        } else {
+            Num::Float(data)
+        }
+    }
+
+    /// Marks the node named, and says whether it already was.
+    fn take_name(&mut self, id: NodeId) -> bool {
+        let index = id.index();
+        if self.named.len() <= index {
+            self.named.resize(index + 1, false);
+        }
+        std::mem::replace(&mut self.named[index], true)
+    }
+
+    fn lookup(&self, name: &str, span: Span) -> Res<Obj> {
+        if let Some(value) = self.loop_variable(name) {
+            return Ok(value);
+        }
+        if let Some(value) = self.variables.get(name) {
+            return Ok(value.clone());
+        }
+        if name == "torch" {
+            return Err(Diag::new(span, "unknown name 'torch'").with_help(
+                "PyTorch tensors are not micrograd Values, and gradviz's builtin \
+                 interpreter runs micrograd; export a PyTorch graph as JSON \
+                 (docs/json.md) and draw or check that",
+            ));
+        }
+        builtin(name)
+            .map(Obj::Builtin)
+            .ok_or_else(|| Diag::new(span, format!("unknown name '{name}'")))
+    }
+
+    /// Runs an expression's postfix code on a value stack.
+    fn eval(&mut self, expr: &Expr<'s>) -> Res<Obj> {
+        let mut stack = std::mem::take(&mut self.stack);
+        stack.clear();
+        self.loops.clear();
+        let result = self.run_code(&expr.code, &mut stack);
+        self.stack = stack;
+        result
+    }
+
+    fn run_code(&mut self, code: &[Instr<'s>], stack: &mut Vec<Obj>) -> Res<Obj> {
+        let mut pc = 0;
+        while let Some(instr) = code.get(pc) {
+            pc += 1;
+            let value = match instr {
+                Instr::Int(n) => Obj::Num(Num::Int(*n)),
+                Instr::Float(x) => Obj::Num(Num::Float(*x)),
+                Instr::Str(text) => Obj::Str(Rc::from(&**text)),
+                Instr::FString => Obj::FString,
+                Instr::Load(name, span) => self.lookup(name, *span)?,
+                Instr::Unary(op, span) => {
+                    let operand = pop(stack);
+                    self.unary(*op, operand, *span)?
+                }
+                Instr::Binary {
+                    op,
+                    op_span,
+                    rhs_span,
+                } => {
+                    let right = pop(stack);
+                    let left = pop(stack);
+                    self.binary(*op, *op_span, left, right, *rhs_span)?
+                }
+                Instr::GetAttr { name, name_span } => {
+                    let object = pop(stack);
+                    self.get_attribute(&object, name, *name_span)?
+                }
+                Instr::Call(call) => {
+                    let count = call.args.len() + call.keywords.len();
+                    let values = stack.split_off(stack.len() - count);
+                    let callee = pop(stack);
+                    self.call(callee, values, call)?
+                }
+                Instr::List { len, .. } => Obj::List(List::new(stack.split_off(stack.len() - len))),
+                Instr::Index { span, index_span } => {
+                    let index = pop(stack);
+                    let object = pop(stack);
+                    index_into(&object, &index, *span, *index_span)?
+                }
+                Instr::LoopStart(start) => {
+                    let iterable = pop(stack);
+                    match self.start_loop(start, iterable)? {
+                        Some(empty) => {
+                            pc += start.body_len + 1;
+                            empty
+                        }
+                        None => continue,
+                    }
+                }
+                Instr::LoopNext { body_len, span } => {
+                    let element = pop(stack);
+                    match self.next_iteration(element, *span)? {
+                        Some(result) => result,
+                        None => {
+                            pc -= body_len + 1;
+                            continue;
+                        }
+                    }
+                }
+            };
+            stack.push(value);
+        }
+        Ok(pop(stack))
+    }
+
+    fn unary(&mut self, op: UnaryOp, value: Obj, span: Span) -> Res<Obj> {
+        match (op, value) {
+            (UnaryOp::Neg, Obj::Num(n)) => number(n.neg(), span).map(Obj::Num),
+            (UnaryOp::Pos, Obj::Num(n)) => Ok(Obj::Num(n)),
+            (UnaryOp::Neg, Obj::Value(v)) => Ok(Obj::Value(self.neg(v))),
+            (UnaryOp::Pos, Obj::Value(_)) => Err(Diag::new(
+                span,
+                "bad operand type for unary +: a Value (micrograd's Value has no unary +)",
+            )),
+            (op, other) => Err(Diag::new(
+                span,
+                format!(
+                    "bad operand type for unary {}: {}",
+                    if op == UnaryOp::Neg { '-' } else { '+' },
+                    other.kind()
+                ),
+            )),
+        }
+    }
+
+    fn binary(
+        &mut self,
+        op: BinOp,
+        op_span: Span,
+        left: Obj,
+        right: Obj,
+        right_span: Span,
+    ) -> Res<Obj> {
+        match (left, right) {
+            (Obj::Num(a), Obj::Num(b)) => {
+                let result = match op {
+                    BinOp::Add => a.add(b),
+                    BinOp::Sub => a.sub(b),
+                    BinOp::Mul => a.mul(b),
+                    BinOp::Div => a.div(b),
+                    BinOp::Pow => a.pow(b),
+                };
+                number(result, op_span).map(Obj::Num)
+            }
+            (Obj::Str(a), Obj::Str(b)) if op == BinOp::Add => {
+                Ok(Obj::Str(Rc::from(format!("{a}{b}"))))
+            }
+            (Obj::Value(a), Obj::Value(b)) => self.value_op(op, op_span, a, Operand::Node(b)),
+            (Obj::Value(a), Obj::Num(b)) => self.value_op(op, op_span, a, Operand::Num(b)),
+            (Obj::Num(a), Obj::Value(b)) if op != BinOp::Pow => {
+                self.reflected_value_op(op, op_span, a, b)
+            }
+            (left, right) if op == BinOp::Pow && matches!(left, Obj::Num(_) | Obj::Value(_)) => {
+                Err(Diag::new(
+                    right_span,
+                    format!("the exponent must be a number, found {}", right.kind()),
+                ))
+            }
+            (left, right) => Err(Diag::new(
+                op_span,
+                format!(
+                    "unsupported operand types for {}: {} and {}",
+                    op.symbol(),
+                    left.kind(),
+                    right.kind()
+                ),
+            )),
+        }
+    }
+
+    /// `value op other`, as micrograd's `__add__`, `__sub__`, … define it.
+    fn value_op(&mut self, op: BinOp, span: Span, a: NodeId, other: Operand) -> Res<Obj> {
+        let node = match op {
+            BinOp::Add => self.add(a, other),
+            BinOp::Mul => self.mul(a, other),
+            BinOp::Sub => {
+                let negated = match other {
+                    Operand::Node(b) => Operand::Node(self.neg(b)),
+                    Operand::Num(n) => Operand::Num(number(n.neg(), span)?),
+                };
+                self.add(a, negated)
+            }
+            BinOp::Div => {
+                let inverse = match other {
+                    Operand::Node(b) => Operand::Node(self.pow(b, Num::Int(-1), span)?),
+                    Operand::Num(n) => {
+                        Operand::Num(number(n.pow(Num::Int(-1)), span).map_err(|diag| {
+                            diag.with_help("micrograd divides by a number n as a * n**-1")
+                        })?)
+                    }
+                };
+                self.mul(a, inverse)
+            }
+            BinOp::Pow => match other {
+                Operand::Num(k) => self.pow(a, k, span)?,
+                Operand::Node(_) => {
+                    return Err(Diag::new(
+                        span,
+                        "the exponent must be a number, found a Value",
+                    ))
+                }
+            },
+        };
+        Ok(Obj::Value(node))
+    }
+
+    /// `number op value`, through micrograd's `__radd__`, `__rsub__`, `__rmul__` and
+    /// `__rtruediv__`.
+    fn reflected_value_op(&mut self, op: BinOp, span: Span, n: Num, v: NodeId) -> Res<Obj> {
+        let node = match op {
+            BinOp::Add => self.add(v, Operand::Num(n)),
+            BinOp::Mul => self.mul(v, Operand::Num(n)),
+            BinOp::Sub => {
+                let negated = self.neg(v);
+                self.add(negated, Operand::Num(n))
+            }
+            BinOp::Div => {
+                let inverse = self.pow(v, Num::Int(-1), span)?;
+                self.mul(inverse, Operand::Num(n))
+            }
+            BinOp::Pow => unreachable!("a number to a Value's power is refused before"),
+        };
+        Ok(Obj::Value(node))
+    }
+
+    fn node_of(&mut self, operand: Operand) -> NodeId {
+        match operand {
+            Operand::Node(id) => id,
+            Operand::Num(n) => self.new_leaf(n),
+        }
+    }
+
+    fn add(&mut self, a: NodeId, other: Operand) -> NodeId {
+        let b = self.node_of(other);
+        self.new_node(Op::Add, &[a, b])
+    }
+
+    fn mul(&mut self, a: NodeId, other: Operand) -> NodeId {
+        let b = self.node_of(other);
+        self.new_node(Op::Mul, &[a, b])
+    }
+
+    /// micrograd's `__neg__`: `self * -1`.
+    fn neg(&mut self, a: NodeId) -> NodeId {
+        self.mul(a, Operand::Num(Num::Int(-1)))
+    }
+
+    fn pow(&mut self, a: NodeId, k: Num, span: Span) -> Res<NodeId> {
+        check_float_pow(self.graph.data(a), k.to_f64()).map_err(|m| Diag::new(span, m))?;
+        let exponent = match k {
+            Num::Int(i) => Exponent {
+                value: i as f64,
+                integer: true,
+            },
+            Num::Float(x) => Exponent::float(x),
+        };
+        self.has_pow = true;
+        Ok(self.new_node(Op::Pow(exponent), &[a]))
+    }
+
+    /// A call, its callee (or method's object) and argument values already evaluated.
+    fn call(&mut self, callee: Obj, values: Vec<Obj>, call: &Call<'s>) -> Res<Obj> {
+        let spans = call.args.iter().chain(call.keywords.iter().map(|k| &k.2));
+        let mut args: Vec<Arg> = values
+            .into_iter()
+            .zip(spans)
+            .map(|(value, &span)| Arg { value, span })
+            .collect();
+        if let Some((name, name_span)) = call.method {
+            return self.call_method(callee, name, name_span, args, call.span);
+        }
+        let keyword_values = args.split_off(call.args.len());
+        let named = call
+            .keywords
+            .iter()
+            .zip(keyword_values)
+            .map(|(&(name, name_span, _), arg)| (name, name_span, arg))
+            .collect();
+        match callee {
+            Obj::Builtin(Builtin::Sum) if call.summed_generator => {
+                Ok(args.pop().expect("the summed generator").value)
+            }
+            Obj::Builtin(Builtin::Value) => self.make_value(args, named, call.span),
+            Obj::Builtin(Builtin::DrawDot) => self.draw_dot(args, named, call.span),
+            Obj::Builtin(Builtin::Print) => self.print(args, named),
+            Obj::Builtin(Builtin::Mlp) => self.make_mlp(args, named, call.span),
+            Obj::Builtin(Builtin::Layer) => self.make_layer(args, named, call.span),
+            Obj::Builtin(Builtin::Neuron) => self.make_neuron(args, named, call.span),
+            Obj::Builtin(Builtin::Float) => self.call_float(args, named, call.span),
+            Obj::Builtin(builtin @ (Builtin::Random | Builtin::Math)) => Err(Diag::new(
+                call.callee_span,
+                format!("{} is not callable", Obj::Builtin(builtin).kind()),
+            )),
+            Obj::Builtin(builtin) => self.call_builtin(builtin, args, named, call.span),
+            Obj::Neuron(neuron) => {
+                let input = one_argument("a Neuron", args, named, call.span)?;
+                self.call_neuron(&neuron, input).map(Obj::Value)
+            }
+            Obj::Layer(layer) => {
+                let input = one_argument("a Layer", args, named, call.span)?;
+                self.call_layer(&layer, input)
+            }
+            Obj::Mlp(mlp) => {
+                let input = one_argument("an MLP", args, named, call.span)?;
+                self.call_mlp(&mlp, input)
+            }
+            other => Err(Diag::new(
+                call.callee_span,
+                format!("{} is not callable", other.kind()),
+            )),
+        }
+    }
+
+    /// `Value(number)` or `Value(number, label='…')` (`data=` works too, as in Python).
+    fn make_value(
+        &mut self,
+        positional: Vec<Arg>,
+        named: Vec<(&str, Span, Arg)>,
+        span: Span,
+    ) -> Res<Obj> {
+        if let Some(extra) = positional.get(1) {
+            return Err(Diag::new(
+                extra.span,
+                "Value() takes one number and an optional label='…'",
+            ));
+        }
+        let mut data = positional.into_iter().next();
+        let mut label = None;
+        for (name, name_span, arg) in named {
+            match name {
+                "data" if data.is_none() => data = Some(arg),
+                "label" => label = Some(arg),
+                "data" => return Err(Diag::new(name_span, "Value() got two values for 'data'")),
+                _ => {
+                    return Err(Diag::new(
+                        name_span,
+                        format!("Value() got an unexpected keyword argument '{name}'"),
+                    )
+                    .with_help("Value() takes a number and an optional label='…'"))
+                }
+            }
+        }
+        let Some(data) = data else {
+            return Err(Diag::new(span, "Value() needs a number"));
+        };
+        let Obj::Num(number) = data.value else {
+            return Err(Diag::new(
+                data.span,
+                format!("Value() takes a number, found {}", data.value.kind()),
+            ));
+        };
+        let label = label
+            .map(|arg| expect_label(arg.value, arg.span))
+            .transpose()?;
+        let id = self.new_leaf(number);
+        if let Some(label) = label {
+            self.graph.set_label(id, Some(&label));
+            self.take_name(id);
+        }
+        Ok(Obj::Value(id))
+    }
+
+    /// `draw_dot(v)` snapshots the graph reachable from `v`. micrograd's `format=` and
+    /// `rankdir=` are accepted and left to the command line's options.
+    fn draw_dot(
+        &mut self,
+        positional: Vec<Arg>,
+        named: Vec<(&str, Span, Arg)>,
+        span: Span,
+    ) -> Res<Obj> {
+        if let Some((name, name_span, _)) = named
+            .iter()
+            .find(|(name, _, _)| !matches!(*name, "format" | "rankdir"))
+        {
+            return Err(Diag::new(
+                *name_span,
+                format!("draw_dot() got an unexpected keyword argument '{name}'"),
+            ));
+        }
+        let [root] = <[Arg; 1]>::try_from(positional).map_err(|args| {
+            Diag::new(
+                args.get(1).map_or(span, |a| a.span),
+                "draw_dot() takes one Value",
+            )
+        })?;
+        let Obj::Value(id) = root.value else {
+            return Err(Diag::new(
+                root.span,
+                format!("draw_dot() takes a Value, found {}", root.value.kind()),
+            ));
+        };
+        self.snapshots.push(to_petgraph(&self.graph, &[id]));
+        Ok(Obj::None)
+    }
+
+    fn call_method(
+        &mut self,
+        object: Obj,
+        name: &str,
+        name_span: Span,
+        args: Vec<Arg>,
+        span: Span,
+    ) -> Res<Obj> {
+        match &object {
+            Obj::Builtin(Builtin::Random) => return self.call_random(name, name_span, args, span),
+            Obj::Builtin(Builtin::Math) => return self.call_math(name, name_span, args, span),
+            Obj::Neuron(_) | Obj::Layer(_) | Obj::Mlp(_) => {
+                return self.call_module_method(&object, name, name_span, args)
+            }
+            _ => {}
+        }
+        let Obj::Value(id) = object else {
+            let mut diag = Diag::new(
+                name_span,
+                format!("{} has no method '{name}'", object.kind()),
+            );
+            if matches!(object, Obj::Num(_)) {
+                diag = diag.with_help(format!("make it a Value first: Value(x).{name}()"));
+            }
+            return Err(diag);
+        };
+        let op = unary_method(name);
+        if op.is_none() && !matches!(name, "backward" | "_backward") {
+            return Err(
+                Diag::new(name_span, format!("a Value has no method '{name}'"))
+                    .with_help(format!("gradviz Values have {METHODS}")),
+            );
+        }
+        if let Some(extra) = args.first() {
+            return Err(Diag::new(
+                extra.span,
+                format!("{name}() takes no arguments"),
+            ));
+        }
+        match op {
+            Some(op) => {
+                check_unary(op, self.graph.data(id)).map_err(|m| Diag::new(span, m))?;
+                Ok(Obj::Value(self.new_node(op, &[id])))
+            }
+            None if name == "backward" => self.backward(id, span).map(|()| Obj::None),
+            None => self.local_backward(id, span).map(|()| Obj::None),
+        }
+    }
+
+    /// `v.backward()`. Python raises during backward where a `**k` gradient needs a power
+    /// it refuses (`0.0 ** -0.5` for `x**0.5` at 0); those are found before anything runs.
+    fn backward(&mut self, root: NodeId, span: Span) -> Res<()> {
+        if self.has_pow {
+            for id in self.graph.reachable(&[root]) {
+                self.check_pow_gradient(id, span)?;
+            }
+        }
+        self.graph.backward(root);
+        self.backward_root = Some(root);
+        Ok(())
+    }
+
+    /// The lecture's `v._backward()`: this node's local chain-rule step only.
+    fn local_backward(&mut self, id: NodeId, span: Span) -> Res<()> {
+        self.check_pow_gradient(id, span)?;
+        let op = self.graph.op(id);
+        let operands = self.graph.operands(id);
+        let data = |i: usize| operands.get(i).map_or(0.0, |&o| self.graph.data(o));
+        let (da, db) = op.backward(data(0), data(1), self.graph.data(id), self.graph.grad(id));
+        for (&operand, delta) in operands.iter().zip([da, db]) {
+            let grad = self.graph.grad(operand) + delta;
+            self.graph.set_grad(operand, grad);
+        }
+        Ok(())
+    }
+
+    fn check_pow_gradient(&self, id: NodeId, span: Span) -> Res<()> {
+        let Op::Pow(k) = self.graph.op(id) else {
+            return Ok(());
+        };
+        let base = self.graph.data(self.graph.operands(id)[0]);
+        check_float_pow(base, k.value - 1.0).map_err(|message| {
+            Diag::new(
+                span,
+                format!("backward through '**{k}' fails as in Python: {message}"),
+            )
+        })
+    }
+
+    fn get_attribute(&self, object: &Obj, name: &str, span: Span) -> Res<Obj> {
+        if matches!(object, Obj::Neuron(_) | Obj::Layer(_) | Obj::Mlp(_)) {
+            return module_attribute(object, name, span);
+        }
+        if matches!(object, Obj::Builtin(Builtin::Math)) {
+            return pymath::math_constant(name, span);
+        }
+        let Obj::Value(id) = *object else {
+            return Err(Diag::new(
+                span,
+                format!("{} has no attribute '{name}'", object.kind()),
+            ));
+        };
+        match name {
+            "data" => Ok(Obj::Num(self.data_of(id))),
+            "grad" => Ok(Obj::Num(Num::Float(self.graph.grad(id)))),
+            "label" => Ok(Obj::Str(
+                self.graph.label(id).unwrap_or_else(|| Rc::from("")),
+            )),
+            _ if unary_method(name).is_some() || name == "backward" || name == "_backward" => Err(
+                Diag::new(span, format!("'{name}' is a method: call it as .{name}()")),
+            ),
+            _ => Err(
+                Diag::new(span, format!("a Value has no attribute '{name}'"))
+                    .with_help("gradviz Values have data, grad and label"),
+            ),
+        }
+    }
+
+    fn set_attribute(
+        &mut self,
+        object: &Obj,
+        name: &str,
+        name_span: Span,
+        value: Obj,
+        value_span: Span,
+    ) -> Res<()> {
+        let Obj::Value(id) = *object else {
+            return Err(Diag::new(
+                name_span,
+                format!("cannot set '{name}' on {}", object.kind()),
+            ));
+        };
+        match name {
+            "label" => {
+                let label = expect_label(value, value_span)?;
+                self.graph.set_label(id, Some(&label));
+                self.take_name(id);
+            }
+            "data" => {
+                let number = expect_number(name, value, value_span)?;
+                self.graph.set_data(id, number.to_f64());
+                self.set_int(id, matches!(number, Num::Int(_)));
+            }
+            "grad" => {
+                let number = expect_number(name, value, value_span)?;
+                self.graph.set_grad(id, number.to_f64());
+            }
+            _ => {
+                return Err(Diag::new(
+                    name_span,
+                    format!("cannot set '{name}': gradviz Values have data, grad and label"),
+                ))
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The other side of a Value operation.
+#[derive(Debug, Clone, Copy)]
+enum Operand {
+    Node(NodeId),
+    Num(Num),
+}
+
+/// The top of an expression's value stack; the parser's code always leaves one there.
+fn pop(stack: &mut Vec<Obj>) -> Obj {
+    stack.pop().expect("expression code is balanced")
+}
+
+/// `object[index]` on a list, with Python's negative indices.
+fn index_into(object: &Obj, index: &Obj, span: Span, index_span: Span) -> Res<Obj> {
+    let Obj::List(items) = object else {
+        return Err(Diag::new(
+            span,
+            format!("{} is not subscriptable", object.kind()),
+        ));
+    };
+    let Obj::Num(Num::Int(i)) = *index else {
+        return Err(Diag::new(
+            index_span,
+            format!("list indices must be integers, found {}", index.kind()),
+        ));
+    };
+    let len = items.len() as i128;
+    let position = if i < 0 { i + len } else { i };
+    usize::try_from(position)
+        .ok()
+        .and_then(|p| items.get(p))
+        .cloned()
+        .ok_or_else(|| {
+            Diag::new(
+                index_span,
+                format!("list index {i} out of range (the list has {len} items)"),
+            )
+        })
+}
+
+/// A number operation's result, its Python error placed at `span`.
+fn number(result: Result<Num, String>, span: Span) -> Res<Num> {
+    result.map_err(|m| Diag::new(span, m))
+}
+
+fn expect_label(value: Obj, span: Span) -> Res<Rc<str>> {
+    match value {
+        Obj::Str(text) => Ok(text),
+        other => Err(Diag::new(
+            span,
+            format!("a label must be a string, found {}", other.kind()),
+        )),
+    }
+}
+
+fn expect_number(name: &str, value: Obj, span: Span) -> Res<Num> {
+    match value {
+        Obj::Num(n) => Ok(n),
+        other => Err(Diag::new(
+            span,
+            format!("'{name}' must be a number, found {}", other.kind()),
+        )),
+    }
+}
+
+/// The op a one-operand Value method makes.
+fn unary_method(name: &str) -> Option<Op> {
+    Some(match name {
+        "tanh" => Op::Tanh,
+        "exp" => Op::Exp,
+        "relu" => Op::Relu,
+        "log" => Op::Log,
+        "sigmoid" => Op::Sigmoid,
+        _ => return None,
+    })
+}
+
+/// Where the lecture's `math.exp`-based methods (and gradviz's `log`, via `math.log`)
+/// raise in Python.
+fn check_unary(op: Op, x: f64) -> Result<(), String> {
+    let overflows = |y: f64| y.is_finite() && y.exp().is_infinite();
+    match op {
+        Op::Exp if overflows(x) => Err(format!(
+            "math range error: exp({}) overflows (Python raises OverflowError)",
+            crate::engine::python_float_repr(x)
+        )),
+        Op::Tanh if overflows(2.0 * x) => Err(format!(
+            "math range error: the lecture's tanh computes exp(2*{}), which overflows",
+            crate::engine::python_float_repr(x)
+        )),
+        Op::Sigmoid if overflows(-x) => Err(format!(
+            "math range error: sigmoid computes exp({}), which overflows",
+            crate::engine::python_float_repr(-x)
+        )),
+        Op::Log if x <= 0.0 => Err(format!(
+            "math domain error: log({}) is undefined",
+            crate::engine::python_float_repr(x)
+        )),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,202 @@
+//! Script input (SPEC §4): the micrograd lecture's Python, run as written, into an engine
+//! [`Graph`] plus the `draw_dot` snapshots to draw.
+//!
+//! The language is the part of Python the lecture's graph-building code uses:
+//!
+//! - statements end at a newline or `;`; `#` comments and blank lines; brackets and a
+//!   trailing `\` join lines; `import …` / `from … import …` and `pass` are ignored;
+//! - `name = expr` (also `a = b = expr`), `+=`, `-=`, `*=`, `/=`, `**=` (Python runs
+//!   `a = a + b` for a micrograd value), `v.label = '…'`, `v.data = n`, `v.grad = n`, and
+//!   reads of `v.data`, `v.grad`, `v.label` (`v.grad` reads back as a float);
+//! - ints and floats with Python's arithmetic (ints are 128-bit here, an overflow is an
+//!   error), strings in either quote with Python's escapes, `+ - * / **` with Python's
+//!   precedence, unary `-`, parentheses;
+//! - `Value(number, label='…')`, the methods `tanh() exp() relu() log() sigmoid()
+//!   backward()` and the lecture's `_backward()`, `draw_dot(v)` (a snapshot), and `print(…)`,
+//!   which writes to stderr as Python prints; `float(…)` and the `math` module's constants
+//!   and functions on numbers;
+//! - networks as in the lecture's training cells: micrograd's `MLP(nin, nouts)`,
+//!   `Layer(nin, nout)`, `Neuron(nin)` (parameters labelled `l{i}.n{j}.w{k}` / `.b`,
+//!   weights from Python's `random` stream: `random.seed(n)`, or [`DEFAULT_SEED`] when the
+//!   script sets none, where Python would differ every run), calling them, `.parameters()`,
+//!   `.zero_grad()`; `True`, `False`;
+//! - lists: `[a, b]`, `xs[i]` (negative too), `len`, `sum` (from the int 0, as Python's:
+//!   `sum([v])` adds a `Value(0)` leaf), `zip`, `range`, `list`; list comprehensions
+//!   `[f(x) for x in xs]` and a generator expression as a call's only argument,
+//!   `sum((y - t)**2 for t, y in zip(ys, preds))`, which `sum` adds up as it goes, as
+//!   Python's lazy generator does (one `for` clause, no `if`);
+//! - `for names in list:` with a body on the same line or an indented block, which may
+//!   hold further `for` loops (no `while`, `break`, `else`, `def`, `if`). At most
+//!   [`MAX_ITERATIONS`] iterations run per script.
+//!
+//! Brackets nest at most [`MAX_BRACKETS`] deep and blocks [`MAX_INDENTS`], CPython's own
+//! limits; nothing else is limited, because neither the parser nor the evaluator
+//! recurses: a 100,000-term sum, 100,000 stacked signs or a comprehension inside a
+//! comprehension inside a loop cannot overflow the stack. Where Python raises (`1/0`,
+//! `0.0 ** -1`, `math.exp(1000)`, a one-neuron hidden layer's bare Value fed to the next
+//! layer) or would make a complex number, the script fails with an error at that place.
+//! Names Python would need an import for (`MLP`, `random`) are there without one.
+//!
+//! Statements are parsed and run one at a time, so a million-statement script never exists
+//! as a syntax tree. When one fails at run time, the rest is still parsed: Python compiles
+//! a file before running it, so a syntax error anywhere is the error it reports.
+
+mod autolabel;
+pub(super) mod diagnostics;
+mod eval;
+mod expr;
+mod lexer;
+mod number;
+mod parser;
+mod subset;
+
+use std::path::PathBuf;
+
+use crate::engine::{Graph, NodeId};
+use crate::graph::{to_petgraph, ExportGraph};
+use crate::{Error, Result};
+
+pub use autolabel::{rebound_label, AutoLabels};
+pub use eval::{DEFAULT_SEED, MAX_ITERATIONS, MAX_PARAMETERS};
+pub use lexer::{MAX_BRACKETS, MAX_INDENTS};
+pub(crate) use subset::fits;
+
+/// How a script is turned into a graph.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptOptions {
+    /// Label each value with the first variable it is bound to, unless it has an explicit
+    /// label (SPEC §4); the k-th value named after one variable is `name#k` (see
+    /// [`AutoLabels`]). On by default; `--no-auto-label` turns it off.
+    pub auto_label: bool,
+    /// Where a script runs: the subset, CPython, or whichever fits (the default).
+    pub interpreter: Interpreter,
+    /// The Python to run scripts in; `None` takes `$GRADVIZ_PYTHON`, else `python3`.
+    pub python: Option<PathBuf>,
+}
+
+impl Default for ScriptOptions {
+    fn default() -> Self {
+        ScriptOptions {
+            auto_label: true,
+            interpreter: Interpreter::Auto,
+            python: None,
+        }
+    }
+}
+
+impl ScriptOptions {
+    /// These options with auto-labels on or off.
+    pub fn with_auto_label(mut self, auto_label: bool) -> Self {
+        self.auto_label = auto_label;
+        self
+    }
+
+    /// These options running scripts where `interpreter` says.
+    pub fn with_interpreter(mut self, interpreter: Interpreter) -> Self {
+        self.interpreter = interpreter;
+        self
+    }
+
+    /// These options running CPython scripts in `python` (`None`: the default).
+    pub fn with_python(mut self, python: Option<PathBuf>) -> Self {
+        self.python = python;
+        self
+    }
+}
+
+/// Where a script runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Interpreter {
+    /// The subset when the script fits it (decided before anything runs), else CPython.
+    #[default]
+    Auto,
+    /// Always the built-in subset: fast, no Python needed.
+    Builtin,
+    /// Always CPython.
+    Python,
+}
+
+/// A script after it ran: the whole graph it built and what it asked to draw.
+#[derive(Debug)]
+pub struct Evaluated {
+    /// Every value the script created, in creation order.
+    pub graph: Graph,
+    /// One snapshot per `draw_dot(v)` call, in order.
+    pub snapshots: Vec<ExportGraph>,
+    /// The value of the last `backward()` call, if any.
+    pub backward_root: Option<NodeId>,
+    /// The last Value assigned to a variable, if any.
+    pub last_value: Option<NodeId>,
+    file_name: String,
+    statements: usize,
+}
+
+impl Evaluated {
+    /// The figures to draw (SPEC §4 "which graph is drawn"): the snapshots if there are
+    /// any; else the graph reachable from the root of the last `backward()`; else from the
+    /// last assigned value. An error naming the file when there is nothing to draw.
+    pub fn figures(self) -> Result<Vec<ExportGraph>> {
+        if !self.snapshots.is_empty() {
+            return Ok(self.snapshots);
+        }
+        if let Some(root) = self.root() {
+            return Ok(vec![to_petgraph(&self.graph, &[root])]);
+        }
+        let reason = if self.statements == 0 {
+            "the script is empty"
+        } else {
+            "nothing to draw: the script assigns no Value, and calls neither backward() nor draw_dot()"
+        };
+        Err(Error::Script(format!(
+            "{}: {reason}\n  = help: for example `a = Value(2.0); b = a.tanh(); draw_dot(b)`",
+            self.file_name
+        )))
+    }
+}
+
+impl Evaluated {
+    /// The value a figure or check starts from when no snapshot says (SPEC §4 "which graph
+    /// is drawn"): the root of the last `backward()`, else the last value assigned.
+    pub fn root(&self) -> Option<NodeId> {
+        self.backward_root.or(self.last_value)
+    }
+}
+
+/// Runs a script. `file_name` is only used in error messages.
+///
+/// ```
+/// use gradviz::input::script::{evaluate, ScriptOptions};
+///
+/// let source = "x = Value(2.0)\ny = x * x + 1\ny.backward()\n";
+/// let run = evaluate(source, "example.py", &ScriptOptions::default()).unwrap();
+/// let root = run.backward_root.unwrap();
+/// assert_eq!(run.graph.data(root), 5.0);
+/// assert_eq!(run.graph.label(root).as_deref(), Some("y"));
+/// assert_eq!(run.figures().unwrap()[0].node_count(), 4);
+/// ```
+pub fn evaluate(source: &str, file_name: &str, options: &ScriptOptions) -> Result<Evaluated> {
+    run(source, file_name, options).map_err(|diag| diag.into_error(source, file_name))
+}
+
+fn run(source: &str, file_name: &str, options: &ScriptOptions) -> diagnostics::Res<Evaluated> {
+    let mut parser = parser::Parser::new(source)?;
+    let mut evaluator = eval::Evaluator::new(options);
+    while let Some(statement) = parser.next_statement()? {
+        if let Err(runtime_error) = evaluator.exec(&statement) {
+            // Python compiles the whole file before running it: a syntax error anywhere
+            // is the one it reports.
+            while parser.next_statement()?.is_some() {}
+            return Err(runtime_error);
+        }
+    }
+    let statements = parser.statements_read();
+    Ok(Evaluated {
+        graph: evaluator.graph,
+        snapshots: evaluator.snapshots,
+        backward_root: evaluator.backward_root,
+        last_value: evaluator.last_value,
+        file_name: file_name.to_string(),
+        statements,
+    })
+}

@@ -1,0 +1,239 @@
+//! Whether a script fits the built-in subset, decided before anything runs.
+//!
+//! `--interpreter auto` runs a script in the subset when the subset parses all of it, it
+//! imports nothing but `micrograd`, `math`, `random` and `graphviz`, and every name it
+//! reads is a subset built-in or a name the script binds somewhere. Anything else (a
+//! `def`, a `class`, `import numpy`, `math.sin`) runs in CPython: deciding first means a
+//! script never runs twice. The statements are walked with a stack, as the evaluator
+//! runs them: no recursion.
+
+use std::collections::BTreeSet;
+
+use super::diagnostics::Span;
+use super::eval::{builtin, MATH_NAMES};
+use super::expr::Instr;
+use super::parser::{Parser, Stmt, Target};
+
+/// Modules whose import a subset script may keep: their names are built in, or unused.
+const SUBSET_MODULES: [&str; 5] = ["micrograd", "math", "random", "graphviz", "__future__"];
+
+/// Built-ins of the subset that Python has only from micrograd: a script that reads one
+/// without importing micrograd or binding the name can only run in the subset.
+const MICROGRAD_NAMES: [&str; 4] = ["Value", "MLP", "Layer", "Neuron"];
+
+/// `Ok` when `source` runs in the subset; else why it needs CPython, as a phrase that
+/// follows the file's name ("defines functions").
+pub(crate) fn fits(source: &str) -> Result<(), String> {
+    let mut parser = Parser::new(source).map_err(|diag| unsupported(source, diag.span))?;
+    let mut names = Names {
+        source,
+        ..Names::default()
+    };
+    while let Some(statement) = parser
+        .next_statement()
+        .map_err(|diag| unsupported(source, diag.span))?
+    {
+        names.visit(&statement);
+    }
+    let imports = parser.imports();
+    if names.relies_on_subset(imports) {
+        // Python would stop at a NameError for `Value`; the subset says what is wrong.
+        return Ok(());
+    }
+    if let Some((module, _)) = imports
+        .iter()
+        .find(|(module, _)| !SUBSET_MODULES.contains(module))
+    {
+        return Err(match *module {
+            "." => "imports from its own package".to_string(),
+            module => format!("imports {module}"),
+        });
+    }
+    match names.unknown() {
+        Some(name) => Err(format!(
+            "uses '{name}', which the built-in subset does not have"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Why a script the subset cannot parse needs CPython, from where the parse stopped.
+fn unsupported(source: &str, span: Span) -> String {
+    let start = span.start.min(source.len());
+    let rest = source.get(start..).unwrap_or("");
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    match word.as_str() {
+        "def" | "lambda" => "defines functions".into(),
+        "class" => "defines classes".into(),
+        _ => {
+            let line = source[..start].matches('\n').count() + 1;
+            let column = source[..start].rfind('\n').map_or(start, |i| start - i - 1) + 1;
+            format!("uses Python beyond the built-in subset (at {line}:{column})")
+        }
+    }
+}
+
+/// The names a script binds and the names it reads.
+#[derive(Default)]
+struct Names<'s> {
+    source: &'s str,
+    bound: BTreeSet<&'s str>,
+    read: Vec<String>,
+}
+
+impl<'s> Names<'s> {
+    fn visit(&mut self, statement: &Stmt<'s>) {
+        let mut pending = vec![statement];
+        while let Some(statement) = pending.pop() {
+            match statement {
+                Stmt::Assign { targets, value } => {
+                    targets.iter().for_each(|t| self.target(t));
+                    self.code(&value.code);
+                }
+                Stmt::AugAssign { target, value, .. } => {
+                    self.target(target);
+                    self.code(&value.code);
+                }
+                Stmt::Expr(expr) => self.code(&expr.code),
+                Stmt::For(for_loop) => {
+                    self.bound.extend(for_loop.targets.iter().map(|(n, _)| *n));
+                    self.code(&for_loop.iterable.code);
+                    pending.extend(for_loop.body.iter().rev());
+                }
+            }
+        }
+    }
+
+    fn target(&mut self, target: &Target<'s>) {
+        match target {
+            Target::Name(name, _) => {
+                self.bound.insert(name);
+            }
+            Target::Attribute { object, .. } => self.code(&object.code),
+        }
+    }
+
+    /// Names read, and `math.NAME` read as one name, since the subset has only part of
+    /// `math`.
+    fn code(&mut self, code: &[Instr<'s>]) {
+        for (index, instr) in code.iter().enumerate() {
+            match instr {
+                Instr::Load(name, _) => self.read.push(name.to_string()),
+                Instr::GetAttr { name, .. }
+                    if matches!(
+                        index.checked_sub(1).map(|i| &code[i]),
+                        Some(Instr::Load("math", _))
+                    ) =>
+                {
+                    self.read.push(format!("math.{name}"));
+                }
+                Instr::Call(call) => {
+                    let callee = self
+                        .source
+                        .get(call.callee_span.start..call.callee_span.end);
+                    if let (Some((name, _)), Some("math")) = (call.method, callee) {
+                        self.read.push(format!("math.{name}"));
+                    }
+                }
+                Instr::LoopStart(start) => {
+                    self.bound.extend(start.targets.iter().map(|(n, _)| *n));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether the script reads micrograd's names without importing micrograd.
+    fn relies_on_subset(&self, imports: &[(&str, Span)]) -> bool {
+        let imports_micrograd = imports.iter().any(|(module, _)| *module == "micrograd");
+        !imports_micrograd
+            && self.read.iter().any(|name| {
+                MICROGRAD_NAMES.contains(&name.as_str()) && !self.bound.contains(name.as_str())
+            })
+    }
+
+    /// The first name read that is neither bound nor built in.
+    fn unknown(&self) -> Option<&str> {
+        self.read
+            .iter()
+            .map(String::as_str)
+            .find(|name| match name.strip_prefix("math.") {
+                Some(member) => !self.bound.contains("math") && !MATH_NAMES.contains(&member),
+                None => !self.bound.contains(name) && builtin(name).is_none(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fits;
+
+    #[test]
+    fn lecture_scripts_fit() {
+        let neuron = include_str!("../../../fixtures/neuron.py");
+        assert_eq!(fits(neuron), Ok(()));
+        assert_eq!(fits(include_str!("../../../fixtures/mlp.py")), Ok(()));
+        assert_eq!(
+            fits("import random\nfrom micrograd.nn import MLP\n"),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn anything_else_says_why_it_needs_python() {
+        let cases = [
+            ("def f(x):\n    return x\n", "defines functions"),
+            ("class Value:\n    pass\n", "defines classes"),
+            ("import numpy as np\n", "imports numpy"),
+            ("import math, torch\n", "imports torch"),
+            ("from torch.nn import Linear\n", "imports torch"),
+            ("from . import helpers\n", "imports from its own package"),
+            (
+                "x = math.sin(1)\n",
+                "uses 'math.sin', which the built-in subset does not have",
+            ),
+            (
+                "x = math.log10\n",
+                "uses 'math.log10', which the built-in subset does not have",
+            ),
+            (
+                "y = f(2)\n",
+                "uses 'f', which the built-in subset does not have",
+            ),
+            (
+                "a = 1\nif a < 2:\n    a = 3\n",
+                "uses Python beyond the built-in subset (at 2:1)",
+            ),
+        ];
+        for (source, why) in cases {
+            assert_eq!(fits(source), Err(why.to_string()), "{source}");
+        }
+    }
+
+    /// Python would stop at `Value`, which only the subset has without an import: the
+    /// subset runs it and names the unknown `c`.
+    #[test]
+    fn a_script_that_relies_on_the_subsets_value_stays_in_the_subset() {
+        assert_eq!(fits("a = Value(1.0)\nb = a + c\n"), Ok(()));
+        assert_eq!(fits("import numpy\na = Value(1.0)\n"), Ok(()));
+        let imported = "from micrograd.engine import Value\na = Value(1.0)\nb = a + c\n";
+        assert_eq!(
+            fits(imported),
+            Err("uses 'c', which the built-in subset does not have".into())
+        );
+    }
+
+    #[test]
+    fn the_part_of_math_the_subset_has_fits() {
+        assert_eq!(fits("import math\nx = math.pi * math.exp(2.0)\n"), Ok(()));
+    }
+
+    #[test]
+    fn names_bound_anywhere_are_known() {
+        let source = "for p in [1, 2]:\n    q = p\nr = [x * q for x in [1]]\nprint(r)\n";
+        assert_eq!(fits(source), Ok(()));
+    }
+}

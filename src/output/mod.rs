@@ -1,0 +1,173 @@
+//! Output: where each figure goes and under which name ([`targets`]), in which format
+//! ([`format`]), and writing it there ([`write`]): atomically for a file
+//! ([`write_atomic`]), quietly ending on a closed pipe for stdout.
+
+mod atomic;
+
+pub use atomic::write_atomic;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::input::Source;
+use crate::render::Format;
+use crate::{Error, Result};
+
+/// Where output goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Beside each input, named after it.
+    BesideInput,
+    /// Into this directory, named after each input.
+    Dir(PathBuf),
+    /// This file.
+    File(PathBuf),
+    /// Standard output.
+    Stdout,
+}
+
+/// The format for an output: `--format`, else the output file's extension, else SVG.
+pub fn format(output: &Output, forced: Option<Format>) -> Result<Format> {
+    if let Some(format) = forced {
+        return Ok(format);
+    }
+    match output {
+        Output::File(path) => Format::from_extension(path).ok_or_else(|| {
+            Error::Usage(format!(
+                "{}: cannot tell the output format from the extension; use --format",
+                path.display()
+            ))
+        }),
+        _ => Ok(Format::Svg),
+    }
+}
+
+/// Where an output goes, and in which format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Standard output.
+    Stdout(Format),
+    /// This file.
+    File(PathBuf, Format),
+}
+
+impl Target {
+    /// The format written there.
+    pub fn format(&self) -> Format {
+        match self {
+            Target::Stdout(f) | Target::File(_, f) => *f,
+        }
+    }
+}
+
+/// The one output of `compare` or `check`, named after `source` plus `suffix` when no file
+/// is given.
+pub fn single(
+    source: &Source,
+    output: &Output,
+    suffix: &str,
+    forced: Option<Format>,
+) -> Result<Target> {
+    let format = format(output, forced)?;
+    Ok(targets(source, output, format, 1, suffix)?.remove(0))
+}
+
+/// Output targets for `count` figures of `source`: OUT, or OUT-1 … OUT-k for several.
+pub fn targets(
+    source: &Source,
+    output: &Output,
+    format: Format,
+    count: usize,
+    suffix: &str,
+) -> Result<Vec<Target>> {
+    let base = match output {
+        Output::Stdout => {
+            return match count {
+                1 => Ok(vec![Target::Stdout(format)]),
+                _ => Err(Error::Usage(format!(
+                    "{}: {count} figures cannot all go to stdout; pick one with --snapshot N",
+                    source.name
+                ))),
+            }
+        }
+        Output::File(path) => path.clone(),
+        Output::BesideInput | Output::Dir(_) if source.path.as_os_str() == "-" => {
+            return targets(source, &Output::Stdout, format, count, suffix)
+        }
+        Output::BesideInput => named_after(&source.path, suffix, format),
+        Output::Dir(dir) => dir.join(
+            named_after(&source.path, suffix, format)
+                .file_name()
+                .expect("has a name"),
+        ),
+    };
+    let paths: Vec<PathBuf> = match count {
+        1 => vec![base],
+        _ => (1..=count).map(|i| numbered(&base, i)).collect(),
+    };
+    for path in &paths {
+        refuse_input_as_output(source, path)?;
+    }
+    Ok(paths.into_iter().map(|p| Target::File(p, format)).collect())
+}
+
+fn named_after(input: &Path, suffix: &str, format: Format) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy())
+        .unwrap_or_default();
+    input.with_file_name(format!("{stem}{suffix}.{}", format.extension()))
+}
+
+fn numbered(path: &Path, i: usize) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy())
+        .unwrap_or_default();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}-{i}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{i}"),
+    };
+    path.with_file_name(name)
+}
+
+/// Refuses an output that is the input itself.
+pub fn refuse_input_as_output(source: &Source, output: &Path) -> Result<()> {
+    let same = match (
+        std::fs::canonicalize(&source.path),
+        std::fs::canonicalize(output),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => source.path == output,
+    };
+    if same {
+        return Err(Error::Usage(format!(
+            "{}: the output would overwrite the input; choose another -o",
+            output.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `target`: a file atomically (its folders created), or stdout.
+pub fn write(target: &Target, bytes: &[u8]) -> Result<()> {
+    match target {
+        Target::Stdout(_) => write_stdout(bytes),
+        Target::File(path, _) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            }
+            write_atomic(path, bytes)
+        }
+    }
+}
+
+/// Writes to stdout. A reader that closed the pipe (`gradviz … -o - | head`) has all it
+/// wants: that ends the output quietly, as it does for `cat` and ripgrep.
+pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("<stdout>", e)),
+        _ => Ok(()),
+    }
+}
