@@ -209,7 +209,7 @@ def _operands_from_prev(value, prev):
     """The operands from `_prev` alone: in creation order when it is a set, whose own
     order follows memory addresses; a `+` or `*` with one child uses it twice."""
     if isinstance(prev, (set, frozenset, dict)):
-        prev = sorted(prev, key=lambda c: getattr(c, "__dict__", _NO_DICT).get(_STAMP, 0))
+        prev = sorted(prev, key=lambda c: getattr(c, _STAMP, 0))
     elif isinstance(prev, (list, tuple)):
         prev = list(prev)
     else:
@@ -313,6 +313,14 @@ class _Anything(object):
         return "<gradviz figure>"
 
 
+class _Watch(weakref.ref):
+    """A weak reference to a named value that knows the value's id: one object per value,
+    where `weakref.finalize` makes several (in a script building 100,000 values, every
+    extra object brings the garbage collector's full passes over them sooner)."""
+
+    __slots__ = ("key",)
+
+
 class _Capture(object):
     """What the running script draws: snapshots, the last `backward()` root, the last
     value bound at module level, and the auto-labels."""
@@ -324,6 +332,8 @@ class _Capture(object):
         self.snapshots = 0
         self.names = {}  # id(value) -> auto-label, dropped when the value dies
         self.held = []  # values that cannot be weakly referenced, kept so ids stay theirs
+        self.watched = {}  # id(value) -> the weak reference that forgets its auto-label
+        self.forget = self._forget  # one bound method for every watch
         self.bindings = {}  # variable name -> how many values took it as their label
         self.last_value = None
         self.backward_root = None
@@ -363,12 +373,19 @@ class _Capture(object):
         if self.auto_label and not own and id(value) not in self.names:
             count = self.bindings.get(name, 0) + 1
             self.bindings[name] = count
-            self.names[id(value)] = name if count == 1 else "%s#%d" % (name, count)
+            key = id(value)
+            self.names[key] = name if count == 1 else "%s#%d" % (name, count)
             try:  # a dead value's id may be reused: its name must go with it
-                weakref.finalize(value, self.names.pop, id(value), None)
+                watch = self.watched[key] = _Watch(value, self.forget)
+                watch.key = key
             except TypeError:
                 self.held.append(value)
         return value
+
+    def _forget(self, watch):
+        """A watched value died: its id may be reused, so its auto-label goes."""
+        self.names.pop(watch.key, None)
+        self.watched.pop(watch.key, None)
 
     def finish(self):
         """What is drawn when the script took no snapshot; and the files of `compare` and
@@ -400,28 +417,53 @@ def _stamp_values():
     """Numbers each value as it is created, so graphs list nodes in creation order.
 
     A class defined from now on whose body has `backward` and `__add__` or `__mul__` (the
-    lecture's `Value`, micrograd's) gets a `__new__` that stamps a counter in the new
-    instance's `__dict__` (`__new__`, because tests and users patch `__init__`). Nothing
-    else changes; instances without a `__dict__` go unstamped and export in operand order.
+    lecture's `Value`, micrograd's) gets a `__new__` that sets a counter as the new
+    instance's attribute `_gradviz_created` (`__new__`, because tests and users patch
+    `__init__`). Nothing else changes; instances without a `__dict__` go unstamped and
+    export in operand order. The attribute is set with `object.__setattr__`, not through
+    `instance.__dict__`: reading `__dict__` would give every value a dict of its own, which
+    makes its attributes slower all through the script (CPython 3.11 keeps them inline).
     """
     import builtins
     import itertools
 
-    counter = itertools.count()
+    stamp = itertools.count().__next__
+    set_attribute = object.__setattr__
+    new_object = object.__new__
     build_class = builtins.__build_class__
 
     def stamping(cls):
         inherited = cls.__new__
-
-        def __new__(klass, *args, **kwargs):
-            if inherited is object.__new__:
-                instance = object.__new__(klass)
-            else:
+        if (inherited is new_object and cls.__setattr__ is set_attribute
+                and cls.__dictoffset__ != 0):
+            # The common case, at the least cost per value: the class's own instances
+            # have a `__dict__` and the plain `__setattr__`; a subclass's may not.
+            def __new__(klass, *args, **kwargs):
+                instance = new_object(klass)
+                if klass is cls:
+                    instance._gradviz_created = stamp()
+                else:
+                    try:
+                        set_attribute(instance, _STAMP, stamp())
+                    except (AttributeError, TypeError):
+                        pass
+                return instance
+        elif inherited is new_object:
+            def __new__(klass, *args, **kwargs):
+                instance = new_object(klass)
+                try:
+                    set_attribute(instance, _STAMP, stamp())
+                except (AttributeError, TypeError):
+                    pass
+                return instance
+        else:
+            def __new__(klass, *args, **kwargs):
                 instance = inherited(klass, *args, **kwargs)
-            stamps = getattr(instance, "__dict__", None)
-            if stamps is not None:
-                stamps[_STAMP] = next(counter)
-            return instance
+                try:
+                    set_attribute(instance, _STAMP, stamp())
+                except (AttributeError, TypeError):
+                    pass
+                return instance
 
         return staticmethod(__new__)
 
