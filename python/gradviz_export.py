@@ -21,6 +21,8 @@ The file keeps to Python 3.6 syntax so that an old interpreter gets a clear mess
 instead of a syntax error.
 """
 
+import gc
+import itertools
 import json
 import math
 import sys
@@ -35,39 +37,62 @@ def dump(path, *roots):
 
 def dumps(*roots):
     """The graph reachable from `roots` as a JSON document, one node per line."""
-    arrays_ = arrays(*roots)
+    columns = _columns(roots, None)
     return (
         '{\n  "format": "gradviz",\n  "version": 1,\n  "nodes": [\n    '
-        + ",\n    ".join(_node_texts(*arrays_[:6]))
-        + '\n  ],\n  "roots": ' + json.dumps(arrays_[6]) + "\n}\n"
+        + _nodes_text(columns, ",\n    ")
+        + '\n  ],\n  "roots": ' + json.dumps(columns[5]) + "\n}\n"
     )
 
 
 def _document_text(roots, names):
     """The graph reachable from `roots` as one compact JSON document (the runner's)."""
-    arrays_ = arrays(*roots, names=names)
-    return ('{"format":"gradviz","version":1,"nodes":[' + ",".join(_node_texts(*arrays_[:6]))
-            + '],"roots":' + json.dumps(arrays_[6]) + "}")
+    columns = _columns(roots, names)
+    with _GarbageCollectionPaused():
+        return ('{"format":"gradviz","version":1,"nodes":['
+                + _nodes_text(columns, ",")
+                + '],"roots":' + json.dumps(columns[5]) + "}")
 
 
-def _node_texts(labels, data, grads, ops, counts, children):
-    """Each node as a JSON object, written directly: a 100,000-value graph is written in a
-    fraction of what building dicts for `json.dumps` takes."""
-    quoted = {}  # label and op texts repeat: quote each once
+class _GarbageCollectionPaused(object):
+    """Turns CPython's cyclic garbage collector off for a while. The export allocates
+    several objects per value (lists, tuples) and frees them all itself; with the
+    collector on, those allocations set off full passes over every object the script
+    holds, as much as a fifth of the export of a 100,000-value graph."""
 
-    def quote(text):
-        q = quoted.get(text)
-        if q is None:
-            q = quoted[text] = json.dumps(text, ensure_ascii=False)
-        return q
+    def __enter__(self):
+        self.enabled = gc.isenabled()
+        gc.disable()
 
-    start = 0
-    for i in range(len(labels)):
-        count = counts[i]
-        yield '{"id": %d, "label": %s, "data": %s, "grad": %s, "op": %s, "children": [%s]}' % (
-            i, quote(labels[i]), _number_text(data[i]), _number_text(grads[i]), quote(ops[i]),
-            ", ".join(map(str, children[start:start + count])))
-        start += count
+    def __exit__(self, *exception):
+        if self.enabled:
+            gc.enable()
+
+
+def _nodes_text(columns, separator):
+    """The nodes as JSON objects with `separator` between them, written column by column
+    without a Python call per node (`repr` of a list of ints is its JSON text;
+    `encode_basestring` is `json.dumps(text, ensure_ascii=False)` for a string)."""
+    labels, data, grads, ops, operands = columns[:5]
+    quote = json.encoder.encode_basestring
+    repeat = itertools.repeat
+    text = "".join(itertools.chain.from_iterable(zip(
+        repeat('{"id": '), map(str, range(len(labels))),
+        repeat(', "label": '), map(quote, labels),
+        repeat(', "data": '), _number_texts(data),
+        repeat(', "grad": '), _number_texts(grads),
+        repeat(', "op": '), map(quote, ops),
+        repeat(', "children": '), map(repr, operands),
+        repeat("}" + separator))))
+    return text[:len(text) - len(separator)] if text else text
+
+
+def _number_texts(numbers):
+    """Floats as JSON: each one's shortest repr, or "nan", "inf", "-inf" (strings)."""
+    total = sum(numbers)
+    if total - total == 0.0:  # all finite (or an overflowing sum: the careful way below)
+        return map(float.__repr__, numbers)
+    return [_number_text(x) for x in numbers]
 
 
 def _number_text(x):
@@ -83,39 +108,54 @@ def export(*roots, names=None):
     `names` maps `id(value)` to a label for values whose own `label` is empty (the
     runner's auto-labels).
     """
-    labels, data, grads, ops, counts, children, root_ids = arrays(*roots, names=names)
-    nodes, start = [], 0
-    for i, count in enumerate(counts):
-        nodes.append({
-            "id": i,
-            "label": labels[i],
-            "data": _json_number(data[i]),
-            "grad": _json_number(grads[i]),
-            "op": ops[i],
-            "children": children[start:start + count],
-        })
-        start += count
-    return nodes, root_ids
+    labels, data, grads, ops, operands, root_ids = _columns(roots, names)
+    return [{
+        "id": i,
+        "label": labels[i],
+        "data": _json_number(data[i]),
+        "grad": _json_number(grads[i]),
+        "op": ops[i],
+        "children": operands[i],
+    } for i in range(len(labels))], root_ids
 
 
 def arrays(*roots, names=None):
     """The graph reachable from `roots` as flat lists, operands before results: labels,
     data, grads, ops, each node's operand count, every node's operand indices one after
     another, and the roots' indices. The gradviz package hands these to Rust at once."""
-    order, operands = _walk(roots)
-    ids = {id(v): i for i, v in enumerate(order)}
-    names = names or {}
-    labels = [_label(v, names) for v in order]
-    data = [x if type(x) is float else _float(v, "data")
-            for v, x in zip(order, [getattr(v, "data", None) for v in order])]
-    grads = [x if type(x) is float else _float(v, "grad")
-             for v, x in zip(order, [getattr(v, "grad", None) for v in order])]
+    labels, data, grads, ops, operands, root_ids = _columns(roots, names)
+    return (labels, data, grads, ops, list(map(len, operands)),
+            list(itertools.chain.from_iterable(operands)), root_ids)
+
+
+def _columns(roots, names):
+    """The graph reachable from `roots`, operands before results, as lists: labels, data,
+    grads, ops, each node's operand indices, and the roots' indices. Built by
+    comprehensions and C-level maps, without a Python call per value in the common case
+    (string labels and ops, float data and grads)."""
+    with _GarbageCollectionPaused():
+        return _columns_of(*_walk(roots), roots=roots, names=names)
+
+
+def _columns_of(order, operands, roots, names):
+    index = dict(zip(map(id, order), range(len(order))))
+    get_name = (names or {}).get
+    labels = [(label or get_name(id(v), "")) if type(label) is str else _label(v, names or {})
+              for v, label in zip(order, [getattr(v, "label", "") for v in order])]
+    if not all(map(str.isascii, labels)):
+        labels = list(map(_utf8_text, labels))
+    data = [getattr(v, "data", None) for v in order]
+    if set(map(type, data)) != {float}:
+        data = [x if type(x) is float else _float(v, "data") for v, x in zip(order, data)]
+    grads = [getattr(v, "grad", None) for v in order]
+    if set(map(type, grads)) != {float}:
+        grads = [x if type(x) is float else _float(v, "grad") for v, x in zip(order, grads)]
     ops = [op if type(op) is str else str(op or "")
            for op in [getattr(v, "_op", "") for v in order]]
-    lists = [operands[id(v)] for v in order]
-    children = [ids[id(c)] for these in lists for c in these]
-    return (labels, data, grads, ops, [len(these) for these in lists], children,
-            [ids[id(r)] for r in roots])
+    position = index.__getitem__
+    lists = list(map(operands.__getitem__, map(id, order)))
+    children = [list(map(position, map(id, these))) if these else [] for these in lists]
+    return labels, data, grads, ops, children, [index[id(r)] for r in roots]
 
 
 def is_value(x):
@@ -131,22 +171,45 @@ def _walk(roots):
     script draws the same figure in CPython as in gradviz's own subset; else operands
     first in the order they were written.
     """
-    operands, stamps, found = {}, {}, []
+    operands, stamps = {}, {}
     stack = list(roots)
     pop, extend = stack.pop, stack.extend
+    cells_of = _OPERAND_CELLS
     while stack:
         value = pop()
         key = id(value)
         if key in operands:
             continue
-        children = operands[key] = _operands(value)
-        found.append(value)
-        stamp = getattr(value, "__dict__", _NO_DICT).get(_STAMP)
-        if stamp is not None:
+        # `_operands(value)`, its common case inline: a `_backward` closure whose code is
+        # known to hold `self` and `other`, holding just the members of `_prev`.
+        prev = getattr(value, "_prev", ())
+        if not prev:
+            children = []
+        else:
+            backward = getattr(value, "_backward", None)
+            cells = cells_of.get(getattr(backward, "__code__", None))
+            closure = getattr(backward, "__closure__", None) if cells is not None else None
+            if closure and len(cells) == 2:
+                try:
+                    first = closure[cells[0]].cell_contents
+                    second = closure[cells[1]].cell_contents
+                    x, y = prev  # two members: compared by identity, as `_operands` does
+                except (ValueError, TypeError):  # a cell not filled, not two members
+                    children = _operands(value)
+                else:
+                    if (x is first and y is second) or (x is second and y is first):
+                        children = [first, second]
+                    else:
+                        children = _operands(value)
+            else:
+                children = _operands(value)
+            extend(children)
+        operands[key] = children
+        stamp = getattr(value, _STAMP, None)
+        if type(stamp) is int:
             stamps[stamp] = value
-        extend(children)
-    if len(stamps) == len(found):
-        return [stamps[stamp] for stamp in sorted(stamps)], operands
+    if len(stamps) == len(operands):
+        return list(map(stamps.__getitem__, sorted(stamps))), operands
     return _operands_first(roots, operands), operands
 
 
@@ -166,7 +229,6 @@ def _operands_first(roots, operands):
     return order
 
 
-_NO_DICT = {}
 # Per `_backward` code object: the positions of its free variables `self` and `other`.
 _OPERAND_CELLS = {}
 
@@ -209,7 +271,7 @@ def _operands_from_prev(value, prev):
     """The operands from `_prev` alone: in creation order when it is a set, whose own
     order follows memory addresses; a `+` or `*` with one child uses it twice."""
     if isinstance(prev, (set, frozenset, dict)):
-        prev = sorted(prev, key=lambda c: getattr(c, "__dict__", _NO_DICT).get(_STAMP, 0))
+        prev = sorted(prev, key=lambda c: getattr(c, _STAMP, 0))
     elif isinstance(prev, (list, tuple)):
         prev = list(prev)
     else:
@@ -247,6 +309,11 @@ def _label(value, names):
     text = label if isinstance(label, str) else str(label)
     if not text:
         text = names.get(id(value), "")
+    return _utf8_text(text)
+
+
+def _utf8_text(text):
+    """`text`, with a lone surrogate (which JSON readers refuse) replaced."""
     if text.isascii():
         return text
     try:
@@ -313,6 +380,14 @@ class _Anything(object):
         return "<gradviz figure>"
 
 
+class _Watch(weakref.ref):
+    """A weak reference to a named value that knows the value's id: one object per value,
+    where `weakref.finalize` makes several (in a script building 100,000 values, every
+    extra object brings the garbage collector's full passes over them sooner)."""
+
+    __slots__ = ("key",)
+
+
 class _Capture(object):
     """What the running script draws: snapshots, the last `backward()` root, the last
     value bound at module level, and the auto-labels."""
@@ -324,6 +399,8 @@ class _Capture(object):
         self.snapshots = 0
         self.names = {}  # id(value) -> auto-label, dropped when the value dies
         self.held = []  # values that cannot be weakly referenced, kept so ids stay theirs
+        self.watched = {}  # id(value) -> the weak reference that forgets its auto-label
+        self.forget = self._forget  # one bound method for every watch
         self.bindings = {}  # variable name -> how many values took it as their label
         self.last_value = None
         self.backward_root = None
@@ -363,12 +440,19 @@ class _Capture(object):
         if self.auto_label and not own and id(value) not in self.names:
             count = self.bindings.get(name, 0) + 1
             self.bindings[name] = count
-            self.names[id(value)] = name if count == 1 else "%s#%d" % (name, count)
+            key = id(value)
+            self.names[key] = name if count == 1 else "%s#%d" % (name, count)
             try:  # a dead value's id may be reused: its name must go with it
-                weakref.finalize(value, self.names.pop, id(value), None)
+                watch = self.watched[key] = _Watch(value, self.forget)
+                watch.key = key
             except TypeError:
                 self.held.append(value)
         return value
+
+    def _forget(self, watch):
+        """A watched value died: its id may be reused, so its auto-label goes."""
+        self.names.pop(watch.key, None)
+        self.watched.pop(watch.key, None)
 
     def finish(self):
         """What is drawn when the script took no snapshot; and the files of `compare` and
@@ -400,28 +484,53 @@ def _stamp_values():
     """Numbers each value as it is created, so graphs list nodes in creation order.
 
     A class defined from now on whose body has `backward` and `__add__` or `__mul__` (the
-    lecture's `Value`, micrograd's) gets a `__new__` that stamps a counter in the new
-    instance's `__dict__` (`__new__`, because tests and users patch `__init__`). Nothing
-    else changes; instances without a `__dict__` go unstamped and export in operand order.
+    lecture's `Value`, micrograd's) gets a `__new__` that sets a counter as the new
+    instance's attribute `_gradviz_created` (`__new__`, because tests and users patch
+    `__init__`). Nothing else changes; instances without a `__dict__` go unstamped and
+    export in operand order. The attribute is set with `object.__setattr__`, not through
+    `instance.__dict__`: reading `__dict__` would give every value a dict of its own, which
+    makes its attributes slower all through the script (CPython 3.11 keeps them inline).
     """
     import builtins
     import itertools
 
-    counter = itertools.count()
+    stamp = itertools.count().__next__
+    set_attribute = object.__setattr__
+    new_object = object.__new__
     build_class = builtins.__build_class__
 
     def stamping(cls):
         inherited = cls.__new__
-
-        def __new__(klass, *args, **kwargs):
-            if inherited is object.__new__:
-                instance = object.__new__(klass)
-            else:
+        if (inherited is new_object and cls.__setattr__ is set_attribute
+                and cls.__dictoffset__ != 0):
+            # The common case, at the least cost per value: the class's own instances
+            # have a `__dict__` and the plain `__setattr__`; a subclass's may not.
+            def __new__(klass, *args, **kwargs):
+                instance = new_object(klass)
+                if klass is cls:
+                    instance._gradviz_created = stamp()
+                else:
+                    try:
+                        set_attribute(instance, _STAMP, stamp())
+                    except (AttributeError, TypeError):
+                        pass
+                return instance
+        elif inherited is new_object:
+            def __new__(klass, *args, **kwargs):
+                instance = new_object(klass)
+                try:
+                    set_attribute(instance, _STAMP, stamp())
+                except (AttributeError, TypeError):
+                    pass
+                return instance
+        else:
+            def __new__(klass, *args, **kwargs):
                 instance = inherited(klass, *args, **kwargs)
-            stamps = getattr(instance, "__dict__", None)
-            if stamps is not None:
-                stamps[_STAMP] = next(counter)
-            return instance
+                try:
+                    set_attribute(instance, _STAMP, stamp())
+                except (AttributeError, TypeError):
+                    pass
+                return instance
 
         return staticmethod(__new__)
 
