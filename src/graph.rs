@@ -1,5 +1,9 @@
-//! Engine → petgraph: the part of a [`Graph`] reachable from some roots, as a
-//! `petgraph::Graph` that the renderer and the JSON writer read.
+//! The exported graph: what every layer above the engine reads. [`to_petgraph`] takes the
+//! part of a [`Graph`] reachable from some roots as a `petgraph::Graph` (JSON graphs and
+//! CPython runs are read into the same type), and the rules every layer shares live here
+//! once: a value's operands in order ([`operands`]), its name in reports ([`value_name`]),
+//! the roots of a graph whose roots are unknown ([`sinks`]) and the one topological order
+//! ([`topological_order`], or the cycle that prevents it).
 //!
 //! Node indices follow creation order and each weight keeps the node's tape id, so the same
 //! graph always exports to the same petgraph, whatever the run.

@@ -196,7 +196,10 @@ fn view_figures_match_the_model() {
         assert_writer_matches_model(&figure.graph, &figure.options, &figure.decorations);
     }
     let folded = views::prepare(&mlp, &ViewOptions::default().with_fold(Some(0))).unwrap();
-    assert!(!folded.summaries.is_empty(), "the fold has summary records");
+    assert!(
+        !folded.summaries().is_empty(),
+        "the fold has summary records"
+    );
 }
 
 /// Ids as JSON graphs may give them: any `u64`, in any order.

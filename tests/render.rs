@@ -54,20 +54,23 @@ const HOSTILE: &[&str] = &[
 
 /// The `dot` binary: tests that need it fail with this message when it is missing.
 fn dot_binary() -> PathBuf {
-    gradviz::render::find_dot()
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("dot"))
+        .find(|candidate| candidate.is_file())
         .expect("Graphviz `dot` is not on PATH: install Graphviz (CI does) to run these tests")
 }
 
-fn engines() -> Vec<(&'static str, EngineOptions)> {
+fn engines() -> Vec<(EngineChoice, EngineOptions)> {
     vec![
         (
-            "dot",
+            EngineChoice::Dot,
             EngineOptions::default()
                 .with_engine(EngineChoice::Dot)
                 .with_dot_binary(dot_binary()),
         ),
         (
-            "builtin",
+            EngineChoice::Builtin,
             EngineOptions::default().with_engine(EngineChoice::Builtin),
         ),
     ]
@@ -196,21 +199,21 @@ fn assert_labels_verbatim(graph: &ExportGraph) {
     let dot = to_dot(graph, &DotOptions::default(), &Decorations::default());
     for (engine, options) in engines() {
         let rendered = render_dot(&dot, Format::Svg, &options)
-            .unwrap_or_else(|e| panic!("{engine} failed: {e}\n{dot}"));
+            .unwrap_or_else(|e| panic!("{engine:?} failed: {e}\n{dot}"));
         let (nodes, _) = read_svg(&rendered.bytes);
-        assert_eq!(nodes.len(), graph.node_count(), "{engine}: {dot}");
+        assert_eq!(nodes.len(), graph.node_count(), "{engine:?}: {dot}");
         for index in graph.node_indices() {
             let info = &graph[index];
             let title = format!("v{}", info.id);
             let (_, texts) = nodes
                 .iter()
                 .find(|(t, _)| *t == title)
-                .unwrap_or_else(|| panic!("{engine}: no node {title}"));
+                .unwrap_or_else(|| panic!("{engine:?}: no node {title}"));
             let texts: Vec<String> = texts.iter().filter(|t| *t != " ").cloned().collect();
             assert_eq!(
                 texts,
                 expected_record(info),
-                "{engine}: label {:?} escaped as {:?}",
+                "{engine:?}: label {:?} escaped as {:?}",
                 info.label,
                 escape_record_field(&info.label)
             );
@@ -294,7 +297,7 @@ fn hostile_op_text_and_extra_rows_render_verbatim() {
         let rendered = render_dot(&dot, Format::Svg, &options).unwrap();
         let (nodes, edges) = read_svg(&rendered.bytes);
         let texts = |title: &str| nodes.iter().find(|(t, _)| t == title).unwrap().1.clone();
-        assert_eq!(texts("v1_op"), vec![op.to_string()], "{engine}");
+        assert_eq!(texts("v1_op"), vec![op.to_string()], "{engine:?}");
         assert_eq!(
             texts("v1"),
             vec![
@@ -304,9 +307,9 @@ fn hostile_op_text_and_extra_rows_render_verbatim() {
                 "expected grad 1.0000",
                 " {odd} "
             ],
-            "{engine}"
+            "{engine:?}"
         );
-        assert_eq!(edges, 2, "{engine}");
+        assert_eq!(edges, 2, "{engine:?}");
     }
 }
 
@@ -494,14 +497,14 @@ fn both_engines_draw_every_record_op_and_edge_of_the_neuron() {
         assert_eq!(rendered.engine, engine);
         assert_eq!(rendered.note, None);
         let (nodes, edges) = read_svg(&rendered.bytes);
-        assert_eq!(nodes.len(), 15, "{engine}");
-        assert_eq!(edges, 14, "{engine}");
+        assert_eq!(nodes.len(), 15, "{engine:?}");
+        assert_eq!(edges, 14, "{engine:?}");
         for info in graph.node_weights() {
             let record = nodes.iter().find(|(t, _)| *t == format!("v{}", info.id));
-            assert_eq!(record.unwrap().1, expected_record(info), "{engine}");
+            assert_eq!(record.unwrap().1, expected_record(info), "{engine:?}");
             if !info.op.is_empty() {
                 let op = nodes.iter().find(|(t, _)| *t == format!("v{}_op", info.id));
-                assert_eq!(op.unwrap().1, vec![info.op.clone()], "{engine}");
+                assert_eq!(op.unwrap().1, vec![info.op.clone()], "{engine:?}");
             }
         }
     }
@@ -512,7 +515,7 @@ fn png_through_both_engines_and_pdf_through_dot() {
     let dot = to_dot(&neuron(), &DotOptions::default(), &Decorations::default());
     for (engine, options) in engines() {
         let png = render_dot(&dot, Format::Png, &options).unwrap();
-        assert_eq!(&png.bytes[..8], b"\x89PNG\r\n\x1a\n", "{engine}");
+        assert_eq!(&png.bytes[..8], b"\x89PNG\r\n\x1a\n", "{engine:?}");
     }
     let dot_options = engines().remove(0).1;
     let pdf = render_dot(&dot, Format::Pdf, &dot_options).unwrap();
@@ -628,7 +631,7 @@ fn auto_falls_back_to_builtin_with_a_note() {
 fn auto_fallback_child() {
     assert_eq!(std::env::var("GRADVIZ_AUTO_CHILD").as_deref(), Ok("1"));
     let rendered = render_dot("digraph { a }", Format::Svg, &EngineOptions::default()).unwrap();
-    assert_eq!(rendered.engine, "builtin");
+    assert_eq!(rendered.engine, EngineChoice::Builtin);
     let note = rendered.note.expect("a note");
     assert!(!note.contains('\n') && note.contains("builtin"), "{note}");
     let error = render_dot("digraph { a }", Format::Pdf, &EngineOptions::default()).unwrap_err();
@@ -642,7 +645,7 @@ fn auto_fallback_child() {
 fn auto_prefers_dot_when_it_is_found() {
     let options = EngineOptions::default().with_dot_binary(dot_binary());
     let rendered = render_dot("digraph { a }", Format::Svg, &options).unwrap();
-    assert_eq!(rendered.engine, "dot");
+    assert_eq!(rendered.engine, EngineChoice::Dot);
     assert_eq!(rendered.note, None);
 }
 

@@ -124,7 +124,7 @@ fn edge_ids(graph: &ExportGraph) -> BTreeSet<(u64, u64)> {
 fn clusters_nest_by_label_prefix_and_hold_each_neurons_values() {
     let tiny = tiny_mlp();
     let view = views::prepare(&tiny.graph, &unguarded().with_group(true)).unwrap();
-    let clusters = &view.decorations.clusters;
+    let clusters = &view.decorations().clusters;
     let shape: Vec<(&str, Option<&str>)> = clusters
         .iter()
         .map(|c| {
@@ -198,7 +198,7 @@ fn labels_put_computed_values_in_the_parameters_group() {
     let graph = to_petgraph(&g, &[root.id()]);
     let view = views::prepare(&graph, &unguarded().with_group(true)).unwrap();
     let group_of = |id: u64| {
-        view.decorations
+        view.decorations()
             .clusters
             .iter()
             .find(|c| c.members.contains(&id))
@@ -218,14 +218,14 @@ fn folding_neurons_keeps_the_loss_and_the_edges_between_groups() {
     let view = views::prepare(&tiny.graph, &unguarded().with_fold(Some(1))).unwrap();
     let top = tiny.expected.values().filter(|g| g.is_none()).count();
     assert_eq!(top, 5, "constant -1, out - 1, **2, constant 0 and the sum");
-    assert_eq!(view.graph.node_count(), 3 + top);
+    assert_eq!(view.graph().node_count(), 3 + top);
     let (n0, n1, out) = (
         id_of(&tiny.graph, "l0.n0.w0"),
         id_of(&tiny.graph, "l0.n1.w0"),
         id_of(&tiny.graph, "l1.n0.w0"),
     );
     assert_eq!(
-        view.summaries.keys().copied().collect::<Vec<_>>(),
+        view.summaries().keys().copied().collect::<Vec<_>>(),
         vec![n0, n1, out]
     );
     let members = |group: &str| -> Vec<u64> {
@@ -241,7 +241,7 @@ fn folding_neurons_keeps_the_loss_and_the_edges_between_groups() {
         (n1, "l0.n1", "ReLU(w·x+b)"),
         (out, "l1.n0", "w·x+b"),
     ] {
-        let summary = &view.summaries[&id];
+        let summary = &view.summaries()[&id];
         assert_eq!(summary.title, format!("{group}: {formula}"));
         let inside = members(group);
         assert_eq!(summary.values, inside.len());
@@ -266,7 +266,7 @@ fn folding_neurons_keeps_the_loss_and_the_edges_between_groups() {
         .find(|(id, g)| g.is_none() && info(&tiny.graph, **id).data == -1.0)
         .map(|(id, _)| *id)
         .unwrap();
-    let edges = edge_ids(&view.graph);
+    let edges = edge_ids(&view.graph());
     for edge in [(n0, out), (n1, out), (out, sub), (minus_one, sub)] {
         assert!(edges.contains(&edge), "{edge:?} missing from {edges:?}");
     }
@@ -278,7 +278,7 @@ fn summary_record_text() {
     let tiny = tiny_mlp();
     let view = views::prepare(&tiny.graph, &unguarded().with_fold(Some(1))).unwrap();
     let n0 = id_of(&tiny.graph, "l0.n0.w0");
-    let summary = &view.summaries[&n0];
+    let summary = &view.summaries()[&n0];
     let (_, data, grad) = summary.outputs[0];
     let (largest, label) = &summary.max_grad;
     assert_eq!(
@@ -311,10 +311,14 @@ fn parenthesized(label: &str) -> String {
 fn folding_layers_counts_their_neurons_and_outputs() {
     let tiny = tiny_mlp();
     let view = views::prepare(&tiny.graph, &unguarded().with_fold(Some(0))).unwrap();
-    assert_eq!(view.graph.node_count(), 2 + 5);
-    let titles: Vec<&str> = view.summaries.values().map(|s| s.title.as_str()).collect();
+    assert_eq!(view.graph().node_count(), 2 + 5);
+    let titles: Vec<&str> = view
+        .summaries()
+        .values()
+        .map(|s| s.title.as_str())
+        .collect();
     assert_eq!(titles, vec!["l0: 2 × ReLU(w·x+b)", "l1: 1 × w·x+b"]);
-    let layer0 = view.summaries.values().next().unwrap();
+    let layer0 = view.summaries().values().next().unwrap();
     assert_eq!(layer0.outputs.len(), 2);
     assert_eq!(layer0.values, 20);
     let fields = layer0.fields(4);
@@ -326,21 +330,21 @@ fn grouped_fold_draws_summaries_inside_their_layer() {
     let graph = network(2, &[4, 4, 1], 3);
     let view = views::prepare(&graph, &unguarded().with_fold(Some(1)).with_group(true)).unwrap();
     let titles: Vec<&str> = view
-        .decorations
+        .decorations()
         .clusters
         .iter()
         .map(|c| c.title.as_str())
         .collect();
     assert_eq!(titles, vec!["l0", "l1", "l2"]);
-    for cluster in &view.decorations.clusters {
+    for cluster in &view.decorations().clusters {
         assert!(cluster.parent.is_none());
         let sizes = [4, 4, 1][titles.iter().position(|t| *t == cluster.title).unwrap()];
         assert_eq!(cluster.members.len(), sizes);
         for id in &cluster.members {
-            assert!(view.summaries[id]
+            assert!(view.summaries()[id]
                 .title
                 .starts_with(&format!("{}.n", cluster.title)));
-            assert_eq!(view.summaries[id].outputs.len(), 3, "one per row");
+            assert_eq!(view.summaries()[id].outputs.len(), 3, "one per row");
         }
     }
 }
@@ -349,9 +353,9 @@ fn grouped_fold_draws_summaries_inside_their_layer() {
 fn fold_deeper_than_the_groups_changes_nothing() {
     let tiny = tiny_mlp();
     let view = views::prepare(&tiny.graph, &unguarded().with_fold(Some(5))).unwrap();
-    assert!(view.summaries.is_empty());
-    assert_eq!(view.graph.node_count(), tiny.graph.node_count());
-    assert_eq!(edge_ids(&view.graph), edge_ids(&tiny.graph));
+    assert!(view.summaries().is_empty());
+    assert_eq!(view.graph().node_count(), tiny.graph.node_count());
+    assert_eq!(edge_ids(&view.graph()), edge_ids(&tiny.graph));
 }
 
 /// Relative luminance (WCAG) of `#rrggbb`.
@@ -402,10 +406,10 @@ fn fills(grads: &[f64]) -> (Vec<String>, Vec<String>) {
     )
     .unwrap();
     let fills = (0..grads.len() as u64)
-        .map(|id| view.decorations.nodes[&id].fill.clone().unwrap())
+        .map(|id| view.decorations().nodes[&id].fill.clone().unwrap())
         .collect();
     let legend = view
-        .decorations
+        .decorations()
         .legend
         .iter()
         .map(|e| e.text.clone())
@@ -481,7 +485,7 @@ fn colour_follows_grad_order_and_the_legend_is_drawn() {
         .map(|n| {
             (
                 n.grad.abs(),
-                step(view.decorations.nodes[&n.id].fill.as_deref().unwrap()),
+                step(view.decorations().nodes[&n.id].fill.as_deref().unwrap()),
             )
         })
         .collect();
@@ -514,8 +518,7 @@ fn colour_follows_grad_order_and_the_legend_is_drawn() {
 fn default_view_is_micrographs_plain_figure() {
     let tiny = tiny_mlp();
     let view = views::prepare(&tiny.graph, &ViewOptions::default()).unwrap();
-    assert_eq!(view.decorations, Default::default());
-    assert!(view.layout.is_empty());
+    assert_eq!(view.decorations(), &Default::default());
     assert_eq!(
         dot_of(&view),
         gradviz::figure::to_dot(&tiny.graph, &DotOptions::default(), &Default::default())
@@ -528,7 +531,7 @@ fn large_views_get_the_fast_layout() {
     assert!(graph.node_count() > defaults::LAYOUT_THRESHOLD);
     let view = views::prepare(&graph, &ViewOptions::default()).unwrap();
     let dot = dot_of(&view);
-    for (name, value) in views::FAST_LAYOUT {
+    for (name, value) in [("newrank", "true"), ("nslimit", "0.2")] {
         assert!(
             dot.contains(&format!("{name}=\"{value}\"")),
             "{name} in {dot:.300}"
@@ -547,7 +550,7 @@ fn guard_refuses_with_the_size_and_what_to_do() {
         panic!("a graph over the limit is refused")
     };
     let folded = views::prepare(&tiny.graph, &unguarded().with_fold(Some(1))).unwrap();
-    let folded = folded.graph.node_count();
+    let folded = folded.graph().node_count();
     let ops = tiny
         .graph
         .node_weights()
@@ -605,7 +608,7 @@ fn views_are_deterministic() {
     let first = views::prepare(&network(2, &[4, 4, 1], 4), &options).unwrap();
     let second = views::prepare(&network(2, &[4, 4, 1], 4), &options).unwrap();
     assert_eq!(dot_of(&first), dot_of(&second));
-    assert_eq!(first.decorations, second.decorations);
+    assert_eq!(first.decorations(), second.decorations());
 }
 
 #[test]
@@ -623,12 +626,12 @@ fn a_million_value_chain_without_recursion() {
         &unguarded().with_group(true).with_color(ColorBy::Grad),
     )
     .unwrap();
-    assert_eq!(grouped.decorations.clusters.len(), 1);
-    assert_eq!(grouped.decorations.clusters[0].members.len(), LENGTH);
-    assert_eq!(grouped.decorations.nodes.len(), LENGTH);
+    assert_eq!(grouped.decorations().clusters.len(), 1);
+    assert_eq!(grouped.decorations().clusters[0].members.len(), LENGTH);
+    assert_eq!(grouped.decorations().nodes.len(), LENGTH);
     let folded = views::prepare(&graph, &unguarded().with_fold(Some(0))).unwrap();
-    assert_eq!(folded.graph.node_count(), 1);
-    let summary = folded.summaries.values().next().unwrap();
+    assert_eq!(folded.graph().node_count(), 1);
+    let summary = folded.summaries().values().next().unwrap();
     assert_eq!(summary.values, LENGTH);
     assert_eq!(summary.title, "chain: ops tanh");
     assert_eq!(summary.outputs.len(), 1);

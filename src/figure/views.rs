@@ -41,7 +41,7 @@ pub mod defaults {
     /// 3,382 values took 2.6 s, 5,054 values 10.3 s, 6,726 values 23.6 s, 8,398 values 43.7 s.
     pub const MAX_NODES: usize = 5_000;
     /// Figures with more values than this get the fast layout settings
-    /// ([`super::FAST_LAYOUT`]); smaller ones keep Graphviz's defaults, which they lay out
+    /// (`newrank`, a lower `nslimit`); smaller ones keep Graphviz's defaults, which they lay out
     /// in well under a second anyway.
     pub const LAYOUT_THRESHOLD: usize = 500;
     /// Group nesting that counts: `a.b.c…` deeper than this belongs to its ancestor at this
@@ -58,7 +58,7 @@ pub mod defaults {
 /// `nslimit` caps it at 0.2 per node); `newrank` alone saves nothing but halves what is left
 /// after `nslimit`. `mclimit`, `searchsize`, `remincross`, `ordering=out` and
 /// `splines` (`line`, `polyline`, `false`) saved nothing worth a worse picture.
-pub const FAST_LAYOUT: &[(&str, &str)] = &[("newrank", "true"), ("nslimit", "0.2")];
+const FAST_LAYOUT: &[(&str, &str)] = &[("newrank", "true"), ("nslimit", "0.2")];
 
 /// What the nodes are filled by.
 #[non_exhaustive]
@@ -124,16 +124,16 @@ impl ViewOptions {
 #[derive(Debug, Clone)]
 pub struct View {
     /// The values to draw; a folded group is one node whose id is its first member's.
-    pub graph: ExportGraph,
+    pub(crate) graph: ExportGraph,
     /// Clusters, fills and legend.
-    pub decorations: Decorations,
+    pub(crate) decorations: Decorations,
     /// The folded groups' summary nodes, keyed by node id.
-    pub summaries: BTreeMap<u64, Summary>,
+    pub(crate) summaries: BTreeMap<u64, Summary>,
     /// Each folded value's id, mapped to the id of the summary node it is drawn in: where a
     /// mark on a value that is no longer drawn goes.
-    pub folded_into: BTreeMap<u64, u64>,
+    pub(crate) folded_into: BTreeMap<u64, u64>,
     /// Graph attributes for the layout ([`FAST_LAYOUT`] on large figures).
-    pub layout: Vec<(String, String)>,
+    layout: Vec<(String, String)>,
 }
 
 /// What a folded group's node says about the values inside it.
@@ -198,6 +198,21 @@ impl Summary {
 }
 
 impl View {
+    /// The values to draw; a folded group is one node whose id is its first member's.
+    pub fn graph(&self) -> &ExportGraph {
+        &self.graph
+    }
+
+    /// Clusters, fills and legend.
+    pub fn decorations(&self) -> &Decorations {
+        &self.decorations
+    }
+
+    /// The folded groups' summary nodes, keyed by node id.
+    pub fn summaries(&self) -> &BTreeMap<u64, Summary> {
+        &self.summaries
+    }
+
     /// The figure of this view: drawn with `base` plus the view's layout settings and its
     /// summary records.
     pub fn into_figure(self, base: &DotOptions) -> Figure<'static> {

@@ -4,6 +4,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -58,14 +59,24 @@ impl EngineOptions {
 pub struct Rendered {
     /// The file's bytes.
     pub bytes: Vec<u8>,
-    /// `"dot"` or `"builtin"`: which engine drew it.
-    pub engine: &'static str,
+    /// Which engine drew it: [`EngineChoice::Dot`] or [`EngineChoice::Builtin`].
+    pub engine: EngineChoice,
     /// A one-line note for stderr when `auto` fell back to the builtin engine.
     pub note: Option<String>,
 }
 
 /// Draws `dot_source` as `format` (SVG, PNG or PDF) with the engine `options` choose.
 pub fn render_dot(dot_source: &str, format: Format, options: &EngineOptions) -> Result<Rendered> {
+    render_dot_text(Arc::new(dot_source.to_string()), format, options)
+}
+
+/// [`render_dot`] of text the caller hands over: the engine's thread shares it, and the text
+/// of a large figure is never copied on its way to the engine.
+pub(crate) fn render_dot_text(
+    dot_source: Arc<String>,
+    format: Format,
+    options: &EngineOptions,
+) -> Result<Rendered> {
     if !format.needs_engine() {
         return Err(Error::Usage(format!(
             "{} output is written directly, not drawn by an engine",
@@ -107,7 +118,7 @@ fn explicit_dot_binary(options: &EngineOptions) -> Option<PathBuf> {
 }
 
 /// The `dot` executable on `PATH`, if there is one.
-pub fn find_dot() -> Option<PathBuf> {
+fn find_dot() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     let names: &[&str] = if cfg!(windows) {
         &["dot.exe", "dot"]
@@ -141,7 +152,12 @@ fn pdf_needs_dot() -> Error {
 }
 
 /// Runs `binary -T<format>` with `dot_source` on stdin and returns its stdout.
-fn run_dot(binary: &Path, dot_source: &str, format: Format, timeout: Duration) -> Result<Rendered> {
+fn run_dot(
+    binary: &Path,
+    dot_source: Arc<String>,
+    format: Format,
+    timeout: Duration,
+) -> Result<Rendered> {
     let shown = binary.display().to_string();
     let mut child = Command::new(binary)
         .arg(format!("-T{}", format.extension()))
@@ -156,8 +172,8 @@ fn run_dot(binary: &Path, dot_source: &str, format: Format, timeout: Duration) -
     // The source is written from its own thread and both outputs are drained from theirs, so
     // a large graph cannot fill a pipe and deadlock us against the child.
     let stdin = child.stdin.take().expect("stdin is piped");
-    let source = dot_source.as_bytes().to_vec();
-    let writer = thread::spawn(move || write_all_ignoring_broken_pipe(stdin, &source));
+    let writer =
+        thread::spawn(move || write_all_ignoring_broken_pipe(stdin, dot_source.as_bytes()));
     let stdout = drain(child.stdout.take().expect("stdout is piped"));
     let stderr = drain(child.stderr.take().expect("stderr is piped"));
     let status = wait_with_timeout(&mut child, timeout)
@@ -179,7 +195,7 @@ fn run_dot(binary: &Path, dot_source: &str, format: Format, timeout: Duration) -
     write_result.map_err(|e| Error::Render(format!("writing to `{shown}` failed: {e}")))?;
     Ok(Rendered {
         bytes: stdout.map_err(|e| Error::Render(format!("reading from `{shown}` failed: {e}")))?,
-        engine: "dot",
+        engine: EngineChoice::Dot,
         note: None,
     })
 }
@@ -249,7 +265,7 @@ fn wait_with_timeout(child: &mut Child, timeout: Duration) -> std::io::Result<Op
 /// worker cannot be stopped: it finishes in the background and its result is dropped.
 #[cfg(feature = "builtin")]
 fn builtin(
-    dot_source: &str,
+    dot_source: Arc<String>,
     format: Format,
     timeout: Duration,
     note: Option<String>,
@@ -260,14 +276,13 @@ fn builtin(
                 .to_string(),
         ));
     }
-    let source = dot_source.to_string();
     let (sender, receiver) = std::sync::mpsc::channel();
     thread::Builder::new()
         .name("graphviz-pure".to_string())
         // Layout recurses inside graphviz-pure; a large stack keeps big graphs off the guard page.
         .stack_size(256 << 20)
         .spawn(move || {
-            let _ = sender.send(draw_builtin(&source, format));
+            let _ = sender.send(draw_builtin(&dot_source, format));
         })
         .map_err(|e| Error::Render(format!("cannot start the builtin engine: {e}")))?;
     let bytes = receiver.recv_timeout(timeout).map_err(|_| {
@@ -279,7 +294,7 @@ fn builtin(
     })??;
     Ok(Rendered {
         bytes,
-        engine: "builtin",
+        engine: EngineChoice::Builtin,
         note,
     })
 }
@@ -308,7 +323,7 @@ fn draw_builtin(dot_source: &str, format: Format) -> Result<Vec<u8>> {
 }
 
 #[cfg(not(feature = "builtin"))]
-fn builtin(_: &str, format: Format, _: Duration, _: Option<String>) -> Result<Rendered> {
+fn builtin(_: Arc<String>, format: Format, _: Duration, _: Option<String>) -> Result<Rendered> {
     Err(match format {
         Format::Pdf => pdf_needs_dot(),
         _ => Error::Usage(

@@ -11,11 +11,12 @@ mod engine;
 mod layered;
 mod metrics;
 
-pub use engine::{find_dot, render_dot, EngineOptions, Rendered};
+pub use engine::{render_dot, EngineOptions, Rendered};
 pub use layered::{layered_input, layered_svg, render_layered, write_layered_svg, LAYERED_ABOVE};
 pub use metrics::text_width;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::figure::compare::{self, States};
 use crate::figure::overlay::{self, Naming};
@@ -188,7 +189,8 @@ pub fn draw_figure(figure: &Figure<'_>, format: Format, options: &Options) -> Re
         }),
         _ => {
             guard(values, options)?;
-            let rendered = render_dot(&figure.to_dot(), format, &options.engine)?;
+            let text = Arc::new(figure.to_dot());
+            let rendered = engine::render_dot_text(text, format, &options.engine)?;
             Ok(Drawn {
                 bytes: rendered.bytes,
                 note: rendered.note.map(|text| Note {
