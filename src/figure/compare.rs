@@ -134,3 +134,80 @@ pub fn outline() -> NodeDecoration {
         ..NodeDecoration::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::NodeInfo;
+
+    /// `c = a + b` with these grads, ids 0, 1, 2 (or shifted).
+    fn sum(grads: [f64; 3]) -> ExportGraph {
+        let mut graph = ExportGraph::new();
+        let node = |id: u64, label: &str, op: &str, grad: f64| NodeInfo {
+            id,
+            label: label.into(),
+            data: 1.0,
+            grad,
+            op: op.into(),
+        };
+        let a = graph.add_node(node(0, "a", "", grads[0]));
+        let b = graph.add_node(node(1, "b", "", grads[1]));
+        let c = graph.add_node(node(2, "c", "+", grads[2]));
+        graph.add_edge(a, c, 0);
+        graph.add_edge(b, c, 1);
+        graph
+    }
+
+    fn states(before: [f64; 3], after: [f64; 3]) -> States {
+        States {
+            before: sum(before),
+            after: sum(after),
+        }
+    }
+
+    #[test]
+    fn both_states_are_one_graph_with_the_after_ids_shifted() {
+        let both = combined(&states([0.0; 3], [1.0; 3]));
+        let ids: Vec<u64> = both.node_weights().map(|n| n.id).collect();
+        assert_eq!(ids, [0, 1, 2, 3, 4, 5]);
+        let edges: Vec<(usize, usize)> = both
+            .raw_edges()
+            .iter()
+            .map(|e| (e.source().index(), e.target().index()))
+            .collect();
+        assert_eq!(edges, [(0, 2), (1, 2), (3, 5), (4, 5)]);
+    }
+
+    #[test]
+    fn only_grads_that_moved_are_changed_and_nan_stays_nan() {
+        let moved = changed(&states([0.0, 0.0, f64::NAN], [0.0, 2.0, f64::NAN]));
+        assert_eq!(moved, [NodeIndex::new(1)]);
+        assert!(changed(&states([1.0; 3], [1.0; 3])).is_empty());
+    }
+
+    #[test]
+    fn a_changed_grad_is_outlined_before_and_filled_after() {
+        let figure = figure(
+            &states([0.0; 3], [0.0, 0.0, 1.0]),
+            &DotOptions::default(),
+            &ViewOptions::default(),
+        )
+        .unwrap();
+        let titles: Vec<&str> = figure
+            .decorations
+            .clusters
+            .iter()
+            .map(|c| c.title.as_str())
+            .collect();
+        assert_eq!(titles, ["after backward", "before backward"]);
+        assert_eq!(figure.decorations.clusters[0].members, [3, 4, 5]);
+        let marked: Vec<(u64, NodeDecoration)> = figure
+            .decorations
+            .nodes
+            .iter()
+            .map(|(&id, mark)| (id, mark.clone()))
+            .collect();
+        assert_eq!(marked, [(2, outline()), (5, fill())]);
+        assert_eq!(figure.decorations.legend.len(), 1);
+    }
+}

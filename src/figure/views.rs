@@ -963,3 +963,90 @@ fn min_max(values: impl Iterator<Item = f64>) -> (f64, f64) {
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values with these labels, each used by the next (a chain).
+    fn chain(labels: &[&str]) -> ExportGraph {
+        let mut graph = ExportGraph::new();
+        let mut previous = None;
+        for (id, label) in labels.iter().enumerate() {
+            let op = if previous.is_some() { "tanh" } else { "" };
+            let node = graph.add_node(NodeInfo {
+                id: id as u64,
+                label: label.to_string(),
+                data: 0.5,
+                grad: id as f64,
+                op: op.to_string(),
+            });
+            if let Some(previous) = previous {
+                graph.add_edge(previous, node, 0);
+            }
+            previous = Some(node);
+        }
+        graph
+    }
+
+    #[test]
+    fn labels_nest_into_groups_by_their_dotted_prefixes() {
+        let graph = chain(&["l0.n0.w0", "l0.n0.out", "l0.n1.out", "l1.out", "loss"]);
+        let groups = Groups::place(&graph);
+        let placed: Vec<Option<&str>> = groups
+            .place
+            .iter()
+            .map(|g| g.map(|g| groups.names[g].as_str()))
+            .collect();
+        assert_eq!(
+            placed,
+            [
+                Some("l0.n0"),
+                Some("l0.n0"),
+                Some("l0.n1"),
+                Some("l1"),
+                None
+            ]
+        );
+        assert_eq!(groups.max_depth(), 2);
+    }
+
+    #[test]
+    fn big_numbers_read_in_thousands() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn legend_bounds_are_round() {
+        assert_eq!(round_step(0.3), 0.5);
+        assert_eq!(round_step(2.0), 2.0);
+        assert_eq!(round_step(2.1), 2.5);
+        assert_eq!(round_step(7.0), 10.0);
+        assert_eq!(round_number(0.1 + 0.2), "0.3");
+        assert_eq!(round_number(2.5e5), "2.5e5");
+        assert_eq!(round_number(1e-6), "1e-6");
+    }
+
+    #[test]
+    fn the_palette_runs_from_its_first_to_its_last_colour() {
+        assert_eq!(step_color(0, 5), GRAD_PALETTE[0]);
+        assert_eq!(step_color(4, 5), GRAD_PALETTE[GRAD_PALETTE.len() - 1]);
+        assert_eq!(step_color(0, 1), GRAD_PALETTE[0]);
+    }
+
+    #[test]
+    fn the_guard_names_the_fold_that_fits() {
+        let labels: Vec<String> = (0..30).map(|i| format!("l0.n{}.v{i}", i % 3)).collect();
+        let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+        let graph = chain(&labels);
+        let error = prepare(&graph, &ViewOptions::default().with_max_nodes(Some(10)));
+        let message = error.unwrap_err().to_string();
+        assert!(message.contains("30 values"), "{message}");
+        assert!(message.contains("--fold 1"), "{message}");
+        let folded = prepare(&graph, &ViewOptions::default().with_fold(Some(1))).unwrap();
+        assert_eq!(folded.graph().node_count(), 3, "one node per neuron");
+    }
+}

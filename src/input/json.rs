@@ -789,3 +789,49 @@ fn cycle_error(graph: &ExportGraph, cycle: &[NodeIndex]) -> Invalid {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sum_or_product_with_one_child_uses_it_twice() {
+        assert_eq!(operands_as_listed("+", vec![7]).unwrap(), [7, 7]);
+        assert_eq!(operands_as_listed("*", vec![7]).unwrap(), [7, 7]);
+        assert_eq!(operands_as_listed("+", vec![1, 2]).unwrap(), [1, 2]);
+        let error = operands_as_listed("tanh", vec![1, 2]).unwrap_err();
+        assert_eq!(error, "op \"tanh\" takes 1 operand, found 2");
+        let error = operands_as_listed("", vec![1]).unwrap_err();
+        assert!(error.starts_with("a leaf"), "{error}");
+        assert_eq!(
+            operands_as_listed("clip", vec![1, 2, 3]).unwrap(),
+            [1, 2, 3]
+        );
+    }
+
+    #[test]
+    fn numbers_are_written_shortest_and_non_finite_as_strings() {
+        let mut out = String::new();
+        for x in [0.1, -0.0, 1e300, f64::NAN, f64::NEG_INFINITY] {
+            push_number(&mut out, x);
+            out.push(' ');
+        }
+        assert_eq!(out, "0.1 -0.0 1e+300 \"nan\" \"-inf\" ");
+    }
+
+    #[test]
+    fn long_texts_in_messages_are_cut() {
+        assert_eq!(shorten("x"), "\"x\"");
+        let cut = shorten(&"é".repeat(100));
+        assert_eq!(cut, format!("\"{}\"…", "é".repeat(40)));
+    }
+
+    #[test]
+    fn python_nan_gets_a_hint_other_syntax_errors_do_not() {
+        let text = "{\"data\": NaN}";
+        let invalid = Invalid::new("1:10", "malformed JSON: expected value");
+        assert!(python_number_hint(text, &invalid).contains("\"nan\""));
+        let other = "{\"data\": nope}";
+        assert_eq!(python_number_hint(other, &invalid), "");
+    }
+}

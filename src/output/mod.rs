@@ -171,3 +171,86 @@ pub fn write_stdout(bytes: &[u8]) -> Result<()> {
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::InputFormat;
+
+    fn source(path: &str) -> Source {
+        Source {
+            path: PathBuf::from(path),
+            name: path.to_string(),
+            text: String::new(),
+            format: InputFormat::Py,
+        }
+    }
+
+    fn files(targets: Vec<Target>) -> Vec<String> {
+        targets
+            .into_iter()
+            .map(|target| match target {
+                Target::File(path, _) => path.display().to_string(),
+                Target::Stdout(_) => "-".to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_figure_is_named_after_its_input_beside_it_or_in_a_folder() {
+        let mlp = source("work/mlp.py");
+        let beside = targets(&mlp, &Output::BesideInput, Format::Svg, 1, "");
+        assert_eq!(files(beside.unwrap()), ["work/mlp.svg"]);
+        let marked = targets(&mlp, &Output::BesideInput, Format::Png, 1, "-check");
+        assert_eq!(files(marked.unwrap()), ["work/mlp-check.png"]);
+        let into = targets(&mlp, &Output::Dir("out".into()), Format::Dot, 1, "");
+        assert_eq!(files(into.unwrap()), ["out/mlp.dot"]);
+    }
+
+    #[test]
+    fn several_figures_are_numbered_from_one() {
+        let neuron = source("neuron.py");
+        let named = targets(&neuron, &Output::File("fig.svg".into()), Format::Svg, 3, "");
+        assert_eq!(
+            files(named.unwrap()),
+            ["fig-1.svg", "fig-2.svg", "fig-3.svg"]
+        );
+        let bare = targets(&neuron, &Output::File("fig".into()), Format::Svg, 2, "");
+        assert_eq!(files(bare.unwrap()), ["fig-1", "fig-2"]);
+    }
+
+    #[test]
+    fn stdin_and_stdout_take_one_figure() {
+        let stdin = source("-");
+        let one = targets(&stdin, &Output::BesideInput, Format::Svg, 1, "");
+        assert_eq!(one.unwrap(), [Target::Stdout(Format::Svg)]);
+        let error = targets(&stdin, &Output::Stdout, Format::Svg, 2, "").unwrap_err();
+        assert!(error.to_string().contains("--snapshot N"), "{error}");
+        assert_eq!(error.exit_code(), 2);
+    }
+
+    #[test]
+    fn the_input_is_never_the_output() {
+        let script = source("neuron.py");
+        let error = targets(
+            &script,
+            &Output::File("neuron.py".into()),
+            Format::Svg,
+            1,
+            "",
+        );
+        assert!(error
+            .unwrap_err()
+            .to_string()
+            .contains("overwrite the input"));
+    }
+
+    #[test]
+    fn the_format_comes_from_the_flag_then_the_extension() {
+        let file = Output::File("x.png".into());
+        assert_eq!(format(&file, None).unwrap(), Format::Png);
+        assert_eq!(format(&file, Some(Format::Dot)).unwrap(), Format::Dot);
+        assert_eq!(format(&Output::Stdout, None).unwrap(), Format::Svg);
+        assert!(format(&Output::File("x.txt".into()), None).is_err());
+    }
+}
