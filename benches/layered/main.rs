@@ -78,10 +78,10 @@ fn mlp_loss(rows: usize) -> ExportGraph {
 }
 
 /// A random expression DAG: each value an op over one or two earlier values, most of them
-/// recent (a deterministic generator, so every run draws the same graph).
-fn random_dag(values: usize) -> ExportGraph {
+/// recent (a deterministic generator from `seed`, so every run draws the same graph).
+fn random_dag(values: usize, seed: u64) -> ExportGraph {
     let g = Graph::new();
-    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut state: u64 = seed;
     let mut next = |bound: usize| {
         state ^= state << 13;
         state ^= state >> 7;
@@ -208,7 +208,15 @@ fn speed_and_quality(dir: &Path) {
         },
     ];
     let generated: Vec<(String, ExportGraph, bool)> = vec![
-        ("random DAG".into(), random_dag(400), true),
+        (
+            "random DAG".into(),
+            random_dag(400, 0x9e37_79b9_7f4a_7c15),
+            true,
+        ),
+        // More shapes, so the crossings are not judged on one draw.
+        ("random DAG, seed 2".into(), random_dag(400, 2), true),
+        ("random DAG, seed 3".into(), random_dag(400, 3), true),
+        ("random DAG, seed 4".into(), random_dag(1_000, 4), true),
         ("MLP(2,[4,4,1]) loss".into(), mlp_loss(13), true),
         ("MLP(2,[4,4,1]) loss".into(), mlp_loss(40), true),
         ("MLP(2,[4,4,1]) loss".into(), mlp_loss(130), false),
