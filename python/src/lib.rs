@@ -145,6 +145,14 @@ fn format_named(name: &str) -> PyResult<Format> {
         .ok_or_else(|| bad("format", name, "'svg', 'png', 'pdf', 'dot' or 'json'"))
 }
 
+/// A note on the drawing (the engine `auto` fell back to, why the layered engine drew), on
+/// stderr as the command line says it.
+fn say(note: Option<&gradviz::render::Note>) {
+    if let Some(note) = note {
+        eprintln!("note: {}", note.text);
+    }
+}
+
 /// gradviz's errors as Python's: bad input is a `ValueError`, a renderer that failed a
 /// `RuntimeError`.
 fn to_python(error: gradviz::Error) -> PyErr {
@@ -173,6 +181,7 @@ fn render<'py>(
     let drawn = py
         .detach(|| draw(&graph.document.graph, format, &options))
         .map_err(to_python)?;
+    say(drawn.note.as_ref());
     Ok(PyBytes::new(py, &drawn.bytes))
 }
 
@@ -194,6 +203,7 @@ fn compare<'py>(
     let drawn = py
         .detach(|| draw_comparison(&states, format, &options))
         .map_err(to_python)?;
+    say(drawn.note.as_ref());
     Ok(PyBytes::new(py, &drawn.bytes))
 }
 

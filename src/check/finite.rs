@@ -1,6 +1,6 @@
-//! `gradviz check`: is every gradient right?
+//! Finite differences: `gradviz check` on a script the subset ran.
 //!
-//! A JSON graph from another engine is checked by recomputation ([`crate::check`]). A
+//! A JSON graph from another engine is checked by recomputation ([`super::recompute`]). A
 //! script's graph was built by our own engine, so recomputing would only agree with itself;
 //! instead every leaf's grad is compared with a central finite difference of the function
 //! the tape computes, an independent witness.

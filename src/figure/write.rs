@@ -7,7 +7,7 @@
 //! about 7M allocations and 450 MB, most of the command's time and memory. This writer
 //! appends each statement to one reused text buffer (labels escaped and numbers formatted
 //! into it) and hands the buffer to the output whenever it grows past [`FLUSH_AT`]; with no
-//! output behind it ([`write_dot_string`]) the buffer simply becomes the text.
+//! output behind it ([`to_dot`]) the buffer simply becomes the text.
 //!
 //! The statements come in this order, laid out as graphviz-rust's printer writes them:
 //! graph, node and edge attributes; the records and op nodes outside clusters; the clusters
