@@ -266,7 +266,7 @@ fn folding_neurons_keeps_the_loss_and_the_edges_between_groups() {
         .find(|(id, g)| g.is_none() && info(&tiny.graph, **id).data == -1.0)
         .map(|(id, _)| *id)
         .unwrap();
-    let edges = edge_ids(&view.graph());
+    let edges = edge_ids(view.graph());
     for edge in [(n0, out), (n1, out), (out, sub), (minus_one, sub)] {
         assert!(edges.contains(&edge), "{edge:?} missing from {edges:?}");
     }
@@ -355,7 +355,7 @@ fn fold_deeper_than_the_groups_changes_nothing() {
     let view = views::prepare(&tiny.graph, &unguarded().with_fold(Some(5))).unwrap();
     assert!(view.summaries().is_empty());
     assert_eq!(view.graph().node_count(), tiny.graph.node_count());
-    assert_eq!(edge_ids(&view.graph()), edge_ids(&tiny.graph));
+    assert_eq!(edge_ids(view.graph()), edge_ids(&tiny.graph));
 }
 
 /// Relative luminance (WCAG) of `#rrggbb`.
