@@ -224,37 +224,19 @@ fn classic_barycenter(neighbours: [&[u32]; 2], pos: &[u32]) -> Option<f64> {
 }
 
 /// Swaps neighbours of rank `r` (same slot) while that lowers the crossings with both
-/// adjacent ranks, a few passes at most.
+/// adjacent ranks, a few passes at most; pairs of hubs are not tried.
 fn classic_transpose(
     layered: &mut Layered,
     r: usize,
     budget: &mut Budget,
     scratch: &mut (Vec<u32>, Vec<u32>),
 ) {
+    let rule = Swaps {
+        degree_limit: Some(TRANSPOSE_DEGREE_LIMIT),
+        ties: false,
+    };
     for _ in 0..TRANSPOSE_PASSES {
-        let mut improved = false;
-        for i in 1..layered.layers[r].len() {
-            let (u, v) = (
-                layered.layers[r][i - 1] as usize,
-                layered.layers[r][i] as usize,
-            );
-            if layered.slot[u] != layered.slot[v] {
-                continue;
-            }
-            let degrees = (layered.preds[u].len() + layered.succs[u].len())
-                * (layered.preds[v].len() + layered.succs[v].len());
-            if degrees > TRANSPOSE_DEGREE_LIMIT {
-                continue;
-            }
-            let (now, swapped) = both_sides_crossings(layered, u, v, budget, scratch);
-            if swapped < now {
-                layered.layers[r].swap(i - 1, i);
-                layered.pos[u] = i as u32;
-                layered.pos[v] = (i - 1) as u32;
-                improved = true;
-            }
-        }
-        if !improved {
+        if !transpose_rank(layered, r, rule, budget, scratch).1 {
             break;
         }
     }
@@ -351,7 +333,11 @@ fn transpose_all(layered: &mut Layered, budget: &mut Budget) {
                 return;
             }
             candidate[r] = false;
-            let (gain, changed) = transpose_rank(layered, r, budget, &mut scratch);
+            let rule = Swaps {
+                degree_limit: None,
+                ties: true,
+            };
+            let (gain, changed) = transpose_rank(layered, r, rule, budget, &mut scratch);
             gained += gain;
             if changed {
                 candidate[r] = true;
@@ -369,11 +355,22 @@ fn transpose_all(layered: &mut Layered, budget: &mut Budget) {
     }
 }
 
-/// One pass over the neighbours of rank `r`, swapping those whose swap removes crossings
-/// (or keeps them, with some crossing): the crossings removed, and whether anything moved.
+/// Which neighbour swaps a transpose pass takes.
+#[derive(Clone, Copy)]
+struct Swaps {
+    /// Pairs whose degrees multiply past this are not tried (`None`: every pair).
+    degree_limit: Option<usize>,
+    /// Also swap when the crossings stay the same (and are not zero): a later round's way off
+    /// a plateau, as `dot` does.
+    ties: bool,
+}
+
+/// One pass over the neighbours of rank `r`, swapping those `rule` takes: the crossings
+/// removed, and whether anything moved.
 fn transpose_rank(
     layered: &mut Layered,
     r: usize,
+    rule: Swaps,
     budget: &mut Budget,
     scratch: &mut (Vec<u32>, Vec<u32>),
 ) -> (u64, bool) {
@@ -387,8 +384,15 @@ fn transpose_rank(
         if layered.slot[u] != layered.slot[v] {
             continue;
         }
+        let degree = |n: usize| layered.preds[n].len() + layered.succs[n].len();
+        if rule
+            .degree_limit
+            .is_some_and(|limit| degree(u) * degree(v) > limit)
+        {
+            continue;
+        }
         let (now, swapped) = both_sides_crossings(layered, u, v, budget, scratch);
-        if swapped < now || (now > 0 && swapped == now) {
+        if swapped < now || (rule.ties && now > 0 && swapped == now) {
             layered.layers[r].swap(i - 1, i);
             layered.pos[u] = i as u32;
             layered.pos[v] = (i - 1) as u32;
