@@ -46,7 +46,8 @@ pub fn check(request: &CheckRequest, console: &mut Console) -> Result<ExitCode> 
                 }
                 None => None,
             };
-            (found.table.clone(), found.is_clean(), figure)
+            let clean = found.is_clean();
+            (found.table, clean, figure)
         }
     };
     output::write_stdout(table.as_bytes())?;

@@ -13,10 +13,10 @@ use std::borrow::Cow;
 
 use petgraph::graph::NodeIndex;
 
-use super::views::{layout_for, ViewOptions};
+use super::views::ViewOptions;
 use super::{Cluster, Decorations, DotOptions, Figure, LegendEntry, NodeDecoration};
 use crate::graph::ExportGraph;
-pub use crate::input::States;
+use crate::input::States;
 use crate::Result;
 
 /// Fill of a value whose grad backward changed.
@@ -49,15 +49,7 @@ pub fn figure(states: &States, dot: &DotOptions, view: &ViewOptions) -> Result<F
         outline: Some(CHANGED_OUTLINE.into()),
         text: "grad changed by backward".into(),
     }];
-    let mut options = dot.clone();
-    options
-        .graph_attributes
-        .extend(layout_for(both.node_count()));
-    Ok(Figure {
-        graph: Cow::Owned(both),
-        options,
-        decorations,
-    })
+    Ok(Figure::decorated(Cow::Owned(both), dot, decorations))
 }
 
 /// The first id past the "before" state's: what the "after" copy's ids are shifted by.

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::views::{self, layout_for, View, ViewOptions};
+use super::views::{self, View, ViewOptions};
 use super::{Decorations, DotOptions, Figure};
 use crate::graph::{value_name, ExportGraph};
 use crate::Result;
@@ -39,15 +39,7 @@ pub fn marked<'a>(
                 Cow::Owned(named)
             }
         };
-        let mut options = dot.clone();
-        options
-            .graph_attributes
-            .extend(layout_for(named.node_count()));
-        return Ok(Figure {
-            graph: named,
-            options,
-            decorations: marks.clone(),
-        });
+        return Ok(Figure::decorated(named, dot, marks.clone()));
     }
     let mut view = views::prepare(graph, view)?;
     lay_over(&mut view, graph, marks);

@@ -20,10 +20,11 @@ use serde::Serialize;
 
 use crate::check::{FiniteDifferences, Report, Tolerance};
 use crate::engine::{python_float_repr, Graph};
-use crate::figure::compare::{self, States};
+use crate::figure::compare;
 use crate::figure::{format_number, Decorations, Figure, LegendEntry, NodeDecoration};
 use crate::graph::{self, to_petgraph, ExportGraph};
 use crate::input::json::{self, Document};
+use crate::input::States;
 use crate::input::{self, InputFormat, Source};
 use crate::render::{self, Drawn, Format, Options};
 use crate::{Error, Result};

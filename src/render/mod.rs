@@ -18,12 +18,13 @@ pub use metrics::text_width;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::figure::compare::{self, States};
+use crate::figure::compare;
 use crate::figure::overlay::{self, Naming};
 use crate::figure::views::{self, ViewOptions};
 use crate::figure::{Decorations, DotOptions, Figure};
 use crate::graph::ExportGraph;
 use crate::input::json;
+use crate::input::States;
 use crate::{Error, Result};
 
 /// Settings of the engines, shared by the library and the command line.
@@ -47,11 +48,6 @@ pub struct Options {
 }
 
 impl Options {
-    /// True when no view is asked for: micrograd's plain figure.
-    pub fn is_plain(&self) -> bool {
-        self.view.is_plain()
-    }
-
     /// The node guard: `max_nodes`, else the default.
     fn node_limit(&self) -> usize {
         self.view.max_nodes.unwrap_or(views::defaults::MAX_NODES)
@@ -87,7 +83,7 @@ impl Options {
     }
 
     /// The view options for `format`: without the node guard where it cannot refuse.
-    pub fn view_for(&self, format: Format) -> ViewOptions {
+    fn view_for(&self, format: Format) -> ViewOptions {
         let mut view = self.view.clone();
         if !self.guarded(format) {
             view.max_nodes = Some(usize::MAX);
@@ -130,7 +126,7 @@ pub fn draw(graph: &ExportGraph, format: Format, options: &Options) -> Result<Dr
         return Ok(json_of(graph));
     }
     let unguarded_plain = !options.guarded(format) || graph.node_count() <= options.node_limit();
-    if options.is_plain() && unguarded_plain {
+    if options.view.is_plain() && unguarded_plain {
         // micrograd's look needs no view: skip placing every value in its groups.
         return draw_figure(&Figure::plain(graph, &options.dot), format, options);
     }

@@ -26,12 +26,7 @@ pub(super) fn figure(
     dot: &DotOptions,
     options: &ViewOptions,
 ) -> Result<Figure<'static>> {
-    let offset = states
-        .before
-        .node_weights()
-        .map(|n| n.id + 1)
-        .max()
-        .unwrap_or(0);
+    let offset = super::id_offset(states);
     let both = combined(states, offset);
     // A folded depth counts from the states, which are the outermost groups here.
     let view_options = options

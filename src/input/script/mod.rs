@@ -153,9 +153,7 @@ impl Evaluated {
             self.file_name
         )))
     }
-}
 
-impl Evaluated {
     /// The value a figure or check starts from when no snapshot says (SPEC §4 "which graph
     /// is drawn"): the root of the last `backward()`, else the last value assigned.
     pub fn root(&self) -> Option<NodeId> {
