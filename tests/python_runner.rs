@@ -481,6 +481,16 @@ fn ctrl_c_ends_the_script_and_its_children_and_writes_nothing() {
         .env("GRADVIZ_PYTHON", user_python())
         .stderr(std::process::Stdio::null())
         .process_group(0);
+    // A terminal's Ctrl-C reaches processes that take SIGINT's default action; a test
+    // harness started in the background (`cmd &` in a script) ignores it, and the ignoring
+    // would be inherited by gradviz and Python.
+    // SAFETY: signal(2) is async-signal-safe, as pre_exec requires.
+    unsafe {
+        gradviz.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
     let mut child = gradviz.spawn().expect("gradviz starts");
     let started = std::time::Instant::now();
     while !pid_file.exists() || std::fs::read_to_string(&pid_file).unwrap().is_empty() {
