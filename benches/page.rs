@@ -82,6 +82,7 @@ fn write_page(graphs: &[ExportGraph]) -> Vec<u8> {
             title: format!("snapshot {}", i + 1),
             roots: graph::sinks(graph),
             graph: graph.clone(),
+            rankdir: None,
             decorations: None,
         })
         .collect();

@@ -357,6 +357,7 @@ _STAMP = "_gradviz_created"
 _SNAPSHOT = "__gradviz_snapshot__"
 # What a script may call its figure function: the lecture's `draw_dot`.
 _DRAW_CALL = "draw_dot"
+_RANKDIRS = ("LR", "TB", "RL", "BT")  # what Graphviz reads as rankdir
 # Cell magics whose body is Python that runs once.
 _PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")
 
@@ -397,6 +398,7 @@ class _Capture(object):
         self.want = want
         self.auto_label = auto_label
         self.snapshots = 0
+        self.asked = []  # per snapshot: the format= and rankdir= its draw_dot call passed
         self.names = {}  # id(value) -> auto-label, dropped when the value dies
         self.held = []  # values that cannot be weakly referenced, kept so ids stay theirs
         self.watched = {}  # id(value) -> the weak reference that forgets its auto-label
@@ -408,14 +410,26 @@ class _Capture(object):
         self.after = None
 
     def snapshot(self, root=None, *args, **kwargs):
-        """The rewritten `draw_dot(root, ...)`: the graph as it is now."""
+        """The rewritten `draw_dot(root, ...)`: the graph as it is now, with the `format=`
+        and `rankdir=` keywords of micrograd's `draw_dot(root, format='svg', rankdir='LR')`
+        (by name only: a draw_dot of the user's own may take other arguments in order)."""
         if not is_value(root):
             kind = type(root).__name__
             hint = ("; PyTorch tensors are not micrograd values: export such a graph as JSON "
                     "(docs/json.md)" if kind == "Tensor" else "")
             raise TypeError("draw_dot() takes a value (an object with data, grad and _prev), "
                             "not %s%s" % (kind, hint))
+        rankdir = kwargs.get("rankdir")
+        known = isinstance(rankdir, str) and rankdir in _RANKDIRS
+        if rankdir is not None and not known:
+            raise ValueError("draw_dot(): rankdir must be 'LR', 'TB', 'RL' or 'BT' (as Graphviz "
+                             "reads it), not %r" % (rankdir,))
+        format = kwargs.get("format")
+        if format is not None and not isinstance(format, str):
+            raise TypeError("draw_dot(): format must be a string, not %s"
+                            % type(format).__name__)
         self.snapshots += 1
+        self.asked.append({"rankdir": rankdir, "format": format})
         self._write("snapshot-%d.json" % self.snapshots, self._document(root))
         return _Anything()
 
@@ -465,6 +479,7 @@ class _Capture(object):
                 self._write(name, document)
         return {
             "snapshots": self.snapshots,
+            "asked": self.asked,
             "final": self.snapshots == 0 and final is not None,
             "before": self.before is not None,
             "after": self.after is not None,

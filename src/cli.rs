@@ -140,9 +140,10 @@ pub struct FigureArgs {
     /// 2000 values or the node guard.
     #[arg(long, value_enum, default_value_t = Engine::Auto)]
     pub engine: Engine,
-    /// Rank direction.
-    #[arg(long, value_enum, default_value_t = Rankdir::LR)]
-    pub rankdir: Rankdir,
+    /// Rank direction, for every figure [default: what the script's draw_dot(rankdir=…)
+    /// asks for, else LR].
+    #[arg(long, value_enum)]
+    pub rankdir: Option<Rankdir>,
     /// Digits after the decimal point for data and grad.
     #[arg(long, default_value_t = figure::defaults::PRECISION, value_parser = precision)]
     pub precision: usize,
@@ -188,9 +189,10 @@ impl FigureArgs {
             .with_interpreter(self.interpreter.into())
             .with_python(self.python);
         input.snapshot = snapshot.map(|n| n as usize);
+        input.script_rankdir = self.rankdir.is_none();
         let mut draw = render::Options::default();
         draw.dot = DotOptions::default()
-            .with_rankdir(self.rankdir.into())
+            .with_rankdir(self.rankdir.map_or(figure::defaults::RANKDIR, Into::into))
             .with_precision(self.precision);
         draw.engine = EngineOptions::default()
             .with_engine(self.engine.into())
@@ -410,6 +412,10 @@ mod tests {
             panic!("not a render request");
         };
         assert_eq!(r.options.draw.dot.rankdir, figure::Rankdir::TB);
+        assert!(
+            !r.options.input.script_rankdir,
+            "--rankdir wins over draw_dot's"
+        );
         assert_eq!(r.options.draw.dot.precision, 2);
         assert!(!r.options.input.script.auto_label);
         assert_eq!(r.options.draw.engine.engine, EngineChoice::Builtin);

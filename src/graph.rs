@@ -31,6 +31,41 @@ pub struct NodeInfo {
     pub op: String,
 }
 
+/// The direction a figure's ranks run in (Graphviz `rankdir`). It lives with the graph
+/// because an input may ask for one with its graph (`draw_dot(root, rankdir='TB')`), and the
+/// figure options hold one ([`crate::figure::Rankdir`] is this type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rankdir {
+    /// Left to right (micrograd's choice).
+    LR,
+    /// Top to bottom.
+    TB,
+    /// Right to left.
+    RL,
+    /// Bottom to top.
+    BT,
+}
+
+impl Rankdir {
+    /// The Graphviz attribute value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rankdir::LR => "LR",
+            Rankdir::TB => "TB",
+            Rankdir::RL => "RL",
+            Rankdir::BT => "BT",
+        }
+    }
+
+    /// The direction `text` names, read as Graphviz reads `rankdir`: exactly `LR`, `TB`,
+    /// `RL` or `BT`.
+    pub fn parse(text: &str) -> Option<Rankdir> {
+        [Rankdir::LR, Rankdir::TB, Rankdir::RL, Rankdir::BT]
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
+}
+
 /// The exported graph. An edge runs from an operand to the value computed from it; its
 /// weight is the operand's position, so `a * a` has two parallel edges, 0 and 1.
 pub type ExportGraph = DiGraph<NodeInfo, usize>;

@@ -701,3 +701,133 @@ fn without_dot_auto_draws_with_the_builtin_engine_and_says_so_once() {
     );
     assert!(dir.path().join("neuron-2.svg").exists());
 }
+
+/// Which way an SVG figure reads, from where its label `from` sits against its label `to`:
+/// `LR`, `RL`, `TB` or `BT` along the axis they are furthest apart on.
+fn reading_direction(svg: &roxmltree::Node, from: &str, to: &str) -> &'static str {
+    let place = |label: &str| -> (f64, f64) {
+        let text = svg
+            .descendants()
+            .find(|n| n.has_tag_name("text") && n.text() == Some(label))
+            .unwrap_or_else(|| panic!("no label {label}"));
+        let at = |name: &str| text.attribute(name).and_then(|v| v.parse().ok());
+        (at("x").expect("x"), at("y").expect("y"))
+    };
+    let ((x0, y0), (x1, y1)) = (place(from), place(to));
+    let (dx, dy) = (x1 - x0, y1 - y0);
+    match (dx.abs() > dy.abs(), dx > 0.0, dy > 0.0) {
+        (true, true, _) => "LR",
+        (true, false, _) => "RL",
+        (false, _, true) => "TB",
+        (false, _, false) => "BT",
+    }
+}
+
+fn svg_direction(path: &Path) -> &'static str {
+    let text = read(path);
+    reading_direction(&parse_xml(&text).root_element(), "a", "b")
+}
+
+/// Two snapshots: the first asks for top to bottom (and PNG), the second asks nothing.
+const ASKING_SCRIPT: &str = "a = Value(2.0)\nb = a.tanh()\n\
+                             draw_dot(b, format='png', rankdir='TB')\n\
+                             b.backward()\ndraw_dot(b)\n";
+
+#[test]
+fn a_draw_dot_rankdir_turns_its_own_snapshot_and_the_command_line_overrides_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("asks.py");
+    std::fs::write(&script, ASKING_SCRIPT).expect("write");
+    let out = dir.path().join("f.svg");
+    run_to(&["render", "--engine", "builtin"], &out, &script).success();
+    assert_eq!(svg_direction(&dir.path().join("f-1.svg")), "TB");
+    assert_eq!(svg_direction(&dir.path().join("f-2.svg")), "LR");
+
+    run_to(
+        &["render", "--engine", "builtin", "--rankdir", "RL"],
+        &out,
+        &script,
+    )
+    .success();
+    assert_eq!(svg_direction(&dir.path().join("f-1.svg")), "RL");
+    assert_eq!(svg_direction(&dir.path().join("f-2.svg")), "RL");
+
+    let compared = dir.path().join("c.svg");
+    run_to(&["compare", "--engine", "builtin"], &compared, &script).success();
+    assert_eq!(
+        svg_direction(&compared),
+        "TB",
+        "the snapshots compared asked for it"
+    );
+}
+
+#[test]
+fn a_draw_dot_rankdir_reaches_the_page() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("asks.py");
+    std::fs::write(&script, ASKING_SCRIPT).expect("write");
+    let page = dir.path().join("asks.html");
+    run_to(&["render", "--engine", "builtin"], &page, &script).success();
+    let html = read(&page);
+    let document = parse_xml(&html);
+    let figures: Vec<_> = document
+        .descendants()
+        .filter(|n| n.has_tag_name("svg"))
+        .collect();
+    assert_eq!(figures.len(), 2);
+    assert_eq!(reading_direction(&figures[0], "a", "b"), "TB");
+    assert_eq!(reading_direction(&figures[1], "a", "b"), "LR");
+}
+
+#[test]
+fn a_draw_dot_format_other_than_the_output_is_noted_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("asks.py");
+    std::fs::write(
+        &script,
+        ASKING_SCRIPT.replace("draw_dot(b)", "draw_dot(b, format='jpg')"),
+    )
+    .expect("write");
+    let output = gradviz()
+        .args(["render", "--format", "dot", "-o"])
+        .arg(dir.path().join("f.dot"))
+        .arg(&script)
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    assert_eq!(
+        stderr,
+        "note: draw_dot(format=\"png\") is ignored: the output's extension or --format decides, \
+         and this run writes dot\n"
+    );
+
+    let same = dir.path().join("same.py");
+    std::fs::write(&same, "a = Value(1.0)\ndraw_dot(a, format='SVG')\n").expect("write");
+    run_to(
+        &["render", "--engine", "builtin"],
+        &dir.path().join("s.svg"),
+        &same,
+    )
+    .success()
+    .stderr("");
+}
+
+#[test]
+fn a_rankdir_graphviz_does_not_read_is_an_error_at_its_place_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("lower.py");
+    std::fs::write(
+        &script,
+        "a = Value(2.0)\ndraw_dot(a)\ndraw_dot(a, rankdir='lr')\n",
+    )
+    .expect("write");
+    let out = dir.path().join("f.svg");
+    run_to(&["render"], &out, &script)
+        .code(2)
+        .stderr(predicate::str::contains(
+            "lower.py:3:21: rankdir must be 'LR', 'TB', 'RL' or 'BT'",
+        ));
+    let written: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(written.len(), 1, "only the script: {written:?}");
+}

@@ -494,7 +494,7 @@ fn compare(
         Backward::CreationOrder => vec![false; ours.graph.len()],
     };
     for (k, (mine, theirs)) in ours.snapshots.iter().zip(theirs).enumerate() {
-        compare_snapshot(mine, theirs.as_array().unwrap(), &sensitive, tally)
+        compare_snapshot(&mine.graph, theirs.as_array().unwrap(), &sensitive, tally)
             .map_err(|e| format!("script {index}, snapshot {k}: {e}"))?;
     }
     check_explicit_labels_win(&script.source, &ours)?;
@@ -784,7 +784,11 @@ fn run_in_cpython(source: &str) -> gradviz::Result<Vec<ExportGraph>> {
         notebook: false,
     };
     match run_script(input, Purpose::Render, &options)? {
-        Ran::Python(run) => Ok(run.snapshots.into_iter().map(|d| d.graph).collect()),
+        Ran::Python(run) => Ok(run
+            .snapshots
+            .into_iter()
+            .map(|s| s.document.graph)
+            .collect()),
         Ran::Subset(_) => unreachable!("--interpreter python runs CPython"),
     }
 }
@@ -842,7 +846,7 @@ fn compare_with_runner(script: &Generated) -> Result<bool, String> {
     }
     let sensitive = order_sensitive(&ours, script.grads_accumulate);
     for (k, (mine, python)) in ours.snapshots.iter().zip(&theirs).enumerate() {
-        compare_runner_snapshot(mine, python, &sensitive)
+        compare_runner_snapshot(&mine.graph, python, &sensitive)
             .map_err(|e| format!("snapshot {k}: {e}"))?;
     }
     Ok(true)

@@ -81,7 +81,7 @@ fn script_figure(fixture: &str, snapshot: usize) -> ExportGraph {
     let path = format!("{}/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap();
     let evaluated = evaluate(&text, &path, &ScriptOptions::default()).unwrap();
-    evaluated.figures().unwrap().swap_remove(snapshot)
+    evaluated.figures().unwrap().swap_remove(snapshot).graph
 }
 
 fn hostile() -> ExportGraph {

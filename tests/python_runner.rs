@@ -528,3 +528,40 @@ fn is_zombie(pid: i32) -> bool {
         })
         .unwrap_or(true)
 }
+
+#[test]
+fn micrograd_draw_dot_keywords_turn_that_snapshot_and_a_bad_rankdir_fails_at_its_line() {
+    let script = format!(
+        "{VALUE_CLASS}\ndef draw_dot(root, format='svg', rankdir='LR'):\n    pass\n\
+         a = Value(2.0)\nb = a * a\ndraw_dot(b, rankdir='BT')\ndraw_dot(b, format='svg')\n"
+    );
+    let (_dir, path) = folder_with("asks.py", &script);
+    let rankdir = |dot: &str| {
+        ["LR", "TB", "RL", "BT"]
+            .into_iter()
+            .find(|r| dot.contains(&format!("rankdir={r} ")))
+            .expect("a rankdir")
+    };
+    assert_eq!(rankdir(&dot_of(&path, 1, &[])), "BT");
+    assert_eq!(rankdir(&dot_of(&path, 2, &[])), "LR");
+    assert_eq!(rankdir(&dot_of(&path, 1, &["--rankdir", "TB"])), "TB");
+
+    let bad = script.replace("rankdir='BT'", "rankdir='bt'");
+    let line = bad
+        .lines()
+        .position(|l| l.contains("'bt'"))
+        .expect("the call")
+        + 1;
+    let (dir, path) = folder_with("bad.py", &bad);
+    let out = dir.path().join("bad.svg");
+    gradviz()
+        .args(["render", "-o"])
+        .arg(&out)
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "bad.py:{line}:1: ValueError: draw_dot(): rankdir must be 'LR', 'TB', 'RL' or 'BT'"
+        )));
+    assert!(!out.exists());
+}

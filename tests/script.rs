@@ -67,7 +67,7 @@ fn root_data(run: &Evaluated) -> f64 {
 fn the_lecture_neuron_gives_two_snapshots_before_and_after_backward() {
     let run = run(&fixture("neuron.py"));
     assert_eq!(run.snapshots.len(), 2);
-    let (before, after) = (&run.snapshots[0], &run.snapshots[1]);
+    let (before, after) = (&run.snapshots[0].graph, &run.snapshots[1].graph);
     for snapshot in [before, after] {
         assert_eq!(snapshot.node_count(), 10);
         let mut labels: Vec<&str> = snapshot
@@ -131,7 +131,7 @@ fn the_micrograd_readme_example_runs_as_pasted() {
     let values = run.graph.len();
     let figures = run.figures().unwrap();
     assert_eq!(figures.len(), 1);
-    assert_eq!(figures[0].node_count(), values);
+    assert_eq!(figures[0].graph.node_count(), values);
 }
 
 #[test]
@@ -273,10 +273,10 @@ fn the_figure_is_the_snapshots_else_the_backward_root_else_the_last_value() {
     let r = run("a = Value(1.0)\nb = a * 2\nc = Value(5.0)\nb.backward()\nd = Value(7.0)");
     let figures = r.figures().unwrap();
     assert_eq!(figures.len(), 1);
-    assert_eq!(figures[0].node_count(), 3);
+    assert_eq!(figures[0].graph.node_count(), 3);
 
     let r = run("a = Value(1.0)\nb = a * 2\nc = Value(5.0)\nx = 3");
-    let figure = &r.figures().unwrap()[0];
+    let figure = &r.figures().unwrap()[0].graph;
     assert_eq!(figure.node_count(), 1);
     assert_eq!(figure[petgraph::graph::NodeIndex::new(0)].data, 5.0);
 
@@ -284,8 +284,8 @@ fn the_figure_is_the_snapshots_else_the_backward_root_else_the_last_value() {
     let figures = r.figures().unwrap();
     assert_eq!(figures.len(), 1);
     let product = petgraph::graph::NodeIndex::new(2);
-    assert_eq!(figures[0][product].op, "*");
-    assert_eq!(operands(&figures[0], product).len(), 2);
+    assert_eq!(figures[0].graph[product].op, "*");
+    assert_eq!(operands(&figures[0].graph, product).len(), 2);
 }
 
 #[test]
@@ -396,7 +396,7 @@ fn the_lecture_network_computes_what_micrograd_computes() {
         0.268518064900208,
         1.8818997132161885,
     ];
-    let figure = &run.figures().unwrap()[0];
+    let figure = &run.figures().unwrap()[0].graph;
     for prediction in predictions {
         assert!(
             figure

@@ -59,7 +59,7 @@ fn neuron_values() -> usize {
     let text = std::fs::read_to_string(NEURON).expect("cannot read the neuron fixture");
     let run = evaluate(&text, NEURON, &ScriptOptions::default()).expect("the neuron runs");
     let figures = run.figures().expect("the neuron draws");
-    figures.last().expect("two snapshots").node_count()
+    figures.last().expect("two snapshots").graph.node_count()
 }
 
 fn neuron_svg(out: &PathBuf) -> Run {

@@ -94,8 +94,12 @@ fn render_in_process(script: &Path, out: &Path) -> Run {
         ];
         let (dot, values) = phases.time("draw_dot", || {
             let figures = evaluated.figures().expect("the script has a figure");
-            let dot = to_dot(&figures[0], &DotOptions::default(), &Decorations::default());
-            (dot, figures[0].node_count())
+            let dot = to_dot(
+                &figures[0].graph,
+                &DotOptions::default(),
+                &Decorations::default(),
+            );
+            (dot, figures[0].graph.node_count())
         });
         phases.time("write", || {
             write_atomic(out, dot.as_bytes()).expect("cannot write")

@@ -196,10 +196,7 @@ fn compare<'py>(
 ) -> PyResult<Bound<'py, PyBytes>> {
     let format = format_named(format)?;
     let options = options.into_options()?;
-    let states = States {
-        before: before.document.graph.clone(),
-        after: after.document.graph.clone(),
-    };
+    let states = States::new(before.document.graph.clone(), after.document.graph.clone());
     let drawn = py
         .detach(|| draw_comparison(&states, format, &options))
         .map_err(to_python)?;
@@ -223,6 +220,7 @@ fn page(
             title: name.clone(),
             graph: graph.document.graph.clone(),
             roots: graph.document.roots.clone(),
+            rankdir: None,
             decorations: None,
         })
         .collect();

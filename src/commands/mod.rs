@@ -105,6 +105,7 @@ pub fn run(request: Request) -> Result<ExitCode> {
 #[derive(Default)]
 pub struct Console {
     noted: BTreeSet<NoteKind>,
+    format_noted: bool,
 }
 
 impl Console {
@@ -118,5 +119,21 @@ impl Console {
             }
         }
         Ok(drawn.bytes)
+    }
+
+    /// Says, once, that a script's `draw_dot(…, format=…)` asked for another format than
+    /// the one written: the command line decides what is written.
+    fn asked_format(&mut self, asked: Option<&str>, written: Format) {
+        let Some(asked) = asked else { return };
+        if self.format_noted || asked.eq_ignore_ascii_case(written.extension()) {
+            return;
+        }
+        self.format_noted = true;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "note: draw_dot(format={asked:?}) is ignored: the output's extension or --format \
+             decides, and this run writes {}",
+            written.extension()
+        );
     }
 }

@@ -28,8 +28,10 @@ pub fn render(request: &RenderRequest, console: &mut Console) -> Result<()> {
         }
         let figures = input::figures(&source, &options.input)?;
         let targets = output::targets(&source, &request.output, format, figures.len(), "")?;
-        for (figure, target) in figures.iter().zip(targets) {
-            let bytes = console.drawn(|| render::draw(figure, format, &options.draw))?;
+        for (drawing, target) in figures.iter().zip(targets) {
+            console.asked_format(drawing.format.as_deref(), format);
+            let draw = options.draw.directed(drawing.rankdir);
+            let bytes = console.drawn(|| render::draw(&drawing.graph, format, &draw))?;
             files.push((target, bytes));
         }
     }

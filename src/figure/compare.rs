@@ -151,10 +151,7 @@ mod tests {
     }
 
     fn states(before: [f64; 3], after: [f64; 3]) -> States {
-        States {
-            before: sum(before),
-            after: sum(after),
-        }
+        States::new(sum(before), sum(after))
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub use write::{to_dot, write_dot};
 pub(crate) use number::push_number;
 pub(crate) use write::ClusterLayout;
 
+pub use crate::graph::Rankdir;
+
 use crate::graph::ExportGraph;
 
 /// A figure ready to draw: the values, how they are written, and what is laid over them.
@@ -97,31 +99,6 @@ pub mod defaults {
     /// The font of every label: one family name, Arial, for the reasons measured in the
     /// module comment of `figure::escape` (boxes that fit in every common viewer).
     pub const FONTNAME: &str = "Arial";
-}
-
-/// The direction ranks run in (Graphviz `rankdir`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rankdir {
-    /// Left to right (micrograd's choice).
-    LR,
-    /// Top to bottom.
-    TB,
-    /// Right to left.
-    RL,
-    /// Bottom to top.
-    BT,
-}
-
-impl Rankdir {
-    /// The Graphviz attribute value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rankdir::LR => "LR",
-            Rankdir::TB => "TB",
-            Rankdir::RL => "RL",
-            Rankdir::BT => "BT",
-        }
-    }
 }
 
 /// Clusters nest at most this deep; a deeper cluster is drawn beside its ancestor at this

@@ -18,7 +18,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::engine::NodeId;
-use crate::graph::{self, to_petgraph, ExportGraph};
+use crate::graph::{self, to_petgraph, ExportGraph, Rankdir};
 use crate::{Error, Result};
 use json::Document;
 use python::{Purpose, PythonInput, PythonRun};
@@ -37,7 +37,7 @@ pub enum InputFormat {
 
 /// How inputs are read, with the defaults the command line also uses.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Options {
     /// How to read inputs; `None` takes it from their extension (or stdin's content).
     pub format: Option<InputFormat>,
@@ -45,6 +45,45 @@ pub struct Options {
     pub script: ScriptOptions,
     /// Only this snapshot of a script (from 1).
     pub snapshot: Option<usize>,
+    /// Keep the direction a script's `draw_dot(root, rankdir=…)` asks for, in
+    /// [`Drawing::rankdir`]. On by default; the command line's `--rankdir` turns it off, so
+    /// that its direction holds for every figure.
+    pub script_rankdir: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            format: None,
+            script: ScriptOptions::default(),
+            snapshot: None,
+            script_rankdir: true,
+        }
+    }
+}
+
+/// A graph to draw, with what its input asked of the figure: micrograd's
+/// `draw_dot(root, format='svg', rankdir='LR')` keywords.
+#[derive(Debug, Clone)]
+pub struct Drawing {
+    /// The graph.
+    pub graph: ExportGraph,
+    /// `rankdir=`: the direction this figure's ranks run in, over the drawing options'.
+    pub rankdir: Option<Rankdir>,
+    /// `format=`, as written. The output format is the caller's (the command line's `-o` or
+    /// `--format`), so it is only worth a note when it differs.
+    pub format: Option<String>,
+}
+
+impl Drawing {
+    /// A graph whose input asked nothing of its figure (a JSON graph, a script's final graph).
+    pub fn plain(graph: ExportGraph) -> Drawing {
+        Drawing {
+            graph,
+            rankdir: None,
+            format: None,
+        }
+    }
 }
 
 /// An input read into memory, with the name used in messages.
@@ -129,13 +168,18 @@ fn sniffed_format(text: &str, name: &str) -> Result<InputFormat> {
 
 /// The figures an input yields: a script's snapshots (or its final graph), or the one
 /// graph of a JSON file.
-pub fn figures(source: &Source, options: &Options) -> Result<Vec<ExportGraph>> {
-    let all = match source.format {
+pub fn figures(source: &Source, options: &Options) -> Result<Vec<Drawing>> {
+    let mut all = match source.format {
         InputFormat::Py | InputFormat::Ipynb => {
             run_script(source.script(), Purpose::Render, &options.script)?.figures(&source.name)?
         }
-        InputFormat::Json => vec![json::read(&source.text, &source.name)?.graph],
+        InputFormat::Json => vec![Drawing::plain(
+            json::read(&source.text, &source.name)?.graph,
+        )],
     };
+    if !options.script_rankdir {
+        all.iter_mut().for_each(|drawing| drawing.rankdir = None);
+    }
     match options.snapshot {
         None => Ok(all),
         Some(n) if (1..=all.len()).contains(&n) => {
@@ -156,52 +200,71 @@ pub struct States {
     pub before: ExportGraph,
     /// The graph after backward (the last snapshot, or after `backward()` from the root).
     pub after: ExportGraph,
+    /// The direction the compared snapshots asked for (the last one's, else the first's).
+    pub rankdir: Option<Rankdir>,
+}
+
+impl States {
+    /// The states of two snapshots, in the direction they asked for.
+    fn of(first: Drawing, last: Drawing) -> States {
+        States {
+            rankdir: last.rankdir.or(first.rankdir),
+            before: first.graph,
+            after: last.graph,
+        }
+    }
+
+    /// The states of two graphs whose input asked no direction.
+    pub fn new(before: ExportGraph, after: ExportGraph) -> States {
+        States {
+            before,
+            after,
+            rankdir: None,
+        }
+    }
 }
 
 /// SPEC: the first and last snapshot; with fewer than two, the graph with zero grads and
 /// after `backward()` from the root. A JSON graph's "after" is its stored grads.
 pub fn states(source: &Source, options: &Options) -> Result<States> {
-    match source.format {
+    let mut states = match source.format {
         InputFormat::Json => {
             let after = json::read(&source.text, &source.name)?.graph;
-            Ok(States {
-                before: zeroed(&after),
-                after,
-            })
+            States::new(zeroed(&after), after)
         }
         InputFormat::Py | InputFormat::Ipynb => {
             match run_script(source.script(), Purpose::Compare, &options.script)? {
-                Ran::Subset(evaluated) => subset_states(evaluated, &source.name),
-                Ran::Python(run) => {
-                    let (before, after) = run.compared(&source.name)?;
-                    Ok(States { before, after })
-                }
+                Ran::Subset(evaluated) => subset_states(evaluated, &source.name)?,
+                Ran::Python(run) => run.compared(&source.name)?,
             }
         }
+    };
+    if !options.script_rankdir {
+        states.rankdir = None;
     }
+    Ok(states)
 }
 
 fn subset_states(evaluated: Evaluated, name: &str) -> Result<States> {
     let snapshot_root = evaluated.snapshots.first().and_then(|s| {
-        let sinks = graph::sinks(s);
-        sinks.last().map(|&n| NodeId::from_index(s[n].id as usize))
+        let sinks = graph::sinks(&s.graph);
+        sinks
+            .last()
+            .map(|&n| NodeId::from_index(s.graph[n].id as usize))
     });
     let root = evaluated
         .backward_root
         .or(snapshot_root)
         .or(evaluated.last_value)
         .ok_or_else(|| Error::Script(format!("{name}: nothing to compare: no value computed")))?;
-    if let Some((before, after)) = first_and_last(evaluated.snapshots) {
-        return Ok(States { before, after });
+    if let Some((first, last)) = first_and_last(evaluated.snapshots) {
+        return Ok(States::of(first, last));
     }
     let graph = &evaluated.graph;
     graph.zero_grad();
     let before = to_petgraph(graph, &[root]);
     graph.backward(root);
-    Ok(States {
-        before,
-        after: to_petgraph(graph, &[root]),
-    })
+    Ok(States::new(before, to_petgraph(graph, &[root])))
 }
 
 fn zeroed(graph: &ExportGraph) -> ExportGraph {
@@ -284,7 +347,7 @@ pub fn run_script(
 impl Ran {
     /// The figures to draw: the snapshots; else the graph of the last `backward()`; else
     /// of the last value assigned.
-    pub fn figures(self, file_name: &str) -> Result<Vec<ExportGraph>> {
+    pub fn figures(self, file_name: &str) -> Result<Vec<Drawing>> {
         match self {
             Ran::Subset(evaluated) => evaluated.figures(),
             Ran::Python(run) => run.figures(file_name),

@@ -13,10 +13,10 @@ use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 
-use super::first_and_last;
 use super::script::diagnostics::snippet;
 use super::script::ScriptOptions;
-use crate::graph::ExportGraph;
+use super::{first_and_last, Drawing, States};
+use crate::graph::Rankdir;
 use crate::input::json::{self, Document};
 use crate::{Error, Result};
 
@@ -51,11 +51,32 @@ pub struct PythonInput<'a> {
     pub notebook: bool,
 }
 
+/// One `draw_dot(root, format=…, rankdir=…)` call in CPython.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The graph reachable from `root` at the call.
+    pub document: Document,
+    /// `rankdir=`, checked by the runner.
+    pub rankdir: Option<Rankdir>,
+    /// `format=`, as written.
+    pub format: Option<String>,
+}
+
+impl Snapshot {
+    fn into_drawing(self) -> Drawing {
+        Drawing {
+            graph: self.document.graph,
+            rankdir: self.rankdir,
+            format: self.format,
+        }
+    }
+}
+
 /// What a run in CPython produced.
 #[derive(Debug)]
 pub struct PythonRun {
-    /// One document per `draw_dot(v)` call, in order.
-    pub snapshots: Vec<Document>,
+    /// One per `draw_dot(root)` call, in order.
+    pub snapshots: Vec<Snapshot>,
     /// With no snapshot: the graph of the last `backward()`, else of the last value bound
     /// at module level, as the script left it.
     pub last_graph: Option<Document>,
@@ -68,25 +89,32 @@ pub struct PythonRun {
 impl PythonRun {
     /// The figures to draw (the subset's rule): the snapshots; else the graph of the last
     /// `backward()`, else of the last value bound at module level.
-    pub fn figures(self, name: &str) -> Result<Vec<ExportGraph>> {
+    pub fn figures(self, name: &str) -> Result<Vec<Drawing>> {
         if !self.snapshots.is_empty() {
-            return Ok(self.snapshots.into_iter().map(|d| d.graph).collect());
+            return Ok(self
+                .snapshots
+                .into_iter()
+                .map(Snapshot::into_drawing)
+                .collect());
         }
-        self.last_graph.map(|d| vec![d.graph]).ok_or_else(|| {
-            Error::Script(format!(
-                "{name}: nothing to draw: the script binds no value at module level, and \
+        self.last_graph
+            .map(|d| vec![Drawing::plain(d.graph)])
+            .ok_or_else(|| {
+                Error::Script(format!(
+                    "{name}: nothing to draw: the script binds no value at module level, and \
                  calls neither backward() nor draw_dot() on one"
-            ))
-        })
+                ))
+            })
     }
 
     /// Before and after backward: the first and last snapshots, else the graph just
     /// before and just after the last `backward()` call (it cannot be rerun here).
-    pub fn compared(self, name: &str) -> Result<(ExportGraph, ExportGraph)> {
-        let graphs = self.snapshots.into_iter().map(|d| d.graph).collect();
-        first_and_last(graphs)
+    pub fn compared(self, name: &str) -> Result<States> {
+        let drawings = self.snapshots.into_iter().map(Snapshot::into_drawing);
+        first_and_last(drawings.collect())
+            .map(|(first, last)| States::of(first, last))
             .or(match (self.before_backward, self.after_backward) {
-                (Some(before), Some(after)) => Some((before.graph, after.graph)),
+                (Some(before), Some(after)) => Some(States::new(before.graph, after.graph)),
                 _ => None,
             })
             .ok_or_else(|| {
@@ -101,7 +129,7 @@ impl PythonRun {
     /// moves the data), else the last snapshot, else the last value.
     pub fn checked(self, name: &str) -> Result<Document> {
         self.after_backward
-            .or(self.snapshots.into_iter().last())
+            .or(self.snapshots.into_iter().last().map(|s| s.document))
             .or(self.last_graph)
             .ok_or_else(|| {
                 Error::Script(format!(
@@ -236,6 +264,9 @@ struct Summary {
     error: Option<RunError>,
     #[serde(default)]
     snapshots: usize,
+    /// What each `draw_dot` call asked of its figure, in order.
+    #[serde(default)]
+    asked: Vec<Asked>,
     #[serde(default, rename = "final")]
     last_graph: bool,
     #[serde(default)]
@@ -255,15 +286,37 @@ impl Summary {
         let optional = |present: bool, file: &str, what: &str| -> Result<Option<Document>> {
             present.then(|| read(file, what)).transpose()
         };
+        let snapshot = |k: usize| -> Result<Snapshot> {
+            let asked = self.asked.get(k - 1);
+            let rankdir = asked.and_then(|a| a.rankdir.as_deref());
+            Ok(Snapshot {
+                document: read(&format!("snapshot-{k}.json"), &format!("snapshot {k}"))?,
+                rankdir: rankdir
+                    .map(|text| {
+                        Rankdir::parse(text).ok_or_else(|| {
+                            Error::Python(format!("{name}: the runner passed rankdir {text:?}"))
+                        })
+                    })
+                    .transpose()?,
+                format: asked.and_then(|a| a.format.clone()),
+            })
+        };
         Ok(PythonRun {
             snapshots: (1..=self.snapshots)
-                .map(|k| read(&format!("snapshot-{k}.json"), &format!("snapshot {k}")))
+                .map(snapshot)
                 .collect::<Result<Vec<_>>>()?,
             last_graph: optional(self.last_graph, "final.json", "its graph")?,
             before_backward: optional(self.before, "before.json", "before backward")?,
             after_backward: optional(self.after, "after.json", "after backward")?,
         })
     }
+}
+
+/// A `draw_dot` call's `format=` and `rankdir=`, as the runner read them.
+#[derive(Deserialize)]
+struct Asked {
+    rankdir: Option<String>,
+    format: Option<String>,
 }
 
 /// An exception in the user's code, or a problem with the input.

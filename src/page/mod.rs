@@ -22,7 +22,7 @@ use crate::check::{FiniteDifferences, Report, Tolerance};
 use crate::engine::{python_float_repr, Graph};
 use crate::figure::compare;
 use crate::figure::{format_number, Decorations, Figure, LegendEntry, NodeDecoration};
-use crate::graph::{self, to_petgraph, ExportGraph};
+use crate::graph::{self, to_petgraph, ExportGraph, Rankdir};
 use crate::input::json::{self, Document};
 use crate::input::States;
 use crate::input::{self, InputFormat, Source};
@@ -45,6 +45,8 @@ pub struct Snapshot {
     pub graph: ExportGraph,
     /// The roots backward is replayed from, in order.
     pub roots: Vec<NodeIndex>,
+    /// The direction its ranks run in, over the options' (a script's `rankdir=`).
+    pub rankdir: Option<Rankdir>,
     /// The figure's marks; `None` marks the values whose stored grad differs from the
     /// replay's result (see [`Replay::mismatches`]).
     pub decorations: Option<Decorations>,
@@ -120,6 +122,7 @@ fn snapshots(source: &Source, options: &input::Options) -> Result<Vec<Snapshot>>
             title: "graph".into(),
             graph: document.graph,
             roots: document.roots,
+            rankdir: None,
             decorations: None,
         }]);
     }
@@ -128,14 +131,15 @@ fn snapshots(source: &Source, options: &input::Options) -> Result<Vec<Snapshot>>
     Ok(graphs
         .into_iter()
         .enumerate()
-        .map(|(i, graph)| Snapshot {
+        .map(|(i, drawing)| Snapshot {
             title: match (count, options.snapshot) {
                 (_, Some(n)) => format!("snapshot {n}"),
                 (1, None) => "graph".into(),
                 (_, None) => format!("snapshot {} of {count}", i + 1),
             },
-            roots: graph::sinks(&graph),
-            graph,
+            roots: graph::sinks(&drawing.graph),
+            rankdir: drawing.rankdir,
+            graph: drawing.graph,
             decorations: None,
         })
         .collect())
@@ -213,6 +217,7 @@ pub fn compare_page(title: &str, states: &States, options: &Options) -> Result<D
         title: title.into(),
         roots: graph::sinks(graph),
         graph: graph.clone(),
+        rankdir: states.rankdir,
         decorations: Some(marks),
     };
     let snapshots = [
@@ -332,6 +337,7 @@ fn check_page(
         title: "checked".into(),
         graph,
         roots,
+        rankdir: None,
         decorations: Some(marks),
     };
     page("gradviz check", &[snapshot], &[table], options)
@@ -387,6 +393,7 @@ fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepa
     let marks = replayed.mismatches(graph, &snapshot.roots, &Tolerance::default());
     let widest = widest_grads(graph, &replayed, precision);
     let mut dot_options = options.dot.clone();
+    dot_options.rankdir = snapshot.rankdir.unwrap_or(dot_options.rankdir);
     for node in graph.node_indices() {
         let info = &graph[node];
         dot_options.records.insert(

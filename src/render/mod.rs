@@ -15,13 +15,14 @@ pub use engine::{render_dot, EngineOptions, Rendered};
 pub use layered::{layered_input, layered_svg, render_layered, write_layered_svg, LAYERED_ABOVE};
 pub use metrics::text_width;
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::figure::compare;
 use crate::figure::overlay::{self, Naming};
 use crate::figure::views::{self, ViewOptions};
-use crate::figure::{Decorations, DotOptions, Figure};
+use crate::figure::{Decorations, DotOptions, Figure, Rankdir};
 use crate::graph::ExportGraph;
 use crate::input::json;
 use crate::input::States;
@@ -80,6 +81,19 @@ impl Options {
                 EngineChoice::Dot | EngineChoice::Builtin => false,
                 EngineChoice::Auto => format != Format::Pdf && values > self.layered_above(),
             }
+    }
+
+    /// These options, in the direction `rankdir` asks for when it asks (a script's
+    /// `draw_dot(root, rankdir=…)`, see [`crate::input::Drawing`]).
+    pub fn directed(&self, rankdir: Option<Rankdir>) -> Cow<'_, Options> {
+        match rankdir {
+            Some(rankdir) if rankdir != self.dot.rankdir => {
+                let mut options = self.clone();
+                options.dot.rankdir = rankdir;
+                Cow::Owned(options)
+            }
+            _ => Cow::Borrowed(self),
+        }
     }
 
     /// The view options for `format`: without the node guard where it cannot refuse.
@@ -157,14 +171,15 @@ pub fn draw_marked(
 }
 
 /// The figure of `states` in `format`, as `gradviz compare` draws it: values matched by
-/// id, the grads that backward changed highlighted.
+/// id, the grads that backward changed highlighted, in the direction the states asked for.
 pub fn draw_comparison(states: &States, format: Format, options: &Options) -> Result<Drawn> {
     if format == Format::Json {
         // JSON carries no view: the two states as one graph, "after" ids shifted.
         return Ok(json_of(&compare::combined(states)));
     }
+    let options = options.directed(states.rankdir);
     let figure = compare::figure(states, &options.dot, &options.view_for(format))?;
-    draw_figure(&figure, format, options)
+    draw_figure(&figure, format, &options)
 }
 
 /// A prepared figure in `format` (DOT, or an engine's drawing), under the node guard.

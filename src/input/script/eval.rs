@@ -36,7 +36,8 @@ use super::number::{check_float_pow, Num};
 use super::parser::{Stmt, Target};
 use super::{AutoLabels, ScriptOptions};
 use crate::engine::{Exponent, Graph, NodeId, Op, PyRandom};
-use crate::graph::{to_petgraph, ExportGraph};
+use crate::graph::{to_petgraph, Rankdir};
+use crate::input::Drawing;
 use loops::LoopFrame;
 use nn::{module_attribute, one_argument, LayerObj, MlpObj, NeuronObj};
 
@@ -178,7 +179,7 @@ struct Arg {
 /// The state of a running script.
 pub(crate) struct Evaluator<'s> {
     pub graph: Graph,
-    pub snapshots: Vec<ExportGraph>,
+    pub snapshots: Vec<Drawing>,
     pub backward_root: Option<NodeId>,
     pub last_value: Option<NodeId>,
     auto_label: bool,
@@ -718,36 +719,59 @@ impl<'s> Evaluator<'s> {
         Ok(Obj::Value(id))
     }
 
-    /// `draw_dot(v)` snapshots the graph reachable from `v`. micrograd's `format=` and
-    /// `rankdir=` are accepted and left to the command line's options.
+    /// `draw_dot(root, format='svg', rankdir='LR')`, micrograd's signature: a snapshot of the
+    /// graph reachable from `root`, with the format and direction the call asked for.
     fn draw_dot(
         &mut self,
         positional: Vec<Arg>,
         named: Vec<(&str, Span, Arg)>,
         span: Span,
     ) -> Res<Obj> {
-        if let Some((name, name_span, _)) = named
-            .iter()
-            .find(|(name, _, _)| !matches!(*name, "format" | "rankdir"))
-        {
+        let mut positional = positional.into_iter();
+        let root = positional
+            .next()
+            .ok_or_else(|| Diag::new(span, "draw_dot() takes a Value"))?;
+        let mut format = positional.next();
+        let mut rankdir = positional.next();
+        if let Some(extra) = positional.next() {
             return Err(Diag::new(
-                *name_span,
-                format!("draw_dot() got an unexpected keyword argument '{name}'"),
+                extra.span,
+                "draw_dot() takes a Value, then format and rankdir",
             ));
         }
-        let [root] = <[Arg; 1]>::try_from(positional).map_err(|args| {
-            Diag::new(
-                args.get(1).map_or(span, |a| a.span),
-                "draw_dot() takes one Value",
-            )
-        })?;
+        for (name, name_span, arg) in named {
+            let slot = match name {
+                "format" => &mut format,
+                "rankdir" => &mut rankdir,
+                _ => {
+                    return Err(Diag::new(
+                        name_span,
+                        format!("draw_dot() got an unexpected keyword argument '{name}'"),
+                    ))
+                }
+            };
+            if slot.replace(arg).is_some() {
+                return Err(Diag::new(
+                    name_span,
+                    format!("draw_dot() got multiple values for argument '{name}'"),
+                ));
+            }
+        }
         let Obj::Value(id) = root.value else {
             return Err(Diag::new(
                 root.span,
                 format!("draw_dot() takes a Value, found {}", root.value.kind()),
             ));
         };
-        self.snapshots.push(to_petgraph(&self.graph, &[id]));
+        let format = format
+            .map(|arg| expect_text("format", arg.value, arg.span))
+            .transpose()?;
+        let rankdir = rankdir.map(expect_rankdir).transpose()?;
+        self.snapshots.push(Drawing {
+            graph: to_petgraph(&self.graph, &[id]),
+            rankdir,
+            format: format.map(|text| text.to_string()),
+        });
         Ok(Obj::None)
     }
 
@@ -962,6 +986,28 @@ fn expect_label(value: Obj, span: Span) -> Res<Rc<str>> {
             format!("a label must be a string, found {}", other.kind()),
         )),
     }
+}
+
+fn expect_text(name: &str, value: Obj, span: Span) -> Res<Rc<str>> {
+    match value {
+        Obj::Str(text) => Ok(text),
+        other => Err(Diag::new(
+            span,
+            format!("'{name}' must be a string, found {}", other.kind()),
+        )),
+    }
+}
+
+/// `rankdir=`: one of the four directions Graphviz reads.
+fn expect_rankdir(arg: Arg) -> Res<Rankdir> {
+    let text = expect_text("rankdir", arg.value, arg.span)?;
+    Rankdir::parse(&text).ok_or_else(|| {
+        Diag::new(
+            arg.span,
+            format!("rankdir must be 'LR', 'TB', 'RL' or 'BT', not {:?}", &*text),
+        )
+        .with_help("Graphviz reads these four, in capitals; micrograd draws 'LR'")
+    })
 }
 
 fn expect_number(name: &str, value: Obj, span: Span) -> Res<Num> {

@@ -12,7 +12,8 @@
 //!   error), strings in either quote with Python's escapes, `+ - * / **` with Python's
 //!   precedence, unary `-`, parentheses;
 //! - `Value(number, label='…')`, the methods `tanh() exp() relu() log() sigmoid()
-//!   backward()` and the lecture's `_backward()`, `draw_dot(v)` (a snapshot), and `print(…)`,
+//!   backward()` and the lecture's `_backward()`, `draw_dot(v)` (a snapshot; micrograd's
+//!   `format=` and `rankdir=` ride along in [`crate::input::Drawing`]), and `print(…)`,
 //!   which writes to stderr as Python prints; `float(…)` and the `math` module's constants
 //!   and functions on numbers;
 //! - networks as in the lecture's training cells: micrograd's `MLP(nin, nouts)`,
@@ -53,7 +54,8 @@ mod subset;
 use std::path::PathBuf;
 
 use crate::engine::{Graph, NodeId};
-use crate::graph::{to_petgraph, ExportGraph};
+use crate::graph::to_petgraph;
+use crate::input::Drawing;
 use crate::{Error, Result};
 
 pub use autolabel::{rebound_label, AutoLabels};
@@ -123,7 +125,7 @@ pub struct Evaluated {
     /// Every value the script created, in creation order.
     pub graph: Graph,
     /// One snapshot per `draw_dot(v)` call, in order.
-    pub snapshots: Vec<ExportGraph>,
+    pub snapshots: Vec<Drawing>,
     /// The value of the last `backward()` call, if any.
     pub backward_root: Option<NodeId>,
     /// The last Value assigned to a variable, if any.
@@ -136,12 +138,12 @@ impl Evaluated {
     /// The figures to draw (SPEC §4 "which graph is drawn"): the snapshots if there are
     /// any; else the graph reachable from the root of the last `backward()`; else from the
     /// last assigned value. An error naming the file when there is nothing to draw.
-    pub fn figures(self) -> Result<Vec<ExportGraph>> {
+    pub fn figures(self) -> Result<Vec<Drawing>> {
         if !self.snapshots.is_empty() {
             return Ok(self.snapshots);
         }
         if let Some(root) = self.root() {
-            return Ok(vec![to_petgraph(&self.graph, &[root])]);
+            return Ok(vec![Drawing::plain(to_petgraph(&self.graph, &[root]))]);
         }
         let reason = if self.statements == 0 {
             "the script is empty"
@@ -171,7 +173,7 @@ impl Evaluated {
 /// let root = run.backward_root.unwrap();
 /// assert_eq!(run.graph.data(root), 5.0);
 /// assert_eq!(run.graph.label(root).as_deref(), Some("y"));
-/// assert_eq!(run.figures().unwrap()[0].node_count(), 4);
+/// assert_eq!(run.figures().unwrap()[0].graph.node_count(), 4);
 /// ```
 pub fn evaluate(source: &str, file_name: &str, options: &ScriptOptions) -> Result<Evaluated> {
     run(source, file_name, options).map_err(|diag| diag.into_error(source, file_name))
