@@ -400,11 +400,8 @@ fn leaves_with_grads(grads: &[f64]) -> ExportGraph {
 }
 
 fn fills(grads: &[f64]) -> (Vec<String>, Vec<String>) {
-    let view = views::prepare(
-        &leaves_with_grads(grads),
-        &unguarded().with_color(ColorBy::Grad),
-    )
-    .unwrap();
+    let graph = leaves_with_grads(grads);
+    let view = views::prepare(&graph, &unguarded().with_color(ColorBy::Grad)).unwrap();
     let fills = (0..grads.len() as u64)
         .map(|id| view.decorations().nodes[&id].fill.clone().unwrap())
         .collect();
@@ -605,8 +602,9 @@ fn views_are_deterministic() {
         .with_group(true)
         .with_fold(Some(1))
         .with_color(ColorBy::Grad);
-    let first = views::prepare(&network(2, &[4, 4, 1], 4), &options).unwrap();
-    let second = views::prepare(&network(2, &[4, 4, 1], 4), &options).unwrap();
+    let (one, other) = (network(2, &[4, 4, 1], 4), network(2, &[4, 4, 1], 4));
+    let first = views::prepare(&one, &options).unwrap();
+    let second = views::prepare(&other, &options).unwrap();
     assert_eq!(dot_of(&first), dot_of(&second));
     assert_eq!(first.decorations(), second.decorations());
 }

@@ -145,10 +145,10 @@ fn format_named(name: &str) -> PyResult<Format> {
         .ok_or_else(|| bad("format", name, "'svg', 'png', 'pdf', 'dot' or 'json'"))
 }
 
-/// A note on the drawing (the engine `auto` fell back to, why the layered engine drew), on
-/// stderr as the command line says it.
-fn say(note: Option<&gradviz::render::Note>) {
-    if let Some(note) = note {
+/// The notes on the drawing (the engine `auto` fell back to, why the layered engine drew),
+/// on stderr as the command line says them.
+fn say(notes: &[gradviz::render::Note]) {
+    for note in notes {
         eprintln!("note: {}", note.text);
     }
 }
@@ -181,7 +181,7 @@ fn render<'py>(
     let drawn = py
         .detach(|| draw(&graph.document.graph, format, &options))
         .map_err(to_python)?;
-    say(drawn.note.as_ref());
+    say(&drawn.notes);
     Ok(PyBytes::new(py, &drawn.bytes))
 }
 
@@ -200,7 +200,7 @@ fn compare<'py>(
     let drawn = py
         .detach(|| draw_comparison(&states, format, &options))
         .map_err(to_python)?;
-    say(drawn.note.as_ref());
+    say(&drawn.notes);
     Ok(PyBytes::new(py, &drawn.bytes))
 }
 

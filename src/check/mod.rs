@@ -2,13 +2,14 @@
 //! wrong values marked is `figure::marks`, printing the report the binary's.
 //!
 //! - A graph another engine computed (a JSON file, a user's own `Value` run in CPython) is
-//!   recomputed from its structure ([`recompute`]).
+//!   recomputed from its structure ([`check`], in `recompute.rs`).
 //! - A script the subset ran was built by our own engine, so recomputing would only agree
 //!   with itself; instead every leaf's grad is compared with a central finite difference of
-//!   the function the tape computes ([`finite`]), an independent witness.
+//!   the function the tape computes ([`finite_differences`], in `finite.rs`), an independent
+//!   witness.
 
-pub mod finite;
-pub mod recompute;
+mod finite;
+mod recompute;
 
 pub use finite::{finite_differences, FiniteDifferences};
 pub use recompute::{check, Field, Mismatch, Report, Tolerance};

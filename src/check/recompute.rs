@@ -18,7 +18,6 @@
 //! explicit stack.
 
 use std::cmp::Reverse;
-use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
 use petgraph::graph::NodeIndex;
@@ -138,15 +137,6 @@ impl Report {
     /// True when no stored number differs.
     pub fn is_clean(&self) -> bool {
         self.mismatches.is_empty()
-    }
-
-    /// The mismatches grouped by node (data before grad), for a figure that marks them.
-    pub fn by_node(&self) -> BTreeMap<NodeIndex, Vec<&Mismatch>> {
-        let mut marks: BTreeMap<NodeIndex, Vec<&Mismatch>> = BTreeMap::new();
-        for mismatch in &self.mismatches {
-            marks.entry(mismatch.node).or_default().push(mismatch);
-        }
-        marks
     }
 
     /// What `gradviz check` prints: a table of the mismatches (id, label, field, stored,

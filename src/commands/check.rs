@@ -31,7 +31,7 @@ pub fn check(request: &CheckRequest, console: &mut Console) -> Result<ExitCode> 
             let report = check::check_document(&document, tolerance)?;
             let figure = match &target {
                 Some(target) => {
-                    Some(console.drawn(|| recomputed(&document, &report, target, request))?)
+                    Some(console.drawn(|| recomputed(document, &report, target, request))?)
                 }
                 None => None,
             };
@@ -63,7 +63,7 @@ pub fn check(request: &CheckRequest, console: &mut Console) -> Result<ExitCode> 
 
 /// A recomputed graph with its wrong numbers marked.
 fn recomputed(
-    document: &Document,
+    document: Document,
     report: &Report,
     target: &Target,
     request: &CheckRequest,

@@ -25,7 +25,7 @@ pub fn compare(request: &CompareRequest, console: &mut Console) -> Result<()> {
     };
     let states = input::states(&source, &options.input)?;
     let bytes = console.drawn(|| match target.format() {
-        Format::Html => page::compare_page(&source.name, &states, &options.draw),
+        Format::Html => page::compare_page(&source.name, states, &options.draw),
         format => render::draw_comparison(&states, format, &options.draw),
     })?;
     output::write(&target, &bytes)

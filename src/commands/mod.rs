@@ -113,7 +113,7 @@ impl Console {
     /// back the bytes.
     fn drawn(&mut self, draw: impl FnOnce() -> Result<Drawn>) -> Result<Vec<u8>> {
         let drawn = progress::with_spinner("rendering", draw)?;
-        if let Some(note) = drawn.note {
+        for note in drawn.notes {
             if self.noted.insert(note.kind) {
                 let _ = writeln!(std::io::stderr().lock(), "note: {}", note.text);
             }

@@ -39,8 +39,8 @@ pub fn figure(states: &States, dot: &DotOptions, view: &ViewOptions) -> Result<F
         cluster("after backward", after_ids),
         cluster("before backward", before_ids),
     ];
-    for i in changed(states) {
-        let id = states.after[i].id;
+    for change in changed(states) {
+        let id = states.after[change.index].id;
         decorations.nodes.insert(id, outline());
         decorations.nodes.insert(id + offset, fill());
     }
@@ -79,9 +79,19 @@ pub fn combined(states: &States) -> ExportGraph {
     both
 }
 
-/// The values whose grad differs between the states, by index in `after`. Values are
+/// A value whose grad backward changed: its index in "after", and its grad before (`None`
+/// when "before" has no value with its id).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Change {
+    /// The value's index in `States::after`.
+    pub index: NodeIndex,
+    /// Its grad in "before".
+    pub before: Option<f64>,
+}
+
+/// The values whose grad differs between the states, in `after`'s order. Values are
 /// matched by id; NaN is equal to NaN here, so only real changes are highlighted.
-pub fn changed(states: &States) -> Vec<NodeIndex> {
+pub fn changed(states: &States) -> Vec<Change> {
     let before: std::collections::BTreeMap<u64, f64> = states
         .before
         .node_weights()
@@ -90,11 +100,13 @@ pub fn changed(states: &States) -> Vec<NodeIndex> {
     states
         .after
         .node_indices()
-        .filter(|&i| {
-            let node = &states.after[i];
-            before
-                .get(&node.id)
-                .is_none_or(|&b| !same_number(b, node.grad))
+        .map(|index| Change {
+            index,
+            before: before.get(&states.after[index].id).copied(),
+        })
+        .filter(|change| {
+            let after = states.after[change.index].grad;
+            change.before.is_none_or(|b| !same_number(b, after))
         })
         .collect()
 }
@@ -170,7 +182,14 @@ mod tests {
     #[test]
     fn only_grads_that_moved_are_changed_and_nan_stays_nan() {
         let moved = changed(&states([0.0, 0.0, f64::NAN], [0.0, 2.0, f64::NAN]));
-        assert_eq!(moved, [NodeIndex::new(1)]);
+        let index = NodeIndex::new(1);
+        assert_eq!(
+            moved,
+            [Change {
+                index,
+                before: Some(0.0)
+            }]
+        );
         assert!(changed(&states([1.0; 3], [1.0; 3])).is_empty());
     }
 

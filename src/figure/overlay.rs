@@ -31,14 +31,8 @@ pub fn marked<'a>(
     view: &ViewOptions,
 ) -> Result<Figure<'a>> {
     if view.is_plain() {
-        let named = match naming {
-            Naming::Blank => Cow::Borrowed(graph),
-            Naming::LeafIds => {
-                let mut named = graph.clone();
-                name_values(&mut named, naming);
-                Cow::Owned(named)
-            }
-        };
+        let mut named = Cow::Borrowed(graph);
+        name_values(&mut named, naming);
         return Ok(Figure::decorated(named, dot, marks.clone()));
     }
     let mut view = views::prepare(graph, view)?;
@@ -84,11 +78,11 @@ fn lay_over(view: &mut View, graph: &ExportGraph, marks: &Decorations) {
     }
 }
 
-fn name_values(graph: &mut ExportGraph, naming: Naming) {
+fn name_values(graph: &mut Cow<'_, ExportGraph>, naming: Naming) {
     if naming == Naming::Blank {
         return;
     }
-    for node in graph.node_weights_mut() {
+    for node in graph.to_mut().node_weights_mut() {
         if node.label.is_empty() && node.op.is_empty() {
             node.label = format!("#{}", node.id);
         }

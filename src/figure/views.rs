@@ -122,9 +122,10 @@ impl ViewOptions {
 /// A prepared view: the (possibly folded) graph, its decorations and layout settings, and
 /// where each folded value went. [`View::into_figure`] makes it the figure to draw.
 #[derive(Debug, Clone)]
-pub struct View {
-    /// The values to draw; a folded group is one node whose id is its first member's.
-    pub(crate) graph: ExportGraph,
+pub struct View<'a> {
+    /// The values to draw; a folded group is one node whose id is its first member's. An
+    /// unfolded view borrows the graph it was made from.
+    pub(crate) graph: Cow<'a, ExportGraph>,
     /// Clusters, fills and legend.
     pub(crate) decorations: Decorations,
     /// The folded groups' summary nodes, keyed by node id.
@@ -197,7 +198,7 @@ impl Summary {
     }
 }
 
-impl View {
+impl<'a> View<'a> {
     /// The values to draw; a folded group is one node whose id is its first member's.
     pub fn graph(&self) -> &ExportGraph {
         &self.graph
@@ -215,14 +216,14 @@ impl View {
 
     /// The figure of this view: drawn with `base` plus the view's layout settings and its
     /// summary records.
-    pub fn into_figure(self, base: &DotOptions) -> Figure<'static> {
+    pub fn into_figure(self, base: &DotOptions) -> Figure<'a> {
         let mut options = base.clone();
         options.graph_attributes.extend(self.layout);
         for (&id, summary) in &self.summaries {
             options.records.insert(id, summary.fields(base.precision));
         }
         Figure {
-            graph: Cow::Owned(self.graph),
+            graph: self.graph,
             options,
             decorations: self.decorations,
         }
@@ -231,12 +232,21 @@ impl View {
 
 /// The view of `graph` that `options` ask for. Fails with [`Error::TooLarge`] when the view
 /// has more values than the node guard allows; the message gives the size and what to do.
-pub fn prepare(graph: &ExportGraph, options: &ViewOptions) -> Result<View> {
-    let groups = Groups::place(graph);
+pub fn prepare<'a>(graph: &'a ExportGraph, options: &ViewOptions) -> Result<View<'a>> {
+    view_of(Cow::Borrowed(graph), options)
+}
+
+/// [`prepare`] for a graph borrowed or owned: an unfolded view keeps it as it came, without
+/// a copy.
+pub(crate) fn view_of<'a>(graph: Cow<'a, ExportGraph>, options: &ViewOptions) -> Result<View<'a>> {
+    let groups = Groups::place(&graph);
     let (graph, places, summaries, folded_into) = match options.fold {
-        Some(depth) => fold(graph, &groups, depth),
+        Some(depth) => {
+            let (folded, places, summaries, folded_into) = fold(&graph, &groups, depth);
+            (Cow::Owned(folded), places, summaries, folded_into)
+        }
         None => (
-            graph.clone(),
+            graph,
             groups.place.clone(),
             BTreeMap::new(),
             BTreeMap::new(),

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::check::{FiniteDifferences, Report, Tolerance};
 use crate::engine::{python_float_repr, Graph};
-use crate::figure::compare;
+use crate::figure::compare::{self, Change};
 use crate::figure::{format_number, Decorations, Figure, LegendEntry, NodeDecoration};
 use crate::graph::{self, to_petgraph, ExportGraph, Rankdir};
 use crate::input::json::{self, Document};
@@ -155,11 +155,15 @@ pub fn page(
     refuse_views(options)?;
     let mut figures = Vec::with_capacity(snapshots.len());
     let mut data = Vec::with_capacity(snapshots.len());
-    let mut note = None;
+    let mut notes: Vec<render::Note> = Vec::new();
     for (k, snapshot) in snapshots.iter().enumerate() {
         let prefix = format!("s{k}");
         let prepared = prepare(snapshot, &prefix, options)?;
-        note = note.or(prepared.note);
+        for note in prepared.notes {
+            if !notes.iter().any(|said| said.kind == note.kind) {
+                notes.push(note);
+            }
+        }
         figures.push(PageFigure {
             prefix,
             svg: prepared.svg,
@@ -192,38 +196,14 @@ pub fn page(
         .map_err(|e| Error::Render(format!("the page could not be written: {e}")))?;
     Ok(Drawn {
         bytes: html.into_bytes(),
-        note,
+        notes,
     })
 }
 
 /// The page: the viewer of `render -o page.html` with the two states as its snapshots (the
 /// toggle between them), each with its changed grads marked, and the table of changes.
-pub fn compare_page(title: &str, states: &States, options: &Options) -> Result<Drawn> {
-    let changed = compare::changed(states);
-    let ids: Vec<u64> = changed.iter().map(|&i| states.after[i].id).collect();
-    let mut before_marks = Decorations::default();
-    let mut after_marks = Decorations::default();
-    // Both states outlined alike: a thicker outline changes a record's size in the builtin
-    // engine, and the toggle must not move anything.
-    for &id in &ids {
-        before_marks.nodes.insert(id, compare::outline());
-        let filled = NodeDecoration {
-            fill: compare::fill().fill,
-            ..compare::outline()
-        };
-        after_marks.nodes.insert(id, filled);
-    }
-    let snapshot = |title: &str, graph: &ExportGraph, marks: Decorations| Snapshot {
-        title: title.into(),
-        roots: graph::sinks(graph),
-        graph: graph.clone(),
-        rankdir: states.rankdir,
-        decorations: Some(marks),
-    };
-    let snapshots = [
-        snapshot("before backward", &states.before, before_marks),
-        snapshot("after backward", &states.after, after_marks),
-    ];
+pub fn compare_page(title: &str, states: States, options: &Options) -> Result<Drawn> {
+    let changed = compare::changed(&states);
     let table = Table {
         id: "changed".into(),
         title: format!(
@@ -234,22 +214,41 @@ pub fn compare_page(title: &str, states: &States, options: &Options) -> Result<D
         header: ["id", "label", "data", "grad before", "grad after"]
             .map(String::from)
             .to_vec(),
-        rows: change_rows(states, &changed, options.dot.precision),
+        rows: change_rows(&states.after, &changed, options.dot.precision),
     };
+    let mut before_marks = Decorations::default();
+    let mut after_marks = Decorations::default();
+    // Both states outlined alike: a thicker outline changes a record's size in the builtin
+    // engine, and the toggle must not move anything.
+    for change in &changed {
+        let id = states.after[change.index].id;
+        before_marks.nodes.insert(id, compare::outline());
+        let filled = NodeDecoration {
+            fill: compare::fill().fill,
+            ..compare::outline()
+        };
+        after_marks.nodes.insert(id, filled);
+    }
+    let snapshot = |title: &str, graph: ExportGraph, marks: Decorations| Snapshot {
+        title: title.into(),
+        roots: graph::sinks(&graph),
+        graph,
+        rankdir: states.rankdir,
+        decorations: Some(marks),
+    };
+    let snapshots = [
+        snapshot("before backward", states.before, before_marks),
+        snapshot("after backward", states.after, after_marks),
+    ];
     page(title, &snapshots, &[table], options)
 }
 
-fn change_rows(states: &States, changed: &[NodeIndex], precision: usize) -> Vec<TableRow> {
-    let before_grads: std::collections::BTreeMap<u64, f64> = states
-        .before
-        .node_weights()
-        .map(|n| (n.id, n.grad))
-        .collect();
+fn change_rows(after: &ExportGraph, changed: &[Change], precision: usize) -> Vec<TableRow> {
     changed
         .iter()
-        .map(|&i| {
-            let node = &states.after[i];
-            let before = before_grads.get(&node.id).copied().unwrap_or(0.0);
+        .map(|change| {
+            let node = &after[change.index];
+            let before = change.before.unwrap_or(0.0);
             TableRow {
                 node: node.id,
                 cells: vec![
@@ -269,7 +268,7 @@ fn change_rows(states: &States, changed: &[NodeIndex], precision: usize) -> Vec<
 /// `check`'s page for a recomputed graph: the graph with `marks` in the viewer (backward
 /// replayed from its roots), and a table of the wrong numbers.
 pub fn recompute_page(
-    document: &Document,
+    document: Document,
     report: &Report,
     marks: Decorations,
     options: &Options,
@@ -288,8 +287,13 @@ pub fn recompute_page(
         })
         .collect();
     let header = ["id", "label", "field", "stored", "expected"];
-    let checked = (document.graph.clone(), document.roots.clone());
-    check_page(checked, marks, &header, rows, options)
+    check_page(
+        (document.graph, document.roots),
+        marks,
+        &header,
+        rows,
+        options,
+    )
 }
 
 /// `check`'s page for a script: its graph with `marks` in the viewer, and a table of the
@@ -383,7 +387,7 @@ type ChangeData = (usize, String, String, String);
 struct Prepared {
     svg: String,
     data: SnapshotData,
-    note: Option<render::Note>,
+    notes: Vec<render::Note>,
 }
 
 fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepared> {
@@ -410,7 +414,7 @@ fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepa
         Some(decorations) => decorations.clone(),
         None => mark_decorations(graph, &marks, precision),
     };
-    let Drawn { bytes, note } = render::draw_figure(&figure, Format::Svg, options)?;
+    let Drawn { bytes, notes } = render::draw_figure(&figure, Format::Svg, options)?;
     let drawn: Vec<String> = widest.iter().map(|w| format!("grad {w}")).collect();
     let initial: Vec<String> = graph
         .node_weights()
@@ -429,7 +433,7 @@ fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepa
         .collect();
     let svg = svg::prepare(&String::from_utf8_lossy(&bytes), prefix, &values)?;
     let data = snapshot_data(snapshot, prefix, &replayed, &marks, precision);
-    Ok(Prepared { svg, data, note })
+    Ok(Prepared { svg, data, notes })
 }
 
 /// Each value's widest grad text over the replay and its stored grad, so its record is laid

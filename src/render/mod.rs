@@ -111,8 +111,9 @@ impl Options {
 pub struct Drawn {
     /// The file's bytes.
     pub bytes: Vec<u8>,
-    /// A one-line note for the user, at most once per run per [`NoteKind`].
-    pub note: Option<Note>,
+    /// One-line notes for the user, each said at most once per run per [`NoteKind`] (a page
+    /// of several figures may have one of each kind).
+    pub notes: Vec<Note>,
 }
 
 /// A note about how a figure was drawn.
@@ -189,14 +190,14 @@ pub fn draw_figure(figure: &Figure<'_>, format: Format, options: &Options) -> Re
         Format::Json => Ok(json_of(&figure.graph)),
         Format::Dot => Ok(Drawn {
             bytes: figure.to_dot().into_bytes(),
-            note: None,
+            notes: Vec::new(),
         }),
         Format::Html => Err(Error::Usage(
             "an HTML page is made by gradviz::page, not drawn by an engine".into(),
         )),
         _ if options.layered(values, format) => Ok(Drawn {
             bytes: render_layered(&figure.graph, &figure.options, &figure.decorations, format)?,
-            note: layered_note(values, options),
+            notes: layered_note(values, options).into_iter().collect(),
         }),
         _ => {
             guard(values, options)?;
@@ -204,10 +205,14 @@ pub fn draw_figure(figure: &Figure<'_>, format: Format, options: &Options) -> Re
             let rendered = engine::render_dot_text(text, format, &options.engine)?;
             Ok(Drawn {
                 bytes: rendered.bytes,
-                note: rendered.note.map(|text| Note {
-                    kind: NoteKind::Fallback,
-                    text,
-                }),
+                notes: rendered
+                    .note
+                    .map(|text| Note {
+                        kind: NoteKind::Fallback,
+                        text,
+                    })
+                    .into_iter()
+                    .collect(),
             })
         }
     }
@@ -216,7 +221,7 @@ pub fn draw_figure(figure: &Figure<'_>, format: Format, options: &Options) -> Re
 fn json_of(graph: &ExportGraph) -> Drawn {
     Drawn {
         bytes: json::write(graph, &crate::graph::sinks(graph)).into_bytes(),
-        note: None,
+        notes: Vec::new(),
     }
 }
 

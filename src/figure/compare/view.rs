@@ -9,6 +9,7 @@
 //! figure: filled in "after", outlined in "before" — or, when `--color` fills the records,
 //! outlined in both.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::{same_number, States, CHANGED_FILL, CHANGED_OUTLINE};
@@ -33,7 +34,7 @@ pub(super) fn figure(
         .clone()
         .with_group(true)
         .with_fold(options.fold.map(|depth| depth.saturating_add(1)));
-    let mut view = views::prepare(&both, &view_options)?;
+    let mut view = views::view_of(Cow::Owned(both), &view_options)?;
     unprefix(&mut view);
     state_clusters(&mut view, offset, options.group);
     mark_changed(&mut view, offset, options.color != ColorBy::None);
@@ -68,7 +69,7 @@ fn combined(states: &States, offset: u64) -> ExportGraph {
 
 /// Takes the state prefixes off every label, summary and cluster title.
 fn unprefix(view: &mut View) {
-    for node in view.graph.node_weights_mut() {
+    for node in view.graph.to_mut().node_weights_mut() {
         node.label = strip(&node.label).to_string();
     }
     for summary in view.summaries.values_mut() {
