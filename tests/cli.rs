@@ -831,3 +831,25 @@ fn a_rankdir_graphviz_does_not_read_is_an_error_at_its_place_and_writes_nothing(
     let written: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(written.len(), 1, "only the script: {written:?}");
 }
+
+#[test]
+fn a_page_says_each_kind_of_note_its_figures_earned() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("two.py");
+    let source = "draw_dot(Value(1.0))\nx = Value(1.0)\n\
+                  for i in range(1100): x = x * 1.0001\ndraw_dot(x)\n";
+    std::fs::write(&script, source).expect("write");
+    let output = gradviz()
+        .env("PATH", dir.path())
+        .args(["render", "-o"])
+        .arg(dir.path().join("two.html"))
+        .arg(&script)
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    let notes: Vec<&str> = stderr.lines().collect();
+    assert_eq!(notes.len(), 2, "{stderr}");
+    assert!(notes[0].starts_with("note: Graphviz `dot` not found"), "{stderr}");
+    assert!(notes[1].contains("drawn with the layered engine"), "{stderr}");
+}
