@@ -8,13 +8,15 @@
 //! Node indices follow creation order and each weight keeps the node's tape id, so the same
 //! graph always exports to the same petgraph, whatever the run.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::fmt;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
-use crate::engine::{Graph, NodeId};
+use crate::engine::{Graph, NodeId, Op};
 
 /// What a figure shows of one value.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,8 +29,90 @@ pub struct NodeInfo {
     pub data: f64,
     /// The value's grad.
     pub grad: f64,
-    /// The op text (`+`, `**2`, `ReLU`, …), `""` for a leaf.
-    pub op: String,
+    /// What computed it; [`Op::Leaf`] for a value created directly.
+    pub op: NodeOp,
+}
+
+/// What computed a value: one of the engine's ops, or the text of an op gradviz does not
+/// know (another engine's `sin`, a learner's own `-`), kept as the input wrote it. Its text
+/// (`+`, `**2`, `ReLU`, …; `""` for a leaf) is made only where it is written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeOp {
+    /// An op of the engine.
+    Known(Op),
+    /// Any other op text, as written.
+    Other(String),
+}
+
+impl Default for NodeOp {
+    fn default() -> Self {
+        NodeOp::Known(Op::Leaf)
+    }
+}
+
+impl From<Op> for NodeOp {
+    fn from(op: Op) -> Self {
+        NodeOp::Known(op)
+    }
+}
+
+impl From<&str> for NodeOp {
+    fn from(text: &str) -> Self {
+        NodeOp::from_text(text)
+    }
+}
+
+impl NodeOp {
+    /// The op `text` names. It is [`NodeOp::Known`] only when the op's own text is `text`
+    /// exactly, so that a figure shows every op as its input wrote it (`**+2` stays so).
+    pub fn from_text(text: &str) -> NodeOp {
+        match Op::parse(text) {
+            Some(op) if op.to_string() == text => NodeOp::Known(op),
+            _ => NodeOp::Other(text.to_string()),
+        }
+    }
+
+    /// True for a value created directly (no op node in a figure).
+    pub fn is_leaf(&self) -> bool {
+        match self {
+            NodeOp::Known(op) => *op == Op::Leaf,
+            NodeOp::Other(text) => text.is_empty(),
+        }
+    }
+
+    /// The engine's op this computes, for recomputing it: an op written another way
+    /// (`**+2`) still computes `**2`; `None` for an op the engine does not know.
+    pub fn known(&self) -> Option<Op> {
+        match self {
+            NodeOp::Known(op) => Some(*op),
+            NodeOp::Other(text) => Op::parse(text),
+        }
+    }
+
+    /// The text a figure shows: `+`, `**2`, `ReLU`, …; `""` for a leaf.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            NodeOp::Known(Op::Pow(_)) => Cow::Owned(self.to_string()),
+            NodeOp::Known(op) => Cow::Borrowed(op.name()),
+            NodeOp::Other(text) => Cow::Borrowed(text),
+        }
+    }
+}
+
+impl fmt::Display for NodeOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NodeOp::Known(op) => op.fmt(f),
+            NodeOp::Other(text) => f.write_str(text),
+        }
+    }
+}
+
+/// An op and its text are equal when the text is the one a figure shows.
+impl PartialEq<&str> for NodeOp {
+    fn eq(&self, text: &&str) -> bool {
+        self.text() == *text
+    }
 }
 
 /// The direction a figure's ranks run in (Graphviz `rankdir`). It lives with the graph
@@ -81,7 +165,7 @@ pub fn to_petgraph(graph: &Graph, roots: &[NodeId]) -> ExportGraph {
             label: graph.label(id).map(|l| l.to_string()).unwrap_or_default(),
             data: graph.data(id),
             grad: graph.grad(id),
-            op: graph.op(id).to_string(),
+            op: NodeOp::Known(graph.op(id)),
         };
         index_of[id.index()] = out.add_node(info);
         for (position, operand) in graph.operands(id).into_iter().enumerate() {

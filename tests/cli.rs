@@ -850,6 +850,12 @@ fn a_page_says_each_kind_of_note_its_figures_earned() {
     let stderr = String::from_utf8(output.stderr).expect("utf-8");
     let notes: Vec<&str> = stderr.lines().collect();
     assert_eq!(notes.len(), 2, "{stderr}");
-    assert!(notes[0].starts_with("note: Graphviz `dot` not found"), "{stderr}");
-    assert!(notes[1].contains("drawn with the layered engine"), "{stderr}");
+    assert!(
+        notes[0].starts_with("note: Graphviz `dot` not found"),
+        "{stderr}"
+    );
+    assert!(
+        notes[1].contains("drawn with the layered engine"),
+        "{stderr}"
+    );
 }

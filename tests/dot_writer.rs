@@ -216,11 +216,7 @@ fn any_ids_are_written_as_the_model_writes_them() {
                 label: format!("n{id}"),
                 data: id as f64,
                 grad: -1.0,
-                op: if id % 2 == 1 {
-                    "+".to_string()
-                } else {
-                    String::new()
-                },
+                op: if id % 2 == 1 { "+" } else { "" }.into(),
             })
         })
         .collect();
@@ -442,7 +438,7 @@ fn figure() -> impl Strategy<Value = (ExportGraph, DotOptions, Decorations)> {
             let count = graph.node_count();
             for (index, op) in ops {
                 let index = petgraph::graph::NodeIndex::new(index % count);
-                graph[index].op = op.unwrap_or_default();
+                graph[index].op = op.as_deref().unwrap_or_default().into();
             }
             let ids: Vec<u64> = graph.node_weights().map(|n| n.id).collect();
             (Just(graph), options(ids.clone()), decorations(ids))

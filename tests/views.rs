@@ -393,7 +393,7 @@ fn leaves_with_grads(grads: &[f64]) -> ExportGraph {
             label: format!("v{i}"),
             data: 0.0,
             grad,
-            op: String::new(),
+            op: Default::default(),
         });
     }
     graph
@@ -551,7 +551,7 @@ fn guard_refuses_with_the_size_and_what_to_do() {
     let ops = tiny
         .graph
         .node_weights()
-        .filter(|n| !n.op.is_empty())
+        .filter(|n| !n.op.is_leaf())
         .count();
     assert_eq!(
         message,

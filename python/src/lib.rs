@@ -14,7 +14,7 @@ use pyo3::types::PyBytes;
 use gradviz::check::{check, Tolerance};
 use gradviz::figure::views::ColorBy;
 use gradviz::figure::Rankdir;
-use gradviz::graph::{ExportGraph, NodeInfo};
+use gradviz::graph::{ExportGraph, NodeInfo, NodeOp};
 use gradviz::input::json::Document;
 use gradviz::input::States;
 use gradviz::page::Snapshot;
@@ -54,7 +54,7 @@ impl Graph {
                 label,
                 data,
                 grad,
-                op,
+                op: NodeOp::from_text(&op),
             };
             let node = graph.add_node(info);
             for position in 0..count {

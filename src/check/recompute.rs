@@ -288,7 +288,9 @@ impl Model {
             .node_indices()
             .map(|node| {
                 let i = node.index();
-                Op::parse(&graph[node].op)
+                graph[node]
+                    .op
+                    .known()
                     .filter(|op| op.arity() == starts[i + 1] - starts[i] && rank[i] != usize::MAX)
             })
             .collect();

@@ -148,18 +148,28 @@ impl Op {
     }
 }
 
+impl Op {
+    /// The op's text without its exponent: `**` for every power.
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::Leaf => "",
+            Op::Add => "+",
+            Op::Mul => "*",
+            Op::Pow(_) => "**",
+            Op::Relu => "ReLU",
+            Op::Tanh => "tanh",
+            Op::Exp => "exp",
+            Op::Log => "log",
+            Op::Sigmoid => "sigmoid",
+        }
+    }
+}
+
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Op::Leaf => Ok(()),
-            Op::Add => f.write_str("+"),
-            Op::Mul => f.write_str("*"),
             Op::Pow(k) => write!(f, "**{k}"),
-            Op::Relu => f.write_str("ReLU"),
-            Op::Tanh => f.write_str("tanh"),
-            Op::Exp => f.write_str("exp"),
-            Op::Log => f.write_str("log"),
-            Op::Sigmoid => f.write_str("sigmoid"),
+            op => f.write_str(op.name()),
         }
     }
 }

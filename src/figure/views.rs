@@ -30,7 +30,8 @@ use petgraph::graph::NodeIndex;
 use petgraph::Direction;
 
 use super::{format_number, Cluster, Decorations, DotOptions, Figure, Gate, LegendEntry};
-use crate::graph::{self, ExportGraph, NodeInfo};
+use crate::engine::Op;
+use crate::graph::{self, ExportGraph, NodeInfo, NodeOp};
 use crate::{Error, Result};
 
 /// The settings views use unless told otherwise, with how they were chosen.
@@ -291,7 +292,7 @@ pub fn layout_for(values: usize) -> Vec<(String, String)> {
 
 fn too_large(graph: &ExportGraph, limit: usize, options: &ViewOptions, groups: &Groups) -> Error {
     let values = graph.node_count();
-    let op_nodes = graph.node_weights().filter(|n| !n.op.is_empty()).count();
+    let op_nodes = graph.node_weights().filter(|n| !n.op.is_leaf()).count();
     let mut message = format!(
         "the figure has {} values ({} Graphviz nodes with the op nodes), more than the limit \
          of {} that `dot` lays out in about 10 seconds",
@@ -536,7 +537,7 @@ fn fold(graph: &ExportGraph, groups: &Groups, depth: usize) -> Folded {
             label: summary.title.clone(),
             data,
             grad,
-            op: String::new(),
+            op: NodeOp::default(),
         };
         let node = out.add_node(info);
         summaries.insert(graph[index].id, summary);
@@ -671,9 +672,9 @@ fn neuron_formula(
             && last.starts_with('w')
             && last[1..].bytes().all(|b| b.is_ascii_digit());
         has_weight |= is_weight;
-        let fits = match info.op.as_str() {
-            "" => is_weight || last == "b" || info.label.is_empty(),
-            "*" | "+" => true,
+        let fits = match info.op {
+            NodeOp::Known(Op::Leaf) => is_weight || last == "b" || info.label.is_empty(),
+            NodeOp::Known(Op::Mul | Op::Add) => true,
             _ => outputs.contains(&m),
         };
         if !fits {
@@ -684,26 +685,27 @@ fn neuron_formula(
     if !has_weight || outputs.iter().any(|&o| &graph[o].op != op) {
         return None;
     }
-    match op.as_str() {
-        "+" => Some("w·x+b".to_string()),
-        "" | "*" => None,
+    match op {
+        NodeOp::Known(Op::Add) => Some("w·x+b".to_string()),
+        NodeOp::Known(Op::Leaf | Op::Mul) => None,
         unary => Some(format!("{unary}(w·x+b)")),
     }
 }
 
 /// `ops *, +, ReLU`: the distinct ops inside, in order of first use.
 fn ops_used(graph: &ExportGraph, members: &[NodeIndex]) -> String {
-    let mut ops: Vec<&str> = Vec::new();
+    let mut ops: Vec<&NodeOp> = Vec::new();
     for &m in members {
-        let op = graph[m].op.as_str();
-        if !op.is_empty() && !ops.contains(&op) {
+        let op = &graph[m].op;
+        if !op.is_leaf() && !ops.contains(&op) {
             ops.push(op);
         }
     }
     if ops.is_empty() {
         "leaves".to_string()
     } else {
-        format!("ops {}", ops.join(", "))
+        let texts: Vec<String> = ops.iter().map(|op| op.to_string()).collect();
+        format!("ops {}", texts.join(", "))
     }
 }
 
@@ -989,7 +991,7 @@ mod tests {
                 label: label.to_string(),
                 data: 0.5,
                 grad: id as f64,
-                op: op.to_string(),
+                op: op.into(),
             });
             if let Some(previous) = previous {
                 graph.add_edge(previous, node, 0);

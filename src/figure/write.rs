@@ -172,11 +172,11 @@ impl Figure<'_> {
             push_fill_and_outline(text, &decoration.fill, &decoration.outline);
         }
         text.push_str("]\n");
-        if !info.op.is_empty() {
+        if !info.op.is_leaf() {
             push_indent(text, indent);
             push_op_id(text, info.id);
             text.push_str("[label=\"");
-            escape_into(&info.op, text);
+            escape_into(&info.op.text(), text);
             text.push_str("\"]\n");
         }
     }
@@ -315,7 +315,7 @@ impl EdgeScratch {
         }
         self.operands.sort_unstable();
         let info = &graph[index];
-        let has_op = !info.op.is_empty();
+        let has_op = !info.op.is_leaf();
         self.drawn.clear();
         for &(_, operand) in &self.operands {
             let child = graph[operand].id;

@@ -15,7 +15,7 @@ use petgraph::graph::NodeIndex;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::engine::{python_float_repr, Op};
-use crate::graph::{operands, sinks, topological_order, ExportGraph, NodeInfo};
+use crate::graph::{operands, sinks, topological_order, ExportGraph, NodeInfo, NodeOp};
 use crate::{Error, Result};
 
 /// The value of a document's `"format"` field.
@@ -125,7 +125,7 @@ fn write_node(out: &mut String, graph: &ExportGraph, node: NodeIndex) {
     out.push_str(", \"grad\": ");
     push_number(out, info.grad);
     out.push_str(", \"op\": ");
-    push_string(out, &info.op);
+    push_string(out, &info.op.text());
     out.push_str(", \"children\": [");
     push_ids(out, operands(graph, node).into_iter().map(|o| graph[o].id));
     out.push_str("]}");
@@ -477,7 +477,7 @@ impl NodeFields {
         };
         let data = field(data, DATA)?.number().map_err(at(DATA))?;
         let grad = field(grad, GRAD)?.number().map_err(at(GRAD))?;
-        let op = field(op, OP)?.text().map_err(at(OP))?;
+        let op = NodeOp::from_text(&field(op, OP)?.text().map_err(at(OP))?);
         let children = self
             .children
             .ok_or_else(|| Invalid::new(here, "missing field \"children\""))?
@@ -507,8 +507,8 @@ impl NodeFields {
 /// A known op must have exactly its operands; an unknown op text may have any number. A `+`
 /// or `*` with one child is that child twice: micrograd keeps its operands in the set
 /// `_prev`, so an exporter that reads it lists the operand of `a + a` once.
-fn operands_as_listed(op: &str, mut children: Vec<u64>) -> Result<Vec<u64>, String> {
-    let Some(known) = Op::parse(op) else {
+fn operands_as_listed(op: &NodeOp, mut children: Vec<u64>) -> Result<Vec<u64>, String> {
+    let Some(known) = op.known() else {
         return Ok(children);
     };
     let arity = known.arity();
@@ -796,15 +796,15 @@ mod tests {
 
     #[test]
     fn a_sum_or_product_with_one_child_uses_it_twice() {
-        assert_eq!(operands_as_listed("+", vec![7]).unwrap(), [7, 7]);
-        assert_eq!(operands_as_listed("*", vec![7]).unwrap(), [7, 7]);
-        assert_eq!(operands_as_listed("+", vec![1, 2]).unwrap(), [1, 2]);
-        let error = operands_as_listed("tanh", vec![1, 2]).unwrap_err();
+        assert_eq!(operands_as_listed(&"+".into(), vec![7]).unwrap(), [7, 7]);
+        assert_eq!(operands_as_listed(&"*".into(), vec![7]).unwrap(), [7, 7]);
+        assert_eq!(operands_as_listed(&"+".into(), vec![1, 2]).unwrap(), [1, 2]);
+        let error = operands_as_listed(&"tanh".into(), vec![1, 2]).unwrap_err();
         assert_eq!(error, "op \"tanh\" takes 1 operand, found 2");
-        let error = operands_as_listed("", vec![1]).unwrap_err();
+        let error = operands_as_listed(&"".into(), vec![1]).unwrap_err();
         assert!(error.starts_with("a leaf"), "{error}");
         assert_eq!(
-            operands_as_listed("clip", vec![1, 2, 3]).unwrap(),
+            operands_as_listed(&"clip".into(), vec![1, 2, 3]).unwrap(),
             [1, 2, 3]
         );
     }

@@ -534,7 +534,7 @@ fn snapshot_data(
         prefix: prefix.to_string(),
         ids: graph.node_weights().map(|n| n.id).collect(),
         labels: graph.node_weights().map(|n| n.label.clone()).collect(),
-        ops: graph.node_weights().map(|n| n.op.clone()).collect(),
+        ops: graph.node_weights().map(|n| n.op.to_string()).collect(),
         data: graph
             .node_weights()
             .map(|n| python_float_repr(n.data))

@@ -181,7 +181,9 @@ impl<'g> Model<'g> {
         let ops = graph
             .node_indices()
             .map(|node| {
-                Op::parse(&graph[node].op)
+                graph[node]
+                    .op
+                    .known()
                     .filter(|op| *op != Op::Leaf && op.arity() == operands[node.index()].len())
             })
             .collect();
@@ -201,7 +203,7 @@ impl<'g> Model<'g> {
     fn unknown(&self) -> Vec<NodeIndex> {
         self.graph
             .node_indices()
-            .filter(|node| self.ops[node.index()].is_none() && !self.graph[*node].op.is_empty())
+            .filter(|node| self.ops[node.index()].is_none() && !self.graph[*node].op.is_leaf())
             .collect()
     }
 

@@ -186,11 +186,11 @@ impl Figure {
             let record = record_shape(graph, index, options, decorations);
             figure.push(record, cluster);
             let info = &graph[index];
-            if !info.op.is_empty() {
+            if !info.op.is_leaf() {
                 op_at[index.index()] = Some(figure.shapes.len());
                 let op = Shape {
                     name: format!("v{}_op", info.id),
-                    kind: Kind::Ellipse(info.op.clone()),
+                    kind: Kind::Ellipse(info.op.to_string()),
                     fill: None,
                     outline: None,
                 };
