@@ -260,3 +260,26 @@ fn find_cycle(graph: &ExportGraph, waiting: &[usize]) -> Vec<NodeIndex> {
     cycle.rotate_left(lowest);
     cycle
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Exponent;
+
+    #[test]
+    fn an_op_is_known_only_when_its_text_reads_back_the_same() {
+        assert_eq!(NodeOp::from_text(""), NodeOp::Known(Op::Leaf));
+        assert_eq!(NodeOp::from_text("ReLU"), NodeOp::Known(Op::Relu));
+        let float_square = NodeOp::from_text("**2.0");
+        assert_eq!(float_square, NodeOp::Known(Op::Pow(Exponent::float(2.0))));
+        assert_eq!(float_square.text(), "**2.0");
+        for written in ["**+2", "relu", "sin", "**2.50"] {
+            let op = NodeOp::from_text(written);
+            assert_eq!(op, NodeOp::Other(written.to_string()));
+            assert_eq!(op.text(), written, "shown as written");
+        }
+        assert_eq!(NodeOp::from_text("**+2").known(), Op::parse("**2"));
+        assert_eq!(NodeOp::from_text("sin").known(), None);
+        assert!(NodeOp::default().is_leaf() && !NodeOp::from_text("+").is_leaf());
+    }
+}
