@@ -565,3 +565,36 @@ fn micrograd_draw_dot_keywords_turn_that_snapshot_and_a_bad_rankdir_fails_at_its
         )));
     assert!(!out.exists());
 }
+
+#[test]
+fn a_script_the_subset_starts_but_cannot_finish_prints_once_from_cpython() {
+    // The subset runs the first lines while it parses, then meets the class: the script
+    // goes to CPython, and only CPython's prints are shown.
+    let text =
+        format!("print('from the top')\nx = 2.0\n{VALUE_CLASS}\nv = Value(x)\nprint(v.data)\n");
+    let (_dir, script) = folder_with("s.py", &text);
+    let assert = gradviz()
+        .args(["render", "--format", "dot", "-o", "-"])
+        .arg(&script)
+        .assert()
+        .success();
+    let stderr = stderr_of(&assert);
+    assert_eq!(stderr.matches("from the top").count(), 1, "{stderr}");
+    assert!(stderr.contains("s.py defines classes"), "{stderr}");
+    assert!(stderr.contains("from the top\n2.0\n"), "{stderr}");
+}
+
+#[test]
+fn a_subset_script_prints_in_order_before_its_error() {
+    let text = "print('first')\nx = 1 / 0\nprint('never')\n";
+    let (_dir, script) = folder_with("s.py", text);
+    let assert = gradviz()
+        .args(["render", "-o", "-"])
+        .arg(&script)
+        .assert()
+        .code(2);
+    let stderr = stderr_of(&assert);
+    assert!(stderr.starts_with("first\nerror: "), "{stderr}");
+    assert!(stderr.contains("s.py:2:7: division by zero"), "{stderr}");
+    assert!(!stderr.contains("never"), "{stderr}");
+}

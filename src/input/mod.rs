@@ -22,7 +22,7 @@ use crate::graph::{self, to_petgraph, ExportGraph, Rankdir};
 use crate::{Error, Result};
 use json::Document;
 use python::{Purpose, PythonInput, PythonRun};
-use script::{evaluate, Evaluated, Interpreter, ScriptOptions};
+use script::{evaluate, Evaluated, Fitted, Interpreter, ScriptOptions};
 
 /// How to read an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -334,9 +334,10 @@ pub fn run_script(
         (Interpreter::Builtin, false) => None,
         (Interpreter::Python, _) => Some(None),
         (Interpreter::Auto, true) => Some(Some(format!("{} is a notebook", input.name))),
-        (Interpreter::Auto, false) => script::fits(input.text)
-            .err()
-            .map(|why| Some(format!("{} {why}", input.name))),
+        (Interpreter::Auto, false) => match script::run_if_fits(input.text, input.name, options) {
+            Fitted::Ran(evaluated) => return evaluated.map(Ran::Subset),
+            Fitted::NeedsPython(why) => Some(Some(format!("{} {why}", input.name))),
+        },
     };
     match note {
         None => evaluate(input.text, input.name, options).map(Ran::Subset),

@@ -206,6 +206,9 @@ pub(crate) struct Evaluator<'s> {
     standalone_neurons: usize,
     /// Whether a `print` with an f-string has been noted (see `print`).
     fstring_noted: bool,
+    /// What `print` wrote while the run may still be handed to CPython (see
+    /// [`Evaluator::hold_prints`]); `None` writes to stderr as it goes.
+    held_prints: Option<String>,
 }
 
 impl<'s> Evaluator<'s> {
@@ -230,6 +233,7 @@ impl<'s> Evaluator<'s> {
             standalone_layers: 0,
             standalone_neurons: 0,
             fstring_noted: false,
+            held_prints: None,
         }
     }
 

@@ -61,7 +61,6 @@ use crate::{Error, Result};
 pub use autolabel::{rebound_label, AutoLabels};
 pub use eval::{DEFAULT_SEED, MAX_ITERATIONS, MAX_PARAMETERS};
 pub use lexer::{MAX_BRACKETS, MAX_INDENTS};
-pub(crate) use subset::fits;
 
 /// How a script is turned into a graph.
 #[non_exhaustive]
@@ -180,23 +179,82 @@ pub fn evaluate(source: &str, file_name: &str, options: &ScriptOptions) -> Resul
 }
 
 fn run(source: &str, file_name: &str, options: &ScriptOptions) -> diagnostics::Res<Evaluated> {
-    let mut parser = parser::Parser::new(source)?;
+    let ran = run_statements(eval::Evaluator::new(options), source, |_| {})?;
+    ran.into_evaluated(file_name)
+}
+
+/// How `--interpreter auto` ran a script.
+pub(crate) enum Fitted {
+    /// The script fits the subset, which ran it.
+    Ran(Result<Evaluated>),
+    /// The script needs CPython, for this reason (a phrase after the file's name).
+    NeedsPython(String),
+}
+
+/// `--interpreter auto`: runs `source` in the subset while finding out whether it fits
+/// (see `subset`), so the script is parsed once. Its prints are held until it is known to
+/// fit; a script that needs CPython has printed nothing.
+pub(crate) fn run_if_fits(source: &str, file_name: &str, options: &ScriptOptions) -> Fitted {
     let mut evaluator = eval::Evaluator::new(options);
+    evaluator.hold_prints();
+    let mut fit = subset::Fit::new(source);
+    let mut ran = match run_statements(evaluator, source, |statement| fit.visit(statement)) {
+        Ok(ran) => ran,
+        Err(diag) => return Fitted::NeedsPython(subset::unsupported(source, diag.span)),
+    };
+    if let Err(why) = fit.verdict(ran.parser.imports()) {
+        return Fitted::NeedsPython(why);
+    }
+    ran.evaluator.release_prints();
+    Fitted::Ran(
+        ran.into_evaluated(file_name)
+            .map_err(|diag| diag.into_error(source, file_name)),
+    )
+}
+
+/// A script parsed to its end and run up to its first runtime error.
+struct Statements<'s> {
+    parser: parser::Parser<'s>,
+    evaluator: eval::Evaluator<'s>,
+    runtime_error: Option<diagnostics::Diag>,
+}
+
+/// Parses `source` one statement at a time, showing each to `visit` and running it until
+/// one fails. A syntax error anywhere is the error, even after a runtime error: Python
+/// compiles the whole file before running it.
+fn run_statements<'s>(
+    mut evaluator: eval::Evaluator<'s>,
+    source: &'s str,
+    mut visit: impl FnMut(&parser::Stmt<'s>),
+) -> diagnostics::Res<Statements<'s>> {
+    let mut parser = parser::Parser::new(source)?;
+    let mut runtime_error = None;
     while let Some(statement) = parser.next_statement()? {
-        if let Err(runtime_error) = evaluator.exec(&statement) {
-            // Python compiles the whole file before running it: a syntax error anywhere
-            // is the one it reports.
-            while parser.next_statement()?.is_some() {}
-            return Err(runtime_error);
+        visit(&statement);
+        if runtime_error.is_none() {
+            runtime_error = evaluator.exec(&statement).err();
         }
     }
-    let statements = parser.statements_read();
-    Ok(Evaluated {
-        graph: evaluator.graph,
-        snapshots: evaluator.snapshots,
-        backward_root: evaluator.backward_root,
-        last_value: evaluator.last_value,
-        file_name: file_name.to_string(),
-        statements,
+    Ok(Statements {
+        parser,
+        evaluator,
+        runtime_error,
     })
+}
+
+impl Statements<'_> {
+    fn into_evaluated(self, file_name: &str) -> diagnostics::Res<Evaluated> {
+        if let Some(error) = self.runtime_error {
+            return Err(error);
+        }
+        let evaluator = self.evaluator;
+        Ok(Evaluated {
+            graph: evaluator.graph,
+            snapshots: evaluator.snapshots,
+            backward_root: evaluator.backward_root,
+            last_value: evaluator.last_value,
+            file_name: file_name.to_string(),
+            statements: self.parser.statements_read(),
+        })
+    }
 }

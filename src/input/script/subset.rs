@@ -1,18 +1,20 @@
-//! Whether a script fits the built-in subset, decided before anything runs.
+//! Whether a script fits the built-in subset.
 //!
 //! `--interpreter auto` runs a script in the subset when the subset parses all of it, it
 //! imports nothing but `micrograd`, `math`, `random` and `graphviz`, and every name it
 //! reads is a subset built-in or a name the script binds somewhere. Anything else (a
-//! `def`, a `class`, `import numpy`, `math.sin`) runs in CPython: deciding first means a
-//! script never runs twice. The statements are walked with a stack, as the evaluator
-//! runs them: no recursion.
+//! `def`, a `class`, `import numpy`, `math.sin`) runs in CPython. [`Fit`] is told each
+//! statement as the parser yields it, while the subset already runs the script with its
+//! prints held back (`super::run_if_fits`): the script is parsed once, and a script
+//! handed to CPython has shown nothing of its subset run. The statements are walked with a
+//! stack, as the evaluator runs them: no recursion.
 
 use std::collections::BTreeSet;
 
 use super::diagnostics::Span;
 use super::eval::{builtin, MATH_NAMES};
 use super::expr::Instr;
-use super::parser::{Parser, Stmt, Target};
+use super::parser::{Stmt, Target};
 
 /// Modules whose import a subset script may keep: their names are built in, or unused.
 const SUBSET_MODULES: [&str; 5] = ["micrograd", "math", "random", "graphviz", "__future__"];
@@ -21,44 +23,16 @@ const SUBSET_MODULES: [&str; 5] = ["micrograd", "math", "random", "graphviz", "_
 /// without importing micrograd or binding the name can only run in the subset.
 const MICROGRAD_NAMES: [&str; 4] = ["Value", "MLP", "Layer", "Neuron"];
 
-/// `Ok` when `source` runs in the subset; else why it needs CPython, as a phrase that
-/// follows the file's name ("defines functions").
-pub(crate) fn fits(source: &str) -> Result<(), String> {
-    let mut parser = Parser::new(source).map_err(|diag| unsupported(source, diag.span))?;
-    let mut names = Names {
-        source,
-        ..Names::default()
-    };
-    while let Some(statement) = parser
-        .next_statement()
-        .map_err(|diag| unsupported(source, diag.span))?
-    {
-        names.visit(&statement);
-    }
-    let imports = parser.imports();
-    if names.relies_on_subset(imports) {
-        // Python would stop at a NameError for `Value`; the subset says what is wrong.
-        return Ok(());
-    }
-    if let Some((module, _)) = imports
-        .iter()
-        .find(|(module, _)| !SUBSET_MODULES.contains(module))
-    {
-        return Err(match *module {
-            "." => "imports from its own package".to_string(),
-            module => format!("imports {module}"),
-        });
-    }
-    match names.unknown() {
-        Some(name) => Err(format!(
-            "uses '{name}', which the built-in subset does not have"
-        )),
-        None => Ok(()),
-    }
+/// Whether a script fits, from its statements as they are parsed: the names it binds and
+/// the names it reads.
+pub(super) struct Fit<'s> {
+    source: &'s str,
+    bound: BTreeSet<&'s str>,
+    read: Vec<String>,
 }
 
 /// Why a script the subset cannot parse needs CPython, from where the parse stopped.
-fn unsupported(source: &str, span: Span) -> String {
+pub(super) fn unsupported(source: &str, span: Span) -> String {
     let start = span.start.min(source.len());
     let rest = source.get(start..).unwrap_or("");
     let word: String = rest
@@ -76,16 +50,41 @@ fn unsupported(source: &str, span: Span) -> String {
     }
 }
 
-/// The names a script binds and the names it reads.
-#[derive(Default)]
-struct Names<'s> {
-    source: &'s str,
-    bound: BTreeSet<&'s str>,
-    read: Vec<String>,
-}
+impl<'s> Fit<'s> {
+    pub(super) fn new(source: &'s str) -> Self {
+        Fit {
+            source,
+            bound: BTreeSet::new(),
+            read: Vec::new(),
+        }
+    }
 
-impl<'s> Names<'s> {
-    fn visit(&mut self, statement: &Stmt<'s>) {
+    /// `Ok` when the script whose statements were all visited, with these `imports`, runs
+    /// in the subset; else why it needs CPython, as a phrase that follows the file's name
+    /// ("imports numpy").
+    pub(super) fn verdict(&self, imports: &[(&str, Span)]) -> Result<(), String> {
+        if self.relies_on_subset(imports) {
+            // Python would stop at a NameError for `Value`; the subset says what is wrong.
+            return Ok(());
+        }
+        if let Some((module, _)) = imports
+            .iter()
+            .find(|(module, _)| !SUBSET_MODULES.contains(module))
+        {
+            return Err(match *module {
+                "." => "imports from its own package".to_string(),
+                module => format!("imports {module}"),
+            });
+        }
+        match self.unknown() {
+            Some(name) => Err(format!(
+                "uses '{name}', which the built-in subset does not have"
+            )),
+            None => Ok(()),
+        }
+    }
+
+    pub(super) fn visit(&mut self, statement: &Stmt<'s>) {
         let mut pending = vec![statement];
         while let Some(statement) = pending.pop() {
             match statement {
@@ -169,7 +168,15 @@ impl<'s> Names<'s> {
 
 #[cfg(test)]
 mod tests {
-    use super::fits;
+    use crate::input::script::{run_if_fits, Fitted, ScriptOptions};
+
+    /// `Ok` when `--interpreter auto` runs `source` in the subset, else why not.
+    fn fits(source: &str) -> Result<(), String> {
+        match run_if_fits(source, "test.py", &ScriptOptions::default()) {
+            Fitted::Ran(_) => Ok(()),
+            Fitted::NeedsPython(why) => Err(why),
+        }
+    }
 
     #[test]
     fn lecture_scripts_fit() {

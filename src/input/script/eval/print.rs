@@ -2,6 +2,9 @@
 //! while stdout stays the figure's. Each argument is shown as Python's `str()` shows it: a
 //! Value as micrograd's repr `Value(data=…, grad=…)`, a float in Python's shortest
 //! round-trip repr, a list with its items' reprs; `sep=` and `end=` work as in Python.
+//! Under `--interpreter auto` they are held until the whole script is known to fit the
+//! subset (it is parsed as it runs), then written in order; a script handed to CPython
+//! prints only from there.
 //!
 //! Not reproduced: f-strings are not interpolated (gradviz keeps no f-string text), so a
 //! `print` with one prints nothing, and the first such call says so in a note;
@@ -18,6 +21,19 @@ use crate::input::script::diagnostics::{Diag, Res, Span};
 use crate::input::script::number::Num;
 
 impl Evaluator<'_> {
+    /// Keeps what `print` writes until [`Evaluator::release_prints`]: a run that may yet
+    /// turn out to need CPython must not have printed anything.
+    pub fn hold_prints(&mut self) {
+        self.held_prints = Some(String::new());
+    }
+
+    /// Writes what was held to stderr, and prints as they come from now on.
+    pub fn release_prints(&mut self) {
+        if let Some(held) = self.held_prints.take() {
+            let _ = std::io::stderr().lock().write_all(held.as_bytes());
+        }
+    }
+
     /// Prints `args` to stderr as Python's `print` would.
     pub(super) fn print(&mut self, args: Vec<Arg>, named: Vec<(&str, Span, Arg)>) -> Res<Obj> {
         let (mut sep, mut end) = (" ".to_string(), "\n".to_string());
@@ -48,7 +64,7 @@ impl Evaluator<'_> {
             if !std::mem::replace(&mut self.fstring_noted, true) {
                 let note = "note: print() with an f-string prints nothing: gradviz does not \
                             interpolate f-strings (print(k, loss.data) works)\n";
-                let _ = std::io::stderr().lock().write_all(note.as_bytes());
+                self.write(note);
             }
             return Ok(Obj::None);
         }
@@ -60,9 +76,18 @@ impl Evaluator<'_> {
             self.push_shown(&mut line, &arg.value, false);
         }
         line.push_str(&end);
-        // As Python's print to a closed stderr, a failed write is not the script's error.
-        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        self.write(&line);
         Ok(Obj::None)
+    }
+
+    fn write(&mut self, text: &str) {
+        match &mut self.held_prints {
+            Some(held) => held.push_str(text),
+            // As Python's print to a closed stderr, a failed write is not the script's error.
+            None => {
+                let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            }
+        }
     }
 
     /// `str(obj)` (or `repr(obj)` inside a list) appended to `out`. Nested lists are walked
