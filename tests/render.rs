@@ -597,12 +597,14 @@ fn a_dot_that_hangs_is_killed_at_the_timeout() {
         .with_timeout(Duration::from_millis(1000));
     let error = render_dot("digraph { a }", Format::Svg, &options).unwrap_err();
     assert!(error.to_string().contains("timeout"), "{error}");
-    // On a loaded machine the shell may be killed before it writes its pid: then the runner
-    // has killed and reaped it already (it waits after the kill), so nothing can still run.
-    let Ok(pid) = std::fs::read_to_string(&pid_file) else {
+    // On a loaded machine the shell may be killed before it writes its pid, or between
+    // creating the file and writing it: then the runner has killed and reaped it already (it
+    // waits after the kill), so nothing can still run.
+    let written = std::fs::read_to_string(&pid_file).unwrap_or_default();
+    let Ok(pid) = written.trim().parse::<u32>() else {
         return;
     };
-    let alive = Path::new("/proc").join(pid.trim());
+    let alive = Path::new("/proc").join(pid.to_string());
     let state = std::fs::read_to_string(alive.join("stat")).unwrap_or_default();
     assert!(
         state.is_empty() || state.contains(") Z"),
