@@ -859,3 +859,84 @@ fn a_page_says_each_kind_of_note_its_figures_earned() {
         "{stderr}"
     );
 }
+
+/// Every file in `dir`, at any depth, as paths relative to it.
+fn everything_in(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).expect("readable") {
+            let path = entry.expect("an entry").path();
+            found.push(path.strip_prefix(dir).expect("inside").to_path_buf());
+            if path.is_dir() {
+                pending.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn a_bad_input_after_good_ones_leaves_no_file_and_no_folder_behind() {
+    let (dir, good) = workdir_with("neuron.py");
+    let bad = dir.path().join("bad.py");
+    std::fs::write(&bad, "a = Value(1.0)\nb = a +\n").expect("write");
+    let before = everything_in(dir.path());
+    for format in ["dot", "svg"] {
+        gradviz()
+            .args([
+                "render",
+                "--engine",
+                "builtin",
+                "--format",
+                format,
+                "--out-dir",
+            ])
+            .arg(dir.path().join("new/figures"))
+            .arg(&good)
+            .arg(&bad)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("bad.py:2:"));
+        assert_eq!(everything_in(dir.path()), before, "{format}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_script_with_more_snapshots_than_open_files_allowed_writes_them_all() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("many.py");
+    std::fs::write(
+        &script,
+        "a = Value(1.0)\nfor i in range(300): draw_dot(a)\n",
+    )
+    .expect("write");
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("gradviz"));
+    command
+        .args(["render", "--format", "dot", "--out-dir"])
+        .arg(dir.path().join("out"))
+        .arg(&script);
+    // SAFETY: setrlimit(2) is async-signal-safe, as pre_exec requires.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 64,
+                rlim_max: 64,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let output = command.output().expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(everything_in(&dir.path().join("out")).len(), 300);
+}

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use gradviz::output::Output;
-use gradviz::render::{Drawn, Format, NoteKind};
+use gradviz::render::{Drawn, Format, Note, NoteKind};
 use gradviz::{input, Result};
 
 use crate::progress;
@@ -109,16 +109,27 @@ pub struct Console {
 }
 
 impl Console {
-    /// Draws with a spinner on a terminal, says the drawing's note if it is new, and hands
+    /// Draws with a spinner on a terminal, says the drawing's notes that are new, and hands
     /// back the bytes.
     fn drawn(&mut self, draw: impl FnOnce() -> Result<Drawn>) -> Result<Vec<u8>> {
         let drawn = progress::with_spinner("rendering", draw)?;
-        for note in drawn.notes {
+        self.say(drawn.notes);
+        Ok(drawn.bytes)
+    }
+
+    /// [`Console::drawn`] for a drawing written as it is made: only its notes come back.
+    fn drawn_into(&mut self, draw: impl FnOnce() -> Result<Vec<Note>>) -> Result<()> {
+        let notes = progress::with_spinner("rendering", draw)?;
+        self.say(notes);
+        Ok(())
+    }
+
+    fn say(&mut self, notes: Vec<Note>) {
+        for note in notes {
             if self.noted.insert(note.kind) {
                 let _ = writeln!(std::io::stderr().lock(), "note: {}", note.text);
             }
         }
-        Ok(drawn.bytes)
     }
 
     /// Says, once, that a script's `draw_dot(…, format=…)` asked for another format than

@@ -1,13 +1,16 @@
 //! `gradviz render`: each input's figures (or its page) into files or stdout.
 
-use gradviz::output::{self, Output, Target};
+use std::io::Write;
+
+use gradviz::output::{self, Batch, Output};
 use gradviz::render::Format;
 use gradviz::{input, page, render, Error, Result};
 
 use super::{Console, RenderRequest};
 
-/// Reads every input and draws it; nothing is written until every figure is drawn, so a bad
-/// input leaves no output behind.
+/// Reads every input and draws it, each figure streamed into a file beside its target;
+/// nothing takes a target's name until every figure is drawn, so a bad input leaves no
+/// output behind.
 pub fn render(request: &RenderRequest, console: &mut Console) -> Result<()> {
     if request.inputs.len() > 1 && matches!(request.output, Output::File(_) | Output::Stdout) {
         return Err(Error::Usage(
@@ -16,14 +19,17 @@ pub fn render(request: &RenderRequest, console: &mut Console) -> Result<()> {
     }
     let options = &request.options;
     let format = output::format(&request.output, options.format)?;
-    let mut files: Vec<(Target, Vec<u8>)> = Vec::new();
+    let mut files = Batch::default();
     for path in &request.inputs {
         let source = input::read(path, options.input.format)?;
         if format == Format::Html {
             let target = output::targets(&source, &request.output, format, 1, "")?.remove(0);
             let page =
                 console.drawn(|| page::script_page(&source, &options.input, &options.draw))?;
-            files.push((target, page));
+            let mut file = output::open(&target)?;
+            file.write_all(&page).map_err(|e| file.error(e))?;
+            file.close()?;
+            files.push(file);
             continue;
         }
         let figures = input::figures(&source, &options.input)?;
@@ -31,11 +37,14 @@ pub fn render(request: &RenderRequest, console: &mut Console) -> Result<()> {
         for (drawing, target) in figures.iter().zip(targets) {
             console.asked_format(drawing.format.as_deref(), format);
             let draw = options.draw.directed(drawing.rankdir);
-            let bytes = console.drawn(|| render::draw(&drawing.graph, format, &draw))?;
-            files.push((target, bytes));
+            let mut file = output::open(&target)?;
+            console.drawn_into(|| {
+                render::draw_to(&drawing.graph, format, &draw, &mut file)
+                    .map_err(|error| file.failure().unwrap_or(error))
+            })?;
+            file.close()?;
+            files.push(file);
         }
     }
-    files
-        .iter()
-        .try_for_each(|(target, bytes)| output::write(target, bytes))
+    files.finish()
 }

@@ -1,68 +1,192 @@
-//! Writing a file atomically: the bytes go to a temporary file in the target's directory,
-//! which is then renamed over the target. A failure leaves no partial file and leaves a
-//! previous file of that name untouched.
+//! Writing a file atomically: the bytes go to a temporary file in the target's directory
+//! ([`Staged`]), which is then renamed over the target. A failure leaves no partial file
+//! and leaves a previous file of that name untouched; a staged file dropped before its
+//! commit leaves nothing behind, not even the folders made for it.
 
-use std::io::Write;
-use std::path::Path;
+use std::fs::Permissions;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use tempfile::{NamedTempFile, TempPath};
 
 use crate::{Error, Result};
 
 /// Writes `bytes` to `path` atomically. The new file gets the permissions of the file it
 /// replaces, or the usual ones for a new file (0666 less the umask) on Unix.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    // The message names the file the user asked for, never the temporary one.
-    let io_error = |e| Error::io(path, without_path(e));
-    let file_name = path.file_name().ok_or_else(|| {
-        io_error(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a file name",
-        ))
-    })?;
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let prefix = format!(".{}.", file_name.to_string_lossy());
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
-    if let Some(permissions) = existing.clone().or_else(new_file_permissions) {
-        builder.permissions(permissions);
+    let mut staged = Staged::new(path)?;
+    staged.write_all(bytes).map_err(|e| staged.error(e))?;
+    staged.commit()
+}
+
+/// A file being written beside `path`, streamed through [`Write`], that becomes `path`
+/// when [`Staged::commit`] renames it there.
+pub struct Staged {
+    path: PathBuf,
+    temp: Option<BufWriter<NamedTempFile>>,
+    /// The temporary file once written and closed ([`Staged::close`]): it holds no file
+    /// descriptor while it waits, however many figures a run stages.
+    closed: Option<TempPath>,
+    /// The permissions of the file it replaces, restored on commit.
+    existing: Option<Permissions>,
+    /// Folders made for it, deepest first: removed again if it is dropped uncommitted.
+    created: Vec<PathBuf>,
+    /// The first write that failed, for [`Staged::failure`].
+    failed: Option<io::Error>,
+}
+
+impl Staged {
+    /// Starts writing `path` in a folder that exists: a temporary file beside it.
+    pub fn new(path: &Path) -> Result<Staged> {
+        Staged::start(path, false)
     }
-    let mut temp = builder.tempfile_in(dir).map_err(io_error)?;
-    temp.write_all(bytes).map_err(io_error)?;
-    temp.as_file().sync_all().map_err(io_error)?;
-    if let Some(permissions) = existing {
-        // Creation applied the umask; the replaced file's exact mode is restored here.
-        temp.as_file()
-            .set_permissions(permissions)
-            .map_err(io_error)?;
+
+    /// [`Staged::new`], making `path`'s missing folders first.
+    pub fn making_folders(path: &Path) -> Result<Staged> {
+        Staged::start(path, true)
     }
-    temp.persist(path).map_err(|e| io_error(e.error))?;
-    Ok(())
+
+    fn start(path: &Path, make_folders: bool) -> Result<Staged> {
+        // The message names the file the user asked for, never the temporary one.
+        let io_error = |e| Error::io(path, without_path(e));
+        let file_name = path.file_name().ok_or_else(|| {
+            io_error(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a file name",
+            ))
+        })?;
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let mut staged = Staged {
+            path: path.to_path_buf(),
+            temp: None,
+            closed: None,
+            existing: std::fs::metadata(path).ok().map(|m| m.permissions()),
+            created: Vec::new(),
+            failed: None,
+        };
+        if make_folders {
+            staged.created = missing_folders(dir);
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let prefix = format!(".{}.", file_name.to_string_lossy());
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        if let Some(permissions) = staged.existing.clone().or_else(new_file_permissions) {
+            builder.permissions(permissions);
+        }
+        let temp = builder.tempfile_in(dir).map_err(io_error)?;
+        staged.temp = Some(BufWriter::new(temp));
+        Ok(staged)
+    }
+
+    /// The first write that failed, if one did, as the error of writing this file: a caller
+    /// that streamed into it through a writer of any kind can name the file.
+    pub fn failure(&mut self) -> Option<Error> {
+        self.failed.take().map(|e| self.error(e))
+    }
+
+    /// `error`, met while writing, as the error of writing the file the user asked for.
+    pub fn error(&self, error: io::Error) -> Error {
+        Error::io(&self.path, without_path(error))
+    }
+
+    /// Ends the writing: the bytes flushed to disk and the file closed, to be renamed over
+    /// `path` by [`Staged::commit`].
+    pub fn close(&mut self) -> Result<()> {
+        let Some(buffered) = self.temp.take() else {
+            return Ok(());
+        };
+        let temp = buffered
+            .into_inner()
+            .map_err(|e| self.error(e.into_error()))?;
+        temp.as_file().sync_all().map_err(|e| self.error(e))?;
+        if let Some(permissions) = &self.existing {
+            // Creation applied the umask; the replaced file's exact mode is restored here.
+            temp.as_file()
+                .set_permissions(permissions.clone())
+                .map_err(|e| self.error(e))?;
+        }
+        self.closed = Some(temp.into_temp_path());
+        Ok(())
+    }
+
+    /// Makes the written bytes the file: closed if still open, then renamed over `path`.
+    pub fn commit(mut self) -> Result<()> {
+        self.close()?;
+        if let Some(closed) = self.closed.take() {
+            closed
+                .persist(&self.path)
+                .map_err(|e| self.error(e.error))?;
+        }
+        self.created.clear();
+        Ok(())
+    }
+}
+
+impl Write for Staged {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let Some(temp) = &mut self.temp else {
+            return Err(io::Error::other("the file was already committed"));
+        };
+        temp.write(bytes).inspect_err(|e| {
+            self.failed
+                .get_or_insert_with(|| io::Error::new(e.kind(), e.to_string()));
+        })
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.temp {
+            Some(temp) => temp.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        // The temporary file goes first (its drop deletes it), then the folders made for it,
+        // deepest first; `remove_dir` leaves any folder something else was put in since.
+        drop(self.temp.take());
+        drop(self.closed.take());
+        for folder in &self.created {
+            let _ = std::fs::remove_dir(folder);
+        }
+    }
+}
+
+/// The folders of `dir` that do not exist yet, deepest first.
+fn missing_folders(dir: &Path) -> Vec<PathBuf> {
+    dir.ancestors()
+        .filter(|folder| !folder.as_os_str().is_empty())
+        .take_while(|folder| !folder.exists())
+        .map(Path::to_path_buf)
+        .collect()
 }
 
 /// The error itself, without the temporary file's path that `tempfile` appends to its
 /// message (`… at path "/dir/.x.svg.uYihOa.tmp"`): the user never asked for that file.
-fn without_path(error: std::io::Error) -> std::io::Error {
+fn without_path(error: io::Error) -> io::Error {
     if error.raw_os_error().is_some() {
         return error;
     }
     let text = error.to_string();
     match text.split_once(" at path ") {
-        Some((message, _)) => std::io::Error::new(error.kind(), message.to_string()),
+        Some((message, _)) => io::Error::new(error.kind(), message.to_string()),
         None => error,
     }
 }
 
 /// 0666: creating the file applies the umask, as for any new file.
 #[cfg(unix)]
-fn new_file_permissions() -> Option<std::fs::Permissions> {
+fn new_file_permissions() -> Option<Permissions> {
     use std::os::unix::fs::PermissionsExt;
-    Some(std::fs::Permissions::from_mode(0o666))
+    Some(Permissions::from_mode(0o666))
 }
 
 #[cfg(not(unix))]
-fn new_file_permissions() -> Option<std::fs::Permissions> {
+fn new_file_permissions() -> Option<Permissions> {
     None
 }

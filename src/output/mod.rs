@@ -1,10 +1,10 @@
 //! Output: where each figure goes and under which name ([`targets`]), in which format
-//! ([`format`]), and writing it there ([`write`]): atomically for a file
-//! ([`write_atomic`]), quietly ending on a closed pipe for stdout.
+//! ([`format`]), and writing it there ([`write`], or streamed through [`open`]): atomically
+//! for a file ([`Staged`]), quietly ending on a closed pipe for stdout.
 
 mod atomic;
 
-pub use atomic::write_atomic;
+pub use atomic::{write_atomic, Staged};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -151,13 +151,105 @@ pub fn refuse_input_as_output(source: &Source, output: &Path) -> Result<()> {
 
 /// Writes `bytes` to `target`: a file atomically (its folders created), or stdout.
 pub fn write(target: &Target, bytes: &[u8]) -> Result<()> {
-    match target {
-        Target::Stdout(_) => write_stdout(bytes),
-        Target::File(path, _) => {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-            }
-            write_atomic(path, bytes)
+    let mut pending = open(target)?;
+    pending.write_all(bytes).map_err(|e| pending.error(e))?;
+    pending.finish()
+}
+
+/// An output being written: a [`Staged`] file, or stdout's bytes, held until
+/// [`Pending::finish`] so that a run that fails later has written nothing.
+pub enum Pending {
+    /// A file, written beside its target as it streams in.
+    File(Staged),
+    /// Standard output's bytes.
+    Stdout(Vec<u8>),
+}
+
+/// Starts writing `target` (see [`Pending`]).
+pub fn open(target: &Target) -> Result<Pending> {
+    Ok(match target {
+        Target::Stdout(_) => Pending::Stdout(Vec::new()),
+        Target::File(path, _) => Pending::File(Staged::making_folders(path)?),
+    })
+}
+
+impl Pending {
+    /// The write that failed, if one did, as the error of writing this output.
+    pub fn failure(&mut self) -> Option<Error> {
+        match self {
+            Pending::File(staged) => staged.failure(),
+            Pending::Stdout(_) => None,
+        }
+    }
+
+    /// `error`, met while writing, as the error of writing this output.
+    pub fn error(&self, error: std::io::Error) -> Error {
+        match self {
+            Pending::File(staged) => staged.error(error),
+            Pending::Stdout(_) => Error::io("<stdout>", error),
+        }
+    }
+
+    /// Ends the writing: a file is flushed to disk and closed, to wait for
+    /// [`Pending::finish`] without holding a file descriptor.
+    pub fn close(&mut self) -> Result<()> {
+        match self {
+            Pending::File(staged) => staged.close(),
+            Pending::Stdout(_) => Ok(()),
+        }
+    }
+
+    /// Puts the output in place: the file renamed over its target, or the bytes on stdout.
+    pub fn finish(self) -> Result<()> {
+        match self {
+            Pending::File(staged) => staged.commit(),
+            Pending::Stdout(bytes) => write_stdout(&bytes),
+        }
+    }
+}
+
+/// Outputs written one after another and put in place together ([`Batch::finish`]). A
+/// batch dropped unfinished removes them newest first, so that a folder made for the first
+/// is empty again when its turn comes.
+#[derive(Default)]
+pub struct Batch {
+    pending: Vec<Pending>,
+}
+
+impl Batch {
+    /// Adds a written output.
+    pub fn push(&mut self, pending: Pending) {
+        self.pending.push(pending);
+    }
+
+    /// Puts every output in place, in order.
+    pub fn finish(mut self) -> Result<()> {
+        std::mem::take(&mut self.pending)
+            .into_iter()
+            .try_for_each(Pending::finish)
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        while let Some(pending) = self.pending.pop() {
+            drop(pending);
+        }
+    }
+}
+
+impl Write for Pending {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Pending::File(staged) => staged.write(bytes),
+            Pending::Stdout(held) => held.write(bytes),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Pending::File(staged) => staged.flush(),
+            Pending::Stdout(_) => Ok(()),
         }
     }
 }

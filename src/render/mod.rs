@@ -16,6 +16,7 @@ pub use layered::{layered_input, layered_svg, render_layered, write_layered_svg,
 pub use metrics::text_width;
 
 use std::borrow::Cow;
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -137,16 +138,31 @@ pub enum NoteKind {
 /// `graph` in `format`, through the view the options ask for (micrograd's plain look by
 /// default), as `gradviz render` draws it.
 pub fn draw(graph: &ExportGraph, format: Format, options: &Options) -> Result<Drawn> {
+    let mut bytes = Vec::new();
+    let notes = draw_to(graph, format, options, &mut bytes)?;
+    Ok(Drawn { bytes, notes })
+}
+
+/// [`draw`] into `out`: DOT streams in as it is written, never held whole (a million-value
+/// figure is hundreds of megabytes of text). A failed write is an [`Error::Render`]; the
+/// writer knows where it was writing, and can say better.
+pub fn draw_to(
+    graph: &ExportGraph,
+    format: Format,
+    options: &Options,
+    out: &mut dyn Write,
+) -> Result<Vec<Note>> {
     if format == Format::Json {
-        return Ok(json_of(graph));
+        write_all(out, &json_of(graph).bytes)?;
+        return Ok(Vec::new());
     }
     let unguarded_plain = !options.guarded(format) || graph.node_count() <= options.node_limit();
     if options.view.is_plain() && unguarded_plain {
         // micrograd's look needs no view: skip placing every value in its groups.
-        return draw_figure(&Figure::plain(graph, &options.dot), format, options);
+        return figure_to(&Figure::plain(graph, &options.dot), format, options, out);
     }
     let view = views::prepare(graph, &options.view_for(format))?;
-    draw_figure(&view.into_figure(&options.dot), format, options)
+    figure_to(&view.into_figure(&options.dot), format, options, out)
 }
 
 /// `graph` with `marks` laid over the view the options ask for (their fills win over the
@@ -185,37 +201,55 @@ pub fn draw_comparison(states: &States, format: Format, options: &Options) -> Re
 
 /// A prepared figure in `format` (DOT, or an engine's drawing), under the node guard.
 pub fn draw_figure(figure: &Figure<'_>, format: Format, options: &Options) -> Result<Drawn> {
+    let mut bytes = Vec::new();
+    let notes = figure_to(figure, format, options, &mut bytes)?;
+    Ok(Drawn { bytes, notes })
+}
+
+/// [`draw_figure`] into `out`: DOT streamed as it is written, an engine's drawing whole.
+fn figure_to(
+    figure: &Figure<'_>,
+    format: Format,
+    options: &Options,
+    out: &mut dyn Write,
+) -> Result<Vec<Note>> {
     let values = figure.graph.node_count();
-    match format {
-        Format::Json => Ok(json_of(&figure.graph)),
-        Format::Dot => Ok(Drawn {
-            bytes: figure.to_dot().into_bytes(),
-            notes: Vec::new(),
-        }),
-        Format::Html => Err(Error::Usage(
-            "an HTML page is made by gradviz::page, not drawn by an engine".into(),
-        )),
-        _ if options.layered(values, format) => Ok(Drawn {
-            bytes: render_layered(&figure.graph, &figure.options, &figure.decorations, format)?,
-            notes: layered_note(values, options).into_iter().collect(),
-        }),
+    let (bytes, notes) = match format {
+        Format::Dot => {
+            figure.write_dot(&mut *out).map_err(write_failed)?;
+            return Ok(Vec::new());
+        }
+        Format::Json => (json_of(&figure.graph).bytes, Vec::new()),
+        Format::Html => {
+            return Err(Error::Usage(
+                "an HTML page is made by gradviz::page, not drawn by an engine".into(),
+            ))
+        }
+        _ if options.layered(values, format) => (
+            render_layered(&figure.graph, &figure.options, &figure.decorations, format)?,
+            layered_note(values, options).into_iter().collect(),
+        ),
         _ => {
             guard(values, options)?;
             let text = Arc::new(figure.to_dot());
             let rendered = engine::render_dot_text(text, format, &options.engine)?;
-            Ok(Drawn {
-                bytes: rendered.bytes,
-                notes: rendered
-                    .note
-                    .map(|text| Note {
-                        kind: NoteKind::Fallback,
-                        text,
-                    })
-                    .into_iter()
-                    .collect(),
-            })
+            let fallback = rendered.note.map(|text| Note {
+                kind: NoteKind::Fallback,
+                text,
+            });
+            (rendered.bytes, fallback.into_iter().collect())
         }
-    }
+    };
+    write_all(out, &bytes)?;
+    Ok(notes)
+}
+
+fn write_all(out: &mut dyn Write, bytes: &[u8]) -> Result<()> {
+    out.write_all(bytes).map_err(write_failed)
+}
+
+fn write_failed(error: std::io::Error) -> Error {
+    Error::Render(format!("the figure could not be written: {error}"))
 }
 
 fn json_of(graph: &ExportGraph) -> Drawn {
