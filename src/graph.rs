@@ -67,8 +67,11 @@ impl NodeOp {
     /// exactly, so that a figure shows every op as its input wrote it (`**+2` stays so).
     pub fn from_text(text: &str) -> NodeOp {
         match Op::parse(text) {
-            Some(op) if op.to_string() == text => NodeOp::Known(op),
-            _ => NodeOp::Other(text.to_string()),
+            // Every other op parses from its own text only; a power's exponent may be
+            // written in more ways than one (`**2.50`).
+            Some(Op::Pow(k)) if Op::Pow(k).to_string() != text => NodeOp::Other(text.into()),
+            Some(op) => NodeOp::Known(op),
+            None => NodeOp::Other(text.to_string()),
         }
     }
 
