@@ -11,7 +11,7 @@ use gradviz::graph::to_petgraph;
 use gradviz::input::json::Document;
 use gradviz::input::script::Evaluated;
 use gradviz::input::{self, Checked};
-use gradviz::output::{self, Target};
+use gradviz::output::{self, Shows, Target};
 use gradviz::render::Format;
 use gradviz::{page, render, Result};
 
@@ -22,7 +22,12 @@ pub fn check(request: &CheckRequest, console: &mut Console) -> Result<ExitCode> 
     let options = &request.options;
     let source = input::read(&request.input, options.input.format)?;
     let target = match &request.output {
-        Some(out) => Some(output::single(&source, out, "-check", options.format)?),
+        Some(out) => Some(output::single(
+            &source,
+            out,
+            Shows::CheckMarks,
+            options.format,
+        )?),
         None => None,
     };
     let tolerance = (request.rtol, request.atol);

@@ -1,7 +1,7 @@
 //! `gradviz compare`: one figure of the graph before and after backward, or the page with
 //! both states and a table of the grads that changed.
 
-use gradviz::output::{self, Output, Target};
+use gradviz::output::{self, Output, Shows, Target};
 use gradviz::render::Format;
 use gradviz::{input, page, render, Result};
 
@@ -21,7 +21,7 @@ pub fn compare(request: &CompareRequest, console: &mut Console) -> Result<()> {
             output::refuse_input_as_output(&source, path)?;
             Target::File(path.clone(), Format::Html)
         }
-        output => output::single(&source, output, "-compare", options.format)?,
+        output => output::single(&source, output, Shows::Comparison, options.format)?,
     };
     let states = input::states(&source, &options.input)?;
     let bytes = console.drawn(|| match target.format() {

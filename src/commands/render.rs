@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use gradviz::output::{self, Batch, Output};
+use gradviz::output::{self, Batch, Output, Shows};
 use gradviz::render::Format;
 use gradviz::{input, page, render, Error, Result};
 
@@ -23,7 +23,8 @@ pub fn render(request: &RenderRequest, console: &mut Console) -> Result<()> {
     for path in &request.inputs {
         let source = input::read(path, options.input.format)?;
         if format == Format::Html {
-            let target = output::targets(&source, &request.output, format, 1, "")?.remove(0);
+            let target =
+                output::targets(&source, &request.output, format, 1, Shows::Figures)?.remove(0);
             let page =
                 console.drawn(|| page::script_page(&source, &options.input, &options.draw))?;
             let mut file = output::open(&target)?;
@@ -33,7 +34,13 @@ pub fn render(request: &RenderRequest, console: &mut Console) -> Result<()> {
             continue;
         }
         let figures = input::figures(&source, &options.input)?;
-        let targets = output::targets(&source, &request.output, format, figures.len(), "")?;
+        let targets = output::targets(
+            &source,
+            &request.output,
+            format,
+            figures.len(),
+            Shows::Figures,
+        )?;
         for (drawing, target) in figures.iter().zip(targets) {
             console.asked_format(drawing.format.as_deref(), format);
             let draw = options.draw.directed(drawing.rankdir);

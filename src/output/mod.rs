@@ -60,16 +60,38 @@ impl Target {
     }
 }
 
-/// The one output of `compare` or `check`, named after `source` plus `suffix` when no file
-/// is given.
+/// What an output shows, which names it when no file is given: `neuron.svg`,
+/// `neuron-compare.svg`, `neuron-check.svg`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shows {
+    /// The input's figures (`render`).
+    Figures,
+    /// Before and after backward (`compare`).
+    Comparison,
+    /// The wrong values marked (`check`).
+    CheckMarks,
+}
+
+impl Shows {
+    fn suffix(self) -> &'static str {
+        match self {
+            Shows::Figures => "",
+            Shows::Comparison => "-compare",
+            Shows::CheckMarks => "-check",
+        }
+    }
+}
+
+/// The one output of `compare` or `check`, named after `source` and what it `shows` when
+/// no file is given.
 pub fn single(
     source: &Source,
     output: &Output,
-    suffix: &str,
+    shows: Shows,
     forced: Option<Format>,
 ) -> Result<Target> {
     let format = format(output, forced)?;
-    Ok(targets(source, output, format, 1, suffix)?.remove(0))
+    Ok(targets(source, output, format, 1, shows)?.remove(0))
 }
 
 /// Output targets for `count` figures of `source`: OUT, or OUT-1 … OUT-k for several.
@@ -78,7 +100,7 @@ pub fn targets(
     output: &Output,
     format: Format,
     count: usize,
-    suffix: &str,
+    shows: Shows,
 ) -> Result<Vec<Target>> {
     let base = match output {
         Output::Stdout => {
@@ -92,11 +114,11 @@ pub fn targets(
         }
         Output::File(path) => path.clone(),
         Output::BesideInput | Output::Dir(_) if source.path.as_os_str() == "-" => {
-            return targets(source, &Output::Stdout, format, count, suffix)
+            return targets(source, &Output::Stdout, format, count, shows)
         }
-        Output::BesideInput => named_after(&source.path, suffix, format),
+        Output::BesideInput => named_after(&source.path, shows, format),
         Output::Dir(dir) => dir.join(
-            named_after(&source.path, suffix, format)
+            named_after(&source.path, shows, format)
                 .file_name()
                 .expect("has a name"),
         ),
@@ -111,11 +133,12 @@ pub fn targets(
     Ok(paths.into_iter().map(|p| Target::File(p, format)).collect())
 }
 
-fn named_after(input: &Path, suffix: &str, format: Format) -> PathBuf {
+fn named_after(input: &Path, shows: Shows, format: Format) -> PathBuf {
     let stem = input
         .file_stem()
         .map(|s| s.to_string_lossy())
         .unwrap_or_default();
+    let suffix = shows.suffix();
     input.with_file_name(format!("{stem}{suffix}.{}", format.extension()))
 }
 
@@ -291,32 +314,56 @@ mod tests {
     #[test]
     fn a_figure_is_named_after_its_input_beside_it_or_in_a_folder() {
         let mlp = source("work/mlp.py");
-        let beside = targets(&mlp, &Output::BesideInput, Format::Svg, 1, "");
+        let beside = targets(&mlp, &Output::BesideInput, Format::Svg, 1, Shows::Figures);
         assert_eq!(files(beside.unwrap()), ["work/mlp.svg"]);
-        let marked = targets(&mlp, &Output::BesideInput, Format::Png, 1, "-check");
+        let marked = targets(
+            &mlp,
+            &Output::BesideInput,
+            Format::Png,
+            1,
+            Shows::CheckMarks,
+        );
         assert_eq!(files(marked.unwrap()), ["work/mlp-check.png"]);
-        let into = targets(&mlp, &Output::Dir("out".into()), Format::Dot, 1, "");
+        let into = targets(
+            &mlp,
+            &Output::Dir("out".into()),
+            Format::Dot,
+            1,
+            Shows::Figures,
+        );
         assert_eq!(files(into.unwrap()), ["out/mlp.dot"]);
     }
 
     #[test]
     fn several_figures_are_numbered_from_one() {
         let neuron = source("neuron.py");
-        let named = targets(&neuron, &Output::File("fig.svg".into()), Format::Svg, 3, "");
+        let named = targets(
+            &neuron,
+            &Output::File("fig.svg".into()),
+            Format::Svg,
+            3,
+            Shows::Figures,
+        );
         assert_eq!(
             files(named.unwrap()),
             ["fig-1.svg", "fig-2.svg", "fig-3.svg"]
         );
-        let bare = targets(&neuron, &Output::File("fig".into()), Format::Svg, 2, "");
+        let bare = targets(
+            &neuron,
+            &Output::File("fig".into()),
+            Format::Svg,
+            2,
+            Shows::Figures,
+        );
         assert_eq!(files(bare.unwrap()), ["fig-1", "fig-2"]);
     }
 
     #[test]
     fn stdin_and_stdout_take_one_figure() {
         let stdin = source("-");
-        let one = targets(&stdin, &Output::BesideInput, Format::Svg, 1, "");
+        let one = targets(&stdin, &Output::BesideInput, Format::Svg, 1, Shows::Figures);
         assert_eq!(one.unwrap(), [Target::Stdout(Format::Svg)]);
-        let error = targets(&stdin, &Output::Stdout, Format::Svg, 2, "").unwrap_err();
+        let error = targets(&stdin, &Output::Stdout, Format::Svg, 2, Shows::Figures).unwrap_err();
         assert!(error.to_string().contains("--snapshot N"), "{error}");
         assert_eq!(error.exit_code(), 2);
     }
@@ -329,7 +376,7 @@ mod tests {
             &Output::File("neuron.py".into()),
             Format::Svg,
             1,
-            "",
+            Shows::Figures,
         );
         assert!(error
             .unwrap_err()
