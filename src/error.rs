@@ -59,6 +59,11 @@ pub enum Error {
     /// `dot` ran and failed, or ran past the timeout.
     #[error("{0}")]
     Render(String),
+
+    /// A drawing could not be written into the writer it was streamed to; the caller, which
+    /// knows where that writer leads, names it (`output::Pending::error`).
+    #[error("the figure could not be written: {0}")]
+    Write(std::io::Error),
 }
 
 impl Error {
@@ -71,7 +76,7 @@ impl Error {
             | Error::Json { .. }
             | Error::Usage(_)
             | Error::TooLarge(_) => 2,
-            Error::Io { .. } | Error::DotMissing { .. } | Error::Render(_) => 1,
+            Error::Io { .. } | Error::DotMissing { .. } | Error::Render(_) | Error::Write(_) => 1,
         }
     }
 

@@ -1,7 +1,5 @@
 //! `gradviz render`: each input's figures (or its page) into files or stdout.
 
-use std::io::Write;
-
 use gradviz::output::{self, Batch, Output, Shows};
 use gradviz::render::Format;
 use gradviz::{input, page, render, Error, Result};
@@ -23,14 +21,10 @@ pub fn render(request: &RenderRequest, console: &mut Console) -> Result<()> {
     for path in &request.inputs {
         let source = input::read(path, options.input.format)?;
         if format == Format::Html {
-            let target =
-                output::targets(&source, &request.output, format, 1, Shows::Figures)?.remove(0);
+            let target = output::single(&source, &request.output, Shows::Figures, Some(format))?;
             let page =
                 console.drawn(|| page::script_page(&source, &options.input, &options.draw))?;
-            let mut file = output::open(&target)?;
-            file.write_all(&page).map_err(|e| file.error(e))?;
-            file.close()?;
-            files.push(file);
+            files.push(output::written(&target, &page)?);
             continue;
         }
         let figures = input::figures(&source, &options.input)?;
@@ -47,7 +41,7 @@ pub fn render(request: &RenderRequest, console: &mut Console) -> Result<()> {
             let mut file = output::open(&target)?;
             console.drawn_into(|| {
                 render::draw_to(&drawing.graph, format, &draw, &mut file)
-                    .map_err(|error| file.failure().unwrap_or(error))
+                    .map_err(|error| file.named(error))
             })?;
             file.close()?;
             files.push(file);

@@ -31,8 +31,6 @@ pub struct Staged {
     existing: Option<Permissions>,
     /// Folders made for it, deepest first: removed again if it is dropped uncommitted.
     created: Vec<PathBuf>,
-    /// The first write that failed, for [`Staged::failure`].
-    failed: Option<io::Error>,
 }
 
 impl Staged {
@@ -65,7 +63,6 @@ impl Staged {
             closed: None,
             existing: std::fs::metadata(path).ok().map(|m| m.permissions()),
             created: Vec::new(),
-            failed: None,
         };
         if make_folders {
             staged.created = missing_folders(dir);
@@ -80,12 +77,6 @@ impl Staged {
         let temp = builder.tempfile_in(dir).map_err(io_error)?;
         staged.temp = Some(BufWriter::new(temp));
         Ok(staged)
-    }
-
-    /// The first write that failed, if one did, as the error of writing this file: a caller
-    /// that streamed into it through a writer of any kind can name the file.
-    pub fn failure(&mut self) -> Option<Error> {
-        self.failed.take().map(|e| self.error(e))
     }
 
     /// `error`, met while writing, as the error of writing the file the user asked for.
@@ -128,13 +119,10 @@ impl Staged {
 
 impl Write for Staged {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let Some(temp) = &mut self.temp else {
-            return Err(io::Error::other("the file was already committed"));
-        };
-        temp.write(bytes).inspect_err(|e| {
-            self.failed
-                .get_or_insert_with(|| io::Error::new(e.kind(), e.to_string()));
-        })
+        match &mut self.temp {
+            Some(temp) => temp.write(bytes),
+            None => Err(io::Error::other("the file was already closed")),
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -82,7 +82,7 @@ impl Shows {
     }
 }
 
-/// The one output of `compare` or `check`, named after `source` and what it `shows` when
+/// The one output of a page, `compare` or `check`, named after `source` and what it `shows` when
 /// no file is given.
 pub fn single(
     source: &Source,
@@ -174,9 +174,15 @@ pub fn refuse_input_as_output(source: &Source, output: &Path) -> Result<()> {
 
 /// Writes `bytes` to `target`: a file atomically (its folders created), or stdout.
 pub fn write(target: &Target, bytes: &[u8]) -> Result<()> {
+    written(target, bytes)?.finish()
+}
+
+/// `bytes` written for `target` and closed, to be put in place by [`Pending::finish`].
+pub fn written(target: &Target, bytes: &[u8]) -> Result<Pending> {
     let mut pending = open(target)?;
     pending.write_all(bytes).map_err(|e| pending.error(e))?;
-    pending.finish()
+    pending.close()?;
+    Ok(pending)
 }
 
 /// An output being written: a [`Staged`] file, or stdout's bytes, held until
@@ -197,11 +203,12 @@ pub fn open(target: &Target) -> Result<Pending> {
 }
 
 impl Pending {
-    /// The write that failed, if one did, as the error of writing this output.
-    pub fn failure(&mut self) -> Option<Error> {
-        match self {
-            Pending::File(staged) => staged.failure(),
-            Pending::Stdout(_) => None,
+    /// `error`, met while writing, as the error of writing this output; any other error as
+    /// it is.
+    pub fn named(&self, error: Error) -> Error {
+        match error {
+            Error::Write(error) => self.error(error),
+            other => other,
         }
     }
 

@@ -144,8 +144,7 @@ pub fn draw(graph: &ExportGraph, format: Format, options: &Options) -> Result<Dr
 }
 
 /// [`draw`] into `out`: DOT streams in as it is written, never held whole (a million-value
-/// figure is hundreds of megabytes of text). A failed write is an [`Error::Render`]; the
-/// writer knows where it was writing, and can say better.
+/// figure is hundreds of megabytes of text). A failed write is an [`Error::Write`].
 pub fn draw_to(
     graph: &ExportGraph,
     format: Format,
@@ -249,7 +248,7 @@ fn write_all(out: &mut dyn Write, bytes: &[u8]) -> Result<()> {
 }
 
 fn write_failed(error: std::io::Error) -> Error {
-    Error::Render(format!("the figure could not be written: {error}"))
+    Error::Write(error)
 }
 
 fn json_of(graph: &ExportGraph) -> Drawn {
