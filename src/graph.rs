@@ -50,12 +50,6 @@ impl Default for NodeOp {
     }
 }
 
-impl From<Op> for NodeOp {
-    fn from(op: Op) -> Self {
-        NodeOp::Known(op)
-    }
-}
-
 impl From<&str> for NodeOp {
     fn from(text: &str) -> Self {
         NodeOp::from_text(text)
@@ -66,12 +60,17 @@ impl NodeOp {
     /// The op `text` names. It is [`NodeOp::Known`] only when the op's own text is `text`
     /// exactly, so that a figure shows every op as its input wrote it (`**+2` stays so).
     pub fn from_text(text: &str) -> NodeOp {
-        match Op::parse(text) {
+        NodeOp::from_string(text.to_string())
+    }
+
+    /// [`NodeOp::from_text`], keeping `text` itself for an op gradviz does not know.
+    pub fn from_string(text: String) -> NodeOp {
+        match Op::parse(&text) {
             // Every other op parses from its own text only; a power's exponent may be
             // written in more ways than one (`**2.50`).
-            Some(Op::Pow(k)) if Op::Pow(k).to_string() != text => NodeOp::Other(text.into()),
+            Some(Op::Pow(k)) if Op::Pow(k).to_string() != text => NodeOp::Other(text),
             Some(op) => NodeOp::Known(op),
-            None => NodeOp::Other(text.to_string()),
+            None => NodeOp::Other(text),
         }
     }
 

@@ -54,7 +54,7 @@ impl Graph {
                 label,
                 data,
                 grad,
-                op: NodeOp::from_text(&op),
+                op: NodeOp::from_string(op),
             };
             let node = graph.add_node(info);
             for position in 0..count {

@@ -477,7 +477,7 @@ impl NodeFields {
         };
         let data = field(data, DATA)?.number().map_err(at(DATA))?;
         let grad = field(grad, GRAD)?.number().map_err(at(GRAD))?;
-        let op = NodeOp::from_text(&field(op, OP)?.text().map_err(at(OP))?);
+        let op = NodeOp::from_string(field(op, OP)?.text().map_err(at(OP))?);
         let children = self
             .children
             .ok_or_else(|| Invalid::new(here, "missing field \"children\""))?
