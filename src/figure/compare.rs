@@ -49,7 +49,7 @@ pub fn figure(states: &States, dot: &DotOptions, view: &ViewOptions) -> Result<F
         outline: Some(CHANGED_OUTLINE.into()),
         text: "grad changed by backward".into(),
     }];
-    Ok(Figure::decorated(Cow::Owned(both), dot, decorations))
+    Ok(Figure::decorated(Cow::Owned(both), dot.clone(), decorations))
 }
 
 /// The first id past the "before" state's: what the "after" copy's ids are shifted by.

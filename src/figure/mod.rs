@@ -53,17 +53,16 @@ pub struct Figure<'a> {
 impl<'a> Figure<'a> {
     /// micrograd's plain look of `graph`, with the fast layout settings on a large graph.
     pub fn plain(graph: &'a ExportGraph, options: &DotOptions) -> Figure<'a> {
-        Figure::decorated(Cow::Borrowed(graph), options, Decorations::default())
+        Figure::decorated(Cow::Borrowed(graph), options.clone(), Decorations::default())
     }
 
     /// `graph` drawn without a view, with `decorations` laid over it and the fast layout
     /// settings on a large graph.
     pub fn decorated(
         graph: Cow<'a, ExportGraph>,
-        options: &DotOptions,
+        mut options: DotOptions,
         decorations: Decorations,
     ) -> Figure<'a> {
-        let mut options = options.clone();
         options
             .graph_attributes
             .extend(views::layout_for(graph.node_count()));

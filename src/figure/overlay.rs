@@ -33,7 +33,7 @@ pub fn marked<'a>(
     if view.is_plain() {
         let mut named = Cow::Borrowed(graph);
         name_values(&mut named, naming);
-        return Ok(Figure::decorated(named, dot, marks.clone()));
+        return Ok(Figure::decorated(named, dot.clone(), marks.clone()));
     }
     let mut view = views::prepare(graph, view)?;
     lay_over(&mut view, graph, marks);

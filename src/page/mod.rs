@@ -15,6 +15,8 @@
 pub mod replay;
 pub mod svg;
 
+use std::borrow::Cow;
+
 use petgraph::graph::NodeIndex;
 use serde::Serialize;
 
@@ -392,12 +394,12 @@ struct Prepared {
 
 fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepared> {
     let graph = &snapshot.graph;
+    let options = options.directed(snapshot.rankdir);
     let precision = options.dot.precision;
     let replayed = replay(graph, &snapshot.roots, precision)?;
     let marks = replayed.mismatches(graph, &snapshot.roots, &Tolerance::default());
     let widest = widest_grads(graph, &replayed, precision);
     let mut dot_options = options.dot.clone();
-    dot_options.rankdir = snapshot.rankdir.unwrap_or(dot_options.rankdir);
     for node in graph.node_indices() {
         let info = &graph[node];
         dot_options.records.insert(
@@ -409,12 +411,12 @@ fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepa
             ],
         );
     }
-    let mut figure = Figure::plain(graph, &dot_options);
-    figure.decorations = match &snapshot.decorations {
+    let decorations = match &snapshot.decorations {
         Some(decorations) => decorations.clone(),
         None => mark_decorations(graph, &marks, precision),
     };
-    let Drawn { bytes, notes } = render::draw_figure(&figure, Format::Svg, options)?;
+    let figure = Figure::decorated(Cow::Borrowed(graph), dot_options, decorations);
+    let Drawn { bytes, notes } = render::draw_figure(&figure, Format::Svg, &options)?;
     let drawn: Vec<String> = widest.iter().map(|w| format!("grad {w}")).collect();
     let initial: Vec<String> = graph
         .node_weights()
