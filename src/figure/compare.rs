@@ -49,7 +49,11 @@ pub fn figure(states: &States, dot: &DotOptions, view: &ViewOptions) -> Result<F
         outline: Some(CHANGED_OUTLINE.into()),
         text: "grad changed by backward".into(),
     }];
-    Ok(Figure::decorated(Cow::Owned(both), dot.clone(), decorations))
+    Ok(Figure::decorated(
+        Cow::Owned(both),
+        dot.clone(),
+        decorations,
+    ))
 }
 
 /// The first id past the "before" state's: what the "after" copy's ids are shifted by.
@@ -124,7 +128,7 @@ fn cluster(title: &str, members: Vec<u64>) -> Cluster {
 }
 
 /// The mark of a changed grad in the "after" state.
-pub fn fill() -> NodeDecoration {
+fn fill() -> NodeDecoration {
     NodeDecoration {
         fill: Some(CHANGED_FILL.into()),
         ..NodeDecoration::default()

@@ -53,7 +53,11 @@ pub struct Figure<'a> {
 impl<'a> Figure<'a> {
     /// micrograd's plain look of `graph`, with the fast layout settings on a large graph.
     pub fn plain(graph: &'a ExportGraph, options: &DotOptions) -> Figure<'a> {
-        Figure::decorated(Cow::Borrowed(graph), options.clone(), Decorations::default())
+        Figure::decorated(
+            Cow::Borrowed(graph),
+            options.clone(),
+            Decorations::default(),
+        )
     }
 
     /// `graph` drawn without a view, with `decorations` laid over it and the fast layout

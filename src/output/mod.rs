@@ -155,7 +155,7 @@ fn numbered(path: &Path, i: usize) -> PathBuf {
 }
 
 /// Refuses an output that is the input itself.
-pub fn refuse_input_as_output(source: &Source, output: &Path) -> Result<()> {
+fn refuse_input_as_output(source: &Source, output: &Path) -> Result<()> {
     let same = match (
         std::fs::canonicalize(&source.path),
         std::fs::canonicalize(output),

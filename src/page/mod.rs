@@ -226,7 +226,7 @@ pub fn compare_page(title: &str, states: States, options: &Options) -> Result<Dr
         let id = states.after[change.index].id;
         before_marks.nodes.insert(id, compare::outline());
         let filled = NodeDecoration {
-            fill: compare::fill().fill,
+            fill: Some(compare::CHANGED_FILL.into()),
             ..compare::outline()
         };
         after_marks.nodes.insert(id, filled);
