@@ -81,7 +81,7 @@ impl Caveat {
 pub fn finite_differences(
     evaluated: &Evaluated,
     name: &str,
-    (rtol, atol): (Option<f64>, Option<f64>),
+    overrides: (Option<f64>, Option<f64>),
     every_row: bool,
 ) -> Result<FiniteDifferences> {
     let root = evaluated.root().ok_or_else(|| {
@@ -92,7 +92,11 @@ pub fn finite_differences(
     let graph = &evaluated.graph;
     graph.zero_grad();
     graph.backward(root);
-    let tolerance = Tolerance::new(rtol.unwrap_or(FD_RTOL), atol.unwrap_or(FD_ATOL))?;
+    let defaults = Tolerance {
+        rtol: FD_RTOL,
+        atol: FD_ATOL,
+    };
+    let tolerance = defaults.overridden(overrides)?;
     let replay = Replay::new(graph, root);
     let mut comparisons: Vec<Comparison> = replay
         .sampled_leaves()

@@ -20,9 +20,8 @@ use crate::Result;
 /// Recomputes `document` with the default tolerance, `rtol`/`atol` overriding its parts.
 pub fn check_document(
     document: &Document,
-    (rtol, atol): (Option<f64>, Option<f64>),
+    overrides: (Option<f64>, Option<f64>),
 ) -> Result<Report> {
-    let defaults = Tolerance::default();
-    let tolerance = Tolerance::new(rtol.unwrap_or(defaults.rtol), atol.unwrap_or(defaults.atol))?;
+    let tolerance = Tolerance::default().overridden(overrides)?;
     Ok(check(document, &tolerance))
 }

@@ -70,6 +70,11 @@ impl Tolerance {
         Ok(Tolerance { rtol, atol })
     }
 
+    /// These tolerances with `rtol` and `atol` overriding them where given.
+    pub fn overridden(self, (rtol, atol): (Option<f64>, Option<f64>)) -> Result<Self> {
+        Tolerance::new(rtol.unwrap_or(self.rtol), atol.unwrap_or(self.atol))
+    }
+
     /// Whether `stored` is close enough to `expected`.
     pub fn agrees(&self, stored: f64, expected: f64) -> bool {
         if stored.is_nan() || expected.is_nan() {
