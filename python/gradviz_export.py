@@ -186,6 +186,7 @@ def _walk(roots):
         if not prev:
             children = []
         else:
+            children = None
             backward = getattr(value, "_backward", None)
             cells = cells_of.get(getattr(backward, "__code__", None))
             closure = getattr(backward, "__closure__", None) if cells is not None else None
@@ -194,14 +195,11 @@ def _walk(roots):
                     first = closure[cells[0]].cell_contents
                     second = closure[cells[1]].cell_contents
                     x, y = prev  # two members: compared by identity, as `_operands` does
-                except (ValueError, TypeError):  # a cell not filled, not two members
-                    children = _operands(value)
-                else:
                     if (x is first and y is second) or (x is second and y is first):
                         children = [first, second]
-                    else:
-                        children = _operands(value)
-            else:
+                except (ValueError, TypeError):  # a cell not filled, not two members
+                    pass
+            if children is None:
                 children = _operands(value)
             extend(children)
         operands[key] = children
@@ -507,12 +505,18 @@ def _stamp_values():
     makes its attributes slower all through the script (CPython 3.11 keeps them inline).
     """
     import builtins
-    import itertools
 
     stamp = itertools.count().__next__
     set_attribute = object.__setattr__
     new_object = object.__new__
     build_class = builtins.__build_class__
+
+    def stamped(instance):
+        try:
+            set_attribute(instance, _STAMP, stamp())
+        except (AttributeError, TypeError):  # no room for the attribute: left unstamped
+            pass
+        return instance
 
     def stamping(cls):
         inherited = cls.__new__
@@ -521,31 +525,18 @@ def _stamp_values():
             # The common case, at the least cost per value: the class's own instances
             # have a `__dict__` and the plain `__setattr__`; a subclass's may not.
             def __new__(klass, *args, **kwargs):
+                if klass is not cls:
+                    return stamped(new_object(klass))
                 instance = new_object(klass)
-                if klass is cls:
-                    instance._gradviz_created = stamp()
-                else:
-                    try:
-                        set_attribute(instance, _STAMP, stamp())
-                    except (AttributeError, TypeError):
-                        pass
+                instance._gradviz_created = stamp()
                 return instance
         elif inherited is new_object:
+            # object.__new__ refuses the constructor's arguments once __new__ is overridden.
             def __new__(klass, *args, **kwargs):
-                instance = new_object(klass)
-                try:
-                    set_attribute(instance, _STAMP, stamp())
-                except (AttributeError, TypeError):
-                    pass
-                return instance
+                return stamped(new_object(klass))
         else:
             def __new__(klass, *args, **kwargs):
-                instance = inherited(klass, *args, **kwargs)
-                try:
-                    set_attribute(instance, _STAMP, stamp())
-                except (AttributeError, TypeError):
-                    pass
-                return instance
+                return stamped(inherited(klass, *args, **kwargs))
 
         return staticmethod(__new__)
 
