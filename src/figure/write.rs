@@ -254,7 +254,7 @@ impl Figure<'_> {
             text.push_str("    graph[rank=same]\n");
         }
         for (i, entry) in entries.iter().enumerate() {
-            let _ = write!(text, "    {}[label=\"", legend_id(i));
+            let _ = write!(text, "    legend_{i}[label=\"");
             escape_into(&entry.text, text);
             let shape = if entry.fill.is_none() && entry.outline.is_none() {
                 "plaintext"
@@ -267,12 +267,7 @@ impl Figure<'_> {
         }
         if !across {
             for i in 1..entries.len() {
-                let _ = writeln!(
-                    text,
-                    "    {} -> {} [style=invis]",
-                    legend_id(i - 1),
-                    legend_id(i)
-                );
+                let _ = writeln!(text, "    legend_{} -> legend_{i} [style=invis]", i - 1);
             }
         }
         text.push_str("  }\n");
@@ -281,13 +276,16 @@ impl Figure<'_> {
 
 /// Gate `k` (see [`super::Gate`]): an invisible point and the invisible edges through it.
 fn write_gate(text: &mut String, k: usize, gate: &super::Gate) {
-    let id = gate_id(k);
-    let _ = writeln!(text, "  {id}[shape=point style=invis width=0 height=0]");
-    for a in &gate.after {
-        let _ = writeln!(text, "  v{a} -> {id} [style=invis]");
+    let _ = writeln!(text, "  gate_{k}[shape=point style=invis width=0 height=0]");
+    for &a in &gate.after {
+        text.push_str("  ");
+        push_value_id(text, a);
+        let _ = writeln!(text, " -> gate_{k} [style=invis]");
     }
-    for b in &gate.before {
-        let _ = writeln!(text, "  {id} -> v{b} [style=invis]");
+    for &b in &gate.before {
+        let _ = write!(text, "  gate_{k} -> ");
+        push_value_id(text, b);
+        text.push_str(" [style=invis]\n");
     }
 }
 
@@ -400,14 +398,6 @@ fn push_integer(text: &mut String, mut n: u64) {
 
 /// The legend swatches' height in inches: one line of text with a little room.
 const LEGEND_HEIGHT: &str = "0.3";
-
-fn legend_id(i: usize) -> String {
-    format!("legend_{i}")
-}
-
-fn gate_id(k: usize) -> String {
-    format!("gate_{k}")
-}
 
 /// Which cluster each value is drawn in, and the clusters' effective nesting.
 pub(crate) struct ClusterLayout<'a> {
