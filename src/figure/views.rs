@@ -240,6 +240,17 @@ pub fn prepare<'a>(graph: &'a ExportGraph, options: &ViewOptions) -> Result<View
 /// [`prepare`] for a graph borrowed or owned: an unfolded view keeps it as it came, without
 /// a copy.
 pub(crate) fn view_of<'a>(graph: Cow<'a, ExportGraph>, options: &ViewOptions) -> Result<View<'a>> {
+    let limit = options.max_nodes.unwrap_or(defaults::MAX_NODES);
+    if options.is_plain() && graph.node_count() <= limit {
+        // micrograd's look needs no groups: skip placing every value in one.
+        return Ok(View {
+            layout: layout_for(graph.node_count()),
+            graph,
+            decorations: Decorations::default(),
+            summaries: BTreeMap::new(),
+            folded_into: BTreeMap::new(),
+        });
+    }
     let groups = Groups::place(&graph);
     let (graph, places, summaries, folded_into) = match options.fold {
         Some(depth) => {
@@ -253,7 +264,6 @@ pub(crate) fn view_of<'a>(graph: Cow<'a, ExportGraph>, options: &ViewOptions) ->
             BTreeMap::new(),
         ),
     };
-    let limit = options.max_nodes.unwrap_or(defaults::MAX_NODES);
     if graph.node_count() > limit {
         return Err(too_large(&graph, limit, options, &groups));
     }

@@ -155,11 +155,6 @@ pub fn draw_to(
         write_all(out, &json_of(graph).bytes)?;
         return Ok(Vec::new());
     }
-    let unguarded_plain = !options.guarded(format) || graph.node_count() <= options.node_limit();
-    if options.view.is_plain() && unguarded_plain {
-        // micrograd's look needs no view: skip placing every value in its groups.
-        return figure_to(&Figure::plain(graph, &options.dot), format, options, out);
-    }
     let view = views::prepare(graph, &options.view_for(format))?;
     figure_to(&view.into_figure(&options.dot), format, options, out)
 }
