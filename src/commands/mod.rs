@@ -112,24 +112,25 @@ impl Console {
     /// Draws with a spinner on a terminal, says the drawing's notes that are new, and hands
     /// back the bytes.
     fn drawn(&mut self, draw: impl FnOnce() -> Result<Drawn>) -> Result<Vec<u8>> {
-        let drawn = progress::with_spinner("rendering", draw)?;
-        self.say(drawn.notes);
-        Ok(drawn.bytes)
+        let mut bytes = Vec::new();
+        self.drawn_into(|| {
+            draw().map(|drawn| {
+                bytes = drawn.bytes;
+                drawn.notes
+            })
+        })?;
+        Ok(bytes)
     }
 
     /// [`Console::drawn`] for a drawing written as it is made: only its notes come back.
     fn drawn_into(&mut self, draw: impl FnOnce() -> Result<Vec<Note>>) -> Result<()> {
         let notes = progress::with_spinner("rendering", draw)?;
-        self.say(notes);
-        Ok(())
-    }
-
-    fn say(&mut self, notes: Vec<Note>) {
         for note in notes {
             if self.noted.insert(note.kind) {
                 let _ = writeln!(std::io::stderr().lock(), "note: {}", note.text);
             }
         }
+        Ok(())
     }
 
     /// Says, once, that a script's `draw_dot(…, format=…)` asked for another format than

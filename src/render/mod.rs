@@ -117,6 +117,15 @@ pub struct Drawn {
     pub notes: Vec<Note>,
 }
 
+impl Drawn {
+    /// What `write` writes, kept in memory, with the notes it returns.
+    fn written(write: impl FnOnce(&mut dyn Write) -> Result<Vec<Note>>) -> Result<Drawn> {
+        let mut bytes = Vec::new();
+        let notes = write(&mut bytes)?;
+        Ok(Drawn { bytes, notes })
+    }
+}
+
 /// A note about how a figure was drawn.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
@@ -138,9 +147,7 @@ pub enum NoteKind {
 /// `graph` in `format`, through the view the options ask for (micrograd's plain look by
 /// default), as `gradviz render` draws it.
 pub fn draw(graph: &ExportGraph, format: Format, options: &Options) -> Result<Drawn> {
-    let mut bytes = Vec::new();
-    let notes = draw_to(graph, format, options, &mut bytes)?;
-    Ok(Drawn { bytes, notes })
+    Drawn::written(|out| draw_to(graph, format, options, out))
 }
 
 /// [`draw`] into `out`: DOT streams in as it is written, never held whole (a million-value
@@ -195,9 +202,7 @@ pub fn draw_comparison(states: &States, format: Format, options: &Options) -> Re
 
 /// A prepared figure in `format` (DOT, or an engine's drawing), under the node guard.
 pub fn draw_figure(figure: &Figure<'_>, format: Format, options: &Options) -> Result<Drawn> {
-    let mut bytes = Vec::new();
-    let notes = figure_to(figure, format, options, &mut bytes)?;
-    Ok(Drawn { bytes, notes })
+    Drawn::written(|out| figure_to(figure, format, options, out))
 }
 
 /// [`draw_figure`] into `out`: DOT streamed as it is written, an engine's drawing whole.
