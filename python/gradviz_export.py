@@ -46,8 +46,10 @@ def dumps(*roots):
 
 
 def _document_text(roots, names):
-    """The graph reachable from `roots` as one compact JSON document (the runner's)."""
-    columns = _columns(roots, names)
+    """The graph reachable from `roots` as one compact JSON document (the runner's). Its
+    ids are the values' creation numbers where the runner stamped them, as the built-in
+    subset numbers its values, so a script draws the same figure in either."""
+    columns = _columns(roots, names, numbered=True)
     with _GarbageCollectionPaused():
         return ('{"format":"gradviz","version":1,"nodes":['
                 + _nodes_text(columns, ",")
@@ -73,11 +75,11 @@ def _nodes_text(columns, separator):
     """The nodes as JSON objects with `separator` between them, written column by column
     without a Python call per node (`repr` of a list of ints is its JSON text;
     `encode_basestring` is `json.dumps(text, ensure_ascii=False)` for a string)."""
-    labels, data, grads, ops, operands = columns[:5]
+    labels, data, grads, ops, operands, _, ids = columns
     quote = json.encoder.encode_basestring
     repeat = itertools.repeat
     text = "".join(itertools.chain.from_iterable(zip(
-        repeat('{"id": '), map(str, range(len(labels))),
+        repeat('{"id": '), map(str, ids),
         repeat(', "label": '), map(quote, labels),
         repeat(', "data": '), _number_texts(data),
         repeat(', "grad": '), _number_texts(grads),
@@ -108,7 +110,7 @@ def export(*roots, names=None):
     `names` maps `id(value)` to a label for values whose own `label` is empty (the
     runner's auto-labels).
     """
-    labels, data, grads, ops, operands, root_ids = _columns(roots, names)
+    labels, data, grads, ops, operands, root_ids, _ = _columns(roots, names)
     return [{
         "id": i,
         "label": labels[i],
@@ -123,22 +125,26 @@ def arrays(*roots, names=None):
     """The graph reachable from `roots` as flat lists, operands before results: labels,
     data, grads, ops, each node's operand count, every node's operand indices one after
     another, and the roots' indices. The gradviz package hands these to Rust at once."""
-    labels, data, grads, ops, operands, root_ids = _columns(roots, names)
+    labels, data, grads, ops, operands, root_ids, _ = _columns(roots, names)
     return (labels, data, grads, ops, list(map(len, operands)),
             list(itertools.chain.from_iterable(operands)), root_ids)
 
 
-def _columns(roots, names):
+def _columns(roots, names, numbered=False):
     """The graph reachable from `roots`, operands before results, as lists: labels, data,
-    grads, ops, each node's operand indices, and the roots' indices. Built by
-    comprehensions and C-level maps, without a Python call per value in the common case
-    (string labels and ops, float data and grads)."""
+    grads, ops, each node's operand ids, the roots' ids, and each node's id. Ids are
+    positions in these lists, or with `numbered` the creation numbers the runner stamped
+    (where every value has its own). Built by comprehensions and C-level maps, without a
+    Python call per value in the common case (string labels and ops, float data and
+    grads)."""
     with _GarbageCollectionPaused():
-        return _columns_of(*_walk(roots), roots=roots, names=names)
+        order, operands, stamps = _walk(roots)
+        ids = stamps if numbered and stamps is not None else range(len(order))
+        return _columns_of(order, operands, roots, names, ids)
 
 
-def _columns_of(order, operands, roots, names):
-    index = dict(zip(map(id, order), range(len(order))))
+def _columns_of(order, operands, roots, names, ids):
+    index = dict(zip(map(id, order), ids))
     get_name = (names or {}).get
     labels = [(label or get_name(id(v), "")) if type(label) is str else _label(v, names or {})
               for v, label in zip(order, [getattr(v, "label", "") for v in order])]
@@ -155,7 +161,7 @@ def _columns_of(order, operands, roots, names):
     position = index.__getitem__
     lists = list(map(operands.__getitem__, map(id, order)))
     children = [list(map(position, map(id, these))) if these else [] for these in lists]
-    return labels, data, grads, ops, children, [index[id(r)] for r in roots]
+    return labels, data, grads, ops, children, [index[id(r)] for r in roots], ids
 
 
 def is_value(x):
@@ -165,7 +171,8 @@ def is_value(x):
 
 def _walk(roots):
     """Every value reachable from `roots`, each after its operands, without recursion;
-    and each value's operands by `id`.
+    each value's operands by `id`; and, where every value has a stamp of its own, their
+    stamps in that order (else None).
 
     The order is creation order where the runner stamped it (see `_stamp_values`), so a
     script draws the same figure in CPython as in gradviz's own subset; else operands
@@ -207,8 +214,9 @@ def _walk(roots):
         if type(stamp) is int:
             stamps[stamp] = value
     if len(stamps) == len(operands):
-        return list(map(stamps.__getitem__, sorted(stamps))), operands
-    return _operands_first(roots, operands), operands
+        numbers = sorted(stamps)
+        return list(map(stamps.__getitem__, numbers)), operands, numbers
+    return _operands_first(roots, operands), operands, None
 
 
 def _operands_first(roots, operands):
@@ -406,6 +414,14 @@ class _Capture(object):
         self.backward_root = None
         self.before = None
         self.after = None
+        self.namespace = {}  # the script's globals, where its own draw_dot would be
+
+    def prelude_draw_dot(self):
+        """Whether `draw_dot` in the script is the prelude's, not one of its own."""
+        import builtins
+
+        own = self.namespace.get(_DRAW_CALL, getattr(builtins, _DRAW_CALL, None))
+        return getattr(own, "__module__", None) == "gradviz_prelude"
 
     def snapshot(self, root=None, *args, **kwargs):
         """The rewritten `draw_dot(root, ...)`: the graph as it is now, with the `format=`
@@ -417,6 +433,9 @@ class _Capture(object):
                     "(docs/json.md)" if kind == "Tensor" else "")
             raise TypeError("draw_dot() takes a value (an object with data, grad and _prev), "
                             "not %s%s" % (kind, hint))
+        if args and self.prelude_draw_dot():
+            # The subset's draw_dot, micrograd's signature: (root, format, rankdir).
+            kwargs.update(zip(("format", "rankdir"), args))
         rankdir = kwargs.get("rankdir")
         known = isinstance(rankdir, str) and rankdir in _RANKDIRS
         if rankdir is not None and not known:
@@ -628,7 +647,7 @@ class _Cell(object):
     """A code cell of a notebook, or the whole of a script: its source and where it sits."""
 
     def __init__(self, source, filename, number):
-        self.source = source
+        self.source = source  # a script's bytes (see `_script_cell`), a cell's text
         self.filename = filename
         self.number = number  # the cell's number in the notebook, from 1; None for a script
 
@@ -688,6 +707,57 @@ class _Failure(Exception):
     """A problem with the input itself, reported as it is."""
 
 
+def _install_prelude(name):
+    """The built-in subset's names (`gradviz_prelude.py`, written beside this file) among
+    Python's builtins, where a script's own definitions and imports shadow them; `random`
+    seeded as the subset seeds it; and, where micrograd is not installed, the same classes
+    as `micrograd.engine` and `micrograd.nn`."""
+    import builtins
+    import importlib.util
+
+    import gradviz_prelude
+
+    for key, value in gradviz_prelude.NAMES.items():
+        setattr(builtins, key, value)
+    gradviz_prelude.random.seed(0)
+    if importlib.util.find_spec("micrograd") is None:
+        sys.meta_path.append(_MicrogradStandIn(name))
+
+
+class _MicrogradStandIn(object):
+    """An import finder, last on `sys.meta_path`, that serves `micrograd`, `micrograd.engine`
+    and `micrograd.nn` from the prelude, and says so once."""
+
+    MODULES = {"micrograd": (), "micrograd.engine": ("Value",),
+               "micrograd.nn": ("Value", "Module", "Neuron", "Layer", "MLP", "random")}
+
+    def __init__(self, name):
+        self.name = name
+        self.noted = False
+
+    def find_spec(self, fullname, path=None, target=None):
+        import importlib.machinery
+
+        if fullname not in self.MODULES:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, self,
+                                              is_package=fullname == "micrograd")
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        import gradviz_prelude
+
+        if not self.noted:
+            self.noted = True
+            _note("%s: micrograd is not installed in %s; its Value and nn come from gradviz "
+                  "(micrograd's, with the lecture's label, tanh and exp)"
+                  % (self.name, sys.executable))
+        for attribute in self.MODULES[module.__name__]:
+            setattr(module, attribute, getattr(gradviz_prelude, attribute))
+
+
 def _install_stand_ins():
     """A `graphviz` module for notebooks that import it but whose `draw_dot` is never
     called: where the package is missing, any name imported from it is a no-op."""
@@ -700,20 +770,51 @@ def _install_stand_ins():
         sys.modules["graphviz"] = module
 
 
-def _error_location(filename, line_number, column, end_column, cells, name):
-    """Where an error is, in the terms the user knows: the file and line, or the cell."""
-    import linecache
-
-    text = linecache.getline(filename, line_number).rstrip("\r\n")
+def _error_location(filename, line_number, column, end_column, cells, name, text=""):
+    """Where an error is, in the terms the user knows: the file and line, or the cell.
+    `line_number` is None where it is not known (the column then too); `text` stands in
+    for a line that cannot be read (a script that is not UTF-8). A null byte is shown as
+    `␀`, not written to the terminal."""
+    if line_number is not None:
+        text = _source_line(filename, line_number) or text
     cell = cells.get(filename)
     return {
         "file": name,
         "cell": cell.number if cell is not None else None,
         "line": line_number,
-        "column": column,
-        "end_column": end_column,
-        "text": text,
+        "column": column if line_number is not None else None,
+        "end_column": end_column if line_number is not None else None,
+        "text": text.rstrip("\r\n").replace("\0", "\u2400"),
     }
+
+
+def _source_line(filename, line_number):
+    """Line `line_number` of a script or cell, or "" where it cannot be read: `linecache`
+    before Python 3.10 raises for a file that is not UTF-8."""
+    import linecache
+
+    try:
+        return linecache.getline(filename, line_number)
+    except (SyntaxError, ValueError):
+        return ""
+
+
+def _positive(number):
+    """`number` if it is a place CPython knows, a whole number from 1; else None. CPython
+    says it does not know with None, 0 or -1 (an IndentationError's `end_offset`)."""
+    return number if type(number) is int and number > 0 else None
+
+
+def _syntax_error_location(error, cells, name):
+    """Where a SyntaxError is, with only the positions CPython knows: the column with the
+    line, the end with the column when it is on the same line and past it."""
+    line = _positive(error.lineno)
+    column = _positive(error.offset) if line else None
+    end = _positive(getattr(error, "end_offset", None)) if column else None
+    if end is not None and (end <= column or getattr(error, "end_lineno", line) != line):
+        end = None
+    text = (error.text or "").split("\n")[0]
+    return _error_location(error.filename, line, column, end, cells, name, text)
 
 
 def _char_column(text, byte_offset):
@@ -725,22 +826,16 @@ def _char_column(text, byte_offset):
 
 def _exception_report(error, cells, script, name):
     """An exception in user code: its type and message, the innermost user frame and the
-    user frames of the traceback (outermost first)."""
-    import linecache
+    user frames of the traceback (outermost first). A SyntaxError in the user's file is
+    placed where CPython says, as far as it knows."""
     import traceback
 
     report = {"type": type(error).__name__, "message": str(error), "location": None,
               "frames": []}
     if isinstance(error, SyntaxError) and (error.filename == script
                                            or error.filename in cells):
-        text = linecache.getline(error.filename, error.lineno or 1)
-        report["message"] = error.msg
-        end = getattr(error, "end_offset", None)
-        report["location"] = _error_location(
-            error.filename, error.lineno or 1, error.offset or 1,
-            end if end and error.end_lineno == error.lineno else None, cells, name)
-        if text and not report["location"]["text"]:
-            report["location"]["text"] = text.rstrip("\r\n")
+        report["message"] = str(error.msg or "")
+        report["location"] = _syntax_error_location(error, cells, name)
         return report
     frames = [f for f in traceback.extract_tb(error.__traceback__)
               if f.filename == script or f.filename in cells]
@@ -750,30 +845,59 @@ def _exception_report(error, cells, script, name):
                                  "line": frame.lineno, "function": frame.name})
     if frames:
         inner = frames[-1]
-        text = linecache.getline(inner.filename, inner.lineno).rstrip("\r\n")
+        line = _positive(inner.lineno)  # CPython 3.11 may not know a frame's line
+        text = _source_line(inner.filename, line).rstrip("\r\n") if line else ""
         column = _char_column(text, getattr(inner, "colno", None))
         end = None
-        if getattr(inner, "end_lineno", None) == inner.lineno:
+        if getattr(inner, "end_lineno", None) == line:
             end = _char_column(text, getattr(inner, "end_colno", None))
         if column is None:
             column = len(text) - len(text.lstrip()) + 1
-        report["location"] = _error_location(inner.filename, inner.lineno, column, end,
-                                             cells, name)
+        report["location"] = _error_location(inner.filename, line, column, end, cells, name)
     return report
 
 
 def _execute(cells, namespace, script):
     """Compiles and runs each cell in turn, as Jupyter's Run All does (a script is one
-    cell). Returns None, or the report of the exception that stopped it."""
-    import ast
+    cell); the first exception stops the run."""
     import linecache
 
     for cell in cells:
         if cell.filename != script:
             lines = cell.source.splitlines(True)
             linecache.cache[cell.filename] = (len(cell.source), None, lines, cell.filename)
-        tree = _rewrite(ast.parse(cell.source, filename=cell.filename))
+        tree = _rewrite(_parse(cell))
         exec(compile(tree, cell.filename, "exec"), namespace)
+
+
+def _parse(cell):
+    """The cell's syntax tree. CPython refuses a null byte without saying where (a
+    ValueError before 3.11, a SyntaxError without a line since): that error is raised
+    again as a SyntaxError at the first null byte, so that it names the file or cell."""
+    import ast
+    import re
+
+    try:
+        return ast.parse(cell.source, filename=cell.filename)
+    except (SyntaxError, ValueError) as error:
+        source = cell.source
+        if isinstance(source, bytes):
+            source = source.decode("utf-8", "replace")
+        if "\0" not in source or getattr(error, "lineno", None):
+            raise
+        lines = re.split("\r\n?|\n", source)
+        before = re.split("\r\n?|\n", source[:source.index("\0")])
+        message = getattr(error, "msg", None) or str(error)
+        raise SyntaxError(message, (cell.filename, len(before), len(before[-1]) + 1,
+                                    lines[len(before) - 1]))
+
+
+def _script_cell(script):
+    """The script as one cell of bytes, which CPython decodes as it does a file it runs
+    (a coding cookie, a BOM, else UTF-8): a byte it cannot decode is a SyntaxError at its
+    line, not a UnicodeDecodeError without a place."""
+    with open(script, "rb") as f:
+        return _Cell(f.read(), script, None)
 
 
 def _run(argv):
@@ -804,6 +928,7 @@ def _run(argv):
         return
     if "--note" in values:
         _note("%s %s" % (values["--note"], summary["python"]))
+    _install_prelude(name)
     capture = _Capture(out_dir, want, not options["--no-auto-label"])
     import builtins
 
@@ -814,6 +939,7 @@ def _run(argv):
     main.__file__ = script
     main.__builtins__ = builtins
     sys.modules["__main__"] = main
+    capture.namespace = main.__dict__
     sys.argv = [script]
     sys.path[0] = os.path.dirname(script)
     cells = {}
@@ -822,10 +948,7 @@ def _run(argv):
             code_cells = _notebook_cells(script, name)
             main.__dict__.setdefault("display", lambda *args, **kwargs: None)
         else:
-            import tokenize
-
-            with tokenize.open(script) as f:
-                code_cells = [_Cell(f.read(), script, None)]
+            code_cells = [_script_cell(script)]
         cells = {c.filename: c for c in code_cells if c.number is not None}
         _execute(code_cells, main.__dict__, script)
     except _Failure as failure:

@@ -241,12 +241,20 @@ fn a_bad_script_exits_2_with_its_place_and_writes_nothing() {
     let script = dir.path().join("bad.py");
     std::fs::write(&script, "a = Value(1.0)\nb = a + c\n").expect("write");
     gradviz()
-        .arg("render")
+        .args(["render", "--interpreter", "builtin"])
         .arg(&script)
         .assert()
         .code(2)
         .stderr(predicate::str::starts_with("error: ").and(predicate::str::contains("bad.py:2:9")))
         .stderr(predicate::str::contains("unknown name 'c'"));
+    gradviz()
+        .arg("render")
+        .arg(&script)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bad.py:2:9: NameError: name 'c' is not defined",
+        ));
     assert_eq!(
         std::fs::read_dir(dir.path()).expect("dir").count(),
         1,
@@ -823,10 +831,15 @@ fn a_rankdir_graphviz_does_not_read_is_an_error_at_its_place_and_writes_nothing(
     )
     .expect("write");
     let out = dir.path().join("f.svg");
-    run_to(&["render"], &out, &script)
+    run_to(&["render", "--interpreter", "builtin"], &out, &script)
         .code(2)
         .stderr(predicate::str::contains(
             "lower.py:3:21: rankdir must be 'LR', 'TB', 'RL' or 'BT'",
+        ));
+    run_to(&["render"], &out, &script)
+        .code(2)
+        .stderr(predicate::str::contains(
+            "lower.py:3:1: ValueError: draw_dot(): rankdir must be 'LR', 'TB', 'RL' or 'BT'",
         ));
     let written: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(written.len(), 1, "only the script: {written:?}");

@@ -21,14 +21,14 @@
 //! reverse creation order, gradviz's order, where everything must be bit-identical.
 
 mod common;
+#[path = "common/user_python.rs"]
+mod user_python;
 
 use common::Backward;
 
 use gradviz::engine::NodeId;
 use gradviz::graph::{operands, ExportGraph};
-use gradviz::input::python::{Purpose, PythonInput};
-use gradviz::input::script::{evaluate, Evaluated, Interpreter, ScriptOptions};
-use gradviz::input::{run_script, Ran};
+use gradviz::input::script::{evaluate, Evaluated, ScriptOptions};
 use petgraph::graph::NodeIndex;
 use serde_json::Value as Json;
 
@@ -763,129 +763,247 @@ fn random_network_scripts_match_micrograd_with_its_own_backward_order() {
     assert!(tally.compared * 10 >= scripts.len() * 8);
 }
 
-/// How many random scripts also run through the CPython runner (a process each).
-const RUNNER_SCRIPTS: usize = 150;
-const RUNNER_NETWORK_SCRIPTS: usize = 40;
+/// How many random scripts also run through the CPython runner (two processes each).
+const RUNNER_SCRIPTS: usize = 200;
+const RUNNER_NETWORK_SCRIPTS: usize = 60;
 
-/// Runs `source` through gradviz's CPython runner, with micrograd made to compute what the
-/// subset computes (tests/common/micrograd_compat.py) in place of the subset's built-ins.
-fn run_in_cpython(source: &str) -> gradviz::Result<Vec<ExportGraph>> {
-    let common = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/common");
-    let text = format!(
-        "import sys; sys.path.insert(0, {common:?}); from micrograd_compat import *\n{source}"
-    );
-    let mut options = ScriptOptions::default();
-    options.interpreter = Interpreter::Python;
-    options.python = Some(common::python());
-    let input = PythonInput {
-        path: std::path::Path::new("-"),
-        name: "random.py",
-        text: &text,
-        notebook: false,
+/// Python constructs beyond the subset, each a statement that changes nothing a script
+/// computes: added to a script the subset runs, it sends the script to CPython.
+const BEYOND_THE_SUBSET: &[&str] = &[
+    "while False:\n    pass",
+    "if True:\n    pass\nelse:\n    raise SystemExit(3)",
+    "identity = lambda v: v",
+    "k_beyond = 1 if len([1]) else 2",
+    "try:\n    pass\nexcept ZeroDivisionError:\n    raise",
+    "def helper(v):\n    return v",
+    "class Note:\n    pass",
+    "assert True",
+    "with open(__file__) as source:\n    pass",
+    "squares = {k: k * k for k in range(3)}",
+];
+
+/// What one run of the real binary gave: its prints (stderr without gradviz's notes) and
+/// each snapshot's JSON document, or its error.
+#[derive(Debug)]
+struct CliRun {
+    prints: String,
+    documents: Result<Vec<Json>, String>,
+}
+
+/// Runs `source` through the `gradviz` binary under `interpreter`, in the bare user Python.
+fn run_cli(source: &str, interpreter: &str) -> CliRun {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("random.py");
+    std::fs::write(&script, source).expect("write the script");
+    let out = dir.path().join("out");
+    let output = assert_cmd::Command::cargo_bin("gradviz")
+        .expect("the binary is built")
+        .env("NO_COLOR", "1")
+        .env("GRADVIZ_PYTHON", user_python::user_python())
+        .args([
+            "render",
+            "--format",
+            "json",
+            "--interpreter",
+            interpreter,
+            "--out-dir",
+        ])
+        .arg(&out)
+        .arg(&script)
+        .output()
+        .expect("gradviz runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let prints = stderr
+        .lines()
+        .take_while(|line| !line.starts_with("error: "))
+        .filter(|line| !line.starts_with("note: "))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let documents = if output.status.success() {
+        let mut files: Vec<_> = std::fs::read_dir(&out)
+            .expect("the figures")
+            .map(|entry| entry.expect("an entry").path())
+            .collect();
+        files.sort_by_key(|path| snapshot_number(path));
+        Ok(files
+            .iter()
+            .map(|path| serde_json::from_str(&std::fs::read_to_string(path).expect("read")))
+            .collect::<Result<_, _>>()
+            .expect("gradviz writes JSON"))
+    } else {
+        Err(stderr)
     };
-    match run_script(input, Purpose::Render, &options)? {
-        Ran::Python(run) => Ok(run
-            .snapshots
-            .into_iter()
-            .map(|s| s.document.graph)
-            .collect()),
-        Ran::Subset(_) => unreachable!("--interpreter python runs CPython"),
-    }
+    CliRun { prints, documents }
 }
 
-/// The subset's snapshot and the runner's, position by position: the same creation order,
-/// operands, op texts, labels (automatic ones included), data to the bit, and grads to the
-/// bit except where micrograd's backward order may move the last bits.
-fn compare_runner_snapshot(
-    ours: &ExportGraph,
-    theirs: &ExportGraph,
-    sensitive: &[bool],
-) -> Result<(), String> {
-    if ours.node_count() != theirs.node_count() {
-        let counts = (ours.node_count(), theirs.node_count());
-        return Err(format!("{} nodes, the runner has {}", counts.0, counts.1));
-    }
-    for index in ours.node_indices() {
-        let (mine, python) = (&ours[index], &theirs[index]);
-        let positions = |g: &ExportGraph| -> Vec<usize> {
-            operands(g, index).into_iter().map(|i| i.index()).collect()
-        };
-        let describe = || format!("node {} ({mine:?} vs {python:?})", index.index());
-        if positions(ours) != positions(theirs) || mine.op != python.op {
-            return Err(format!("{}: structure", describe()));
-        }
-        if mine.label != python.label {
-            return Err(format!("{}: label", describe()));
-        }
-        if !same_bits(mine.data, python.data.to_bits()) {
-            return Err(format!("{}: data", describe()));
-        }
-        let grad_ok = same_bits(mine.grad, python.grad.to_bits())
-            || (sensitive[mine.id as usize] && close(mine.grad, python.grad.to_bits()));
-        if !grad_ok {
-            return Err(format!("{}: grad", describe()));
-        }
-    }
-    Ok(())
+/// `random-12.json` → 12 (a single figure, `random.json`, is 0).
+fn snapshot_number(path: &std::path::Path) -> usize {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    stem.rsplit('-')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
-fn compare_with_runner(script: &Generated) -> Result<bool, String> {
-    let ours = evaluate(&script.source, "random.py", &ScriptOptions::default());
-    let (ours, theirs) = match (ours, run_in_cpython(&script.source)) {
-        (Err(_), Err(_)) => return Ok(false),
-        (Ok(ours), Ok(theirs)) => (ours, theirs),
-        (Ok(_), Err(e)) => return Err(format!("the runner failed, the subset did not:\n{e}")),
-        (Err(e), Ok(_)) => return Err(format!("the subset failed, the runner did not:\n{e}")),
+/// Each node as (label, data bits, grad bits, op, operands): what must agree to the bit.
+fn nodes_of(document: &Json) -> Vec<(String, u64, u64, String, String)> {
+    let bits = |x: &Json| match x {
+        Json::String(word) => word.parse::<f64>().map_or(u64::MAX, f64::to_bits),
+        number => number.as_f64().map_or(u64::MAX - 1, f64::to_bits),
     };
-    if ours.snapshots.len() != theirs.len() {
-        let counts = (ours.snapshots.len(), theirs.len());
-        return Err(format!(
-            "{} snapshots, the runner has {}",
-            counts.0, counts.1
-        ));
-    }
-    let sensitive = order_sensitive(&ours, script.grads_accumulate);
-    for (k, (mine, python)) in ours.snapshots.iter().zip(&theirs).enumerate() {
-        compare_runner_snapshot(&mine.graph, python, &sensitive)
-            .map_err(|e| format!("snapshot {k}: {e}"))?;
-    }
-    Ok(true)
+    document["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|node| {
+            (
+                node["label"].as_str().unwrap_or("").to_string(),
+                bits(&node["data"]),
+                bits(&node["grad"]),
+                node["op"].as_str().unwrap_or("").to_string(),
+                node["children"].to_string(),
+            )
+        })
+        .collect()
 }
 
+/// The two runs print the same and draw the same snapshots, node for node, to the bit;
+/// or both fail.
+fn same_runs(subset: &CliRun, python: &CliRun) -> Result<bool, String> {
+    match (&subset.documents, &python.documents) {
+        (Err(_), Err(_)) => Ok(false),
+        (Ok(_), Err(e)) => Err(format!("CPython failed, the subset did not:\n{e}")),
+        (Err(e), Ok(_)) => Err(format!("the subset failed, CPython did not:\n{e}")),
+        (Ok(ours), Ok(theirs)) => {
+            if subset.prints != python.prints {
+                return Err(format!(
+                    "prints differ:\n--- subset\n{}--- CPython\n{}",
+                    subset.prints, python.prints
+                ));
+            }
+            if ours.len() != theirs.len() {
+                return Err(format!("{} figures, CPython {}", ours.len(), theirs.len()));
+            }
+            for (k, (mine, python)) in ours.iter().zip(theirs).enumerate() {
+                let (mine, python) = (nodes_of(mine), nodes_of(python));
+                if let Some(i) =
+                    (0..mine.len().max(python.len())).find(|&i| mine.get(i) != python.get(i))
+                {
+                    return Err(format!(
+                        "figure {k}, node {i}: {:?} vs CPython {:?}",
+                        mine.get(i),
+                        python.get(i)
+                    ));
+                }
+            }
+            Ok(true)
+        }
+    }
+}
+
+/// `source` with prints of its values appended: the repr (whose grad is micrograd's int
+/// until a float reaches it), `.grad` alone, and f-strings with format specs.
+fn with_prints(source: &str, rng: &mut Rng) -> String {
+    let names: Vec<&str> = source
+        .lines()
+        .filter_map(|line| line.split_once(" = ").map(|(name, _)| name))
+        .filter(|name| name.starts_with('v') && name[1..].chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    let mut out = source.to_string();
+    for _ in 0..2 {
+        if let Some(name) = names.get(rng.below(names.len().max(1))) {
+            let spec = rng.pick(&[".4f", "+.2e", ">12.3f", ".1%", "", "^10"]);
+            out.push_str(&format!(
+                "print({name}, {name}.grad, f'{{{name}.data:{spec}}}|{{{name}.grad}}|{{{name}!r:.9}}', sep=' ; ')\n"
+            ));
+        }
+    }
+    if source.contains("model = MLP(") {
+        out.push_str("print(model, loss, f'{loss.data:.6f}', model.parameters()[0].grad)\n");
+    }
+    out
+}
+
+/// `source` with one construct beyond the subset put before one of its top-level lines.
+fn with_one_construct_beyond(source: &str, rng: &mut Rng) -> String {
+    let lines: Vec<&str> = source.lines().collect();
+    let starts: Vec<usize> = (0..=lines.len())
+        .filter(|&i| {
+            let top = |line: &&str| !line.starts_with([' ', '\t']) && !line.trim().is_empty();
+            lines.get(i).is_none_or(top)
+                && (i == 0
+                    || !lines[i - 1]
+                        .trim_end()
+                        .ends_with([',', ':', '\\', '(', '[']))
+        })
+        .collect();
+    let at = starts[rng.below(starts.len())];
+    let construct = rng.pick(BEYOND_THE_SUBSET);
+    let mut out: Vec<&str> = lines[..at].to_vec();
+    out.push(construct);
+    out.extend(&lines[at..]);
+    out.join("\n") + "\n"
+}
+
+/// The subset's semantics, checked against the prelude CPython runs get: a program that
+/// the subset runs (`--interpreter builtin`) prints the same and draws the same graphs, to
+/// the bit and label for label, in CPython (`--interpreter python`); and with one construct
+/// beyond the subset added (`--interpreter auto` hands it to CPython), still the same. No
+/// micrograd is installed in that Python: `from micrograd… import` gets the prelude too.
 #[test]
-fn scripts_draw_the_same_in_cpython_as_in_the_subset() {
-    let mut scripts: Vec<Generated> = ["neuron.py", "micrograd_readme.py", "mlp.py"]
+fn adding_python_beyond_the_subset_changes_nothing_but_the_interpreter() {
+    let mut scripts: Vec<String> = ["neuron.py", "micrograd_readme.py", "mlp.py"]
         .iter()
         .map(|name| {
             let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-            let mut source = std::fs::read_to_string(&path).expect("fixture");
-            source.push_str("\ndraw_dot(Value(0.0) + 0)\n");
-            Generated {
-                source,
-                grads_accumulate: false,
-            }
+            std::fs::read_to_string(&path).expect("fixture")
         })
         .collect();
     scripts.extend(
-        (0..RUNNER_SCRIPTS as u64).map(|i| ScriptWriter::new(SEED ^ (i * 0x1000_0001)).write()),
+        (0..RUNNER_SCRIPTS as u64)
+            .map(|i| ScriptWriter::new(SEED ^ (i * 0x1000_0001)).write().source),
     );
     scripts.extend(
         network_scripts()
             .into_iter()
-            .filter(|(_, trains)| !trains)
             .take(RUNNER_NETWORK_SCRIPTS)
-            .map(|(s, _)| s),
+            .map(|(s, _)| s.source),
     );
-    let mut compared = 0;
-    for (i, script) in scripts.iter().enumerate() {
-        match compare_with_runner(script) {
-            Ok(ran) => compared += usize::from(ran),
-            Err(e) => panic!("script {i}:\n{}\n{e}", script.source),
+    let mut rng = Rng(SEED ^ 0x00be_700d);
+    let cases: Vec<(String, String)> = scripts
+        .iter()
+        .map(|source| {
+            let printed = with_prints(source, &mut rng);
+            let beyond = with_one_construct_beyond(&printed, &mut rng);
+            (printed, beyond)
+        })
+        .collect();
+    let compared = std::sync::atomic::AtomicUsize::new(0);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((printed, beyond)) = cases.get(i) else {
+                    break;
+                };
+                let subset = run_cli(printed, "builtin");
+                for (source, interpreter) in [(printed, "python"), (beyond, "auto")] {
+                    match same_runs(&subset, &run_cli(source, interpreter)) {
+                        Ok(ran) => {
+                            compared
+                                .fetch_add(usize::from(ran), std::sync::atomic::Ordering::Relaxed);
+                        }
+                        Err(e) => panic!("script {i} ({interpreter}):\n{source}\n{e}"),
+                    }
+                }
+            });
         }
-    }
+    });
+    let compared = compared.into_inner();
     assert!(
-        compared * 10 >= scripts.len() * 7,
-        "only {compared} of {} ran",
-        scripts.len()
+        compared * 10 >= cases.len() * 2 * 8,
+        "only {compared} of {} runs drew",
+        cases.len() * 2
     );
 }

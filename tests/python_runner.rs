@@ -158,8 +158,9 @@ fn the_lecture_mlp_trains_and_its_figure_shows_the_loss_it_printed_last() {
         "losses are printed as they happen: {stderr}"
     );
     let printed: f64 = printed[0][3..].parse().unwrap();
-    let root = document["roots"][0].as_u64().unwrap() as usize;
-    let loss = &document["nodes"][root];
+    let root = &document["roots"][0];
+    let nodes = document["nodes"].as_array().unwrap();
+    let loss = nodes.iter().find(|n| &n["id"] == root).expect("the root");
     assert_eq!(loss["label"], "loss#20", "the 20th value bound to `loss`");
     assert_eq!(loss["data"].as_f64().unwrap(), printed);
 
@@ -173,7 +174,6 @@ fn the_lecture_mlp_trains_and_its_figure_shows_the_loss_it_printed_last() {
         (last - printed).abs() <= 1e-12 * last.abs(),
         "{last} vs {printed}"
     );
-    let nodes = document["nodes"].as_array().unwrap();
     assert!(nodes.iter().any(|n| n["op"] == "tanh"));
     assert!(nodes.iter().any(|n| n["op"] == "**2"));
 }
@@ -589,7 +589,7 @@ fn a_subset_script_prints_in_order_before_its_error() {
     let text = "print('first')\nx = 1 / 0\nprint('never')\n";
     let (_dir, script) = folder_with("s.py", text);
     let assert = gradviz()
-        .args(["render", "-o", "-"])
+        .args(["render", "-o", "-", "--interpreter", "builtin"])
         .arg(&script)
         .assert()
         .code(2);
@@ -597,4 +597,612 @@ fn a_subset_script_prints_in_order_before_its_error() {
     assert!(stderr.starts_with("first\nerror: "), "{stderr}");
     assert!(stderr.contains("s.py:2:7: division by zero"), "{stderr}");
     assert!(!stderr.contains("never"), "{stderr}");
+}
+
+/// Under `--interpreter auto` a runtime error in the subset is answered by CPython: the
+/// script prints once (from CPython) and the error is Python's own.
+#[test]
+fn a_runtime_error_in_the_subset_is_pythons_own_error_with_the_prints_once() {
+    let text = "print('first')\nx = Value(1.0) / 0\nprint('never')\n";
+    let (_dir, script) = folder_with("s.py", text);
+    let assert = gradviz()
+        .args(["render", "-o", "-"])
+        .arg(&script)
+        .assert()
+        .code(2);
+    let stderr = stderr_of(&assert);
+    assert!(
+        stderr.contains("stops the built-in subset at 2:16"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("first\n").count(), 1, "{stderr}");
+    assert!(stderr.contains("s.py:2:5: ZeroDivisionError"), "{stderr}");
+    assert!(!stderr.contains("never"), "{stderr}");
+}
+
+/// The IndentationErrors and TabError for which CPython gives `end_offset = -1` or `0`,
+/// once "the runner's summary is unreadable": each placed, with the line and a caret, as
+/// CPython 3.9 and later place them (3.8 puts the TabError at column 7).
+#[test]
+fn indentation_errors_cpython_gives_no_end_for_are_placed_with_a_caret() {
+    let cases = [
+        (
+            "a = Value(1.0)\n   b = a * 2\n",
+            ":2:3: IndentationError: unexpected indent\n  |\n2 |    b = a * 2\n  |   ^\n",
+        ),
+        (
+            "if True:\n        x = 1\n\ty = 2\n",
+            ":3:1: TabError: inconsistent use of tabs and spaces in indentation\n  |\n\
+             3 | \ty = 2\n  | ^\n",
+        ),
+        (
+            "if True:\n        x = 1\n    y = 2\n",
+            ":3:10: IndentationError: unindent does not match any outer indentation level\n  \
+             |\n3 |     y = 2\n  |          ^\n",
+        ),
+    ];
+    for (text, expected) in cases {
+        let (dir, script) = folder_with("bad_indent.py", text);
+        let out = dir.path().join("out.svg");
+        let assert = gradviz()
+            .args(["render", "-o"])
+            .arg(&out)
+            .arg(&script)
+            .assert()
+            .code(2);
+        let stderr = stderr_of(&assert);
+        let expected = format!("error: {}{expected}", script.display());
+        assert!(stderr.ends_with(&expected), "{stderr}");
+        assert!(!out.exists());
+    }
+}
+
+/// The lecture's `class Value` continued in a second cell: its indented `def` is an
+/// IndentationError at that cell's first line.
+#[test]
+fn a_class_split_over_two_notebook_cells_is_an_indentation_error_in_the_second() {
+    let notebook = serde_json::json!({
+        "nbformat": 4, "nbformat_minor": 5, "metadata": {},
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["# Value"]},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null,
+             "source": ["class Value:\n", "    def __init__(self, data):\n",
+                        "        self.data = data\n"]},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null,
+             "source": ["    def __add__(self, other):\n",
+                        "        return Value(self.data + other.data)\n"]},
+        ]
+    });
+    let (dir, path) = folder_with("split.ipynb", &notebook.to_string());
+    let out = dir.path().join("out.svg");
+    let assert = gradviz()
+        .args(["render", "-o"])
+        .arg(&out)
+        .arg(&path)
+        .assert()
+        .code(2);
+    let stderr = stderr_of(&assert);
+    let expected = format!(
+        "error: {}: cell 3, line 1:4: IndentationError: unexpected indent\n  |\n\
+         1 |     def __add__(self, other):\n  |    ^\n",
+        path.display()
+    );
+    assert!(stderr.ends_with(&expected), "{stderr}");
+    assert!(!out.exists());
+}
+
+/// Every kind of syntax error CPython 3.8–3.13 raises: a name for failures, the source, and
+/// whether it is also tried as a notebook cell.
+fn syntax_errors() -> Vec<(&'static str, Vec<u8>, bool)> {
+    let nested_ifs: String = (0..101)
+        .map(|depth| format!("{}if x:\n", " ".repeat(depth)))
+        .chain([format!("{}pass\n", " ".repeat(101))])
+        .collect();
+    let nested_fors: String = (0..50)
+        .map(|depth| format!("{}for x{depth} in y:\n", " ".repeat(depth)))
+        .chain([format!("{}pass\n", " ".repeat(50))])
+        .collect();
+    let parentheses = format!("x = {}1{}\n", "(".repeat(201), ")".repeat(201));
+    let cases: Vec<(&str, Vec<u8>, bool)> = vec![
+        ("invalid syntax", b"x = 1\ny = = 2\n".into(), true),
+        ("invalid syntax, keyword", b"class = 1\n".into(), false),
+        (
+            "invalid syntax, CRLF",
+            b"x = 1\r\ny = = 2\r\n".into(),
+            false,
+        ),
+        (
+            "invalid syntax after a BOM",
+            b"\xef\xbb\xbfx = 1\ny = = 2\n".into(),
+            false,
+        ),
+        (
+            "unexpected indent",
+            b"a = Value(1.0)\n   b = a * 2\n".into(),
+            true,
+        ),
+        (
+            "unexpected indent, tab",
+            b"a = Value(1.0)\n\tb = 2\n".into(),
+            false,
+        ),
+        (
+            "expected a block after 'if'",
+            b"if True:\nx = 1\n".into(),
+            true,
+        ),
+        (
+            "expected a block after 'for'",
+            b"for i in range(3):\nx = 1\n".into(),
+            false,
+        ),
+        (
+            "expected a block after 'while'",
+            b"while True:\nx = 1\n".into(),
+            false,
+        ),
+        (
+            "expected a block after def",
+            b"def f():\nreturn 1\n".into(),
+            false,
+        ),
+        (
+            "expected a block after class",
+            b"class Value:\nx = 1\n".into(),
+            false,
+        ),
+        (
+            "expected a block at the end",
+            b"class Value:\n".into(),
+            true,
+        ),
+        (
+            "expected a block after 'else'",
+            b"for x in y:\n    pass\nelse:\npass\n".into(),
+            false,
+        ),
+        (
+            "unindent does not match",
+            b"if True:\n        x = 1\n    y = 2\n".into(),
+            true,
+        ),
+        (
+            "TabError",
+            b"if True:\n        x = 1\n\ty = 2\n".into(),
+            true,
+        ),
+        ("too many levels of indentation", nested_ifs.into(), false),
+        (
+            "too many statically nested blocks",
+            nested_fors.into(),
+            false,
+        ),
+        ("unterminated string literal", b"x = 'abc\n".into(), true),
+        (
+            "unterminated triple-quoted string",
+            b"x = 1\ny = '''abc\n\nz = 2\n".into(),
+            true,
+        ),
+        ("'(' was never closed", b"x = (1,\ny = 2\n".into(), true),
+        (
+            "'[' was never closed at the end",
+            b"x = [1, 2\n".into(),
+            false,
+        ),
+        ("unmatched ')'", b"x = 1)\n".into(), false),
+        ("closing ']' does not match '('", b"x = (1]\n".into(), false),
+        ("invalid character", "x = 1 \u{20ac} 2\n".into(), true),
+        ("smart quote", "x = \u{2018}a\u{2019}\n".into(), false),
+        ("invalid decimal literal", b"x = 1abc\n".into(), false),
+        ("invalid decimal literal, __", b"x = 1__0\n".into(), false),
+        ("leading zeros", b"x = 012\n".into(), false),
+        ("invalid digit in octal", b"x = 0o8\n".into(), false),
+        ("cannot assign to literal", b"1 = x\n".into(), false),
+        ("cannot assign to function call", b"f() = 1\n".into(), false),
+        ("cannot assign to expression", b"a + b = 1\n".into(), false),
+        ("cannot assign to None", b"None = 1\n".into(), false),
+        (
+            "cannot assign to __debug__",
+            b"__debug__ = 1\n".into(),
+            false,
+        ),
+        (
+            "cannot assign in a for target",
+            b"for 1 in x:\n    pass\n".into(),
+            false,
+        ),
+        (
+            "'return' outside function",
+            b"x = 1\nreturn x\n".into(),
+            true,
+        ),
+        ("'break' outside loop", b"break\n".into(), false),
+        ("'continue' not in loop", b"continue\n".into(), false),
+        ("'await' outside function", b"await x\n".into(), false),
+        ("'yield' outside function", b"yield 1\n".into(), false),
+        (
+            "'return' with value in async generator",
+            b"async def f():\n    yield 1\n    return 2\n".into(),
+            false,
+        ),
+        (
+            "positional argument follows keyword",
+            b"f(a=1, 2)\n".into(),
+            false,
+        ),
+        ("keyword argument repeated", b"f(a=1, a=2)\n".into(), false),
+        (
+            "generator expression must be parenthesized",
+            b"f(x for x in y, 1)\n".into(),
+            false,
+        ),
+        (
+            "f-string: expecting '}'",
+            b"print(f'{x.data')\n".into(),
+            true,
+        ),
+        ("f-string: empty expression", b"x = f'{}'\n".into(), false),
+        ("f-string: single '}'", b"x = f'}'\n".into(), false),
+        (
+            "bytes with a non-ASCII character",
+            "x = b'\u{e9}'\n".into(),
+            false,
+        ),
+        (
+            "bytes with an invalid \\x escape",
+            b"x = b'\\x4'\n".into(),
+            false,
+        ),
+        ("unknown \\N{} name", b"x = '\\N{nope}'\n".into(), false),
+        (
+            "Missing parentheses in call to 'print'",
+            b"print \"x\"\n".into(),
+            true,
+        ),
+        ("too many nested parentheses", parentheses.into(), false),
+        ("null byte", b"x = 1\ny = 2\0\n".into(), true),
+        (
+            "non-UTF-8 byte in a string",
+            b"x = 1\ny = '\xff'\n".into(),
+            false,
+        ),
+        ("non-UTF-8 byte in code", b"x = 1\n\xff = 2\n".into(), false),
+        (
+            "unknown encoding",
+            b"# coding: nonsense\nx = 1\n".into(),
+            false,
+        ),
+        ("nonlocal at module level", b"nonlocal x\n".into(), false),
+        (
+            "parameter and nonlocal",
+            b"def f(x):\n    nonlocal x\n".into(),
+            false,
+        ),
+        (
+            "duplicate argument",
+            b"def f(a, a):\n    pass\n".into(),
+            true,
+        ),
+        (
+            "non-default argument follows default",
+            b"def f(a=1, b):\n    pass\n".into(),
+            false,
+        ),
+        (
+            "named arguments must follow bare *",
+            b"def f(*):\n    pass\n".into(),
+            false,
+        ),
+        ("can't use starred expression", b"*a\n".into(), false),
+        ("starred assignment target", b"*a = 1\n".into(), false),
+        (
+            "multiple starred expressions",
+            b"*a, *b = c\n".into(),
+            false,
+        ),
+        (
+            "assignment expression with attribute",
+            b"(a.b := 1)\n".into(),
+            false,
+        ),
+        (
+            "assignment expression as a statement",
+            b"x := 1\n".into(),
+            false,
+        ),
+        ("cannot delete literal", b"del 1\n".into(), false),
+        ("cannot delete function call", b"del f()\n".into(), false),
+        ("lone else", b"x = 1\nelse:\n    pass\n".into(), true),
+        ("lone elif", b"elif x:\n    pass\n".into(), false),
+        ("forgot a comma", b"x = [1 2]\n".into(), false),
+        ("expected ':'", b"if x\n    pass\n".into(), false),
+        (
+            "expected 'else' in a conditional",
+            b"x = 1 if y\n".into(),
+            false,
+        ),
+        (
+            "expected 'except' or 'finally'",
+            b"try:\n    pass\nx = 1\n".into(),
+            false,
+        ),
+        (
+            "default 'except:' must be last",
+            b"try:\n    pass\nexcept:\n    pass\nexcept ValueError:\n    pass\n".into(),
+            false,
+        ),
+        ("illegal augmented assignment", b"a, b += 1\n".into(), false),
+        (
+            "import * in a function",
+            b"def f():\n    from os import *\n".into(),
+            false,
+        ),
+        (
+            "assigned before global declaration",
+            b"def f():\n    x = 1\n    global x\n".into(),
+            false,
+        ),
+        (
+            "from __future__ import braces",
+            b"from __future__ import braces\n".into(),
+            false,
+        ),
+        (
+            "__future__ import not first",
+            b"x = 1\nfrom __future__ import division\n".into(),
+            false,
+        ),
+        (
+            "unexpected character after \\",
+            b"x = 1 \\ 2\n".into(),
+            false,
+        ),
+        ("unexpected EOF after \\", b"x = 1 + \\".into(), false),
+    ];
+    cases
+}
+
+/// CPython's answer for each source, compiled as bytes (a script) and as text (a cell):
+/// `[type, msg, lineno, offset]`, or null where it compiles or is not UTF-8.
+const COMPILE_EACH: &str = r#"
+import json, sys
+
+def refusal(source):
+    try:
+        compile(source, "case", "exec")
+    except (SyntaxError, ValueError, MemoryError) as error:  # 3.8: too many parentheses
+        return [type(error).__name__, getattr(error, "msg", None) or str(error),
+                getattr(error, "lineno", None), getattr(error, "offset", None)]
+    return None
+
+out = []
+for numbers in json.load(sys.stdin):
+    source = bytes(numbers)
+    try:
+        text = source.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    out.append([refusal(source), None if text is None else refusal(text)])
+json.dump(out, sys.stdout)
+"#;
+
+/// A syntax error as gradviz must report it, from CPython's own answer.
+struct Refusal {
+    kind: String,
+    message: String,
+    line: Option<i64>,
+    column: Option<i64>,
+}
+
+impl Refusal {
+    /// From `[type, msg, lineno, offset]`, or null where CPython compiles the source.
+    /// CPython says nothing of where a null byte is (and before 3.11 calls it a
+    /// ValueError): gradviz places the SyntaxError at the first.
+    fn new(answer: &serde_json::Value, source: &[u8]) -> Option<Refusal> {
+        let positive = |n: &serde_json::Value| n.as_i64().filter(|&n| n > 0);
+        let (line, column) = match positive(&answer[2]) {
+            Some(line) => (Some(line), positive(&answer[3])),
+            None => match first_null_byte(source) {
+                Some((line, column)) => (Some(line), Some(column)),
+                None => (None, None),
+            },
+        };
+        let kind = match answer[0].as_str()? {
+            "ValueError" => "SyntaxError",
+            kind => kind,
+        };
+        Some(Refusal {
+            kind: kind.to_owned(),
+            message: answer[1].as_str().expect("a message").to_owned(),
+            line,
+            column,
+        })
+    }
+
+    /// `error: FILE:LINE:COL: KIND: message`, or `FILE: cell N, line L:C` in a notebook,
+    /// with as much of the place as is known.
+    fn first_line(&self, file: &str, cell: Option<usize>) -> String {
+        let mut place = match (cell, self.line) {
+            (Some(cell), Some(line)) => format!("{file}: cell {cell}, line {line}"),
+            (Some(cell), None) => format!("{file}: cell {cell}"),
+            (None, Some(line)) => format!("{file}:{line}"),
+            (None, None) => file.to_owned(),
+        };
+        if let (Some(_), Some(column)) = (self.line, self.column) {
+            place.push_str(&format!(":{column}"));
+        }
+        match self.message.as_str() {
+            "" => format!("error: {place}: {}", self.kind),
+            message => format!("error: {place}: {}: {message}", self.kind),
+        }
+    }
+}
+
+/// The line and character column (from 1) of the first null byte.
+fn first_null_byte(source: &[u8]) -> Option<(i64, i64)> {
+    let before = String::from_utf8_lossy(&source[..source.iter().position(|&b| b == 0)?]);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    Some((line as i64, column as i64))
+}
+
+/// What CPython (the one gradviz runs) says of each source: as a script, as a cell.
+fn cpython_refusals(sources: &[&[u8]]) -> Vec<(Option<Refusal>, Option<Refusal>)> {
+    let input = serde_json::to_string(sources).expect("sources serialize");
+    let assert = Command::new(user_python())
+        .args(["-c", COMPILE_EACH])
+        .write_stdin(input)
+        .assert()
+        .success();
+    let answers: Vec<serde_json::Value> =
+        serde_json::from_str(&stdout_of(&assert)).expect("JSON answers");
+    answers
+        .iter()
+        .zip(sources)
+        .map(|(answer, source)| {
+            (
+                Refusal::new(&answer[0], source),
+                Refusal::new(&answer[1], source),
+            )
+        })
+        .collect()
+}
+
+/// A notebook: a markdown cell, then `code` as cell 2.
+fn notebook_with(code: &str) -> String {
+    serde_json::json!({
+        "nbformat": 4, "nbformat_minor": 5, "metadata": {},
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["# Syntax errors"]},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null,
+             "source": code},
+        ]
+    })
+    .to_string()
+}
+
+/// What is wrong with gradviz's answer for `input` (`refusal` expected, in `cell` of a
+/// notebook), run with `--interpreter interpreter`; nothing when it is right.
+fn refusal_problems(
+    input: &Path,
+    interpreter: &str,
+    refusal: &Refusal,
+    cell: Option<usize>,
+) -> Vec<String> {
+    let out = input.with_file_name("out.svg");
+    let output = gradviz()
+        .args(["render", "--interpreter", interpreter, "-o"])
+        .arg(&out)
+        .arg(input)
+        .output()
+        .expect("gradviz runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let first = refusal.first_line(&input.display().to_string(), cell);
+    let mut problems = Vec::new();
+    if output.status.code() != Some(2) {
+        problems.push(format!("exit {:?}", output.status.code()));
+    }
+    if !stderr.lines().any(|line| line == first) {
+        problems.push(format!("no line {first:?}"));
+    }
+    let caret = |line: &str| {
+        line.trim_start().strip_prefix("| ").is_some_and(|rest| {
+            let marks = rest.trim_start_matches([' ', '\t']);
+            !marks.is_empty() && marks.chars().all(|c| c == '^')
+        })
+    };
+    if let (Some(line), Some(_)) = (refusal.line, refusal.column) {
+        if !stderr.lines().any(|l| l.starts_with(&format!("{line} | ")))
+            || !stderr.lines().any(caret)
+        {
+            problems.push("no source line and caret".to_owned());
+        }
+    }
+    for word in ["unreadable", "panicked"] {
+        if stderr.contains(word) {
+            problems.push(format!("says {word:?}"));
+        }
+    }
+    if out.exists() {
+        problems.push("wrote out.svg".to_owned());
+    }
+    if problems.is_empty() {
+        return problems;
+    }
+    vec![format!(
+        "{}: {}\n{stderr}",
+        problems.join("; "),
+        interpreter
+    )]
+}
+
+/// Each syntax error, in a script and (some) in a notebook cell, with `--interpreter
+/// python` and `auto`: `error: PLACE: KIND: message` as CPython places and names it, the
+/// line and a caret where it knows the column, exit 2 and no figure.
+#[test]
+fn every_kind_of_syntax_error_is_placed_and_named_as_cpython_says() {
+    let cases = syntax_errors();
+    let sources: Vec<&[u8]> = cases
+        .iter()
+        .map(|(_, source, _)| source.as_slice())
+        .collect();
+    let refusals = cpython_refusals(&sources);
+    let mut failures = Vec::new();
+    for ((name, source, in_cell), (as_script, as_cell)) in cases.iter().zip(&refusals) {
+        let as_script = as_script
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name}: CPython compiles it"));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let script = dir.path().join("s.py");
+        std::fs::write(&script, source).expect("write the script");
+        let notebook = dir.path().join("nb.ipynb");
+        let cell = as_cell.as_ref().filter(|_| *in_cell);
+        if cell.is_some() {
+            let text = std::str::from_utf8(source).expect("a cell is text");
+            std::fs::write(&notebook, notebook_with(text)).expect("write the notebook");
+        }
+        for interpreter in ["python", "auto"] {
+            let mut problems = refusal_problems(&script, interpreter, as_script, None);
+            if let Some(refusal) = cell {
+                problems.extend(refusal_problems(&notebook, interpreter, refusal, Some(2)));
+            }
+            failures.extend(problems.into_iter().map(|p| format!("{name}: {p}")));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// CPython reads a script by its coding line: a Latin-1 file, and a UTF-8 file that says
+/// it is Latin-1, run there (the subset reads UTF-8 only) and get their labels as CPython
+/// decodes them.
+#[test]
+fn a_script_with_another_encoding_runs_in_cpython_as_it_decodes_it() {
+    let cases: [(&[u8], &str, &str); 2] = [
+        (
+            b"# -*- coding: latin-1 -*-\na = Value(2.0, label='caf\xe9')\nb = a * a\n",
+            "caf\u{e9}",
+            "s.py is not UTF-8; running it in",
+        ),
+        (
+            "# coding: latin-1\na = Value(2.0, label='caf\u{e9}')\nb = a * a\n".as_bytes(),
+            "caf\u{c3}\u{a9}",
+            "s.py declares the encoding latin-1; running it in",
+        ),
+    ];
+    for (text, label, note) in cases {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let script = dir.path().join("s.py");
+        std::fs::write(&script, text).expect("write the script");
+        let (document, stderr) = json_of(&script, &[]);
+        assert_eq!(document["nodes"][0]["label"], label, "{stderr}");
+        assert!(stderr.contains(note), "{stderr}");
+        gradviz()
+            .args(["render", "--interpreter", "builtin"])
+            .arg(&script)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "the built-in subset reads UTF-8 only: drop --interpreter builtin",
+            ));
+    }
 }

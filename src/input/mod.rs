@@ -135,13 +135,27 @@ pub fn read(path: &Path, forced: Option<InputFormat>) -> Result<Source> {
             }
         },
     };
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     let read = if is_stdin {
-        std::io::stdin().read_to_string(&mut text).map(|_| ())
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
     } else {
-        std::fs::read_to_string(path).map(|t| text = t)
+        std::fs::read(path).map(|b| bytes = b)
     };
     read.map_err(|e| Error::Usage(format!("cannot read {name}: {e}")))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        // CPython decodes a script file itself (by its coding cookie, else a SyntaxError at
+        // the first byte it cannot decode); this text is only the subset's, which hands
+        // such a script over (`decoded_otherwise`).
+        Err(e) if !is_stdin && by_name == Some(InputFormat::Py) => {
+            String::from_utf8_lossy(e.as_bytes()).into_owned()
+        }
+        Err(_) => {
+            return Err(Error::Usage(format!(
+                "cannot read {name}: stream did not contain valid UTF-8"
+            )))
+        }
+    };
     let format = match by_name {
         Some(format) => format,
         None => sniffed_format(&text, &name)?,
@@ -324,6 +338,7 @@ pub fn run_script(
     purpose: Purpose,
     options: &ScriptOptions,
 ) -> Result<Ran> {
+    let decoded = decoded_otherwise(input);
     let note = match (options.interpreter, input.notebook) {
         (Interpreter::Builtin, true) => {
             return Err(Error::Usage(format!(
@@ -331,18 +346,75 @@ pub fn run_script(
                 input.name
             )))
         }
+        (Interpreter::Builtin, false) if decoded.is_some() => {
+            let why = decoded.unwrap_or_default();
+            return Err(Error::Usage(format!(
+                "{} {why}; the built-in subset reads UTF-8 only: drop --interpreter builtin",
+                input.name
+            )));
+        }
         (Interpreter::Builtin, false) => None,
         (Interpreter::Python, _) => Some(None),
         (Interpreter::Auto, true) => Some(Some(format!("{} is a notebook", input.name))),
+        (Interpreter::Auto, false) if decoded.is_some() => {
+            decoded.map(|why| Some(format!("{} {why}", input.name)))
+        }
         (Interpreter::Auto, false) => match script::run_if_fits(input.text, input.name, options) {
-            Fitted::Ran(evaluated) => return evaluated.map(Ran::Subset),
+            Fitted::Ran(evaluated) => return Ok(Ran::Subset(evaluated)),
             Fitted::NeedsPython(why) => Some(Some(format!("{} {why}", input.name))),
+            Fitted::Stopped(stopped) if python::can_run(options) => {
+                Some(Some(format!("{} {}", input.name, stopped.why)))
+            }
+            Fitted::Stopped(stopped) => return Err(stopped.into_error()),
         },
     };
     match note {
         None => evaluate(input.text, input.name, options).map(Ran::Subset),
         Some(note) => python::run(input, purpose, options, note.as_deref()).map(Ran::Python),
     }
+}
+
+/// Why CPython would read a script otherwise than the subset, which reads UTF-8: its file
+/// is not UTF-8 ([`read`] put U+FFFD for the bytes it could not decode), or it declares
+/// another encoding. Only CPython reads such a script as written.
+fn decoded_otherwise(input: PythonInput<'_>) -> Option<String> {
+    let not_utf8 = input.text.contains(char::REPLACEMENT_CHARACTER)
+        && std::fs::read(input.path).is_ok_and(|bytes| std::str::from_utf8(&bytes).is_err());
+    if not_utf8 {
+        return Some("is not UTF-8".to_owned());
+    }
+    let encoding = declared_encoding(input.text)?;
+    let normal = encoding.to_ascii_lowercase().replace('_', "-");
+    let utf8 = normal == "utf-8" || normal.starts_with("utf-8-");
+    (!utf8).then(|| format!("declares the encoding {encoding}"))
+}
+
+/// The encoding a PEP 263 comment names (`# -*- coding: latin-1 -*-`), as CPython finds
+/// it: on the first line, or on the second after a blank or comment line.
+fn declared_encoding(text: &str) -> Option<&str> {
+    for line in text.lines().take(2) {
+        let Some(comment) = line
+            .trim_start_matches([' ', '\t', '\x0c'])
+            .strip_prefix('#')
+        else {
+            if line.trim().is_empty() {
+                continue;
+            }
+            return None;
+        };
+        let named = comment.match_indices("coding").find_map(|(at, _)| {
+            let name = comment[at + "coding".len()..].strip_prefix([':', '='])?;
+            let name = name.trim_start_matches([' ', '\t']);
+            let end = name
+                .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
+                .unwrap_or(name.len());
+            (end > 0).then(|| &name[..end])
+        });
+        if named.is_some() {
+            return named;
+        }
+    }
+    None
 }
 
 impl Ran {

@@ -11,7 +11,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 use super::script::diagnostics::snippet;
 use super::script::ScriptOptions;
@@ -23,6 +23,10 @@ use crate::{Error, Result};
 /// The Python side, the same file users copy to export graphs themselves; the Python
 /// package runs it as its graph walk.
 pub const RUNNER: &str = include_str!("../../python/gradviz_export.py");
+
+/// The subset's built-in names for CPython runs (`Value`, `MLP`, `random`, …), written
+/// beside the runner, which puts them among Python's builtins.
+pub const PRELUDE: &str = include_str!("../../python/gradviz_prelude.py");
 
 /// The interpreter when neither `--python` nor `GRADVIZ_PYTHON` names one.
 pub const DEFAULT_PYTHON: &str = "python3";
@@ -148,6 +152,17 @@ pub fn interpreter(options: &ScriptOptions) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(DEFAULT_PYTHON))
 }
 
+/// Whether the interpreter of [`interpreter`] starts at all.
+pub fn can_run(options: &ScriptOptions) -> bool {
+    Command::new(interpreter(options))
+        .args(["-c", ""])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
 /// Runs `input` in CPython. `note`, when given, is printed (with the interpreter's version)
 /// before the script starts: why it runs there.
 pub fn run(
@@ -179,7 +194,7 @@ pub fn run(
         ))
     })?;
     match summary.error {
-        Some(error) => Err(Error::Python(error.render())),
+        Some(error) => Err(Error::Python(error.render(input.name))),
         None => summary.graphs(folder.path(), input.name),
     }
 }
@@ -196,6 +211,8 @@ fn command(
 ) -> Result<Command> {
     let runner = folder.join("gradviz_export.py");
     std::fs::write(&runner, RUNNER).map_err(|e| Error::io(&runner, e))?;
+    let prelude = folder.join("gradviz_prelude.py");
+    std::fs::write(&prelude, PRELUDE).map_err(|e| Error::io(&prelude, e))?;
     let mut command = Command::new(python);
     command
         .arg("-u")
@@ -319,9 +336,11 @@ struct Asked {
     format: Option<String>,
 }
 
-/// An exception in the user's code, or a problem with the input.
+/// An exception in the user's code, or a problem with the input. Read leniently: a place
+/// the runner could not pin down costs the caret, never the error itself.
 #[derive(Deserialize)]
 struct RunError {
+    #[serde(default)]
     message: String,
     #[serde(rename = "type")]
     kind: Option<String>,
@@ -330,45 +349,68 @@ struct RunError {
     frames: Vec<Frame>,
 }
 
-/// A place in the user's file or notebook.
+/// A place in the user's file or notebook, as much of it as is known: CPython leaves a
+/// line or column out or reports it as 0 or -1 (the `end_offset` of an IndentationError),
+/// and each such field is read as unknown rather than refused.
 #[derive(Deserialize)]
 struct Location {
     file: String,
+    #[serde(default, deserialize_with = "position")]
     cell: Option<usize>,
-    line: usize,
-    column: usize,
+    #[serde(default, deserialize_with = "position")]
+    line: Option<usize>,
+    #[serde(default, deserialize_with = "position")]
+    column: Option<usize>,
+    #[serde(default, deserialize_with = "position")]
     end_column: Option<usize>,
+    #[serde(default)]
     text: String,
 }
 
-/// A frame of the traceback in the user's own code.
+/// A frame of the traceback in the user's own code (CPython 3.11 may not know its line).
 #[derive(Deserialize)]
 struct Frame {
     file: String,
+    #[serde(default, deserialize_with = "position")]
     cell: Option<usize>,
-    line: usize,
+    #[serde(default, deserialize_with = "position")]
+    line: Option<usize>,
     function: String,
 }
 
+/// A cell, line or column number from the runner: a whole number from 1, else unknown,
+/// whatever else the field holds (null, 0, -1, text).
+fn position<'de, D>(deserializer: D) -> std::result::Result<Option<usize>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(value
+        .as_u64()
+        .filter(|&n| n > 0)
+        .and_then(|n| usize::try_from(n).ok()))
+}
+
 impl RunError {
-    /// `FILE:LINE:COL: Type: message`, the line with a caret, and the user's frames.
-    fn render(&self) -> String {
+    /// `FILE:LINE:COL: Type: message`, the line with a caret, and the user's frames; with
+    /// less of the place where less is known, but always the file: an exception without a
+    /// place is `NAME: Type: message`. A message of the runner's own (no type) names the
+    /// file already.
+    fn render(&self, name: &str) -> String {
         let message = match &self.kind {
             Some(kind) if self.message.is_empty() => kind.clone(),
             Some(kind) => format!("{kind}: {}", self.message),
             None => self.message.clone(),
         };
         let Some(at) = &self.location else {
-            return message;
+            return match self.kind {
+                Some(_) => format!("{name}: {message}"),
+                None => message,
+            };
         };
-        let width = at
-            .end_column
-            .filter(|&end| end > at.column)
-            .map_or(1, |end| end - at.column);
-        let here = format!("{}:{}", place(&at.file, at.cell, at.line), at.column);
-        let mut out = snippet(&here, &message, at.line, &at.text, at.column, width, None);
+        let mut out = at.head(&message);
         if self.frames.len() > 1 {
-            let gutter = " ".repeat(at.line.to_string().len());
+            let gutter = " ".repeat(at.line.map_or(0, |line| line.to_string().len()));
             out.push_str(&format!("\n{gutter} = traceback, most recent call last:"));
             for frame in &self.frames {
                 let at = place(&frame.file, frame.cell, frame.line);
@@ -379,10 +421,122 @@ impl RunError {
     }
 }
 
-/// Where a line is, as the user knows it: `file:line`, or `notebook: cell k, line n`.
-fn place(file: &str, cell: Option<usize>, line: usize) -> String {
-    match cell {
-        Some(cell) => format!("{file}: cell {cell}, line {line}"),
-        None => format!("{file}:{line}"),
+impl Location {
+    /// `place: message`, then the source line and a caret when the line and column are
+    /// known.
+    fn head(&self, message: &str) -> String {
+        let here = place(&self.file, self.cell, self.line);
+        let (Some(line), Some(column)) = (self.line, self.column) else {
+            return format!("{here}: {message}");
+        };
+        let width = self
+            .end_column
+            .filter(|&end| end > column)
+            .map_or(1, |end| end - column);
+        // The caret stays just past the line at most, whatever column the runner sent.
+        let caret = column.min(self.text.chars().count() + 1);
+        let here = format!("{here}:{column}");
+        snippet(&here, message, line, &self.text, caret, width, None)
+    }
+}
+
+/// Where a line is, as the user knows it: `file:line`, or `notebook: cell k, line n`;
+/// `file` or `notebook: cell k` when the line is not known.
+fn place(file: &str, cell: Option<usize>, line: Option<usize>) -> String {
+    match (cell, line) {
+        (Some(cell), Some(line)) => format!("{file}: cell {cell}, line {line}"),
+        (Some(cell), None) => format!("{file}: cell {cell}"),
+        (None, Some(line)) => format!("{file}:{line}"),
+        (None, None) => file.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The error a summary holds, as the command line shows it for `s.py`.
+    fn rendered(summary: serde_json::Value) -> String {
+        let summary: Summary = serde_json::from_value(summary).expect("a readable summary");
+        summary.error.expect("an error").render("s.py")
+    }
+
+    fn indentation_error(line: serde_json::Value, column: serde_json::Value) -> String {
+        rendered(serde_json::json!({"error": {
+            "type": "IndentationError", "message": "unexpected indent",
+            "location": {"file": "s.py", "cell": null, "line": line, "column": column,
+                         "end_column": -1, "text": "   b = a * 2"}}}))
+    }
+
+    #[test]
+    fn an_end_column_of_minus_one_costs_only_the_width_of_the_caret() {
+        assert_eq!(
+            indentation_error(2.into(), 4.into()),
+            "s.py:2:4: IndentationError: unexpected indent\n  |\n2 |    b = a * 2\n  |    ^"
+        );
+    }
+
+    #[test]
+    fn a_column_of_zero_or_minus_one_costs_the_caret() {
+        for column in [0, -1] {
+            assert_eq!(
+                indentation_error(2.into(), column.into()),
+                "s.py:2: IndentationError: unexpected indent"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_line_leaves_the_file_and_the_cell() {
+        for line in [serde_json::Value::Null, (-1).into(), "2".into(), 1.5.into()] {
+            assert_eq!(
+                indentation_error(line, 4.into()),
+                "s.py: IndentationError: unexpected indent"
+            );
+        }
+        let error = rendered(serde_json::json!({"error": {
+            "type": "SyntaxError", "message": "source code string cannot contain null bytes",
+            "location": {"file": "nb.ipynb", "cell": 3, "line": null, "column": null,
+                         "end_column": null, "text": ""}}}));
+        assert_eq!(
+            error,
+            "nb.ipynb: cell 3: SyntaxError: source code string cannot contain null bytes"
+        );
+    }
+
+    #[test]
+    fn an_exception_with_no_place_still_names_the_file() {
+        let error = rendered(serde_json::json!({"error": {
+            "type": "MemoryError", "message": "", "location": null, "frames": []}}));
+        assert_eq!(error, "s.py: MemoryError");
+    }
+
+    #[test]
+    fn a_column_far_past_the_line_puts_the_caret_just_past_it() {
+        let error = rendered(serde_json::json!({"error": {
+            "type": "SyntaxError", "message": "invalid syntax",
+            "location": {"file": "s.py", "line": 1, "column": u64::MAX,
+                         "end_column": u64::MAX, "text": "x".repeat(300)}}}));
+        assert!(
+            error.starts_with(&format!("s.py:1:{}: SyntaxError", u64::MAX)),
+            "{error}"
+        );
+        assert!(
+            error.ends_with(&format!("\n  | {}^", " ".repeat(101))),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_frame_without_a_line_is_named_by_its_file() {
+        let error = rendered(serde_json::json!({"error": {
+            "type": "ValueError", "message": "bad",
+            "location": {"file": "s.py", "line": 2, "column": 1, "text": "f()"},
+            "frames": [{"file": "s.py", "line": null, "function": "<module>"},
+                       {"file": "s.py", "line": 2, "function": "f"}]}}));
+        assert!(
+            error.ends_with("\n      s.py in <module>\n      s.py:2 in f"),
+            "{error}"
+        );
     }
 }

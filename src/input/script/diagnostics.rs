@@ -58,11 +58,21 @@ pub(crate) type Res<T> = std::result::Result<T, Diag>;
 /// generated file) is cut to a window around the column, marked with `…` where it is cut.
 pub(crate) const LINE_WINDOW: usize = 100;
 
+/// The 1-based line and column (in characters) where `span` starts.
+pub(crate) fn line_and_column(source: &str, span: Span) -> (usize, usize) {
+    let start = floor_char_boundary(source, span.start.min(source.len()));
+    let line_range = line_around(source, start);
+    let line_number = source[..line_range.start].matches('\n').count() + 1;
+    (
+        line_number,
+        source[line_range.start..start].chars().count() + 1,
+    )
+}
+
 fn render(diag: &Diag, source: &str, file_name: &str) -> String {
     let start = floor_char_boundary(source, diag.span.start.min(source.len()));
     let line_range = line_around(source, start);
-    let line_number = source[..line_range.start].matches('\n').count() + 1;
-    let column = source[line_range.start..start].chars().count() + 1;
+    let (line_number, column) = line_and_column(source, diag.span);
     let end = floor_char_boundary(source, diag.span.end.clamp(start, line_range.end));
     let width = source[start..end].chars().count().max(1);
     let place = format!("{file_name}:{line_number}:{column}");

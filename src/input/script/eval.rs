@@ -15,8 +15,9 @@
 //! evaluator tracks that, so such data never shows a negative zero and reads back as an
 //! int. What it does not reproduce, and why: ints beyond 2**53 (Python's are exact, the
 //! tape holds f64), ints beyond 128 bits (an error here), complex numbers (an error here,
-//! where Python would carry them on), and the int-ness of grads (a grad set to `-0.0` that
-//! then gains an int zero stays `-0.0` here, where Python gives `0.0`).
+//! where Python would carry them on), and a zero that an int contribution adds to a grad of
+//! `-0.0` (the tape adds `-0.0`, where Python's int `0` gives `0.0`). Grads are ints as
+//! micrograd's are (`0` until a float reaches them, the root's `1`), tracked the same way.
 //!
 //! Lists, comprehensions and `for` loops are in [`loops`]; `sum`, `len`, `zip`, `range`,
 //! `list` and `random` in [`builtins`]; micrograd's `nn` classes in [`nn`].
@@ -44,6 +45,7 @@ use nn::{module_attribute, one_argument, LayerObj, MlpObj, NeuronObj};
 pub use builtins::DEFAULT_SEED;
 pub use loops::MAX_ITERATIONS;
 pub use nn::MAX_PARAMETERS;
+pub(crate) use print::write_printed;
 pub(crate) use pymath::MATH_NAMES;
 
 /// A script-level object.
@@ -52,8 +54,6 @@ pub(crate) enum Obj {
     Num(Num),
     Str(Rc<str>),
     Value(NodeId),
-    /// An uninterpolated f-string: only `print` accepts one.
-    FString,
     None,
     Builtin(Builtin),
     /// A Python list (also what `zip` yields for each pair: gradviz has no tuples).
@@ -126,13 +126,30 @@ pub(crate) enum Builtin {
 }
 
 impl Obj {
+    /// Python's name of the object's type, as its errors say it.
+    fn type_name(&self) -> &'static str {
+        match self {
+            Obj::Num(Num::Int(_)) => "int",
+            Obj::Num(Num::Float(_)) => "float",
+            Obj::Str(_) => "str",
+            Obj::Value(_) => "Value",
+            Obj::None => "NoneType",
+            Obj::Builtin(Builtin::Random | Builtin::Math) => "module",
+            Obj::Builtin(Builtin::Mlp | Builtin::Layer | Builtin::Neuron) => "type",
+            Obj::Builtin(_) => "builtin_function_or_method",
+            Obj::List(_) => "list",
+            Obj::Neuron(_) => "Neuron",
+            Obj::Layer(_) => "Layer",
+            Obj::Mlp(_) => "MLP",
+        }
+    }
+
     /// What the object is, for messages: "a number", "a Value".
     fn kind(&self) -> &'static str {
         match self {
             Obj::Num(_) => "a number",
             Obj::Str(_) => "a string",
             Obj::Value(_) => "a Value",
-            Obj::FString => "an f-string (gradviz accepts f-strings only in print)",
             Obj::None => "None",
             Obj::Builtin(Builtin::Random) => "the random module",
             Obj::Builtin(Builtin::Math) => "the math module",
@@ -191,6 +208,9 @@ pub(crate) struct Evaluator<'s> {
     named: Vec<bool>,
     /// Per node: Python would hold its data as an `int`.
     int_data: Vec<bool>,
+    /// Per node: Python would hold its grad as a `float` (micrograd's grads start as the
+    /// int `0`, and `backward()` sets the root's to the int `1`).
+    float_grad: Vec<bool>,
     /// Whether any `**` node exists; backward checks pow gradients only then.
     has_pow: bool,
     /// The value stack, kept between expressions to save allocations.
@@ -204,8 +224,6 @@ pub(crate) struct Evaluator<'s> {
     /// Layers and Neurons made on their own so far, which number their labels.
     standalone_layers: usize,
     standalone_neurons: usize,
-    /// Whether a `print` with an f-string has been noted (see `print`).
-    fstring_noted: bool,
     /// What `print` wrote while the run may still be handed to CPython (see
     /// [`Evaluator::hold_prints`]); `None` writes to stderr as it goes.
     held_prints: Option<String>,
@@ -225,6 +243,7 @@ impl<'s> Evaluator<'s> {
             variables: HashMap::new(),
             named: Vec::new(),
             int_data: Vec::new(),
+            float_grad: Vec::new(),
             has_pow: false,
             stack: Vec::new(),
             loops: Vec::new(),
@@ -232,7 +251,6 @@ impl<'s> Evaluator<'s> {
             rng: PyRandom::new(DEFAULT_SEED),
             standalone_layers: 0,
             standalone_neurons: 0,
-            fstring_noted: false,
             held_prints: None,
         }
     }
@@ -363,6 +381,64 @@ impl<'s> Evaluator<'s> {
         }
     }
 
+    fn is_float_grad(&self, id: NodeId) -> bool {
+        self.float_grad.get(id.index()).copied().unwrap_or(false)
+    }
+
+    /// Sets a grad, remembering whether Python would hold it as an int (which has no
+    /// negative zero).
+    fn set_grad(&mut self, id: NodeId, grad: Num) {
+        let index = id.index();
+        if self.float_grad.len() <= index {
+            self.float_grad.resize(index + 1, false);
+        }
+        self.float_grad[index] = matches!(grad, Num::Float(_));
+        self.graph.set_grad(id, grad.to_f64());
+    }
+
+    /// `v.grad` as Python holds it: micrograd's int until a float reaches it.
+    fn grad_of(&self, id: NodeId) -> Num {
+        let grad = self.graph.grad(id);
+        if !self.is_float_grad(id) && grad.is_finite() && grad.abs() < 1e38 {
+            Num::Int(grad as i128)
+        } else {
+            Num::Float(grad)
+        }
+    }
+
+    /// After `backward()` from `root`: which grads Python now holds as floats. The root's
+    /// is the int `1`; an operand's stays an int only while every contribution to it is
+    /// one, as `self.grad += local * out.grad` computes it in micrograd.
+    fn settle_grad_types(&mut self, root: NodeId) {
+        let order = self.graph.reachable(&[root]);
+        self.set_grad(root, Num::Int(1));
+        for &id in order.iter().rev() {
+            let operands = self.graph.operands(id);
+            let op = self.graph.op(id);
+            for (i, &operand) in operands.iter().enumerate() {
+                let int = !self.is_float_grad(id) && self.int_contribution(op, &operands, i);
+                if !int {
+                    self.set_grad(operand, Num::Float(self.graph.grad(operand)));
+                }
+            }
+        }
+        for id in order {
+            if !self.is_float_grad(id) {
+                self.graph.set_grad(id, self.graph.grad(id) + 0.0);
+            }
+        }
+    }
+
+    /// Whether the local derivative `op` gives its `i`-th operand is an int in Python.
+    fn int_contribution(&self, op: Op, operands: &[NodeId], i: usize) -> bool {
+        match op {
+            Op::Add | Op::Relu => true,
+            Op::Mul => self.is_int(operands[1 - i]),
+            Op::Pow(k) => k.integer && k.value >= 1.0 && self.is_int(operands[0]),
+            _ => false,
+        }
+    }
+
     /// Marks the node named, and says whether it already was.
     fn take_name(&mut self, id: NodeId) -> bool {
         let index = id.index();
@@ -409,7 +485,6 @@ impl<'s> Evaluator<'s> {
                 Instr::Int(n) => Obj::Num(Num::Int(*n)),
                 Instr::Float(x) => Obj::Num(Num::Float(*x)),
                 Instr::Str(text) => Obj::Str(Rc::from(&**text)),
-                Instr::FString => Obj::FString,
                 Instr::Load(name, span) => self.lookup(name, *span)?,
                 Instr::Unary(op, span) => {
                     let operand = pop(stack);
@@ -435,6 +510,26 @@ impl<'s> Evaluator<'s> {
                     self.call(callee, values, call)?
                 }
                 Instr::List { len, .. } => Obj::List(List::new(stack.split_off(stack.len() - len))),
+                Instr::Format {
+                    conversion,
+                    spec,
+                    span,
+                } => {
+                    let value = pop(stack);
+                    let text = self.format_field(&value, *conversion, spec);
+                    Obj::Str(Rc::from(text.map_err(|message| Diag::new(*span, message))?))
+                }
+                Instr::Concat(n) => {
+                    let parts = stack.split_off(stack.len() - n);
+                    let joined: String = parts
+                        .iter()
+                        .map(|part| match part {
+                            Obj::Str(text) => &**text,
+                            _ => unreachable!("an f-string's parts are strings"),
+                        })
+                        .collect();
+                    Obj::Str(Rc::from(joined))
+                }
                 Instr::Index { span, index_span } => {
                     let index = pop(stack);
                     let object = pop(stack);
@@ -837,6 +932,7 @@ impl<'s> Evaluator<'s> {
             }
         }
         self.graph.backward(root);
+        self.settle_grad_types(root);
         self.backward_root = Some(root);
         Ok(())
     }
@@ -848,9 +944,19 @@ impl<'s> Evaluator<'s> {
         let operands = self.graph.operands(id);
         let data = |i: usize| operands.get(i).map_or(0.0, |&o| self.graph.data(o));
         let (da, db) = op.backward(data(0), data(1), self.graph.data(id), self.graph.grad(id));
-        for (&operand, delta) in operands.iter().zip([da, db]) {
+        for (i, (&operand, delta)) in operands.iter().zip([da, db]).enumerate() {
             let grad = self.graph.grad(operand) + delta;
-            self.graph.set_grad(operand, grad);
+            let int = !self.is_float_grad(operand)
+                && !self.is_float_grad(id)
+                && self.int_contribution(op, &operands, i);
+            self.set_grad(
+                operand,
+                if int {
+                    Num::Int(grad as i128)
+                } else {
+                    Num::Float(grad)
+                },
+            );
         }
         Ok(())
     }
@@ -883,7 +989,7 @@ impl<'s> Evaluator<'s> {
         };
         match name {
             "data" => Ok(Obj::Num(self.data_of(id))),
-            "grad" => Ok(Obj::Num(Num::Float(self.graph.grad(id)))),
+            "grad" => Ok(Obj::Num(self.grad_of(id))),
             "label" => Ok(Obj::Str(
                 self.graph.label(id).unwrap_or_else(|| Rc::from("")),
             )),
@@ -924,7 +1030,7 @@ impl<'s> Evaluator<'s> {
             }
             "grad" => {
                 let number = expect_number(name, value, value_span)?;
-                self.graph.set_grad(id, number.to_f64());
+                self.set_grad(id, number);
             }
             _ => {
                 return Err(Diag::new(

@@ -36,8 +36,15 @@ pub(crate) enum Instr<'s> {
     Int(i128),
     Float(f64),
     Str(Cow<'s, str>),
-    /// An f-string: kept so `print(f'…')` lines paste cleanly, never interpolated.
-    FString,
+    /// Formats the top value as an f-string's field does, by its conversion (`r`, `s`)
+    /// and spec, into a string.
+    Format {
+        conversion: Option<char>,
+        spec: &'s str,
+        span: Span,
+    },
+    /// Joins the top `n` strings into one: an f-string's parts.
+    Concat(usize),
     /// Push a variable (or built-in) by name.
     Load(&'s str, Span),
     /// Apply a sign to the top value; the span covers the whole signed expression.
@@ -257,6 +264,12 @@ impl<'s> Builder<'s> {
 
     pub fn operand(&mut self, instr: Instr<'s>, span: Span) {
         self.code.push(instr);
+        self.spans.push(span);
+    }
+
+    /// An operand computed by several steps of code, such as an f-string's.
+    pub fn operand_code(&mut self, code: Vec<Instr<'s>>, span: Span) {
+        self.code.extend(code);
         self.spans.push(span);
     }
 

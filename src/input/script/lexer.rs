@@ -25,8 +25,9 @@ pub(crate) enum Tok<'s> {
     Int(i128),
     Float(f64),
     Str(Cow<'s, str>),
-    /// An f-string, kept only so `print(f'…')` lines paste cleanly; never interpolated.
-    FStr,
+    /// An f-string: where its text between the quotes lies in the source, which the
+    /// parser reads for literal parts and replacement fields.
+    FStr(Span),
     /// An operator or delimiter, spelled as in the source (`+`, `**=`, `(`, `;`).
     Op(&'static str),
     /// The end of a logical line.
@@ -45,7 +46,7 @@ impl Tok<'_> {
         match self {
             Tok::Name(name) => format!("name '{name}'"),
             Tok::Int(_) | Tok::Float(_) => "a number".into(),
-            Tok::Str(_) | Tok::FStr => "a string".into(),
+            Tok::Str(_) | Tok::FStr(_) => "a string".into(),
             Tok::Op(op) => format!("'{op}'"),
             Tok::Newline => "the end of the line".into(),
             Tok::Indent => "an indented line".into(),
@@ -120,6 +121,17 @@ impl<'s> Lexer<'s> {
             line_has_tokens: false,
             indents: Vec::new(),
             pending_dedents: 0,
+        }
+    }
+
+    /// A lexer for the expression of an f-string's replacement field, `source[start..end]`:
+    /// its tokens carry spans into the whole source.
+    pub fn within(source: &'s str, start: usize, end: usize) -> Self {
+        Lexer {
+            src: &source[..end],
+            pos: start,
+            at_line_start: false,
+            ..Lexer::new("")
         }
     }
 
@@ -336,8 +348,16 @@ impl<'s> Lexer<'s> {
                 "r" => return self.string(start, true),
                 "u" => return self.string(start, false),
                 "f" | "rf" | "fr" => {
+                    let quotes = if self.closes_triple_at(self.pos) {
+                        3
+                    } else {
+                        1
+                    };
                     let mut token = self.string(start, true)?;
-                    token.tok = Tok::FStr;
+                    token.tok = Tok::FStr(Span::new(
+                        start + name.len() + quotes,
+                        token.span.end - quotes,
+                    ));
                     return Ok(token);
                 }
                 "b" | "rb" | "br" => {
@@ -546,6 +566,13 @@ impl<'s> Lexer<'s> {
                 }
             }
         }
+    }
+
+    /// Whether three quotes of a kind open at `pos`.
+    fn closes_triple_at(&self, pos: usize) -> bool {
+        let mut rest = self.src[pos..].chars();
+        let quote = rest.next();
+        quote.is_some() && rest.next() == quote && rest.next() == quote
     }
 
     fn closes_triple(&self, quote: char) -> bool {

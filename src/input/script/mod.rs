@@ -14,7 +14,8 @@
 //! - `Value(number, label='…')`, the methods `tanh() exp() relu() log() sigmoid()
 //!   backward()` and the lecture's `_backward()`, `draw_dot(v)` (a snapshot; micrograd's
 //!   `format=` and `rankdir=` ride along in [`crate::input::Drawing`]), and `print(…)`,
-//!   which writes to stderr as Python prints; `float(…)` and the `math` module's constants
+//!   which writes to stderr as Python prints; f-strings with the format specs lecture
+//!   scripts write (`f'{loss.data:.4f}'`, see `fstring`); `float(…)` and the `math` module's constants
 //!   and functions on numbers;
 //! - networks as in the lecture's training cells: micrograd's `MLP(nin, nouts)`,
 //!   `Layer(nin, nout)`, `Neuron(nin)` (parameters labelled `l{i}.n{j}.w{k}` / `.b`,
@@ -46,6 +47,7 @@ mod autolabel;
 pub(super) mod diagnostics;
 mod eval;
 mod expr;
+mod fstring;
 mod lexer;
 mod number;
 mod parser;
@@ -185,31 +187,59 @@ fn run(source: &str, file_name: &str, options: &ScriptOptions) -> diagnostics::R
 
 /// How `--interpreter auto` ran a script.
 pub(crate) enum Fitted {
-    /// The script fits the subset, which ran it.
-    Ran(Result<Evaluated>),
+    /// The script fits the subset, which ran it to its end.
+    Ran(Evaluated),
     /// The script needs CPython, for this reason (a phrase after the file's name).
     NeedsPython(String),
+    /// The subset stopped at a runtime error: Python's own answer (its error, or a run
+    /// that goes on where the subset lacks a feature) comes from CPython.
+    Stopped(Stopped),
+}
+
+/// A subset run that stopped at a runtime error, held until CPython answers instead.
+pub(crate) struct Stopped {
+    /// Where and why, as a phrase after the file's name ("stops at 3:5: …").
+    pub why: String,
+    /// The subset's own error, for when no CPython can be run.
+    pub error: Error,
+    prints: String,
+}
+
+impl Stopped {
+    /// Writes what the script printed before it stopped, and gives the subset's error.
+    pub fn into_error(self) -> Error {
+        eval::write_printed(&self.prints);
+        self.error
+    }
 }
 
 /// `--interpreter auto`: runs `source` in the subset while finding out whether it fits
 /// (see `subset`), so the script is parsed once. Its prints are held until it is known to
-/// fit; a script that needs CPython has printed nothing.
+/// fit and has run to its end; a script that needs CPython has printed nothing.
 pub(crate) fn run_if_fits(source: &str, file_name: &str, options: &ScriptOptions) -> Fitted {
     let mut evaluator = eval::Evaluator::new(options);
     evaluator.hold_prints();
     let mut fit = subset::Fit::new(source);
     let mut ran = match run_statements(evaluator, source, |statement| fit.visit(statement)) {
         Ok(ran) => ran,
-        Err(diag) => return Fitted::NeedsPython(subset::unsupported(source, diag.span)),
+        Err(diag) => return Fitted::NeedsPython(subset::unsupported(source, &diag)),
     };
     if let Err(why) = fit.verdict(ran.parser.imports()) {
         return Fitted::NeedsPython(why);
     }
+    if let Some(diag) = ran.runtime_error.take() {
+        let (line, column) = diagnostics::line_and_column(source, diag.span);
+        return Fitted::Stopped(Stopped {
+            why: format!(
+                "stops the built-in subset at {line}:{column} ({})",
+                diag.message
+            ),
+            prints: ran.evaluator.take_held_prints(),
+            error: diag.into_error(source, file_name),
+        });
+    }
     ran.evaluator.release_prints();
-    Fitted::Ran(
-        ran.into_evaluated(file_name)
-            .map_err(|diag| diag.into_error(source, file_name)),
-    )
+    Fitted::Ran(ran.finished(file_name))
 }
 
 /// A script parsed to its end and run up to its first runtime error.
@@ -243,18 +273,23 @@ fn run_statements<'s>(
 }
 
 impl Statements<'_> {
-    fn into_evaluated(self, file_name: &str) -> diagnostics::Res<Evaluated> {
-        if let Some(error) = self.runtime_error {
-            return Err(error);
+    fn into_evaluated(mut self, file_name: &str) -> diagnostics::Res<Evaluated> {
+        match self.runtime_error.take() {
+            Some(error) => Err(error),
+            None => Ok(self.finished(file_name)),
         }
+    }
+
+    /// The run of a script that reached its end.
+    fn finished(self, file_name: &str) -> Evaluated {
         let evaluator = self.evaluator;
-        Ok(Evaluated {
+        Evaluated {
             graph: evaluator.graph,
             snapshots: evaluator.snapshots,
             backward_root: evaluator.backward_root,
             last_value: evaluator.last_value,
             file_name: file_name.to_string(),
             statements: self.parser.statements_read(),
-        })
+        }
     }
 }

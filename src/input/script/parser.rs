@@ -7,8 +7,11 @@
 //! `for` loops; open loops are kept on an explicit stack, so nesting costs no call stack
 //! (the lexer limits blocks to [`MAX_INDENTS`](super::lexer::MAX_INDENTS) deep, as CPython does).
 
+use std::borrow::Cow;
+
 use super::diagnostics::{Diag, Res, Span};
 use super::expr::{BinOp, Builder, Expr, Instr, UnaryOp};
+use super::fstring::{self, Part};
 use super::lexer::{Lexer, Tok, Token};
 
 /// A statement that does something. `import`, `from … import` and `pass` are consumed by
@@ -412,7 +415,7 @@ impl<'s> Parser<'s> {
         let instr = match &self.current.tok {
             Tok::Int(n) => Instr::Int(*n),
             Tok::Float(x) => Instr::Float(*x),
-            Tok::FStr => Instr::FString,
+            Tok::FStr(body) => return self.fstring(builder, *body, span),
             Tok::Str(_) => return self.strings(builder),
             Tok::Name("True") => Instr::Int(1),
             Tok::Name("False") => Instr::Int(0),
@@ -444,6 +447,57 @@ impl<'s> Parser<'s> {
         };
         builder.operand(instr, span);
         self.advance()
+    }
+
+    /// An f-string: each literal part a string, each field its expression's code and a
+    /// `Format`, then one `Concat` of them all.
+    fn fstring(&mut self, builder: &mut Builder<'s>, body: Span, span: Span) -> Res<()> {
+        let source = self.lexer.source();
+        let parts = fstring::parts(source, body)?;
+        let mut code = Vec::new();
+        let count = parts.len();
+        for part in parts {
+            match part {
+                Part::Text(text) => code.push(Instr::Str(Cow::Owned(text))),
+                Part::Field {
+                    expression,
+                    conversion,
+                    spec,
+                    span,
+                } => {
+                    code.extend(Parser::field(source, expression)?.code);
+                    code.push(Instr::Format {
+                        conversion,
+                        spec,
+                        span,
+                    });
+                }
+            }
+        }
+        code.push(Instr::Concat(count));
+        builder.operand_code(code, span);
+        self.advance()
+    }
+
+    /// The expression of an f-string's field, `source[expression]`.
+    fn field(source: &'s str, expression: Span) -> Res<Expr<'s>> {
+        let mut lexer = Lexer::within(source, expression.start, expression.end);
+        let current = lexer.next_token()?;
+        let mut parser = Parser {
+            lexer,
+            current,
+            after_op: None,
+            statements: 0,
+            imports: Vec::new(),
+        };
+        let expr = parser.expression()?;
+        match &parser.current.tok {
+            Tok::Newline | Tok::End => Ok(expr),
+            other => Err(Diag::new(
+                parser.current.span,
+                format!("f-string: expected '}}', found {}", other.describe()),
+            )),
+        }
     }
 
     /// Adjacent string literals join, as in Python: `'x1' '*w1'`.
@@ -597,9 +651,7 @@ fn to_target(mut expr: Expr<'_>) -> Res<Target<'_>> {
             })
         }
         Some(Instr::Call(_)) => Err(Diag::new(expr.span, "cannot assign to a function call")),
-        Some(Instr::Int(_) | Instr::Float(_) | Instr::Str(_) | Instr::FString)
-            if expr.code.len() == 1 =>
-        {
+        Some(Instr::Int(_) | Instr::Float(_) | Instr::Str(_)) if expr.code.len() == 1 => {
             Err(Diag::new(expr.span, "cannot assign to a literal"))
         }
         _ => Err(Diag::new(expr.span, "cannot assign to an expression")),
@@ -668,7 +720,6 @@ mod tests {
                 Instr::Int(n) => n.to_string(),
                 Instr::Float(x) => format!("{x:?}"),
                 Instr::Str(s) => format!("{s:?}"),
-                Instr::FString => "f''".into(),
                 Instr::Load(name, _) => name.to_string(),
                 Instr::Unary(op, _) => format!("({op:?} {})", stack.pop().unwrap()),
                 Instr::Binary { op, .. } => {
@@ -698,6 +749,8 @@ mod tests {
                 Instr::LoopNext { .. } => {
                     format!("<{} for {}>", stack.pop().unwrap(), loops.pop().unwrap())
                 }
+                Instr::Format { spec, .. } => format!("{{{}:{spec}}}", stack.pop().unwrap()),
+                Instr::Concat(n) => format!("f[{}]", stack.split_off(stack.len() - n).join(",")),
                 Instr::Call(call) => {
                     let n = call.args.len() + call.keywords.len();
                     let args = stack.split_off(stack.len() - n).join(",");

@@ -3,7 +3,10 @@
 //! `--interpreter auto` runs a script in the subset when the subset parses all of it, it
 //! imports nothing but `micrograd`, `math`, `random` and `graphviz`, and every name it
 //! reads is a subset built-in or a name the script binds somewhere. Anything else (a
-//! `def`, a `class`, `import numpy`, `math.sin`) runs in CPython. [`Fit`] is told each
+//! `def`, a `class`, an f-string, `import numpy`, `math.sin`) runs in CPython, where the
+//! prelude (`python/gradviz_prelude.py`) gives it the subset's built-ins, so nothing but
+//! speed changes. A script the subset stops at a runtime error goes there too
+//! (`super::Fitted::Stopped`): Python's answer is CPython's. [`Fit`] is told each
 //! statement as the parser yields it, while the subset already runs the script with its
 //! prints held back (`super::run_if_fits`): the script is parsed once, and a script
 //! handed to CPython has shown nothing of its subset run. The statements are walked with a
@@ -11,17 +14,15 @@
 
 use std::collections::BTreeSet;
 
-use super::diagnostics::Span;
+use super::diagnostics::{line_and_column, Diag, Span};
 use super::eval::{builtin, MATH_NAMES};
 use super::expr::Instr;
 use super::parser::{Stmt, Target};
 
 /// Modules whose import a subset script may keep: their names are built in, or unused.
-const SUBSET_MODULES: [&str; 5] = ["micrograd", "math", "random", "graphviz", "__future__"];
-
-/// Built-ins of the subset that Python has only from micrograd: a script that reads one
-/// without importing micrograd or binding the name can only run in the subset.
-const MICROGRAD_NAMES: [&str; 4] = ["Value", "MLP", "Layer", "Neuron"];
+/// Not `__future__`: CPython checks its features and its place (`braces` is a
+/// SyntaxError), the subset does not.
+const SUBSET_MODULES: [&str; 4] = ["micrograd", "math", "random", "graphviz"];
 
 /// Whether a script fits, from its statements as they are parsed: the names it binds and
 /// the names it reads.
@@ -32,21 +33,21 @@ pub(super) struct Fit<'s> {
 }
 
 /// Why a script the subset cannot parse needs CPython, from where the parse stopped.
-pub(super) fn unsupported(source: &str, span: Span) -> String {
-    let start = span.start.min(source.len());
+pub(super) fn unsupported(source: &str, diag: &Diag) -> String {
+    let start = diag.span.start.min(source.len());
     let rest = source.get(start..).unwrap_or("");
     let word: String = rest
         .chars()
         .take_while(|c| c.is_alphanumeric() || *c == '_')
         .collect();
+    let (line, column) = line_and_column(source, diag.span);
+    if let Some(what) = diag.message.strip_suffix(" is beyond the built-in subset") {
+        return format!("uses {what} (at {line}:{column})");
+    }
     match word.as_str() {
         "def" | "lambda" => "defines functions".into(),
         "class" => "defines classes".into(),
-        _ => {
-            let line = source[..start].matches('\n').count() + 1;
-            let column = source[..start].rfind('\n').map_or(start, |i| start - i - 1) + 1;
-            format!("uses Python beyond the built-in subset (at {line}:{column})")
-        }
+        _ => format!("uses Python beyond the built-in subset (at {line}:{column})"),
     }
 }
 
@@ -63,9 +64,9 @@ impl<'s> Fit<'s> {
     /// in the subset; else why it needs CPython, as a phrase that follows the file's name
     /// ("imports numpy").
     pub(super) fn verdict(&self, imports: &[(&str, Span)]) -> Result<(), String> {
-        if self.relies_on_subset(imports) {
-            // Python would stop at a NameError for `Value`; the subset says what is wrong.
-            return Ok(());
+        if self.bound.contains("__debug__") {
+            // A SyntaxError in CPython, which the subset does not raise.
+            return Err("assigns to __debug__".into());
         }
         if let Some((module, _)) = imports
             .iter()
@@ -145,15 +146,6 @@ impl<'s> Fit<'s> {
         }
     }
 
-    /// Whether the script reads micrograd's names without importing micrograd.
-    fn relies_on_subset(&self, imports: &[(&str, Span)]) -> bool {
-        let imports_micrograd = imports.iter().any(|(module, _)| *module == "micrograd");
-        !imports_micrograd
-            && self.read.iter().any(|name| {
-                MICROGRAD_NAMES.contains(&name.as_str()) && !self.bound.contains(name.as_str())
-            })
-    }
-
     /// The first name read that is neither bound nor built in.
     fn unknown(&self) -> Option<&str> {
         self.read
@@ -173,7 +165,7 @@ mod tests {
     /// `Ok` when `--interpreter auto` runs `source` in the subset, else why not.
     fn fits(source: &str) -> Result<(), String> {
         match run_if_fits(source, "test.py", &ScriptOptions::default()) {
-            Fitted::Ran(_) => Ok(()),
+            Fitted::Ran(_) | Fitted::Stopped(_) => Ok(()),
             Fitted::NeedsPython(why) => Err(why),
         }
     }
@@ -220,17 +212,22 @@ mod tests {
         }
     }
 
-    /// Python would stop at `Value`, which only the subset has without an import: the
-    /// subset runs it and names the unknown `c`.
+    /// CPython has the subset's `Value` too (the prelude): a script that uses it with
+    /// anything beyond the subset goes there, imported or not.
     #[test]
-    fn a_script_that_relies_on_the_subsets_value_stays_in_the_subset() {
-        assert_eq!(fits("a = Value(1.0)\nb = a + c\n"), Ok(()));
-        assert_eq!(fits("import numpy\na = Value(1.0)\n"), Ok(()));
+    fn a_script_with_the_subsets_value_and_more_goes_to_cpython() {
+        let unknown = Err("uses 'c', which the built-in subset does not have".to_string());
+        assert_eq!(fits("a = Value(1.0)\nb = a + c\n"), unknown);
         let imported = "from micrograd.engine import Value\na = Value(1.0)\nb = a + c\n";
+        assert_eq!(fits(imported), unknown);
+        let numpy = fits("import numpy\na = Value(1.0)\n");
+        assert_eq!(numpy, Err("imports numpy".into()));
+        let escape = fits("a = Value(1.0)\nprint(f'{a.data:.3f}\\n')\n");
         assert_eq!(
-            fits(imported),
-            Err("uses 'c', which the built-in subset does not have".into())
+            escape,
+            Err("uses an escape in an f-string (at 2:21)".into())
         );
+        assert_eq!(fits("a = Value(1.0)\nprint(f'{a.data:.3f}')\n"), Ok(()));
     }
 
     #[test]

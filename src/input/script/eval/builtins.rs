@@ -116,9 +116,12 @@ impl Evaluator<'_> {
             }
             _ => Err(Diag::new(
                 name_span,
-                format!("gradviz's random module has no '{name}'"),
+                format!("random.{name} is beyond the built-in subset"),
             )
-            .with_help("it has seed(n), random() and uniform(a, b)")),
+            .with_help(
+                "the subset has seed(n), random() and uniform(a, b); --interpreter auto \
+                 runs the rest in CPython",
+            )),
         }
     }
 }

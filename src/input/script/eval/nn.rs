@@ -271,7 +271,7 @@ impl Evaluator<'_> {
             "zero_grad" => {
                 // micrograd's Module.zero_grad: `p.grad = 0` for every parameter.
                 for id in parameters(module) {
-                    self.graph.set_grad(id, 0.0);
+                    self.set_grad(id, Num::Int(0));
                 }
                 Ok(Obj::None)
             }

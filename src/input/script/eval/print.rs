@@ -6,10 +6,9 @@
 //! subset (it is parsed as it runs), then written in order; a script handed to CPython
 //! prints only from there.
 //!
-//! Not reproduced: f-strings are not interpolated (gradviz keeps no f-string text), so a
-//! `print` with one prints nothing, and the first such call says so in a note;
-//! `True`/`False` print as `1`/`0` (the subset holds them as ints); a grad prints as a
-//! float where Python may still hold micrograd's int `0`.
+//! Not reproduced: `True`/`False` print as `1`/`0` (the subset holds them as ints). An
+//! f-string never reaches here: the parser refuses it, and `--interpreter auto` hands the
+//! script to CPython.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -18,6 +17,7 @@ use super::nn::module_repr;
 use super::{Arg, Builtin, Evaluator, Obj};
 use crate::engine::python_float_repr;
 use crate::input::script::diagnostics::{Diag, Res, Span};
+use crate::input::script::fstring;
 use crate::input::script::number::Num;
 
 impl Evaluator<'_> {
@@ -27,10 +27,15 @@ impl Evaluator<'_> {
         self.held_prints = Some(String::new());
     }
 
+    /// What was held, given up: the caller decides whether it is ever written.
+    pub fn take_held_prints(&mut self) -> String {
+        self.held_prints.take().unwrap_or_default()
+    }
+
     /// Writes what was held to stderr, and prints as they come from now on.
     pub fn release_prints(&mut self) {
         if let Some(held) = self.held_prints.take() {
-            let _ = std::io::stderr().lock().write_all(held.as_bytes());
+            write_printed(&held);
         }
     }
 
@@ -60,14 +65,6 @@ impl Evaluator<'_> {
                 }
             }
         }
-        if args.iter().any(|arg| matches!(arg.value, Obj::FString)) {
-            if !std::mem::replace(&mut self.fstring_noted, true) {
-                let note = "note: print() with an f-string prints nothing: gradviz does not \
-                            interpolate f-strings (print(k, loss.data) works)\n";
-                self.write(note);
-            }
-            return Ok(Obj::None);
-        }
         let mut line = String::new();
         for (i, arg) in args.iter().enumerate() {
             if i > 0 {
@@ -80,13 +77,36 @@ impl Evaluator<'_> {
         Ok(Obj::None)
     }
 
+    /// An f-string field: `format(value, spec)` after its `!r` / `!s` conversion, for
+    /// numbers and strings; a Value, list or module takes no spec (as in Python, whose
+    /// `object.__format__` refuses one).
+    pub(super) fn format_field(
+        &self,
+        value: &Obj,
+        conversion: Option<char>,
+        spec: &str,
+    ) -> Result<String, String> {
+        let shown = |as_repr| {
+            let mut text = String::new();
+            self.push_shown(&mut text, value, as_repr);
+            text
+        };
+        match (conversion, value) {
+            (Some(kind), _) => fstring::text(&shown(kind == 'r'), spec),
+            (None, Obj::Num(n)) => fstring::number(*n, spec),
+            (None, Obj::Str(text)) => fstring::text(text, spec),
+            (None, _) if spec.is_empty() => Ok(shown(false)),
+            (None, other) => Err(format!(
+                "unsupported format string passed to {}.__format__",
+                other.type_name()
+            )),
+        }
+    }
+
     fn write(&mut self, text: &str) {
         match &mut self.held_prints {
             Some(held) => held.push_str(text),
-            // As Python's print to a closed stderr, a failed write is not the script's error.
-            None => {
-                let _ = std::io::stderr().lock().write_all(text.as_bytes());
-            }
+            None => write_printed(text),
         }
     }
 
@@ -131,9 +151,8 @@ impl Evaluator<'_> {
                 out,
                 "Value(data={}, grad={})",
                 number(self.data_of(*id)),
-                python_float_repr(self.graph.grad(*id))
+                number(self.grad_of(*id))
             ),
-            Obj::FString => write!(out, "f'…'"),
             Obj::None => write!(out, "None"),
             Obj::Builtin(Builtin::Random) => write!(out, "<module 'random'>"),
             Obj::Builtin(builtin) => write!(out, "<built-in {builtin:?}>"),
@@ -141,6 +160,12 @@ impl Evaluator<'_> {
             Obj::List(_) | Obj::Str(_) => unreachable!("shown by push_shown"),
         };
     }
+}
+
+/// Writes what a script printed to stderr. As Python's print to a closed stderr, a failed
+/// write is not the script's error.
+pub(crate) fn write_printed(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 fn number(n: Num) -> String {
