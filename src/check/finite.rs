@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use super::Tolerance;
-use crate::engine::{Graph, NodeId, Op};
+use crate::engine::{python_exponent_format, python_float_repr, Graph, NodeId, Op};
 use crate::graph::value_name;
 use crate::input::script::Evaluated;
 use crate::{Error, Result};
@@ -176,8 +176,10 @@ fn fd_table(graph: &Graph, comparisons: &[Comparison], rows: usize, leaves: usiz
             (c.analytic - c.numeric).abs()
         };
         let mut line = format!(
-            "{label:<24} {:>22.12e} {:>22.12e} {diff:>12.3e}",
-            c.analytic, c.numeric
+            "{label:<24} {:>22} {:>22} {:>12}",
+            python_float_repr(c.analytic),
+            python_float_repr(c.numeric),
+            python_exponent_format(diff, 1)
         );
         if let Some(caveat) = c.caveat.filter(|_| !c.agrees) {
             line.push_str(&format!("  ({})", caveat.hint()));

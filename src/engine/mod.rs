@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 pub use nn::{Input, Layer, Neuron, MLP};
-pub use op::{python_float_repr, Exponent, Op};
+pub use op::{python_exponent_format, python_float_repr, Exponent, Op};
 pub use random::PyRandom;
 pub use value::Value;
 

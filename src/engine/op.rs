@@ -226,6 +226,19 @@ pub fn python_float_repr(x: f64) -> String {
     }
 }
 
+/// Formats a finite float as Python's `format(x, '.{precision}e')`: Rust's digits (rounded
+/// half to even on the exact value, as Python's), with Python's exponent, a sign and two
+/// digits at least (`1.23e+02`).
+pub fn python_exponent_format(x: f64, precision: usize) -> String {
+    let rust = format!("{x:.precision$e}");
+    let (mantissa, power) = rust.split_once('e').expect("`{:e}` always has an exponent");
+    let (sign, digits) = match power.strip_prefix('-') {
+        Some(digits) => ('-', digits),
+        None => ('+', power),
+    };
+    format!("{mantissa}e{sign}{digits:0>2}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,11 +9,9 @@
 //! is refused with an error at its place, which `--interpreter auto` answers by handing the
 //! script to CPython: what the subset prints is always what Python prints.
 
-use std::fmt::Write as _;
-
 use super::diagnostics::{Diag, Res, Span};
 use super::number::Num;
-use crate::engine::python_float_repr;
+use crate::engine::{python_exponent_format, python_float_repr};
 
 /// A piece of an f-string.
 #[derive(Debug, PartialEq)]
@@ -265,7 +263,7 @@ fn float(x: f64, kind: char, precision: usize) -> String {
         format!("{word}{}", if kind == '%' { "%" } else { "" })
     } else {
         match kind {
-            'e' | 'E' => exponent(x, precision),
+            'e' | 'E' => python_exponent_format(x, precision),
             '%' => format!("{:.precision$}%", x * 100.0),
             _ => format!("{x:.precision$}"),
         }
@@ -275,19 +273,6 @@ fn float(x: f64, kind: char, precision: usize) -> String {
     } else {
         text
     }
-}
-
-/// `1.2346e+02` as Python writes it, from Rust's `1.2346e2`: a sign and two digits at least.
-fn exponent(x: f64, precision: usize) -> String {
-    let rust = format!("{x:.precision$e}");
-    let (mantissa, power) = rust.split_once('e').expect("Rust's e format has an e");
-    let (sign, digits) = match power.strip_prefix('-') {
-        Some(digits) => ('-', digits),
-        None => ('+', power),
-    };
-    let mut out = String::with_capacity(rust.len() + 2);
-    let _ = write!(out, "{mantissa}e{sign}{digits:0>2}");
-    out
 }
 
 /// `format(text, spec)`: padding and precision (a cut) of a string.
