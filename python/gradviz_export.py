@@ -411,7 +411,9 @@ class _Capture(object):
         self.forget = self._forget  # one bound method for every watch
         self.bindings = {}  # variable name -> how many values took it as their label
         self.last_value = None
+        self.first_root = None  # the value of the first draw_dot call
         self.backward_root = None
+        self.ran_backward = False  # compare called backward() for a script that does not
         self.before = None
         self.after = None
         self.namespace = {}  # the script's globals, where its own draw_dot would be
@@ -445,6 +447,8 @@ class _Capture(object):
         if format is not None and not isinstance(format, str):
             raise TypeError("draw_dot(): format must be a string, not %s"
                             % type(format).__name__)
+        if self.snapshots == 0:
+            self.first_root = root
         self.snapshots += 1
         self.asked.append({"rankdir": rankdir, "format": format})
         self._write("snapshot-%d.json" % self.snapshots, self._document(root))
@@ -461,6 +465,17 @@ class _Capture(object):
         if self.want in ("compare", "check"):
             self.before, self.after = before, self._document(target)
         return result
+
+    def backward_if_never_called(self):
+        """`compare` of a script that calls backward() on no value and draws fewer than two
+        snapshots has no "after" to draw: backward() runs here, as the subset runs it, from
+        the first snapshot's value, else the last value bound."""
+        if self.want != "compare" or self.backward_root is not None or self.snapshots >= 2:
+            return
+        root = self.first_root if self.first_root is not None else self.last_value
+        if root is not None:
+            self.ran_backward = True
+            self.backward(root)
 
     def bind(self, name, value):
         """A module-level `name = value`: the value's auto-label, and the last value."""
@@ -500,6 +515,7 @@ class _Capture(object):
             "final": self.snapshots == 0 and final is not None,
             "before": self.before is not None,
             "after": self.after is not None,
+            "ran_backward": self.ran_backward,
         }
 
     def _document(self, root):
@@ -652,9 +668,9 @@ class _Cell(object):
         self.number = number  # the cell's number in the notebook, from 1; None for a script
 
 
-def _notebook_cells(path, name):
-    """The notebook's code cells, with IPython magics and shell lines turned into `pass`
-    (so indentation and line numbers hold), and a note on what was skipped."""
+def _notebook(path, name):
+    """The notebook's list of cells; a file that is not a Jupyter notebook is a _Failure,
+    found before anything is said about running it."""
     with open(path, encoding="utf-8") as f:
         try:
             notebook = json.load(f)
@@ -665,6 +681,12 @@ def _notebook_cells(path, name):
         version = notebook.get("nbformat") if isinstance(notebook, dict) else None
         raise _Failure("%s: not a Jupyter notebook (nbformat 4): no \"cells\" list%s"
                        % (name, "" if version is None else " (nbformat %s)" % version))
+    return cells
+
+
+def _notebook_cells(cells, name):
+    """The notebook's code cells, with IPython magics and shell lines turned into `pass`
+    (so indentation and line numbers hold), and a note on what was skipped."""
     code, skipped = [], []
     for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
@@ -920,10 +942,17 @@ def _run(argv):
             index += 2
     script = os.path.abspath(values["--gradviz-run"])
     name, out_dir, want = values["--name"], values["--out"], values["--want"]
-    summary = {"python": "%d.%d.%d" % sys.version_info[:3], "error": None}
+    summary = {"python": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable,
+               "error": None}
     if sys.version_info < (3, 8):
         summary["error"] = {"message": "gradviz runs scripts in Python 3.8 or newer; %s is "
                                        "Python %s" % (sys.executable, summary["python"])}
+        _write_summary(out_dir, summary)
+        return
+    try:
+        notebook = _notebook(script, name) if options["--notebook"] else None
+    except _Failure as failure:
+        summary["error"] = {"message": str(failure)}
         _write_summary(out_dir, summary)
         return
     if "--note" in values:
@@ -944,15 +973,14 @@ def _run(argv):
     sys.path[0] = os.path.dirname(script)
     cells = {}
     try:
-        if options["--notebook"]:
-            code_cells = _notebook_cells(script, name)
+        if notebook is not None:
+            code_cells = _notebook_cells(notebook, name)
             main.__dict__.setdefault("display", lambda *args, **kwargs: None)
         else:
             code_cells = [_script_cell(script)]
         cells = {c.filename: c for c in code_cells if c.number is not None}
         _execute(code_cells, main.__dict__, script)
-    except _Failure as failure:
-        summary["error"] = {"message": str(failure)}
+        capture.backward_if_never_called()
     except SystemExit as exit:
         if exit.code not in (None, 0):
             summary["error"] = {"message": "%s: the script exited with sys.exit(%r)"

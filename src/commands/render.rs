@@ -16,10 +16,10 @@ pub fn render(request: &RenderRequest, console: &mut Console) -> Result<()> {
         ));
     }
     let options = &request.options;
-    let format = output::format(&request.output, options.format)?;
     let mut files = Batch::default();
     for path in &request.inputs {
         let source = input::read(path, options.input.format)?;
+        let format = output::format(&source, &request.output, options.format)?;
         if format == Format::Html {
             let target = output::single(&source, &request.output, Shows::Figures, Some(format))?;
             let page =

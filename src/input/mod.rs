@@ -119,22 +119,7 @@ pub fn read(path: &Path, forced: Option<InputFormat>) -> Result<Source> {
     } else {
         path.display().to_string()
     };
-    let by_name = match forced {
-        Some(format) => Some(format),
-        None => match path.extension().and_then(|e| e.to_str()) {
-            Some("py") => Some(InputFormat::Py),
-            Some("json") => Some(InputFormat::Json),
-            Some("ipynb") => Some(InputFormat::Ipynb),
-            // stdin has no extension: its content says what it is.
-            _ if is_stdin => None,
-            _ => {
-                return Err(Error::Usage(format!(
-                    "{name}: cannot tell the input's kind from its extension; \
-                     name it .py, .ipynb or .json, or pass --input-format"
-                )))
-            }
-        },
-    };
+    let by_name = format_by_name(path, &name, forced)?;
     let mut bytes = Vec::new();
     let read = if is_stdin {
         std::io::stdin().read_to_end(&mut bytes).map(|_| ())
@@ -166,6 +151,35 @@ pub fn read(path: &Path, forced: Option<InputFormat>) -> Result<Source> {
         text,
         format,
     })
+}
+
+/// How `path` is read: as `forced` says, else as its extension says; `None` for stdin, whose
+/// content says. A directory is refused here, before its missing extension is blamed.
+fn format_by_name(
+    path: &Path,
+    name: &str,
+    forced: Option<InputFormat>,
+) -> Result<Option<InputFormat>> {
+    let is_stdin = path.as_os_str() == "-";
+    if !is_stdin && path.is_dir() {
+        return Err(Error::Usage(format!(
+            "{name} is a directory, not an input: name a .py script, an .ipynb notebook or a \
+             .json graph"
+        )));
+    }
+    if forced.is_some() {
+        return Ok(forced);
+    }
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("py") => Ok(Some(InputFormat::Py)),
+        Some("json") => Ok(Some(InputFormat::Json)),
+        Some("ipynb") => Ok(Some(InputFormat::Ipynb)),
+        _ if is_stdin => Ok(None),
+        _ => Err(Error::Usage(format!(
+            "{name}: cannot tell the input's kind from its extension; name it .py, .ipynb or \
+             .json, or pass --input-format"
+        ))),
+    }
 }
 
 /// The format of an input without a name to go by, from its content.
@@ -216,6 +230,9 @@ pub struct States {
     pub after: ExportGraph,
     /// The direction the compared snapshots asked for (the last one's, else the first's).
     pub rankdir: Option<Rankdir>,
+    /// True when the script calls `backward()` on no value and draws fewer than two
+    /// snapshots, so that `compare` ran backward itself to have an "after": worth telling.
+    pub ran_backward: bool,
 }
 
 impl States {
@@ -225,6 +242,7 @@ impl States {
             rankdir: last.rankdir.or(first.rankdir),
             before: first.graph,
             after: last.graph,
+            ran_backward: false,
         }
     }
 
@@ -234,6 +252,7 @@ impl States {
             before,
             after,
             rankdir: None,
+            ran_backward: false,
         }
     }
 }
@@ -278,7 +297,10 @@ fn subset_states(evaluated: Evaluated, name: &str) -> Result<States> {
     graph.zero_grad();
     let before = to_petgraph(graph, &[root]);
     graph.backward(root);
-    Ok(States::new(before, to_petgraph(graph, &[root])))
+    Ok(States {
+        ran_backward: evaluated.backward_root.is_none(),
+        ..States::new(before, to_petgraph(graph, &[root]))
+    })
 }
 
 fn zeroed(graph: &ExportGraph) -> ExportGraph {
