@@ -37,10 +37,9 @@ pub fn render(request: &RenderRequest, console: &mut Console) -> Result<()> {
         )?;
         for (drawing, target) in figures.iter().zip(targets) {
             console.asked_format(drawing.format.as_deref(), format);
-            let draw = options.draw.directed(drawing.rankdir);
             let mut file = output::open(&target)?;
             console.drawn_into(|| {
-                render::draw_to(&drawing.graph, format, &draw, &mut file)
+                render::draw_drawing_to(drawing, format, &options.draw, &mut file)
                     .map_err(|error| file.named(error))
             })?;
             file.close()?;

@@ -14,6 +14,8 @@ pub mod python;
 pub mod script;
 mod sniff;
 
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -73,6 +75,12 @@ pub struct Drawing {
     /// `format=`, as written. The output format is the caller's (the command line's `-o` or
     /// `--format`), so it is only worth a note when it differs.
     pub format: Option<String>,
+    /// The values whose label is gradviz's auto-label (`y#2`, `l0.n1.w0`) in a snapshot of
+    /// the script's own `draw_dot`, whose figure would not show those names: a figure in
+    /// micrograd's look leaves them blank ([`Drawing::as_drawn`]), pages and JSON keep them.
+    /// Empty for the subset's `draw_dot` (and the prelude's, the same in CPython), which
+    /// names values.
+    pub auto_labelled: BTreeSet<u64>,
 }
 
 impl Drawing {
@@ -82,8 +90,29 @@ impl Drawing {
             graph,
             rankdir: None,
             format: None,
+            auto_labelled: BTreeSet::new(),
         }
     }
+
+    /// The graph as the script's own `draw_dot` would label it: without the auto-labels
+    /// it would not show (a copy only when there are some).
+    pub fn as_drawn(&self) -> Cow<'_, ExportGraph> {
+        without_labels(&self.graph, &self.auto_labelled)
+    }
+}
+
+/// `graph` with the labels of the values `ids` names left blank.
+fn without_labels<'a>(graph: &'a ExportGraph, ids: &BTreeSet<u64>) -> Cow<'a, ExportGraph> {
+    if ids.is_empty() {
+        return Cow::Borrowed(graph);
+    }
+    let mut blank = graph.clone();
+    for node in blank.node_weights_mut() {
+        if ids.contains(&node.id) {
+            node.label.clear();
+        }
+    }
+    Cow::Owned(blank)
 }
 
 /// An input read into memory, with the name used in messages.
@@ -233,16 +262,21 @@ pub struct States {
     /// True when the script calls `backward()` on no value and draws fewer than two
     /// snapshots, so that `compare` ran backward itself to have an "after": worth telling.
     pub ran_backward: bool,
+    /// The values auto-labelled in the compared snapshots of the script's own `draw_dot`
+    /// (see [`Drawing::auto_labelled`]).
+    pub auto_labelled: BTreeSet<u64>,
 }
 
 impl States {
     /// The states of two snapshots, in the direction they asked for.
-    fn of(first: Drawing, last: Drawing) -> States {
+    fn of(first: Drawing, mut last: Drawing) -> States {
+        last.auto_labelled.extend(first.auto_labelled);
         States {
             rankdir: last.rankdir.or(first.rankdir),
             before: first.graph,
             after: last.graph,
             ran_backward: false,
+            auto_labelled: last.auto_labelled,
         }
     }
 
@@ -253,7 +287,22 @@ impl States {
             after,
             rankdir: None,
             ran_backward: false,
+            auto_labelled: BTreeSet::new(),
         }
+    }
+
+    /// Both states as the script's own `draw_dot` would label them (see
+    /// [`Drawing::as_drawn`]).
+    pub fn as_drawn(&self) -> Cow<'_, States> {
+        if self.auto_labelled.is_empty() {
+            return Cow::Borrowed(self);
+        }
+        Cow::Owned(States {
+            before: without_labels(&self.before, &self.auto_labelled).into_owned(),
+            after: without_labels(&self.after, &self.auto_labelled).into_owned(),
+            auto_labelled: BTreeSet::new(),
+            ..self.clone()
+        })
     }
 }
 

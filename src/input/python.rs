@@ -7,6 +7,7 @@
 //! as gradviz JSON documents in that folder, read and validated by [`crate::input::json`];
 //! the user's prints go to our stderr as they happen, so `-o -` stays clean.
 
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -64,6 +65,9 @@ pub struct Snapshot {
     pub rankdir: Option<Rankdir>,
     /// `format=`, as written.
     pub format: Option<String>,
+    /// The values named by gradviz alone, when the script's own `draw_dot` took the
+    /// snapshot (see [`Drawing::auto_labelled`]).
+    pub auto_labelled: BTreeSet<u64>,
 }
 
 impl Snapshot {
@@ -72,6 +76,7 @@ impl Snapshot {
             graph: self.document.graph,
             rankdir: self.rankdir,
             format: self.format,
+            auto_labelled: self.auto_labelled,
         }
     }
 }
@@ -355,6 +360,9 @@ impl Summary {
                     })
                     .transpose()?,
                 format: asked.and_then(|a| a.format.clone()),
+                auto_labelled: asked
+                    .map(|a| a.auto_labelled.iter().copied().collect())
+                    .unwrap_or_default(),
             })
         };
         Ok(PythonRun {
@@ -374,6 +382,8 @@ impl Summary {
 struct Asked {
     rankdir: Option<String>,
     format: Option<String>,
+    #[serde(default)]
+    auto_labelled: Vec<u64>,
 }
 
 /// An exception in the user's code, or a problem with the input. Read leniently: a place
