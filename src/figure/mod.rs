@@ -170,6 +170,10 @@ pub struct Decorations {
     pub clusters: Vec<Cluster>,
     /// Invisible ordering constraints between groups of values; see [`Gate`].
     pub gates: Vec<Gate>,
+    /// Sets of values (by [`NodeInfo::id`]) Graphviz puts in one rank (`{rank=same; …}`):
+    /// `compare`'s two copies of each value, so that it sits in the same column in both
+    /// states. Across clusters this needs the graph attribute `newrank=true`.
+    pub same_rank: Vec<Vec<u64>>,
 }
 
 /// An invisible point ranked after every value of `after` and before every value of
