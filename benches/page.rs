@@ -64,9 +64,7 @@ fn mlp_3k() -> Vec<ExportGraph> {
 /// The SVG `render -o x.svg` writes for `graph` (the same layout settings).
 fn svg_bytes(graph: &ExportGraph) -> usize {
     let mut options = DotOptions::default();
-    options
-        .graph_attributes
-        .extend(views::layout_for(graph.node_count()));
+    options.graph_attributes.extend(views::layout_for(graph));
     let dot = to_dot(graph, &options, &Decorations::default());
     render_dot(&dot, Format::Svg, &EngineOptions::default())
         .expect("the figure renders")

@@ -45,11 +45,12 @@ def dumps(*roots):
     )
 
 
-def _document_text(roots, names):
+def _document_text(roots, names, auto_labelled=None):
     """The graph reachable from `roots` as one compact JSON document (the runner's). Its
     ids are the values' creation numbers where the runner stamped them, as the built-in
-    subset numbers its values, so a script draws the same figure in either."""
-    columns = _columns(roots, names, numbered=True)
+    subset numbers its values, so a script draws the same figure in either. A list passed
+    as `auto_labelled` receives the ids of the values labelled from `names`."""
+    columns = _columns(roots, names, numbered=True, auto_labelled=auto_labelled)
     with _GarbageCollectionPaused():
         return ('{"format":"gradviz","version":1,"nodes":['
                 + _nodes_text(columns, ",")
@@ -130,7 +131,7 @@ def arrays(*roots, names=None):
             list(itertools.chain.from_iterable(operands)), root_ids)
 
 
-def _columns(roots, names, numbered=False):
+def _columns(roots, names, numbered=False, auto_labelled=None):
     """The graph reachable from `roots`, operands before results, as lists: labels, data,
     grads, ops, each node's operand ids, the roots' ids, and each node's id. Ids are
     positions in these lists, or with `numbered` the creation numbers the runner stamped
@@ -140,14 +141,19 @@ def _columns(roots, names, numbered=False):
     with _GarbageCollectionPaused():
         order, operands, stamps = _walk(roots)
         ids = stamps if numbered and stamps is not None else range(len(order))
-        return _columns_of(order, operands, roots, names, ids)
+        return _columns_of(order, operands, roots, names, ids, auto_labelled)
 
 
-def _columns_of(order, operands, roots, names, ids):
+def _columns_of(order, operands, roots, names, ids, auto_labelled):
     index = dict(zip(map(id, order), ids))
-    get_name = (names or {}).get
-    labels = [(label or get_name(id(v), "")) if type(label) is str else _label(v, names or {})
-              for v, label in zip(order, [getattr(v, "label", "") for v in order])]
+    names = names or {}
+    get_name = names.get
+    own = [getattr(v, "label", "") for v in order]
+    labels = [(label or get_name(id(v), "")) if type(label) is str else _label(v, names)
+              for v, label in zip(order, own)]
+    if auto_labelled is not None:
+        auto_labelled.extend(i for i, v, label in zip(ids, order, own)
+                             if not label and id(v) in names)
     if not all(map(str.isascii, labels)):
         labels = list(map(_utf8_text, labels))
     data = [getattr(v, "data", None) for v in order]
@@ -410,8 +416,11 @@ class _Capture(object):
         self.watched = {}  # id(value) -> the weak reference that forgets its auto-label
         self.forget = self._forget  # one bound method for every watch
         self.bindings = {}  # variable name -> how many values took it as their label
+        self.modules = {"layers": 0, "neurons": 0}  # standalone layers and neurons built
         self.last_value = None
+        self.first_root = None  # the value of the first draw_dot call
         self.backward_root = None
+        self.ran_backward = False  # compare called backward() for a script that does not
         self.before = None
         self.after = None
         self.namespace = {}  # the script's globals, where its own draw_dot would be
@@ -445,9 +454,17 @@ class _Capture(object):
         if format is not None and not isinstance(format, str):
             raise TypeError("draw_dot(): format must be a string, not %s"
                             % type(format).__name__)
+        if self.snapshots == 0:
+            self.first_root = root
         self.snapshots += 1
-        self.asked.append({"rankdir": rankdir, "format": format})
-        self._write("snapshot-%d.json" % self.snapshots, self._document(root))
+        # A draw_dot of the script's own draws the labels the values carry: which values
+        # are named by gradviz alone, for its figures to leave blank (pages and JSON keep
+        # the names). The prelude's draw_dot is the subset's, which names them.
+        auto_labelled = None if self.prelude_draw_dot() else []
+        document = _document_text([root], self.names, auto_labelled)
+        self.asked.append({"rankdir": rankdir, "format": format,
+                           "auto_labelled": auto_labelled or []})
+        self._write("snapshot-%d.json" % self.snapshots, document)
         return _Anything()
 
     def backward(self, target, *args, **kwargs):
@@ -462,23 +479,49 @@ class _Capture(object):
             self.before, self.after = before, self._document(target)
         return result
 
+    def backward_if_never_called(self):
+        """`compare` of a script that calls backward() on no value and draws fewer than two
+        snapshots has no "after" to draw: backward() runs here, as the subset runs it, from
+        the first snapshot's value, else the last value bound."""
+        if self.want != "compare" or self.backward_root is not None or self.snapshots >= 2:
+            return
+        root = self.first_root if self.first_root is not None else self.last_value
+        if root is not None:
+            self.ran_backward = True
+            self.backward(root)
+
     def bind(self, name, value):
         """A module-level `name = value`: the value's auto-label, and the last value."""
         if not is_value(value):
             return value
         self.last_value = value
-        own = getattr(value, "label", "")
-        if self.auto_label and not own and id(value) not in self.names:
+        if self.auto_label and self._unnamed(value):
             count = self.bindings.get(name, 0) + 1
             self.bindings[name] = count
-            key = id(value)
-            self.names[key] = name if count == 1 else "%s#%d" % (name, count)
-            try:  # a dead value's id may be reused: its name must go with it
-                watch = self.watched[key] = _Watch(value, self.forget)
-                watch.key = key
-            except TypeError:
-                self.held.append(value)
+            self._name(value, name if count == 1 else "%s#%d" % (name, count))
         return value
+
+    def built(self, module):
+        """A network module just built (see `_name_parameters`): its parameters take the
+        names the subset gives them, `l0.n1.w0`, so that `--group` and `--fold` find its
+        neurons and layers in CPython too (micrograd's `nn` labels nothing)."""
+        for value, name in _parameter_names(module, self.modules):
+            if is_value(value) and self._unnamed(value):
+                self._name(value, name)
+
+    def _unnamed(self, value):
+        """Whether `value` has neither a label of its own nor an auto-label yet."""
+        return not getattr(value, "label", "") and id(value) not in self.names
+
+    def _name(self, value, name):
+        """Gives `value` the auto-label `name`, forgotten when the value dies."""
+        key = id(value)
+        self.names[key] = name
+        try:  # a dead value's id may be reused: its name must go with it
+            watch = self.watched[key] = _Watch(value, self.forget)
+            watch.key = key
+        except TypeError:
+            self.held.append(value)
 
     def _forget(self, watch):
         """A watched value died: its id may be reused, so its auto-label goes."""
@@ -500,6 +543,7 @@ class _Capture(object):
             "final": self.snapshots == 0 and final is not None,
             "before": self.before is not None,
             "after": self.after is not None,
+            "ran_backward": self.ran_backward,
         }
 
     def _document(self, root):
@@ -571,6 +615,82 @@ def _stamp_values():
         return cls
 
     builtins.__build_class__ = build_class_stamped
+
+
+def _name_parameters(capture):
+    """Names the parameters of networks as the subset labels them. A class defined from
+    now on whose body has `__init__` and `parameters` (micrograd's `nn.Neuron`, `Layer`
+    and `MLP`, the lecture's own) gets an `__init__` that, when the outermost such
+    constructor returns, hands the instance to `capture.built`: an MLP names its
+    parameters `l{i}.n{j}.w{k}` and `l{i}.n{j}.b`, a Layer built on its own `l{k}.…`, a
+    Neuron `n{k}.…`. The values themselves are not touched: the names are auto-labels."""
+    import builtins
+    import functools
+
+    build_class = builtins.__build_class__
+    depth = [0]  # constructors of such classes running now
+
+    def naming(init):
+        @functools.wraps(init)
+        def __init__(self, *args, **kwargs):
+            depth[0] += 1
+            try:
+                init(self, *args, **kwargs)
+            finally:
+                depth[0] -= 1
+            if depth[0] == 0:
+                capture.built(self)
+
+        return __init__
+
+    def build_class_naming(*args, **kwargs):
+        cls = build_class(*args, **kwargs)
+        body = getattr(cls, "__dict__", {})
+        if isinstance(cls, type) and "parameters" in body and callable(body.get("__init__")):
+            try:
+                cls.__init__ = naming(body["__init__"])
+            except (TypeError, AttributeError):
+                pass
+        return cls
+
+    builtins.__build_class__ = build_class_naming
+
+
+def _parameter_names(module, counts):
+    """(parameter, name) pairs of a network module, found by its shape as micrograd's `nn`
+    has it: `layers` of `neurons`, each with weights `w` and a bias `b`. `counts` numbers
+    the layers and neurons built on their own. Nothing for any other shape."""
+    layers = getattr(module, "layers", None)
+    if _all_have(layers, "neurons"):
+        return [pair for i, layer in enumerate(layers) for pair in _layer_names(layer, i)]
+    if _all_have(getattr(module, "neurons", None), "w"):
+        counts["layers"] += 1
+        return _layer_names(module, counts["layers"] - 1)
+    if isinstance(getattr(module, "w", None), list) and hasattr(module, "b"):
+        counts["neurons"] += 1
+        return _neuron_names(module, "n%d" % (counts["neurons"] - 1))
+    return []
+
+
+def _all_have(items, attribute):
+    """Whether `items` is a non-empty list whose every item has `attribute`."""
+    return (isinstance(items, list) and len(items) > 0
+            and all(hasattr(item, attribute) for item in items))
+
+
+def _layer_names(layer, index):
+    neurons = getattr(layer, "neurons", [])
+    return [pair for j, neuron in enumerate(neurons)
+            for pair in _neuron_names(neuron, "l%d.n%d" % (index, j))]
+
+
+def _neuron_names(neuron, prefix):
+    weights = getattr(neuron, "w", None)
+    pairs = [(w, "%s.w%d" % (prefix, k)) for k, w in enumerate(weights)
+             ] if isinstance(weights, list) else []
+    if hasattr(neuron, "b"):
+        pairs.append((neuron.b, "%s.b" % prefix))
+    return pairs
 
 
 def _rewrite(tree):
@@ -652,9 +772,9 @@ class _Cell(object):
         self.number = number  # the cell's number in the notebook, from 1; None for a script
 
 
-def _notebook_cells(path, name):
-    """The notebook's code cells, with IPython magics and shell lines turned into `pass`
-    (so indentation and line numbers hold), and a note on what was skipped."""
+def _notebook(path, name):
+    """The notebook's list of cells; a file that is not a Jupyter notebook is a _Failure,
+    found before anything is said about running it."""
     with open(path, encoding="utf-8") as f:
         try:
             notebook = json.load(f)
@@ -665,6 +785,12 @@ def _notebook_cells(path, name):
         version = notebook.get("nbformat") if isinstance(notebook, dict) else None
         raise _Failure("%s: not a Jupyter notebook (nbformat 4): no \"cells\" list%s"
                        % (name, "" if version is None else " (nbformat %s)" % version))
+    return cells
+
+
+def _notebook_cells(cells, name):
+    """The notebook's code cells, with IPython magics and shell lines turned into `pass`
+    (so indentation and line numbers hold), and a note on what was skipped."""
     code, skipped = [], []
     for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
@@ -920,10 +1046,17 @@ def _run(argv):
             index += 2
     script = os.path.abspath(values["--gradviz-run"])
     name, out_dir, want = values["--name"], values["--out"], values["--want"]
-    summary = {"python": "%d.%d.%d" % sys.version_info[:3], "error": None}
+    summary = {"python": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable,
+               "error": None}
     if sys.version_info < (3, 8):
         summary["error"] = {"message": "gradviz runs scripts in Python 3.8 or newer; %s is "
                                        "Python %s" % (sys.executable, summary["python"])}
+        _write_summary(out_dir, summary)
+        return
+    try:
+        notebook = _notebook(script, name) if options["--notebook"] else None
+    except _Failure as failure:
+        summary["error"] = {"message": str(failure)}
         _write_summary(out_dir, summary)
         return
     if "--note" in values:
@@ -934,6 +1067,7 @@ def _run(argv):
 
     setattr(builtins, _SNAPSHOT, capture)
     _stamp_values()
+    _name_parameters(capture)
     _install_stand_ins()
     main = types.ModuleType("__main__")
     main.__file__ = script
@@ -944,15 +1078,14 @@ def _run(argv):
     sys.path[0] = os.path.dirname(script)
     cells = {}
     try:
-        if options["--notebook"]:
-            code_cells = _notebook_cells(script, name)
+        if notebook is not None:
+            code_cells = _notebook_cells(notebook, name)
             main.__dict__.setdefault("display", lambda *args, **kwargs: None)
         else:
             code_cells = [_script_cell(script)]
         cells = {c.filename: c for c in code_cells if c.number is not None}
         _execute(code_cells, main.__dict__, script)
-    except _Failure as failure:
-        summary["error"] = {"message": str(failure)}
+        capture.backward_if_never_called()
     except SystemExit as exit:
         if exit.code not in (None, 0):
             summary["error"] = {"message": "%s: the script exited with sys.exit(%r)"

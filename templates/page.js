@@ -271,16 +271,45 @@
   function zoomCentre(factor) {
     zoomAt(factor, viewport.clientWidth / 2, viewport.clientHeight / 2);
   }
-  function fit() {
-    const svg = current.figure.querySelector("svg");
-    const box = svg.getBoundingClientRect();
-    const w = box.width / view.s;
-    const h = box.height / view.s;
-    const s = Math.min(viewport.clientWidth / w, viewport.clientHeight / h, 2) * 0.96;
+  // The figure's size at scale 1, in CSS pixels.
+  function figureSize() {
+    const box = current.figure.querySelector("svg").getBoundingClientRect();
+    return { w: box.width / view.s, h: box.height / view.s };
+  }
+  // Shows the figure at scale `s`: centred along each axis it fits in, else from its start
+  // (left, top), where a figure is read from.
+  function place(s) {
+    const { w, h } = figureSize();
+    const margin = (length, port) => (length * s <= port ? (port - length * s) / 2 : port * 0.02);
     view.s = s;
-    view.x = (viewport.clientWidth - w * s) / 2;
-    view.y = (viewport.clientHeight - h * s) / 2;
+    view.x = margin(w, viewport.clientWidth);
+    view.y = margin(h, viewport.clientHeight);
     applyView();
+  }
+  function fitScale() {
+    const { w, h } = figureSize();
+    return Math.min(viewport.clientWidth / w, viewport.clientHeight / h, 2) * 0.96;
+  }
+  function fit() {
+    place(fitScale());
+  }
+  // A snapshot's first view: the whole figure, unless that draws its labels smaller than
+  // READABLE_PX (the lecture neuron fitted in a laptop's window: about 8 px); then as small
+  // as keeps them readable. Zooming out, or fitting (0), still shows it all.
+  const READABLE_PX = 12;
+  function firstView() {
+    const scale = fitScale();
+    const label = labelPx();
+    place(label > 0 ? Math.max(scale, READABLE_PX / label) : scale);
+  }
+  // The size on screen, at scale 1, of the font of the figure's labels, in CSS pixels.
+  function labelPx() {
+    const svg = current.figure.querySelector("svg");
+    const text = svg.querySelector("g.node text");
+    const units = svg.viewBox.baseVal;
+    if (!text || !units || !units.width) return 0;
+    const size = parseFloat(getComputedStyle(text).fontSize);
+    return (size * figureSize().w) / units.width;
   }
   function centreOn(el, onlyIfHidden) {
     if (!el) return;
@@ -393,7 +422,7 @@
     state.selected = -1;
     for (const kind of Object.keys(marked)) mark(kind, "gv-" + kind, []);
     showMarks();
-    if (!fitted[k]) { fitted[k] = true; fit(); }
+    if (!fitted[k]) { fitted[k] = true; firstView(); }
     goToStep(step === null ? current.d.start : step);
     if (selected >= 0) select(selected, "if-hidden");
     search($("gv-search").value);

@@ -850,7 +850,7 @@ fn a_page_says_each_kind_of_note_its_figures_earned() {
     let dir = tempfile::tempdir().expect("temp dir");
     let script = dir.path().join("two.py");
     let source = "draw_dot(Value(1.0))\nx = Value(1.0)\n\
-                  for i in range(1100): x = x * 1.0001\ndraw_dot(x)\n";
+                  for i in range(2600): x = x * 1.0001\ndraw_dot(x)\n";
     std::fs::write(&script, source).expect("write");
     let output = gradviz()
         .env("PATH", dir.path())

@@ -152,6 +152,7 @@ fn decorations_for(graph: &ExportGraph) -> Decorations {
             after: vec![ids[0], ids[1]],
             before: vec![ids[4]],
         }],
+        same_rank: vec![vec![ids[0], ids[2]], vec![ids[1], ids[3], 999_999]],
     }
 }
 
@@ -394,6 +395,7 @@ fn decorations(ids: Vec<u64>) -> impl Strategy<Value = Decorations> {
             legend,
             clusters,
             gates: Vec::new(),
+            same_rank: Vec::new(),
         })
 }
 

@@ -102,6 +102,7 @@ fn decorations_for(graph: &ExportGraph) -> Decorations {
             },
         ],
         gates: Vec::new(),
+        same_rank: Vec::new(),
     }
 }
 

@@ -239,6 +239,88 @@ fn the_neuron_page_replays_backward_in_chromium() {
     }
 }
 
+/// The height on screen of the figure's texts in snapshot `prefix` (CSS pixels; a text's
+/// box is about 1.15 times its font), the smallest and the largest.
+fn text_heights(browser: &Browser, prefix: &str) -> (f64, f64) {
+    let heights = browser.eval(&format!(
+        "return Array.from(document.querySelectorAll('#{prefix}-figure g.node text'))\
+         .map(t => t.getBoundingClientRect().height);"
+    ));
+    let heights: Vec<f64> = heights
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|h| h.as_f64().expect("a number"))
+        .collect();
+    assert!(!heights.is_empty());
+    heights
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(low, high), &h| {
+            (low.min(h), high.max(h))
+        })
+}
+
+/// Whether every node of snapshot `prefix` lies inside the figure's viewport.
+fn all_in_view(browser: &Browser, prefix: &str) -> bool {
+    browser.eval(&format!(
+        "const port = document.getElementById('gv-viewport').getBoundingClientRect();\
+         return Array.from(document.querySelectorAll('#{prefix}-figure g.node')).every(g => {{\
+           const b = g.getBoundingClientRect();\
+           return b.left >= port.left && b.right <= port.right && b.top >= port.top \
+             && b.bottom <= port.bottom; }});"
+    )) == json!(true)
+}
+
+/// The lecture neuron opens with its labels at a readable size (fitting it whole in the
+/// window drew them at about 8 px), on every engine; the user can still zoom out, and `0`
+/// fits it whole. A figure small enough opens whole, as before.
+#[test]
+fn the_first_view_draws_labels_at_a_readable_size() {
+    for engine in ["dot", "builtin", "layered"] {
+        let (_dir, page) = page_of("neuron.py", engine);
+        let browser = Browser::start();
+        browser.open(&url(&page, ""));
+        let (smallest, _) = text_heights(&browser, "s0");
+        // A 12 px font draws a text box of about 14 px.
+        assert!(smallest >= 13.0, "{engine}: texts {smallest:.1} px high");
+        assert!(
+            smallest <= 16.0,
+            "{engine}: no larger than needed: {smallest:.1} px"
+        );
+        save_screenshot(&browser, &format!("neuron-first-view-{engine}.png"));
+        browser.type_into("#gv-viewport", "0");
+        assert!(all_in_view(&browser, "s0"), "{engine}: 0 fits it whole");
+        let (fitted, _) = text_heights(&browser, "s0");
+        assert!(fitted < smallest, "{engine}: fitted {fitted:.1} px");
+        browser.type_into("#gv-viewport", "--");
+        let (zoomed_out, _) = text_heights(&browser, "s0");
+        assert!(
+            zoomed_out < fitted,
+            "{engine}: zoomed out {zoomed_out:.1} px"
+        );
+        assert_eq!(browser.console_errors(), Vec::<String>::new());
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("small.py");
+    std::fs::write(
+        &script,
+        "a = Value(2.0, label='a')\nb = a.tanh()\nb.backward()\n",
+    )
+    .expect("write");
+    let page = dir.path().join("small.html");
+    gradviz()
+        .args(["render", "--engine", "dot", "-o"])
+        .arg(&page)
+        .arg(&script)
+        .assert()
+        .success();
+    let browser = Browser::start();
+    browser.open(&url(&page, ""));
+    assert!(all_in_view(&browser, "s0"), "a small figure opens whole");
+    let (smallest, _) = text_heights(&browser, "s0");
+    assert!(smallest >= 13.0, "and readable: {smallest:.1} px");
+}
+
 /// Every grad text of the figure lies inside its own field at every step: records are laid
 /// out for the widest number each shows. The graph's stored grads are all 0 (a snapshot
 /// before backward), while the replay reaches grads of five integer digits and a sign.

@@ -525,7 +525,8 @@ fn default_view_is_micrographs_plain_figure() {
 #[test]
 fn large_views_get_the_fast_layout() {
     let graph = network(2, &[4, 4, 1], 8);
-    assert!(graph.node_count() > defaults::LAYOUT_THRESHOLD);
+    let budget = defaults::FAST_LAYOUT_ABOVE;
+    assert!(gradviz::figure::layout_cost(&graph, budget).total() > budget);
     let view = views::prepare(&graph, &ViewOptions::default()).unwrap();
     let dot = dot_of(&view);
     for (name, value) in [("newrank", "true"), ("nslimit", "0.2")] {

@@ -5,7 +5,7 @@
 //!
 //! `cargo bench --bench layered` prints the tables. After `--`: `--count FILE.svg…` prints the
 //! crossings and through-node edges of any SVG (ours or Graphviz's); `--threshold` times
-//! `dot` by size (where `auto` should switch); `--keep DIR` leaves the graphs (JSON) and
+//! `dot` by layout cost (where `auto` should switch); `--keep DIR` leaves the graphs (JSON) and
 //! both engines' SVGs in DIR, to look at.
 
 mod quality;
@@ -15,7 +15,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use gradviz::engine::{Graph, Input, PyRandom, Value, MLP};
-use gradviz::figure::{Decorations, DotOptions};
+use gradviz::figure::views::{self, ViewOptions};
+use gradviz::figure::{layout_cost, Decorations, DotOptions};
 use gradviz::graph::{self, to_petgraph, ExportGraph};
 use gradviz::input::json;
 use gradviz::layout;
@@ -56,9 +57,16 @@ fn main() {
 
 /// `sum((model(x) - y)**2 for each row)` of MLP(2, [4, 4, 1]) over `rows` rows.
 fn mlp_loss(rows: usize) -> ExportGraph {
+    network_loss(MLP_SIZES, rows, false)
+}
+
+/// The same loss of MLP(2, `sizes`), plus with `l2` micrograd's demo's regularisation
+/// `1e-4 * sum(p*p for p in model.parameters())`: a running sum over every parameter,
+/// whose terms join it far from the neurons they come from.
+fn network_loss(sizes: &[usize], rows: usize, l2: bool) -> ExportGraph {
     let g = Graph::new();
     let mut rng = PyRandom::new(SEED);
-    let model = MLP::new(&g, 2, MLP_SIZES, &mut rng);
+    let model = MLP::new(&g, 2, sizes, &mut rng);
     let mut loss: Option<Value> = None;
     for r in 0..rows {
         let x: Vec<Input> = (0..2)
@@ -72,7 +80,11 @@ fn mlp_loss(rows: usize) -> ExportGraph {
             Some(sum) => sum + error,
         });
     }
-    let loss = loss.expect("rows");
+    let mut loss = loss.expect("rows");
+    if l2 {
+        let squares = model.parameters().into_iter().map(|p| p * p);
+        loss = loss + 1e-4 * squares.fold(g.leaf(0.0), |sum, square| sum + square);
+    }
     loss.backward();
     to_petgraph(&g, &[loss.id()])
 }
@@ -131,8 +143,9 @@ struct Run {
     peak_rss_kb: i64,
 }
 
-/// Runs `gradviz render INPUT --engine ENGINE -o OUT`, or `None` when it failed (a timeout).
-fn render(input: &Path, engine: &str, out: &Path, timeout_secs: u64) -> Option<Run> {
+/// Runs `gradviz render INPUT --engine ENGINE VIEW… -o OUT`, or `None` when it failed (a
+/// timeout).
+fn render(input: &Path, engine: &str, view: &[&str], out: &Path, timeout_secs: u64) -> Option<Run> {
     // The lecture neuron draws before and after backward: the figure after it.
     let snapshot: &[&str] = if input.ends_with("neuron.py") {
         &["--snapshot", "2"]
@@ -146,6 +159,7 @@ fn render(input: &Path, engine: &str, out: &Path, timeout_secs: u64) -> Option<R
         .args(snapshot)
         .args(["--engine", engine, "--max-nodes", "100000000", "--timeout"])
         .arg(timeout_secs.to_string())
+        .args(view)
         .arg("-o")
         .arg(out)
         .env("NO_COLOR", "1")
@@ -253,9 +267,9 @@ fn speed_and_quality(dir: &Path) {
         let ours = dir.join(format!("layered{i}.svg"));
         let theirs = dir.join(format!("dot{i}.svg"));
         let runs = if case.values > 50_000 { 1 } else { 3 };
-        let layered = best_of(runs, || render(&case.input, "layered", &ours, 600));
+        let layered = best_of(runs, || render(&case.input, "layered", &[], &ours, 600));
         let dot = if case.dot {
-            render(&case.input, "dot", &theirs, 120)
+            render(&case.input, "dot", &[], &theirs, 120)
         } else {
             None
         };
@@ -371,17 +385,57 @@ fn running_sums() {
     }
 }
 
-/// `gradviz render --engine dot` seconds by size: where `auto` should switch.
+/// `gradviz render --engine dot` seconds by layout cost (`gradviz::figure::layout_cost` of
+/// the figure as drawn: Graphviz nodes plus the edges' length in ranks): where `auto`
+/// should switch. Plain networks, whose cost follows their size, and networks with an L2
+/// term, whose running sum over every parameter makes long edges, folded or not.
 fn threshold(dir: &Path) {
-    println!("{:>8} {:>8}", "values", "dot s");
-    for rows in [13, 26, 32, 38, 44] {
-        let graph = mlp_loss(rows);
-        let input = dir.join(format!("rows{rows}.json"));
+    println!(
+        "{:<40} {:>8} {:>8} {:>9} {:>8}",
+        "graph", "values", "ranks", "cost", "dot s"
+    );
+    let l2 = |sizes: &[usize], rows| network_loss(sizes, rows, true);
+    let cases: Vec<(&str, ExportGraph, Option<usize>)> = vec![
+        ("MLP(2,[4,4,1]) loss, 12 rows", mlp_loss(12), None),
+        ("MLP(2,[4,4,1]) loss, 26 rows", mlp_loss(26), None),
+        ("MLP(2,[4,4,1]) loss, 34 rows", mlp_loss(34), None),
+        ("MLP(2,[4,4,1]) loss, 44 rows", mlp_loss(44), None),
+        ("MLP(2,[4,4,1]) + L2, 4 rows", l2(&[4, 4, 1], 4), None),
+        ("MLP(2,[8,8,1]) + L2, 4 rows", l2(&[8, 8, 1], 4), None),
+        ("the same, --fold 1", l2(&[8, 8, 1], 4), Some(1)),
+        (
+            "MLP(2,[8,8,1]) + L2, 8 rows, --fold 1",
+            l2(&[8, 8, 1], 8),
+            Some(1),
+        ),
+        (
+            "MLP(2,[16,16,1]) + L2, 4 rows, --fold 1",
+            l2(&[16, 16, 1], 4),
+            Some(1),
+        ),
+    ];
+    for (i, (name, graph, fold)) in cases.into_iter().enumerate() {
+        let input = dir.join(format!("threshold{i}.json"));
         write_json(&graph, &input);
+        let options = ViewOptions::default()
+            .with_fold(fold)
+            .with_max_nodes(Some(usize::MAX));
+        let drawn = views::prepare(&graph, &options).expect("the view");
+        let cost = layout_cost(drawn.graph(), usize::MAX);
+        let ranks = cost.extent.map_or(0, |extent| extent.ranks);
         let out = dir.join("out.svg");
-        let secs = render(&input, "dot", &out, 120).map_or("-".to_string(), |run| {
+        let depth = fold.map(|depth| depth.to_string());
+        let view: Vec<&str> = depth.iter().flat_map(|d| ["--fold", d.as_str()]).collect();
+        let secs = render(&input, "dot", &view, &out, 120).map_or("> 120".to_string(), |run| {
             format!("{:.2}", run.wall.as_secs_f64())
         });
-        println!("{:>8} {:>8}", graph.node_count(), secs);
+        println!(
+            "{:<40} {:>8} {:>8} {:>9} {:>8}",
+            name,
+            drawn.graph().node_count(),
+            ranks,
+            cost.total(),
+            secs
+        );
     }
 }

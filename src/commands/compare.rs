@@ -21,6 +21,13 @@ pub fn compare(request: &CompareRequest, console: &mut Console) -> Result<()> {
     };
     let target = output::single(&source, &request.output, Shows::Comparison, format)?;
     let states = input::states(&source, &options.input)?;
+    if states.ran_backward {
+        console.note(&format!(
+            "{} calls backward() on no value: compare ran it from the value drawn, to show \
+             the grads it gives",
+            source.name
+        ));
+    }
     let bytes = console.drawn(|| match target.format() {
         Format::Html => page::compare_page(&source.name, states, &options.draw),
         format => render::draw_comparison(&states, format, &options.draw),

@@ -127,10 +127,15 @@ impl Console {
         let notes = progress::with_spinner("rendering", draw)?;
         for note in notes {
             if self.noted.insert(note.kind) {
-                let _ = writeln!(std::io::stderr().lock(), "note: {}", note.text);
+                self.note(&note.text);
             }
         }
         Ok(())
+    }
+
+    /// Says a note about the run.
+    fn note(&mut self, text: &str) {
+        let _ = writeln!(std::io::stderr().lock(), "note: {text}");
     }
 
     /// Says, once, that a script's `draw_dot(…, format=…)` asked for another format than

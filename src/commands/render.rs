@@ -16,10 +16,10 @@ pub fn render(request: &RenderRequest, console: &mut Console) -> Result<()> {
         ));
     }
     let options = &request.options;
-    let format = output::format(&request.output, options.format)?;
     let mut files = Batch::default();
     for path in &request.inputs {
         let source = input::read(path, options.input.format)?;
+        let format = output::format(&source, &request.output, options.format)?;
         if format == Format::Html {
             let target = output::single(&source, &request.output, Shows::Figures, Some(format))?;
             let page =
@@ -37,10 +37,9 @@ pub fn render(request: &RenderRequest, console: &mut Console) -> Result<()> {
         )?;
         for (drawing, target) in figures.iter().zip(targets) {
             console.asked_format(drawing.format.as_deref(), format);
-            let draw = options.draw.directed(drawing.rankdir);
             let mut file = output::open(&target)?;
             console.drawn_into(|| {
-                render::draw_to(&drawing.graph, format, &draw, &mut file)
+                render::draw_drawing_to(drawing, format, &options.draw, &mut file)
                     .map_err(|error| file.named(error))
             })?;
             file.close()?;

@@ -2,7 +2,10 @@
 //!
 //! The figure holds two copies of the graph in clusters, "before backward" above "after
 //! backward". Both copies sit in the same ranks, so a value is in the same column in both
-//! and its neighbours in the same order: the eye moves straight down to find it. Grads that
+//! and its neighbours in the same order: the eye moves straight down to find it. `dot`
+//! would not keep that on its own (its last crossing reduction, over the whole graph,
+//! treats the two states differently, and a value free to sit in several ranks may land in
+//! different ones): [`align_states`] pins it. Grads that
 //! backward changed are filled in the "after" copy and outlined in the "before" copy. With
 //! `--group`, `--fold` or `--color` the two states go through one view together
 //! ([`view`]).
@@ -27,7 +30,9 @@ pub const CHANGED_OUTLINE: &str = "#c99a00";
 /// The comparison figure of two states, through the view `view` asks for.
 pub fn figure(states: &States, dot: &DotOptions, view: &ViewOptions) -> Result<Figure<'static>> {
     if !view.is_plain() {
-        return view::figure(states, dot, view);
+        let mut figure = view::figure(states, dot, view)?;
+        align_states(&mut figure, id_offset(states));
+        return Ok(figure);
     }
     let offset = id_offset(states);
     let both = combined(states);
@@ -49,11 +54,29 @@ pub fn figure(states: &States, dot: &DotOptions, view: &ViewOptions) -> Result<F
         outline: Some(CHANGED_OUTLINE.into()),
         text: "grad changed by backward".into(),
     }];
-    Ok(Figure::decorated(
-        Cow::Owned(both),
-        dot.clone(),
-        decorations,
-    ))
+    let mut figure = Figure::decorated(Cow::Owned(both), dot.clone(), decorations);
+    align_states(&mut figure, offset);
+    Ok(figure)
+}
+
+/// Puts each value's two copies in one rank, and keeps Graphviz's last crossing
+/// reduction, which runs over the whole graph and does not treat the states alike, from
+/// moving one state's values: each state's cluster is ordered on its own, and the two are
+/// the same graph, so every column lists its values in the same order in both. A value's
+/// "after" copy has its "before" id plus `offset`; a folded group keeps its first value's.
+fn align_states(figure: &mut Figure<'_>, offset: u64) {
+    let ids: std::collections::BTreeSet<u64> = figure.graph.node_weights().map(|n| n.id).collect();
+    figure.decorations.same_rank = ids
+        .range(..offset)
+        .filter(|&&id| ids.contains(&(id + offset)))
+        .map(|&id| vec![id, id + offset])
+        .collect();
+    let attributes = &mut figure.options.graph_attributes;
+    for (name, value) in [("newrank", "true"), ("remincross", "false")] {
+        if !attributes.iter().any(|(set, _)| set == name) {
+            attributes.push((name.to_string(), value.to_string()));
+        }
+    }
 }
 
 /// The first id past the "before" state's: what the "after" copy's ids are shifted by.

@@ -8,9 +8,11 @@
 //! What shapes a figure is made here too: label escaping ([`escape`]), numbers as Python's
 //! `%.4f` ([`format_number`]), the views of large graphs ([`views`]: group, fold, colour,
 //! node guard), marks laid over a view ([`overlay`]), `compare`'s before/after figure
-//! ([`compare`]) and `check`'s marks ([`marks`]).
+//! ([`compare`]), `check`'s marks ([`marks`]), and what a figure costs a layered layout such
+//! as `dot` ([`layout_cost`]), which picks the layout settings and the engine.
 
 pub mod compare;
+mod cost;
 pub mod escape;
 pub mod marks;
 mod model;
@@ -24,13 +26,14 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io;
 
+pub use cost::{layout_cost, LayoutCost};
 pub use escape::{escape_record_field, PAD_EVERY};
 pub use model::to_dot_model;
 pub use number::format_number;
 pub use print::print_dot_model;
 pub use write::{to_dot, write_dot};
 
-pub(crate) use number::push_number;
+pub(crate) use number::{push_number, thousands};
 pub(crate) use write::ClusterLayout;
 
 pub use crate::graph::Rankdir;
@@ -48,6 +51,8 @@ pub struct Figure<'a> {
     pub options: DotOptions,
     /// Fills, rows, clusters, gates, legend, caption.
     pub decorations: Decorations,
+    /// What the user should hear about the figure: why the view asked for changed nothing.
+    pub note: Option<String>,
 }
 
 impl<'a> Figure<'a> {
@@ -67,13 +72,12 @@ impl<'a> Figure<'a> {
         mut options: DotOptions,
         decorations: Decorations,
     ) -> Figure<'a> {
-        options
-            .graph_attributes
-            .extend(views::layout_for(graph.node_count()));
+        options.graph_attributes.extend(views::layout_for(&graph));
         Figure {
             graph,
             options,
             decorations,
+            note: None,
         }
     }
 
@@ -166,6 +170,10 @@ pub struct Decorations {
     pub clusters: Vec<Cluster>,
     /// Invisible ordering constraints between groups of values; see [`Gate`].
     pub gates: Vec<Gate>,
+    /// Sets of values (by [`NodeInfo::id`]) Graphviz puts in one rank (`{rank=same; …}`):
+    /// `compare`'s two copies of each value, so that it sits in the same column in both
+    /// states. Across clusters this needs the graph attribute `newrank=true`.
+    pub same_rank: Vec<Vec<u64>>,
 }
 
 /// An invisible point ranked after every value of `after` and before every value of

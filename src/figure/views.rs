@@ -29,7 +29,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use petgraph::graph::NodeIndex;
 use petgraph::Direction;
 
-use super::{format_number, Cluster, Decorations, DotOptions, Figure, Gate, LegendEntry};
+use super::{
+    format_number, layout_cost, thousands, Cluster, Decorations, DotOptions, Figure, Gate,
+    LegendEntry,
+};
 use crate::engine::Op;
 use crate::graph::{self, ExportGraph, NodeInfo, NodeOp};
 use crate::{Error, Result};
@@ -41,10 +44,17 @@ pub mod defaults {
     /// -Tsvg`, the fast layout, a loaded 2-core machine): MLP(2, [4, 4, 1]) loss graphs of
     /// 3,382 values took 2.6 s, 5,054 values 10.3 s, 6,726 values 23.6 s, 8,398 values 43.7 s.
     pub const MAX_NODES: usize = 5_000;
-    /// Figures with more values than this get the fast layout settings
-    /// (`newrank`, a lower `nslimit`); smaller ones keep Graphviz's defaults, which they lay out
-    /// in well under a second anyway.
-    pub const LAYOUT_THRESHOLD: usize = 500;
+    /// Figures whose layout costs more than this ([`crate::figure::layout_cost`]: nodes
+    /// plus the edges' length in ranks) get the fast layout settings (`newrank`, a lower
+    /// `nslimit`); cheaper ones keep Graphviz's defaults, which they lay out in well under a
+    /// second anyway. The cost, not the value count, because long edges are what make
+    /// `dot` slow: a folded MLP(2, [8, 8, 1]) with an L2 term has 143 values but costs
+    /// 11,951 (running sums reach across 215 ranks), and took 10.6 s with the defaults and
+    /// 1.1 s with the fast settings; an MLP(2, [4, 4, 1]) loss of 950 values costs 5,402 and
+    /// took 0.74 s and 0.23 s (Graphviz 2.43 `dot -Tsvg` on the figures' DOT, a loaded 2-core
+    /// machine; the figures of `cargo bench --bench layered -- --threshold`). 2,500 is
+    /// where a plain network's figure used to switch, at about 500 values.
+    pub const FAST_LAYOUT_ABOVE: usize = 2_500;
     /// Group nesting that counts: `a.b.c…` deeper than this belongs to its ancestor at this
     /// depth, which bounds every walk up the group tree (and matches the clusters the
     /// renderer nests).
@@ -136,6 +146,11 @@ pub struct View<'a> {
     pub(crate) folded_into: BTreeMap<u64, u64>,
     /// Graph attributes for the layout ([`FAST_LAYOUT`] on large figures).
     layout: Vec<(String, String)>,
+    /// How deep the labels' groups nest: 0 when no value has a dotted label (or the view
+    /// did not look, being micrograd's plain figure).
+    pub(crate) depth: usize,
+    /// Why the view asked for changes nothing, when it does not ([`idle_note`]).
+    pub(crate) note: Option<String>,
 }
 
 /// What a folded group's node says about the values inside it.
@@ -227,6 +242,7 @@ impl<'a> View<'a> {
             graph: self.graph,
             options,
             decorations: self.decorations,
+            note: self.note,
         }
     }
 }
@@ -234,7 +250,9 @@ impl<'a> View<'a> {
 /// The view of `graph` that `options` ask for. Fails with [`Error::TooLarge`] when the view
 /// has more values than the node guard allows; the message gives the size and what to do.
 pub fn prepare<'a>(graph: &'a ExportGraph, options: &ViewOptions) -> Result<View<'a>> {
-    view_of(Cow::Borrowed(graph), options)
+    let mut view = view_of(Cow::Borrowed(graph), options)?;
+    view.note = idle_note(options, view.depth);
+    Ok(view)
 }
 
 /// [`prepare`] for a graph borrowed or owned: an unfolded view keeps it as it came, without
@@ -244,11 +262,13 @@ pub(crate) fn view_of<'a>(graph: Cow<'a, ExportGraph>, options: &ViewOptions) ->
     if options.is_plain() && graph.node_count() <= limit {
         // micrograd's look needs no groups: skip placing every value in one.
         return Ok(View {
-            layout: layout_for(graph.node_count()),
+            layout: layout_for(&graph),
             graph,
             decorations: Decorations::default(),
             summaries: BTreeMap::new(),
             folded_into: BTreeMap::new(),
+            depth: 0,
+            note: None,
         });
     }
     let groups = Groups::place(&graph);
@@ -275,7 +295,7 @@ pub(crate) fn view_of<'a>(graph: Cow<'a, ExportGraph>, options: &ViewOptions) ->
     if options.color == ColorBy::Grad {
         color_by_grad(&graph, &summaries, &mut decorations);
     }
-    let mut layout = layout_for(graph.node_count());
+    let mut layout = layout_for(&graph);
     if !decorations.gates.is_empty() && !layout.iter().any(|(name, _)| name == "newrank") {
         layout.push(("newrank".to_string(), "true".to_string()));
     }
@@ -285,13 +305,44 @@ pub(crate) fn view_of<'a>(graph: Cow<'a, ExportGraph>, options: &ViewOptions) ->
         summaries,
         folded_into,
         layout,
+        depth: groups.max_depth(),
+        note: None,
     })
 }
 
-/// The layout settings for a figure of `values` values: [`FAST_LAYOUT`] above
-/// [`defaults::LAYOUT_THRESHOLD`], none below, where the default layout is quick anyway.
-pub fn layout_for(values: usize) -> Vec<(String, String)> {
-    if values <= defaults::LAYOUT_THRESHOLD {
+/// Why the grouping or folding `options` ask for changes nothing in a figure whose labels'
+/// groups nest `depth` deep, and what to do; `None` when it changes something. A view that
+/// silently draws the whole graph looks like a bug: micrograd's `nn` labels nothing, so a
+/// network from a JSON file or a class of another shape has no groups to draw.
+pub(crate) fn idle_note(options: &ViewOptions, depth: usize) -> Option<String> {
+    let asked = match (options.group, options.fold) {
+        (true, Some(fold)) => format!("--group and --fold {fold}"),
+        (true, None) => "--group".to_string(),
+        (false, Some(fold)) => format!("--fold {fold}"),
+        (false, None) => return None,
+    };
+    match options.fold {
+        _ if depth == 0 => Some(format!(
+            "{asked} changed nothing: no value has a dotted label (`l0.n1.w0` is in the groups \
+             `l0` and `l0.n1`), so the whole graph is drawn; give values dotted labels, or \
+             build the network in the script, from micrograd's nn or classes of its shape (an \
+             MLP's `layers` of `neurons` with `w` and `b`), whose parameters gradviz names \
+             `l0.n1.w0`"
+        )),
+        Some(fold) if fold >= depth => Some(format!(
+            "--fold {fold} folds nothing: the labels' groups nest {depth} deep, so --fold {} \
+             is the deepest fold (each group {depth} levels down as one node)",
+            depth - 1
+        )),
+        _ => None,
+    }
+}
+
+/// The layout settings for a figure of `graph`: [`FAST_LAYOUT`] when its layout costs more
+/// than [`defaults::FAST_LAYOUT_ABOVE`], none below, where the default layout is quick anyway.
+pub fn layout_for(graph: &ExportGraph) -> Vec<(String, String)> {
+    let budget = defaults::FAST_LAYOUT_ABOVE;
+    if layout_cost(graph, budget).total() <= budget {
         return Vec::new();
     }
     FAST_LAYOUT
@@ -333,19 +384,6 @@ fn too_large(graph: &ExportGraph, limit: usize, options: &ViewOptions, groups: &
          the source with --format dot"
     ));
     Error::TooLarge(message)
-}
-
-/// `1234567` as `1,234,567`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The group tree and each value's place in it.

@@ -21,7 +21,7 @@ use std::io::{self, Write};
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::escape::{escape_field_into, escape_into};
 use super::number::push_number;
@@ -108,6 +108,14 @@ fn write_figure(
     for (k, gate) in decorations.gates.iter().enumerate() {
         write_gate(text, k, gate);
         sink(text, false)?;
+    }
+    if !decorations.same_rank.is_empty() {
+        // An id not in the graph would make Graphviz draw a stray node: it is left out.
+        let known: BTreeSet<u64> = graph.node_weights().map(|n| n.id).collect();
+        for (k, ids) in decorations.same_rank.iter().enumerate() {
+            write_same_rank(text, k, ids.iter().filter(|id| known.contains(id)));
+            sink(text, false)?;
+        }
     }
     text.push_str("}\n");
     Ok(())
@@ -287,6 +295,18 @@ fn write_gate(text: &mut String, k: usize, gate: &super::Gate) {
         push_value_id(text, b);
         text.push_str(" [style=invis]\n");
     }
+}
+
+/// Set `k` of [`super::Decorations::same_rank`]: a subgraph holding the values `ids`, in one
+/// rank.
+fn write_same_rank<'a>(text: &mut String, k: usize, ids: impl Iterator<Item = &'a u64>) {
+    let _ = writeln!(text, "  subgraph same_rank_{k} {{\n    graph[rank=same]");
+    for &id in ids {
+        text.push_str("    ");
+        push_value_id(text, id);
+        text.push('\n');
+    }
+    text.push_str("  }\n");
 }
 
 /// Reused buffers for one value's edges.

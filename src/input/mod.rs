@@ -14,6 +14,8 @@ pub mod python;
 pub mod script;
 mod sniff;
 
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -73,6 +75,12 @@ pub struct Drawing {
     /// `format=`, as written. The output format is the caller's (the command line's `-o` or
     /// `--format`), so it is only worth a note when it differs.
     pub format: Option<String>,
+    /// The values whose label is gradviz's auto-label (`y#2`, `l0.n1.w0`) in a snapshot of
+    /// the script's own `draw_dot`, whose figure would not show those names: a figure in
+    /// micrograd's look leaves them blank ([`Drawing::as_drawn`]), pages and JSON keep them.
+    /// Empty for the subset's `draw_dot` (and the prelude's, the same in CPython), which
+    /// names values.
+    pub auto_labelled: BTreeSet<u64>,
 }
 
 impl Drawing {
@@ -82,8 +90,29 @@ impl Drawing {
             graph,
             rankdir: None,
             format: None,
+            auto_labelled: BTreeSet::new(),
         }
     }
+
+    /// The graph as the script's own `draw_dot` would label it: without the auto-labels
+    /// it would not show (a copy only when there are some).
+    pub fn as_drawn(&self) -> Cow<'_, ExportGraph> {
+        without_labels(&self.graph, &self.auto_labelled)
+    }
+}
+
+/// `graph` with the labels of the values `ids` names left blank.
+fn without_labels<'a>(graph: &'a ExportGraph, ids: &BTreeSet<u64>) -> Cow<'a, ExportGraph> {
+    if ids.is_empty() {
+        return Cow::Borrowed(graph);
+    }
+    let mut blank = graph.clone();
+    for node in blank.node_weights_mut() {
+        if ids.contains(&node.id) {
+            node.label.clear();
+        }
+    }
+    Cow::Owned(blank)
 }
 
 /// An input read into memory, with the name used in messages.
@@ -119,22 +148,7 @@ pub fn read(path: &Path, forced: Option<InputFormat>) -> Result<Source> {
     } else {
         path.display().to_string()
     };
-    let by_name = match forced {
-        Some(format) => Some(format),
-        None => match path.extension().and_then(|e| e.to_str()) {
-            Some("py") => Some(InputFormat::Py),
-            Some("json") => Some(InputFormat::Json),
-            Some("ipynb") => Some(InputFormat::Ipynb),
-            // stdin has no extension: its content says what it is.
-            _ if is_stdin => None,
-            _ => {
-                return Err(Error::Usage(format!(
-                    "{name}: cannot tell the input's kind from its extension; \
-                     name it .py, .ipynb or .json, or pass --input-format"
-                )))
-            }
-        },
-    };
+    let by_name = format_by_name(path, &name, forced)?;
     let mut bytes = Vec::new();
     let read = if is_stdin {
         std::io::stdin().read_to_end(&mut bytes).map(|_| ())
@@ -166,6 +180,35 @@ pub fn read(path: &Path, forced: Option<InputFormat>) -> Result<Source> {
         text,
         format,
     })
+}
+
+/// How `path` is read: as `forced` says, else as its extension says; `None` for stdin, whose
+/// content says. A directory is refused here, before its missing extension is blamed.
+fn format_by_name(
+    path: &Path,
+    name: &str,
+    forced: Option<InputFormat>,
+) -> Result<Option<InputFormat>> {
+    let is_stdin = path.as_os_str() == "-";
+    if !is_stdin && path.is_dir() {
+        return Err(Error::Usage(format!(
+            "{name} is a directory, not an input: name a .py script, an .ipynb notebook or a \
+             .json graph"
+        )));
+    }
+    if forced.is_some() {
+        return Ok(forced);
+    }
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("py") => Ok(Some(InputFormat::Py)),
+        Some("json") => Ok(Some(InputFormat::Json)),
+        Some("ipynb") => Ok(Some(InputFormat::Ipynb)),
+        _ if is_stdin => Ok(None),
+        _ => Err(Error::Usage(format!(
+            "{name}: cannot tell the input's kind from its extension; name it .py, .ipynb or \
+             .json, or pass --input-format"
+        ))),
+    }
 }
 
 /// The format of an input without a name to go by, from its content.
@@ -216,15 +259,24 @@ pub struct States {
     pub after: ExportGraph,
     /// The direction the compared snapshots asked for (the last one's, else the first's).
     pub rankdir: Option<Rankdir>,
+    /// True when the script calls `backward()` on no value and draws fewer than two
+    /// snapshots, so that `compare` ran backward itself to have an "after": worth telling.
+    pub ran_backward: bool,
+    /// The values auto-labelled in the compared snapshots of the script's own `draw_dot`
+    /// (see [`Drawing::auto_labelled`]).
+    pub auto_labelled: BTreeSet<u64>,
 }
 
 impl States {
     /// The states of two snapshots, in the direction they asked for.
-    fn of(first: Drawing, last: Drawing) -> States {
+    fn of(first: Drawing, mut last: Drawing) -> States {
+        last.auto_labelled.extend(first.auto_labelled);
         States {
             rankdir: last.rankdir.or(first.rankdir),
             before: first.graph,
             after: last.graph,
+            ran_backward: false,
+            auto_labelled: last.auto_labelled,
         }
     }
 
@@ -234,7 +286,23 @@ impl States {
             before,
             after,
             rankdir: None,
+            ran_backward: false,
+            auto_labelled: BTreeSet::new(),
         }
+    }
+
+    /// Both states as the script's own `draw_dot` would label them (see
+    /// [`Drawing::as_drawn`]).
+    pub fn as_drawn(&self) -> Cow<'_, States> {
+        if self.auto_labelled.is_empty() {
+            return Cow::Borrowed(self);
+        }
+        Cow::Owned(States {
+            before: without_labels(&self.before, &self.auto_labelled).into_owned(),
+            after: without_labels(&self.after, &self.auto_labelled).into_owned(),
+            auto_labelled: BTreeSet::new(),
+            ..self.clone()
+        })
     }
 }
 
@@ -278,7 +346,10 @@ fn subset_states(evaluated: Evaluated, name: &str) -> Result<States> {
     graph.zero_grad();
     let before = to_petgraph(graph, &[root]);
     graph.backward(root);
-    Ok(States::new(before, to_petgraph(graph, &[root])))
+    Ok(States {
+        ran_backward: evaluated.backward_root.is_none(),
+        ..States::new(before, to_petgraph(graph, &[root]))
+    })
 }
 
 fn zeroed(graph: &ExportGraph) -> ExportGraph {

@@ -7,6 +7,7 @@
 //! as gradviz JSON documents in that folder, read and validated by [`crate::input::json`];
 //! the user's prints go to our stderr as they happen, so `-o -` stays clean.
 
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -64,6 +65,9 @@ pub struct Snapshot {
     pub rankdir: Option<Rankdir>,
     /// `format=`, as written.
     pub format: Option<String>,
+    /// The values named by gradviz alone, when the script's own `draw_dot` took the
+    /// snapshot (see [`Drawing::auto_labelled`]).
+    pub auto_labelled: BTreeSet<u64>,
 }
 
 impl Snapshot {
@@ -72,6 +76,7 @@ impl Snapshot {
             graph: self.document.graph,
             rankdir: self.rankdir,
             format: self.format,
+            auto_labelled: self.auto_labelled,
         }
     }
 }
@@ -88,6 +93,10 @@ pub struct PythonRun {
     pub before_backward: Option<Document>,
     /// `Purpose::Compare` and `Purpose::Check`: the graph just after it.
     pub after_backward: Option<Document>,
+    /// `Purpose::Compare` of a script that calls `backward()` on no value and draws fewer
+    /// than two snapshots: the runner called it, as the subset does, from the first
+    /// snapshot's value, else the last value bound.
+    pub ran_backward: bool,
 }
 
 impl PythonRun {
@@ -112,19 +121,24 @@ impl PythonRun {
     }
 
     /// Before and after backward: the first and last snapshots, else the graph just
-    /// before and just after the last `backward()` call (it cannot be rerun here).
+    /// before and just after the last `backward()` call (it cannot be rerun here), which
+    /// the runner made itself when the script has none.
     pub fn compared(self, name: &str) -> Result<States> {
+        let ran_backward = self.ran_backward;
         let drawings = self.snapshots.into_iter().map(Snapshot::into_drawing);
         first_and_last(drawings.collect())
             .map(|(first, last)| States::of(first, last))
             .or(match (self.before_backward, self.after_backward) {
-                (Some(before), Some(after)) => Some(States::new(before.graph, after.graph)),
+                (Some(before), Some(after)) => Some(States {
+                    ran_backward,
+                    ..States::new(before.graph, after.graph)
+                }),
                 _ => None,
             })
             .ok_or_else(|| {
                 Error::Script(format!(
-                    "{name}: nothing to compare: the script calls backward() on no value and \
-                     draws fewer than two snapshots"
+                    "{name}: nothing to compare: the script binds no value at module level \
+                     and calls neither backward() nor draw_dot() on one"
                 ))
             })
     }
@@ -193,8 +207,12 @@ pub fn run(
             input.name
         ))
     })?;
-    match summary.error {
-        Some(error) => Err(Error::Python(error.render(input.name))),
+    match &summary.error {
+        Some(error) => Err(Error::Python(format!(
+            "{}{}",
+            error.render(input.name),
+            summary.missing_module_hint()
+        ))),
         None => summary.graphs(folder.path(), input.name),
     }
 }
@@ -279,6 +297,11 @@ fn no_interpreter(python: &Path, name: &str, error: &std::io::Error) -> Error {
 #[derive(Deserialize)]
 struct Summary {
     error: Option<RunError>,
+    /// The interpreter that ran the script (`sys.executable`) and its version.
+    #[serde(default)]
+    executable: String,
+    #[serde(default)]
+    python: String,
     #[serde(default)]
     snapshots: usize,
     /// What each `draw_dot` call asked of its figure, in order.
@@ -290,9 +313,30 @@ struct Summary {
     before: bool,
     #[serde(default)]
     after: bool,
+    #[serde(default)]
+    ran_backward: bool,
 }
 
 impl Summary {
+    /// For a script that imports a module this interpreter lacks: which interpreter ran it
+    /// and how to pick another, since the module is often installed in a different one
+    /// (a venv, conda, the notebook's kernel). Empty for any other error.
+    fn missing_module_hint(&self) -> String {
+        let Some(error) = &self.error else {
+            return String::new();
+        };
+        if error.kind.as_deref() != Some("ModuleNotFoundError") {
+            return String::new();
+        }
+        format!(
+            "\n{} = help: the script ran in {} (Python {}); if the module is installed in \
+             another Python, name that one with --python PATH or GRADVIZ_PYTHON",
+            error.gutter(),
+            self.executable,
+            self.python
+        )
+    }
+
     /// The graphs the summary names, read from `folder` and validated.
     fn graphs(&self, folder: &Path, name: &str) -> Result<PythonRun> {
         let read = |file: &str, what: &str| -> Result<Document> {
@@ -316,6 +360,9 @@ impl Summary {
                     })
                     .transpose()?,
                 format: asked.and_then(|a| a.format.clone()),
+                auto_labelled: asked
+                    .map(|a| a.auto_labelled.iter().copied().collect())
+                    .unwrap_or_default(),
             })
         };
         Ok(PythonRun {
@@ -325,6 +372,7 @@ impl Summary {
             last_graph: optional(self.last_graph, "final.json", "its graph")?,
             before_backward: optional(self.before, "before.json", "before backward")?,
             after_backward: optional(self.after, "after.json", "after backward")?,
+            ran_backward: self.ran_backward,
         })
     }
 }
@@ -334,6 +382,8 @@ impl Summary {
 struct Asked {
     rankdir: Option<String>,
     format: Option<String>,
+    #[serde(default)]
+    auto_labelled: Vec<u64>,
 }
 
 /// An exception in the user's code, or a problem with the input. Read leniently: a place
@@ -410,7 +460,7 @@ impl RunError {
         };
         let mut out = at.head(&message);
         if self.frames.len() > 1 {
-            let gutter = " ".repeat(at.line.map_or(0, |line| line.to_string().len()));
+            let gutter = self.gutter();
             out.push_str(&format!("\n{gutter} = traceback, most recent call last:"));
             for frame in &self.frames {
                 let at = place(&frame.file, frame.cell, frame.line);
@@ -418,6 +468,13 @@ impl RunError {
             }
         }
         out
+    }
+
+    /// The margin of the source snippet, as wide as its line number, which the lines
+    /// under it (`= traceback`, `= help`) line up with.
+    fn gutter(&self) -> String {
+        let line = self.location.as_ref().and_then(|at| at.line);
+        " ".repeat(line.map_or(0, |line| line.to_string().len()))
     }
 }
 

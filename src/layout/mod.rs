@@ -171,14 +171,41 @@ pub struct Layout {
     pub stats: Stats,
 }
 
-/// Lays out `graph`.
-pub fn layout(graph: &Graph, options: &Options) -> Layout {
-    let edges: Vec<(usize, usize)> = graph
+/// How far a graph's edges reach once it is ranked: what ordering and placing within ranks
+/// will have to handle, known in linear time without laying anything out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Extent {
+    /// Ranks used.
+    pub ranks: usize,
+    /// Dummy nodes: the sum over edges of their span in ranks minus one.
+    pub dummies: usize,
+}
+
+/// The [`Extent`] of `graph`, ranked as [`layout`] ranks it (`improve_ranks`) but without
+/// folding running sums into ladders, which no other layered layout does: how much work
+/// Graphviz's `dot` faces, whose time grows with its nodes plus these dummies.
+pub fn extent(graph: &Graph) -> Extent {
+    let edges = drawn_edges(graph);
+    let ranking = rank::rank_unfolded(graph.nodes.len(), &edges);
+    Extent {
+        ranks: ranking.rank.iter().max().map_or(0, |&r| r as usize + 1),
+        dummies: edges.iter().map(|&e| ranking.span(e) - 1).sum(),
+    }
+}
+
+/// The edges that are drawn: those between two existing nodes, self-loops left out.
+fn drawn_edges(graph: &Graph) -> Vec<(usize, usize)> {
+    graph
         .edges
         .iter()
         .copied()
         .filter(|&(a, b)| a != b && a < graph.nodes.len() && b < graph.nodes.len())
-        .collect();
+        .collect()
+}
+
+/// Lays out `graph`.
+pub fn layout(graph: &Graph, options: &Options) -> Layout {
+    let edges = drawn_edges(graph);
     let ranking = rank::rank(graph.nodes.len(), &edges, options.improve_ranks);
     let mut layered = Layered::build(graph, &edges, &ranking, options);
     let crossings = order::order(&mut layered);

@@ -71,6 +71,11 @@ pub(super) fn rank(n: usize, edges: &[(usize, usize)], improve: bool) -> Ranking
     }
 }
 
+/// Ranks with inputs pulled towards their use, as [`rank`] does, but no chain folded.
+pub(super) fn rank_unfolded(n: usize, edges: &[(usize, usize)]) -> Ranking {
+    rank_with(n, edges, &vec![false; edges.len()], true)
+}
+
 /// Ranks with the edges marked in `flip` laid out reversed.
 fn rank_with(n: usize, edges: &[(usize, usize)], flip: &[bool], improve: bool) -> Ranking {
     let directed: Vec<(usize, usize)> = edges

@@ -26,8 +26,12 @@ pub enum Output {
     Stdout,
 }
 
-/// The format for an output: `--format`, else the output file's extension, else SVG.
-pub fn format(output: &Output, forced: Option<Format>) -> Result<Format> {
+/// The format of `source`'s output: `--format`, else the output file's extension, else SVG.
+/// An output file that is the input itself is refused first, whatever its extension says.
+pub fn format(source: &Source, output: &Output, forced: Option<Format>) -> Result<Format> {
+    if let Output::File(path) = output {
+        refuse_input_as_output(source, path)?;
+    }
     if let Some(format) = forced {
         return Ok(format);
     }
@@ -90,7 +94,7 @@ pub fn single(
     shows: Shows,
     forced: Option<Format>,
 ) -> Result<Target> {
-    let format = format(output, forced)?;
+    let format = format(source, output, forced)?;
     Ok(targets(source, output, format, 1, shows)?.remove(0))
 }
 
@@ -393,10 +397,21 @@ mod tests {
 
     #[test]
     fn the_format_comes_from_the_flag_then_the_extension() {
+        let script = source("neuron.py");
         let file = Output::File("x.png".into());
-        assert_eq!(format(&file, None).unwrap(), Format::Png);
-        assert_eq!(format(&file, Some(Format::Dot)).unwrap(), Format::Dot);
-        assert_eq!(format(&Output::Stdout, None).unwrap(), Format::Svg);
-        assert!(format(&Output::File("x.txt".into()), None).is_err());
+        assert_eq!(format(&script, &file, None).unwrap(), Format::Png);
+        assert_eq!(
+            format(&script, &file, Some(Format::Dot)).unwrap(),
+            Format::Dot
+        );
+        assert_eq!(format(&script, &Output::Stdout, None).unwrap(), Format::Svg);
+        assert!(format(&script, &Output::File("x.txt".into()), None).is_err());
+    }
+
+    #[test]
+    fn the_input_as_output_is_refused_before_its_extension_is_read() {
+        let script = source("neuron.py");
+        let error = format(&script, &Output::File("neuron.py".into()), None).unwrap_err();
+        assert!(error.to_string().contains("overwrite the input"), "{error}");
     }
 }

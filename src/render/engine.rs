@@ -181,12 +181,7 @@ fn run_dot(
     // After a kill the pipe threads are left to finish on their own: a process the child
     // started may still hold the pipes open, and joining would wait for it.
     let Some(status) = status else {
-        return Err(Error::Render(format!(
-            "`{shown} -T{}` ran past the {} s timeout and was stopped\n  raise it with \
-             --timeout, draw a smaller view, or write --format dot and lay it out yourself",
-            format.extension(),
-            timeout.as_secs_f64()
-        )));
+        return Err(timed_out(&shown, format, timeout));
     };
     let write_result = writer.join().expect("the stdin writer does not panic");
     let stdout = stdout.join().expect("the stdout reader does not panic");
@@ -198,6 +193,25 @@ fn run_dot(
         engine: EngineChoice::Dot,
         note: None,
     })
+}
+
+/// `dot` ran past the timeout: what to do instead, the layered engine first, which lays
+/// out in seconds what `dot` spends minutes on (it draws SVG and PNG, not PDF).
+fn timed_out(shown: &str, format: Format, timeout: Duration) -> Error {
+    let layered = match format {
+        Format::Pdf => {
+            "write svg or png with --engine layered (gradviz's own layout, seconds at \
+                        any size)"
+        }
+        _ => "draw it with --engine layered (gradviz's own layout, seconds at any size)",
+    };
+    Error::Render(format!(
+        "`{shown} -T{}` ran past the {} s timeout and was stopped\n  {layered}, draw a smaller \
+         view (--fold), raise the timeout with --timeout, or write --format dot and lay it out \
+         yourself",
+        format.extension(),
+        timeout.as_secs_f64()
+    ))
 }
 
 fn check_exit(

@@ -22,12 +22,17 @@ use crate::graph::{self, ExportGraph};
 use crate::layout::{self, ClusterSpec, Direction, NodeSpec, Point};
 use crate::{Error, Result};
 
-/// `auto` draws figures of more values than this with the layered engine, `dot` below.
-/// Measured with `cargo bench --bench layered -- --threshold` (`gradviz render --engine dot`,
-/// Graphviz 2.43 with gradviz's fast layout settings, MLP(2, [4, 4, 1]) loss graphs, a
-/// loaded 2-core machine): 1,026 values 0.43 s, 2,014 values 2.1 s, 2,470 values 3.3 s,
-/// 3,382 values 5.3 s; `dot` passes 2 s at about 2,000 values.
-pub const LAYERED_ABOVE: usize = 2_000;
+/// `auto` draws a figure whose layout costs more than this ([`crate::figure::layout_cost`]:
+/// Graphviz nodes plus the edges' length in ranks) with the layered engine, `dot` below.
+/// Measured with `cargo bench --bench layered -- --threshold` (whole `gradviz render
+/// --engine dot` processes, Graphviz 2.43 with gradviz's layout settings, a loaded 2-core
+/// machine), values / cost → seconds: MLP(2, [4, 4, 1]) losses 950 / 5,402 → 0.27 s,
+/// 2,014 / 13,116 → 1.18 s, 2,622 / 18,228 → 2.09 s, 3,382 / 25,338 → 4.04 s; with an L2
+/// term, MLP(2, [8, 8, 1]) 1,168 / 22,027 → 1.53 s, the same folded (`--fold 1`) 143 /
+/// 11,951 → 0.92 s, on 8 rows 159 / 12,055 → 1.72 s, and MLP(2, [16, 16, 1]) folded 391 /
+/// 116,351 → over 120 s (the layered engine: 0.04 s), which counting values sent to `dot`.
+/// `dot` passes 2 s at a cost of about 15,000.
+pub const LAYERED_ABOVE_COST: usize = 15_000;
 
 const FONT_SIZE: f64 = 14.0;
 const LINE_HEIGHT: f64 = FONT_SIZE * 1.2;

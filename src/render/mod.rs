@@ -3,7 +3,9 @@
 //!
 //! The engines: Graphviz's `dot` binary, run by our own runner (DOT streamed to its stdin, a
 //! timeout that kills it), the embedded graphviz-pure ([`render_dot`]), and gradviz's own
-//! layered layout ([`render_layered`]), which `auto` picks above [`LAYERED_ABOVE`] values.
+//! layered layout ([`render_layered`]), which `auto` picks for a figure whose layout costs
+//! more than [`LAYERED_ABOVE_COST`] (nodes plus the edges' length in ranks), or above the
+//! node guard.
 //! Nothing here prints: a note worth telling the user (the engine `auto` fell back to, why
 //! the layered engine drew) comes back in [`Drawn`].
 
@@ -12,7 +14,9 @@ mod layered;
 mod metrics;
 
 pub use engine::{render_dot, EngineOptions, Rendered};
-pub use layered::{layered_input, layered_svg, render_layered, write_layered_svg, LAYERED_ABOVE};
+pub use layered::{
+    layered_input, layered_svg, render_layered, write_layered_svg, LAYERED_ABOVE_COST,
+};
 pub use metrics::text_width;
 
 use std::borrow::Cow;
@@ -23,10 +27,10 @@ use std::sync::Arc;
 use crate::figure::compare;
 use crate::figure::overlay::{self, Naming};
 use crate::figure::views::{self, ViewOptions};
-use crate::figure::{Decorations, DotOptions, Figure, Rankdir};
+use crate::figure::{layout_cost, thousands, Decorations, DotOptions, Figure, LayoutCost, Rankdir};
 use crate::graph::ExportGraph;
 use crate::input::json;
-use crate::input::States;
+use crate::input::{Drawing, States};
 use crate::{Error, Result};
 
 /// Settings of the engines, shared by the library and the command line.
@@ -55,12 +59,6 @@ impl Options {
         self.view.max_nodes.unwrap_or(views::defaults::MAX_NODES)
     }
 
-    /// Above this many values `auto` draws with the layered engine: past `dot`'s 2 s, or
-    /// past the node guard.
-    fn layered_above(&self) -> usize {
-        LAYERED_ABOVE.min(self.node_limit())
-    }
-
     /// True when the node guard may refuse a figure in `format`: `dot` or the builtin engine
     /// was asked for by name, or PDF (which only `dot` draws). Otherwise a figure over the
     /// guard goes to the layered engine. DOT and JSON are never guarded: no engine runs.
@@ -73,15 +71,31 @@ impl Options {
             }
     }
 
-    /// True when the layered engine draws a figure of `values` values in `format`: asked
-    /// for by name, or `auto` above [`Options::layered_above`] (not for PDF).
-    fn layered(&self, values: usize, format: Format) -> bool {
-        format.needs_engine()
-            && match self.engine.engine {
-                EngineChoice::Layered => true,
-                EngineChoice::Dot | EngineChoice::Builtin => false,
-                EngineChoice::Auto => format != Format::Pdf && values > self.layered_above(),
-            }
+    /// Whether the layered engine draws `graph` in `format`: asked for by name, or chosen
+    /// by `auto` (not for PDF) for a figure past the node guard or one whose layout costs
+    /// `dot` more than [`LAYERED_ABOVE_COST`], with a note saying which.
+    fn layered(&self, graph: &ExportGraph, format: Format) -> Layered {
+        let auto = match self.engine.engine {
+            EngineChoice::Layered => return Layered::Asked,
+            EngineChoice::Dot | EngineChoice::Builtin => false,
+            EngineChoice::Auto => format != Format::Pdf,
+        };
+        if !auto || !format.needs_engine() {
+            return Layered::No;
+        }
+        let values = graph.node_count();
+        let limit = self.node_limit();
+        if values > limit {
+            return Layered::Chosen(format!(
+                "{values} values, above the node guard of {limit} (--max-nodes): drawn with \
+                 the layered engine (--engine dot to use dot anyway)"
+            ));
+        }
+        let cost = layout_cost(graph, LAYERED_ABOVE_COST);
+        if cost.total() <= LAYERED_ABOVE_COST {
+            return Layered::No;
+        }
+        Layered::Chosen(costly_note(values, &cost))
     }
 
     /// These options, in the direction `rankdir` asks for when it asks (a script's
@@ -142,6 +156,8 @@ pub enum NoteKind {
     Fallback,
     /// `auto` drew a large figure with the layered engine.
     Layered,
+    /// The view asked for (`--group`, `--fold`) changed nothing, and why.
+    View,
 }
 
 /// `graph` in `format`, through the view the options ask for (micrograd's plain look by
@@ -164,6 +180,31 @@ pub fn draw_to(
     }
     let view = views::prepare(graph, &options.view_for(format))?;
     figure_to(&view.into_figure(&options.dot), format, options, out)
+}
+
+/// A script's or notebook's drawing into `out`, as `gradviz render` draws it: in the
+/// direction its `draw_dot` asked for, and, in micrograd's plain look, labelled as the
+/// script's own `draw_dot` would label it (without the auto-labels it would not show). A
+/// view keeps them, being gradviz's own figure grouped by those names, and so does JSON.
+pub fn draw_drawing_to(
+    drawing: &Drawing,
+    format: Format,
+    options: &Options,
+    out: &mut dyn Write,
+) -> Result<Vec<Note>> {
+    let options = options.directed(drawing.rankdir);
+    let graph = if own_look(format, &options) {
+        drawing.as_drawn()
+    } else {
+        Cow::Borrowed(&drawing.graph)
+    };
+    draw_to(&graph, format, &options, out)
+}
+
+/// True when a figure in `format` is micrograd's plain look, which a script's own
+/// `draw_dot` drew too: labels as the script's figure had them.
+fn own_look(format: Format, options: &Options) -> bool {
+    format != Format::Json && options.view.is_plain()
 }
 
 /// `graph` with `marks` laid over the view the options ask for (their fills win over the
@@ -196,7 +237,12 @@ pub fn draw_comparison(states: &States, format: Format, options: &Options) -> Re
         return Ok(json_of(&compare::combined(states)));
     }
     let options = options.directed(states.rankdir);
-    let figure = compare::figure(states, &options.dot, &options.view_for(format))?;
+    let states = if own_look(format, &options) {
+        states.as_drawn()
+    } else {
+        Cow::Borrowed(states)
+    };
+    let figure = compare::figure(&states, &options.dot, &options.view_for(format))?;
     draw_figure(&figure, format, &options)
 }
 
@@ -212,11 +258,10 @@ fn figure_to(
     options: &Options,
     out: &mut dyn Write,
 ) -> Result<Vec<Note>> {
-    let values = figure.graph.node_count();
     let (bytes, notes) = match format {
         Format::Dot => {
             figure.write_dot(&mut *out).map_err(write_failed)?;
-            return Ok(Vec::new());
+            return Ok(view_note(figure).into_iter().collect());
         }
         Format::Json => (json_of(&figure.graph).bytes, Vec::new()),
         Format::Html => {
@@ -224,23 +269,41 @@ fn figure_to(
                 "an HTML page is made by gradviz::page, not drawn by an engine".into(),
             ))
         }
-        _ if options.layered(values, format) => (
-            render_layered(&figure.graph, &figure.options, &figure.decorations, format)?,
-            layered_note(values, options).into_iter().collect(),
-        ),
-        _ => {
-            guard(values, options)?;
-            let text = Arc::new(figure.to_dot());
-            let rendered = engine::render_dot_text(text, format, &options.engine)?;
-            let fallback = rendered.note.map(|text| Note {
-                kind: NoteKind::Fallback,
-                text,
-            });
-            (rendered.bytes, fallback.into_iter().collect())
-        }
+        _ => match options.layered(&figure.graph, format) {
+            Layered::No => graphviz(figure, format, options)?,
+            layered => (
+                render_layered(&figure.graph, &figure.options, &figure.decorations, format)?,
+                layered.note().into_iter().collect(),
+            ),
+        },
     };
     write_all(out, &bytes)?;
-    Ok(notes)
+    Ok(view_note(figure).into_iter().chain(notes).collect())
+}
+
+/// The figure's note on its view, as a note of the run.
+fn view_note(figure: &Figure<'_>) -> Option<Note> {
+    figure.note.clone().map(|text| Note {
+        kind: NoteKind::View,
+        text,
+    })
+}
+
+/// `figure` drawn by `dot` or the builtin engine, under the node guard, with the note of
+/// `auto`'s fallback when it found no `dot`.
+fn graphviz(
+    figure: &Figure<'_>,
+    format: Format,
+    options: &Options,
+) -> Result<(Vec<u8>, Vec<Note>)> {
+    guard(figure.graph.node_count(), options)?;
+    let text = Arc::new(figure.to_dot());
+    let rendered = engine::render_dot_text(text, format, &options.engine)?;
+    let fallback = rendered.note.map(|text| Note {
+        kind: NoteKind::Fallback,
+        text,
+    });
+    Ok((rendered.bytes, fallback.into_iter().collect()))
 }
 
 fn write_all(out: &mut dyn Write, bytes: &[u8]) -> Result<()> {
@@ -258,24 +321,53 @@ fn json_of(graph: &ExportGraph) -> Drawn {
     }
 }
 
-/// Why `auto` chose the layered engine; nothing when it was asked for by name.
-fn layered_note(values: usize, options: &Options) -> Option<Note> {
-    if options.engine.engine == EngineChoice::Layered {
-        return None;
+/// Whether the layered engine draws a figure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Layered {
+    /// `dot` or the builtin engine draws it.
+    No,
+    /// `--engine layered`.
+    Asked,
+    /// `auto` chose it, for the reason the note gives.
+    Chosen(String),
+}
+
+impl Layered {
+    /// What to tell the user: why `auto` chose the layered engine.
+    fn note(self) -> Option<Note> {
+        match self {
+            Layered::Chosen(text) => Some(Note {
+                kind: NoteKind::Layered,
+                text,
+            }),
+            Layered::No | Layered::Asked => None,
+        }
     }
-    let guard = if values > options.node_limit() {
-        " and the node guard (--max-nodes)"
+}
+
+/// Why a figure of `values` values costs `dot` too much: its size, and how far its edges
+/// reach when that is what makes it costly.
+fn costly_note(values: usize, cost: &LayoutCost) -> String {
+    let reach = match cost.extent {
+        Some(extent) if extent.dummies > cost.nodes => format!(
+            ", whose edges reach across {} ranks ({} nodes on long edges)",
+            thousands(extent.ranks),
+            thousands(extent.dummies)
+        ),
+        _ => String::new(),
+    };
+    let at_least = if cost.extent.is_none() {
+        "at least "
     } else {
         ""
     };
-    Some(Note {
-        kind: NoteKind::Layered,
-        text: format!(
-            "{values} values, above the {} that `dot` lays out in about 2 s{guard}: drawn with \
-             the layered engine (--engine dot to use dot anyway)",
-            options.layered_above()
-        ),
-    })
+    format!(
+        "{} values{reach}: a layout of {at_least}{} nodes, past the {} that `dot` lays out \
+         in about 2 s; drawn with the layered engine (--engine dot to use dot anyway)",
+        thousands(values),
+        thousands(cost.total()),
+        thousands(LAYERED_ABOVE_COST)
+    )
 }
 
 /// Refuses a figure larger than the node guard before `dot` runs for minutes on it.

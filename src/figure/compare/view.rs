@@ -35,6 +35,8 @@ pub(super) fn figure(
         .with_group(true)
         .with_fold(options.fold.map(|depth| depth.saturating_add(1)));
     let mut view = views::view_of(Cow::Owned(both), &view_options)?;
+    // The states are one level of groups the labels did not ask for.
+    view.note = views::idle_note(options, view.depth.saturating_sub(1));
     unprefix(&mut view);
     state_clusters(&mut view, offset, options.group);
     mark_changed(&mut view, offset, options.color != ColorBy::None);

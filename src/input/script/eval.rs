@@ -28,7 +28,7 @@ mod nn;
 mod print;
 mod pymath;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
 use super::diagnostics::{Diag, Res, Span};
@@ -870,6 +870,7 @@ impl<'s> Evaluator<'s> {
             graph: to_petgraph(&self.graph, &[id]),
             rankdir,
             format: format.map(|text| text.to_string()),
+            auto_labelled: BTreeSet::new(),
         });
         Ok(Obj::None)
     }
