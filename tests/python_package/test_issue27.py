@@ -1,0 +1,56 @@
+"""What a new user tripped over (issue 27): a graph with a cycle."""
+
+import pytest
+
+import gradviz
+from conftest import LectureValue
+
+
+def cycle(labels):
+    """Values each holding the next in `_prev`, the last holding the first."""
+    values = [LectureValue(float(i), label=label) for i, label in enumerate(labels)]
+    for value, operand in zip(values, values[1:] + values[:1]):
+        value._prev, value._op = {operand}, "tanh"
+    return values
+
+
+def test_a_cycle_is_named_by_its_labels():
+    a, b = cycle(["a", "b"])
+    message = r"a cycle of 2 value\(s\): '[ab]' → '[ab]' → '[ab]' \(each has the next in its _prev\)"
+    for call in (gradviz.draw_dot, gradviz.check, gradviz.snapshot):
+        with pytest.raises(ValueError, match=message):
+            call(a)
+    with pytest.raises(ValueError, match=r"'a' → 'b' → 'a'|'b' → 'a' → 'b'"):
+        gradviz.draw_dot(a)
+
+
+def test_a_value_in_its_own_prev_and_unlabelled_values_are_named_by_data():
+    (alone,) = cycle(["x"])
+    with pytest.raises(ValueError, match=r"a cycle of 1 value\(s\): 'x' → 'x'"):
+        gradviz.draw_dot(alone)
+    first, _ = cycle(["", ""])
+    with pytest.raises(ValueError, match=r"\(unlabelled, data [01]\.0\) → \(unlabelled"):
+        gradviz.draw_dot(first)
+
+
+def test_a_cycle_a_million_values_long_is_named_without_recursion():
+    class V:
+        __slots__ = ("data", "grad", "_prev", "_op", "label")
+
+        def __init__(self, data, prev=()):
+            self.data, self.grad, self._prev, self._op, self.label = data, 0.0, prev, "exp", ""
+
+    first = x = V(0.0)
+    for i in range(1, 1_000_000):
+        x = V(float(i), (x,))
+    first._prev = (x,)
+    with pytest.raises(ValueError, match=r"a cycle of 1000000 value\(s\): (.* → ){12}… → "):
+        gradviz.draw_dot(x)
+
+
+def test_an_acyclic_graph_listed_out_of_order_still_draws():
+    """A `_prev` pointed at a value made later is no cycle: the graph draws."""
+    late = LectureValue(2.0, label="late")
+    early = LectureValue(1.0, label="early")
+    early._prev, early._op = {late}, "tanh"
+    assert gradviz.draw_dot(early).source.count("shape=record") == 2
