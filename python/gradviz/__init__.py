@@ -93,23 +93,22 @@ class Figure(object):
 
     def render(self, filename, format=None):
         """Writes the figure to `filename` and returns its path. `format` None takes it from
-        the extension (else SVG, added to the name); a format the name lacks is appended."""
+        the extension (else SVG, added to the name); a format the name lacks is appended.
+        Missing folders on the way are made, as graphviz's `render` makes them."""
         filename = _os.fspath(filename)
         root, extension = _os.path.splitext(filename)
         if format is None:
             format = extension[1:].lower() or "svg"
         if extension[1:].lower() != format:
             filename = "%s.%s" % (filename, format)
-        data = self.pipe(format)
-        with open(filename, "wb") as out:
-            out.write(data)
+        _write(filename, self.pipe(format))
         return filename
 
     def save(self, filename):
         """Writes the DOT source to `filename` (as `Digraph.save` does) and returns it."""
-        with open(_os.fspath(filename), "w", encoding="utf-8") as out:
-            out.write(self.source)
-        return _os.fspath(filename)
+        filename = _os.fspath(filename)
+        _write(filename, self.source.encode("utf-8"))
+        return filename
 
     def to_html(self):
         """The interactive page, as `gradviz render -o x.html` writes it: pan, zoom, search,
@@ -123,6 +122,15 @@ class Figure(object):
 
     def __repr__(self):
         return self._summary
+
+
+def _write(path, data):
+    """Writes the bytes `data` to `path`, making the folders it needs."""
+    folder = _os.path.dirname(path)
+    if folder:
+        _os.makedirs(folder, exist_ok=True)
+    with open(path, "wb") as out:
+        out.write(data)
 
 
 def draw_dot(root, *, rankdir="LR", precision=4, group=False, fold=None, color=None,
@@ -229,7 +237,5 @@ def dumps(*roots):
 
 
 def dump(path, *roots):
-    """Writes `dumps(*roots)` to `path`."""
-    text = dumps(*roots)
-    with open(_os.fspath(path), "w", encoding="utf-8") as out:
-        out.write(text)
+    """Writes `dumps(*roots)` to `path`, making the folders it needs."""
+    _write(_os.fspath(path), dumps(*roots).encode("utf-8"))

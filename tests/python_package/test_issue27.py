@@ -1,9 +1,40 @@
-"""What a new user tripped over (issue 27): a graph with a cycle."""
+"""What a new user tripped over (issue 27): figures written into folders that do not exist
+yet, and a graph with a cycle."""
+
+import json
+import xml.etree.ElementTree as ET
 
 import pytest
 
 import gradviz
 from conftest import LectureValue
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def texts(svg):
+    return [t.text for t in ET.fromstring(svg).iter(SVG + "text") if t.text]
+
+
+def test_render_save_and_dump_make_missing_folders(neuron, tmp_path):
+    o, _ = neuron
+    figure = gradviz.draw_dot(o, engine="builtin")
+    svg = figure.render(str(tmp_path / "out" / "fig"))
+    assert svg == str(tmp_path / "out" / "fig.svg")
+    assert "grad -1.5000" in texts(open(svg, "rb").read())
+    png = figure.render(tmp_path / "a" / "b" / "fig.png")
+    assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    dot = figure.save(tmp_path / "dot" / "fig.dot")
+    assert open(dot, encoding="utf-8").read() == figure.source
+    gradviz.dump(tmp_path / "json" / "o.json", o)
+    assert len(json.load(open(tmp_path / "json" / "o.json"))["nodes"]) == 10
+
+
+def test_render_in_the_working_folder_needs_no_folder(neuron, tmp_path, monkeypatch):
+    o, _ = neuron
+    monkeypatch.chdir(tmp_path)
+    assert gradviz.draw_dot(o, engine="builtin").render("fig") == "fig.svg"
+    assert (tmp_path / "fig.svg").exists()
 
 
 def cycle(labels):
