@@ -46,16 +46,13 @@ def _require_value(root, what):
                         % (what, type(root).__name__, ", ".join(repr(m) for m in missing)))
 
 
-def _graph(root, what, warn=False):
-    """The Rust graph of the values reachable from `root`; with `warn`, a warning when no
-    grad is set anywhere (backward not called yet?)."""
+def _graph(root, what):
+    """The Rust graph of the values reachable from `root`."""
     _require_value(root, what)
     try:
         arrays = _walk.arrays(root)
     except AttributeError as error:
         raise TypeError("%s(): a value in the graph is not a value: %s" % (what, error))
-    if warn and not any(arrays[2]):
-        _warnings.warn("every grad in this graph is 0: was backward() called?", stacklevel=3)
     return _gradviz.Graph(*arrays)
 
 
@@ -138,9 +135,10 @@ def draw_dot(root, *, rankdir="LR", precision=4, group=False, fold=None, color=N
     """The figure of the graph reachable from `root`. `engine` is 'auto' (Graphviz's
     `dot` where installed, else the builtin engine; gradviz's own layered layout above
     2,000 values), 'dot', 'builtin' or 'layered'; `group`, `fold` and `color='grad'` are
-    the command line's big-graph views."""
+    the command line's big-graph views. Drawing before `backward()` is fine: every grad
+    is then 0, as in the lecture's first figure."""
     options = _options(rankdir, precision, group, fold, color, engine)
-    graph = _graph(root, "draw_dot", warn=True)
+    graph = _graph(root, "draw_dot")
     summary = "<gradviz.Figure: %d values, root %s>" % (len(graph), _describe(root))
     return Figure(lambda format: _gradviz.render(graph, format, options),
                   lambda: _gradviz.page("gradviz", [("graph", graph)], options), summary)
@@ -216,12 +214,16 @@ def snapshot(root):
 def compare(before, after, *, rankdir="LR", precision=4, group=False, fold=None,
             color=None, engine="auto"):
     """One figure of the graph before and after backward: `before` a `snapshot`, `after`
-    the value (or another snapshot). Grads that changed are highlighted."""
+    the value (or another snapshot). Grads that changed are highlighted; where none did,
+    a warning says so (backward was not called in between)."""
     if not isinstance(before, _Snapshot):
         raise TypeError("compare() takes a gradviz.snapshot(...) first, not %s"
                         % type(before).__name__)
-    later = after if isinstance(after, _Snapshot) else snapshot(after)
     options = _options(rankdir, precision, group, fold, color, engine)
+    later = after if isinstance(after, _Snapshot) else snapshot(after)
+    if not _gradviz.changed(before.graph, later.graph):
+        _warnings.warn("compare(): no grad differs between the two states; call backward() "
+                       "after snapshot() and before compare()", stacklevel=2)
     summary = "<gradviz.Figure: before and after backward, %d values>" % len(later.graph)
     states = [("before backward", before.graph), ("after backward", later.graph)]
     return Figure(

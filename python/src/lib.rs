@@ -250,6 +250,13 @@ fn compare<'py>(
     Ok(PyBytes::new(py, &drawn.bytes))
 }
 
+/// How many values' grads differ between two graphs, matched as `compare` matches them.
+#[pyfunction]
+fn changed(before: &Graph, after: &Graph) -> usize {
+    let states = States::new(before.document.graph.clone(), after.document.graph.clone());
+    gradviz::figure::compare::changed(&states).len()
+}
+
 /// The interactive page of one or more graphs (`(title, graph)` pairs, a selector between
 /// them), as `gradviz render -o page.html` writes it: pan, zoom, search, and backward
 /// replayed step by step.
@@ -307,6 +314,7 @@ fn _gradviz(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(validate, module)?)?;
     module.add_function(wrap_pyfunction!(render, module)?)?;
     module.add_function(wrap_pyfunction!(compare, module)?)?;
+    module.add_function(wrap_pyfunction!(changed, module)?)?;
     module.add_function(wrap_pyfunction!(page, module)?)?;
     module.add_function(wrap_pyfunction!(verify, module)?)?;
     module.add_function(wrap_pyfunction!(walk_source, module)?)?;

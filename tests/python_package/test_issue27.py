@@ -1,13 +1,14 @@
 """What a new user tripped over (issue 27): figures written into folders that do not exist
-yet, and a graph with a cycle."""
+yet, a figure drawn before backward on purpose, and a graph with a cycle."""
 
 import json
+import warnings
 import xml.etree.ElementTree as ET
 
 import pytest
 
 import gradviz
-from conftest import LectureValue
+from conftest import LectureValue, lecture_neuron
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -35,6 +36,26 @@ def test_render_in_the_working_folder_needs_no_folder(neuron, tmp_path, monkeypa
     monkeypatch.chdir(tmp_path)
     assert gradviz.draw_dot(o, engine="builtin").render("fig") == "fig.svg"
     assert (tmp_path / "fig.svg").exists()
+
+
+def test_a_figure_before_backward_does_not_warn():
+    o, _ = lecture_neuron(LectureValue)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        shown = texts(gradviz.draw_dot(o, engine="builtin").pipe("svg"))
+        gradviz.snapshot(o)
+    assert "grad 0.0000" in shown
+
+
+def test_compare_warns_when_backward_changed_nothing():
+    o, _ = lecture_neuron(LectureValue)
+    before = gradviz.snapshot(o)
+    with pytest.warns(UserWarning, match=r"no grad differs .* call backward\(\)"):
+        gradviz.compare(before, o)
+    o.backward()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gradviz.compare(before, o)
 
 
 def cycle(labels):
