@@ -1,5 +1,6 @@
 """What a new user tripped over (issue 27): figures written into folders that do not exist
-yet, a figure drawn before backward on purpose, and a graph with a cycle."""
+yet, a figure drawn before backward on purpose, a graph with a cycle, and values named
+after the variables that hold them, as the command line names them."""
 
 import json
 import warnings
@@ -106,3 +107,54 @@ def test_an_acyclic_graph_listed_out_of_order_still_draws():
     early = LectureValue(1.0, label="early")
     early._prev, early._op = {late}, "tanh"
     assert gradviz.draw_dot(early).source.count("shape=record") == 2
+
+
+def run(code, **names):
+    """Runs `code` as a notebook cell or a script does: module level, its own globals."""
+    namespace = dict(dict(gradviz=gradviz, Value=LectureValue), **names)
+    exec(compile(code, "<cell>", "exec"), namespace)
+    return namespace
+
+
+def labels(figure):
+    return {n["label"] for n in json.loads(figure.pipe("json"))["nodes"]}
+
+
+def test_unlabelled_values_are_named_after_the_callers_variables():
+    # IPython binds `_` before the user's names, and `_7` to a value a cell showed.
+    cell = run("_ = None\n_7 = None\n"
+               "a = Value(2.0)\nb = Value(-3.0, label='weight')\nc = Value(0.5)\n"
+               "alias = a\nloss = a * b + c\nloss.backward()\n_ = loss\n_7 = loss\n"
+               "figure = gradviz.draw_dot(loss)\n"
+               "plain = gradviz.draw_dot(loss, auto_label=False)\n")
+    assert labels(cell["figure"]) == {"a", "weight", "c", "loss", ""}
+    assert labels(cell["plain"]) == {"weight", ""}
+    assert repr(cell["figure"]).startswith("<gradviz.Figure: 5 values, root 'loss' ")
+
+
+def test_names_reach_check_snapshots_compare_and_json():
+    from buggy_value import Value as BuggyValue
+
+    cell = run("a = Value(3.0)\nb = a + a\nbefore = gradviz.snapshot(b)\nb.backward()\n"
+               "report = gradviz.check(b)\ntext = gradviz.dumps(b)\n"
+               "figure = gradviz.compare(before, b)\n", Value=BuggyValue)
+    assert cell["report"].mismatches == [gradviz.Mismatch("a", "grad", 1.0, 2.0)]
+    assert [n["label"] for n in json.loads(cell["text"])["nodes"]] == ["a", "b"]
+    assert "b" in repr(cell["before"]) and {"a", "b"} <= labels(cell["figure"])
+
+
+def test_a_function_in_the_notebook_names_after_the_notebook_globals():
+    cell = run("def show(v):\n    return gradviz.draw_dot(v)\n"
+               "x = Value(1.0)\ny = x * x\nfigure = show(y)\n")
+    assert labels(cell["figure"]) == {"x", "y"}
+
+
+def test_naming_a_big_graph_is_one_pass_over_the_variables():
+    """100,000 values, two of them bound to variables (`x` and `last` to the same one):
+    those two named, after the first of their names, and the rest left alone."""
+    cell = run("first = Value(0.0)\nx = first\n"
+               "for i in range(100000):\n    x = x + 1.0\n"
+               "last = x\nfigure = gradviz.draw_dot(last)\n")
+    nodes = json.loads(cell["figure"].pipe("json"))["nodes"]
+    named = [n["label"] for n in nodes if n["label"]]
+    assert sorted(named) == ["first", "x"]
