@@ -35,9 +35,10 @@ def dump(path, *roots):
         out.write(dumps(*roots))
 
 
-def dumps(*roots):
-    """The graph reachable from `roots` as a JSON document, one node per line."""
-    columns = _columns(roots, None)
+def dumps(*roots, names=None):
+    """The graph reachable from `roots` as a JSON document, one node per line. `names`
+    maps `id(value)` to a label for values whose own `label` is empty."""
+    columns = _columns(roots, names)
     return (
         '{\n  "format": "gradviz",\n  "version": 1,\n  "nodes": [\n    '
         + _nodes_text(columns, ",\n    ")

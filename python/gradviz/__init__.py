@@ -11,11 +11,16 @@ A value is any object with `data`, `grad` and `_prev` (and optionally `_op`, `la
 micrograd's, the lecture's, yours. The graph is walked in Python without recursion by the
 same code the `gradviz` command line runs scripts with, handed to Rust once, and drawn and
 checked there by the gradviz library, as `gradviz render` and `gradviz check` do.
+
+An unlabelled value is named after the caller's global variable bound to it (`loss`), as
+the command line names values after the variables of a script; `auto_label=False` turns
+that off, and a value's own label always wins.
 """
 
 import html as _html
 import linecache as _linecache
 import os as _os
+import sys as _sys
 import types as _types
 import warnings as _warnings
 from collections import namedtuple as _namedtuple
@@ -46,17 +51,40 @@ def _require_value(root, what):
                         % (what, type(root).__name__, ", ".join(repr(m) for m in missing)))
 
 
-def _graph(root, what, warn=False):
-    """The Rust graph of the values reachable from `root`; with `warn`, a warning when no
-    grad is set anywhere (backward not called yet?)."""
+def _graph(root, what, names):
+    """The Rust graph of the values reachable from `root`, the unlabelled ones named by
+    `names` (id -> name)."""
     _require_value(root, what)
     try:
-        arrays = _walk.arrays(root)
+        arrays = _walk.arrays(root, names=names)
     except AttributeError as error:
         raise TypeError("%s(): a value in the graph is not a value: %s" % (what, error))
-    if warn and not any(arrays[2]):
-        _warnings.warn("every grad in this graph is 0: was backward() called?", stacklevel=3)
     return _gradviz.Graph(*arrays)
+
+
+def _caller_names(auto_label):
+    """The names for unlabelled values: the global variables of the code that called the
+    public function calling this one (a notebook's, a script's), or none."""
+    if not auto_label:
+        return {}
+    return _variable_names(_sys._getframe(2).f_globals)
+
+
+def _variable_names(namespace):
+    """`id(object)` -> the first name in `namespace` bound to it, in the namespace's order
+    (the order the names were first assigned). One pass over the variables, none over the
+    graph: the walk looks each unlabelled value up as it goes."""
+    names = {}
+    for name, value in list(namespace.items()):
+        if isinstance(name, str) and not _output_history(name):
+            names.setdefault(id(value), name)
+    return names
+
+
+def _output_history(name):
+    """IPython's names for recent outputs (`_`, `__`, `___`, `_7`): a value a cell showed
+    is bound there too, but that is not the user's name for it."""
+    return name in ("_", "__", "___") or (name[:1] == "_" and name[1:].isdigit())
 
 
 def _options(rankdir, precision, group, fold, color, engine):
@@ -93,23 +121,22 @@ class Figure(object):
 
     def render(self, filename, format=None):
         """Writes the figure to `filename` and returns its path. `format` None takes it from
-        the extension (else SVG, added to the name); a format the name lacks is appended."""
+        the extension (else SVG, added to the name); a format the name lacks is appended.
+        Missing folders on the way are made, as graphviz's `render` makes them."""
         filename = _os.fspath(filename)
         root, extension = _os.path.splitext(filename)
         if format is None:
             format = extension[1:].lower() or "svg"
         if extension[1:].lower() != format:
             filename = "%s.%s" % (filename, format)
-        data = self.pipe(format)
-        with open(filename, "wb") as out:
-            out.write(data)
+        _write(filename, self.pipe(format))
         return filename
 
     def save(self, filename):
         """Writes the DOT source to `filename` (as `Digraph.save` does) and returns it."""
-        with open(_os.fspath(filename), "w", encoding="utf-8") as out:
-            out.write(self.source)
-        return _os.fspath(filename)
+        filename = _os.fspath(filename)
+        _write(filename, self.source.encode("utf-8"))
+        return filename
 
     def to_html(self):
         """The interactive page, as `gradviz render -o x.html` writes it: pan, zoom, search,
@@ -125,21 +152,33 @@ class Figure(object):
         return self._summary
 
 
+def _write(path, data):
+    """Writes the bytes `data` to `path`, making the folders it needs."""
+    folder = _os.path.dirname(path)
+    if folder:
+        _os.makedirs(folder, exist_ok=True)
+    with open(path, "wb") as out:
+        out.write(data)
+
+
 def draw_dot(root, *, rankdir="LR", precision=4, group=False, fold=None, color=None,
-             engine="auto"):
+             engine="auto", auto_label=True):
     """The figure of the graph reachable from `root`. `engine` is 'auto' (Graphviz's
     `dot` where installed, else the builtin engine; gradviz's own layered layout above
     2,000 values), 'dot', 'builtin' or 'layered'; `group`, `fold` and `color='grad'` are
-    the command line's big-graph views."""
+    the command line's big-graph views. Unlabelled values are named after your global
+    variables (`auto_label=False`: not). Drawing before `backward()` is fine: every grad
+    is then 0, as in the lecture's first figure."""
     options = _options(rankdir, precision, group, fold, color, engine)
-    graph = _graph(root, "draw_dot", warn=True)
-    summary = "<gradviz.Figure: %d values, root %s>" % (len(graph), _describe(root))
+    names = _caller_names(auto_label)
+    graph = _graph(root, "draw_dot", names)
+    summary = "<gradviz.Figure: %d values, root %s>" % (len(graph), _describe(root, names))
     return Figure(lambda format: _gradviz.render(graph, format, options),
                   lambda: _gradviz.page("gradviz", [("graph", graph)], options), summary)
 
 
-def _describe(value):
-    label = getattr(value, "label", "") or ""
+def _describe(value, names):
+    label = getattr(value, "label", "") or names.get(id(value), "")
     return "%s data %r grad %r" % (repr(label) if label else "(unlabelled)",
                                    value.data, value.grad)
 
@@ -178,11 +217,11 @@ class Report(object):
                 "<th>expected</th></tr></thead><tbody>%s</tbody></table>" % rows)
 
 
-def check(root, *, rtol=1e-9, atol=1e-12):
+def check(root, *, rtol=1e-9, atol=1e-12, auto_label=True):
     """Recomputes every value's data from its operands and every grad by backward from
     `root`, and reports the stored numbers that differ: a `self.grad = ...` where `+=`
     belongs, the lecture notes' `1 - t**2 * out.grad`, a wrong forward."""
-    graph = _graph(root, "check")
+    graph = _graph(root, "check", _caller_names(auto_label))
     wrong, unverified, table = _gradviz.verify(graph, float(rtol), float(atol))
     mismatches = [Mismatch(label, field, stored, expected)
                   for label, field, stored, expected, _ in wrong]
@@ -200,20 +239,32 @@ class _Snapshot(object):
         return "<gradviz snapshot: %d values, root %s>" % (len(self.graph), self.summary)
 
 
-def snapshot(root):
+def snapshot(root, *, auto_label=True):
     """The graph reachable from `root` as it is now, for `compare` after backward."""
-    return _Snapshot(_graph(root, "snapshot"), _describe(root))
+    return _snapshot(root, _caller_names(auto_label))
+
+
+def _snapshot(root, names):
+    """`snapshot` with the names already taken from its caller's variables."""
+    return _Snapshot(_graph(root, "snapshot", names), _describe(root, names))
 
 
 def compare(before, after, *, rankdir="LR", precision=4, group=False, fold=None,
-            color=None, engine="auto"):
+            color=None, engine="auto", auto_label=True):
     """One figure of the graph before and after backward: `before` a `snapshot`, `after`
-    the value (or another snapshot). Grads that changed are highlighted."""
+    the value (or another snapshot). Grads that changed are highlighted; where none did,
+    a warning says so (backward was not called in between)."""
     if not isinstance(before, _Snapshot):
         raise TypeError("compare() takes a gradviz.snapshot(...) first, not %s"
                         % type(before).__name__)
-    later = after if isinstance(after, _Snapshot) else snapshot(after)
     options = _options(rankdir, precision, group, fold, color, engine)
+    if isinstance(after, _Snapshot):
+        later = after
+    else:
+        later = _snapshot(after, _caller_names(auto_label))
+    if not _gradviz.changed(before.graph, later.graph):
+        _warnings.warn("compare(): no grad differs between the two states; call backward() "
+                       "after snapshot() and before compare()", stacklevel=2)
     summary = "<gradviz.Figure: before and after backward, %d values>" % len(later.graph)
     states = [("before backward", before.graph), ("after backward", later.graph)]
     return Figure(
@@ -221,15 +272,17 @@ def compare(before, after, *, rankdir="LR", precision=4, group=False, fold=None,
         lambda: _gradviz.page("gradviz compare", states, options), summary)
 
 
-def dumps(*roots):
+def dumps(*roots, auto_label=True):
     """The graph reachable from `roots` as gradviz JSON (docs/json.md)."""
+    return _dumps(roots, _caller_names(auto_label))
+
+
+def dump(path, *roots, auto_label=True):
+    """Writes `dumps(*roots)` to `path`, making the folders it needs."""
+    _write(_os.fspath(path), _dumps(roots, _caller_names(auto_label)).encode("utf-8"))
+
+
+def _dumps(roots, names):
     for root in roots:
         _require_value(root, "dumps")
-    return _walk.dumps(*roots)
-
-
-def dump(path, *roots):
-    """Writes `dumps(*roots)` to `path`."""
-    text = dumps(*roots)
-    with open(_os.fspath(path), "w", encoding="utf-8") as out:
-        out.write(text)
+    return _walk.dumps(*roots, names=names)

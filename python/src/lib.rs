@@ -12,9 +12,10 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use gradviz::check::{check, Tolerance};
+use gradviz::engine::python_float_repr;
 use gradviz::figure::views::ColorBy;
 use gradviz::figure::Rankdir;
-use gradviz::graph::{ExportGraph, NodeInfo, NodeOp};
+use gradviz::graph::{topological_order, ExportGraph, NodeInfo, NodeOp};
 use gradviz::input::json::Document;
 use gradviz::input::States;
 use gradviz::page::Snapshot;
@@ -29,7 +30,9 @@ struct Graph {
 #[pymethods]
 impl Graph {
     /// Labels, data, grads and op texts per value; `counts[i]` operand indices of value `i`
-    /// follow one another in `children`, each smaller than `i`; `roots` are value indices.
+    /// follow one another in `children`; `roots` are value indices. The walk lists operands
+    /// first where it can: an operand listed after its user sends the graph through a
+    /// topological sort, which names the cycle if there is one.
     #[new]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -46,24 +49,19 @@ impl Graph {
             return Err(PyValueError::new_err("the graph's lists differ in length"));
         }
         let mut graph = ExportGraph::with_capacity(n, children.len());
-        let mut operands = children.into_iter();
-        let values = labels.into_iter().zip(data).zip(grads).zip(ops).zip(counts);
-        for (i, ((((label, data), grad), op), count)) in values.enumerate() {
-            let info = NodeInfo {
+        let values = labels.into_iter().zip(data).zip(grads).zip(ops);
+        for (i, (((label, data), grad), op)) in values.enumerate() {
+            graph.add_node(NodeInfo {
                 id: i as u64,
                 label,
                 data,
                 grad,
                 op: NodeOp::from_string(op),
-            };
-            let node = graph.add_node(info);
-            for position in 0..count {
-                let child = operands
-                    .next()
-                    .filter(|&c| c < i)
-                    .ok_or_else(|| PyValueError::new_err(format!("value {i}: bad operand")))?;
-                graph.add_edge(NodeIndex::new(child), node, position);
-            }
+            });
+        }
+        let ordered = add_operands(&mut graph, &counts, children)?;
+        if !ordered {
+            topological_order(&graph).map_err(|cycle| cycle_error(&graph, &cycle))?;
         }
         let roots = roots
             .into_iter()
@@ -78,6 +76,54 @@ impl Graph {
     /// How many values the graph holds.
     fn __len__(&self) -> usize {
         self.document.graph.node_count()
+    }
+}
+
+/// Adds each value's operands (`counts[i]` of `children` for value `i`) as edges; returns
+/// whether every operand came before its user (then there is no cycle).
+fn add_operands(graph: &mut ExportGraph, counts: &[usize], children: Vec<usize>) -> PyResult<bool> {
+    let n = graph.node_count();
+    let mut operands = children.into_iter();
+    let mut ordered = true;
+    for (i, &count) in counts.iter().enumerate() {
+        for position in 0..count {
+            let child = operands.next().filter(|&c| c < n).ok_or_else(|| {
+                PyValueError::new_err(format!("value {i}: an operand index out of range"))
+            })?;
+            ordered &= child < i;
+            graph.add_edge(NodeIndex::new(child), NodeIndex::new(i), position);
+        }
+    }
+    Ok(ordered)
+}
+
+/// A cycle the way the user made it, each value holding the next in its `_prev`, worded
+/// like the JSON reader's (the first values, then the one that closes it).
+fn cycle_error(graph: &ExportGraph, cycle: &[NodeIndex]) -> PyErr {
+    const SHOWN: usize = 12;
+    let names: Vec<String> = cycle
+        .iter()
+        .chain(cycle.first())
+        .map(|&value| describe(&graph[value]))
+        .collect();
+    let walk = match names.split_last() {
+        Some((last, _)) if names.len() > SHOWN + 1 => {
+            format!("{} → … → {last}", names[..SHOWN].join(" → "))
+        }
+        _ => names.join(" → "),
+    };
+    PyValueError::new_err(format!(
+        "the graph has a cycle of {} value(s): {walk} (each has the next in its _prev)",
+        cycle.len()
+    ))
+}
+
+/// A value in an error: its label, or its data where it has none.
+fn describe(value: &NodeInfo) -> String {
+    if value.label.is_empty() {
+        format!("(unlabelled, data {})", python_float_repr(value.data))
+    } else {
+        format!("'{}'", value.label)
     }
 }
 
@@ -204,6 +250,13 @@ fn compare<'py>(
     Ok(PyBytes::new(py, &drawn.bytes))
 }
 
+/// How many values' grads differ between two graphs, matched as `compare` matches them.
+#[pyfunction]
+fn changed(before: &Graph, after: &Graph) -> usize {
+    let states = States::new(before.document.graph.clone(), after.document.graph.clone());
+    gradviz::figure::compare::changed(&states).len()
+}
+
 /// The interactive page of one or more graphs (`(title, graph)` pairs, a selector between
 /// them), as `gradviz render -o page.html` writes it: pan, zoom, search, and backward
 /// replayed step by step.
@@ -261,6 +314,7 @@ fn _gradviz(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(validate, module)?)?;
     module.add_function(wrap_pyfunction!(render, module)?)?;
     module.add_function(wrap_pyfunction!(compare, module)?)?;
+    module.add_function(wrap_pyfunction!(changed, module)?)?;
     module.add_function(wrap_pyfunction!(page, module)?)?;
     module.add_function(wrap_pyfunction!(verify, module)?)?;
     module.add_function(wrap_pyfunction!(walk_source, module)?)?;

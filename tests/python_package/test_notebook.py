@@ -28,3 +28,27 @@ def test_draw_dot_displays_svg_in_a_notebook_cell():
     assert "grad -1.5000" in shown and "data 0.7071" in shown
     report = notebook.cells[4].outputs[0]["data"]
     assert "no mismatches in 10" in report["text/html"]
+
+
+def test_a_notebook_draws_before_backward_quietly_naming_values_after_its_variables():
+    """Issue 27: the lecture draws before backward on purpose, and its values are named
+    after the notebook's variables, as `gradviz render lecture.ipynb` names them."""
+    cells = [
+        nbformat.v4.new_code_cell("import math\n" + inspect.getsource(conftest.LectureValue)),
+        nbformat.v4.new_code_cell("a = Value(2.0)\nb = Value(-3.0)\nc = Value(10.0, label='c')\n"
+                                  "e = a * b\nd = e + c\nd"),
+        nbformat.v4.new_code_cell("import gradviz\nfrom gradviz import draw_dot\n"
+                                  "draw_dot(d, engine='builtin')"),
+        nbformat.v4.new_code_cell("before = gradviz.snapshot(d)\ngradviz.compare(before, d)"),
+        nbformat.v4.new_code_cell("d.backward()\ngradviz.compare(before, d)"),
+    ]
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    NotebookClient(notebook, kernel_name="python3", timeout=120).execute()
+    figure = notebook.cells[2].outputs
+    assert [o["output_type"] for o in figure] == ["execute_result"], "no warning shown"
+    svg = figure[0]["data"]["image/svg+xml"]
+    shown = [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    assert {"a", "b", "c", "d", "e", "grad 0.0000"} <= set(shown)
+    warned = [o for o in notebook.cells[3].outputs if o["output_type"] == "stream"]
+    assert len(warned) == 1 and "no grad differs" in warned[0]["text"]
+    assert [o["output_type"] for o in notebook.cells[4].outputs] == ["execute_result"]

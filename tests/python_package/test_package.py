@@ -95,12 +95,6 @@ def test_compare_draws_before_and_after_backward():
     assert shown.count("grad -1.5000") == 1
 
 
-def test_a_figure_before_backward_warns(recwarn):
-    o, _ = lecture_neuron(LectureValue)
-    gradviz.draw_dot(o)
-    assert any("backward() called?" in str(w.message) for w in recwarn)
-
-
 def test_render_and_save_write_files_as_graphviz_does(neuron, tmp_path):
     o, _ = neuron
     figure = gradviz.draw_dot(o, engine="builtin")
