@@ -170,7 +170,7 @@ fn an_infinite_grad_agrees_with_an_infinite_difference_of_the_same_sign() {
     let row = out.lines().find(|l| l.starts_with("x ")).expect("x's row");
     assert_eq!(
         row.split_whitespace().collect::<Vec<_>>(),
-        ["x", "inf", "inf", "0.000e0"]
+        ["x", "inf", "inf", "0.0e+00"]
     );
 }
 

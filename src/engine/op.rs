@@ -230,6 +230,9 @@ pub fn python_float_repr(x: f64) -> String {
 /// half to even on the exact value, as Python's), with Python's exponent, a sign and two
 /// digits at least (`1.23e+02`).
 pub fn python_exponent_format(x: f64, precision: usize) -> String {
+    if !x.is_finite() {
+        return python_float_repr(x);
+    }
     let rust = format!("{x:.precision$e}");
     let (mantissa, power) = rust.split_once('e').expect("`{:e}` always has an exponent");
     let (sign, digits) = match power.strip_prefix('-') {
