@@ -772,6 +772,8 @@ fn the_table_aligns_escapes_and_prints_exact_numbers() {
             "id  label    field  stored               expected\n\
              0   a\\tb\\nc  grad   0.30000000000000004  {expected_grad:?}\n\
              12  θ        data   0.2                  {tanh:?}\n\
+             cause: the local backward of 'tanh' at θ gives a wrong grad to a\\tb\\nc \
+             (its own grad agrees)\n\
              2 mismatch(es) in 2 node(s) (rtol 1e-09, atol 1e-12)\n"
         )
     );

@@ -201,6 +201,54 @@ fn check_names_the_values_a_learners_assignment_and_tanh_bugs_hurt() {
     );
 }
 
+/// The wrong grads are downstream of two bugs: `check` names the ops whose local backward
+/// is wrong (its own grad right, an operand's wrong), outlines them in the figure, and its
+/// page is titled by the file, with one table of what only the check knows.
+#[test]
+fn check_names_the_ops_whose_local_backward_is_wrong_and_marks_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (svg, page) = (dir.path().join("c.svg"), dir.path().join("c.html"));
+    let assert = gradviz()
+        .args(["check", "--engine", "dot", "-o"])
+        .arg(&svg)
+        .arg(fixture("buggy_value.py"))
+        .assert()
+        .code(1);
+    let table = stdout_of(&assert);
+    let causes: Vec<&str> = table.lines().filter(|l| l.starts_with("cause: ")).collect();
+    assert_eq!(
+        causes,
+        [
+            "cause: the local backward of 'tanh' at #4 gives a wrong grad to x (its own grad agrees)",
+            "cause: the local backward of '+' at b gives a wrong grad to a (its own grad agrees)",
+        ],
+        "{table}"
+    );
+    let svg = std::fs::read_to_string(&svg).expect("the figure");
+    let document = parse_xml(&svg);
+    let outlined: Vec<String> = document
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("node"))
+        .filter(|n| {
+            n.descendants()
+                .any(|d| d.attribute("stroke") == Some("#d9480f"))
+        })
+        .filter_map(|n| n.descendants().find(|d| d.has_tag_name("title")))
+        .filter_map(|t| t.text().map(str::to_string))
+        .collect();
+    assert_eq!(outlined, ["v1", "v4", "legend_1"], "{svg}");
+    gradviz()
+        .args(["check", "-o"])
+        .arg(&page)
+        .arg(fixture("buggy_value.py"))
+        .assert()
+        .code(1);
+    let html = std::fs::read_to_string(&page).expect("the page");
+    assert!(html.contains("buggy_value.py — gradviz check"), "the title");
+    assert_eq!(html.matches("Where the check finds the cause").count(), 1);
+    assert!(!html.contains("Wrong numbers"));
+}
+
 #[test]
 fn check_passes_the_lecture_mlp_after_its_last_backward_before_the_update() {
     gradviz()

@@ -12,7 +12,7 @@ mod finite;
 mod recompute;
 
 pub use finite::{finite_differences, FiniteDifferences};
-pub use recompute::{check, Field, Mismatch, Report, Tolerance};
+pub use recompute::{check, Cause, Field, Mismatch, Report, Tolerance};
 
 use crate::input::json::Document;
 use crate::Result;

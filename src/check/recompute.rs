@@ -124,6 +124,21 @@ pub struct Mismatch {
     pub expected: f64,
 }
 
+/// A node whose local backward gives its operands wrong grads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cause {
+    /// The node's id in the file.
+    pub id: u64,
+    /// The node in the document's graph.
+    pub node: NodeIndex,
+    /// The node's label.
+    pub label: String,
+    /// Its op text.
+    pub op: String,
+    /// The labels (or `#id`) of its operands whose grads disagree.
+    pub operands: Vec<String>,
+}
+
 /// What [`check`] found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
@@ -132,6 +147,11 @@ pub struct Report {
     /// Ids of the nodes not fully verified, in graph order: nodes with an unknown op text and
     /// the nodes they depend on (whose grads flow through them).
     pub unverified: Vec<u64>,
+    /// Where backward goes wrong: in backward order, each computed node whose own grad
+    /// agrees while an operand's does not — its local backward gives that operand a wrong
+    /// grad. An operand shared by several such nodes is blamed on the first only, though
+    /// it may owe its error to any of them.
+    pub causes: Vec<Cause>,
     /// How many nodes the document has.
     pub nodes: usize,
     /// The tolerance used.
@@ -151,6 +171,16 @@ impl Report {
         let mut out = String::new();
         if !self.mismatches.is_empty() {
             self.push_rows(&mut out);
+        }
+        for cause in &self.causes {
+            let _ = writeln!(
+                out,
+                "cause: the local backward of '{}' at {} gives a wrong grad to {} (its own \
+                 grad agrees)",
+                cause.op,
+                named(&cause.label, cause.id),
+                cause.operands.join(", ")
+            );
         }
         if !self.unverified.is_empty() {
             let _ = writeln!(
@@ -212,6 +242,15 @@ impl Report {
     }
 }
 
+/// A value as a message names it: its label, else `#id`.
+fn named(label: &str, id: u64) -> String {
+    if label.is_empty() {
+        format!("#{id}")
+    } else {
+        label.escape_debug().to_string()
+    }
+}
+
 /// A list of ids for a message, cut after the first few.
 fn list_ids(ids: &[u64]) -> String {
     const SHOWN: usize = 10;
@@ -257,8 +296,10 @@ pub fn check(document: &Document, tolerance: &Tolerance) -> Report {
         .filter(|node| model.data_unverified(node.index()) || model.grad_unverified[node.index()])
         .map(|node| graph[node].id)
         .collect();
+    let causes = model.causes(document, &mismatches);
     Report {
         mismatches,
+        causes,
         unverified,
         nodes: graph.node_count(),
         tolerance: *tolerance,
@@ -345,6 +386,47 @@ impl Model {
                 stack.extend_from_slice(self.operands_of(i));
             }
         }
+    }
+
+    /// The nodes where backward first goes wrong (see [`Report::causes`]), in backward
+    /// order: a known computed node whose grad agrees, with an operand whose grad does not.
+    fn causes(&self, document: &Document, mismatches: &[Mismatch]) -> Vec<Cause> {
+        let graph = &document.graph;
+        let mut wrong = vec![false; self.data.len()];
+        for m in mismatches.iter().filter(|m| m.field == Field::Grad) {
+            wrong[m.node.index()] = true;
+        }
+        let mut order: Vec<usize> = (0..self.data.len())
+            .filter(|&i| self.rank[i] != usize::MAX)
+            .collect();
+        order.sort_unstable_by_key(|&i| Reverse(self.rank[i]));
+        let mut blamed = vec![false; self.data.len()];
+        order
+            .into_iter()
+            .filter(|&i| !wrong[i] && !self.grad_unverified[i])
+            .filter(|&i| self.ops[i].is_some_and(|op| op != Op::Leaf))
+            .filter_map(|i| {
+                let mut operands: Vec<usize> = self.operands_of(i).to_vec();
+                operands.dedup();
+                // An operand shared with a node found before is blamed on that one.
+                let operands: Vec<String> = operands
+                    .into_iter()
+                    .filter(|&o| wrong[o] && !std::mem::replace(&mut blamed[o], true))
+                    .map(|o| {
+                        let info = &graph[NodeIndex::new(o)];
+                        named(&info.label, info.id)
+                    })
+                    .collect();
+                let info = &graph[NodeIndex::new(i)];
+                (!operands.is_empty()).then(|| Cause {
+                    id: info.id,
+                    node: NodeIndex::new(i),
+                    label: info.label.clone(),
+                    op: info.op.text().to_string(),
+                    operands,
+                })
+            })
+            .collect()
     }
 
     /// Every node's grad after `root.backward()` for each root in turn, from zero grads.

@@ -35,9 +35,10 @@ pub fn check(request: &CheckRequest, console: &mut Console) -> Result<ExitCode> 
         Checked::Document(document) => {
             let report = check::check_document(&document, tolerance)?;
             let figure = match &target {
-                Some(target) => {
-                    Some(console.drawn(|| recomputed(document, &report, target, request))?)
-                }
+                Some(target) => Some(
+                    console
+                        .drawn(|| recomputed(&source.name, document, &report, target, request))?,
+                ),
                 None => None,
             };
             (report.table(), report.is_clean(), figure)
@@ -46,9 +47,10 @@ pub fn check(request: &CheckRequest, console: &mut Console) -> Result<ExitCode> 
             let every_row = request.all || !std::io::stdout().is_terminal();
             let found = check::finite_differences(&evaluated, &source.name, tolerance, every_row)?;
             let figure = match &target {
-                Some(target) => {
-                    Some(console.drawn(|| differences(&evaluated, &found, target, request))?)
-                }
+                Some(target) => Some(
+                    console
+                        .drawn(|| differences(&source.name, &evaluated, &found, target, request))?,
+                ),
                 None => None,
             };
             let clean = found.is_clean();
@@ -68,6 +70,7 @@ pub fn check(request: &CheckRequest, console: &mut Console) -> Result<ExitCode> 
 
 /// A recomputed graph with its wrong numbers marked.
 fn recomputed(
+    name: &str,
     document: Document,
     report: &Report,
     target: &Target,
@@ -77,7 +80,7 @@ fn recomputed(
     let for_page = target.format() == Format::Html;
     let marks = marks::recomputed(report, for_page, draw.dot.precision);
     if for_page {
-        return page::recompute_page(document, report, marks, draw);
+        return page::recompute_page(name, document, report, marks, draw);
     }
     render::draw_marked(
         &document.graph,
@@ -90,6 +93,7 @@ fn recomputed(
 
 /// A script's graph with the leaves whose grad disagrees with its finite difference marked.
 fn differences(
+    name: &str,
     evaluated: &Evaluated,
     found: &FiniteDifferences,
     target: &Target,
@@ -98,7 +102,7 @@ fn differences(
     let draw = &request.options.draw;
     let marks = marks::differences(found, draw.dot.precision);
     if target.format() == Format::Html {
-        return page::differences_page(&evaluated.graph, found, marks, draw);
+        return page::differences_page(name, &evaluated.graph, found, marks, draw);
     }
     let graph = to_petgraph(&evaluated.graph, &[found.root]);
     render::draw_marked(&graph, &marks, Naming::LeafIds, target.format(), draw)

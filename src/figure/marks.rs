@@ -7,6 +7,8 @@ use crate::check::{Field, FiniteDifferences, Report};
 
 /// Fill of a value whose stored data or grad is wrong.
 pub const WRONG_FILL: &str = "#ffc9c9";
+/// Outline of a value whose local backward gives its operands wrong grads.
+pub const CAUSE_OUTLINE: &str = "#d9480f";
 /// Fill of a value that could not be verified (an op gradviz does not know).
 pub const UNVERIFIED_FILL: &str = "#e6e6e6";
 
@@ -30,10 +32,22 @@ pub fn recomputed(report: &Report, for_page: bool, precision: usize) -> Decorati
     for &id in &report.unverified {
         mark(&mut decorations, id, UNVERIFIED_FILL, "not verified".into());
     }
-    decorations.legend = legend(
-        "stored value disagrees with gradviz's; the expected value is shown below it",
-        !report.unverified.is_empty(),
-    );
+    for cause in &report.causes {
+        decorations.nodes.entry(cause.id).or_default().outline = Some(CAUSE_OUTLINE.into());
+    }
+    let wrong = if for_page {
+        "stored number disagrees: the record shows backward's grad and adds the stored one"
+    } else {
+        "stored number disagrees with gradviz's: the record adds the expected one"
+    };
+    decorations.legend = legend(wrong, !report.unverified.is_empty());
+    if !report.causes.is_empty() {
+        decorations.legend.push(LegendEntry {
+            outline: Some(CAUSE_OUTLINE.into()),
+            text: "cause: its local backward gives its operands wrong grads".into(),
+            ..LegendEntry::default()
+        });
+    }
     decorations
 }
 

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use petgraph::graph::NodeIndex;
 use serde::Serialize;
 
-use crate::check::{FiniteDifferences, Report, Tolerance};
+use crate::check::{Field, FiniteDifferences, Report, Tolerance};
 use crate::engine::{python_float_repr, Graph};
 use crate::figure::compare::{self, Change};
 use crate::figure::{format_number, Decorations, Figure, LegendEntry, NodeDecoration};
@@ -267,40 +267,56 @@ fn change_rows(after: &ExportGraph, changed: &[Change], precision: usize) -> Vec
         .collect()
 }
 
-/// `check`'s page for a recomputed graph: the graph with `marks` in the viewer (backward
-/// replayed from its roots), and a table of the wrong numbers.
+/// `check`'s page for a recomputed graph, titled `title`: the graph with `marks` in the
+/// viewer (backward replayed from its roots, whose panel already lists the stored grads
+/// backward would not give), and a table of what only the check knows: where backward goes
+/// wrong, and wrong data.
 pub fn recompute_page(
+    title: &str,
     document: Document,
     report: &Report,
     marks: Decorations,
     options: &Options,
 ) -> Result<Drawn> {
-    let rows = report
+    let causes = report.causes.iter().map(|c| TableRow {
+        node: c.id,
+        cells: vec![
+            Cell::plain(c.label.clone()),
+            Cell::plain(format!("local backward of '{}'", c.op)),
+            Cell::plain(format!("wrong grad to {}", c.operands.join(", "))),
+        ],
+    });
+    let data = report
         .mismatches
         .iter()
+        .filter(|m| m.field == Field::Data)
         .map(|m| TableRow {
             node: m.id,
             cells: vec![
                 Cell::plain(m.label.clone()),
-                Cell::plain(m.field.to_string()),
-                Cell::plain(python_float_repr(m.stored)),
-                Cell::plain(python_float_repr(m.expected)),
+                Cell::plain(format!("data {}", python_float_repr(m.stored))),
+                Cell::plain(format!("expected {}", python_float_repr(m.expected))),
             ],
-        })
-        .collect();
-    let header = ["id", "label", "field", "stored", "expected"];
+        });
+    let table = Table {
+        id: "wrong".into(),
+        title: "Where the check finds the cause".into(),
+        header: ["id", "label", "what", "so"].map(String::from).to_vec(),
+        rows: causes.chain(data).collect(),
+    };
     check_page(
+        title,
         (document.graph, document.roots),
         marks,
-        &header,
-        rows,
+        table,
         options,
     )
 }
 
-/// `check`'s page for a script: its graph with `marks` in the viewer, and a table of the
-/// leaves whose grad disagrees with its finite difference.
+/// `check`'s page for a script, titled `title`: its graph with `marks` in the viewer, and a
+/// table of the leaves whose grad disagrees with its finite difference.
 pub fn differences_page(
+    title: &str,
     graph: &Graph,
     found: &FiniteDifferences,
     marks: Decorations,
@@ -319,25 +335,34 @@ pub fn differences_page(
             ],
         })
         .collect();
-    let header = ["id", "label", "grad", "finite difference"];
+    let table = Table {
+        id: "wrong".into(),
+        title: format!(
+            "Grads that disagree with finite differences ({})",
+            found.wrong.len()
+        ),
+        header: ["id", "label", "grad", "finite difference"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+    };
     let root = NodeIndex::new(exported.node_count() - 1);
-    check_page((exported, vec![root]), marks, &header, rows, options)
+    check_page(title, (exported, vec![root]), marks, table, options)
 }
 
 /// The check's page: the marked graph (with the roots backward is replayed from) in the
 /// viewer, and a table of what is wrong.
 fn check_page(
+    title: &str,
     (graph, roots): (ExportGraph, Vec<NodeIndex>),
     marks: Decorations,
-    header: &[&str],
-    rows: Vec<TableRow>,
+    table: Table,
     options: &Options,
 ) -> Result<Drawn> {
-    let table = Table {
-        id: "wrong".into(),
-        title: format!("Wrong numbers ({})", rows.len()),
-        header: header.iter().map(|h| h.to_string()).collect(),
-        rows,
+    let tables = if table.rows.is_empty() {
+        Vec::new()
+    } else {
+        vec![table]
     };
     let snapshot = Snapshot {
         title: "checked".into(),
@@ -346,7 +371,12 @@ fn check_page(
         rankdir: None,
         decorations: Some(marks),
     };
-    page("gradviz check", &[snapshot], &[table], options)
+    page(
+        &format!("{title} — gradviz check"),
+        &[snapshot],
+        &tables,
+        options,
+    )
 }
 
 #[derive(Serialize)]
