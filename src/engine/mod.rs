@@ -234,6 +234,14 @@ impl Graph {
         tape.op(&tape.nodes[id.index()])
     }
 
+    /// The op that made the node and its operands, the first `op.arity()` of the two: what a
+    /// sweep over many nodes reads without allocating.
+    pub fn op_and_operands(&self, id: NodeId) -> (Op, [NodeId; 2]) {
+        let tape = self.tape.borrow();
+        let node = tape.nodes[id.index()];
+        (tape.op(&node), node.operands.map(NodeId))
+    }
+
     /// The node's operands in order; `a * a` lists `a` twice.
     pub fn operands(&self, id: NodeId) -> Vec<NodeId> {
         let tape = self.tape.borrow();

@@ -406,24 +406,28 @@ impl<'s> Evaluator<'s> {
         }
     }
 
-    /// After `backward()` from `root`: which grads Python now holds as floats. The root's
-    /// is the int `1`; an operand's stays an int only while every contribution to it is
-    /// one, as `self.grad += local * out.grad` computes it in micrograd.
-    fn settle_grad_types(&mut self, root: NodeId) {
-        let order = self.graph.reachable(&[root]);
+    /// After `backward()` from `root` over the nodes it `reached` (in creation order):
+    /// which grads Python now holds as floats. The root's is the int `1`; an operand's
+    /// stays an int only while every contribution to it is one, as `self.grad += local *
+    /// out.grad` computes it in micrograd. Only flags change here, with no allocation per
+    /// node; an int grad then loses the tape's negative zero.
+    fn settle_grad_types(&mut self, root: NodeId, reached: &[NodeId]) {
         self.set_grad(root, Num::Int(1));
-        for &id in order.iter().rev() {
-            let operands = self.graph.operands(id);
-            let op = self.graph.op(id);
+        if let Some(last) = reached.last() {
+            self.float_grad
+                .resize(self.float_grad.len().max(last.index() + 1), false);
+        }
+        for &id in reached.iter().rev() {
+            let (op, operands) = self.graph.op_and_operands(id);
+            let operands = &operands[..op.arity()];
             for (i, &operand) in operands.iter().enumerate() {
-                let int = !self.is_float_grad(id) && self.int_contribution(op, &operands, i);
-                if !int {
-                    self.set_grad(operand, Num::Float(self.graph.grad(operand)));
+                if self.float_grad[id.index()] || !self.int_contribution(op, operands, i) {
+                    self.float_grad[operand.index()] = true;
                 }
             }
         }
-        for id in order {
-            if !self.is_float_grad(id) {
+        for &id in reached {
+            if !self.float_grad[id.index()] {
                 self.graph.set_grad(id, self.graph.grad(id) + 0.0);
             }
         }
@@ -927,13 +931,14 @@ impl<'s> Evaluator<'s> {
     /// `v.backward()`. Python raises during backward where a `**k` gradient needs a power
     /// it refuses (`0.0 ** -0.5` for `x**0.5` at 0); those are found before anything runs.
     fn backward(&mut self, root: NodeId, span: Span) -> Res<()> {
+        let reached = self.graph.reachable(&[root]);
         if self.has_pow {
-            for id in self.graph.reachable(&[root]) {
+            for &id in &reached {
                 self.check_pow_gradient(id, span)?;
             }
         }
         self.graph.backward(root);
-        self.settle_grad_types(root);
+        self.settle_grad_types(root, &reached);
         self.backward_root = Some(root);
         Ok(())
     }
