@@ -238,6 +238,27 @@ pub fn topological_order(graph: &ExportGraph) -> Result<Vec<NodeIndex>, Vec<Node
     }
 }
 
+/// A cycle as an error shows it: each node described, the first again at the end, cut
+/// after the first dozen (`a → b → … → a`).
+pub fn cycle_walk(
+    graph: &ExportGraph,
+    cycle: &[NodeIndex],
+    describe: impl Fn(&NodeInfo) -> String,
+) -> String {
+    const SHOWN: usize = 12;
+    let names: Vec<String> = cycle
+        .iter()
+        .chain(cycle.first())
+        .map(|&node| describe(&graph[node]))
+        .collect();
+    match names.split_last() {
+        Some((last, _)) if names.len() > SHOWN + 1 => {
+            format!("{} → … → {last}", names[..SHOWN].join(" → "))
+        }
+        _ => names.join(" → "),
+    }
+}
+
 /// Walks from the lowest node Kahn's algorithm left over to a left-over operand, and on,
 /// until a node repeats: every left-over node has a left-over operand, so the walk must
 /// close a cycle. Returns that cycle starting at its lowest node.

@@ -15,7 +15,7 @@ use gradviz::check::{check, Tolerance};
 use gradviz::engine::python_float_repr;
 use gradviz::figure::views::ColorBy;
 use gradviz::figure::Rankdir;
-use gradviz::graph::{topological_order, ExportGraph, NodeInfo, NodeOp};
+use gradviz::graph::{cycle_walk, topological_order, ExportGraph, NodeInfo, NodeOp};
 use gradviz::input::json::Document;
 use gradviz::input::States;
 use gradviz::page::Snapshot;
@@ -100,18 +100,7 @@ fn add_operands(graph: &mut ExportGraph, counts: &[usize], children: Vec<usize>)
 /// A cycle the way the user made it, each value holding the next in its `_prev`, worded
 /// like the JSON reader's (the first values, then the one that closes it).
 fn cycle_error(graph: &ExportGraph, cycle: &[NodeIndex]) -> PyErr {
-    const SHOWN: usize = 12;
-    let names: Vec<String> = cycle
-        .iter()
-        .chain(cycle.first())
-        .map(|&value| describe(&graph[value]))
-        .collect();
-    let walk = match names.split_last() {
-        Some((last, _)) if names.len() > SHOWN + 1 => {
-            format!("{} → … → {last}", names[..SHOWN].join(" → "))
-        }
-        _ => names.join(" → "),
-    };
+    let walk = cycle_walk(graph, cycle, describe);
     PyValueError::new_err(format!(
         "the graph has a cycle of {} value(s): {walk} (each has the next in its _prev)",
         cycle.len()
@@ -253,8 +242,7 @@ fn compare<'py>(
 /// How many values' grads differ between two graphs, matched as `compare` matches them.
 #[pyfunction]
 fn changed(before: &Graph, after: &Graph) -> usize {
-    let states = States::new(before.document.graph.clone(), after.document.graph.clone());
-    gradviz::figure::compare::changed(&states).len()
+    gradviz::figure::compare::changed(&before.document.graph, &after.document.graph).len()
 }
 
 /// The interactive page of one or more graphs (`(title, graph)` pairs, a selector between

@@ -44,7 +44,7 @@ pub fn figure(states: &States, dot: &DotOptions, view: &ViewOptions) -> Result<F
         cluster("after backward", after_ids),
         cluster("before backward", before_ids),
     ];
-    for change in changed(states) {
+    for change in changed(&states.before, &states.after) {
         let id = states.after[change.index].id;
         decorations.nodes.insert(id, outline());
         decorations.nodes.insert(id + offset, fill());
@@ -116,24 +116,20 @@ pub struct Change {
     pub before: Option<f64>,
 }
 
-/// The values whose grad differs between the states, in `after`'s order. Values are
+/// The values whose grad differs from `before` to `after`, in `after`'s order. Values are
 /// matched by id; NaN is equal to NaN here, so only real changes are highlighted.
-pub fn changed(states: &States) -> Vec<Change> {
-    let before: std::collections::BTreeMap<u64, f64> = states
-        .before
-        .node_weights()
-        .map(|n| (n.id, n.grad))
-        .collect();
-    states
-        .after
+pub fn changed(before: &ExportGraph, after: &ExportGraph) -> Vec<Change> {
+    let grads_before: std::collections::BTreeMap<u64, f64> =
+        before.node_weights().map(|n| (n.id, n.grad)).collect();
+    after
         .node_indices()
         .map(|index| Change {
             index,
-            before: before.get(&states.after[index].id).copied(),
+            before: grads_before.get(&after[index].id).copied(),
         })
         .filter(|change| {
-            let after = states.after[change.index].grad;
-            change.before.is_none_or(|b| !same_number(b, after))
+            let grad = after[change.index].grad;
+            change.before.is_none_or(|b| !same_number(b, grad))
         })
         .collect()
 }
@@ -208,7 +204,8 @@ mod tests {
 
     #[test]
     fn only_grads_that_moved_are_changed_and_nan_stays_nan() {
-        let moved = changed(&states([0.0, 0.0, f64::NAN], [0.0, 2.0, f64::NAN]));
+        let moved = states([0.0, 0.0, f64::NAN], [0.0, 2.0, f64::NAN]);
+        let moved = changed(&moved.before, &moved.after);
         let index = NodeIndex::new(1);
         assert_eq!(
             moved,
@@ -217,7 +214,8 @@ mod tests {
                 before: Some(0.0)
             }]
         );
-        assert!(changed(&states([1.0; 3], [1.0; 3])).is_empty());
+        let same = states([1.0; 3], [1.0; 3]);
+        assert!(changed(&same.before, &same.after).is_empty());
     }
 
     #[test]

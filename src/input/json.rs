@@ -15,7 +15,7 @@ use petgraph::graph::NodeIndex;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::engine::{python_float_repr, Op};
-use crate::graph::{operands, sinks, topological_order, ExportGraph, NodeInfo, NodeOp};
+use crate::graph::{cycle_walk, operands, sinks, topological_order, ExportGraph, NodeInfo, NodeOp};
 use crate::{Error, Result};
 
 /// The value of a document's `"format"` field.
@@ -766,21 +766,7 @@ fn resolve_roots(
 }
 
 fn cycle_error(graph: &ExportGraph, cycle: &[NodeIndex]) -> Invalid {
-    const SHOWN: usize = 12;
-    let ids: Vec<String> = cycle
-        .iter()
-        .chain(cycle.first())
-        .map(|&node| graph[node].id.to_string())
-        .collect();
-    let walk = if ids.len() > SHOWN + 1 {
-        format!(
-            "{} → … → {}",
-            ids[..SHOWN].join(" → "),
-            ids.last().expect("a cycle has nodes")
-        )
-    } else {
-        ids.join(" → ")
-    };
+    let walk = cycle_walk(graph, cycle, |node| node.id.to_string());
     Invalid::new(
         format!("nodes[{}]", cycle[0].index()),
         format!(

@@ -205,7 +205,7 @@ pub fn page(
 /// The page: the viewer of `render -o page.html` with the two states as its snapshots (the
 /// toggle between them), each with its changed grads marked, and the table of changes.
 pub fn compare_page(title: &str, states: States, options: &Options) -> Result<Drawn> {
-    let changed = compare::changed(&states);
+    let changed = compare::changed(&states.before, &states.after);
     let table = Table {
         id: "changed".into(),
         title: format!(
