@@ -417,7 +417,6 @@ class _Capture(object):
         self.watched = {}  # id(value) -> the weak reference that forgets its auto-label
         self.forget = self._forget  # one bound method for every watch
         self.bindings = {}  # variable name -> how many values took it as their label
-        self.modules = {"layers": 0, "neurons": 0}  # standalone layers and neurons built
         self.last_value = None
         self.first_root = None  # the value of the first draw_dot call
         self.backward_root = None
@@ -434,17 +433,26 @@ class _Capture(object):
         return getattr(own, "__module__", None) == "gradviz_prelude"
 
     def snapshot(self, root=None, *args, **kwargs):
-        """The rewritten `draw_dot(root, ...)`: the graph as it is now, with the `format=`
-        and `rankdir=` keywords of micrograd's `draw_dot(root, format='svg', rankdir='LR')`
-        (by name only: a draw_dot of the user's own may take other arguments in order)."""
+        """The rewritten `draw_dot(root, ...)` call of a bare name: the prelude's, unless
+        the script has its own (see `_snapshot`)."""
+        return self._snapshot(self.prelude_draw_dot(), root, args, kwargs)
+
+    def own_snapshot(self, root=None, *args, **kwargs):
+        """The rewritten `something.draw_dot(root, ...)`: never the prelude's."""
+        return self._snapshot(False, root, args, kwargs)
+
+    def _snapshot(self, prelude, root, args, kwargs):
+        """A `draw_dot` call: the graph as it is now, with the `format=` and `rankdir=`
+        keywords of micrograd's `draw_dot(root, format='svg', rankdir='LR')` (by name only
+        for a draw_dot of the user's own, which may take other arguments in order; the
+        prelude's also reads them in order, as the subset does)."""
         if not is_value(root):
             kind = type(root).__name__
             hint = ("; PyTorch tensors are not micrograd values: export such a graph as JSON "
                     "(docs/json.md)" if kind == "Tensor" else "")
             raise TypeError("draw_dot() takes a value (an object with data, grad and _prev), "
                             "not %s%s" % (kind, hint))
-        if args and self.prelude_draw_dot():
-            # The subset's draw_dot, micrograd's signature: (root, format, rankdir).
+        if prelude:
             kwargs.update(zip(("format", "rankdir"), args))
         rankdir = kwargs.get("rankdir")
         known = isinstance(rankdir, str) and rankdir in _RANKDIRS
@@ -455,13 +463,13 @@ class _Capture(object):
         if format is not None and not isinstance(format, str):
             raise TypeError("draw_dot(): format must be a string, not %s"
                             % type(format).__name__)
-        if self.snapshots == 0:
+        if self.snapshots == 0 and self.want == "compare":
             self.first_root = root
         self.snapshots += 1
         # A draw_dot of the script's own draws the labels the values carry: which values
         # are named by gradviz alone, for its figures to leave blank (pages and JSON keep
         # the names). The prelude's draw_dot is the subset's, which names them.
-        auto_labelled = None if self.prelude_draw_dot() else []
+        auto_labelled = None if prelude or not self.names else []
         document = _document_text([root], self.names, auto_labelled)
         self.asked.append({"rankdir": rankdir, "format": format,
                            "auto_labelled": auto_labelled or []})
@@ -506,7 +514,9 @@ class _Capture(object):
         """A network module just built (see `_name_parameters`): its parameters take the
         names the subset gives them, `l0.n1.w0`, so that `--group` and `--fold` find its
         neurons and layers in CPython too (micrograd's `nn` labels nothing)."""
-        for value, name in _parameter_names(module, self.modules):
+        import gradviz_prelude
+
+        for value, name in gradviz_prelude.parameter_names(module):
             if is_value(value) and self._unnamed(value):
                 self._name(value, name)
 
@@ -570,7 +580,9 @@ def _stamp_values():
     """
     import builtins
 
-    stamp = itertools.count().__next__
+    import gradviz_prelude
+
+    stamp = gradviz_prelude.creation_number  # one sequence with the prelude's values
     set_attribute = object.__setattr__
     new_object = object.__new__
     build_class = builtins.__build_class__
@@ -621,28 +633,15 @@ def _stamp_values():
 def _name_parameters(capture):
     """Names the parameters of networks as the subset labels them. A class defined from
     now on whose body has `__init__` and `parameters` (micrograd's `nn.Neuron`, `Layer`
-    and `MLP`, the lecture's own) gets an `__init__` that, when the outermost such
-    constructor returns, hands the instance to `capture.built`: an MLP names its
-    parameters `l{i}.n{j}.w{k}` and `l{i}.n{j}.b`, a Layer built on its own `l{k}.…`, a
-    Neuron `n{k}.…`. The values themselves are not touched: the names are auto-labels."""
+    and `MLP`, the lecture's own) gets the prelude's `__init__` wrapper, which hands the
+    outermost constructor's instance to `capture.built`. The values themselves are not
+    touched: the names are auto-labels."""
     import builtins
-    import functools
+
+    import gradviz_prelude
 
     build_class = builtins.__build_class__
-    depth = [0]  # constructors of such classes running now
-
-    def naming(init):
-        @functools.wraps(init)
-        def __init__(self, *args, **kwargs):
-            depth[0] += 1
-            try:
-                init(self, *args, **kwargs)
-            finally:
-                depth[0] -= 1
-            if depth[0] == 0:
-                capture.built(self)
-
-        return __init__
+    naming = gradviz_prelude.built_by(capture.built)
 
     def build_class_naming(*args, **kwargs):
         cls = build_class(*args, **kwargs)
@@ -655,43 +654,6 @@ def _name_parameters(capture):
         return cls
 
     builtins.__build_class__ = build_class_naming
-
-
-def _parameter_names(module, counts):
-    """(parameter, name) pairs of a network module, found by its shape as micrograd's `nn`
-    has it: `layers` of `neurons`, each with weights `w` and a bias `b`. `counts` numbers
-    the layers and neurons built on their own. Nothing for any other shape."""
-    layers = getattr(module, "layers", None)
-    if _all_have(layers, "neurons"):
-        return [pair for i, layer in enumerate(layers) for pair in _layer_names(layer, i)]
-    if _all_have(getattr(module, "neurons", None), "w"):
-        counts["layers"] += 1
-        return _layer_names(module, counts["layers"] - 1)
-    if isinstance(getattr(module, "w", None), list) and hasattr(module, "b"):
-        counts["neurons"] += 1
-        return _neuron_names(module, "n%d" % (counts["neurons"] - 1))
-    return []
-
-
-def _all_have(items, attribute):
-    """Whether `items` is a non-empty list whose every item has `attribute`."""
-    return (isinstance(items, list) and len(items) > 0
-            and all(hasattr(item, attribute) for item in items))
-
-
-def _layer_names(layer, index):
-    neurons = getattr(layer, "neurons", [])
-    return [pair for j, neuron in enumerate(neurons)
-            for pair in _neuron_names(neuron, "l%d.n%d" % (index, j))]
-
-
-def _neuron_names(neuron, prefix):
-    weights = getattr(neuron, "w", None)
-    pairs = [(w, "%s.w%d" % (prefix, k)) for k, w in enumerate(weights)
-             ] if isinstance(weights, list) else []
-    if hasattr(neuron, "b"):
-        pairs.append((neuron.b, "%s.b" % prefix))
-    return pairs
 
 
 def _rewrite(tree):
@@ -711,8 +673,9 @@ def _rewrite(tree):
         func = node.func
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
         if name == _DRAW_CALL:
+            method = "snapshot" if isinstance(func, ast.Name) else "own_snapshot"
             node.func = ast.copy_location(ast.Attribute(
-                value=ast.Name(id=_SNAPSHOT, ctx=ast.Load()), attr="snapshot",
+                value=ast.Name(id=_SNAPSHOT, ctx=ast.Load()), attr=method,
                 ctx=ast.Load()), func)
         elif name == "backward" and isinstance(func, ast.Attribute):
             node.func = ast.copy_location(ast.Attribute(

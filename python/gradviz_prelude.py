@@ -21,11 +21,15 @@ labels in either interpreter:
 The file keeps to Python 3.6 syntax, as the runner does.
 """
 
+import functools
 import itertools
 import math
+import operator
 import random
 
-_created = itertools.count()
+# Every value's creation number, in the attribute the runner's graph walk orders by. The
+# runner stamps the values of a script's own classes from this same sequence.
+creation_number = itertools.count().__next__
 
 
 class Value(object):
@@ -38,7 +42,7 @@ class Value(object):
         self._prev = set(_children)
         self._op = _op
         self.label = label
-        self._gradviz_created = next(_created)
+        self._gradviz_created = creation_number()
 
     def __add__(self, other):
         other = other if isinstance(other, Value) else Value(other)
@@ -149,8 +153,7 @@ class Value(object):
         return "Value(data=%r, grad=%r)" % (self.data, self.grad)
 
 
-def _creation(value):
-    return value._gradviz_created
+_creation = operator.attrgetter("_gradviz_created")
 
 
 class Module(object):
@@ -163,13 +166,17 @@ class Module(object):
         return []
 
 
-# Constructors running now: only the outermost one labels its parameters.
+# Network constructors running now, and the layers and neurons built on their own so far,
+# which number their parameters' names. Shared with the runner's naming of a script's own
+# network classes, so that the two never hand out the same name.
 _building = {"depth": 0, "layers": 0, "neurons": 0}
 
 
-def _labelling(label):
-    """Wraps an `__init__` so that the outermost constructor labels what it built."""
+def built_by(on_built):
+    """Wraps an `__init__` so that when the outermost network constructor returns, the
+    instance goes to `on_built`."""
     def wrap(init):
+        @functools.wraps(init)
         def __init__(self, *args, **kwargs):
             _building["depth"] += 1
             try:
@@ -177,40 +184,56 @@ def _labelling(label):
             finally:
                 _building["depth"] -= 1
             if _building["depth"] == 0:
-                label(self)
+                on_built(self)
         return __init__
     return wrap
 
 
-def _label_neuron(neuron, prefix):
-    for k, w in enumerate(neuron.w):
-        w.label = "%s.w%d" % (prefix, k)
-    neuron.b.label = "%s.b" % prefix
+def parameter_names(module):
+    """(parameter, name) pairs of a network module, found by its shape as micrograd's `nn`
+    has it: an MLP's `layers` of `neurons` name theirs `l{i}.n{j}.w{k}` and `l{i}.n{j}.b`,
+    a Layer built on its own `l{k}.…`, a Neuron `n{k}.…`. Nothing for any other shape."""
+    layers = getattr(module, "layers", None)
+    if _all_have(layers, "neurons"):
+        return [pair for i, layer in enumerate(layers) for pair in _layer_names(layer, i)]
+    if _all_have(getattr(module, "neurons", None), "w"):
+        _building["layers"] += 1
+        return _layer_names(module, _building["layers"] - 1)
+    if isinstance(getattr(module, "w", None), list) and hasattr(module, "b"):
+        _building["neurons"] += 1
+        return _neuron_names(module, "n%d" % (_building["neurons"] - 1))
+    return []
 
 
-def _label_layer(layer, index):
-    for j, neuron in enumerate(layer.neurons):
-        _label_neuron(neuron, "l%d.n%d" % (index, j))
+def _all_have(items, attribute):
+    """Whether `items` is a list whose every item has `attribute`."""
+    return isinstance(items, list) and all(hasattr(item, attribute) for item in items)
 
 
-def _label_standalone_neuron(neuron):
-    _label_neuron(neuron, "n%d" % _building["neurons"])
-    _building["neurons"] += 1
+def _layer_names(layer, index):
+    neurons = getattr(layer, "neurons", [])
+    return [pair for j, neuron in enumerate(neurons)
+            for pair in _neuron_names(neuron, "l%d.n%d" % (index, j))]
 
 
-def _label_standalone_layer(layer):
-    _label_layer(layer, _building["layers"])
-    _building["layers"] += 1
+def _neuron_names(neuron, prefix):
+    weights = getattr(neuron, "w", None)
+    pairs = [(w, "%s.w%d" % (prefix, k)) for k, w in enumerate(weights)
+             ] if isinstance(weights, list) else []
+    if hasattr(neuron, "b"):
+        pairs.append((neuron.b, "%s.b" % prefix))
+    return pairs
 
 
-def _label_mlp(mlp):
-    for i, layer in enumerate(mlp.layers):
-        _label_layer(layer, i)
+def _label_parameters(module):
+    """The subset's parameters carry their names as labels of their own."""
+    for value, name in parameter_names(module):
+        value.label = name
 
 
 class Neuron(Module):
 
-    @_labelling(_label_standalone_neuron)
+    @built_by(_label_parameters)
     def __init__(self, nin, nonlin=True):
         self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(0)
@@ -229,7 +252,7 @@ class Neuron(Module):
 
 class Layer(Module):
 
-    @_labelling(_label_standalone_layer)
+    @built_by(_label_parameters)
     def __init__(self, nin, nout, **kwargs):
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
@@ -246,7 +269,7 @@ class Layer(Module):
 
 class MLP(Module):
 
-    @_labelling(_label_mlp)
+    @built_by(_label_parameters)
     def __init__(self, nin, nouts):
         sz = [nin] + nouts
         self.layers = [Layer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1)

@@ -1254,3 +1254,20 @@ fn a_script_with_another_encoding_runs_in_cpython_as_it_decodes_it() {
             ));
     }
 }
+
+/// `viz.draw_dot(root)` is an object's own method, whatever the script's globals hold:
+/// its figure is labelled as that method would label it (no auto-label), where the
+/// built-in `draw_dot` shows the subset's names.
+#[test]
+fn a_draw_dot_method_of_the_scripts_own_is_not_the_built_in_one() {
+    let text = "class Viz:\n    def draw_dot(self, root):\n        pass\n\
+                viz = Viz()\na = Value(2.0)\nviz.draw_dot(a)\ndraw_dot(a)\n";
+    let (_dir, script) = folder_with("v.py", text);
+    let own = dot_of(&script, 1, &[]);
+    let built_in = dot_of(&script, 2, &[]);
+    assert!(own.contains("v0[label=\"{  | data 2.0000"), "{own}");
+    assert!(
+        built_in.contains("v0[label=\"{ a | data 2.0000"),
+        "{built_in}"
+    );
+}
