@@ -18,6 +18,17 @@ pub enum Error {
     #[error("{0}")]
     Python(String),
 
+    /// A script that needs CPython, but the interpreter cannot be started.
+    #[error("{name} needs CPython, but `{}` cannot be run: {reason}\n  install Python 3.8 or newer, or name one with --python PATH or GRADVIZ_PYTHON", python.display())]
+    PythonMissing {
+        /// The script.
+        name: String,
+        /// The interpreter tried.
+        python: PathBuf,
+        /// Why it could not be started.
+        reason: String,
+    },
+
     /// A JSON graph that is malformed or invalid; `path` is the JSON path (`nodes[3].children[1]`)
     /// or `line:col` for a syntax error.
     #[error("{file}: {path}: {message}")]
@@ -73,6 +84,7 @@ impl Error {
         match self {
             Error::Script(_)
             | Error::Python(_)
+            | Error::PythonMissing { .. }
             | Error::Json { .. }
             | Error::Usage(_)
             | Error::TooLarge(_) => 2,

@@ -1271,3 +1271,36 @@ fn a_draw_dot_method_of_the_scripts_own_is_not_the_built_in_one() {
         "{built_in}"
     );
 }
+
+/// Where no CPython can be started, a script the subset stops at a runtime error gets the
+/// subset's own error, after what it printed; and a script declaring UTF-8 in another
+/// spelling (`utf8`, `UTF_8`) is read by the subset.
+#[test]
+fn with_no_cpython_the_subsets_own_error_stands_and_utf8_cookies_stay_in_the_subset() {
+    let (_dir, script) = folder_with("s.py", "print('first')\nx = Value(1.0) / 0\n");
+    let assert = gradviz()
+        .args(["render", "-o", "-", "--python", "/nonexistent/python3"])
+        .arg(&script)
+        .assert()
+        .code(2);
+    let stderr = stderr_of(&assert);
+    assert!(stderr.starts_with("first\nerror: "), "{stderr}");
+    assert!(stderr.contains("s.py:2:16:"), "{stderr}");
+    for cookie in ["# -*- coding: utf8 -*-", "# coding: UTF_8"] {
+        let text = format!("{cookie}\na = Value(2.0)\n");
+        let (_dir, script) = folder_with("c.py", &text);
+        gradviz()
+            .args([
+                "render",
+                "--interpreter",
+                "builtin",
+                "--format",
+                "dot",
+                "-o",
+                "-",
+            ])
+            .arg(&script)
+            .assert()
+            .success();
+    }
+}

@@ -5,8 +5,10 @@
 //! and its neighbours in the same order: the eye moves straight down to find it. `dot`
 //! would not keep that on its own (its last crossing reduction, over the whole graph,
 //! treats the two states differently, and a value free to sit in several ranks may land in
-//! different ones): [`align_states`] pins it. Grads that
-//! backward changed are filled in the "after" copy and outlined in the "before" copy. With
+//! different ones): `align_states` pins it, for `dot` and graphviz-pure (the layered
+//! engine reads no rank constraints, and orders each column over both copies at once).
+//! Grads that backward changed are filled in the "after" copy and outlined in the "before"
+//! copy. With
 //! `--group`, `--fold` or `--color` the two states go through one view together
 //! ([`view`]).
 

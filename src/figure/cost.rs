@@ -5,7 +5,7 @@
 //! L2 term has a few hundred nodes, but each neuron's `p*p` joins a running sum hundreds of
 //! ranks away, and `dot` routes every such edge through a dummy node in each rank it
 //! crosses. Its mincross and placement passes run over those dummies, so its time follows
-//! nodes + edges + dummies (measured in `render::LAYERED_ABOVE`), which the ranking of
+//! nodes + edges + dummies (measured in `render::LAYERED_ABOVE_COST`), which the ranking of
 //! [`crate::layout::extent`] gives in linear time.
 
 use petgraph::graph::NodeIndex;

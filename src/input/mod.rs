@@ -121,8 +121,10 @@ pub struct Source {
     pub path: PathBuf,
     /// The name used in messages (`<stdin>` for stdin).
     pub name: String,
-    /// The whole text.
+    /// The whole text (bytes that are not UTF-8 as U+FFFD, for a `.py` file only).
     pub text: String,
+    /// The bytes were UTF-8.
+    pub utf8: bool,
     /// How it is read.
     pub format: InputFormat,
 }
@@ -135,6 +137,7 @@ impl Source {
             name: &self.name,
             text: &self.text,
             notebook: self.format == InputFormat::Ipynb,
+            utf8: self.utf8,
         }
     }
 }
@@ -156,13 +159,13 @@ pub fn read(path: &Path, forced: Option<InputFormat>) -> Result<Source> {
         std::fs::read(path).map(|b| bytes = b)
     };
     read.map_err(|e| Error::Usage(format!("cannot read {name}: {e}")))?;
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
+    let (text, utf8) = match String::from_utf8(bytes) {
+        Ok(text) => (text, true),
         // CPython decodes a script file itself (by its coding cookie, else a SyntaxError at
         // the first byte it cannot decode); this text is only the subset's, which hands
         // such a script over (`decoded_otherwise`).
         Err(e) if !is_stdin && by_name == Some(InputFormat::Py) => {
-            String::from_utf8_lossy(e.as_bytes()).into_owned()
+            (String::from_utf8_lossy(e.as_bytes()).into_owned(), false)
         }
         Err(_) => {
             return Err(Error::Usage(format!(
@@ -178,6 +181,7 @@ pub fn read(path: &Path, forced: Option<InputFormat>) -> Result<Source> {
         path: path.to_path_buf(),
         name,
         text,
+        utf8,
         format,
     })
 }
@@ -301,7 +305,8 @@ impl States {
             before: without_labels(&self.before, &self.auto_labelled).into_owned(),
             after: without_labels(&self.after, &self.auto_labelled).into_owned(),
             auto_labelled: BTreeSet::new(),
-            ..self.clone()
+            rankdir: self.rankdir,
+            ran_backward: self.ran_backward,
         })
     }
 }
@@ -409,7 +414,6 @@ pub fn run_script(
     purpose: Purpose,
     options: &ScriptOptions,
 ) -> Result<Ran> {
-    let decoded = decoded_otherwise(input);
     let note = match (options.interpreter, input.notebook) {
         (Interpreter::Builtin, true) => {
             return Err(Error::Usage(format!(
@@ -417,26 +421,31 @@ pub fn run_script(
                 input.name
             )))
         }
-        (Interpreter::Builtin, false) if decoded.is_some() => {
-            let why = decoded.unwrap_or_default();
-            return Err(Error::Usage(format!(
-                "{} {why}; the built-in subset reads UTF-8 only: drop --interpreter builtin",
-                input.name
-            )));
-        }
-        (Interpreter::Builtin, false) => None,
+        (Interpreter::Builtin, false) => match decoded_otherwise(input) {
+            Some(why) => {
+                return Err(Error::Usage(format!(
+                    "{} {why}; the built-in subset reads UTF-8 only: drop --interpreter builtin",
+                    input.name
+                )))
+            }
+            None => None,
+        },
         (Interpreter::Python, _) => Some(None),
         (Interpreter::Auto, true) => Some(Some(format!("{} is a notebook", input.name))),
-        (Interpreter::Auto, false) if decoded.is_some() => {
-            decoded.map(|why| Some(format!("{} {why}", input.name)))
-        }
-        (Interpreter::Auto, false) => match script::run_if_fits(input.text, input.name, options) {
-            Fitted::Ran(evaluated) => return Ok(Ran::Subset(evaluated)),
-            Fitted::NeedsPython(why) => Some(Some(format!("{} {why}", input.name))),
-            Fitted::Stopped(stopped) if python::can_run(options) => {
-                Some(Some(format!("{} {}", input.name, stopped.why)))
-            }
-            Fitted::Stopped(stopped) => return Err(stopped.into_error()),
+        (Interpreter::Auto, false) => match decoded_otherwise(input) {
+            Some(why) => Some(Some(format!("{} {why}", input.name))),
+            None => match script::run_if_fits(input.text, input.name, options) {
+                Fitted::Ran(evaluated) => return Ok(Ran::Subset(evaluated)),
+                Fitted::NeedsPython(why) => Some(Some(format!("{} {why}", input.name))),
+                Fitted::Stopped(stopped) => {
+                    let note = format!("{} {}", input.name, stopped.why);
+                    // With no CPython to answer, the subset's own error stands.
+                    return match python::run(input, purpose, options, Some(&note)) {
+                        Err(Error::PythonMissing { .. }) => Err(stopped.into_error()),
+                        ran => ran.map(Ran::Python),
+                    };
+                }
+            },
         },
     };
     match note {
@@ -447,16 +456,17 @@ pub fn run_script(
 
 /// Why CPython would read a script otherwise than the subset, which reads UTF-8: its file
 /// is not UTF-8 ([`read`] put U+FFFD for the bytes it could not decode), or it declares
-/// another encoding. Only CPython reads such a script as written.
+/// another encoding (which CPython may not even know). Only CPython reads such a script as
+/// written.
 fn decoded_otherwise(input: PythonInput<'_>) -> Option<String> {
-    let not_utf8 = input.text.contains(char::REPLACEMENT_CHARACTER)
-        && std::fs::read(input.path).is_ok_and(|bytes| std::str::from_utf8(&bytes).is_err());
-    if not_utf8 {
+    if !input.utf8 {
         return Some("is not UTF-8".to_owned());
     }
     let encoding = declared_encoding(input.text)?;
     let normal = encoding.to_ascii_lowercase().replace('_', "-");
-    let utf8 = normal == "utf-8" || normal.starts_with("utf-8-");
+    let utf8 = ["utf-8", "utf8"]
+        .iter()
+        .any(|name| normal == *name || normal.starts_with(&format!("{name}-")));
     (!utf8).then(|| format!("declares the encoding {encoding}"))
 }
 

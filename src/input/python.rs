@@ -54,6 +54,9 @@ pub struct PythonInput<'a> {
     pub text: &'a str,
     /// A Jupyter notebook (`.ipynb`) rather than a script.
     pub notebook: bool,
+    /// The file's bytes were UTF-8, as the subset reads them (CPython decodes a script by
+    /// its own rules).
+    pub utf8: bool,
 }
 
 /// One `draw_dot(root, format=…, rankdir=…)` call in CPython.
@@ -166,17 +169,6 @@ pub fn interpreter(options: &ScriptOptions) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(DEFAULT_PYTHON))
 }
 
-/// Whether the interpreter of [`interpreter`] starts at all.
-pub fn can_run(options: &ScriptOptions) -> bool {
-    Command::new(interpreter(options))
-        .args(["-c", ""])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
-}
-
 /// Runs `input` in CPython. `note`, when given, is printed (with the interpreter's version)
 /// before the script starts: why it runs there.
 pub fn run(
@@ -286,11 +278,11 @@ fn script_file(input: PythonInput<'_>, folder: &Path) -> Result<OsString> {
 }
 
 fn no_interpreter(python: &Path, name: &str, error: &std::io::Error) -> Error {
-    Error::Python(format!(
-        "{name} needs CPython, but `{}` cannot be run: {error}\n  \
-         install Python 3.8 or newer, or name one with --python PATH or GRADVIZ_PYTHON",
-        python.display()
-    ))
+    Error::PythonMissing {
+        name: name.to_string(),
+        python: python.to_path_buf(),
+        reason: error.to_string(),
+    }
 }
 
 /// `run.json`: what the runner wrote beside the graphs.

@@ -308,6 +308,7 @@ mod tests {
             path: PathBuf::from(path),
             name: path.to_string(),
             text: String::new(),
+            utf8: true,
             format: InputFormat::Py,
         }
     }

@@ -30,7 +30,8 @@ use crate::{Error, Result};
 /// 2,014 / 13,116 → 1.18 s, 2,622 / 18,228 → 2.09 s, 3,382 / 25,338 → 4.04 s; with an L2
 /// term, MLP(2, [8, 8, 1]) 1,168 / 22,027 → 1.53 s, the same folded (`--fold 1`) 143 /
 /// 11,951 → 0.92 s, on 8 rows 159 / 12,055 → 1.72 s, and MLP(2, [16, 16, 1]) folded 391 /
-/// 116,351 → over 120 s (the layered engine: 0.04 s), which counting values sent to `dot`.
+/// 116,351 → over 120 s (the layered engine: 0.04 s), a figure that counting values sent
+/// to `dot`.
 /// `dot` passes 2 s at a cost of about 15,000.
 pub const LAYERED_ABOVE_COST: usize = 15_000;
 

@@ -394,7 +394,7 @@ pub enum EngineChoice {
     /// The embedded pure-Rust graphviz-pure: SVG and PNG, the same bytes on every machine.
     Builtin,
     /// gradviz's own layered layout and SVG writer (PNG through resvg; no PDF): seconds for
-    /// figures `dot` spends minutes on. `auto` picks it above [`LAYERED_ABOVE`] values.
+    /// figures `dot` spends minutes on. `auto` picks it above a layout cost of [`LAYERED_ABOVE_COST`].
     Layered,
 }
 
