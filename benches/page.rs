@@ -15,8 +15,7 @@ mod browser;
 use std::time::Instant;
 
 use gradviz::engine::{Graph, Input, PyRandom, MLP};
-use gradviz::figure::views;
-use gradviz::figure::{to_dot, Decorations, DotOptions};
+use gradviz::figure::{DotOptions, Figure};
 use gradviz::graph::{self, to_petgraph, ExportGraph};
 use gradviz::page::{page, Snapshot};
 use gradviz::render::{render_dot, EngineOptions, Format, Options};
@@ -63,9 +62,7 @@ fn mlp_3k() -> Vec<ExportGraph> {
 
 /// The SVG `render -o x.svg` writes for `graph` (the same layout settings).
 fn svg_bytes(graph: &ExportGraph) -> usize {
-    let mut options = DotOptions::default();
-    options.graph_attributes.extend(views::layout_for(graph));
-    let dot = to_dot(graph, &options, &Decorations::default());
+    let dot = Figure::plain(graph, &DotOptions::default()).to_dot();
     render_dot(&dot, Format::Svg, &EngineOptions::default())
         .expect("the figure renders")
         .bytes

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use gradviz::engine::{Graph, Input, PyRandom, MLP};
 use gradviz::figure::views::{self, ColorBy, View, ViewOptions};
-use gradviz::figure::DotOptions;
+use gradviz::figure::{DotOptions, LayoutHints};
 use gradviz::graph::{to_petgraph, ExportGraph};
 use gradviz::render::{render_dot, EngineChoice, EngineOptions, Format};
 
@@ -312,11 +312,16 @@ fn with_layout(graph: &ExportGraph, layout: &[(&str, &str)]) -> String {
     let options = ViewOptions::default().with_max_nodes(Some(usize::MAX));
     let view: View = views::prepare(graph, &options).expect("no guard");
     let mut figure = view.into_figure(&DotOptions::default());
-    figure.options.graph_attributes = layout
+    // Any attributes, not only the settings gradviz chooses (`LayoutHints`): written into the
+    // text after the graph's own.
+    figure.hints = LayoutHints::default();
+    let attributes: String = layout
         .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .map(|(name, value)| format!(" {name}=\"{value}\""))
         .collect();
-    figure.to_dot()
+    let dot = figure.to_dot();
+    let (head, rest) = dot.split_once("]\n").expect("the graph's attributes");
+    format!("{head}{attributes}]\n{rest}")
 }
 
 fn layout_table() {

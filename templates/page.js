@@ -3,8 +3,17 @@
 // texts and classes. Nothing here recurses: graphs may be a million values deep.
 "use strict";
 (function () {
-  const DATA = JSON.parse(document.getElementById("gv-data").textContent);
+  const PAGE = JSON.parse(document.getElementById("gv-data").textContent);
+  const DATA = PAGE.snapshots;
   const $ = (id) => document.getElementById(id);
+  // Element names as gradviz writes them (gradviz::figure::ElementId): one grammar, sent
+  // by Rust, prefixed per figure.
+  const NAMES = PAGE.names;
+  const valueName = (id) => NAMES.value + id;
+  const opName = (id) => valueName(id) + NAMES.op;
+  const gradName = (id) => valueName(id) + NAMES.grad;
+  const edgeName = (tail, head) => tail + NAMES.edge + head;
+  const element = (d, name) => $(d.prefix + "-" + name);
   const viewport = $("gv-viewport");
   const canvas = $("gv-canvas");
   const slider = $("gv-slider");
@@ -23,15 +32,16 @@
       gradText: new Array(n),
       users: [],
       indexOfId: new Map(),
+      indexOfGroup: new Map(),
       shown: new Array(n),
     };
     for (let i = 0; i < n; i++) {
-      const base = d.prefix + "-v" + d.ids[i];
-      m.group[i] = $(base);
-      m.opGroup[i] = $(base + "_op");
-      m.gradText[i] = $(base + "-g");
+      m.group[i] = element(d, valueName(d.ids[i]));
+      m.opGroup[i] = element(d, opName(d.ids[i]));
+      m.gradText[i] = element(d, gradName(d.ids[i]));
       m.users.push([]);
       m.indexOfId.set(String(d.ids[i]), i);
+      for (const group of [m.group[i], m.opGroup[i]]) if (group) m.indexOfGroup.set(group.id, i);
       m.shown[i] = m.gradText[i] ? m.gradText[i].textContent : "";
     }
     for (let i = 0; i < n; i++) {
@@ -48,7 +58,7 @@
   // ---- state ----
   const state = { snapshot: 0, step: 0, selected: -1, matches: [], match: -1 };
   let current = null; // the model of the shown snapshot
-  let grads = []; // [drawn text, full text] of each value at state.step
+  let grads = []; // {drawn, full} texts of each value's grad at state.step
   const marked = { active: [], touched: [], path: [], match: [], selected: [] };
 
   function mark(kind, cls, elements) {
@@ -64,10 +74,9 @@
 
   function gradsAt(step) {
     const d = current.d;
-    const out = d.ids.map(() => [d.zero, "0.0"]);
+    const out = d.ids.map(() => ({ drawn: d.zero, full: "0.0" }));
     for (let s = 1; s <= step; s++) {
-      const changes = d.steps[s][2];
-      for (const c of changes) out[c[0]] = [c[1], c[2]];
+      for (const c of d.steps[s].changes) out[c.node] = { drawn: c.drawn, full: c.full };
     }
     return out;
   }
@@ -79,14 +88,14 @@
     // What each change's value held before it, for the panel's "was → now".
     const was = [];
     if (step > 0) {
-      for (const c of current.d.steps[step][2]) {
-        was.push(grads[c[0]][0]);
-        grads[c[0]] = [c[1], c[2]];
+      for (const c of current.d.steps[step].changes) {
+        was.push(grads[c.node].drawn);
+        grads[c.node] = { drawn: c.drawn, full: c.full };
       }
     }
     state.step = step;
     for (let i = 0; i < grads.length; i++) {
-      const text = "grad " + grads[i][0];
+      const text = "grad " + grads[i].drawn;
       if (current.shown[i] !== text && current.gradText[i]) {
         current.gradText[i].textContent = text;
         current.shown[i] = text;
@@ -99,32 +108,28 @@
 
   function showStep(was) {
     const d = current.d;
-    const [kind, node, changes] = d.steps[state.step];
+    const { kind, node, changes } = d.steps[state.step];
     slider.max = String(lastStep());
     slider.value = String(state.step);
     $("gv-step-count").textContent = "step " + state.step + " of " + lastStep();
     // The op node at work and its edges: operands → op → value.
     const active = [];
-    if (kind === 2) {
-      const op = d.ids[node] + "_op";
-      active.push(current.opGroup[node], $(d.prefix + "-v" + op + "--v" + d.ids[node]));
-      for (const o of d.operands[node]) active.push($(d.prefix + "-v" + d.ids[o] + "--v" + op));
-    }
+    if (kind === "local") active.push(current.opGroup[node], ...opEdges(d, node, () => true));
     mark("active", "gv-active", active);
-    if (kind === 2) centreOn(current.opGroup[node], true);
-    mark("touched", "gv-touched", changes.map((c) => current.group[c[0]]));
+    if (kind === "local") centreOn(current.opGroup[node], true);
+    mark("touched", "gv-touched", changes.map((c) => current.group[c.node]));
     const title = $("gv-step-title");
-    if (kind === 0) title.textContent = "Step 0: every grad is 0.";
-    else if (kind === 1) title.textContent = "Step " + state.step + ": backward() from " + name(node) + " starts: its grad is 1.";
+    if (kind === "start") title.textContent = "Step 0: every grad is 0.";
+    else if (kind === "seed") title.textContent = "Step " + state.step + ": backward() from " + name(node) + " starts: its grad is 1.";
     else title.textContent = "Step " + state.step + ": the local backward of " + name(node) + " (" + d.ops[node] + ").";
     const list = $("gv-step-lines");
     list.textContent = "";
     changes.forEach((c, j) => {
       const li = document.createElement("li");
-      li.textContent = c[3];
+      li.textContent = c.text;
       const span = document.createElement("span");
       span.className = "gv-was";
-      span.textContent = "  (" + name(c[0]) + ".grad: " + was[j] + " → " + c[1] + ")";
+      span.textContent = "  (" + name(c.node) + ".grad: " + was[j] + " → " + c.drawn + ")";
       li.appendChild(span);
       list.appendChild(li);
     });
@@ -191,11 +196,17 @@
       if (!reached[v]) continue;
       out.push(current.group[v]);
       if (v === target) continue;
-      const op = d.ids[v] + "_op";
-      out.push(current.opGroup[v], $(d.prefix + "-v" + op + "--v" + d.ids[v]));
-      for (const o of d.operands[v]) if (reached[o]) out.push($(d.prefix + "-v" + d.ids[o] + "--v" + op));
+      out.push(current.opGroup[v], ...opEdges(d, v, (o) => reached[o]));
     }
     return out;
+  }
+
+  // The edges through value v's op node: op → v, and operand → op for the operands kept.
+  function opEdges(d, v, keep) {
+    const op = opName(d.ids[v]);
+    const edges = [element(d, edgeName(op, valueName(d.ids[v])))];
+    for (const o of d.operands[v]) if (keep(o)) edges.push(element(d, edgeName(valueName(d.ids[o]), op)));
+    return edges;
   }
 
   function showNode() {
@@ -217,8 +228,8 @@
     add("label", d.labels[i] === "" ? "(none)" : d.labels[i]);
     add("op", d.ops[i] === "" ? "(leaf)" : d.ops[i]);
     add("data", d.data[i]);
-    add("grad", grads[i][1]);
-    if (d.stored[i] !== grads[i][1]) add("stored grad", d.stored[i]);
+    add("grad", grads[i].full);
+    if (d.stored[i] !== grads[i].full) add("stored grad", d.stored[i]);
     add("operands", links(d.operands[i]));
     add("users", links(current.users[i]));
   }
@@ -353,8 +364,7 @@
     if (drag && drag.moved) return;
     const group = e.target.closest("g.node");
     if (!group) return select(-1);
-    const id = group.id.slice(current.d.prefix.length + 2).replace(/_op$/, "");
-    const i = current.indexOfId.get(id);
+    const i = current.indexOfGroup.get(group.id);
     select(i === undefined ? -1 : i, false);
   });
 
@@ -440,7 +450,7 @@
     $("gv-marks").hidden = !d.marks.length;
     const body = $("gv-marks-table").tBodies[0];
     body.textContent = "";
-    for (const [i, stored, replayed] of d.marks) {
+    for (const { node: i, stored, replayed } of d.marks) {
       const row = body.insertRow();
       const a = document.createElement("a");
       a.href = "#node=" + d.ids[i];

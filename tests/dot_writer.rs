@@ -4,6 +4,7 @@
 //! canonical DOT that round-trips. On the golden figures and on random graphs with random labels
 //! and decorations.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use graphviz_rust::printer::{DotPrinter, PrinterContext};
@@ -13,7 +14,7 @@ use gradviz::engine::Graph;
 use gradviz::figure::views::{self, ColorBy, ViewOptions};
 use gradviz::figure::{
     format_number, print_dot_model, to_dot, to_dot_model, write_dot, Cluster, Decorations,
-    DotOptions, Gate, LegendEntry, NodeDecoration, Rankdir,
+    DotOptions, Figure, Gate, LayoutHints, LegendEntry, NodeDecoration, Rankdir, Record, Scene,
 };
 use gradviz::graph::{to_petgraph, ExportGraph};
 use gradviz::input::script::{evaluate, ScriptOptions};
@@ -26,14 +27,40 @@ fn assert_writer_matches_model(
 ) {
     let model = to_dot_model(graph, options, decorations).expect("the text parses");
     let ours = print_dot_model(&model) + "\n";
+    let mut streamed = Vec::new();
+    write_dot(graph, options, decorations, &mut streamed).unwrap();
+    assert_eq!(
+        String::from_utf8(streamed).unwrap(),
+        ours,
+        "write_dot differs"
+    );
+    assert_eq!(to_dot(graph, options, decorations), ours, "to_dot differs");
+    assert_scene_matches_model(&Scene::of(graph, options, decorations));
+}
+
+/// [`assert_writer_matches_model`] for a whole figure: its records and layout settings too.
+fn assert_figure_matches_model(figure: &Figure) {
+    let mut streamed = Vec::new();
+    figure.write_dot(&mut streamed).unwrap();
+    assert_eq!(
+        String::from_utf8(streamed).unwrap(),
+        figure.to_dot(),
+        "the figure's write_dot differs from its to_dot"
+    );
+    assert_scene_matches_model(&figure.scene());
+}
+
+fn assert_scene_matches_model(scene: &Scene) {
+    let model = scene.to_dot_model().expect("the text parses");
+    let ours = print_dot_model(&model) + "\n";
     let theirs = model.print(&mut PrinterContext::default()) + "\n";
     assert_eq!(ours, theirs, "our printer differs from graphviz-rust's");
 
     let mut streamed = Vec::new();
-    write_dot(graph, options, decorations, &mut streamed).unwrap();
+    scene.write_dot(&mut streamed).unwrap();
     let streamed = String::from_utf8(streamed).expect("the DOT text is UTF-8");
     assert_eq!(streamed, ours, "write_dot differs from the printed model");
-    assert_eq!(to_dot(graph, options, decorations), ours, "to_dot differs");
+    assert_eq!(scene.to_dot(), ours, "to_dot differs");
 
     let parsed = graphviz_rust::parse(&streamed)
         .unwrap_or_else(|e| panic!("graphviz-rust cannot parse the text: {e}\n{streamed}"));
@@ -181,9 +208,7 @@ fn golden_figures_match_the_model() {
 fn view_figures_match_the_model() {
     let mlp = script_figure("mlp.py", 0);
     let unguarded = ViewOptions::default().with_max_nodes(Some(usize::MAX));
-    let mut base = DotOptions::default();
-    base.graph_attributes
-        .push(("nslimit".to_string(), "0.2".to_string()));
+    let base = DotOptions::default();
     let views = [
         unguarded.clone().with_group(true),
         unguarded.clone().with_group(true).with_color(ColorBy::Grad),
@@ -191,10 +216,11 @@ fn view_figures_match_the_model() {
         unguarded.with_fold(Some(0)).with_color(ColorBy::Grad),
     ];
     for view_options in views {
-        let figure = views::prepare(&mlp, &view_options)
+        let mut figure = views::prepare(&mlp, &view_options)
             .unwrap()
             .into_figure(&base);
-        assert_writer_matches_model(&figure.graph, &figure.options, &figure.decorations);
+        figure.hints.quick_placement = true;
+        assert_figure_matches_model(&figure);
     }
     let folded = views::prepare(&mlp, &ViewOptions::default().with_fold(Some(0))).unwrap();
     assert!(
@@ -399,35 +425,41 @@ fn decorations(ids: Vec<u64>) -> impl Strategy<Value = Decorations> {
         })
 }
 
-fn options(ids: Vec<u64>) -> impl Strategy<Value = DotOptions> {
+/// Options, the records that are not micrograd's (summaries and grads with room) and
+/// layout settings.
+type FigureParts = (DotOptions, BTreeMap<u64, Record>, LayoutHints);
+
+fn options(ids: Vec<u64>) -> impl Strategy<Value = FigureParts> {
     let rankdir = prop::sample::select(vec![Rankdir::LR, Rankdir::TB, Rankdir::RL, Rankdir::BT]);
+    let record = prop_oneof![
+        prop::collection::vec(text(), 0..4).prop_map(Record::Summary),
+        "-?[0-9]{1,30}\\.[0-9]{0,6}".prop_map(Record::GradRoom),
+    ];
     (
         rankdir,
         0..8usize,
         text(),
-        prop::collection::vec(("[a-z]{1,8}", text()), 0..3),
-        prop::collection::btree_map(
-            prop::sample::select(ids),
-            prop::collection::vec(text(), 0..4),
-            0..3,
-        ),
+        any::<(bool, bool, bool)>(),
+        prop::collection::btree_map(prop::sample::select(ids), record, 0..3),
     )
-        .prop_map(
-            |(rankdir, precision, fontname, graph_attributes, records)| {
-                let mut options = DotOptions::default()
-                    .with_rankdir(rankdir)
-                    .with_precision(precision);
-                options.fontname = fontname;
-                options.graph_attributes = graph_attributes;
-                options.records = records;
-                options
-            },
-        )
+        .prop_map(|(rankdir, precision, fontname, hints, records)| {
+            let mut options = DotOptions::default()
+                .with_rankdir(rankdir)
+                .with_precision(precision);
+            options.fontname = fontname;
+            let (newrank, quick_placement, keep_crossings) = hints;
+            let hints = LayoutHints {
+                newrank,
+                quick_placement,
+                keep_crossings,
+            };
+            (options, records, hints)
+        })
 }
 
 /// A random figure: graph, options and decorations over its ids, and op texts replaced
 /// (an empty one draws a value's edges without an op node, as JSON graphs may).
-fn figure() -> impl Strategy<Value = (ExportGraph, DotOptions, Decorations)> {
+fn figure() -> impl Strategy<Value = (ExportGraph, FigureParts, Decorations)> {
     (
         prop::collection::vec(step(), 0..24),
         prop::collection::vec(prop::option::of(text()), 1..6),
@@ -451,8 +483,18 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
-    fn random_figures_match_the_model((graph, options, decorations) in figure()) {
-        assert_writer_matches_model(&graph, &options, &decorations);
+    fn random_figures_match_the_model((graph, parts, decorations) in figure()) {
+        assert_writer_matches_model(&graph, &parts.0, &decorations);
+        let (options, records, hints) = parts;
+        let figure = Figure {
+            graph: Cow::Borrowed(&graph),
+            options,
+            decorations,
+            records,
+            hints,
+            note: None,
+        };
+        assert_figure_matches_model(&figure);
     }
 }
 

@@ -117,15 +117,15 @@ fn contract_holds(engine: EngineChoice) {
         .node_weights()
         .map(|n| format!("grad {}", format_number(n.grad, 4)))
         .collect();
-    let values: BTreeMap<String, ValueText> = graph
+    let values: BTreeMap<u64, ValueText> = graph
         .node_weights()
         .zip(&drawn)
         .map(|(n, text)| {
             let texts = ValueText {
-                drawn: text,
-                initial: "grad 7.0000",
+                drawn: text.clone(),
+                initial: "grad 7.0000".into(),
             };
-            (format!("v{}", n.id), texts)
+            (n.id, texts)
         })
         .collect();
     let page_svg = prepare(&svg, "s3", &values).expect("the contract holds");
@@ -153,10 +153,10 @@ fn contract_holds(engine: EngineChoice) {
     // A value the figure does not draw breaks the contract, and says which.
     let mut more = values;
     more.insert(
-        "v99".into(),
+        99,
         ValueText {
-            drawn: "grad 0.0000",
-            initial: "grad 0.0000",
+            drawn: "grad 0.0000".into(),
+            initial: "grad 0.0000".into(),
         },
     );
     let error = prepare(&svg, "s3", &more).unwrap_err().to_string();

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use gradviz::engine::{Graph, Input, PyRandom, Value, MLP};
 use gradviz::figure::views::{self, ViewOptions};
-use gradviz::figure::{layout_cost, Decorations, DotOptions};
+use gradviz::figure::{layout_cost, Decorations, DotOptions, Scene};
 use gradviz::graph::{self, to_petgraph, ExportGraph};
 use gradviz::input::json;
 use gradviz::layout;
@@ -368,7 +368,11 @@ fn running_sums() {
         ("MLP(2,[4,4,1]) loss, 130 rows", mlp_loss(130)),
     ];
     for (name, graph) in graphs {
-        let input = layered_input(&graph, &DotOptions::default(), &Decorations::default());
+        let input = layered_input(&Scene::of(
+            &graph,
+            &DotOptions::default(),
+            &Decorations::default(),
+        ));
         let mut plain = layout::Options::default();
         plain.improve_ranks = false;
         let before = layout::layout(&input, &plain).stats;

@@ -73,12 +73,7 @@ fn align_states(figure: &mut Figure<'_>, offset: u64) {
         .filter(|&&id| ids.contains(&(id + offset)))
         .map(|&id| vec![id, id + offset])
         .collect();
-    let attributes = &mut figure.options.graph_attributes;
-    for (name, value) in [("newrank", "true"), ("remincross", "false")] {
-        if !attributes.iter().any(|(set, _)| set == name) {
-            attributes.push((name.to_string(), value.to_string()));
-        }
-    }
+    figure.hints = figure.hints.keeping_crossings();
 }
 
 /// The first id past the "before" state's: what the "after" copy's ids are shifted by.

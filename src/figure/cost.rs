@@ -8,9 +8,8 @@
 //! nodes + edges + dummies (measured in `render::LAYERED_ABOVE_COST`), which the ranking of
 //! [`crate::layout::extent`] gives in linear time.
 
-use petgraph::graph::NodeIndex;
-
-use crate::graph::{self, ExportGraph};
+use super::scene::NodeSlots;
+use crate::graph::ExportGraph;
 use crate::layout::{self, Extent, NodeSpec};
 
 /// What laying out a figure costs, in nodes a layered layout handles.
@@ -55,40 +54,8 @@ pub fn layout_cost(graph: &ExportGraph, budget: usize) -> LayoutCost {
     cost
 }
 
-/// The figure's nodes (sizes do not matter to ranks) and edges, as `figure/write.rs`
-/// writes them: an op node per value with op text, `child -> op` once per distinct operand
-/// and `op -> value`; a value with operands but no op text gets its edges directly.
+/// The figure's nodes (sizes do not matter to ranks) and edges, as its scene draws them.
 fn shape_of(graph: &ExportGraph) -> (Vec<NodeSpec>, Vec<(usize, usize)>) {
-    let mut record = vec![0usize; graph.node_count()];
-    let mut op = vec![None; graph.node_count()];
-    let mut nodes = 0;
-    for index in graph.node_indices() {
-        record[index.index()] = nodes;
-        nodes += 1;
-        if !graph[index].op.is_leaf() {
-            op[index.index()] = Some(nodes);
-            nodes += 1;
-        }
-    }
-    let mut edges = Vec::with_capacity(2 * graph.edge_count());
-    let mut drawn: Vec<NodeIndex> = Vec::new();
-    for index in graph.node_indices() {
-        let operands = graph::operands(graph, index);
-        if operands.is_empty() {
-            continue;
-        }
-        let value = record[index.index()];
-        let target = op[index.index()].unwrap_or(value);
-        drawn.clear();
-        for operand in operands {
-            if !drawn.contains(&operand) {
-                drawn.push(operand);
-                edges.push((record[operand.index()], target));
-            }
-        }
-        if target != value {
-            edges.push((target, value));
-        }
-    }
-    (vec![NodeSpec::default(); nodes], edges)
+    let slots = NodeSlots::new(graph);
+    (vec![NodeSpec::default(); slots.count()], slots.edges(graph))
 }

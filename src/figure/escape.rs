@@ -1,4 +1,5 @@
-//! Labels as Graphviz must read them, verbatim, whatever they hold.
+//! Labels as Graphviz must read them, verbatim, whatever they hold; and text as SVG must
+//! hold it ([`xml_escape`]), for the SVG gradviz writes itself.
 //!
 //! # Escaping
 //!
@@ -87,12 +88,12 @@ pub(crate) fn escape_into(text: &str, out: &mut String) {
             '\r' => out.push_str("\\n"),
             '\t' => out.push_str("&#9;"),
             '&' => out.push_str("&amp;"),
-            '\u{0}'..='\u{1f}' => push_reference(out, 0x2400 + c as u32),
-            '\u{7f}' => push_reference(out, 0x2421),
-            '\u{fffe}' | '\u{ffff}' => push_reference(out, 0xfffd),
-            c if c.is_ascii() => out.push(c),
-            c if (c as u32) <= 0xffff => push_reference(out, c as u32),
-            c => out.push(c),
+            c => match stand_in(c) {
+                Some(picture) => push_reference(out, picture as u32),
+                None if c.is_ascii() => out.push(c),
+                None if (c as u32) <= 0xffff => push_reference(out, c as u32),
+                None => out.push(c),
+            },
         }
         previous = Some(c);
     }
@@ -138,6 +139,35 @@ fn needs_no_escape(byte: u8) -> bool {
         && !matches!(byte, b'{' | b'}' | b'|' | b'<' | b'>' | b'\\' | b'"' | b'&')
 }
 
+/// What is drawn for a character XML cannot carry (a tab aside): a control character's
+/// Unicode control picture (`␀`…`␟`, `␡`), U+FFFD for the noncharacters U+FFFE and U+FFFF.
+fn stand_in(c: char) -> Option<char> {
+    match c {
+        '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32),
+        '\u{7f}' => Some('\u{2421}'),
+        '\u{fffe}' | '\u{ffff}' => Some('\u{fffd}'),
+        _ => None,
+    }
+}
+
 fn push_reference(out: &mut String, code: u32) {
     let _ = write!(out, "&#{code};");
+}
+
+/// `text` escaped for XML character data and attribute values. Characters XML cannot carry
+/// are drawn as the DOT escaping draws them (see "Escaping" above): a tab as a space, other
+/// control characters as their Unicode control pictures, U+FFFE and U+FFFF as U+FFFD.
+pub fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' => out.push(' '),
+            c => out.push(stand_in(c).unwrap_or(c)),
+        }
+    }
+    out
 }

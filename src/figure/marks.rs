@@ -1,6 +1,8 @@
-//! `gradviz check`'s marks: wrong values filled, with the expected number (or the finite
-//! difference) as an extra row, and a legend saying what the marks mean. They are laid over
-//! whatever view is drawn (`overlay`), or over the page's figure.
+//! The marks of wrong values, in one place for every figure that shows them: `gradviz
+//! check`'s (wrong values filled, with the expected number or the finite difference as an
+//! extra row) and the page's (a stored grad that backward's replay does not give), each with
+//! a legend saying what the marks mean. They are laid over whatever view is drawn
+//! (`overlay`), or over the page's figure.
 
 use super::{format_number, Decorations, LegendEntry};
 use crate::check::{Field, FiniteDifferences, Report};
@@ -19,7 +21,7 @@ pub fn recomputed(report: &Report, for_page: bool, precision: usize) -> Decorati
     let mut decorations = Decorations::default();
     for mismatch in &report.mismatches {
         let row = if for_page && mismatch.field == Field::Grad {
-            format!("stored grad {}", format_number(mismatch.stored, precision))
+            stored_grad(mismatch.stored, precision)
         } else {
             format!(
                 "expected {} {}",
@@ -63,6 +65,30 @@ pub fn differences(found: &FiniteDifferences, precision: usize) -> Decorations {
         false,
     );
     decorations
+}
+
+/// The page's marks of values (id and stored grad) whose stored grad differs from the grad
+/// backward's replay gives them: filled, with the stored grad as an extra row (the grad
+/// field shows the replay's).
+pub fn replayed(mismatched: impl IntoIterator<Item = (u64, f64)>, precision: usize) -> Decorations {
+    let mut decorations = Decorations::default();
+    for (id, stored) in mismatched {
+        mark(
+            &mut decorations,
+            id,
+            WRONG_FILL,
+            stored_grad(stored, precision),
+        );
+    }
+    if !decorations.nodes.is_empty() {
+        decorations.legend = legend("stored grad differs from backward's, replayed here", false);
+    }
+    decorations
+}
+
+/// The row of a stored grad shown beside the one backward gives.
+fn stored_grad(stored: f64, precision: usize) -> String {
+    format!("stored grad {}", format_number(stored, precision))
 }
 
 fn mark(decorations: &mut Decorations, id: u64, fill: &str, row: String) {

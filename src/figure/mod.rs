@@ -1,9 +1,11 @@
 //! The figure: what is drawn, decided once. A [`Figure`] is an exported graph with its
-//! [`DotOptions`] (direction, digits, font, layout settings, summary records) and its
-//! [`Decorations`] (fills, outlines, extra rows, clusters, gates, legend, caption): the model
-//! every renderer reads. The one DOT writer ([`write_dot`]) streams it into any `io::Write`;
-//! the layered engine (`render::layered`) lays the same model out itself; graphviz-rust's model
-//! ([`to_dot_model`]) is the writer's text read back, for Rust users who edit figures.
+//! [`DotOptions`] (direction, digits, font), its [`Decorations`] (fills, outlines, extra
+//! rows, clusters, gates, legend, caption), the records that are not micrograd's (summaries,
+//! the page's) and Graphviz's [`LayoutHints`]. Every writer reads it through one [`Scene`]
+//! ([`scene`]): the one DOT writer ([`Scene::write_dot`]) streams it into any `io::Write`;
+//! the layered engine (`render::layered`) lays the same scene out itself; the page reads its
+//! names ([`ElementId`]); graphviz-rust's model ([`to_dot_model`]) is the writer's text read
+//! back, for Rust users who edit figures.
 //!
 //! What shapes a figure is made here too: label escaping ([`escape`]), numbers as Python's
 //! `%.4f` ([`format_number`]), the views of large graphs ([`views`]: group, fold, colour,
@@ -19,6 +21,8 @@ mod model;
 mod number;
 pub mod overlay;
 mod print;
+pub mod scene;
+pub(crate) mod stream;
 pub mod views;
 mod write;
 
@@ -31,10 +35,10 @@ pub use escape::{escape_record_field, PAD_EVERY};
 pub use model::to_dot_model;
 pub use number::format_number;
 pub use print::print_dot_model;
+pub use scene::{ElementId, LayoutHints, NodeId, Record, Scene};
 pub use write::{to_dot, write_dot};
 
-pub(crate) use number::{push_number, thousands};
-pub(crate) use write::ClusterLayout;
+pub(crate) use number::thousands;
 
 pub use crate::graph::Rankdir;
 
@@ -47,10 +51,16 @@ use crate::graph::ExportGraph;
 pub struct Figure<'a> {
     /// The values to draw (a folded group is one node).
     pub graph: Cow<'a, ExportGraph>,
-    /// Direction, digits, font, layout settings and summary records.
+    /// Direction, digits, font.
     pub options: DotOptions,
     /// Fills, rows, clusters, gates, legend, caption.
     pub decorations: Decorations,
+    /// Values drawn as another record than micrograd's `label | data | grad`: the summary
+    /// nodes of a folded view, the page's records. Keyed by [`NodeInfo::id`]; a decoration's
+    /// fill, outline and extra rows still apply.
+    pub records: BTreeMap<u64, Record>,
+    /// Graphviz's layout settings, read by the DOT writer alone.
+    pub hints: LayoutHints,
     /// What the user should hear about the figure: why the view asked for changed nothing.
     pub note: Option<String>,
 }
@@ -69,26 +79,33 @@ impl<'a> Figure<'a> {
     /// settings on a large graph.
     pub fn decorated(
         graph: Cow<'a, ExportGraph>,
-        mut options: DotOptions,
+        options: DotOptions,
         decorations: Decorations,
     ) -> Figure<'a> {
-        options.graph_attributes.extend(views::layout_for(&graph));
+        let hints = LayoutHints::for_graph(&graph);
         Figure {
             graph,
             options,
             decorations,
+            records: BTreeMap::new(),
+            hints,
             note: None,
         }
     }
 
+    /// What the figure shows, as every writer reads it.
+    pub fn scene(&self) -> Scene<'_> {
+        Scene::new(self)
+    }
+
     /// The figure's DOT text, streamed into `out`.
     pub fn write_dot<W: io::Write>(&self, out: W) -> io::Result<()> {
-        write_dot(&self.graph, &self.options, &self.decorations, out)
+        self.scene().write_dot(out)
     }
 
     /// The figure's DOT text.
     pub fn to_dot(&self) -> String {
-        to_dot(&self.graph, &self.options, &self.decorations)
+        self.scene().to_dot()
     }
 }
 
@@ -112,7 +129,7 @@ pub mod defaults {
 /// depth, which keeps the printer's recursion bounded whatever the input.
 pub const MAX_CLUSTER_DEPTH: usize = 16;
 
-/// How the DOT text looks. Build it from [`DotOptions::default`] and set what differs.
+/// How the figure's text looks. Build it from [`DotOptions::default`] and set what differs.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct DotOptions {
@@ -122,13 +139,6 @@ pub struct DotOptions {
     pub precision: usize,
     /// The font of every label (one family name: see the module comment).
     pub fontname: String,
-    /// Graph attributes written after the others, as name and value (e.g. the layout settings
-    /// `views` adds for large figures, `nslimit` = `2`). Values are quoted and escaped.
-    pub graph_attributes: Vec<(String, String)>,
-    /// Values drawn as a record of exactly these fields (each escaped), in place of
-    /// `label | data | grad`: the summary nodes of a folded view. Keyed by [`NodeInfo::id`]; a
-    /// decoration's fill, outline and extra rows still apply.
-    pub records: BTreeMap<u64, Vec<String>>,
 }
 
 impl Default for DotOptions {
@@ -137,8 +147,6 @@ impl Default for DotOptions {
             rankdir: defaults::RANKDIR,
             precision: defaults::PRECISION,
             fontname: defaults::FONTNAME.to_string(),
-            graph_attributes: Vec::new(),
-            records: BTreeMap::new(),
         }
     }
 }

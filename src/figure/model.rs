@@ -6,18 +6,24 @@
 
 use graphviz_rust::dot_structures::Graph;
 
-use super::{to_dot, Decorations, DotOptions};
+use super::{Decorations, DotOptions, Scene};
 use crate::graph::ExportGraph;
 use crate::{Error, Result};
 
-/// The figure [`to_dot`] writes, as graphviz-rust's model (print it with
+/// The figure [`super::to_dot`] writes, as graphviz-rust's model (print it with
 /// [`super::print_dot_model`] for the same text).
 pub fn to_dot_model(
     graph: &ExportGraph,
     options: &DotOptions,
     decorations: &Decorations,
 ) -> Result<Graph> {
-    let text = to_dot(graph, options, decorations);
-    graphviz_rust::parse(&text)
-        .map_err(|e| Error::Render(format!("graphviz-rust cannot read the figure's DOT: {e}")))
+    Scene::of(graph, options, decorations).to_dot_model()
+}
+
+impl Scene<'_> {
+    /// The text [`Scene::to_dot`] writes, as graphviz-rust's model.
+    pub fn to_dot_model(&self) -> Result<Graph> {
+        graphviz_rust::parse(&self.to_dot())
+            .map_err(|e| Error::Render(format!("graphviz-rust cannot read the figure's DOT: {e}")))
+    }
 }

@@ -30,8 +30,8 @@ use petgraph::graph::NodeIndex;
 use petgraph::Direction;
 
 use super::{
-    format_number, layout_cost, thousands, Cluster, Decorations, DotOptions, Figure, Gate,
-    LegendEntry,
+    format_number, thousands, Cluster, Decorations, DotOptions, Figure, Gate, LayoutHints,
+    LegendEntry, Record,
 };
 use crate::engine::Op;
 use crate::graph::{self, ExportGraph, NodeInfo, NodeOp};
@@ -44,32 +44,14 @@ pub mod defaults {
     /// -Tsvg`, the fast layout, a loaded 2-core machine): MLP(2, [4, 4, 1]) loss graphs of
     /// 3,382 values took 2.6 s, 5,054 values 10.3 s, 6,726 values 23.6 s, 8,398 values 43.7 s.
     pub const MAX_NODES: usize = 5_000;
-    /// Figures whose layout costs more than this ([`crate::figure::layout_cost`]: nodes
-    /// plus the edges' length in ranks) get the fast layout settings (`newrank`, a lower
-    /// `nslimit`); cheaper ones keep Graphviz's defaults, which they lay out in well under a
-    /// second anyway. The cost, not the value count, because long edges are what make
-    /// `dot` slow: a folded MLP(2, [8, 8, 1]) with an L2 term has 143 values but costs
-    /// 11,951 (running sums reach across 215 ranks), and took 10.6 s with the defaults and
-    /// 1.1 s with the fast settings; an MLP(2, [4, 4, 1]) loss of 950 values costs 5,402 and
-    /// took 0.74 s and 0.23 s (Graphviz 2.43 `dot -Tsvg` on the figures' DOT, a loaded 2-core
-    /// machine; the figures of `cargo bench --bench layered -- --threshold`). 2,500 is
-    /// where a plain network's figure used to switch, at about 500 values.
-    pub const FAST_LAYOUT_ABOVE: usize = 2_500;
+    /// Figures whose layout costs more than this get Graphviz's fast layout settings;
+    /// measured and chosen with the settings themselves ([`crate::figure::LayoutHints`]).
+    pub use crate::figure::scene::FAST_LAYOUT_ABOVE;
     /// Group nesting that counts: `a.b.c…` deeper than this belongs to its ancestor at this
     /// depth, which bounds every walk up the group tree (and matches the clusters the
     /// renderer nests).
     pub const MAX_GROUP_DEPTH: usize = crate::figure::MAX_CLUSTER_DEPTH;
 }
-
-/// Graph attributes that cut `dot`'s layout time on large figures without changing what it
-/// shows. Measured with `cargo bench --bench views -- --layout` on the 3,382-value MLP loss
-/// graph (CPU seconds of `dot -Tsvg` 2.43; graphviz-pure in brackets): defaults 21.0 (9.9);
-/// `nslimit=0.2` 7.9 (2.5); `newrank=true` 20.3 (9.5); both 3.3 (2.3). Most of `dot`'s time
-/// is the network simplex that places nodes within ranks (27,638 iterations by default;
-/// `nslimit` caps it at 0.2 per node); `newrank` alone saves nothing but halves what is left
-/// after `nslimit`. `mclimit`, `searchsize`, `remincross`, `ordering=out` and
-/// `splines` (`line`, `polyline`, `false`) saved nothing worth a worse picture.
-const FAST_LAYOUT: &[(&str, &str)] = &[("newrank", "true"), ("nslimit", "0.2")];
 
 /// What the nodes are filled by.
 #[non_exhaustive]
@@ -144,8 +126,8 @@ pub struct View<'a> {
     /// Each folded value's id, mapped to the id of the summary node it is drawn in: where a
     /// mark on a value that is no longer drawn goes.
     pub(crate) folded_into: BTreeMap<u64, u64>,
-    /// Graph attributes for the layout ([`FAST_LAYOUT`] on large figures).
-    layout: Vec<(String, String)>,
+    /// Graphviz's layout settings (the fast ones on large figures).
+    hints: LayoutHints,
     /// How deep the labels' groups nest: 0 when no value has a dotted label (or the view
     /// did not look, being micrograd's plain figure).
     pub(crate) depth: usize,
@@ -230,18 +212,20 @@ impl<'a> View<'a> {
         &self.summaries
     }
 
-    /// The figure of this view: drawn with `base` plus the view's layout settings and its
+    /// The figure of this view: drawn with `base`, the view's layout settings and its
     /// summary records.
     pub fn into_figure(self, base: &DotOptions) -> Figure<'a> {
-        let mut options = base.clone();
-        options.graph_attributes.extend(self.layout);
-        for (&id, summary) in &self.summaries {
-            options.records.insert(id, summary.fields(base.precision));
-        }
+        let records = self
+            .summaries
+            .iter()
+            .map(|(&id, summary)| (id, Record::Summary(summary.fields(base.precision))))
+            .collect();
         Figure {
             graph: self.graph,
-            options,
+            options: base.clone(),
             decorations: self.decorations,
+            records,
+            hints: self.hints,
             note: self.note,
         }
     }
@@ -262,7 +246,7 @@ pub(crate) fn view_of<'a>(graph: Cow<'a, ExportGraph>, options: &ViewOptions) ->
     if options.is_plain() && graph.node_count() <= limit {
         // micrograd's look needs no groups: skip placing every value in one.
         return Ok(View {
-            layout: layout_for(&graph),
+            hints: LayoutHints::for_graph(&graph),
             graph,
             decorations: Decorations::default(),
             summaries: BTreeMap::new(),
@@ -295,16 +279,16 @@ pub(crate) fn view_of<'a>(graph: Cow<'a, ExportGraph>, options: &ViewOptions) ->
     if options.color == ColorBy::Grad {
         color_by_grad(&graph, &summaries, &mut decorations);
     }
-    let mut layout = layout_for(&graph);
-    if !decorations.gates.is_empty() && !layout.iter().any(|(name, _)| name == "newrank") {
-        layout.push(("newrank".to_string(), "true".to_string()));
+    let mut hints = LayoutHints::for_graph(&graph);
+    if !decorations.gates.is_empty() {
+        hints = hints.with_newrank();
     }
     Ok(View {
         graph,
         decorations,
         summaries,
         folded_into,
-        layout,
+        hints,
         depth: groups.max_depth(),
         note: None,
     })
@@ -336,19 +320,6 @@ pub(crate) fn idle_note(options: &ViewOptions, depth: usize) -> Option<String> {
         )),
         _ => None,
     }
-}
-
-/// The layout settings for a figure of `graph`: [`FAST_LAYOUT`] when its layout costs more
-/// than [`defaults::FAST_LAYOUT_ABOVE`], none below, where the default layout is quick anyway.
-pub fn layout_for(graph: &ExportGraph) -> Vec<(String, String)> {
-    let budget = defaults::FAST_LAYOUT_ABOVE;
-    if layout_cost(graph, budget).total() <= budget {
-        return Vec::new();
-    }
-    FAST_LAYOUT
-        .iter()
-        .map(|(name, value)| (name.to_string(), value.to_string()))
-        .collect()
 }
 
 fn too_large(graph: &ExportGraph, limit: usize, options: &ViewOptions, groups: &Groups) -> Error {

@@ -16,6 +16,7 @@ pub mod replay;
 pub mod svg;
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use petgraph::graph::NodeIndex;
 use serde::Serialize;
@@ -23,7 +24,7 @@ use serde::Serialize;
 use crate::check::{Field, FiniteDifferences, Report, Tolerance};
 use crate::engine::{python_float_repr, Graph};
 use crate::figure::compare::{self, Change};
-use crate::figure::{format_number, Decorations, Figure, LegendEntry, NodeDecoration};
+use crate::figure::{format_number, marks, Decorations, ElementId, Figure, NodeDecoration, Record};
 use crate::graph::{self, to_petgraph, ExportGraph, Rankdir};
 use crate::input::json::{self, Document};
 use crate::input::States;
@@ -35,9 +36,6 @@ use replay::{replay, Replay, StepKind};
 const PAGE: &str = include_str!("../../templates/page.html");
 const SCRIPT: &str = include_str!("../../templates/page.js");
 const STYLE: &str = include_str!("../../templates/page.css");
-
-/// Fill of a value whose stored grad differs from the replay's result.
-pub const MISMATCH_FILL: &str = "#ffc9c9";
 
 /// One figure of the page: a graph and the roots its backward runs from.
 pub struct Snapshot {
@@ -172,6 +170,10 @@ pub fn page(
         });
         data.push(prepared.data);
     }
+    let data = PageData {
+        names: NAMES,
+        snapshots: &data,
+    };
     let data = serde_json::to_string(&data)
         .map_err(|e| Error::Render(format!("the page's data could not be written: {e}")))?
         // Inside <script>, `</script>` or `<!--` in a label must not end or alter it; with
@@ -402,19 +404,78 @@ struct SnapshotData {
     zero: String,
     /// The step the page opens at: the last when the graph's backward has run, else 0.
     start: usize,
-    /// `[kind, node, changes]`, kind 0 start, 1 seed, 2 local; a change is
-    /// `[node, grad as drawn, grad in full, arithmetic]`.
+    /// Each step of backward's replay.
     steps: Vec<StepData>,
-    /// `[node, stored grad, replayed grad]`, both in full.
-    marks: Vec<(usize, String, String)>,
+    /// The values whose stored grad differs from the replayed one.
+    marks: Vec<MarkData>,
     /// Op nodes whose local backward could not be replayed.
     unknown: Vec<usize>,
 }
 
-/// `[kind, node, changes]` of one step (see [`SnapshotData::steps`]).
-type StepData = (u8, usize, Vec<ChangeData>);
-/// `[node, grad as drawn, grad in full, arithmetic]`.
-type ChangeData = (usize, String, String, String);
+/// One step of the replay.
+#[derive(Serialize)]
+struct StepData {
+    kind: StepName,
+    /// The root (seed) or the value whose local backward runs (local); 0 at the start.
+    node: usize,
+    changes: Vec<ChangeData>,
+}
+
+/// What a step does.
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum StepName {
+    /// Every grad is 0.
+    Start,
+    /// backward() sets a root's grad to 1.
+    Seed,
+    /// A value's local backward adds to its operands' grads.
+    Local,
+}
+
+/// One grad a step changes.
+#[derive(Serialize)]
+struct ChangeData {
+    node: usize,
+    /// The grad as the figure writes it (`0.5000`).
+    drawn: String,
+    /// The grad in full (shortest round-trip text).
+    full: String,
+    /// The arithmetic that gave it.
+    text: String,
+}
+
+/// A value whose stored grad differs from the replayed one; both grads in full.
+#[derive(Serialize)]
+struct MarkData {
+    node: usize,
+    stored: String,
+    replayed: String,
+}
+
+/// The names the script builds element ids from: [`ElementId`]'s forms, so that the page
+/// and the figure spell them from one grammar.
+#[derive(Serialize)]
+struct NameData {
+    value: &'static str,
+    op: &'static str,
+    grad: &'static str,
+    edge: &'static str,
+}
+
+const NAMES: NameData = NameData {
+    value: ElementId::VALUE,
+    op: ElementId::OP,
+    grad: ElementId::GRAD,
+    edge: ElementId::EDGE,
+};
+
+/// Everything the script reads: the names, then each snapshot.
+#[derive(Serialize)]
+struct PageData<'a> {
+    names: NameData,
+    snapshots: &'a [SnapshotData],
+}
 
 struct Prepared {
     svg: String,
@@ -428,39 +489,30 @@ fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepa
     let precision = options.dot.precision;
     let replayed = replay(graph, &snapshot.roots, precision)?;
     let marks = replayed.mismatches(graph, &snapshot.roots, &Tolerance::default());
-    let widest = widest_grads(graph, &replayed, precision);
-    let mut dot_options = options.dot.clone();
-    for node in graph.node_indices() {
-        let info = &graph[node];
-        dot_options.records.insert(
-            info.id,
-            vec![
-                info.label.clone(),
-                format!("data {}", format_number(info.data, precision)),
-                format!("grad {}", widest[node.index()]),
-            ],
-        );
-    }
     let decorations = match &snapshot.decorations {
         Some(decorations) => decorations.clone(),
-        None => mark_decorations(graph, &marks, precision),
+        None => marks::replayed(
+            marks.iter().map(|&m| (graph[m].id, graph[m].grad)),
+            precision,
+        ),
     };
-    let figure = Figure::decorated(Cow::Borrowed(graph), dot_options, decorations);
-    let Drawn { bytes, notes } = render::draw_figure(&figure, Format::Svg, &options)?;
-    let drawn: Vec<String> = widest.iter().map(|w| format!("grad {w}")).collect();
-    let initial: Vec<String> = graph
+    let mut figure = Figure::decorated(Cow::Borrowed(graph), options.dot.clone(), decorations);
+    let widest = widest_grads(graph, &replayed, precision);
+    figure.records = graph
         .node_weights()
-        .map(|n| format!("grad {}", format_number(n.grad, precision)))
+        .zip(&widest)
+        .map(|(info, room)| (info.id, Record::GradRoom(room.clone())))
         .collect();
-    let values: std::collections::BTreeMap<String, svg::ValueText> = graph
-        .node_indices()
-        .map(|node| {
-            let i = node.index();
+    let Drawn { bytes, notes } = render::draw_figure(&figure, Format::Svg, &options)?;
+    let values: BTreeMap<u64, svg::ValueText> = graph
+        .node_weights()
+        .zip(&widest)
+        .map(|(info, room)| {
             let texts = svg::ValueText {
-                drawn: &drawn[i],
-                initial: &initial[i],
+                drawn: format!("grad {room}"),
+                initial: format!("grad {}", format_number(info.grad, precision)),
             };
-            (format!("v{}", graph[node].id), texts)
+            (info.id, texts)
         })
         .collect();
     let svg = svg::prepare(&String::from_utf8_lossy(&bytes), prefix, &values)?;
@@ -475,9 +527,10 @@ fn widest_grads(graph: &ExportGraph, replayed: &Replay, precision: usize) -> Vec
         .node_weights()
         .map(|n| format_number(n.grad, precision))
         .collect();
+    let width = |text: &str| render::text_width(text, 1.0);
     let mut consider = |i: usize, grad: f64| {
         let text = format_number(grad, precision);
-        if text_width(&text) > text_width(&widest[i]) {
+        if width(&text) > width(&widest[i]) {
             widest[i] = text;
         }
     };
@@ -488,45 +541,6 @@ fn widest_grads(graph: &ExportGraph, replayed: &Replay, precision: usize) -> Vec
         consider(change.node.index(), change.grad);
     }
     widest
-}
-
-/// The width of a number's text in Arial (the figure's font), in thousandths of an em.
-fn text_width(text: &str) -> u32 {
-    text.chars()
-        .map(|c| match c {
-            '-' => 333,
-            '.' | 'f' => 278,
-            'i' => 222,
-            _ => 556,
-        })
-        .sum()
-}
-
-/// Values whose stored grad differs from the replay: filled, with the stored grad as an
-/// extra row (the grad field shows the replay's).
-fn mark_decorations(graph: &ExportGraph, marks: &[NodeIndex], precision: usize) -> Decorations {
-    let mut decorations = Decorations::default();
-    for &node in marks {
-        decorations.nodes.insert(
-            graph[node].id,
-            NodeDecoration {
-                fill: Some(MISMATCH_FILL.into()),
-                extra_rows: vec![format!(
-                    "stored grad {}",
-                    format_number(graph[node].grad, precision)
-                )],
-                ..NodeDecoration::default()
-            },
-        );
-    }
-    if !marks.is_empty() {
-        decorations.legend = vec![LegendEntry {
-            fill: Some(MISMATCH_FILL.into()),
-            text: "stored grad differs from backward's, replayed here".into(),
-            ..LegendEntry::default()
-        }];
-    }
-    decorations
 }
 
 fn snapshot_data(
@@ -543,23 +557,25 @@ fn snapshot_data(
         .iter()
         .map(|step| {
             let (kind, node) = match step.kind {
-                StepKind::Start => (0, 0),
-                StepKind::Seed(root) => (1, root.index()),
-                StepKind::Local(node) => (2, node.index()),
+                StepKind::Start => (StepName::Start, 0),
+                StepKind::Seed(root) => (StepName::Seed, root.index()),
+                StepKind::Local(node) => (StepName::Local, node.index()),
             };
             let changes = step
                 .changes
                 .iter()
-                .map(|c| {
-                    (
-                        c.node.index(),
-                        format_number(c.grad, precision),
-                        python_float_repr(c.grad),
-                        c.text.clone(),
-                    )
+                .map(|c| ChangeData {
+                    node: c.node.index(),
+                    drawn: format_number(c.grad, precision),
+                    full: python_float_repr(c.grad),
+                    text: c.text.clone(),
                 })
                 .collect();
-            (kind, node, changes)
+            StepData {
+                kind,
+                node,
+                changes,
+            }
         })
         .collect();
     SnapshotData {
@@ -594,25 +610,12 @@ fn snapshot_data(
         steps,
         marks: marks
             .iter()
-            .map(|&m| {
-                (
-                    m.index(),
-                    python_float_repr(graph[m].grad),
-                    python_float_repr(replayed.grads[m.index()]),
-                )
+            .map(|&m| MarkData {
+                node: m.index(),
+                stored: python_float_repr(graph[m].grad),
+                replayed: python_float_repr(replayed.grads[m.index()]),
             })
             .collect(),
         unknown: replayed.unknown.iter().map(|n| n.index()).collect(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_minus_sign_is_narrower_than_a_digit() {
-        assert!(text_width("-1.0000") < text_width("10.0000"));
-        assert!(text_width("-inf") < text_width("nan"));
     }
 }

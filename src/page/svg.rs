@@ -3,43 +3,48 @@
 //!
 //! # The contract
 //!
-//! Every engine gradviz draws with (`dot`, the builtin graphviz-pure) writes each value as a
-//! group `<g class="node">` whose `<title>` is the value's DOT id, `v{id}` (its op node's is
-//! `v{id}_op`; an edge's group is titled `v{a}->v{b}_op`), and the value's record holds its
-//! grad field as one `<text>` element whose whole content is `grad 0.5000` (the word, a
-//! space, the number as the figure writes it). [`prepare`] checks this for every value and
-//! fails with a message naming the value when an engine breaks it; `tests/page.rs` runs it on
-//! both engines.
+//! Every engine gradviz draws with (`dot`, the builtin graphviz-pure, the layered engine)
+//! writes each value as a group `<g class="node">` whose `<title>` is its record's name,
+//! `v{id}` (its op node's is `v{id}_op`; an edge's group is titled `v{a}->v{b}_op`): the
+//! names of [`ElementId`], read back with its one parse. The value's record holds its grad
+//! field as one `<text>` element: the layered engine gives it its name (`v{id}-g`) and the
+//! grad it shows; Graphviz's engines, which name no text, write it as the field was laid
+//! out, `grad 0.5000` (the word, a space, the number it is sized for), and the rewrite finds
+//! it by that text. [`prepare`] checks this for every value and fails with a message naming
+//! the value when an engine breaks it; `tests/page.rs` runs it on every engine.
 //!
 //! # The rewrite
 //!
 //! - The XML prolog, DOCTYPE and comments go (HTML cannot hold the first two; the comments
 //!   only repeat the titles).
-//! - Every `id` gets the figure's prefix, so ids are unique across the page's figures:
-//!   a value's group becomes `{prefix}-v{id}`, an op node's `{prefix}-v{id}_op`, an edge's
-//!   `{prefix}-v{a}--v{b}_op`, anything else `{prefix}-{old id}`.
-//! - Each value's grad text gets the id `{prefix}-v{id}-g`, which the page's script updates
-//!   as backward is replayed, and reads `grad {initial}`.
+//! - Every `id` gets the figure's prefix, so ids are unique across the page's figures: a
+//!   node's or edge's group is named after its title's element (`{prefix}-v{id}`,
+//!   `{prefix}-v{id}_op`, `{prefix}-v{a}--v{b}_op`), anything else keeps its id
+//!   (`{prefix}-{old id}`).
+//! - Each value's grad text is named `{prefix}-v{id}-g`, which the page's script updates as
+//!   backward is replayed, and reads `grad {initial}`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
+use crate::figure::escape::xml_escape;
+use crate::figure::{ElementId, NodeId};
 use crate::{Error, Result};
 
 /// What the rewrite needs to know of one value.
-pub struct ValueText<'a> {
-    /// The grad field as the engine drew it, `grad 0.5000`.
-    pub drawn: &'a str,
+pub struct ValueText {
+    /// The grad field as a Graphviz engine drew it, `grad 0.5000`.
+    pub drawn: String,
     /// What the field reads in the page before its script runs.
-    pub initial: &'a str,
+    pub initial: String,
 }
 
 /// The `<svg>` element of `svg`, rewritten for a page as the module comment says. `values`
-/// maps each value's DOT id (`v3`) to its grad texts.
+/// maps each value's id to its grad texts.
 ///
 /// # Errors
 /// [`Error::Render`] when the SVG does not parse or a value breaks the contract.
-pub fn prepare(svg: &str, prefix: &str, values: &BTreeMap<String, ValueText>) -> Result<String> {
+pub fn prepare(svg: &str, prefix: &str, values: &BTreeMap<u64, ValueText>) -> Result<String> {
     let svg = svg.find("<svg").map_or(svg, |start| &svg[start..]);
     let doc = roxmltree::Document::parse(svg)
         .map_err(|e| Error::Render(format!("the engine's SVG does not parse: {e}")))?;
@@ -54,11 +59,13 @@ pub fn prepare(svg: &str, prefix: &str, values: &BTreeMap<String, ValueText>) ->
         let Some(id) = node.attributes().find(|a| a.name() == "id") else {
             continue;
         };
-        let title = title(&node);
-        let wanted = match (node.attribute("class"), &title) {
-            (Some("node"), Some(title)) => format!("{prefix}-{title}"),
-            (Some("edge"), Some(title)) => format!("{prefix}-{}", title.replace("->", "--")),
-            _ => format!("{prefix}-{}", id.value()),
+        let element = match node.attribute("class") {
+            Some("node" | "edge") => title(&node).and_then(|t| ElementId::from_title(&t)),
+            _ => None,
+        };
+        let wanted = match element {
+            Some(element) => format!("{prefix}-{element}"),
+            None => format!("{prefix}-{}", id.value()),
         };
         let new_id = if used.insert(wanted.clone()) {
             wanted
@@ -67,15 +74,16 @@ pub fn prepare(svg: &str, prefix: &str, values: &BTreeMap<String, ValueText>) ->
             used.insert(fallback.clone());
             fallback
         };
-        edits.push((id.range_value(), new_id.clone()));
-        if let Some(value) = title.as_deref().and_then(|t| values.get(t).map(|v| (t, v))) {
-            let (dot_id, texts) = value;
-            edits.extend(grad_text_edits(&node, dot_id, prefix, texts)?);
-            found.insert(dot_id.to_string());
+        edits.push((id.range_value(), new_id));
+        if let Some(ElementId::Node(NodeId::Value(value))) = element {
+            if let Some(texts) = values.get(&value) {
+                edits.extend(grad_text_edits(&node, value, prefix, texts)?);
+                found.insert(value);
+            }
         }
     }
     if let Some(missing) = values.keys().find(|k| !found.contains(*k)) {
-        return Err(broken(missing, "has no group"));
+        return Err(broken(*missing, "has no group"));
     }
     Ok(apply(svg, edits))
 }
@@ -88,47 +96,49 @@ fn title(node: &roxmltree::Node) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The edits giving the value's grad text its id and initial content: the last text of the
-/// group that reads exactly `drawn` (extra rows such as `stored grad …` come after it but
-/// read differently).
+/// The edits naming the value's grad text and giving it its initial content. A text the
+/// engine named already (the layered engine's) keeps its name, renamed with the other ids;
+/// else it is the last text of the group that reads exactly `drawn` (extra rows such as
+/// `stored grad …` come after it but read differently).
 fn grad_text_edits(
     group: &roxmltree::Node,
-    dot_id: &str,
+    value: u64,
     prefix: &str,
     texts: &ValueText,
 ) -> Result<Vec<(Range<usize>, String)>> {
-    let text = group
-        .descendants()
-        .rfind(|t| {
-            t.has_tag_name("text")
-                && t.text().map(|s| s.replace('\u{a0}', " ")).as_deref() == Some(texts.drawn)
-        })
-        .ok_or_else(|| broken(dot_id, &format!("has no text element `{}`", texts.drawn)))?;
+    let name = ElementId::Grad(value).to_string();
+    let mut texts_of = group.descendants().filter(|t| t.has_tag_name("text"));
+    let named = texts_of
+        .clone()
+        .find(|t| t.attribute("id") == Some(name.as_str()));
+    let text = match named {
+        Some(text) => text,
+        None => texts_of
+            .rfind(|t| {
+                t.text().map(|s| s.replace('\u{a0}', " ")).as_deref() == Some(texts.drawn.as_str())
+            })
+            .ok_or_else(|| broken(value, &format!("has no text element `{}`", texts.drawn)))?,
+    };
     let content = text
         .first_child()
         .filter(|c| c.is_text())
-        .ok_or_else(|| broken(dot_id, "has an empty grad text"))?;
-    let after_tag_name = text.range().start + "<text".len();
-    Ok(vec![
-        (
+        .ok_or_else(|| broken(value, "has an empty grad text"))?;
+    let mut edits = vec![(content.range(), xml_escape(&texts.initial))];
+    if named.is_none() {
+        let after_tag_name = text.range().start + "<text".len();
+        edits.push((
             after_tag_name..after_tag_name,
-            format!(" id=\"{prefix}-{dot_id}-g\""),
-        ),
-        (content.range(), escape_text(texts.initial)),
-    ])
+            format!(" id=\"{prefix}-{name}\""),
+        ));
+    }
+    Ok(edits)
 }
 
-fn broken(dot_id: &str, what: &str) -> Error {
+fn broken(value: u64, what: &str) -> Error {
     Error::Render(format!(
-        "the engine's SVG breaks the page's contract: value {dot_id} {what}"
+        "the engine's SVG breaks the page's contract: value {} {what}",
+        NodeId::Value(value)
     ))
-}
-
-/// `text` safe as XML character data.
-pub fn escape_text(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// `svg` with each range replaced; ranges never overlap (each is an attribute value, a

@@ -1,24 +1,28 @@
-//! The layered engine: the figure laid out by [`crate::layout`] and written as SVG by
-//! gradviz itself, in micrograd's look, for figures too large for `dot`.
+//! The layered engine: a figure's [`Scene`] laid out by [`crate::layout`] and written as SVG
+//! by gradviz itself, in micrograd's look, for figures too large for `dot`.
 //!
-//! The figure is the one the DOT writer describes (records `{ label | data … | grad … }`,
-//! op ellipses, edges `child -> op -> value`, clusters, fills, outlines, extra rows, legend,
-//! caption), sized with the builtin engine's Arial metrics ([`super::metrics`]) and drawn
-//! with Graphviz's SVG conventions, so the page and the tests read it the same way: each node
-//! a `<g class="node" id="v{id}">` (op nodes `v{id}_op`) titled with its DOT id, each record
-//! field one `<text>` (the grad field reads `grad 0.5000`), each edge a `<g class="edge">`
-//! titled `tail->head`, each cluster a `<g class="cluster">` titled `cluster_N`. Numbers are
-//! written with two decimals: the same figure gives the same bytes.
+//! It draws what the DOT writer writes (records, op ellipses, edges, clusters, fills,
+//! outlines, extra rows, legend, caption: the same scene), sized with the builtin engine's
+//! Arial metrics ([`super::metrics`]) and drawn with Graphviz's SVG conventions, so the page
+//! and the tests read it the same way: each node a `<g class="node">` titled with its name
+//! (`v3`, `v3_op`), each record field one `<text>`, each edge a `<g class="edge">` titled
+//! `tail->head`, each cluster a `<g class="cluster">` titled `cluster_N`. Unlike Graphviz it
+//! writes the page's names itself ([`ElementId`]): every group's `id` is its element's, and a
+//! record's grad text carries `v3-g`, so the page needs no text matching for its figures.
+//! A grad field with room ([`crate::figure::Record::GradRoom`]) is sized for the room and
+//! shows the grad. Numbers are written with two decimals: the same figure gives the same
+//! bytes. Gates are laid out as invisible points between their values, as `dot` draws them.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use petgraph::graph::NodeIndex;
-
 use super::metrics::text_width;
 use super::Format;
-use crate::figure::{push_number, ClusterLayout, Decorations, DotOptions, LegendEntry, Rankdir};
-use crate::graph::{self, ExportGraph};
+use crate::figure::escape::xml_escape;
+use crate::figure::scene::{Field, NodeSlots, Scene, SceneNode};
+use crate::figure::stream::{self, pass_on};
+use crate::figure::{ElementId, LegendEntry, NodeId, Rankdir};
 use crate::layout::{self, ClusterSpec, Direction, NodeSpec, Point};
 use crate::{Error, Result};
 
@@ -45,60 +49,55 @@ const ARROW_LENGTH: f64 = 10.0;
 const ARROW_HALF_WIDTH: f64 = 3.5;
 /// The picture's margin, as Graphviz's 4 pt.
 const MARGIN: f64 = 4.0;
-const FLUSH_AT: usize = 64 * 1024;
 
-/// One drawn node.
-struct Shape {
-    /// The DOT id: `v{id}` or `v{id}_op`.
-    name: String,
+/// One node of the layout.
+struct Shape<'f> {
+    /// `None` for a gate's point.
+    name: Option<NodeId>,
     kind: Kind,
-    fill: Option<String>,
-    outline: Option<String>,
+    fill: Option<&'f str>,
+    outline: Option<&'f str>,
 }
 
 enum Kind {
-    /// A record's fields, each a list of lines.
-    Record(Vec<Vec<String>>),
+    /// A record's fields.
+    Record(Vec<FieldText>),
     Ellipse(String),
+    /// A gate: laid out, not drawn.
+    Hidden,
 }
 
-/// Writes `graph` as the layered engine's SVG to `out`.
-pub fn write_layered_svg<W: Write>(
-    graph: &ExportGraph,
-    options: &DotOptions,
-    decorations: &Decorations,
-    mut out: W,
-) -> io::Result<()> {
-    let figure = Figure::build(graph, options, decorations);
-    let laid = layout::layout(&figure.input, &layout_options(options.rankdir));
-    let mut text = String::with_capacity(FLUSH_AT + FLUSH_AT / 4);
+/// One record field as drawn: its lines, the size it is laid out for, and its name when
+/// the page looks it up (the grad's).
+struct FieldText {
+    lines: Vec<String>,
+    size: (f64, f64),
+    id: Option<ElementId>,
+}
+
+/// Writes the scene as the layered engine's SVG to `out`.
+pub fn write_layered_svg<W: Write>(scene: &Scene<'_>, mut out: W) -> io::Result<()> {
+    let figure = Figure::build(scene);
+    let laid = layout::layout(&figure.input, &layout_options(scene.rankdir()));
+    let mut text = stream::buffer();
     // `write` flushes its last piece itself.
-    figure.write(&laid, options, decorations, &mut text, &mut out)?;
+    figure.write(&laid, scene, &mut text, &mut out)?;
     out.flush()
 }
 
-/// The layered engine's SVG as bytes.
-pub fn layered_svg(
-    graph: &ExportGraph,
-    options: &DotOptions,
-    decorations: &Decorations,
-) -> Vec<u8> {
+/// The layered engine's SVG of the scene as bytes.
+pub fn layered_svg(scene: &Scene<'_>) -> Vec<u8> {
     let mut bytes = Vec::new();
-    write_layered_svg(graph, options, decorations, &mut bytes).expect("writing to memory");
+    write_layered_svg(scene, &mut bytes).expect("writing to memory");
     bytes
 }
 
 /// The figure drawn by the layered engine as SVG or PNG (PNG through resvg, which the
 /// `builtin` feature brings in); PDF is `dot`'s alone.
-pub fn render_layered(
-    graph: &ExportGraph,
-    options: &DotOptions,
-    decorations: &Decorations,
-    format: Format,
-) -> Result<Vec<u8>> {
+pub fn render_layered(scene: &Scene<'_>, format: Format) -> Result<Vec<u8>> {
     match format {
-        Format::Svg => Ok(layered_svg(graph, options, decorations)),
-        Format::Png => png(&layered_svg(graph, options, decorations)),
+        Format::Svg => Ok(layered_svg(scene)),
+        Format::Png => png(&layered_svg(scene)),
         Format::Pdf => Err(Error::Usage(
             "the layered engine draws svg and png; PDF needs Graphviz's `dot` (--engine dot), \
              or a smaller figure"
@@ -133,14 +132,10 @@ fn png(_: &[u8]) -> Result<Vec<u8>> {
     ))
 }
 
-/// What the layered engine hands the layout for this figure (sizes, edges, clusters), for
+/// What the layered engine hands the layout for this scene (sizes, edges, clusters), for
 /// benchmarks and tools that measure the layout itself.
-pub fn layered_input(
-    graph: &ExportGraph,
-    options: &DotOptions,
-    decorations: &Decorations,
-) -> layout::Graph {
-    Figure::build(graph, options, decorations).input
+pub fn layered_input(scene: &Scene<'_>) -> layout::Graph {
+    Figure::build(scene).input
 }
 
 fn layout_options(rankdir: Rankdir) -> layout::Options {
@@ -153,80 +148,87 @@ fn layout_options(rankdir: Rankdir) -> layout::Options {
     layout::Options::default().with_direction(direction)
 }
 
-/// The figure's shapes and the layout's input, in the DOT writer's node order.
-struct Figure {
-    shapes: Vec<Shape>,
+/// The figure's shapes and the layout's input, in the DOT writer's node order, gates last.
+struct Figure<'f> {
+    shapes: Vec<Shape<'f>>,
     input: layout::Graph,
-    cluster_titles: Vec<(String, Option<String>)>,
+    /// How many of the input's edges are drawn; the gates' hidden edges follow them.
+    drawn_edges: usize,
     horizontal_fields: bool,
 }
 
-impl Figure {
-    fn build(graph: &ExportGraph, options: &DotOptions, decorations: &Decorations) -> Self {
-        let clusters = ClusterLayout::new(graph, &decorations.clusters);
-        let horizontal_fields = matches!(options.rankdir, Rankdir::LR | Rankdir::RL);
+impl<'f> Figure<'f> {
+    fn build(scene: &Scene<'f>) -> Self {
+        let graph = scene.graph();
+        let slots = NodeSlots::new(graph);
+        let edges = slots.edges(graph);
         let mut figure = Figure {
-            shapes: Vec::with_capacity(2 * graph.node_count()),
+            shapes: Vec::with_capacity(slots.count()),
             input: layout::Graph {
-                nodes: Vec::with_capacity(2 * graph.node_count()),
-                edges: Vec::with_capacity(2 * graph.edge_count()),
-                clusters: clusters
-                    .parent
-                    .iter()
-                    .map(|&parent| ClusterSpec { parent })
+                nodes: Vec::with_capacity(slots.count()),
+                clusters: (0..scene.clusters().len())
+                    .map(|c| ClusterSpec {
+                        parent: scene.cluster_parent(c),
+                    })
                     .collect(),
+                edges,
             },
-            cluster_titles: decorations
-                .clusters
-                .iter()
-                .map(|c| (c.title.clone(), c.fill.clone()))
-                .collect(),
-            horizontal_fields,
+            drawn_edges: 0,
+            horizontal_fields: matches!(scene.rankdir(), Rankdir::LR | Rankdir::RL),
         };
-        // Record and op node of each value: record at 2i, op (if any) after it.
-        let mut record_at = vec![0usize; graph.node_count()];
-        let mut op_at = vec![None; graph.node_count()];
-        for index in graph.node_indices() {
-            let cluster = clusters.cluster_of[index.index()];
-            record_at[index.index()] = figure.shapes.len();
-            let record = record_shape(graph, index, options, decorations);
-            figure.push(record, cluster);
-            let info = &graph[index];
-            if !info.op.is_leaf() {
-                op_at[index.index()] = Some(figure.shapes.len());
+        figure.drawn_edges = figure.input.edges.len();
+        for node in scene.nodes() {
+            let record = record_shape(scene, &node);
+            figure.push(record, node.cluster);
+            if let Some(op) = node.op() {
                 let op = Shape {
-                    name: format!("v{}_op", info.id),
-                    kind: Kind::Ellipse(info.op.to_string()),
+                    name: Some(op.id),
+                    kind: Kind::Ellipse(op.text.into_owned()),
                     fill: None,
                     outline: None,
                 };
-                figure.push(op, cluster);
+                figure.push(op, node.cluster);
             }
         }
-        for index in graph.node_indices() {
-            let operands = graph::operands(graph, index);
-            if operands.is_empty() {
-                continue;
-            }
-            let target = op_at[index.index()].unwrap_or(record_at[index.index()]);
-            let mut drawn: Vec<NodeIndex> = Vec::with_capacity(operands.len());
-            for operand in operands {
-                if !drawn.contains(&operand) {
-                    drawn.push(operand);
-                    figure
-                        .input
-                        .edges
-                        .push((record_at[operand.index()], target));
-                }
-            }
-            if let Some(op) = op_at[index.index()] {
-                figure.input.edges.push((op, record_at[index.index()]));
-            }
-        }
+        figure.add_gates(scene, &slots);
         figure
     }
 
-    fn push(&mut self, shape: Shape, cluster: Option<usize>) {
+    /// Each gate as a hidden point, with hidden edges from the values it comes after and
+    /// to the values it comes before, so that the layout ranks the one set before the other.
+    fn add_gates(&mut self, scene: &Scene<'f>, slots: &NodeSlots) {
+        if scene.gates().is_empty() {
+            return;
+        }
+        let graph = scene.graph();
+        let slot_of: BTreeMap<u64, usize> = graph
+            .node_indices()
+            .map(|index| (graph[index].id, slots.record(index)))
+            .collect();
+        for gate in scene.gates() {
+            let point = self.shapes.len();
+            let hidden = Shape {
+                name: None,
+                kind: Kind::Hidden,
+                fill: None,
+                outline: None,
+            };
+            self.push(hidden, None);
+            let slots_of = |ids: &[u64]| -> Vec<usize> {
+                ids.iter()
+                    .filter_map(|id| slot_of.get(id).copied())
+                    .collect()
+            };
+            for after in slots_of(&gate.after) {
+                self.input.edges.push((after, point));
+            }
+            for before in slots_of(&gate.before) {
+                self.input.edges.push((point, before));
+            }
+        }
+    }
+
+    fn push(&mut self, shape: Shape<'f>, cluster: Option<usize>) {
         let (width, height) = shape_size(&shape.kind, self.horizontal_fields);
         self.input.nodes.push(NodeSpec {
             width,
@@ -239,18 +241,17 @@ impl Figure {
     fn write<W: Write>(
         &self,
         laid: &layout::Layout,
-        options: &DotOptions,
-        decorations: &Decorations,
+        scene: &Scene<'_>,
         text: &mut String,
         out: &mut W,
     ) -> io::Result<()> {
-        let font = xml(&options.fontname);
-        let caption_height = if decorations.caption.is_some() {
+        let font = xml_escape(scene.fontname());
+        let caption_height = if scene.caption().is_some() {
             LINE_HEIGHT + 8.0
         } else {
             0.0
         };
-        let legend = Legend::measure(&decorations.legend);
+        let legend = Legend::measure(scene.legend());
         let width = laid.width.max(legend.width) + 2.0 * MARGIN;
         let height = laid.height + caption_height + legend.height + 2.0 * MARGIN;
         let _ = write!(
@@ -264,94 +265,92 @@ impl Figure {
             w = num(width),
             h = num(height),
         );
-        if let Some(caption) = &decorations.caption {
+        if let Some(caption) = scene.caption() {
             let _ = writeln!(
                 text,
                 "<text text-anchor=\"middle\" x=\"{}\" y=\"{}\">{}</text>",
                 num(width / 2.0),
                 num(MARGIN + FONT_SIZE),
-                xml(caption)
+                xml_escape(caption)
             );
         }
         let origin = Point {
             x: MARGIN,
             y: MARGIN + caption_height,
         };
-        self.write_clusters(laid, origin, text);
+        write_clusters(scene, laid, origin, text);
         for (i, shape) in self.shapes.iter().enumerate() {
             let centre = offset(laid.nodes[i], origin);
             let spec = &self.input.nodes[i];
             write_shape(text, shape, centre, spec, self.horizontal_fields);
-            flush(text, out, false)?;
+            pass_on(text, out, false)?;
         }
-        for (e, (&(a, b), route)) in self.input.edges.iter().zip(&laid.edges).enumerate() {
-            write_edge(
-                text,
-                e,
-                &self.shapes[a].name,
-                &self.shapes[b].name,
-                route,
-                origin,
-            );
-            flush(text, out, false)?;
+        let drawn = self.input.edges[..self.drawn_edges].iter().zip(&laid.edges);
+        for (&(a, b), route) in drawn {
+            if let (Some(tail), Some(head)) = (self.shapes[a].name, self.shapes[b].name) {
+                write_edge(text, tail, head, route, origin);
+            }
+            pass_on(text, out, false)?;
         }
         let legend_origin = Point {
             x: MARGIN,
             y: origin.y + laid.height + 8.0,
         };
-        legend.write(text, &decorations.legend, legend_origin);
+        legend.write(text, scene.legend(), legend_origin);
         text.push_str("</g>\n</svg>\n");
-        flush(text, out, true)
-    }
-
-    fn write_clusters(&self, laid: &layout::Layout, origin: Point, text: &mut String) {
-        for (c, rect) in laid.clusters.iter().enumerate() {
-            let Some(rect) = rect else { continue };
-            let (title, fill) = &self.cluster_titles[c];
-            let (x0, y0) = (rect.x + origin.x, rect.y + origin.y);
-            let (x1, y1) = (x0 + rect.width, y0 + rect.height);
-            let fill = fill.as_deref().map_or("none".to_string(), xml);
-            let _ = write!(
-                text,
-                "<g id=\"cluster_{c}\" class=\"cluster\">\n<title>cluster_{c}</title>\n\
-                 <polygon fill=\"{fill}\" stroke=\"black\" points=\"{a},{b} {c2},{b} {c2},{d} {a},{d} {a},{b}\"/>\n\
-                 <text text-anchor=\"middle\" x=\"{tx}\" y=\"{ty}\">{t}</text>\n</g>\n",
-                a = num(x0),
-                b = num(y0),
-                c2 = num(x1),
-                d = num(y1),
-                tx = num((x0 + x1) / 2.0),
-                ty = num(y0 + 4.0 + FONT_SIZE),
-                t = xml(title),
-            );
-        }
+        pass_on(text, out, true)
     }
 }
 
-fn record_shape(
-    graph: &ExportGraph,
-    index: NodeIndex,
-    options: &DotOptions,
-    decorations: &Decorations,
-) -> Shape {
-    let info = &graph[index];
-    let decoration = decorations.nodes.get(&info.id);
-    let mut fields: Vec<String> = match options.records.get(&info.id) {
-        Some(fields) => fields.clone(),
-        None => {
-            let mut data = String::from("data ");
-            push_number(&mut data, info.data, options.precision);
-            let mut grad = String::from("grad ");
-            push_number(&mut grad, info.grad, options.precision);
-            vec![info.label.clone(), data, grad]
-        }
-    };
-    fields.extend(decoration.iter().flat_map(|d| d.extra_rows.iter().cloned()));
+fn write_clusters(scene: &Scene<'_>, laid: &layout::Layout, origin: Point, text: &mut String) {
+    for (c, rect) in laid.clusters.iter().enumerate() {
+        let Some(rect) = rect else { continue };
+        let cluster = &scene.clusters()[c];
+        let (x0, y0) = (rect.x + origin.x, rect.y + origin.y);
+        let (x1, y1) = (x0 + rect.width, y0 + rect.height);
+        let fill = cluster
+            .fill
+            .as_deref()
+            .map_or("none".to_string(), xml_escape);
+        let id = ElementId::Cluster(c);
+        let _ = write!(
+            text,
+            "<g id=\"{id}\" class=\"cluster\">\n<title>{id}</title>\n\
+             <polygon fill=\"{fill}\" stroke=\"black\" points=\"{a},{b} {c2},{b} {c2},{d} {a},{d} {a},{b}\"/>\n\
+             <text text-anchor=\"middle\" x=\"{tx}\" y=\"{ty}\">{t}</text>\n</g>\n",
+            a = num(x0),
+            b = num(y0),
+            c2 = num(x1),
+            d = num(y1),
+            tx = num((x0 + x1) / 2.0),
+            ty = num(y0 + 4.0 + FONT_SIZE),
+            t = xml_escape(&cluster.title),
+        );
+    }
+}
+
+/// A value's record: its scene fields as text, each sized for what it is laid out for.
+fn record_shape<'f>(scene: &Scene<'f>, node: &SceneNode<'f>) -> Shape<'f> {
+    let precision = scene.precision();
+    let fields = node
+        .fields()
+        .map(|field| {
+            let mut shown = String::new();
+            field.push_shown(precision, &mut shown);
+            let mut sized = String::new();
+            field.push_sized(precision, &mut sized);
+            FieldText {
+                size: field_size(&lines(&sized)),
+                lines: lines(&shown),
+                id: matches!(field, Field::Grad { .. }).then(|| ElementId::Grad(node.id())),
+            }
+        })
+        .collect();
     Shape {
-        name: format!("v{}", info.id),
-        kind: Kind::Record(fields.iter().map(|f| lines(f)).collect()),
-        fill: decoration.and_then(|d| d.fill.clone()),
-        outline: decoration.and_then(|d| d.outline.clone()),
+        name: Some(node.element()),
+        kind: Kind::Record(fields),
+        fill: node.fill(),
+        outline: node.outline(),
     }
 }
 
@@ -379,13 +378,12 @@ fn field_size(lines: &[String]) -> (f64, f64) {
 fn shape_size(kind: &Kind, horizontal_fields: bool) -> (f64, f64) {
     match kind {
         Kind::Record(fields) => {
-            let sizes: Vec<(f64, f64)> = fields.iter().map(|f| field_size(f)).collect();
-            let (sum_w, max_w) = sizes
+            let (sum_w, max_w) = fields
                 .iter()
-                .fold((0.0, 0.0f64), |(s, m), &(w, _)| (s + w, m.max(w)));
-            let (sum_h, max_h) = sizes
+                .fold((0.0, 0.0f64), |(s, m), f| (s + f.size.0, m.max(f.size.0)));
+            let (sum_h, max_h) = fields
                 .iter()
-                .fold((0.0, 0.0f64), |(s, m), &(_, h)| (s + h, m.max(h)));
+                .fold((0.0, 0.0f64), |(s, m), f| (s + f.size.1, m.max(f.size.1)));
             if horizontal_fields {
                 (sum_w.max(MIN_NODE.0), max_h.max(MIN_NODE.1))
             } else {
@@ -396,19 +394,20 @@ fn shape_size(kind: &Kind, horizontal_fields: bool) -> (f64, f64) {
             let width = text_width(label, FONT_SIZE) * std::f64::consts::SQRT_2 + FIELD_PAD.0;
             (width.max(MIN_NODE.0), MIN_NODE.1)
         }
+        Kind::Hidden => (0.0, 0.0),
     }
 }
 
 fn write_shape(text: &mut String, shape: &Shape, centre: Point, spec: &NodeSpec, horizontal: bool) {
-    let fill = shape.fill.as_deref().map_or("none".to_string(), xml);
-    let (stroke, width) = match &shape.outline {
-        Some(colour) => (xml(colour), "2"),
+    let Some(name) = shape.name else { return };
+    let fill = shape.fill.map_or("none".to_string(), xml_escape);
+    let (stroke, width) = match shape.outline {
+        Some(colour) => (xml_escape(colour), "2"),
         None => ("black".to_string(), "1"),
     };
     let _ = write!(
         text,
-        "<g id=\"{name}\" class=\"node\">\n<title>{name}</title>\n",
-        name = shape.name
+        "<g id=\"{name}\" class=\"node\">\n<title>{name}</title>\n"
     );
     let (hw, hh) = (spec.width / 2.0, spec.height / 2.0);
     match &shape.kind {
@@ -421,7 +420,7 @@ fn write_shape(text: &mut String, shape: &Shape, centre: Point, spec: &NodeSpec,
                 num(hw),
                 num(hh)
             );
-            write_lines(text, std::slice::from_ref(label), centre);
+            write_lines(text, std::slice::from_ref(label), centre, None);
         }
         Kind::Record(fields) => {
             let (x0, y0, x1, y1) = (centre.x - hw, centre.y - hh, centre.x + hw, centre.y + hh);
@@ -435,6 +434,7 @@ fn write_shape(text: &mut String, shape: &Shape, centre: Point, spec: &NodeSpec,
             );
             write_fields(text, fields, (x0, y0, x1, y1), horizontal);
         }
+        Kind::Hidden => {}
     }
     text.push_str("</g>\n");
 }
@@ -443,27 +443,23 @@ fn write_shape(text: &mut String, shape: &Shape, centre: Point, spec: &NodeSpec,
 /// each field gets its share of the slack.
 fn write_fields(
     text: &mut String,
-    fields: &[Vec<String>],
+    fields: &[FieldText],
     (x0, y0, x1, y1): (f64, f64, f64, f64),
     horizontal: bool,
 ) {
-    let sizes: Vec<f64> = fields
-        .iter()
-        .map(|f| {
-            let (w, h) = field_size(f);
-            if horizontal {
-                w
-            } else {
-                h
-            }
-        })
-        .collect();
-    let total: f64 = sizes.iter().sum();
+    let along = |field: &FieldText| {
+        if horizontal {
+            field.size.0
+        } else {
+            field.size.1
+        }
+    };
+    let total: f64 = fields.iter().map(along).sum();
     let room = if horizontal { x1 - x0 } else { y1 - y0 };
     let slack = (room - total).max(0.0) / fields.len().max(1) as f64;
     let mut at = if horizontal { x0 } else { y0 };
-    for (i, (field, size)) in fields.iter().zip(&sizes).enumerate() {
-        let end = at + size + slack;
+    for (i, field) in fields.iter().enumerate() {
+        let end = at + along(field) + slack;
         if i > 0 {
             let (a, b, c, d) = if horizontal {
                 (at, y0, at, y1)
@@ -490,26 +486,31 @@ fn write_fields(
                 y: (at + end) / 2.0,
             }
         };
-        write_lines(text, field, middle);
+        write_lines(text, &field.lines, middle, field.id);
         at = end;
     }
 }
 
-/// One `<text>` per line, the block centred on `centre`.
-fn write_lines(text: &mut String, lines: &[String], centre: Point) {
+/// One `<text>` per line, the block centred on `centre`; a one-line field the page looks
+/// up carries its name.
+fn write_lines(text: &mut String, lines: &[String], centre: Point, id: Option<ElementId>) {
     let first = centre.y - (lines.len() as f64 - 1.0) * LINE_HEIGHT / 2.0 + FONT_SIZE * 0.3;
     for (i, line) in lines.iter().enumerate() {
+        text.push_str("<text");
+        if let Some(id) = id {
+            let _ = write!(text, " id=\"{id}\"");
+        }
         let _ = writeln!(
             text,
-            "<text text-anchor=\"middle\" x=\"{}\" y=\"{}\">{}</text>",
+            " text-anchor=\"middle\" x=\"{}\" y=\"{}\">{}</text>",
             num(centre.x),
             num(first + i as f64 * LINE_HEIGHT),
-            xml(line)
+            xml_escape(line)
         );
     }
 }
 
-fn write_edge(text: &mut String, e: usize, tail: &str, head: &str, route: &[Point], origin: Point) {
+fn write_edge(text: &mut String, tail: NodeId, head: NodeId, route: &[Point], origin: Point) {
     if route.len() < 4 {
         return;
     }
@@ -531,10 +532,10 @@ fn write_edge(text: &mut String, e: usize, tail: &str, head: &str, route: &[Poin
     points[last] = base;
     let _ = write!(
         text,
-        "<g id=\"edge{}\" class=\"edge\">\n<title>{tail}&#45;&gt;{head}</title>\n<path fill=\"none\" stroke=\"black\" d=\"M{},{}C",
-        e + 1,
+        "<g id=\"{id}\" class=\"edge\">\n<title>{tail}&#45;&gt;{head}</title>\n<path fill=\"none\" stroke=\"black\" d=\"M{},{}C",
         num(points[0].x),
-        num(points[0].y)
+        num(points[0].y),
+        id = ElementId::Edge(tail, head),
     );
     for (i, p) in points[1..].iter().enumerate() {
         if i > 0 {
@@ -590,7 +591,7 @@ impl Legend {
         let (x0, y0) = (origin.x, origin.y + 8.0);
         let _ = write!(
             text,
-            "<g id=\"cluster_legend\" class=\"cluster\">\n<title>cluster_legend</title>\n\
+            "<g id=\"{id}\" class=\"cluster\">\n<title>{id}</title>\n\
              <polygon fill=\"none\" stroke=\"black\" points=\"{a},{b} {c},{b} {c},{d} {a},{d} {a},{b}\"/>\n\
              <text x=\"{tx}\" y=\"{ty}\">legend</text>\n",
             a = num(x0),
@@ -599,14 +600,18 @@ impl Legend {
             d = num(y0 + self.height - 8.0),
             tx = num(x0 + 8.0),
             ty = num(y0 + 4.0 + FONT_SIZE),
+            id = ElementId::LegendBox,
         );
         for (i, entry) in entries.iter().enumerate() {
             let y = y0 + (i as f64 + 1.0) * (LINE_HEIGHT + 4.0) + 8.0;
-            let fill = entry.fill.as_deref().map_or("none".to_string(), xml);
-            let stroke = entry.outline.as_deref().map_or("black".to_string(), xml);
+            let fill = entry.fill.as_deref().map_or("none".to_string(), xml_escape);
+            let stroke = entry
+                .outline
+                .as_deref()
+                .map_or("black".to_string(), xml_escape);
             let _ = write!(
                 text,
-                "<g id=\"legend_{i}\" class=\"node\">\n<title>legend_{i}</title>\n\
+                "<g id=\"{id}\" class=\"node\">\n<title>{id}</title>\n\
                  <polygon fill=\"{fill}\" stroke=\"{stroke}\" points=\"{a},{b} {c},{b} {c},{d} {a},{d} {a},{b}\"/>\n\
                  <text x=\"{tx}\" y=\"{ty}\">{t}</text>\n</g>\n",
                 a = num(x0 + 8.0),
@@ -615,7 +620,8 @@ impl Legend {
                 d = num(y + Self::SWATCH),
                 tx = num(x0 + 16.0 + Self::SWATCH),
                 ty = num(y + Self::SWATCH - 2.0),
-                t = xml(&entry.text),
+                t = xml_escape(&entry.text),
+                id = ElementId::Legend(i),
             );
         }
         text.push_str("</g>\n");
@@ -629,14 +635,6 @@ fn offset(p: Point, origin: Point) -> Point {
     }
 }
 
-fn flush<W: Write>(text: &mut String, out: &mut W, last: bool) -> io::Result<()> {
-    if last || text.len() >= FLUSH_AT {
-        out.write_all(text.as_bytes())?;
-        text.clear();
-    }
-    Ok(())
-}
-
 /// A coordinate with two decimals, `-0.00` written as `0.00`.
 fn num(value: f64) -> String {
     let text = format!("{value:.2}");
@@ -645,24 +643,4 @@ fn num(value: f64) -> String {
     } else {
         text
     }
-}
-
-/// `text` escaped for XML text and attributes; characters XML cannot carry are drawn as
-/// their Unicode control pictures, as the DOT writer does.
-fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' => out.push(' '),
-            '\u{0}'..='\u{1f}' => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}')),
-            '\u{7f}' => out.push('\u{2421}'),
-            '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -272,7 +272,7 @@ fn figure_to(
         _ => match options.layered(&figure.graph, format) {
             Layered::No => graphviz(figure, format, options)?,
             layered => (
-                render_layered(&figure.graph, &figure.options, &figure.decorations, format)?,
+                render_layered(&figure.scene(), format)?,
                 layered.note().into_iter().collect(),
             ),
         },
