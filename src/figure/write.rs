@@ -133,16 +133,19 @@ impl Scene<'_> {
         push_indent(text, indent);
         node.element().push_to(text);
         text.push_str("[label=\"{ ");
-        for (i, field) in node.fields().enumerate() {
-            if i > 0 {
+        let precision = self.precision();
+        let mut first = true;
+        node.for_each_field(|field| {
+            if !first {
                 text.push_str(" | ");
             }
+            first = false;
             match field {
                 Field::Label(field) | Field::Text(field) => escape_field_into(field, text),
                 // A number's text needs no escaping.
-                number => number.push_sized(self.precision(), text),
+                number => number.push_sized(precision, text),
             }
-        }
+        });
         text.push_str(" }\" shape=record");
         push_fill_and_outline(text, node.fill(), node.outline());
         text.push_str("]\n");

@@ -332,20 +332,18 @@ fn write_clusters(scene: &Scene<'_>, laid: &layout::Layout, origin: Point, text:
 /// A value's record: its scene fields as text, each sized for what it is laid out for.
 fn record_shape<'f>(scene: &Scene<'f>, node: &SceneNode<'f>) -> Shape<'f> {
     let precision = scene.precision();
-    let fields = node
-        .fields()
-        .map(|field| {
-            let mut shown = String::new();
-            field.push_shown(precision, &mut shown);
-            let mut sized = String::new();
-            field.push_sized(precision, &mut sized);
-            FieldText {
-                size: field_size(&lines(&sized)),
-                lines: lines(&shown),
-                id: matches!(field, Field::Grad { .. }).then(|| ElementId::Grad(node.id())),
-            }
-        })
-        .collect();
+    let mut fields = Vec::new();
+    node.for_each_field(|field| {
+        let mut shown = String::new();
+        field.push_shown(precision, &mut shown);
+        let mut sized = String::new();
+        field.push_sized(precision, &mut sized);
+        fields.push(FieldText {
+            size: field_size(&lines(&sized)),
+            lines: lines(&shown),
+            id: matches!(field, Field::Grad { .. }).then(|| ElementId::Grad(node.id())),
+        });
+    });
     Shape {
         name: Some(node.element()),
         kind: Kind::Record(fields),
