@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use browser::Browser;
 use gradviz::engine::{python_float_repr, Graph};
-use gradviz::figure::format_number;
+use gradviz::figure::{format_number, ElementId};
 use gradviz::graph::to_petgraph;
 use gradviz::page::svg::{prepare, ValueText};
 use gradviz::render::{EngineChoice, EngineOptions, Format};
@@ -148,6 +148,21 @@ fn contract_holds(engine: EngineChoice) {
         .filter_map(|n| n.attribute("id"))
         .collect();
     assert!(ids.iter().all(|id| id.starts_with("s3-")), "{ids:?}");
+    // Nodes, edges and grad texts are named as `ElementId` writes and reads them, which the
+    // page's script builds from the same grammar.
+    for element in doc
+        .descendants()
+        .filter(|n| matches!(n.attribute("class"), Some("node" | "edge")) || n.has_tag_name("text"))
+    {
+        let Some(id) = element.attribute("id") else {
+            continue;
+        };
+        let name = id.strip_prefix("s3-").expect("prefixed");
+        let parsed: ElementId = name
+            .parse()
+            .unwrap_or_else(|e| panic!("{e} (the group {id})"));
+        assert_eq!(parsed.to_string(), name);
+    }
     let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
     assert_eq!(distinct.len(), ids.len());
     // A value the figure does not draw breaks the contract, and says which.

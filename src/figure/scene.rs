@@ -14,8 +14,9 @@
 //!   rows) and, for a computed value, its op node ([`OpNode`]).
 //! - Edges ([`Scene::edges_into`]): `operand -> op` once per distinct operand in operand
 //!   order, then `op -> value`; a value with operands but no op text gets them directly.
-//! - Clusters, legend, caption, gates and ranks shared across clusters, from the
-//!   decorations; Graphviz's layout settings ([`LayoutHints`]), for the DOT writer only.
+//! - Clusters, legend, caption, from the decorations; and for the DOT writer only, what
+//!   Graphviz needs to rank clusters together (gates, ranks shared across clusters) and its
+//!   layout settings ([`LayoutHints`]).
 //! - Names: every element's [`ElementId`].
 
 mod hints;
@@ -183,12 +184,13 @@ impl<'f> Scene<'f> {
         &self.decorations.legend
     }
 
-    /// The invisible ordering constraints between groups of values.
+    /// The invisible ordering constraints between groups of values: Graphviz's, which ranks
+    /// each cluster on its own (see `render::layered` for why that engine needs none).
     pub fn gates(&self) -> &'f [Gate] {
         &self.decorations.gates
     }
 
-    /// Sets of values drawn in one rank.
+    /// Sets of values Graphviz draws in one rank (`compare`'s two copies of a value).
     pub fn same_rank(&self) -> &'f [Vec<u64>] {
         &self.decorations.same_rank
     }
@@ -436,15 +438,10 @@ impl NodeSlots {
         self.count
     }
 
-    /// The slot of the record of the value at `index`.
-    pub(crate) fn record(&self, index: NodeIndex) -> usize {
-        self.record[index.index()]
-    }
-
     /// The slot of an edge's end.
     pub(crate) fn of(&self, end: EdgeEnd) -> usize {
         match end.node {
-            NodeId::Value(_) => self.record(end.index),
+            NodeId::Value(_) => self.record[end.index.index()],
             NodeId::Op(_) => self.op[end.index.index()].expect("an op edge ends at an op node"),
         }
     }

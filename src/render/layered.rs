@@ -11,9 +11,12 @@
 //! record's grad text carries `v3-g`, so the page needs no text matching for its figures.
 //! A grad field with room ([`crate::figure::Record::GradRoom`]) is sized for the room and
 //! shows the grad. Numbers are written with two decimals: the same figure gives the same
-//! bytes. Gates are laid out as invisible points between their values, as `dot` draws them.
+//! bytes. Gates and shared ranks, like the layout hints, are Graphviz's and not read here:
+//! they make `dot`, which ranks each cluster on its own, put a network's layers in order;
+//! this layout ranks the whole graph at once, so a layer's values already come after the
+//! values they are computed from. Laid out as hidden points, gates only pushed each layer's
+//! cluster into a band of its own, a picture twice as tall with longer edges.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -50,10 +53,9 @@ const ARROW_HALF_WIDTH: f64 = 3.5;
 /// The picture's margin, as Graphviz's 4 pt.
 const MARGIN: f64 = 4.0;
 
-/// One node of the layout.
+/// One drawn node.
 struct Shape<'f> {
-    /// `None` for a gate's point.
-    name: Option<NodeId>,
+    name: NodeId,
     kind: Kind,
     fill: Option<&'f str>,
     outline: Option<&'f str>,
@@ -63,8 +65,6 @@ enum Kind {
     /// A record's fields.
     Record(Vec<FieldText>),
     Ellipse(String),
-    /// A gate: laid out, not drawn.
-    Hidden,
 }
 
 /// One record field as drawn: its lines, the size it is laid out for, and its name when
@@ -148,12 +148,10 @@ fn layout_options(rankdir: Rankdir) -> layout::Options {
     layout::Options::default().with_direction(direction)
 }
 
-/// The figure's shapes and the layout's input, in the DOT writer's node order, gates last.
+/// The figure's shapes and the layout's input, in the DOT writer's node order.
 struct Figure<'f> {
     shapes: Vec<Shape<'f>>,
     input: layout::Graph,
-    /// How many of the input's edges are drawn; the gates' hidden edges follow them.
-    drawn_edges: usize,
     horizontal_fields: bool,
 }
 
@@ -173,16 +171,14 @@ impl<'f> Figure<'f> {
                     .collect(),
                 edges,
             },
-            drawn_edges: 0,
             horizontal_fields: matches!(scene.rankdir(), Rankdir::LR | Rankdir::RL),
         };
-        figure.drawn_edges = figure.input.edges.len();
         for node in scene.nodes() {
             let record = record_shape(scene, &node);
             figure.push(record, node.cluster);
             if let Some(op) = node.op() {
                 let op = Shape {
-                    name: Some(op.id),
+                    name: op.id,
                     kind: Kind::Ellipse(op.text.into_owned()),
                     fill: None,
                     outline: None,
@@ -190,42 +186,7 @@ impl<'f> Figure<'f> {
                 figure.push(op, node.cluster);
             }
         }
-        figure.add_gates(scene, &slots);
         figure
-    }
-
-    /// Each gate as a hidden point, with hidden edges from the values it comes after and
-    /// to the values it comes before, so that the layout ranks the one set before the other.
-    fn add_gates(&mut self, scene: &Scene<'f>, slots: &NodeSlots) {
-        if scene.gates().is_empty() {
-            return;
-        }
-        let graph = scene.graph();
-        let slot_of: BTreeMap<u64, usize> = graph
-            .node_indices()
-            .map(|index| (graph[index].id, slots.record(index)))
-            .collect();
-        for gate in scene.gates() {
-            let point = self.shapes.len();
-            let hidden = Shape {
-                name: None,
-                kind: Kind::Hidden,
-                fill: None,
-                outline: None,
-            };
-            self.push(hidden, None);
-            let slots_of = |ids: &[u64]| -> Vec<usize> {
-                ids.iter()
-                    .filter_map(|id| slot_of.get(id).copied())
-                    .collect()
-            };
-            for after in slots_of(&gate.after) {
-                self.input.edges.push((after, point));
-            }
-            for before in slots_of(&gate.before) {
-                self.input.edges.push((point, before));
-            }
-        }
     }
 
     fn push(&mut self, shape: Shape<'f>, cluster: Option<usize>) {
@@ -285,11 +246,14 @@ impl<'f> Figure<'f> {
             write_shape(text, shape, centre, spec, self.horizontal_fields);
             pass_on(text, out, false)?;
         }
-        let drawn = self.input.edges[..self.drawn_edges].iter().zip(&laid.edges);
-        for (&(a, b), route) in drawn {
-            if let (Some(tail), Some(head)) = (self.shapes[a].name, self.shapes[b].name) {
-                write_edge(text, tail, head, route, origin);
-            }
+        for (&(a, b), route) in self.input.edges.iter().zip(&laid.edges) {
+            write_edge(
+                text,
+                self.shapes[a].name,
+                self.shapes[b].name,
+                route,
+                origin,
+            );
             pass_on(text, out, false)?;
         }
         let legend_origin = Point {
@@ -345,7 +309,7 @@ fn record_shape<'f>(scene: &Scene<'f>, node: &SceneNode<'f>) -> Shape<'f> {
         });
     });
     Shape {
-        name: Some(node.element()),
+        name: node.element(),
         kind: Kind::Record(fields),
         fill: node.fill(),
         outline: node.outline(),
@@ -392,12 +356,11 @@ fn shape_size(kind: &Kind, horizontal_fields: bool) -> (f64, f64) {
             let width = text_width(label, FONT_SIZE) * std::f64::consts::SQRT_2 + FIELD_PAD.0;
             (width.max(MIN_NODE.0), MIN_NODE.1)
         }
-        Kind::Hidden => (0.0, 0.0),
     }
 }
 
 fn write_shape(text: &mut String, shape: &Shape, centre: Point, spec: &NodeSpec, horizontal: bool) {
-    let Some(name) = shape.name else { return };
+    let name = shape.name;
     let fill = shape.fill.map_or("none".to_string(), xml_escape);
     let (stroke, width) = match shape.outline {
         Some(colour) => (xml_escape(colour), "2"),
@@ -432,7 +395,6 @@ fn write_shape(text: &mut String, shape: &Shape, centre: Point, spec: &NodeSpec,
             );
             write_fields(text, fields, (x0, y0, x1, y1), horizontal);
         }
-        Kind::Hidden => {}
     }
     text.push_str("</g>\n");
 }

@@ -48,4 +48,11 @@ mod tests {
         assert!((text_width("x1", 14.0) + 16.0 - 30.78).abs() < 0.01);
         assert!((text_width("data 2.0000", 14.0) + 16.0 - 89.96).abs() < 0.01);
     }
+
+    #[test]
+    fn a_minus_sign_is_narrower_than_a_digit() {
+        // The page sizes each grad field for the widest number the replay shows it with.
+        assert!(text_width("-1.0000", 14.0) < text_width("10.0000", 14.0));
+        assert!(text_width("-inf", 14.0) < text_width("nan", 14.0));
+    }
 }
