@@ -12,7 +12,7 @@
 //! - Nodes, in the export's order: a record per value ([`SceneNode::for_each_field`]: micrograd's
 //!   `label | data … | grad …`, or a folded group's summary, then the decoration's extra
 //!   rows) and, for a computed value, its op node ([`OpNode`]).
-//! - Edges ([`Scene::edges_into`]): `operand -> op` once per distinct operand in operand
+//! - Edges ([`Scene::for_each_edge_into`]): `operand -> op` once per distinct operand in operand
 //!   order, then `op -> value`; a value with operands but no op text gets them directly.
 //! - Clusters, legend, caption, from the decorations; and for the DOT writer only, what
 //!   Graphviz needs to rank clusters together (gates, ranks shared across clusters) and its
@@ -223,20 +223,22 @@ impl<'f> Scene<'f> {
         self.clusters.clusters
     }
 
-    /// The cluster cluster `c` is drawn in: its own parent, or an ancestor when it nests
+    /// The cluster that cluster `c` is drawn in: its own parent, or an ancestor when it nests
     /// deeper than `MAX_CLUSTER_DEPTH`.
     pub fn cluster_parent(&self, c: usize) -> Option<usize> {
         self.clusters.parent[c]
     }
 
-    /// The edges that end at the value at `index` or its op node (see the module comment),
-    /// written into `scratch` and returned from it.
-    pub fn edges_into<'s>(
+    /// Calls `visit` with each edge that ends at the value at `index` or its op node (see
+    /// the module comment), using `scratch` for the operands.
+    #[inline]
+    pub fn for_each_edge_into(
         &self,
         index: NodeIndex,
-        scratch: &'s mut EdgeScratch,
-    ) -> &'s [SceneEdge] {
-        edges_into(self.graph, index, scratch)
+        scratch: &mut EdgeScratch,
+        visit: impl FnMut(SceneEdge),
+    ) {
+        for_each_edge_into(self.graph, index, scratch, visit);
     }
 }
 
@@ -351,19 +353,19 @@ pub struct EdgeScratch {
     operands: Vec<(usize, NodeIndex)>,
     /// Operand ids already drawn: an operand used twice (`a * a`) gets one edge.
     drawn: Vec<u64>,
-    edges: Vec<SceneEdge>,
 }
 
-/// The edges into the value at `index` of `graph` (see [`Scene::edges_into`]): the one
-/// place that says which edges a figure draws, for the writers and for what a layout costs.
-/// Inlined: called once per value of a 400k-value figure.
+/// The edges into the value at `index` of `graph` (see [`Scene::for_each_edge_into`]): the
+/// one place that says which edges a figure draws, for the writers and for what a layout
+/// costs. A visit rather than a list, and inlined: the DOT writer writes two edges per
+/// value of a 400k-value figure as they come.
 #[inline]
-pub(crate) fn edges_into<'s>(
+pub(crate) fn for_each_edge_into(
     graph: &ExportGraph,
     index: NodeIndex,
-    scratch: &'s mut EdgeScratch,
-) -> &'s [SceneEdge] {
-    scratch.edges.clear();
+    scratch: &mut EdgeScratch,
+    mut visit: impl FnMut(SceneEdge),
+) {
     scratch.operands.clear();
     scratch.operands.extend(
         graph
@@ -371,7 +373,7 @@ pub(crate) fn edges_into<'s>(
             .map(|e| (*e.weight(), e.source())),
     );
     if scratch.operands.is_empty() {
-        return &scratch.edges;
+        return;
     }
     scratch.operands.sort_unstable();
     let info = &graph[index];
@@ -397,15 +399,14 @@ pub(crate) fn edges_into<'s>(
             index: operand,
             node: NodeId::Value(child),
         };
-        scratch.edges.push(SceneEdge { from, to: head });
+        visit(SceneEdge { from, to: head });
     }
     if head != value {
-        scratch.edges.push(SceneEdge {
+        visit(SceneEdge {
             from: head,
             to: value,
         });
     }
-    &scratch.edges
 }
 
 /// Where each value's record and op node stand in a list of the figure's nodes in the
@@ -451,9 +452,9 @@ impl NodeSlots {
         let mut edges = Vec::with_capacity(2 * graph.edge_count());
         let mut scratch = EdgeScratch::default();
         for index in graph.node_indices() {
-            for edge in edges_into(graph, index, &mut scratch) {
+            for_each_edge_into(graph, index, &mut scratch, |edge| {
                 edges.push((self.of(edge.from), self.of(edge.to)));
-            }
+            });
         }
         edges
     }

@@ -84,13 +84,13 @@ impl Scene<'_> {
         self.legend_dot(text);
         let mut edges = EdgeScratch::default();
         for index in graph.node_indices() {
-            for edge in self.edges_into(index, &mut edges) {
+            self.for_each_edge_into(index, &mut edges, |edge| {
                 text.push_str("  ");
                 edge.from.node.push_to(text);
                 text.push_str(" -> ");
                 edge.to.node.push_to(text);
                 text.push('\n');
-            }
+            });
             sink(text, false)?;
         }
         for (k, gate) in self.gates().iter().enumerate() {
