@@ -1,8 +1,9 @@
 //! Views of large graphs: what a figure draws once it is too big to read value by value.
 //! [`prepare`] turns an exported graph into a [`View`]: groups by label prefix drawn as
 //! clusters (`--group`), groups below a depth folded into one summary node each (`--fold`),
-//! records filled by |grad| (`--color grad`), Graphviz layout settings that keep `dot` fast on
-//! large figures, and a node guard that refuses a figure `dot` would spend minutes on.
+//! records filled by |grad| (`--color grad`), the Graphviz layout settings a view's figure
+//! asks for ([`LayoutHints`]: the fast ones on large figures, `newrank` for gates), and a node
+//! guard that refuses a figure `dot` would spend minutes on.
 //!
 //! # Groups
 //!

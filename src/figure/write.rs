@@ -23,7 +23,7 @@ use std::io::{self, Write};
 use petgraph::graph::NodeIndex;
 
 use super::escape::{escape_field_into, escape_into};
-use super::scene::{EdgeScratch, Field, LayoutHints, NodeId, Scene, SceneNode};
+use super::scene::{EdgeScratch, ElementId, Field, LayoutHints, NodeId, Scene, SceneNode};
 use super::stream::{self, pass_on};
 use super::{Decorations, DotOptions, Gate, Rankdir};
 use crate::graph::ExportGraph;
@@ -205,7 +205,7 @@ impl Scene<'_> {
     fn open_cluster(&self, text: &mut String, c: usize, members: &[NodeIndex], indent: usize) {
         let cluster = &self.clusters()[c];
         push_indent(text, indent);
-        let _ = writeln!(text, "subgraph cluster_{c} {{");
+        let _ = writeln!(text, "subgraph {} {{", ElementId::Cluster(c));
         push_indent(text, indent + INDENT_STEP);
         text.push_str("graph[label=\"");
         escape_into(&cluster.title, text);
@@ -231,7 +231,7 @@ impl Scene<'_> {
             text.push_str("    graph[rank=same]\n");
         }
         for (i, entry) in entries.iter().enumerate() {
-            let _ = write!(text, "    legend_{i}[label=\"");
+            let _ = write!(text, "    {}[label=\"", ElementId::Legend(i));
             escape_into(&entry.text, text);
             let shape = if entry.fill.is_none() && entry.outline.is_none() {
                 "plaintext"
@@ -244,7 +244,8 @@ impl Scene<'_> {
         }
         if !across {
             for i in 1..entries.len() {
-                let _ = writeln!(text, "    legend_{} -> legend_{i} [style=invis]", i - 1);
+                let (tail, head) = (ElementId::Legend(i - 1), ElementId::Legend(i));
+                let _ = writeln!(text, "    {tail} -> {head} [style=invis]");
             }
         }
         text.push_str("  }\n");
@@ -270,14 +271,15 @@ fn push_hints(text: &mut String, hints: LayoutHints) {
 
 /// Gate `k` (see [`super::Gate`]): an invisible point and the invisible edges through it.
 fn write_gate(text: &mut String, k: usize, gate: &Gate) {
-    let _ = writeln!(text, "  gate_{k}[shape=point style=invis width=0 height=0]");
+    let point = ElementId::Gate(k);
+    let _ = writeln!(text, "  {point}[shape=point style=invis width=0 height=0]");
     for &a in &gate.after {
         text.push_str("  ");
         NodeId::Value(a).push_to(text);
-        let _ = writeln!(text, " -> gate_{k} [style=invis]");
+        let _ = writeln!(text, " -> {point} [style=invis]");
     }
     for &b in &gate.before {
-        let _ = write!(text, "  gate_{k} -> ");
+        let _ = write!(text, "  {point} -> ");
         NodeId::Value(b).push_to(text);
         text.push_str(" [style=invis]\n");
     }

@@ -67,12 +67,12 @@ enum Kind {
     Ellipse(String),
 }
 
-/// One record field as drawn: its lines, the size it is laid out for, and its name when
-/// the page looks it up (the grad's).
+/// One record field as drawn: its lines, the size it is laid out for, and whether it is
+/// the grad, whose text the page looks up by name.
 struct FieldText {
     lines: Vec<String>,
     size: (f64, f64),
-    id: Option<ElementId>,
+    grad: bool,
 }
 
 /// Writes the scene as the layered engine's SVG to `out`.
@@ -305,7 +305,7 @@ fn record_shape<'f>(scene: &Scene<'f>, node: &SceneNode<'f>) -> Shape<'f> {
         fields.push(FieldText {
             size: field_size(&lines(&sized)),
             lines: lines(&shown),
-            id: matches!(field, Field::Grad { .. }).then(|| ElementId::Grad(node.id())),
+            grad: matches!(field, Field::Grad { .. }),
         });
     });
     Shape {
@@ -393,17 +393,19 @@ fn write_shape(text: &mut String, shape: &Shape, centre: Point, spec: &NodeSpec,
                 c = num(x1),
                 d = num(y1)
             );
-            write_fields(text, fields, (x0, y0, x1, y1), horizontal);
+            let value = name.value();
+            write_fields(text, fields, value, (x0, y0, x1, y1), horizontal);
         }
     }
     text.push_str("</g>\n");
 }
 
 /// The fields side by side (or stacked), stretched to the record's size as Graphviz does:
-/// each field gets its share of the slack.
+/// each field gets its share of the slack. `value` is the record's, which names its grad.
 fn write_fields(
     text: &mut String,
     fields: &[FieldText],
+    value: u64,
     (x0, y0, x1, y1): (f64, f64, f64, f64),
     horizontal: bool,
 ) {
@@ -446,7 +448,8 @@ fn write_fields(
                 y: (at + end) / 2.0,
             }
         };
-        write_lines(text, &field.lines, middle, field.id);
+        let id = field.grad.then_some(ElementId::Grad(value));
+        write_lines(text, &field.lines, middle, id);
         at = end;
     }
 }

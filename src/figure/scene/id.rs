@@ -2,7 +2,8 @@
 //! ([`fmt::Display`]) and one reading of it ([`FromStr`]). The DOT writer names nodes with
 //! it, the layered engine writes it as each element's `id`, and the page reads Graphviz's
 //! titles back through it and prefixes it per figure (`s0-v3`); `templates/page.js` builds
-//! the same forms (its `elementId`), which `tests/page.rs` checks against this parse.
+//! the same forms from the pieces the page's data hands it ([`ElementId::VALUE`] and the
+//! others), and `tests/page.rs` reads every id of a page's figure back through this parse.
 //!
 //! The forms: a value `v3`, its op node `v3_op`, the grad text of its record `v3-g`, an edge
 //! `v1--v3_op` (Graphviz titles it `v1->v3_op`, DOT's own syntax), a cluster `cluster_2`,
