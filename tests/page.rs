@@ -104,7 +104,7 @@ fn contract_holds(engine: EngineChoice) {
     let [.., o] = graphs::lecture_neuron(&g, ["x1", "x2", "w1", "w2", "b"]);
     let graph = to_petgraph(&g, &[o.id()]);
     // Through the library's one drawing step, which sends the figure to the chosen engine
-    // (the layered engine draws from the graph, not from DOT).
+    // (the layered engine draws the figure's scene, not DOT).
     let mut options = gradviz::render::Options::default();
     options.engine = EngineOptions::default().with_engine(engine);
     let svg = String::from_utf8(

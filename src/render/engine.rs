@@ -87,7 +87,7 @@ pub(crate) fn render_dot_text(
         EngineChoice::Dot => run_dot(&dot_binary(options), dot_source, format, options.timeout),
         EngineChoice::Builtin => builtin(dot_source, format, options.timeout, None),
         EngineChoice::Layered => Err(Error::Usage(
-            "the layered engine draws from the graph, not from DOT source: use \
+            "the layered engine draws a figure's scene, not DOT source: use \
              gradviz::render::write_layered_svg"
                 .to_string(),
         )),
