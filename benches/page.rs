@@ -9,7 +9,7 @@
 
 // The bench uses part of the test harness (no screenshots, no element clicks).
 #[allow(dead_code)]
-#[path = "../tests/common/browser.rs"]
+#[path = "../tests/suite/support/browser.rs"]
 mod browser;
 
 use std::time::Instant;

@@ -1,4 +1,4 @@
-"""Builds test graphs in Python and exports them with gradviz_export, for tests/python_interop.rs.
+"""Builds test graphs in Python and exports them with gradviz_export, for tests/suite/python_interop.rs.
 
     python interop_graphs.py ENGINE GRAPH OUT.json
 

@@ -2,8 +2,7 @@
 //! its final state against the engine's `backward()` bit for bit, several roots, and the
 //! marks on a graph whose stored grads are wrong.
 
-#[path = "common/graphs.rs"]
-mod graphs;
+use crate::support::graphs;
 
 use gradviz::check::Tolerance;
 use gradviz::engine::{Graph, Input, PyRandom, MLP};
@@ -145,7 +144,7 @@ fn several_roots_accumulate_as_backward_on_each_does() {
 
 #[test]
 fn stored_grads_that_backward_would_not_give_are_marked_only_after_backward() {
-    let text = include_str!("../fixtures/buggy_reuse.json");
+    let text = include_str!("../../fixtures/buggy_reuse.json");
     let document = json::read(text, "buggy_reuse.json").unwrap();
     let r = replay(&document.graph, &document.roots, 4).unwrap();
     let marked: Vec<&str> = r

@@ -20,11 +20,10 @@
 //! the last bit moves the data too), and with micrograd's backward visiting nodes in
 //! reverse creation order, gradviz's order, where everything must be bit-identical.
 
-mod common;
-#[path = "common/user_python.rs"]
-mod user_python;
+use crate::support::micrograd;
+use crate::support::user_python;
 
-use common::Backward;
+use micrograd::Backward;
 
 use gradviz::engine::NodeId;
 use gradviz::graph::{operands, ExportGraph};
@@ -540,7 +539,7 @@ fn the_fixtures_draw_what_micrograd_draws() {
         let mut source = std::fs::read_to_string(&path).expect("fixture");
         source.push_str("\ndraw_dot(Value(0.0) + 0)\n");
         let results =
-            common::run_with_micrograd(std::slice::from_ref(&source), Backward::Micrograd);
+            micrograd::run_with_micrograd(std::slice::from_ref(&source), Backward::Micrograd);
         let script = Generated {
             source,
             grads_accumulate: false,
@@ -696,7 +695,7 @@ impl NetworkWriter {
 /// every snapshot, and asserts that none differ.
 fn compare_all(scripts: &[Generated], backward: Backward, what: &str) -> Tally {
     let sources: Vec<String> = scripts.iter().map(|s| s.source.clone()).collect();
-    let results = common::run_with_micrograd(&sources, backward);
+    let results = micrograd::run_with_micrograd(&sources, backward);
     assert_eq!(results.len(), scripts.len());
     let mut tally = Tally::default();
     let failures: Vec<String> = scripts

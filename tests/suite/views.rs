@@ -5,14 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-#[path = "common/draw.rs"]
-mod draw;
-#[path = "common/golden.rs"]
-mod golden;
-#[path = "common/svg.rs"]
-mod svg;
-#[path = "common/xml.rs"]
-mod xml;
+use crate::support::draw;
+use crate::support::golden;
+use crate::support::svg;
+use crate::support::xml;
 
 use draw::builtin_svg;
 use golden::check_golden;

@@ -1,16 +1,10 @@
 //! Inputs at the edges of what an option can hold give an answer or a clear error, never a
 //! panic: through the library as well as the command line.
 
-use std::path::{Path, PathBuf};
+use crate::support::fixture;
 
 use assert_cmd::Command;
 use gradviz::{input, Error};
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
-}
 
 #[test]
 fn snapshot_zero_through_the_library_is_a_usage_error() {

@@ -6,32 +6,17 @@
 //! so the stand-in for `from graphviz import Digraph` is exercised, through the real
 //! binary.
 
+use crate::support::{gradviz_in_user_python, python_fixture};
+
 use std::path::{Path, PathBuf};
 
-#[path = "common/user_python.rs"]
-mod user_python;
-#[path = "common/xml.rs"]
-mod xml;
+use crate::support::user_python;
+use crate::support::xml;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 use user_python::user_python;
 use xml::parse_xml;
-
-/// `gradviz` with the bare user Python.
-fn gradviz() -> Command {
-    let mut cmd = Command::cargo_bin("gradviz").expect("the binary is built");
-    cmd.env_remove("GRADVIZ_DOT")
-        .env("NO_COLOR", "1")
-        .env("GRADVIZ_PYTHON", user_python());
-    cmd
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/python")
-        .join(name)
-}
 
 /// A temporary folder holding a file of that name and text.
 fn folder_with(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
@@ -51,7 +36,7 @@ fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {
 
 /// The DOT source of snapshot `n` of `input`.
 fn dot_of(input: &Path, n: usize, extra: &[&str]) -> String {
-    let assert = gradviz()
+    let assert = gradviz_in_user_python()
         .args(["render", "--format", "dot", "-o", "-", "--snapshot"])
         .arg(n.to_string())
         .args(extra)
@@ -63,7 +48,7 @@ fn dot_of(input: &Path, n: usize, extra: &[&str]) -> String {
 
 /// The JSON document gradviz writes for `input`.
 fn json_of(input: &Path, extra: &[&str]) -> (serde_json::Value, String) {
-    let assert = gradviz()
+    let assert = gradviz_in_user_python()
         .args(["render", "--format", "json", "-o", "-"])
         .args(extra)
         .arg(input)
@@ -74,15 +59,15 @@ fn json_of(input: &Path, extra: &[&str]) -> (serde_json::Value, String) {
 }
 
 /// A learner's own `Value` (right gradients), pasted above the scripts here.
-const VALUE_CLASS: &str = include_str!("../fixtures/python/learner_value.py");
+const VALUE_CLASS: &str = include_str!("../../fixtures/python/learner_value.py");
 
 #[test]
 fn the_lecture_notes_render_as_written_with_their_own_value_trace_and_draw_dot() {
     let (dir, script) = folder_with(
         "lecture.py",
-        &std::fs::read_to_string(fixture("lecture.py")).unwrap(),
+        &std::fs::read_to_string(python_fixture("lecture.py")).unwrap(),
     );
-    let assert = gradviz()
+    let assert = gradviz_in_user_python()
         .args(["render", "--engine", "builtin"])
         .arg(&script)
         .assert()
@@ -123,16 +108,20 @@ fn the_lecture_notes_render_as_written_with_their_own_value_trace_and_draw_dot()
 /// label and number for number the figure the built-in subset draws from fixtures/neuron.py.
 #[test]
 fn the_lecture_notes_draw_the_same_neuron_as_the_subset() {
-    let ours = dot_of(&fixture("lecture.py"), 4, &[]);
-    let subset = dot_of(&fixture("../neuron.py"), 2, &["--interpreter", "builtin"]);
+    let ours = dot_of(&python_fixture("lecture.py"), 4, &[]);
+    let subset = dot_of(
+        &python_fixture("../neuron.py"),
+        2,
+        &["--interpreter", "builtin"],
+    );
     assert_eq!(ours, subset);
 }
 
 #[test]
 fn a_notebook_runs_its_code_cells_in_order_and_skips_magics_with_a_note() {
-    let assert = gradviz()
+    let assert = gradviz_in_user_python()
         .args(["render", "--format", "dot", "-o", "-", "--snapshot", "4"])
-        .arg(fixture("lecture.ipynb"))
+        .arg(python_fixture("lecture.ipynb"))
         .assert()
         .success();
     let stderr = stderr_of(&assert);
@@ -141,7 +130,10 @@ fn a_notebook_runs_its_code_cells_in_order_and_skips_magics_with_a_note() {
         stderr.contains("skipped 2 IPython magic and shell lines (cell 2: !pip install graphviz; cell 2: %matplotlib inline)"),
         "{stderr}"
     );
-    assert_eq!(stdout_of(&assert), dot_of(&fixture("lecture.py"), 4, &[]));
+    assert_eq!(
+        stdout_of(&assert),
+        dot_of(&python_fixture("lecture.py"), 4, &[])
+    );
 }
 
 /// micrograd's `backward()` visits `_prev` sets, whose order follows memory addresses, so
@@ -150,7 +142,7 @@ fn a_notebook_runs_its_code_cells_in_order_and_skips_magics_with_a_note() {
 /// the same run printed, and the loss a separate run prints to within those last bits.
 #[test]
 fn the_lecture_mlp_trains_and_its_figure_shows_the_loss_it_printed_last() {
-    let (document, stderr) = json_of(&fixture("lecture_mlp.py"), &[]);
+    let (document, stderr) = json_of(&python_fixture("lecture_mlp.py"), &[]);
     let printed: Vec<&str> = stderr.lines().filter(|l| l.starts_with("19 ")).collect();
     assert_eq!(printed.len(), 1, "{stderr}");
     assert!(
@@ -165,7 +157,7 @@ fn the_lecture_mlp_trains_and_its_figure_shows_the_loss_it_printed_last() {
     assert_eq!(loss["data"].as_f64().unwrap(), printed);
 
     let direct = std::process::Command::new(user_python())
-        .arg(fixture("lecture_mlp.py"))
+        .arg(python_fixture("lecture_mlp.py"))
         .output()
         .expect("python runs");
     let text = String::from_utf8(direct.stdout).unwrap();
@@ -180,9 +172,9 @@ fn the_lecture_mlp_trains_and_its_figure_shows_the_loss_it_printed_last() {
 
 #[test]
 fn check_names_the_values_a_learners_assignment_and_tanh_bugs_hurt() {
-    let assert = gradviz()
+    let assert = gradviz_in_user_python()
         .arg("check")
-        .arg(fixture("buggy_value.py"))
+        .arg(python_fixture("buggy_value.py"))
         .assert()
         .code(1);
     let table = stdout_of(&assert);
@@ -208,10 +200,10 @@ fn check_names_the_values_a_learners_assignment_and_tanh_bugs_hurt() {
 fn check_names_the_ops_whose_local_backward_is_wrong_and_marks_them() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (svg, page) = (dir.path().join("c.svg"), dir.path().join("c.html"));
-    let assert = gradviz()
+    let assert = gradviz_in_user_python()
         .args(["check", "--engine", "dot", "-o"])
         .arg(&svg)
-        .arg(fixture("buggy_value.py"))
+        .arg(python_fixture("buggy_value.py"))
         .assert()
         .code(1);
     let table = stdout_of(&assert);
@@ -237,10 +229,10 @@ fn check_names_the_ops_whose_local_backward_is_wrong_and_marks_them() {
         .filter_map(|t| t.text().map(str::to_string))
         .collect();
     assert_eq!(outlined, ["v1", "v4", "legend_1"], "{svg}");
-    gradviz()
+    gradviz_in_user_python()
         .args(["check", "-o"])
         .arg(&page)
-        .arg(fixture("buggy_value.py"))
+        .arg(python_fixture("buggy_value.py"))
         .assert()
         .code(1);
     let html = std::fs::read_to_string(&page).expect("the page");
@@ -251,9 +243,9 @@ fn check_names_the_ops_whose_local_backward_is_wrong_and_marks_them() {
 
 #[test]
 fn check_passes_the_lecture_mlp_after_its_last_backward_before_the_update() {
-    gradviz()
+    gradviz_in_user_python()
         .arg("check")
-        .arg(fixture("lecture_mlp.py"))
+        .arg(python_fixture("lecture_mlp.py"))
         .assert()
         .success()
         .stdout(predicate::str::contains("ok: no mismatches in 398 node(s)"));
@@ -263,10 +255,10 @@ fn check_passes_the_lecture_mlp_after_its_last_backward_before_the_update() {
 fn compare_draws_the_graph_before_and_after_the_last_backward() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("c.svg");
-    gradviz()
+    gradviz_in_user_python()
         .args(["compare", "--engine", "builtin", "-o"])
         .arg(&out)
-        .arg(fixture("lecture_mlp.py"))
+        .arg(python_fixture("lecture_mlp.py"))
         .assert()
         .success();
     let svg = std::fs::read_to_string(&out).unwrap();
@@ -285,7 +277,7 @@ fn an_exception_in_user_code_names_its_place_and_the_user_frames() {
     let text = "def f(x):\n    return 1 / x\n\ny = f(2)\nz = f(0)\n";
     let (dir, script) = folder_with("s.py", text);
     let out = dir.path().join("s.svg");
-    let assert = gradviz()
+    let assert = gradviz_in_user_python()
         .args(["render", "-o"])
         .arg(&out)
         .arg(&script)
@@ -303,7 +295,11 @@ fn an_exception_in_user_code_names_its_place_and_the_user_frames() {
 #[test]
 fn a_syntax_error_is_reported_at_its_place() {
     let (_dir, script) = folder_with("s.py", "x = 1\ndef f(:\n    pass\n");
-    let assert = gradviz().arg("render").arg(&script).assert().code(2);
+    let assert = gradviz_in_user_python()
+        .arg("render")
+        .arg(&script)
+        .assert()
+        .code(2);
     let stderr = stderr_of(&assert);
     assert!(
         stderr.contains(&format!("error: {}:2:7: SyntaxError: ", script.display())),
@@ -325,7 +321,11 @@ fn an_error_in_a_notebook_names_its_cell_counting_markdown_cells() {
         ]
     });
     let (_dir, path) = folder_with("nb.ipynb", &notebook.to_string());
-    let assert = gradviz().arg("render").arg(&path).assert().code(2);
+    let assert = gradviz_in_user_python()
+        .arg("render")
+        .arg(&path)
+        .assert()
+        .code(2);
     let stderr = stderr_of(&assert);
     let expected = format!(
         "error: {}: cell 3, line 2:5: ZeroDivisionError: division by zero\n",
@@ -338,7 +338,7 @@ fn an_error_in_a_notebook_names_its_cell_counting_markdown_cells() {
 #[test]
 fn a_file_that_is_not_a_notebook_is_refused_with_the_reason() {
     let (_dir, path) = folder_with("nb.ipynb", "{\"cells\": ");
-    gradviz()
+    gradviz_in_user_python()
         .arg("render")
         .arg(&path)
         .assert()
@@ -349,7 +349,7 @@ fn a_file_that_is_not_a_notebook_is_refused_with_the_reason() {
 #[test]
 fn a_missing_interpreter_exits_2_and_says_how_to_choose_one() {
     let (dir, script) = folder_with("s.py", "def f():\n    pass\n");
-    gradviz()
+    gradviz_in_user_python()
         .args(["render", "--python", "/nonexistent/python3"])
         .arg(&script)
         .assert()
@@ -365,7 +365,7 @@ fn an_interpreter_that_stops_before_the_script_ends_is_reported() {
     let fake = dir.path().join("python-fake");
     std::fs::write(&fake, "#!/bin/sh\necho 'Python 2.7' >&2\nexit 3\n").unwrap();
     make_executable(&fake);
-    gradviz()
+    gradviz_in_user_python()
         .arg("render")
         .arg("--python")
         .arg(&fake)
@@ -387,7 +387,7 @@ fn make_executable(path: &Path) {
 fn prints_go_to_stderr_as_they_happen_and_stdout_holds_only_the_figure() {
     let text = format!("{VALUE_CLASS}\nprint('hello from the script')\na = Value(2.0)\nb = a * a\nb.backward()\nprint(b.data)\n");
     let (_dir, script) = folder_with("s.py", &text);
-    let assert = gradviz()
+    let assert = gradviz_in_user_python()
         .args(["render", "--format", "dot", "-o", "-"])
         .arg(&script)
         .assert()
@@ -404,7 +404,7 @@ fn draw_dot_anywhere_is_a_snapshot_and_what_it_returns_accepts_anything() {
          a = Value(1.0)\nfor i in range(3):\n    a = a + 1\n    show(a)\n"
     );
     let (dir, script) = folder_with("s.py", &text);
-    gradviz()
+    gradviz_in_user_python()
         .args(["render", "--format", "dot"])
         .arg(&script)
         .assert()
@@ -439,7 +439,7 @@ fn unlabelled_values_take_their_first_module_level_name_and_rebound_names_count_
 
 #[test]
 fn auto_runs_a_script_the_subset_reads_in_the_subset_without_python() {
-    let assert = gradviz()
+    let assert = gradviz_in_user_python()
         .args([
             "render",
             "--format",
@@ -449,7 +449,7 @@ fn auto_runs_a_script_the_subset_reads_in_the_subset_without_python() {
             "--python",
             "/nonexistent",
         ])
-        .arg(fixture("../neuron.py"))
+        .arg(python_fixture("../neuron.py"))
         .args(["--snapshot", "2"])
         .assert()
         .success();
@@ -459,7 +459,7 @@ fn auto_runs_a_script_the_subset_reads_in_the_subset_without_python() {
 #[test]
 fn interpreter_builtin_refuses_what_the_subset_cannot_read() {
     let (_dir, script) = folder_with("s.py", "def f(x):\n    return x\n");
-    gradviz()
+    gradviz_in_user_python()
         .args(["render", "--interpreter", "builtin"])
         .arg(&script)
         .assert()
@@ -471,8 +471,8 @@ fn interpreter_builtin_refuses_what_the_subset_cannot_read() {
 
 #[test]
 fn a_script_on_stdin_runs_in_cpython_too() {
-    let text = std::fs::read_to_string(fixture("lecture.py")).unwrap();
-    let assert = gradviz()
+    let text = std::fs::read_to_string(python_fixture("lecture.py")).unwrap();
+    let assert = gradviz_in_user_python()
         .args([
             "render",
             "-",
@@ -488,7 +488,10 @@ fn a_script_on_stdin_runs_in_cpython_too() {
         .write_stdin(text)
         .assert()
         .success();
-    assert_eq!(stdout_of(&assert), dot_of(&fixture("lecture.py"), 4, &[]));
+    assert_eq!(
+        stdout_of(&assert),
+        dot_of(&python_fixture("lecture.py"), 4, &[])
+    );
 }
 
 /// Far past Python's recursion limit of 1,000: the walk that exports the graph uses a stack.
@@ -602,7 +605,7 @@ fn micrograd_draw_dot_keywords_turn_that_snapshot_and_a_bad_rankdir_fails_at_its
         + 1;
     let (dir, path) = folder_with("bad.py", &bad);
     let out = dir.path().join("bad.svg");
-    gradviz()
+    gradviz_in_user_python()
         .args(["render", "-o"])
         .arg(&out)
         .arg(&path)
@@ -621,7 +624,7 @@ fn a_script_the_subset_starts_but_cannot_finish_prints_once_from_cpython() {
     let text =
         format!("print('from the top')\nx = 2.0\n{VALUE_CLASS}\nv = Value(x)\nprint(v.data)\n");
     let (_dir, script) = folder_with("s.py", &text);
-    let assert = gradviz()
+    let assert = gradviz_in_user_python()
         .args(["render", "--format", "dot", "-o", "-"])
         .arg(&script)
         .assert()
@@ -636,7 +639,7 @@ fn a_script_the_subset_starts_but_cannot_finish_prints_once_from_cpython() {
 fn a_subset_script_prints_in_order_before_its_error() {
     let text = "print('first')\nx = 1 / 0\nprint('never')\n";
     let (_dir, script) = folder_with("s.py", text);
-    let assert = gradviz()
+    let assert = gradviz_in_user_python()
         .args(["render", "-o", "-", "--interpreter", "builtin"])
         .arg(&script)
         .assert()
@@ -653,7 +656,7 @@ fn a_subset_script_prints_in_order_before_its_error() {
 fn a_runtime_error_in_the_subset_is_pythons_own_error_with_the_prints_once() {
     let text = "print('first')\nx = Value(1.0) / 0\nprint('never')\n";
     let (_dir, script) = folder_with("s.py", text);
-    let assert = gradviz()
+    let assert = gradviz_in_user_python()
         .args(["render", "-o", "-"])
         .arg(&script)
         .assert()
@@ -692,7 +695,7 @@ fn indentation_errors_cpython_gives_no_end_for_are_placed_with_a_caret() {
     for (text, expected) in cases {
         let (dir, script) = folder_with("bad_indent.py", text);
         let out = dir.path().join("out.svg");
-        let assert = gradviz()
+        let assert = gradviz_in_user_python()
             .args(["render", "-o"])
             .arg(&out)
             .arg(&script)
@@ -723,7 +726,7 @@ fn a_class_split_over_two_notebook_cells_is_an_indentation_error_in_the_second()
     });
     let (dir, path) = folder_with("split.ipynb", &notebook.to_string());
     let out = dir.path().join("out.svg");
-    let assert = gradviz()
+    let assert = gradviz_in_user_python()
         .args(["render", "-o"])
         .arg(&out)
         .arg(&path)
@@ -1138,7 +1141,7 @@ fn refusal_problems(
     cell: Option<usize>,
 ) -> Vec<String> {
     let out = input.with_file_name("out.svg");
-    let output = gradviz()
+    let output = gradviz_in_user_python()
         .args(["render", "--interpreter", interpreter, "-o"])
         .arg(&out)
         .arg(input)
@@ -1244,7 +1247,7 @@ fn a_script_with_another_encoding_runs_in_cpython_as_it_decodes_it() {
         let (document, stderr) = json_of(&script, &[]);
         assert_eq!(document["nodes"][0]["label"], label, "{stderr}");
         assert!(stderr.contains(note), "{stderr}");
-        gradviz()
+        gradviz_in_user_python()
             .args(["render", "--interpreter", "builtin"])
             .arg(&script)
             .assert()
@@ -1278,7 +1281,7 @@ fn a_draw_dot_method_of_the_scripts_own_is_not_the_built_in_one() {
 #[test]
 fn with_no_cpython_the_subsets_own_error_stands_and_utf8_cookies_stay_in_the_subset() {
     let (_dir, script) = folder_with("s.py", "print('first')\nx = Value(1.0) / 0\n");
-    let assert = gradviz()
+    let assert = gradviz_in_user_python()
         .args(["render", "-o", "-", "--python", "/nonexistent/python3"])
         .arg(&script)
         .assert()
@@ -1289,7 +1292,7 @@ fn with_no_cpython_the_subsets_own_error_stands_and_utf8_cookies_stay_in_the_sub
     for cookie in ["# -*- coding: utf8 -*-", "# coding: UTF_8"] {
         let text = format!("{cookie}\na = Value(2.0)\n");
         let (_dir, script) = folder_with("c.py", &text);
-        gradviz()
+        gradviz_in_user_python()
             .args([
                 "render",
                 "--interpreter",

@@ -4,12 +4,9 @@
 
 use std::collections::BTreeMap;
 
-#[path = "common/draw.rs"]
-mod draw;
-#[path = "common/golden.rs"]
-mod golden;
-#[path = "common/graphs.rs"]
-mod graphs;
+use crate::support::draw;
+use crate::support::golden;
+use crate::support::graphs;
 
 use draw::builtin_svg;
 use golden::check_golden;

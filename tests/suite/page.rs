@@ -3,15 +3,14 @@
 //! deep links, search, selection, snapshot switching, keys, and no console errors.
 //! Screenshots go to `target/page-screenshots/` for a person to look at.
 
-#[path = "common/browser.rs"]
-mod browser;
-#[path = "common/graphs.rs"]
-mod graphs;
+use crate::support::{fixture, gradviz};
+
+use crate::support::browser;
+use crate::support::graphs;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use browser::Browser;
 use gradviz::engine::{python_float_repr, Graph};
 use gradviz::figure::{format_number, ElementId};
@@ -19,18 +18,6 @@ use gradviz::graph::to_petgraph;
 use gradviz::page::svg::{prepare, ValueText};
 use gradviz::render::{EngineChoice, EngineOptions, Format};
 use serde_json::{json, Value};
-
-fn gradviz() -> Command {
-    let mut cmd = Command::cargo_bin("gradviz").expect("the binary is built");
-    cmd.env_remove("GRADVIZ_DOT").env("NO_COLOR", "1");
-    cmd
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
-}
 
 /// Writes the page of a fixture with `engine`, returning its directory (kept alive) and path.
 fn page_of(name: &str, engine: &str) -> (tempfile::TempDir, PathBuf) {

@@ -6,14 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-#[path = "common/graphs.rs"]
-mod graphs;
-#[path = "common/python.rs"]
-mod python;
-#[path = "common/svg.rs"]
-mod svg;
-#[path = "common/xml.rs"]
-mod xml;
+use crate::support::graphs;
+use crate::support::python;
+use crate::support::svg;
+use crate::support::xml;
 
 use gradviz::engine::Graph;
 use gradviz::figure::{
@@ -626,7 +622,12 @@ fn a_dot_that_hangs_is_killed_at_the_timeout() {
 #[test]
 fn auto_falls_back_to_builtin_with_a_note() {
     let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["auto_fallback_child", "--exact", "--ignored", "--nocapture"])
+        .args([
+            "render::auto_fallback_child",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+        ])
         .env("PATH", "/nonexistent")
         .env_remove("GRADVIZ_DOT")
         .env("GRADVIZ_AUTO_CHILD", "1")

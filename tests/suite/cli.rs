@@ -1,29 +1,16 @@
 //! The `gradviz` binary end to end: every command, the options that shape output, and every
 //! error path (exit codes, messages, no file left behind).
 
+use crate::support::{fixture, gradviz};
+
 use std::path::{Path, PathBuf};
 
-#[path = "common/python.rs"]
-mod python;
-#[path = "common/xml.rs"]
-mod xml;
+use crate::support::python;
+use crate::support::xml;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use python::python;
 use xml::parse_xml;
-
-fn gradviz() -> Command {
-    let mut cmd = Command::cargo_bin("gradviz").expect("the binary is built");
-    cmd.env_remove("GRADVIZ_DOT").env("NO_COLOR", "1");
-    cmd
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
-}
 
 /// A temporary directory holding a copy of a fixture.
 fn workdir_with(name: &str) -> (tempfile::TempDir, PathBuf) {

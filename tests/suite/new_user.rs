@@ -2,25 +2,11 @@
 //! `compare` and `check`, honest finite differences, a table that hides nothing, friendly
 //! errors and input sniffing, `print`, and the figures a person looks at.
 
-use std::path::{Path, PathBuf};
+use crate::support::{fixture, gradviz};
 
-#[path = "common/xml.rs"]
-mod xml;
+use crate::support::xml;
 
-use assert_cmd::Command;
 use xml::parse_xml;
-
-fn gradviz() -> Command {
-    let mut cmd = Command::cargo_bin("gradviz").expect("the binary is built");
-    cmd.env_remove("GRADVIZ_DOT").env("NO_COLOR", "1");
-    cmd
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
-}
 
 /// Runs gradviz and returns (exit code, stdout, stderr).
 fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {

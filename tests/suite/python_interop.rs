@@ -7,8 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-#[path = "common/python.rs"]
-mod python;
+use crate::support::python;
 
 use gradviz::check::{check, Field, Report, Tolerance};
 use gradviz::engine::{Graph, PyRandom, MLP};

@@ -4,8 +4,7 @@
 // Numbers are written exactly as micrograd and the lecture print them.
 #![allow(clippy::approx_constant, clippy::excessive_precision)]
 
-#[path = "common/graphs.rs"]
-mod graphs;
+use crate::support::graphs;
 
 use gradviz::engine::{Exponent, Graph, Input, NodeId, Op, PyRandom, Value, MLP};
 use gradviz::graph::{operands, to_petgraph};

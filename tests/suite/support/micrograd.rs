@@ -1,12 +1,10 @@
 //! Helpers for tests that run CPython with micrograd: the harness that runs scripts with the
 //! real micrograd and dumps what `draw_dot` would draw (the interpreter: `python.rs`).
 
-mod python;
-
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-pub use python::python;
+use super::python::python;
 
 /// The order micrograd's `backward()` visits nodes in.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,7 +22,7 @@ pub enum Backward {
 pub fn run_with_micrograd(scripts: &[String], backward: Backward) -> Vec<serde_json::Value> {
     let harness = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/common/micrograd_harness.py"
+        "/tests/suite/support/micrograd_harness.py"
     );
     let mut command = Command::new(python());
     command.arg(harness);

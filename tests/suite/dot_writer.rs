@@ -499,7 +499,7 @@ proptest! {
 }
 
 /// `format_number` computes common numbers in integers; std's `{:.p$}` (checked against
-/// Python in `tests/render.rs`) is the reference. Ties, subnormals, the limits of the
+/// Python in `tests/suite/render.rs`) is the reference. Ties, subnormals, the limits of the
 /// integer path and negative numbers that round to zero.
 #[test]
 fn numbers_match_std_formatting() {

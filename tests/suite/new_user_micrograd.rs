@@ -2,34 +2,18 @@
 //! through the real binary and what it runs: CPython (the bare user Python, and the one with
 //! micrograd 0.1.0 installed), Graphviz's `dot`, and messages in the order they matter.
 
+use crate::support::{fixture, gradviz_in_user_python};
+
 use std::path::{Path, PathBuf};
 
-#[path = "common/python.rs"]
-mod python;
-#[path = "common/user_python.rs"]
-mod user_python;
-#[path = "common/xml.rs"]
-mod xml;
+use crate::support::python;
+use crate::support::user_python;
+use crate::support::xml;
 
 use assert_cmd::Command;
 use python::python;
 use user_python::user_python;
 use xml::parse_xml;
-
-/// `gradviz` with the bare user Python as its interpreter.
-fn gradviz() -> Command {
-    let mut cmd = Command::cargo_bin("gradviz").expect("the binary is built");
-    cmd.env_remove("GRADVIZ_DOT")
-        .env("NO_COLOR", "1")
-        .env("GRADVIZ_PYTHON", user_python());
-    cmd
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
-}
 
 /// A temporary folder holding a file of that name and text.
 fn folder_with(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
@@ -87,7 +71,7 @@ loss.backward()
 /// (DOT, stderr).
 fn micrograd_dot(script: &Path, interpreter: &str, args: &[&str]) -> (String, String) {
     let (code, dot, err) = outcome(
-        gradviz()
+        gradviz_in_user_python()
             .env("GRADVIZ_PYTHON", python())
             .args(["render", "--format", "dot", "-o", "-", "--interpreter"])
             .arg(interpreter)
@@ -129,7 +113,7 @@ fn a_real_micrograd_network_folds_into_its_neurons_as_the_subset_draws_it() {
 fn the_lectures_own_network_classes_fold_into_their_neurons() {
     let lecture = fixture("python/lecture_mlp.py");
     let (code, dot, err) = outcome(
-        gradviz()
+        gradviz_in_user_python()
             .args(["render", "--fold", "1", "--format", "dot", "-o", "-"])
             .arg(&lecture),
     );
@@ -152,7 +136,7 @@ fn a_view_that_changes_nothing_says_why_and_what_to_do() {
         ("check", &["--group"][..]),
     ] {
         let (code, _, err) = outcome(
-            gradviz()
+            gradviz_in_user_python()
                 .arg(command)
                 .args(view)
                 .arg("-o")
@@ -169,7 +153,7 @@ fn a_view_that_changes_nothing_says_why_and_what_to_do() {
     }
     let mlp = fixture("mlp.py");
     let (code, _, err) = outcome(
-        gradviz()
+        gradviz_in_user_python()
             .args(["render", "--fold", "2", "-o"])
             .arg(&out)
             .arg(&mlp),
@@ -180,7 +164,7 @@ fn a_view_that_changes_nothing_says_why_and_what_to_do() {
         "{err}"
     );
     let (code, _, err) = outcome(
-        gradviz()
+        gradviz_in_user_python()
             .args(["render", "--group", "--fold", "1", "-o"])
             .arg(&out)
             .arg(&mlp),
@@ -212,7 +196,7 @@ loss.backward()
 
 /// `gradviz` with Graphviz's `dot` found on `PATH`, as a user has it.
 fn with_dot() -> Command {
-    let mut cmd = gradviz();
+    let mut cmd = gradviz_in_user_python();
     cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default());
     cmd
 }
@@ -355,7 +339,7 @@ dot"#,
 /// Runs gradviz with micrograd installed and `args` (ending in `-o OUT`) on `input`.
 fn with_micrograd(args: &[&str], input: &Path) -> String {
     let (code, _, err) = outcome(
-        gradviz()
+        gradviz_in_user_python()
             .env("GRADVIZ_PYTHON", python())
             .args(args)
             .arg(input),
@@ -440,7 +424,7 @@ fn the_subset_and_cpython_name_values_alike_and_only_the_scripts_own_draw_dot_dr
     .expect("write");
     let run = |interpreter: &str, input: &Path, format: &str| -> String {
         let (code, text, err) = outcome(
-            gradviz()
+            gradviz_in_user_python()
                 .args(["render", "--snapshot", "2", "-o", "-", "--format", format])
                 .args(["--interpreter", interpreter])
                 .arg(input),
@@ -577,7 +561,12 @@ fn a_file_that_is_not_a_notebook_is_refused_before_any_note_of_running_it() {
         ("print(1)\n", "bad.ipynb: not a notebook: Expecting value"),
     ] {
         let (dir, notebook) = folder_with("bad.ipynb", text);
-        let (code, _, err) = outcome(gradviz().arg("render").arg(&notebook).current_dir(&dir));
+        let (code, _, err) = outcome(
+            gradviz_in_user_python()
+                .arg("render")
+                .arg(&notebook)
+                .current_dir(&dir),
+        );
         assert_eq!(code, 2, "{err}");
         assert!(err.contains(says), "{err}");
         assert!(!err.contains("running it in"), "{err}");
@@ -593,7 +582,7 @@ fn a_directory_as_the_input_is_called_a_directory() {
         let folder = dir.path().join(name);
         std::fs::create_dir(&folder).expect("make the folder");
         for command in ["render", "compare", "check"] {
-            let (code, _, err) = outcome(gradviz().arg(command).arg(&folder));
+            let (code, _, err) = outcome(gradviz_in_user_python().arg(command).arg(&folder));
             assert_eq!(code, 2, "{err}");
             assert!(
                 err.contains(&format!("{} is a directory", folder.display())),
@@ -613,7 +602,7 @@ fn the_input_as_the_output_is_refused_before_its_extension_is_read() {
     for command in ["render", "compare", "check"] {
         for output in ["neuron.py", "./neuron.py"] {
             let (code, _, err) = outcome(
-                gradviz()
+                gradviz_in_user_python()
                     .args([command, "neuron.py", "-o", output])
                     .current_dir(&dir),
             );
@@ -637,7 +626,7 @@ fn compare_says_when_it_ran_backward_itself_in_either_interpreter() {
     let mut figures = Vec::new();
     for interpreter in ["builtin", "python"] {
         let (code, dot, err) = outcome(
-            gradviz()
+            gradviz_in_user_python()
                 .args(["compare", "--format", "dot", "-o", "-", "--interpreter"])
                 .arg(interpreter)
                 .arg(&script),
@@ -653,7 +642,7 @@ fn compare_says_when_it_ran_backward_itself_in_either_interpreter() {
     }
     assert_eq!(figures[0], figures[1], "the same comparison");
     let (code, _, err) = outcome(
-        gradviz()
+        gradviz_in_user_python()
             .args(["compare", "--format", "dot", "-o", "-"])
             .arg(fixture("neuron.py")),
     );
@@ -669,7 +658,7 @@ fn a_missing_module_names_the_interpreter_and_how_to_pick_another() {
         "train.py",
         "import random\nimport gradviz_no_such_module\nx = Value(1.0)\n",
     );
-    let (code, _, err) = outcome(gradviz().arg("render").arg(&script));
+    let (code, _, err) = outcome(gradviz_in_user_python().arg("render").arg(&script));
     assert_eq!(code, 2, "{err}");
     let python = user_python();
     assert!(
@@ -690,7 +679,7 @@ fn a_missing_module_names_the_interpreter_and_how_to_pick_another() {
     assert!(help.contains("--python PATH or GRADVIZ_PYTHON"), "{help}");
     // Any other error is left as it was.
     let (_dir, failing) = folder_with("div.py", "import random\nx = 1 / 0\n");
-    let (code, _, err) = outcome(gradviz().arg("render").arg(&failing));
+    let (code, _, err) = outcome(gradviz_in_user_python().arg("render").arg(&failing));
     assert_eq!(code, 2, "{err}");
     assert!(!err.contains("= help"), "{err}");
 }

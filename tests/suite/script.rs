@@ -2,6 +2,8 @@
 //! graph micrograd would build, automatic labels, which figures are drawn, big and deeply
 //! nested scripts, and property tests that no input panics.
 
+use crate::support::fixture_text;
+
 use gradviz::engine::{NodeId, Op};
 use gradviz::graph::{operands, ExportGraph};
 use gradviz::input::script::{evaluate, Evaluated, ScriptOptions, MAX_BRACKETS, MAX_INDENTS};
@@ -27,11 +29,6 @@ fn error(source: &str) -> String {
         Err(other) => panic!("not a script error: {other}"),
         Ok(_) => panic!("script ran: {source}"),
     }
-}
-
-fn fixture(name: &str) -> String {
-    let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// A node of a snapshot by label.
@@ -65,7 +62,7 @@ fn root_data(run: &Evaluated) -> f64 {
 
 #[test]
 fn the_lecture_neuron_gives_two_snapshots_before_and_after_backward() {
-    let run = run(&fixture("neuron.py"));
+    let run = run(&fixture_text("neuron.py"));
     assert_eq!(run.snapshots.len(), 2);
     let (before, after) = (&run.snapshots[0].graph, &run.snapshots[1].graph);
     for snapshot in [before, after] {
@@ -117,7 +114,7 @@ fn the_lecture_neuron_gives_two_snapshots_before_and_after_backward() {
 
 #[test]
 fn the_micrograd_readme_example_runs_as_pasted() {
-    let run = run(&fixture("micrograd_readme.py"));
+    let run = run(&fixture_text("micrograd_readme.py"));
     let g = run.backward_root.expect("g.backward() ran");
     assert_eq!(run.graph.data(g), 24.70408163265306);
     assert_eq!(run.graph.grad(NodeId::from_index(0)), 138.83381924198252);
@@ -375,7 +372,7 @@ fn a_long_chain_and_its_backward_run() {
 /// micrograd follows object addresses, so they are compared to 1e-12.
 #[test]
 fn the_lecture_network_computes_what_micrograd_computes() {
-    let run = run(&fixture("mlp.py"));
+    let run = run(&fixture_text("mlp.py"));
     let loss = run.backward_root.expect("loss.backward() ran");
     assert_eq!(run.graph.data(loss), 18.432196474034008);
     assert_eq!(run.graph.label(loss).as_deref(), Some("loss"));

@@ -1,13 +1,11 @@
 //! The JSON interchange and `check`: canonical output against golden files, every kind of
 //! invalid input with its path, exact number round trips, and `check` catching the lecture
-//! notes' bugs in committed exports (tests/python_interop.rs makes them live from Python).
+//! notes' bugs in committed exports (tests/suite/python_interop.rs makes them live from Python).
 
-use std::path::Path;
+use crate::support::fixture_text;
 
-#[path = "common/golden.rs"]
-mod golden;
-#[path = "common/graphs.rs"]
-mod graphs;
+use crate::support::golden;
+use crate::support::graphs;
 
 use golden::check_golden;
 use gradviz::check::{check, Field, Report, Tolerance};
@@ -18,13 +16,6 @@ use gradviz::input::json::{read, write, Document};
 use gradviz::Error;
 use petgraph::visit::EdgeRef;
 use proptest::prelude::*;
-
-fn fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 /// The lecture neuron after `o.backward()`, its leaves made in the lecture's order.
 fn lecture_neuron(g: &Graph) -> NodeId {
@@ -649,7 +640,7 @@ fn a_wrong_grad_is_reported_with_the_true_gradient() {
 /// keeps only the gradient written last.
 #[test]
 fn the_assignment_bug_is_caught_at_the_reused_values() {
-    let document = read_ok(&fixture("buggy_reuse.json"));
+    let document = read_ok(&fixture_text("buggy_reuse.json"));
     let report = check(&document, &Tolerance::default());
     assert_eq!(
         flagged(&report),
@@ -668,7 +659,7 @@ fn the_assignment_bug_is_caught_at_the_reused_values() {
 /// out.grad is 3.
 #[test]
 fn the_tanh_bug_is_caught_where_its_output_grad_is_not_one() {
-    let document = read_ok(&fixture("buggy_tanh.json"));
+    let document = read_ok(&fixture_text("buggy_tanh.json"));
     let report = check(&document, &Tolerance::default());
     assert_eq!(flagged(&report), [("x".to_string(), Field::Grad)]);
     let t = 0.5f64.tanh();

@@ -3,28 +3,13 @@
 //! through resvg, PDF refused with a clear message, clusters for compare and `--group`,
 //! and `auto` choosing it for a figure over the node guard.
 
-use std::path::{Path, PathBuf};
+use crate::support::{fixture, gradviz};
 
-#[path = "common/svg.rs"]
-mod svg;
-#[path = "common/xml.rs"]
-mod xml;
+use crate::support::svg;
+use crate::support::xml;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use xml::parse_xml;
-
-fn gradviz() -> Command {
-    let mut cmd = Command::cargo_bin("gradviz").expect("the binary is built");
-    cmd.env_remove("GRADVIZ_DOT").env("NO_COLOR", "1");
-    cmd
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
-}
 
 fn layered_svg(args: &[&str], input: &str) -> String {
     let output = gradviz()
