@@ -164,7 +164,7 @@ pub fn to_petgraph(graph: &Graph, roots: &[NodeId]) -> ExportGraph {
     for &id in &nodes {
         let info = NodeInfo {
             id: id.index() as u64,
-            label: graph.label(id).map(|l| l.to_string()).unwrap_or_default(),
+            label: graph.label_string(id),
             data: graph.data(id),
             grad: graph.grad(id),
             op: NodeOp::Known(graph.op(id)),

@@ -28,8 +28,10 @@ mod nn;
 mod print;
 mod pymath;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
 
 use super::diagnostics::{Diag, Res, Span};
 use super::expr::{BinOp, Call, Expr, Instr, UnaryOp};
@@ -202,7 +204,7 @@ pub(crate) struct Evaluator<'s> {
     auto_label: bool,
     /// The names auto-labels were taken from, counted: a rebound name labels `c#2`, ….
     auto_labels: AutoLabels,
-    variables: HashMap<&'s str, Obj>,
+    variables: FxHashMap<&'s str, Obj>,
     /// Per node: it has a name already (an explicit label, or the first variable it was
     /// bound to), so binding it again does not relabel it.
     named: Vec<bool>,
@@ -240,7 +242,7 @@ impl<'s> Evaluator<'s> {
             last_value: None,
             auto_label: options.auto_label,
             auto_labels: AutoLabels::default(),
-            variables: HashMap::new(),
+            variables: FxHashMap::default(),
             named: Vec::new(),
             int_data: Vec::new(),
             float_grad: Vec::new(),
