@@ -165,10 +165,16 @@ impl Graph {
         Self::default()
     }
 
-    /// An empty graph with room for `nodes` values before it reallocates.
+    /// An empty graph with room for `nodes` values before it reallocates, and for half as
+    /// many distinct labels (a lecture script labels its leaves).
     pub fn with_capacity(nodes: usize) -> Self {
+        let labels = Labels {
+            table: HashTable::with_capacity(nodes / 2),
+            ..Labels::default()
+        };
         let tape = Tape {
             nodes: Vec::with_capacity(nodes),
+            labels,
             ..Tape::default()
         };
         Graph {

@@ -195,6 +195,12 @@ struct Arg {
     span: Span,
 }
 
+/// About how many bytes of a script make one value, at the least: a lecture line
+/// `x = x * Value(0.999, label='w7') + Value(0.001, label='b7')` makes four values in 60
+/// bytes. A script whose loops make more values from fewer bytes still runs; its tape grows
+/// as it goes.
+const SOURCE_BYTES_PER_VALUE: usize = 16;
+
 /// The state of a running script.
 pub(crate) struct Evaluator<'s> {
     pub graph: Graph,
@@ -234,18 +240,21 @@ pub(crate) struct Evaluator<'s> {
 impl<'s> Evaluator<'s> {
     /// A fresh evaluator: no variables, an empty graph, `random` seeded with
     /// [`DEFAULT_SEED`].
-    pub fn new(options: &ScriptOptions) -> Self {
+    /// The tape and the per-value flags get room for as many values as a lecture script of
+    /// `source_len` bytes makes, so that they do not regrow and rehash as it runs.
+    pub fn new(options: &ScriptOptions, source_len: usize) -> Self {
+        let values = source_len / SOURCE_BYTES_PER_VALUE;
         Evaluator {
-            graph: Graph::new(),
+            graph: Graph::with_capacity(values),
             snapshots: Vec::new(),
             backward_root: None,
             last_value: None,
             auto_label: options.auto_label,
             auto_labels: AutoLabels::default(),
             variables: FxHashMap::default(),
-            named: Vec::new(),
-            int_data: Vec::new(),
-            float_grad: Vec::new(),
+            named: Vec::with_capacity(values),
+            int_data: Vec::with_capacity(values),
+            float_grad: Vec::with_capacity(values),
             has_pow: false,
             stack: Vec::new(),
             loops: Vec::new(),
