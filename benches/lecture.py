@@ -15,6 +15,7 @@ for word (the `graphviz` pip package's `Digraph`), including the recursive `buil
 graphs need the raised recursion limit and big thread stack that `run_deep` sets up.
 """
 
+import json
 import math
 import sys
 import threading
@@ -101,6 +102,28 @@ def draw_dot(root):
     return dot
 
 
+def to_json(root):
+    """A plain exporter of the gradviz JSON format (docs/json.md): the values reachable
+    from root, operands first, found with an explicit stack (micrograd graphs are deep)."""
+    ids, order, stack = {}, [], [(root, False)]
+    while stack:
+        v, expanded = stack.pop()
+        if id(v) in ids:
+            continue
+        if expanded:
+            ids[id(v)] = len(order)
+            order.append(v)
+            continue
+        stack.append((v, True))
+        stack.extend((c, False) for c in v._prev if id(c) not in ids)
+    nodes = [
+        {"id": ids[id(v)], "label": v.label, "data": v.data, "grad": v.grad, "op": v._op,
+         "children": [ids[id(c)] for c in v._prev]}
+        for v in order
+    ]
+    return json.dumps({"format": "gradviz", "version": 1, "nodes": nodes, "roots": [ids[id(root)]]})
+
+
 def run_script(path):
     """Reads and runs a script as the notebook would; returns its variables."""
     with open(path) as file:
@@ -139,7 +162,8 @@ def run_deep(body):
 def main():
     script, out = sys.argv[1:]
     install()
-    run_deep(lambda: write_text(out, draw_dot(run_script(script)["x"]).source))
+    export = to_json if out.endswith(".json") else lambda x: draw_dot(x).source
+    run_deep(lambda: write_text(out, export(run_script(script)["x"])))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ Workloads (ARG in brackets):
   lecture's `draw_dot(x).source` written to a file (benches/lecture.py);
 - script-process [path]: the same as one whole `python benches/lecture.py` process, timed
   from here (interpreter start and imports included);
+- script-json-process [path]: one whole `python benches/lecture.py SCRIPT OUT.json` process:
+  the script in micrograd, then the graph written by a plain JSON exporter;
 - mlp-dot [batch rows]: the lecture's `draw_dot(loss).source` of the mlp graph after
   backward (building the graph and backward are not timed).
 
@@ -186,12 +188,34 @@ def script_process(path):
     }
 
 
+def script_json_process(path):
+    """`python benches/lecture.py SCRIPT OUT.json` (micrograd, then a plain exporter),
+    timed from here; the values are the nodes in the JSON file it wrote."""
+    out = path + ".micrograd-process.json"
+    command = [sys.executable, lecture.__file__, path, out]
+    start = time.perf_counter()
+    child = subprocess.Popen(command)
+    _, status, usage = os.wait4(child.pid, 0)
+    done = time.perf_counter()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(command)} failed with status {status}")
+    with open(out) as file:
+        values = len(json.load(file)["nodes"])
+    return {
+        "phases": {"process": done - start},
+        "values": values,
+        "peak_rss_bytes": usage.ru_maxrss * 1024,
+        "checks": {},
+    }
+
+
 WORKLOADS = {
     "chain": chain,
     "mlp": mlp,
     "mlp-dot": mlp_dot,
     "script": script,
     "script-process": script_process,
+    "script-json-process": script_json_process,
 }
 
 

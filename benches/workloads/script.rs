@@ -10,6 +10,12 @@
 //!   writes the lecture's `draw_dot(x).source`: the same phases.
 //! - `script 100k process`: the whole `gradviz render FILE --format dot -o OUT` process
 //!   (release build) against the whole `python benches/lecture.py FILE OUT` process.
+//! - `script 100k json process` (issue 26): the whole `gradviz render FILE --format json -o
+//!   OUT.json` process on the same script with every label its own (`w0`, `b0`, `w1`, …:
+//!   200,000 distinct labels), against the whole `python benches/lecture.py FILE OUT.json`
+//!   process, which runs it in micrograd and writes the graph with a plain exporter
+//!   (`lecture.to_json`). The target for its peak RSS is at most twice the JSON's size
+//!   (46.5 MB), about 93 MB.
 //! - `script 1M x+1` (and `… process`): a million `x = x + 1` lines from `x = Value(1.0)`,
 //!   2,000,001 values a million deep. micrograd can do it too, in about two minutes and
 //!   3 GB, so these run only when selected by name.
@@ -38,8 +44,10 @@ const EVALUATE_TARGET: Duration = Duration::from_millis(500);
 struct Script {
     file: &'static str,
     first: &'static str,
+    /// Each line, `{i}` replaced by the line's number from 0 when `numbered`.
     line: &'static str,
     lines: usize,
+    numbered: bool,
 }
 
 const MUL_ADD_100K: Script = Script {
@@ -47,6 +55,15 @@ const MUL_ADD_100K: Script = Script {
     first: "x = Value(1.0, label='x')\n",
     line: "x = x * Value(0.999, label='w7') + Value(0.001, label='b7')\n",
     lines: 100_000,
+    numbered: false,
+};
+
+const MUL_ADD_100K_NUMBERED: Script = Script {
+    file: "script-100k-numbered.py",
+    first: "x = Value(1.0, label='x')\n",
+    line: "x = x * Value(0.999, label='w{i}') + Value(0.001, label='b{i}')\n",
+    lines: 100_000,
+    numbered: true,
 };
 
 const PLUS_ONE_1M: Script = Script {
@@ -54,6 +71,7 @@ const PLUS_ONE_1M: Script = Script {
     first: "x = Value(1.0, label='x')\n",
     line: "x = x + 1\n",
     lines: 1_000_000,
+    numbered: false,
 };
 
 impl Script {
@@ -64,8 +82,12 @@ impl Script {
     fn write(&self) {
         let mut text = String::with_capacity(self.first.len() + self.lines * self.line.len() + 16);
         text.push_str(self.first);
-        for _ in 0..self.lines {
-            text.push_str(self.line);
+        for i in 0..self.lines {
+            if self.numbered {
+                text.push_str(&self.line.replace("{i}", &i.to_string()));
+            } else {
+                text.push_str(self.line);
+            }
         }
         text.push_str("x.backward()\n");
         std::fs::write(self.path(), text).expect("cannot write the benchmark script");
@@ -137,6 +159,36 @@ fn render_process(script: &Path, out: &Path) -> Run {
     }
 }
 
+/// The whole `gradviz render SCRIPT --format json -o OUT` process; the values are the
+/// nodes in the JSON it wrote.
+fn render_json_process(script: &Path, out: &Path) -> Run {
+    let process = run_process(
+        Command::new(gradviz_binary())
+            .arg("render")
+            .arg(script)
+            .args(["--format", "json", "-o"])
+            .arg(out),
+    );
+    let text = std::fs::read_to_string(out).expect("cannot read the JSON output");
+    Run {
+        values: text.matches("\"id\": ").count(),
+        phases: vec![("process", process.wall)],
+        checks: Vec::new(),
+        heap_peak_bytes: None,
+        child_peak_rss_bytes: Some(process.peak_rss_bytes),
+    }
+}
+
+/// `script 100k json process` and its peer.
+fn json_process(name: &str, script: &'static Script, runs: usize, peer_runs: usize) -> Workload {
+    let path = script.path();
+    let peer_path = path.display().to_string();
+    let out = data_file(&format!("{}.gradviz.json", script.file));
+    Workload::new(name, runs, move || render_json_process(&path, &out))
+        .setup(|| script.write())
+        .peer(&["script-json-process", &peer_path], peer_runs)
+}
+
 /// The in-process and whole-process workloads of one script, each with its peer.
 fn pair(name: &str, script: &'static Script, runs: usize, peer_runs: usize) -> [Workload; 2] {
     let path = script.path();
@@ -162,6 +214,8 @@ pub fn workloads() -> Vec<Workload> {
             .target(Target::TimeUnder(&["evaluate"], EVALUATE_TARGET))
             .target(Target::FasterThanPeer(END_TO_END_TARGET)),
         process.target(Target::FasterThanPeer(END_TO_END_TARGET)),
+        json_process("script 100k json process", &MUL_ADD_100K_NUMBERED, 5, 3)
+            .target(Target::FasterThanPeer(END_TO_END_TARGET)),
     ];
     list.extend(pair("script 1M x+1", &PLUS_ONE_1M, 3, 1).map(Workload::on_request));
     list

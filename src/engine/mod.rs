@@ -12,8 +12,12 @@ mod random;
 mod value;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::fmt;
+use std::hash::BuildHasher;
 use std::rc::Rc;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 
 pub use nn::{Input, Layer, Neuron, MLP};
 pub use op::{python_exponent_format, python_float_repr, Exponent, Op};
@@ -70,29 +74,73 @@ struct Node {
 struct Tape {
     nodes: Vec<Node>,
     exponents: Vec<Exponent>,
-    /// Interned labels; index 0 is "no label".
-    labels: Vec<Rc<str>>,
-    label_index: HashMap<Rc<str>, u32>,
+    labels: Labels,
 }
 
 impl Tape {
     fn op(&self, node: &Node) -> Op {
         op_of(node, &self.exponents)
     }
+}
 
+/// Interned labels: every distinct text once, end to end in one string, found again through
+/// a table of their numbers. Number 0 is "no label". A hundred thousand distinct labels
+/// take about a dozen bytes each besides their text, where a map from `Rc<str>`
+/// took over a hundred (the allocation, the map's slot, the list's pointer).
+#[derive(Default)]
+struct Labels {
+    /// The texts of labels 1, 2, … end to end.
+    text: String,
+    /// Where label `i` ends in `text` is `ends[i]`; `ends[0]` is 0, the empty "no label".
+    ends: Vec<usize>,
+    /// The numbers of the labels, hashed by their text.
+    table: HashTable<u32>,
+}
+
+impl fmt::Debug for Labels {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Labels")
+            .field("count", &self.ends.len().saturating_sub(1))
+            .finish()
+    }
+}
+
+impl Labels {
+    /// The text of label `index` (`""` for 0).
+    fn get(&self, index: u32) -> &str {
+        match index as usize {
+            0 => "",
+            i => &self.text[self.ends[i - 1]..self.ends[i]],
+        }
+    }
+
+    /// The number of `label`, a new one if it is new.
     fn intern(&mut self, label: &str) -> u32 {
-        if let Some(&index) = self.label_index.get(label) {
+        if self.ends.is_empty() {
+            self.ends.push(0);
+        }
+        let hash = hash_text(label);
+        let Labels { text, ends, table } = self;
+        let found = table.find(hash, |&index| {
+            let i = index as usize;
+            &text[ends[i - 1]..ends[i]] == label
+        });
+        if let Some(&index) = found {
             return index;
         }
-        if self.labels.is_empty() {
-            self.labels.push(Rc::from(""));
-        }
-        let index = u32::try_from(self.labels.len()).expect("at most 2^32 distinct labels");
-        let label: Rc<str> = Rc::from(label);
-        self.labels.push(Rc::clone(&label));
-        self.label_index.insert(label, index);
+        let index = u32::try_from(ends.len()).expect("at most 2^32 distinct labels");
+        text.push_str(label);
+        ends.push(text.len());
+        table.insert_unique(hash, index, |&index| {
+            let i = index as usize;
+            hash_text(&text[ends[i - 1]..ends[i]])
+        });
         index
     }
+}
+
+fn hash_text(text: &str) -> u64 {
+    FxBuildHasher.hash_one(text)
 }
 
 /// An arena of scalar values in creation order. Values are made through [`Graph::leaf`] and
@@ -117,10 +165,16 @@ impl Graph {
         Self::default()
     }
 
-    /// An empty graph with room for `nodes` values before it reallocates.
+    /// An empty graph with room for `nodes` values before it reallocates, and for half as
+    /// many distinct labels (a lecture script labels its leaves).
     pub fn with_capacity(nodes: usize) -> Self {
+        let labels = Labels {
+            table: HashTable::with_capacity(nodes / 2),
+            ..Labels::default()
+        };
         let tape = Tape {
             nodes: Vec::with_capacity(nodes),
+            labels,
             ..Tape::default()
         };
         Graph {
@@ -255,8 +309,14 @@ impl Graph {
         let tape = self.tape.borrow();
         match tape.nodes[id.index()].label {
             0 => None,
-            index => Some(Rc::clone(&tape.labels[index as usize])),
+            index => Some(Rc::from(tape.labels.get(index))),
         }
+    }
+
+    /// The node's label as an owned string, `""` when it has none: what an export copies.
+    pub fn label_string(&self, id: NodeId) -> String {
+        let tape = self.tape.borrow();
+        tape.labels.get(tape.nodes[id.index()].label).to_string()
     }
 
     /// Sets the node's label; `None` or `""` clears it.
@@ -264,7 +324,7 @@ impl Graph {
         let mut tape = self.tape.borrow_mut();
         let index = match label {
             None | Some("") => 0,
-            Some(text) => tape.intern(text),
+            Some(text) => tape.labels.intern(text),
         };
         tape.nodes[id.index()].label = index;
     }
@@ -368,6 +428,23 @@ mod tests {
     #[test]
     fn a_node_is_32_bytes() {
         assert_eq!(std::mem::size_of::<Node>(), 32);
+    }
+
+    #[test]
+    fn a_label_is_stored_once_and_read_back_as_written() {
+        let g = Graph::new();
+        let a = g.leaf(1.0).with_label("w7").id();
+        let b = g.leaf(2.0).with_label("b7").id();
+        let c = g.leaf(3.0).with_label("w7").id();
+        let d = g.leaf(4.0).with_label("").id();
+        assert_eq!(g.label(a).as_deref(), Some("w7"));
+        assert_eq!(g.label(b).as_deref(), Some("b7"));
+        assert_eq!(g.label(c).as_deref(), Some("w7"));
+        assert_eq!((g.label(d), g.label_string(d)), (None, String::new()));
+        assert_eq!(g.label_string(b), "b7");
+        let tape = g.tape.borrow();
+        assert_eq!(tape.nodes[a.index()].label, tape.nodes[c.index()].label);
+        assert_eq!(tape.labels.text, "w7b7");
     }
 
     #[test]

@@ -9,13 +9,16 @@
 //! `line:column`. Nothing here recurses over the graph: the cycle check is Kahn's algorithm.
 
 use std::collections::HashMap;
-use std::fmt::{self, Write as _};
+use std::fmt;
+use std::io::{self, Write};
 
 use petgraph::graph::NodeIndex;
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::engine::{python_float_repr, Op};
-use crate::graph::{cycle_walk, operands, sinks, topological_order, ExportGraph, NodeInfo, NodeOp};
+use crate::graph::{cycle_walk, sinks, topological_order, ExportGraph, NodeInfo, NodeOp};
 use crate::{Error, Result};
 
 /// The value of a document's `"format"` field.
@@ -98,62 +101,141 @@ fn python_number_hint(text: &str, invalid: &Invalid) -> &'static str {
 /// # Panics
 /// If a root is not a node of `graph`.
 pub fn write(graph: &ExportGraph, roots: &[NodeIndex]) -> String {
-    let mut out = String::with_capacity(64 + graph.node_count() * 96);
-    let _ = write!(
-        out,
-        "{{\n  \"format\": \"{FORMAT}\",\n  \"version\": {VERSION},\n  \"nodes\": ["
-    );
+    let mut bytes = Vec::with_capacity(64 + graph.node_count() * 120);
+    write_to(graph, roots, &mut bytes).expect("writing into memory cannot fail");
+    String::from_utf8(bytes).expect("the writer writes UTF-8")
+}
+
+/// [`write`] streamed into `out`, a chunk of about a megabyte at a time: a million-node
+/// graph's text (over a hundred megabytes) is never held whole, and each chunk is one
+/// write call.
+///
+/// # Errors
+/// The first error `out` returns.
+///
+/// # Panics
+/// If a root is not a node of `graph`.
+pub fn write_to(graph: &ExportGraph, roots: &[NodeIndex], out: &mut dyn Write) -> io::Result<()> {
+    let mut chunk = Chunk::new(out);
+    chunk.push(b"{\n  \"format\": \"");
+    chunk.push(FORMAT.as_bytes());
+    chunk.push(b"\",\n  \"version\": ");
+    chunk.push_u64(VERSION);
+    chunk.push(b",\n  \"nodes\": [");
+    let mut operands = Vec::with_capacity(2);
     for (position, node) in graph.node_indices().enumerate() {
-        out.push_str(if position == 0 { "\n    " } else { ",\n    " });
-        write_node(&mut out, graph, node);
+        chunk.push(if position == 0 { b"\n    " } else { b",\n    " });
+        write_node(&mut chunk, graph, node, &mut operands);
+        chunk.flush_if_full()?;
     }
     if graph.node_count() > 0 {
-        out.push_str("\n  ");
+        chunk.push(b"\n  ");
     }
-    out.push_str("],\n  \"roots\": [");
-    push_ids(&mut out, roots.iter().map(|&root| graph[root].id));
-    out.push_str("]\n}\n");
-    out
+    chunk.push(b"],\n  \"roots\": [");
+    push_ids(&mut chunk, roots.iter().map(|&root| graph[root].id));
+    chunk.push(b"]\n}\n");
+    chunk.finish()
 }
 
-fn write_node(out: &mut String, graph: &ExportGraph, node: NodeIndex) {
+/// One node's line. `operands` is scratch space, kept across nodes so that none allocates.
+fn write_node(
+    chunk: &mut Chunk<'_>,
+    graph: &ExportGraph,
+    node: NodeIndex,
+    operands: &mut Vec<(usize, u64)>,
+) {
     let info = &graph[node];
-    let _ = write!(out, "{{\"id\": {}, \"label\": ", info.id);
-    push_string(out, &info.label);
-    out.push_str(", \"data\": ");
-    push_number(out, info.data);
-    out.push_str(", \"grad\": ");
-    push_number(out, info.grad);
-    out.push_str(", \"op\": ");
-    push_string(out, &info.op.text());
-    out.push_str(", \"children\": [");
-    push_ids(out, operands(graph, node).into_iter().map(|o| graph[o].id));
-    out.push_str("]}");
+    chunk.push(b"{\"id\": ");
+    chunk.push_u64(info.id);
+    chunk.push(b", \"label\": ");
+    chunk.push_string(&info.label);
+    chunk.push(b", \"data\": ");
+    chunk.push_number(info.data);
+    chunk.push(b", \"grad\": ");
+    chunk.push_number(info.grad);
+    chunk.push(b", \"op\": ");
+    chunk.push_string(&info.op.text());
+    chunk.push(b", \"children\": [");
+    // The operands in order, as `graph::operands` reads them from the position weights.
+    operands.clear();
+    operands.extend(
+        graph
+            .edges_directed(node, Direction::Incoming)
+            .map(|edge| (*edge.weight(), graph[edge.source()].id)),
+    );
+    operands.sort_unstable();
+    push_ids(chunk, operands.iter().map(|&(_, id)| id));
+    chunk.push(b"]}");
 }
 
-fn push_ids(out: &mut String, ids: impl Iterator<Item = u64>) {
+fn push_ids(chunk: &mut Chunk<'_>, ids: impl Iterator<Item = u64>) {
     for (position, id) in ids.enumerate() {
         if position > 0 {
-            out.push_str(", ");
+            chunk.push(b", ");
         }
-        let _ = write!(out, "{id}");
+        chunk.push_u64(id);
     }
 }
 
-fn push_string(out: &mut String, text: &str) {
-    out.push_str(&serde_json::to_string(text).expect("a string always serializes"));
+/// The text being written, handed to the writer whenever it passes [`Chunk::SIZE`].
+struct Chunk<'w> {
+    bytes: Vec<u8>,
+    out: &'w mut dyn Write,
 }
 
-/// serde_json prints finite floats in the shortest form that parses back to the same bits,
-/// always with a `.0` or an exponent, and `-0.0` with its sign.
-fn push_number(out: &mut String, x: f64) {
-    match serde_json::Number::from_f64(x) {
-        Some(number) => {
-            let _ = write!(out, "{number}");
+impl<'w> Chunk<'w> {
+    const SIZE: usize = 1 << 20;
+
+    fn new(out: &'w mut dyn Write) -> Self {
+        Chunk {
+            bytes: Vec::with_capacity(Self::SIZE + 4096),
+            out,
         }
-        None => {
-            let _ = write!(out, "\"{}\"", python_float_repr(x));
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        self.bytes.extend_from_slice(bytes);
+    }
+
+    fn push_u64(&mut self, n: u64) {
+        self.push(itoa::Buffer::new().format(n).as_bytes());
+    }
+
+    /// A JSON string exactly as serde_json writes it: only `"`, `\\` and control characters
+    /// are escaped, so text without them is copied as it is.
+    fn push_string(&mut self, text: &str) {
+        if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+            self.push(b"\"");
+            self.push(text.as_bytes());
+            self.push(b"\"");
+        } else {
+            serde_json::to_writer(&mut self.bytes, text).expect("a string always serializes");
         }
+    }
+
+    /// A finite number in the shortest form that parses back to the same bits, always with
+    /// a `.0` or an exponent and `-0.0` with its sign (serde_json's form: the same `zmij`
+    /// formatter); a non-finite one as a string.
+    fn push_number(&mut self, x: f64) {
+        if x.is_finite() {
+            self.push(zmij::Buffer::new().format_finite(x).as_bytes());
+        } else {
+            self.push(b"\"");
+            self.push(python_float_repr(x).as_bytes());
+            self.push(b"\"");
+        }
+    }
+
+    fn flush_if_full(&mut self) -> io::Result<()> {
+        if self.bytes.len() >= Self::SIZE {
+            self.out.write_all(&self.bytes)?;
+            self.bytes.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> io::Result<()> {
+        self.out.write_all(&self.bytes)
     }
 }
 
@@ -795,14 +877,54 @@ mod tests {
         );
     }
 
+    /// What a chunk holds after `push` fills it (written to memory, never flushed).
+    fn pushed(push: impl FnOnce(&mut Chunk<'_>)) -> String {
+        let mut sink = Vec::new();
+        let mut chunk = Chunk::new(&mut sink);
+        push(&mut chunk);
+        chunk.finish().unwrap();
+        String::from_utf8(sink).unwrap()
+    }
+
     #[test]
     fn numbers_are_written_shortest_and_non_finite_as_strings() {
-        let mut out = String::new();
-        for x in [0.1, -0.0, 1e300, f64::NAN, f64::NEG_INFINITY] {
-            push_number(&mut out, x);
-            out.push(' ');
+        let out = pushed(|chunk| {
+            for x in [
+                0.1,
+                -0.0,
+                1e300,
+                3.538527688343134e-44,
+                f64::NAN,
+                f64::NEG_INFINITY,
+            ] {
+                chunk.push_number(x);
+                chunk.push(b" ");
+            }
+        });
+        assert_eq!(
+            out,
+            "0.1 -0.0 1e+300 3.538527688343134e-44 \"nan\" \"-inf\" "
+        );
+        for x in [0.1, -0.0, 1e300, 5e-324, 123456789.0, -2.5e-7] {
+            let serde = serde_json::to_string(&x).unwrap();
+            assert_eq!(pushed(|chunk| chunk.push_number(x)), serde, "{x}");
         }
-        assert_eq!(out, "0.1 -0.0 1e+300 \"nan\" \"-inf\" ");
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        for text in [
+            "",
+            "w7",
+            "l0.n1.w0",
+            "a\"b",
+            "back\\slash",
+            "tab\tnew\nline\u{1}",
+            "é ∑ /",
+        ] {
+            let serde = serde_json::to_string(text).unwrap();
+            assert_eq!(pushed(|chunk| chunk.push_string(text)), serde, "{text:?}");
+        }
     }
 
     #[test]

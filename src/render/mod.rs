@@ -175,7 +175,7 @@ pub fn draw_to(
     out: &mut dyn Write,
 ) -> Result<Vec<Note>> {
     if format == Format::Json {
-        write_all(out, &json_of(graph).bytes)?;
+        json::write_to(graph, &crate::graph::sinks(graph), out).map_err(write_failed)?;
         return Ok(Vec::new());
     }
     let view = views::prepare(graph, &options.view_for(format))?;

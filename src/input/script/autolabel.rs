@@ -6,7 +6,7 @@
 //! variable's. Both script runners (the builtin interpreter and CPython's) label with
 //! [`AutoLabels`], so the figure, the check table and the JSON agree whichever ran.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// The label of the `k`-th distinct value (from 1) named after `name`.
 pub fn rebound_label(name: &str, k: usize) -> String {
@@ -20,7 +20,7 @@ pub fn rebound_label(name: &str, k: usize) -> String {
 /// How many values have taken their label from each name so far.
 #[derive(Debug, Default, Clone)]
 pub struct AutoLabels {
-    taken: HashMap<String, usize>,
+    taken: FxHashMap<String, usize>,
 }
 
 impl AutoLabels {

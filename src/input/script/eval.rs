@@ -28,8 +28,10 @@ mod nn;
 mod print;
 mod pymath;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
 
 use super::diagnostics::{Diag, Res, Span};
 use super::expr::{BinOp, Call, Expr, Instr, UnaryOp};
@@ -193,6 +195,12 @@ struct Arg {
     span: Span,
 }
 
+/// About how many bytes of a script make one value, at the least: a lecture line
+/// `x = x * Value(0.999, label='w7') + Value(0.001, label='b7')` makes four values in 60
+/// bytes. A script whose loops make more values from fewer bytes still runs; its tape grows
+/// as it goes.
+const SOURCE_BYTES_PER_VALUE: usize = 16;
+
 /// The state of a running script.
 pub(crate) struct Evaluator<'s> {
     pub graph: Graph,
@@ -202,7 +210,7 @@ pub(crate) struct Evaluator<'s> {
     auto_label: bool,
     /// The names auto-labels were taken from, counted: a rebound name labels `c#2`, ….
     auto_labels: AutoLabels,
-    variables: HashMap<&'s str, Obj>,
+    variables: FxHashMap<&'s str, Obj>,
     /// Per node: it has a name already (an explicit label, or the first variable it was
     /// bound to), so binding it again does not relabel it.
     named: Vec<bool>,
@@ -232,18 +240,21 @@ pub(crate) struct Evaluator<'s> {
 impl<'s> Evaluator<'s> {
     /// A fresh evaluator: no variables, an empty graph, `random` seeded with
     /// [`DEFAULT_SEED`].
-    pub fn new(options: &ScriptOptions) -> Self {
+    /// The tape and the per-value flags get room for as many values as a lecture script of
+    /// `source_len` bytes makes, so that they do not regrow and rehash as it runs.
+    pub fn new(options: &ScriptOptions, source_len: usize) -> Self {
+        let values = source_len / SOURCE_BYTES_PER_VALUE;
         Evaluator {
-            graph: Graph::new(),
+            graph: Graph::with_capacity(values),
             snapshots: Vec::new(),
             backward_root: None,
             last_value: None,
             auto_label: options.auto_label,
             auto_labels: AutoLabels::default(),
-            variables: HashMap::new(),
-            named: Vec::new(),
-            int_data: Vec::new(),
-            float_grad: Vec::new(),
+            variables: FxHashMap::default(),
+            named: Vec::with_capacity(values),
+            int_data: Vec::with_capacity(values),
+            float_grad: Vec::with_capacity(values),
             has_pow: false,
             stack: Vec::new(),
             loops: Vec::new(),

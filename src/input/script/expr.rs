@@ -218,7 +218,10 @@ struct CallFrame<'s> {
     generator: Option<LoopKind>,
 }
 
-/// Builds one expression's code from operands and operators fed in source order.
+/// Builds one expression's code from operands and operators fed in source order. The
+/// parser keeps one for every expression of a script: [`Builder::finish`] empties it, and
+/// its stacks keep their room, so a long script allocates them once.
+#[derive(Default)]
 pub(crate) struct Builder<'s> {
     code: Vec<Instr<'s>>,
     /// The span of each value the code leaves on the stack so far.
@@ -229,15 +232,6 @@ pub(crate) struct Builder<'s> {
 }
 
 impl<'s> Builder<'s> {
-    pub fn new() -> Self {
-        Builder {
-            code: Vec::with_capacity(16),
-            spans: Vec::with_capacity(8),
-            pending: Vec::with_capacity(8),
-            open_brackets: 0,
-        }
-    }
-
     /// Where the innermost open bracket is, if any.
     pub fn innermost_bracket(&self) -> Option<Span> {
         self.pending.iter().rev().find_map(|p| match p {
@@ -630,14 +624,23 @@ impl<'s> Builder<'s> {
     }
 
     /// The finished expression, at a token that cannot continue it.
-    pub fn finish(mut self) -> Expr<'s> {
+    /// The expression's code, in a list of its own size; the builder is left empty.
+    pub fn finish(&mut self) -> Expr<'s> {
         self.reduce_operators();
         debug_assert!(self.pending.is_empty() && self.spans.len() == 1);
         let span = self.spans.pop().expect("one value");
         Expr {
-            code: self.code,
+            code: self.code.drain(..).collect(),
             span,
         }
+    }
+
+    /// Empty, for the next expression, after one that failed to parse.
+    pub fn clear(&mut self) {
+        self.code.clear();
+        self.spans.clear();
+        self.pending.clear();
+        self.open_brackets = 0;
     }
 
     /// Applies every waiting operator down to the innermost bracket.

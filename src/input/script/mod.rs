@@ -181,7 +181,7 @@ pub fn evaluate(source: &str, file_name: &str, options: &ScriptOptions) -> Resul
 }
 
 fn run(source: &str, file_name: &str, options: &ScriptOptions) -> diagnostics::Res<Evaluated> {
-    let ran = run_statements(eval::Evaluator::new(options), source, |_| {})?;
+    let ran = run_statements(eval::Evaluator::new(options, source.len()), source, |_| {})?;
     ran.into_evaluated(file_name)
 }
 
@@ -217,7 +217,7 @@ impl Stopped {
 /// (see `subset`), so the script is parsed once. Its prints are held until it is known to
 /// fit and has run to its end; a script that needs CPython has printed nothing.
 pub(crate) fn run_if_fits(source: &str, file_name: &str, options: &ScriptOptions) -> Fitted {
-    let mut evaluator = eval::Evaluator::new(options);
+    let mut evaluator = eval::Evaluator::new(options, source.len());
     evaluator.hold_prints();
     let mut fit = subset::Fit::new(source);
     let mut ran = match run_statements(evaluator, source, |statement| fit.visit(statement)) {

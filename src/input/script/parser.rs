@@ -79,6 +79,8 @@ pub(crate) struct Parser<'s> {
     statements: usize,
     /// The top-level module of each `import` and `from … import` read so far.
     imports: Vec<(&'s str, Span)>,
+    /// The expression builder, kept between expressions for its room.
+    builder: Builder<'s>,
 }
 
 impl<'s> Parser<'s> {
@@ -91,6 +93,7 @@ impl<'s> Parser<'s> {
             after_op: None,
             statements: 0,
             imports: Vec::new(),
+            builder: Builder::default(),
         })
     }
 
@@ -385,11 +388,18 @@ impl<'s> Parser<'s> {
 
     /// One expression, up to the first token that cannot continue it.
     fn expression(&mut self) -> Res<Expr<'s>> {
-        let mut builder = Builder::new();
+        let mut builder = std::mem::take(&mut self.builder);
+        builder.clear();
+        let expr = self.build(&mut builder)?;
+        self.builder = builder;
+        Ok(expr)
+    }
+
+    fn build(&mut self, builder: &mut Builder<'s>) -> Res<Expr<'s>> {
         loop {
-            self.operand(&mut builder)?;
-            while self.trailer(&mut builder)? {}
-            if !self.operator(&mut builder)? {
+            self.operand(builder)?;
+            while self.trailer(builder)? {}
+            if !self.operator(builder)? {
                 return Ok(builder.finish());
             }
         }
@@ -489,6 +499,7 @@ impl<'s> Parser<'s> {
             after_op: None,
             statements: 0,
             imports: Vec::new(),
+            builder: Builder::default(),
         };
         let expr = parser.expression()?;
         match &parser.current.tok {
