@@ -51,7 +51,17 @@ def _document_text(roots, names, auto_labelled=None):
     ids are the values' creation numbers where the runner stamped them, as the built-in
     subset numbers its values, so a script draws the same figure in either. A list passed
     as `auto_labelled` receives the ids of the values labelled from `names`."""
-    columns = _columns(roots, names, numbered=True, auto_labelled=auto_labelled)
+    return _columns_text(_document_columns(roots, names, auto_labelled))
+
+
+def _document_columns(roots, names, auto_labelled=None):
+    """The graph as `_document_text` writes it, still as lists: what a value holds now,
+    for a document written later."""
+    return _columns(roots, names, numbered=True, auto_labelled=auto_labelled)
+
+
+def _columns_text(columns):
+    """The runner's compact JSON document of the graph `_document_columns` took."""
     with _GarbageCollectionPaused():
         return ('{"format":"gradviz","version":1,"nodes":['
                 + _nodes_text(columns, ",")
@@ -481,11 +491,11 @@ class _Capture(object):
         method = target.backward
         if not is_value(target):
             return method(*args, **kwargs)
-        before = self._document(target) if self.want == "compare" else None
+        before = self._state(target) if self.want == "compare" else None
         result = method(*args, **kwargs)
         self.backward_root = target
         if self.want in ("compare", "check"):
-            self.before, self.after = before, self._document(target)
+            self.before, self.after = before, self._state(target)
         return result
 
     def backward_if_never_called(self):
@@ -545,9 +555,9 @@ class _Capture(object):
         final = self.backward_root if self.backward_root is not None else self.last_value
         if self.snapshots == 0 and final is not None:
             self._write("final.json", self._document(final))
-        for name, document in (("before.json", self.before), ("after.json", self.after)):
-            if document is not None:
-                self._write(name, document)
+        for name, state in (("before.json", self.before), ("after.json", self.after)):
+            if state is not None:
+                self._write(name, _columns_text(state))
         return {
             "snapshots": self.snapshots,
             "asked": self.asked,
@@ -559,6 +569,12 @@ class _Capture(object):
 
     def _document(self, root):
         return _document_text([root], self.names)
+
+    def _state(self, root):
+        """The graph of `root` as it is now, as lists: a training loop calls backward()
+        at every step and only the last call's graphs are written, so the JSON text waits
+        for `finish`."""
+        return _document_columns([root], self.names)
 
     def _write(self, name, text):
         import os
