@@ -55,14 +55,16 @@ def _document_text(roots, names, auto_labelled=None):
 
 
 def _document_columns(roots, names, auto_labelled=None):
-    """The graph as `_document_text` writes it, still as lists: what a value holds now,
-    for a document written later."""
-    return _columns(roots, names, numbered=True, auto_labelled=auto_labelled)
+    """The graph as `_document_text` writes it, taken now and written later: what each
+    value holds, with its operands still as values (see `_operand_ids`)."""
+    with _GarbageCollectionPaused():
+        return _taken(roots, names, True, auto_labelled)
 
 
-def _columns_text(columns):
+def _columns_text(taken):
     """The runner's compact JSON document of the graph `_document_columns` took."""
     with _GarbageCollectionPaused():
+        columns = _operand_ids(taken)
         return ('{"format":"gradviz","version":1,"nodes":['
                 + _nodes_text(columns, ",")
                 + '],"roots":' + json.dumps(columns[5]) + "}")
@@ -150,13 +152,40 @@ def _columns(roots, names, numbered=False, auto_labelled=None):
     Python call per value in the common case (string labels and ops, float data and
     grads)."""
     with _GarbageCollectionPaused():
-        order, operands, stamps = _walk(roots)
-        ids = stamps if numbered and stamps is not None else range(len(order))
-        return _columns_of(order, operands, roots, names, ids, auto_labelled)
+        return _operand_ids(_taken(roots, names, numbered, auto_labelled))
 
 
-def _columns_of(order, operands, roots, names, ids, auto_labelled):
-    index = dict(zip(map(id, order), ids))
+def _taken(roots, names, numbered, auto_labelled):
+    """The columns of `_columns` with each node's operands as the values themselves, and
+    the ids of the values by `id` (None where the ids are the stamps): what the values
+    hold now, their operands' ids worked out later by `_operand_ids`."""
+    order, operands, stamps = _walk(roots)
+    if numbered and stamps is not None:
+        ids, index = stamps, None
+        root_ids = [getattr(r, _STAMP) for r in roots]
+    else:
+        ids = range(len(order))
+        index = dict(zip(map(id, order), ids))
+        root_ids = [index[id(r)] for r in roots]
+    labels, data, grads, ops = _values_of(order, names, ids, auto_labelled)
+    lists = list(map(operands.__getitem__, map(id, order)))
+    return labels, data, grads, ops, lists, root_ids, ids, index
+
+
+def _operand_ids(taken):
+    """The columns of `_columns` from `_taken`'s: each node's operands by their ids. A
+    stamped value's id is its stamp, read straight from each operand."""
+    labels, data, grads, ops, lists, root_ids, ids, index = taken
+    if index is None:
+        children = [[c._gradviz_created for c in these] for these in lists]
+    else:
+        position = index.__getitem__
+        children = [list(map(position, map(id, these))) if these else [] for these in lists]
+    return labels, data, grads, ops, children, root_ids, ids
+
+
+def _values_of(order, names, ids, auto_labelled):
+    """Each value's label, data, grad and op, as they are now."""
     names = names or {}
     get_name = names.get
     own = [getattr(v, "label", "") for v in order]
@@ -175,10 +204,7 @@ def _columns_of(order, operands, roots, names, ids, auto_labelled):
         grads = [x if type(x) is float else _float(v, "grad") for v, x in zip(order, grads)]
     ops = [op if type(op) is str else str(op or "")
            for op in [getattr(v, "_op", "") for v in order]]
-    position = index.__getitem__
-    lists = list(map(operands.__getitem__, map(id, order)))
-    children = [list(map(position, map(id, these))) if these else [] for these in lists]
-    return labels, data, grads, ops, children, [index[id(r)] for r in roots], ids
+    return labels, data, grads, ops
 
 
 def is_value(x):
