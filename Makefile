@@ -7,7 +7,7 @@ PYTHON := $(VENV)/bin/python
 USER_PYTHON := target/user-venv/bin/python
 PEER_PACKAGES := $(VENV)/.bench-peer-packages
 
-.PHONY: demo test bench bench-peer bench-package lint bless figures
+.PHONY: demo test bench bench-peer bench-package bench-watched lint bless figures
 
 ## Build and render the lecture neuron to out/neuron.svg (works without Graphviz).
 demo:
@@ -42,6 +42,14 @@ bench:
 bench-peer: $(PEER_PACKAGES)
 	$(CARGO) bench --locked --bench engine -- --peer $(abspath $(PYTHON)) $(BENCH_ARGS)
 	$(CARGO) bench --locked --bench views -- --peer $(abspath $(PYTHON))
+
+## A training notebook (fixtures/python/moons.ipynb, micrograd's demo in the same shape) under
+## `gradviz render` against the same code in plain CPython, with micrograd 0.1.0: the cost of
+## being watched, broken down (benches/watched.py; BENCH_ARGS="--steps 100" for the demo's
+## length, "--commands render compare check" for the other commands).
+bench-watched: $(PEER_PACKAGES)
+	$(CARGO) build --locked --release
+	$(PYTHON) benches/watched.py --gradviz target/release/gradviz $(BENCH_ARGS)
 
 ## The Python package (built into the venv) against the lecture's draw_dot through Graphviz.
 bench-package: $(PEER_PACKAGES)

@@ -51,8 +51,20 @@ def _document_text(roots, names, auto_labelled=None):
     ids are the values' creation numbers where the runner stamped them, as the built-in
     subset numbers its values, so a script draws the same figure in either. A list passed
     as `auto_labelled` receives the ids of the values labelled from `names`."""
-    columns = _columns(roots, names, numbered=True, auto_labelled=auto_labelled)
+    return _columns_text(_document_columns(roots, names, auto_labelled))
+
+
+def _document_columns(roots, names, auto_labelled=None):
+    """The graph as `_document_text` writes it, taken now and written later: what each
+    value holds, with its operands still as values (see `_operand_ids`)."""
     with _GarbageCollectionPaused():
+        return _taken(roots, names, True, auto_labelled)
+
+
+def _columns_text(taken):
+    """The runner's compact JSON document of the graph `_document_columns` took."""
+    with _GarbageCollectionPaused():
+        columns = _operand_ids(taken)
         return ('{"format":"gradviz","version":1,"nodes":['
                 + _nodes_text(columns, ",")
                 + '],"roots":' + json.dumps(columns[5]) + "}")
@@ -140,13 +152,40 @@ def _columns(roots, names, numbered=False, auto_labelled=None):
     Python call per value in the common case (string labels and ops, float data and
     grads)."""
     with _GarbageCollectionPaused():
-        order, operands, stamps = _walk(roots)
-        ids = stamps if numbered and stamps is not None else range(len(order))
-        return _columns_of(order, operands, roots, names, ids, auto_labelled)
+        return _operand_ids(_taken(roots, names, numbered, auto_labelled))
 
 
-def _columns_of(order, operands, roots, names, ids, auto_labelled):
-    index = dict(zip(map(id, order), ids))
+def _taken(roots, names, numbered, auto_labelled):
+    """The columns of `_columns` with each node's operands as the values themselves, and
+    the ids of the values by `id` (None where the ids are the stamps): what the values
+    hold now, their operands' ids worked out later by `_operand_ids`."""
+    order, operands, stamps = _walk(roots)
+    if numbered and stamps is not None:
+        ids, index = stamps, None
+        root_ids = [getattr(r, _STAMP) for r in roots]
+    else:
+        ids = range(len(order))
+        index = dict(zip(map(id, order), ids))
+        root_ids = [index[id(r)] for r in roots]
+    labels, data, grads, ops = _values_of(order, names, ids, auto_labelled)
+    lists = list(map(operands.__getitem__, map(id, order)))
+    return labels, data, grads, ops, lists, root_ids, ids, index
+
+
+def _operand_ids(taken):
+    """The columns of `_columns` from `_taken`'s: each node's operands by their ids. A
+    stamped value's id is its stamp, read straight from each operand."""
+    labels, data, grads, ops, lists, root_ids, ids, index = taken
+    if index is None:
+        children = [[c._gradviz_created for c in these] for these in lists]
+    else:
+        position = index.__getitem__
+        children = [list(map(position, map(id, these))) if these else [] for these in lists]
+    return labels, data, grads, ops, children, root_ids, ids
+
+
+def _values_of(order, names, ids, auto_labelled):
+    """Each value's label, data, grad and op, as they are now."""
     names = names or {}
     get_name = names.get
     own = [getattr(v, "label", "") for v in order]
@@ -165,10 +204,7 @@ def _columns_of(order, operands, roots, names, ids, auto_labelled):
         grads = [x if type(x) is float else _float(v, "grad") for v, x in zip(order, grads)]
     ops = [op if type(op) is str else str(op or "")
            for op in [getattr(v, "_op", "") for v in order]]
-    position = index.__getitem__
-    lists = list(map(operands.__getitem__, map(id, order)))
-    children = [list(map(position, map(id, these))) if these else [] for these in lists]
-    return labels, data, grads, ops, children, [index[id(r)] for r in roots], ids
+    return labels, data, grads, ops
 
 
 def is_value(x):
@@ -481,11 +517,11 @@ class _Capture(object):
         method = target.backward
         if not is_value(target):
             return method(*args, **kwargs)
-        before = self._document(target) if self.want == "compare" else None
+        before = self._state(target) if self.want == "compare" else None
         result = method(*args, **kwargs)
         self.backward_root = target
         if self.want in ("compare", "check"):
-            self.before, self.after = before, self._document(target)
+            self.before, self.after = before, self._state(target)
         return result
 
     def backward_if_never_called(self):
@@ -545,9 +581,9 @@ class _Capture(object):
         final = self.backward_root if self.backward_root is not None else self.last_value
         if self.snapshots == 0 and final is not None:
             self._write("final.json", self._document(final))
-        for name, document in (("before.json", self.before), ("after.json", self.after)):
-            if document is not None:
-                self._write(name, document)
+        for name, state in (("before.json", self.before), ("after.json", self.after)):
+            if state is not None:
+                self._write(name, _columns_text(state))
         return {
             "snapshots": self.snapshots,
             "asked": self.asked,
@@ -559,6 +595,12 @@ class _Capture(object):
 
     def _document(self, root):
         return _document_text([root], self.names)
+
+    def _state(self, root):
+        """The graph of `root` as it is now, as lists: a training loop calls backward()
+        at every step and only the last call's graphs are written, so the JSON text waits
+        for `finish`."""
+        return _document_columns([root], self.names)
 
     def _write(self, name, text):
         import os
