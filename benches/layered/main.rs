@@ -255,6 +255,30 @@ fn speed_and_quality(dir: &Path) {
             }
         }
         if let (Some(o), Some(t)) = (ours_q, theirs_q) {
+            println!(
+                "    area {:.2}x dot's, mean edge length {:.2}x, aspect {:.1}:1 vs {:.1}:1, \
+                 edges against the rank direction {} vs {}",
+                o.area() / t.area(),
+                o.mean_edge_length() / t.mean_edge_length(),
+                o.aspect(),
+                t.aspect(),
+                o.against,
+                t.against
+            );
+            if case.values >= 3_000 {
+                let aspect = if o.aspect() <= 4.0 { "met" } else { "MISSED" };
+                let ratio = o.mean_edge_length() / t.mean_edge_length();
+                let length = if ratio <= 1.25 { "met" } else { "MISSED" };
+                println!("    target: aspect <= 4:1: {aspect}; mean edge length <= 1.25x dot's: {length}");
+            }
+        } else if let Some(o) = ours_q {
+            println!(
+                "    aspect {:.1}:1, edges against the rank direction {}",
+                o.aspect(),
+                o.against
+            );
+        }
+        if let (Some(o), Some(t)) = (ours_q, theirs_q) {
             if t.crossings > 0 {
                 let r = o.crossings as f64 / t.crossings as f64;
                 let met = if r <= 1.2 { "met" } else { "MISSED" };
