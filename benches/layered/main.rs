@@ -8,24 +8,22 @@
 //! `dot` by layout cost (where `auto` should switch); `--keep DIR` leaves the graphs (JSON) and
 //! both engines' SVGs in DIR, to look at.
 
+mod corpus;
 mod quality;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use gradviz::engine::{Graph, Input, PyRandom, Value, MLP};
 use gradviz::figure::views::{self, ViewOptions};
 use gradviz::figure::{layout_cost, Decorations, DotOptions, Scene};
-use gradviz::graph::{self, to_petgraph, ExportGraph};
-use gradviz::input::json;
+use gradviz::graph::ExportGraph;
 use gradviz::layout;
 use gradviz::render::layered_input;
 
+use corpus::{mlp_loss, network_loss, random_dag, running_sum, write_json};
+
 const BINARY: &str = env!("CARGO_BIN_EXE_gradviz");
-const SEED: i64 = 1337;
-/// Values per row of the MLP(2, [4, 4, 1]) loss graph: 3,382 values at 44 rows.
-const MLP_SIZES: &[usize] = &[4, 4, 1];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -53,86 +51,6 @@ fn main() {
     }
     speed_and_quality(dir);
     running_sums();
-}
-
-/// `sum((model(x) - y)**2 for each row)` of MLP(2, [4, 4, 1]) over `rows` rows.
-fn mlp_loss(rows: usize) -> ExportGraph {
-    network_loss(MLP_SIZES, rows, false)
-}
-
-/// The same loss of MLP(2, `sizes`), plus with `l2` micrograd's demo's regularisation
-/// `1e-4 * sum(p*p for p in model.parameters())`: a running sum over every parameter,
-/// whose terms join it far from the neurons they come from.
-fn network_loss(sizes: &[usize], rows: usize, l2: bool) -> ExportGraph {
-    let g = Graph::new();
-    let mut rng = PyRandom::new(SEED);
-    let model = MLP::new(&g, 2, sizes, &mut rng);
-    let mut loss: Option<Value> = None;
-    for r in 0..rows {
-        let x: Vec<Input> = (0..2)
-            .map(|k| (((r * (2 * k + 3) + k) % 11) as f64 / 5.0 - 1.0).into())
-            .collect();
-        let out = model.call(&x)[0];
-        let target = if r % 2 == 0 { 1.0 } else { -1.0 };
-        let error = (out - target).pow(2);
-        loss = Some(match loss {
-            None => 0.0 + error,
-            Some(sum) => sum + error,
-        });
-    }
-    let mut loss = loss.expect("rows");
-    if l2 {
-        let squares = model.parameters().into_iter().map(|p| p * p);
-        loss = loss + 1e-4 * squares.fold(g.leaf(0.0), |sum, square| sum + square);
-    }
-    loss.backward();
-    to_petgraph(&g, &[loss.id()])
-}
-
-/// A random expression DAG: each value an op over one or two earlier values, most of them
-/// recent (a deterministic generator from `seed`, so every run draws the same graph).
-fn random_dag(values: usize, seed: u64) -> ExportGraph {
-    let g = Graph::new();
-    let mut state: u64 = seed;
-    let mut next = |bound: usize| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % bound as u64) as usize
-    };
-    let mut all: Vec<Value> = (0..8).map(|i| g.leaf(i as f64 * 0.25)).collect();
-    while all.len() < values {
-        let a = all[all.len() - 1 - next(all.len().min(20))];
-        let b = all[next(all.len())];
-        let v = match next(4) {
-            0 => a + b,
-            1 => a * b,
-            2 => a.tanh(),
-            _ => a - b,
-        };
-        all.push(v);
-    }
-    let root = *all.last().expect("values");
-    root.backward();
-    to_petgraph(&g, &[root.id()])
-}
-
-/// `s = 0; for each term: s = s + x_k * w_k`: the running sum over independent terms.
-fn running_sum(terms: usize) -> ExportGraph {
-    let g = Graph::new();
-    let mut sum = g.leaf(0.0);
-    for k in 0..terms {
-        let x = g.leaf(k as f64);
-        let w = g.leaf(0.5);
-        sum = sum + x * w;
-    }
-    sum.backward();
-    to_petgraph(&g, &[sum.id()])
-}
-
-fn write_json(graph: &ExportGraph, path: &Path) {
-    let text = json::write(graph, &graph::sinks(graph));
-    std::fs::write(path, text).expect("write JSON");
 }
 
 /// A finished `gradviz` run: wall time and the process's peak resident memory (as last
@@ -335,6 +253,30 @@ fn speed_and_quality(dir: &Path) {
                 };
                 println!("    target: at least 10x faster than gradviz's dot path: {met}");
             }
+        }
+        if let (Some(o), Some(t)) = (ours_q, theirs_q) {
+            println!(
+                "    area {:.2}x dot's, mean edge length {:.2}x, aspect {:.1}:1 vs {:.1}:1, \
+                 edges against the rank direction {} vs {}",
+                o.area() / t.area(),
+                o.mean_edge_length() / t.mean_edge_length(),
+                o.aspect(),
+                t.aspect(),
+                o.against,
+                t.against
+            );
+            if case.values >= 3_000 {
+                let aspect = if o.aspect() <= 4.0 { "met" } else { "MISSED" };
+                let ratio = o.mean_edge_length() / t.mean_edge_length();
+                let length = if ratio <= 1.25 { "met" } else { "MISSED" };
+                println!("    target: aspect <= 4:1: {aspect}; mean edge length <= 1.25x dot's: {length}");
+            }
+        } else if let Some(o) = ours_q {
+            println!(
+                "    aspect {:.1}:1, edges against the rank direction {}",
+                o.aspect(),
+                o.against
+            );
         }
         if let (Some(o), Some(t)) = (ours_q, theirs_q) {
             if t.crossings > 0 {

@@ -1,6 +1,8 @@
 //! A figure's quality, read from its SVG (ours or Graphviz's): edge crossings (pairs of
-//! routed edges that cross without sharing a node) and edges that pass through a node box
-//! that is not one of their ends.
+//! routed edges that cross without sharing a node), edges that pass through a node box that
+//! is not one of their ends, the picture's size, the edges' mean drawn length, and the edges
+//! drawn against the rank direction (head before tail, ranks running left to right). The
+//! bench and the layout-quality corpus test (tests/suite/layout_quality.rs) share it.
 //!
 //! Nodes are the `<g class="node">` groups (a polygon's bounding box, or an ellipse), edges
 //! the `<g class="edge">` groups titled `tail->head` with a path of cubic Bézier pieces
@@ -15,11 +17,33 @@ const SAMPLES: usize = 8;
 /// inside counts.
 const INSIDE_BY: f64 = 1.0;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Quality {
     pub crossings: usize,
     pub through_nodes: usize,
     pub edges: usize,
+    /// The picture's size (the SVG's view box).
+    pub width: f64,
+    pub height: f64,
+    /// The edges' drawn length (along their curves), summed.
+    pub edge_length: f64,
+    /// Edges whose head's centre lies left of their tail's by more than a point.
+    pub against: usize,
+}
+
+impl Quality {
+    pub fn area(&self) -> f64 {
+        self.width * self.height
+    }
+
+    /// The longer side over the shorter.
+    pub fn aspect(&self) -> f64 {
+        self.width.max(self.height) / self.width.min(self.height).max(1.0)
+    }
+
+    pub fn mean_edge_length(&self) -> f64 {
+        self.edge_length / self.edges.max(1) as f64
+    }
 }
 
 enum Shape {
@@ -96,11 +120,46 @@ pub fn measure(svg: &str, with_crossings: bool) -> Quality {
             _ => {}
         }
     }
+    let view_box = numbers(doc.root_element().attribute("viewBox").unwrap_or_default());
+    let (width, height) = match view_box[..] {
+        [_, _, w, h] => (w, h),
+        _ => (0.0, 0.0),
+    };
     Quality {
         crossings: if with_crossings { crossings(&edges) } else { 0 },
         through_nodes: through_nodes(&nodes, &edges),
         edges: edges.len(),
+        width,
+        height,
+        edge_length: edges.iter().map(|e| polyline_length(&e.points)).sum(),
+        against: against(&nodes, &edges),
     }
+}
+
+fn polyline_length(points: &[(f64, f64)]) -> f64 {
+    points
+        .windows(2)
+        .map(|p| (p[1].0 - p[0].0).hypot(p[1].1 - p[0].1))
+        .sum()
+}
+
+/// Edges whose head's centre is left of their tail's (ranks run left to right).
+fn against(nodes: &[(String, Shape)], edges: &[Edge]) -> usize {
+    let centre_x: HashMap<&str, f64> = nodes
+        .iter()
+        .map(|(name, shape)| {
+            let (x0, _, x1, _) = shape.bounds();
+            (name.as_str(), (x0 + x1) / 2.0)
+        })
+        .collect();
+    edges
+        .iter()
+        .filter(|e| {
+            let tail = centre_x.get(e.tail.as_str());
+            let head = centre_x.get(e.head.as_str());
+            matches!((tail, head), (Some(t), Some(h)) if *h < *t - 1.0)
+        })
+        .count()
 }
 
 fn node_shape(g: roxmltree::Node) -> Option<Shape> {

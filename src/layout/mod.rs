@@ -4,11 +4,13 @@
 //!
 //! The pipeline, each step its own module and each linear or near-linear in the nodes plus
 //! the dummy nodes that long edges get:
-//! - [`rank`]: longest-path ranks (cycles broken by reversing edges), then a pass that pulls
-//!   nodes next to their first use when that shortens the edges in total;
+//! - [`rank`]: longest-path ranks (cycles broken by reversing edges, and no edge reversed
+//!   otherwise), then a pass that pulls nodes next to their first use when that shortens the
+//!   edges in total;
 //! - [`order`]: dummy nodes for edges longer than one rank, then barycenter sweeps with a
 //!   bounded transpose; every rank keeps each cluster's members together;
-//! - [`position`]: Brandes–Köpf coordinates within ranks (four alignments, balanced), then
+//! - [`position`]: Brandes–Köpf coordinates within ranks (four alignments, balanced),
+//!   relaxed towards each node's neighbours rank by rank (a least-squares fit per rank), then
 //!   each cluster moved into its own band across the ranks, so no box holds a stranger;
 //! - [`route`]: edges through their dummy points as cubic Bézier curves, vertical within a
 //!   rank and S-shaped across the gap between ranks, so no curve enters a node box.
@@ -181,12 +183,11 @@ pub struct Extent {
     pub dummies: usize,
 }
 
-/// The [`Extent`] of `graph`, ranked as [`layout`] ranks it (`improve_ranks`) but without
-/// folding running sums into ladders, which no other layered layout does: how much work
+/// The [`Extent`] of `graph`, ranked as [`layout`] ranks it (`improve_ranks`): how much work
 /// Graphviz's `dot` faces, whose time grows with its nodes plus these dummies.
 pub fn extent(graph: &Graph) -> Extent {
     let edges = drawn_edges(graph);
-    let ranking = rank::rank_unfolded(graph.nodes.len(), &edges);
+    let ranking = rank::rank(graph.nodes.len(), &edges, true);
     Extent {
         ranks: ranking.rank.iter().max().map_or(0, |&r| r as usize + 1),
         dummies: edges.iter().map(|&e| ranking.span(e) - 1).sum(),

@@ -7,14 +7,9 @@
 //! in-edges that would grow: in-edges from a node with a single successor do not count, since
 //! that node follows in turn. A pass that makes the total edge length worse is undone.
 //!
-//! Running sums are the case pulling cannot fix: `sum(...)` over a batch is a left fold, so
-//! the k-th term joins the chain 2k ranks after it is computed, and the terms cannot move
-//! towards their use without dragging the shared weights' edges along (B² dummies for B
-//! rows either way). Such chains are folded instead: where a node joins a chain (two inputs,
-//! one of them the chain's previous node, used nowhere else) and its other input arrives at
-//! least [`FOLD_MIN_SPAN`] ranks earlier, the chain edge is laid out reversed. Ranked again,
-//! every step of the sum then sits one rank after its term, and the chain zig-zags between
-//! two ranks as a ladder. The fold is kept only when it shortens the edges in total.
+//! Edges are never laid out against the rank direction except to break a cycle: a running
+//! sum (a left fold over a batch) keeps its long edges, as in `dot`, rather than being
+//! folded into a ladder whose steps point back.
 
 use std::collections::VecDeque;
 
@@ -25,8 +20,7 @@ pub(super) struct Ranking {
 }
 
 impl Ranking {
-    /// True when the edge (a, b) is laid out from b to a: reversed to break a cycle, or a
-    /// folded chain's step back.
+    /// True when the edge (a, b) is laid out from b to a: reversed to break a cycle.
     pub(super) fn reversed(&self, (a, b): (usize, usize)) -> bool {
         self.rank[a] > self.rank[b]
     }
@@ -45,50 +39,14 @@ impl Ranking {
     }
 }
 
-/// A chain's side input at least this many ranks before the join is folded: long
-/// running sums fold, the short sums inside a neuron (whose ladders cost crossings) do not.
-const FOLD_MIN_SPAN: u32 = 10;
-
 /// Ranks `n` nodes joined by `edges` (no self-loops, indices in range).
 pub(super) fn rank(n: usize, edges: &[(usize, usize)], improve: bool) -> Ranking {
-    let as_given = vec![false; edges.len()];
-    let first = rank_with(n, edges, &as_given, improve);
-    if !improve {
-        return first;
-    }
-    // Chains are found on plain longest-path ranks: pulling moves a term's long edge up
-    // into its row, where it no longer shows as a late join.
-    let plain = rank_with(n, edges, &as_given, false);
-    let folded = chain_folds(n, edges, &plain.rank);
-    if !folded.contains(&true) {
-        return first;
-    }
-    let second = rank_with(n, edges, &folded, improve);
-    if total_length(&second.rank, edges) < total_length(&first.rank, edges) {
-        second
-    } else {
-        first
-    }
-}
-
-/// Ranks with inputs pulled towards their use, as [`rank`] does, but no chain folded.
-pub(super) fn rank_unfolded(n: usize, edges: &[(usize, usize)]) -> Ranking {
-    rank_with(n, edges, &vec![false; edges.len()], true)
-}
-
-/// Ranks with the edges marked in `flip` laid out reversed.
-fn rank_with(n: usize, edges: &[(usize, usize)], flip: &[bool], improve: bool) -> Ranking {
-    let directed: Vec<(usize, usize)> = edges
-        .iter()
-        .zip(flip)
-        .map(|(&(a, b), &f)| if f { (b, a) } else { (a, b) })
-        .collect();
-    let order = topological_order(n, &directed);
+    let order = topological_order(n, edges);
     let mut topo = vec![0u32; n];
     for (place, &v) in order.iter().enumerate() {
         topo[v as usize] = place as u32;
     }
-    let forward: Vec<(usize, usize)> = directed
+    let forward: Vec<(usize, usize)> = edges
         .iter()
         .map(|&(a, b)| if topo[a] > topo[b] { (b, a) } else { (a, b) })
         .collect();
@@ -103,44 +61,6 @@ fn rank_with(n: usize, edges: &[(usize, usize)], flip: &[bool], improve: bool) -
         }
     }
     Ranking { rank }
-}
-
-/// The chain edges to lay out reversed: into a node with exactly two inputs, from the input
-/// that has no other use and arrives last, when the other input is far earlier, and only in
-/// runs of two or more steps of the same chain (a single late join is left as it is).
-fn chain_folds(n: usize, edges: &[(usize, usize)], rank: &[u32]) -> Vec<bool> {
-    let adjacency = Adjacency::new(n, edges);
-    let mut candidate = vec![false; edges.len()];
-    // The candidate edge leaving each node, to find the next step of a chain.
-    let mut candidate_from: Vec<Option<usize>> = vec![None; n];
-    for (e, &(p, q)) in edges.iter().enumerate() {
-        let preds = adjacency.preds(q);
-        if preds.len() != 2 || adjacency.succs(p).len() != 1 || rank[p] >= rank[q] {
-            continue;
-        }
-        let Some(u) = preds.iter().map(|&u| u as usize).find(|&u| u != p) else {
-            continue;
-        };
-        if rank[u] < rank[p] && rank[q].saturating_sub(rank[u]) >= FOLD_MIN_SPAN {
-            candidate[e] = true;
-            candidate_from[p] = Some(e);
-        }
-    }
-    // The next step: the join's single successor (the chain's next value) folds too.
-    let next_step = |q: usize| match adjacency.succs(q) {
-        [s] => candidate_from[*s as usize],
-        _ => None,
-    };
-    let mut fold = vec![false; edges.len()];
-    for (e, &(_, q)) in edges.iter().enumerate() {
-        if candidate[e] {
-            if let Some(next) = next_step(q) {
-                fold[e] = true;
-                fold[next] = true;
-            }
-        }
-    }
-    fold
 }
 
 /// Kahn's algorithm; when only cycles are left, the earliest remaining node is taken as if

@@ -13,6 +13,7 @@ mod figures;
 mod golden;
 mod json;
 mod layered;
+mod layout_quality;
 mod new_user;
 mod new_user_micrograd;
 mod no_panics;

@@ -1,0 +1,161 @@
+//! The layered engine's figures against the real `dot`'s on a corpus: the lecture's graphs,
+//! seeded random DAGs and a running sum, each drawn by both engines through the CLI and
+//! measured from the SVG (benches/layered/quality.rs). Targets: no edge drawn against the
+//! rank direction on any graph (met); crossings and area at most `dot`'s on the lecture's
+//! graphs and the random DAGs (not met yet, so that test is ignored until it is). Sizes stay
+//! small so `dot` takes seconds; the bench measures the large graphs (aspect ratio and edge
+//! length at 3k values and above).
+
+#[path = "../../benches/layered/corpus.rs"]
+#[allow(dead_code)]
+mod corpus;
+#[path = "../../benches/layered/quality.rs"]
+mod quality;
+
+use std::path::{Path, PathBuf};
+
+use crate::support::{fixture, gradviz};
+use quality::Quality;
+
+/// One graph of the corpus and which targets it is held to.
+struct Case {
+    name: String,
+    input: PathBuf,
+    /// Crossings and area at most `dot`'s (the lecture's graphs and random DAGs).
+    as_small_as_dot: bool,
+}
+
+fn draw(input: &Path, engine: &str, out: &Path) -> Quality {
+    // The lecture neuron draws before and after backward: the figure after it.
+    let snapshot: &[&str] = if input.ends_with("neuron.py") {
+        &["--snapshot", "2"]
+    } else {
+        &[]
+    };
+    let output = gradviz()
+        .arg("render")
+        .arg(input)
+        .args(snapshot)
+        .args(["--engine", engine, "--format", "svg", "-o"])
+        .arg(out)
+        .output()
+        .expect("gradviz runs");
+    assert!(
+        output.status.success(),
+        "{engine} on {}: {}",
+        input.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let svg = std::fs::read_to_string(out).expect("the SVG");
+    quality::measure(&svg, true)
+}
+
+fn corpus(dir: &Path) -> Vec<Case> {
+    let mut cases = vec![
+        Case {
+            name: "lecture neuron".into(),
+            input: fixture("neuron.py"),
+            as_small_as_dot: true,
+        },
+        Case {
+            name: "lecture MLP(3,[4,4,1]) loss".into(),
+            input: fixture("mlp.py"),
+            as_small_as_dot: true,
+        },
+    ];
+    let generated = [
+        ("random DAG, seed 1", corpus::random_dag(300, 1), true),
+        ("random DAG, seed 2", corpus::random_dag(300, 2), true),
+        ("random DAG, seed 3", corpus::random_dag(400, 3), true),
+        ("random DAG, seed 4", corpus::random_dag(400, 4), true),
+        ("running sum, 45 terms", corpus::running_sum(45), false),
+    ];
+    for (i, (name, graph, as_small_as_dot)) in generated.into_iter().enumerate() {
+        let input = dir.join(format!("graph{i}.json"));
+        corpus::write_json(&graph, &input);
+        cases.push(Case {
+            name: format!("{name} ({} values)", graph.node_count()),
+            input,
+            as_small_as_dot,
+        });
+    }
+    cases
+}
+
+/// One graph drawn by both engines.
+struct Measured {
+    name: String,
+    as_small_as_dot: bool,
+    ours: Quality,
+    dot: Quality,
+}
+
+/// Draws the corpus with both engines and prints the table (`--nocapture` shows it).
+fn measure_corpus() -> Vec<Measured> {
+    let temporary = tempfile::tempdir().expect("temp dir");
+    // GRADVIZ_KEEP_LAYOUT_QUALITY=DIR leaves the graphs and both engines' SVGs there.
+    let dir = std::env::var_os("GRADVIZ_KEEP_LAYOUT_QUALITY")
+        .map_or_else(|| temporary.path().to_path_buf(), PathBuf::from);
+    println!(
+        "{:<36} {:>15} {:>8} {:>8} {:>11} {:>11}",
+        "graph (layered vs dot)", "crossings", "area", "length", "aspect", "against"
+    );
+    let mut rows = Vec::new();
+    for (i, case) in corpus(&dir).into_iter().enumerate() {
+        let ours = draw(&case.input, "layered", &dir.join(format!("l{i}.svg")));
+        let dot = draw(&case.input, "dot", &dir.join(format!("d{i}.svg")));
+        println!(
+            "{:<36} {:>6} vs {:>5} {:>7.2}x {:>7.2}x {:>4.1} vs {:<4.1} {:>4} vs {:>2}",
+            case.name,
+            ours.crossings,
+            dot.crossings,
+            ours.area() / dot.area(),
+            ours.mean_edge_length() / dot.mean_edge_length(),
+            ours.aspect(),
+            dot.aspect(),
+            ours.against,
+            dot.against,
+        );
+        rows.push(Measured {
+            name: case.name,
+            as_small_as_dot: case.as_small_as_dot,
+            ours,
+            dot,
+        });
+    }
+    rows
+}
+
+#[test]
+fn no_edge_is_drawn_against_the_rank_direction() {
+    let against: Vec<String> = measure_corpus()
+        .iter()
+        .filter(|row| row.ours.against > 0)
+        .map(|row| format!("{}: {} edges", row.name, row.ours.against))
+        .collect();
+    assert!(against.is_empty(), "{}", against.join("\n"));
+}
+
+/// Not met yet (issue 24, item 4): the random DAGs' crossings are up to 1.1 times `dot`'s,
+/// and the area of the lecture's MLP and of the random DAGs up to 2.6 times.
+#[test]
+#[ignore = "not met yet: crossings and area above dot's on the MLP and the random DAGs"]
+fn crossings_and_area_are_at_most_dots() {
+    let mut missed = Vec::new();
+    for row in measure_corpus().iter().filter(|row| row.as_small_as_dot) {
+        if row.ours.crossings > row.dot.crossings {
+            missed.push(format!(
+                "{}: {} crossings, dot {}",
+                row.name, row.ours.crossings, row.dot.crossings
+            ));
+        }
+        if row.ours.area() > row.dot.area() {
+            missed.push(format!(
+                "{}: area {:.2}x dot's",
+                row.name,
+                row.ours.area() / row.dot.area()
+            ));
+        }
+    }
+    assert!(missed.is_empty(), "targets missed:\n{}", missed.join("\n"));
+}
