@@ -36,6 +36,8 @@ pub struct RenderRequest {
     pub inputs: Vec<PathBuf>,
     /// Where the figures go.
     pub output: Output,
+    /// Backward animated, instead of still figures.
+    pub animate: bool,
     /// How they are drawn.
     pub options: Options,
 }
