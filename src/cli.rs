@@ -25,6 +25,7 @@ Examples:
   gradviz render neuron.py --snapshot 2 -o after.svg
   gradviz render graph.json -o graph.png --engine builtin
   gradviz render neuron.py --animate -o neuron.svg  # backward step by step, for a README
+  gradviz render docs/*.py --out-dir docs/figures --watch  # redraw on every save
   gradviz compare neuron.py -o neuron.html # before/after backward, with a table of grads
   gradviz check graph.json                 # exit 1 if any stored data or grad is wrong";
 
@@ -93,6 +94,10 @@ pub struct RenderArgs {
     /// backward is left out: the animation starts there.
     #[arg(long)]
     pub animate: bool,
+    /// Draw again whenever an input changes (debounced), until stopped: a failed draw is
+    /// printed and the last good output kept.
+    #[arg(long)]
+    pub watch: bool,
     #[command(flatten)]
     pub figure: FigureArgs,
 }
@@ -244,6 +249,7 @@ impl Cli {
                 inputs: args.inputs,
                 output: output(args.output, args.out_dir),
                 animate: args.animate,
+                watch: args.watch,
                 options: args.figure.into_options(args.snapshot),
             }),
             Command::Compare(args) => Request::Compare(CompareRequest {
