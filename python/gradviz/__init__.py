@@ -162,7 +162,8 @@ def _inline_replay(svg, page):
     `<iframe srcdoc>` sized to the cell. Where a frontend runs no script or strips the
     iframe (a sanitiser, GitHub's preview), the figure under it still shows; the page needs
     no network, so an exported HTML file (`jupyter nbconvert --to html`) replays too."""
-    figure = svg[svg.find("<svg"):]
+    # As wide as the cell at most, its height following (the figure has a viewBox).
+    figure = '<svg style="max-width:100%;height:auto"' + svg[svg.find("<svg") + 4:]
     height = max(_REPLAY_MIN, min(_REPLAY_MAX, int(_svg_height_px(figure)) + _REPLAY_CHROME))
     return ('<div class="gradviz-replay" style="position:relative;width:100%%;height:%dpx;'
             'overflow:auto">\n<div class="gradviz-still">%s</div>\n<iframe class="gradviz-page" '

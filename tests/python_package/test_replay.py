@@ -104,7 +104,9 @@ def test_the_nbconvert_export_replays_backward_in_chromium(tmp_path, browser):
     browser.click("#gv-last")
     assert "grad -1.5000" in browser.eval(grad)
     browser.leave_frame()
-    assert browser.console_errors() == []
+    # nbconvert's own template asks a CDN for require.js and MathJax; nothing else may fail.
+    errors = [e for e in browser.console_errors() if "cdnjs.cloudflare.com" not in e]
+    assert errors == []
 
 
 def test_the_still_figure_alone_shows_the_graph(tmp_path, browser):
@@ -124,7 +126,8 @@ def test_the_still_figure_alone_shows_the_graph(tmp_path, browser):
     assert image[0] > 500 and image[1] > 100, image
     inline = browser.eval("const s = document.querySelector('.gradviz-still svg')"
                           ".getBoundingClientRect(); return [s.width, s.height];")
-    assert inline[0] > 500 and inline[1] > 100, inline
+    assert 500 < inline[0] <= browser.eval("return document.body.clientWidth"), inline
+    assert inline[1] > 100, inline
     shown = browser.eval("return [...document.querySelectorAll('.gradviz-still text')]"
                          ".map(t => t.textContent)")
     assert "grad -1.5000" in shown
