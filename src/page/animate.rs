@@ -610,7 +610,10 @@ fn apng(animation: &Animation) -> Result<Vec<u8>> {
         )));
     }
     let frames = u32::try_from(animation.frames()).map_err(|e| apng_failed(&e))?;
-    let (info, first) = raster_frame(animation, 0)?;
+    // The held result first, as the default image a viewer without APNG shows (the still
+    // figure), outside the animation; then every frame.
+    let held = animation.frames() - 1;
+    let (info, default_image) = raster_frame(animation, held)?;
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, info.width, info.height);
     encoder.set_color(info.color_type);
@@ -618,18 +621,25 @@ fn apng(animation: &Animation) -> Result<Vec<u8>> {
     encoder
         .set_animated(frames, 0)
         .map_err(|e| apng_failed(&e))?;
+    encoder.set_sep_def_img(true).map_err(|e| apng_failed(&e))?;
     let mut writer = encoder.write_header().map_err(|e| apng_failed(&e))?;
-    let mut pixels = first;
+    writer
+        .write_image_data(&default_image)
+        .map_err(|e| apng_failed(&e))?;
     for k in 0..animation.frames() {
-        if k > 0 {
-            pixels = raster_frame(animation, k)?.1;
-        }
+        let drawn;
+        let pixels: &[u8] = if k == held {
+            &default_image
+        } else {
+            drawn = raster_frame(animation, k)?.1;
+            &drawn
+        };
         let ms = u16::try_from(animation.frame_ms(k)).unwrap_or(u16::MAX);
         writer
             .set_frame_delay(ms, 1000)
             .map_err(|e| apng_failed(&e))?;
         writer
-            .write_image_data(&pixels)
+            .write_image_data(pixels)
             .map_err(|e| apng_failed(&e))?;
     }
     writer.finish().map_err(|e| apng_failed(&e))?;
