@@ -23,7 +23,7 @@ demo:
 test: $(PYTHON) $(USER_PYTHON)
 	GRADVIZ_TEST_PYTHON=$(abspath $(PYTHON)) GRADVIZ_TEST_USER_PYTHON=$(abspath $(USER_PYTHON)) \
 		$(CARGO) test --locked
-	$(PYTHON) -m pip install --quiet ./python pytest nbclient nbformat ipykernel
+	$(PYTHON) -m pip install --quiet ./python pytest nbclient nbformat ipykernel nbconvert
 	$(PYTHON) -m pytest -q tests/python_package
 
 ## Benchmarks of the engine, scripts, figures, JSON graphs and the layered engine against

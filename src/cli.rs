@@ -24,6 +24,8 @@ Examples:
   gradviz render neuron.py                 # neuron-1.svg, neuron-2.svg beside the script
   gradviz render neuron.py --snapshot 2 -o after.svg
   gradviz render graph.json -o graph.png --engine builtin
+  gradviz render neuron.py --animate -o neuron.svg  # backward step by step, for a README
+  gradviz render docs/*.py --out-dir docs/figures --watch  # redraw on every save
   gradviz compare neuron.py -o neuron.html # before/after backward, with a table of grads
   gradviz check graph.json                 # exit 1 if any stored data or grad is wrong";
 
@@ -87,6 +89,15 @@ pub struct RenderArgs {
     /// Draw only the Nth draw_dot() snapshot (from 1).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub snapshot: Option<u32>,
+    /// Animate backward: the grads fill in step by step, looping, with a step counter
+    /// (svg: plays in a README's <img>; png: an APNG). A snapshot of the graph before its
+    /// backward is left out: the animation starts there.
+    #[arg(long)]
+    pub animate: bool,
+    /// Draw again whenever an input changes (debounced), until stopped: a failed draw is
+    /// printed and the last good output kept.
+    #[arg(long)]
+    pub watch: bool,
     #[command(flatten)]
     pub figure: FigureArgs,
 }
@@ -237,6 +248,8 @@ impl Cli {
             Command::Render(args) => Request::Render(RenderRequest {
                 inputs: args.inputs,
                 output: output(args.output, args.out_dir),
+                animate: args.animate,
+                watch: args.watch,
                 options: args.figure.into_options(args.snapshot),
             }),
             Command::Compare(args) => Request::Compare(CompareRequest {

@@ -468,7 +468,13 @@
     let hash = "#step=" + state.step;
     if (DATA.length > 1) hash = "#snapshot=" + (state.snapshot + 1) + "&" + hash.slice(1);
     if (state.selected >= 0) hash += "&node=" + current.d.ids[state.selected];
-    if (location.hash !== hash) history.replaceState(null, "", hash);
+    if (location.hash === hash) return;
+    try {
+      history.replaceState(null, "", hash);
+    } catch (e) {
+      // A page with no address of its own (an iframe's srcdoc in a notebook's exported
+      // HTML, opaque origin) cannot change it; the page works the same without.
+    }
   }
 
   function readHash() {

@@ -6,6 +6,7 @@
     gradviz.check(loss)               # every data and grad recomputed; the wrong ones named
     before = gradviz.snapshot(loss); loss.backward(); gradviz.compare(before, loss)
     gradviz.dumps(loss)               # the JSON interchange format (docs/json.md)
+    gradviz.replay(loss)              # backward step by step, inline (draw_dot(replay=True))
 
 A value is any object with `data`, `grad` and `_prev` (and optionally `_op`, `label`):
 micrograd's, the lecture's, yours. The graph is walked in Python without recursion by the
@@ -27,8 +28,8 @@ from collections import namedtuple as _namedtuple
 
 from . import _gradviz
 
-__all__ = ["draw_dot", "Figure", "check", "Report", "Mismatch", "snapshot", "compare",
-           "dumps", "dump"]
+__all__ = ["draw_dot", "replay", "Figure", "check", "Report", "Mismatch", "snapshot",
+           "compare", "dumps", "dump"]
 
 
 def _load_walk():
@@ -104,10 +105,11 @@ class Figure(object):
     grad }` and op nodes, left to right, as SVG drawn by the builtin engine where `dot` is
     missing. Like graphviz's `Digraph`: `.source`, `.pipe()`, `.render()`, `.save()`."""
 
-    def __init__(self, draw, page, summary):
+    def __init__(self, draw, page, summary, replay=False):
         self._draw = draw
         self._page = page
         self._summary = summary
+        self._replay = replay
         self._svg = None
 
     @property
@@ -146,10 +148,47 @@ class Figure(object):
     def _repr_mimebundle_(self, include=None, exclude=None):
         if self._svg is None:
             self._svg = self.pipe("svg").decode("utf-8")
-        return {"image/svg+xml": self._svg, "text/plain": self._summary}
+        bundle = {"image/svg+xml": self._svg, "text/plain": self._summary}
+        if self._replay:
+            bundle["text/html"] = _inline_replay(self._svg, self.to_html())
+        return bundle
 
     def __repr__(self):
         return self._summary
+
+
+def _inline_replay(svg, page):
+    """The page inline in a notebook's output: the still figure, and over it the page in an
+    `<iframe srcdoc>` sized to the cell. Where a frontend runs no script or strips the
+    iframe (a sanitiser, GitHub's preview), the figure under it still shows; the page needs
+    no network, so an exported HTML file (`jupyter nbconvert --to html`) replays too."""
+    # As wide as the cell at most, its height following (the figure has a viewBox).
+    figure = '<svg style="max-width:100%;height:auto"' + svg[svg.find("<svg") + 4:]
+    height = max(_REPLAY_MIN, min(_REPLAY_MAX, int(_svg_height_px(figure)) + _REPLAY_CHROME))
+    return ('<div class="gradviz-replay" style="position:relative;width:100%%;height:%dpx;'
+            'overflow:auto">\n<div class="gradviz-still">%s</div>\n<iframe class="gradviz-page" '
+            'title="gradviz: backward, step by step" style="position:absolute;top:0;left:0;'
+            'width:100%%;height:100%%;border:0;background:white" srcdoc="%s"></iframe>\n</div>'
+            % (height, figure, _html.escape(page, quote=True)))
+
+
+# The inline page's height in CSS pixels: the figure's, plus the page's bar and step
+# controls, within bounds that keep a notebook scrollable.
+_REPLAY_MIN = 420
+_REPLAY_MAX = 720
+_REPLAY_CHROME = 170
+
+
+def _svg_height_px(svg):
+    """The figure's height in CSS pixels, from its root's `height` (points, as engines
+    write it)."""
+    start = svg.find('height="') + len('height="')
+    text = svg[start:svg.find('"', start)]
+    scale = 4.0 / 3.0 if text.endswith("pt") else 1.0
+    try:
+        return float(text.rstrip("ptx")) * scale
+    except ValueError:
+        return 0.0
 
 
 def _write(path, data):
@@ -162,19 +201,38 @@ def _write(path, data):
 
 
 def draw_dot(root, *, rankdir="LR", precision=4, group=False, fold=None, color=None,
-             engine="auto", auto_label=True):
+             engine="auto", auto_label=True, replay=False):
     """The figure of the graph reachable from `root`. `engine` is 'auto' (Graphviz's
     `dot` where installed, else the builtin engine; gradviz's own layered layout above
     2,000 values), 'dot', 'builtin' or 'layered'; `group`, `fold` and `color='grad'` are
     the command line's big-graph views. Unlabelled values are named after your global
     variables (`auto_label=False`: not). Drawing before `backward()` is fine: every grad
-    is then 0, as in the lecture's first figure."""
+    is then 0, as in the lecture's first figure. `replay=True` shows the interactive page
+    in the cell (see `replay`)."""
+    return _draw_dot(root, _caller_names(auto_label), rankdir, precision, group, fold, color,
+                     engine, replay)
+
+
+def replay(root, *, rankdir="LR", precision=4, engine="auto", auto_label=True):
+    """Backward from `root`, step by step, in the cell: the interactive page (each step's
+    chain-rule line, pan and zoom, search) over the still figure, which is what shows
+    where no script runs (GitHub's preview, an untrusted notebook). It needs no network
+    and keeps working in `jupyter nbconvert --to html`'s export. `draw_dot(root,
+    replay=True)` is the same figure."""
+    return _draw_dot(root, _caller_names(auto_label), rankdir, precision, False, None, None,
+                     engine, True)
+
+
+def _draw_dot(root, names, rankdir, precision, group, fold, color, engine, replay):
     options = _options(rankdir, precision, group, fold, color, engine)
-    names = _caller_names(auto_label)
-    graph = _graph(root, "draw_dot", names)
+    if replay and (group or fold is not None or color is not None):
+        raise ValueError("replay=True draws every value; group, fold and color are for "
+                         "still figures")
+    graph = _graph(root, "replay" if replay else "draw_dot", names)
     summary = "<gradviz.Figure: %d values, root %s>" % (len(graph), _describe(root, names))
     return Figure(lambda format: _gradviz.render(graph, format, options),
-                  lambda: _gradviz.page("gradviz", [("graph", graph)], options), summary)
+                  lambda: _gradviz.page("gradviz", [("graph", graph)], options), summary,
+                  replay=bool(replay))
 
 
 def _describe(value, names):

@@ -6,6 +6,7 @@
 mod check;
 mod compare;
 mod render;
+mod watch;
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -36,6 +37,10 @@ pub struct RenderRequest {
     pub inputs: Vec<PathBuf>,
     /// Where the figures go.
     pub output: Output,
+    /// Backward animated, instead of still figures.
+    pub animate: bool,
+    /// Draw again whenever an input changes, until stopped.
+    pub watch: bool,
     /// How they are drawn.
     pub options: Options,
 }
@@ -91,6 +96,7 @@ pub enum Request {
 pub fn run(request: Request) -> Result<ExitCode> {
     let mut console = Console::default();
     match request {
+        Request::Render(r) if r.watch => watch::watch(&r).map(|()| ExitCode::SUCCESS),
         Request::Render(r) => render::render(&r, &mut console).map(|()| ExitCode::SUCCESS),
         Request::Compare(r) => compare::compare(&r, &mut console).map(|()| ExitCode::SUCCESS),
         Request::Check(r) => check::check(&r, &mut console),

@@ -1,6 +1,7 @@
 //! `gradviz render`: each input's figures (or its page) into files or stdout.
 
 use gradviz::output::{self, Batch, Output, Shows};
+use gradviz::page::animate;
 use gradviz::render::Format;
 use gradviz::{input, page, render, Error, Result};
 
@@ -20,6 +21,10 @@ pub fn render(request: &RenderRequest, console: &mut Console) -> Result<()> {
     for path in &request.inputs {
         let source = input::read(path, options.input.format)?;
         let format = output::format(&source, &request.output, options.format)?;
+        if request.animate {
+            animate_into(&source, format, request, console, &mut files)?;
+            continue;
+        }
         if format == Format::Html {
             let target = output::single(&source, &request.output, Shows::Figures, Some(format))?;
             let page =
@@ -47,4 +52,28 @@ pub fn render(request: &RenderRequest, console: &mut Console) -> Result<()> {
         }
     }
     files.finish()
+}
+
+/// `--animate`: backward's animation of each distinct graph `source` draws.
+fn animate_into(
+    source: &input::Source,
+    format: Format,
+    request: &RenderRequest,
+    console: &mut Console,
+    files: &mut Batch,
+) -> Result<()> {
+    let options = &request.options;
+    let figures = animate::distinct(input::figures(source, &options.input)?);
+    let targets = output::targets(
+        source,
+        &request.output,
+        format,
+        figures.len(),
+        Shows::Figures,
+    )?;
+    for (drawing, target) in figures.iter().zip(targets) {
+        let bytes = console.drawn(|| animate::animation(drawing, format, &options.draw))?;
+        files.push(output::written(&target, &bytes)?);
+    }
+    Ok(())
 }

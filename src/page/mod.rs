@@ -12,6 +12,7 @@
 //! replay shows it with, so nothing moves while stepping. The figures rely on the SVG
 //! contract stated in [`svg`].
 
+pub mod animate;
 pub mod replay;
 pub mod svg;
 
