@@ -33,7 +33,8 @@ pub use number::format_number;
 pub use print::print_dot_model;
 pub use write::{to_dot, write_dot};
 
-pub(crate) use number::{push_number, thousands};
+pub(crate) use crate::error::thousands;
+pub(crate) use number::push_number;
 pub(crate) use write::ClusterLayout;
 
 pub use crate::graph::Rankdir;
