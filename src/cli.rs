@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
+use gradviz::error::{Setting, Terms};
 use gradviz::figure::views::{self, ViewOptions};
 use gradviz::figure::{self as figure, DotOptions};
 use gradviz::input::script::{self, ScriptOptions};
@@ -273,6 +274,27 @@ impl Cli {
     }
 }
 
+/// The command line's names for the settings a library error names or suggests: its flags.
+pub struct CommandLine;
+
+impl Terms for CommandLine {
+    fn spell(&self, setting: Setting, value: Option<&str>) -> Option<String> {
+        let flag = match setting {
+            Setting::Rtol => "--rtol",
+            Setting::Atol => "--atol",
+            Setting::Fold => "--fold",
+            Setting::MaxNodes => "--max-nodes",
+            Setting::LayeredEngine => return Some("--engine layered".into()),
+            Setting::DotSource => return Some("--format dot".into()),
+            _ => return None,
+        };
+        Some(match value {
+            Some(value) => format!("{flag} {value}"),
+            None => flag.to_string(),
+        })
+    }
+}
+
 /// Declares a clap value enum mirroring a library enum, and the conversion into it.
 macro_rules! value_enum {
     ($(#[$meta:meta])* $name:ident => $library:ty { $($(#[$vmeta:meta])* $variant:ident => $target:ident),+ $(,)? }) => {
@@ -434,6 +456,43 @@ mod tests {
         assert_eq!(r.options.draw.engine.engine, EngineChoice::Builtin);
         assert_eq!(r.options.input.snapshot, Some(2));
         assert_eq!(r.output, Output::Stdout);
+    }
+
+    #[test]
+    fn library_errors_are_worded_with_the_flags() {
+        use gradviz::error::{Guard, Oversize};
+        let figure = gradviz::Error::TooLarge(Oversize {
+            values: 12_000,
+            limit: 5_000,
+            guard: Guard::Figure {
+                nodes: 20_000,
+                fold: Some((1, 40)),
+            },
+        });
+        assert_eq!(
+            figure.worded(&CommandLine),
+            "the figure has 12,000 values (20,000 Graphviz nodes with the op nodes), more \
+             than the limit of 5,000 that `dot` lays out in about 10 seconds\n  draw an \
+             overview with --fold 1 (groups nested deeper than 1 as one node each: 40 values)\
+             \n  or draw it all with --max-nodes 12000 (Graphviz may take minutes), or write \
+             the source with --format dot"
+        );
+        let engine = gradviz::Error::TooLarge(Oversize {
+            values: 6001,
+            limit: 5000,
+            guard: Guard::Engine,
+        });
+        assert_eq!(
+            engine.worded(&CommandLine),
+            "this figure has 6001 values, more than the 5000 a layout finishes in seconds; draw \
+             it with --engine layered, write the DOT source with --format dot, or raise the \
+             limit with --max-nodes N"
+        );
+        let tolerance = gradviz::check::Tolerance::new(1e-9, f64::NAN).unwrap_err();
+        assert_eq!(
+            tolerance.worded(&CommandLine),
+            "--atol must be a non-negative number, got nan"
+        );
     }
 
     #[test]

@@ -2,7 +2,13 @@
 //!
 //! Bad input (a script or JSON file that is wrong, a bad option) is exit code 2; a renderer
 //! that fails or cannot be found is exit code 1, as SPEC §7 says.
+//!
+//! An error that names a setting (a tolerance out of range, a figure past the node guard and
+//! what would draw it) carries the setting as data, not as a flag's text: each front end
+//! words it in its own terms ([`Error::worded`] with the command line's [`Terms`] or the
+//! Python package's), and `Display` words it in the library's (`ViewOptions::max_nodes`).
 
+use std::fmt;
 use std::path::PathBuf;
 
 /// Everything that can go wrong in gradviz.
@@ -45,9 +51,13 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
-    /// A graph larger than the node guard allows.
-    #[error("{0}")]
-    TooLarge(String),
+    /// A setting given a value it cannot take.
+    #[error("{}", .0.worded(&LibraryTerms))]
+    BadSetting(BadSetting),
+
+    /// A graph larger than the node guard allows, and what would draw it.
+    #[error("{}", .0.worded(&LibraryTerms))]
+    TooLarge(Oversize),
 
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
@@ -87,6 +97,7 @@ impl Error {
             | Error::PythonMissing { .. }
             | Error::Json { .. }
             | Error::Usage(_)
+            | Error::BadSetting(_)
             | Error::TooLarge(_) => 2,
             Error::Io { .. } | Error::DotMissing { .. } | Error::Render(_) | Error::Write(_) => 1,
         }
@@ -101,5 +112,217 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The message in a front end's terms: its names for the settings the error names or
+    /// suggests (a suggestion of a setting it does not have is left out).
+    pub fn worded(&self, terms: &dyn Terms) -> String {
+        match self {
+            Error::BadSetting(bad) => bad.worded(terms),
+            Error::TooLarge(oversize) => oversize.worded(terms),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// A setting an error names or suggests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Setting {
+    /// The check's relative tolerance.
+    Rtol,
+    /// The check's absolute tolerance.
+    Atol,
+    /// The fold depth of a view (groups nested deeper drawn as one node each).
+    Fold,
+    /// The node guard: the most values a figure may have.
+    MaxNodes,
+    /// The engine: the layered layout, which draws any size.
+    LayeredEngine,
+    /// The DOT source instead of a drawing.
+    DotSource,
+}
+
+/// How a front end spells the settings: the command line's flags (`--fold 1`), the Python
+/// package's keyword arguments (`fold=1`), the library's fields.
+pub trait Terms {
+    /// `setting` as the user would write it, with `value` where given (`"1"`, `"DEPTH"`);
+    /// `None` where this front end has no such setting.
+    fn spell(&self, setting: Setting, value: Option<&str>) -> Option<String>;
+}
+
+/// The library's own terms, for `Display`: the Rust API's names.
+pub struct LibraryTerms;
+
+impl Terms for LibraryTerms {
+    fn spell(&self, setting: Setting, value: Option<&str>) -> Option<String> {
+        let field = match setting {
+            Setting::Rtol => "Tolerance::rtol",
+            Setting::Atol => "Tolerance::atol",
+            Setting::Fold => "ViewOptions::fold",
+            Setting::MaxNodes => "ViewOptions::max_nodes",
+            Setting::LayeredEngine => return Some("EngineChoice::Layered".into()),
+            Setting::DotSource => return Some("Format::Dot".into()),
+        };
+        Some(match value {
+            Some(value) => format!("{field} = {value}"),
+            None => field.to_string(),
+        })
+    }
+}
+
+/// A setting given a value it cannot take.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BadSetting {
+    /// The setting.
+    pub setting: Setting,
+    /// The value given, as the user would read it (`-1.0`).
+    pub value: String,
+    /// What it must be (`a non-negative number`).
+    pub expected: &'static str,
+}
+
+impl BadSetting {
+    /// The message in `terms`.
+    pub fn worded(&self, terms: &dyn Terms) -> String {
+        let name = terms
+            .spell(self.setting, None)
+            .unwrap_or_else(|| format!("{:?}", self.setting));
+        format!("{name} must be {}, got {}", self.expected, self.value)
+    }
+}
+
+/// A figure past the node guard, and the ways to draw it that the guard allows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Oversize {
+    /// The values the figure would draw.
+    pub values: usize,
+    /// The guard's limit.
+    pub limit: usize,
+    /// Which guard refused it.
+    pub guard: Guard,
+}
+
+/// Which guard refused a figure, with what it knows of a smaller view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// The figure's own: `dot` would lay out `nodes` Graphviz nodes (values and op
+    /// nodes). `fold` is the deepest fold that fits, with the values it draws (`None`:
+    /// none is known to).
+    Figure {
+        /// Graphviz nodes, op nodes included.
+        nodes: usize,
+        /// The deepest fold that fits and its size.
+        fold: Option<(usize, usize)>,
+    },
+    /// The engine's, before a layout that would not finish in seconds.
+    Engine,
+}
+
+impl Oversize {
+    /// The message in `terms`: the size, then what to do.
+    pub fn worded(&self, terms: &dyn Terms) -> String {
+        let (values, limit) = (thousands(self.values), thousands(self.limit));
+        let source = terms.spell(Setting::DotSource, None);
+        match self.guard {
+            Guard::Figure { nodes, fold } => {
+                let mut out = format!(
+                    "the figure has {values} values ({} Graphviz nodes with the op nodes), \
+                     more than the limit of {limit} that `dot` lays out in about 10 seconds",
+                    thousands(nodes)
+                );
+                let overview = match fold {
+                    Some((depth, folded)) => terms
+                        .spell(Setting::Fold, Some(&depth.to_string()))
+                        .map(|fold| {
+                            format!(
+                                "{fold} (groups nested deeper than {depth} as one node each: \
+                                 {} values)",
+                                thousands(folded)
+                            )
+                        }),
+                    None => terms.spell(Setting::Fold, Some("DEPTH")).map(|fold| {
+                        format!("{fold} (label groups such as `l0.n1` as one node each)")
+                    }),
+                };
+                if let Some(overview) = overview {
+                    out.push_str(&format!("\n  draw an overview with {overview}"));
+                }
+                let raise = terms.spell(Setting::MaxNodes, Some(&self.values.to_string()));
+                let ways = [
+                    raise.map(|raise| {
+                        format!("draw it all with {raise} (Graphviz may take minutes)")
+                    }),
+                    source.map(|source| format!("write the source with {source}")),
+                ];
+                push_ways(&mut out, "\n  or ", ways);
+                out
+            }
+            Guard::Engine => {
+                let mut out = format!(
+                    "this figure has {} values, more than the {} a layout finishes in seconds",
+                    self.values, self.limit
+                );
+                let ways = [
+                    terms
+                        .spell(Setting::LayeredEngine, None)
+                        .map(|engine| format!("draw it with {engine}")),
+                    source.map(|source| format!("write the DOT source with {source}")),
+                    terms
+                        .spell(Setting::MaxNodes, Some("N"))
+                        .map(|raise| format!("raise the limit with {raise}")),
+                ];
+                push_ways(&mut out, "; ", ways);
+                out
+            }
+        }
+    }
+}
+
+/// Appends the ways a front end has, after `lead`: `a, b, or c`.
+fn push_ways<const N: usize>(out: &mut String, lead: &str, ways: [Option<String>; N]) {
+    let ways: Vec<String> = ways.into_iter().flatten().collect();
+    let Some((last, first)) = ways.split_last() else {
+        return;
+    };
+    out.push_str(lead);
+    if first.is_empty() {
+        out.push_str(last);
+    } else {
+        out.push_str(&format!("{}, or {last}", first.join(", ")));
+    }
+}
+
+/// `1234567` as `1,234,567`, for counts in messages.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&LibraryTerms.spell(*self, None).unwrap_or_default())
+    }
+}
+
 /// `Result` with the crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn big_numbers_read_in_thousands() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}

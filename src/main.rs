@@ -28,5 +28,6 @@ fn report(error: &gradviz::Error) {
     } else {
         "error"
     };
-    let _ = writeln!(stderr.lock(), "{prefix}: {error}");
+    let message = error.worded(&cli::CommandLine);
+    let _ = writeln!(stderr.lock(), "{prefix}: {message}");
 }

@@ -1,6 +1,8 @@
 //! `gradviz check`: is every gradient right? Each check returns a report value; drawing the
 //! wrong values marked is `figure::marks`, printing the report the binary's.
 //!
+//! - Backward on a stored graph is modelled once, in `backward.rs` ([`Backward`]), with the
+//!   chain-rule text of each contribution ([`Ledger`]); the page's replay runs the same model.
 //! - A graph another engine computed (a JSON file, a user's own `Value` run in CPython) is
 //!   recomputed from its structure ([`check`], in `recompute.rs`).
 //! - A script the subset ran was built by our own engine, so recomputing would only agree
@@ -8,11 +10,14 @@
 //!   the function the tape computes ([`finite_differences`], in `finite.rs`), an independent
 //!   witness.
 
+pub mod backward;
 mod finite;
 mod recompute;
 
+pub use backward::{Backward, Ledger};
+
 pub use finite::{finite_differences, FiniteDifferences};
-pub use recompute::{check, Cause, Field, Mismatch, Report, Tolerance};
+pub use recompute::{check, Cause, Explanation, Field, Mismatch, Report, Tolerance};
 
 use crate::input::json::Document;
 use crate::Result;

@@ -14,17 +14,18 @@
 //! - An op text gradviz does not know cannot be recomputed: that node's data, and the grads
 //!   of every node it was computed from (directly or not), are left unverified and listed.
 //!
-//! Nothing recurses: a topological order comes from Kahn's algorithm, reachability from an
-//! explicit stack.
+//! Backward itself is [`super::backward`]'s, the model the page replays too; a wrong grad the
+//! report blames on a cause is explained with that model's chain-rule ledger
+//! ([`Report::explanations`]).
 
 use std::cmp::Reverse;
 use std::fmt::{self, Write as _};
 
 use petgraph::graph::NodeIndex;
-use petgraph::visit::EdgeRef;
 
+use super::backward::{Backward, Event, Ledger};
 use crate::engine::{python_float_repr, Op};
-use crate::graph::topological_order;
+use crate::error::{BadSetting, Setting};
 use crate::input::json::Document;
 use crate::{Error, Result};
 
@@ -57,14 +58,15 @@ impl Tolerance {
     /// A tolerance from user input.
     ///
     /// # Errors
-    /// [`Error::Usage`] if either bound is negative or NaN.
+    /// [`Error::BadSetting`] if either bound is negative or NaN.
     pub fn new(rtol: f64, atol: f64) -> Result<Self> {
-        for (name, value) in [("--rtol", rtol), ("--atol", atol)] {
+        for (setting, value) in [(Setting::Rtol, rtol), (Setting::Atol, atol)] {
             if value.is_nan() || value < 0.0 {
-                return Err(Error::Usage(format!(
-                    "{name} must be a non-negative number, got {}",
-                    python_float_repr(value)
-                )));
+                return Err(Error::BadSetting(BadSetting {
+                    setting,
+                    value: python_float_repr(value),
+                    expected: "a non-negative number",
+                }));
             }
         }
         Ok(Tolerance { rtol, atol })
@@ -137,6 +139,28 @@ pub struct Cause {
     pub op: String,
     /// The labels (or `#id`) of its operands whose grads disagree.
     pub operands: Vec<String>,
+    /// Those operands in the document's graph.
+    pub operand_nodes: Vec<NodeIndex>,
+}
+
+/// A wrong grad explained: every contribution backward gives the value, with the chain rule
+/// of each in numbers (see [`super::backward::Ledger`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    /// The value's id in the file.
+    pub id: u64,
+    /// The value in the document's graph.
+    pub node: NodeIndex,
+    /// Its label.
+    pub label: String,
+    /// The grad in the file.
+    pub stored: f64,
+    /// The grad backward gives.
+    pub expected: f64,
+    /// The ledger: per contribution a line naming the result it comes from, then its
+    /// local derivative, product and running sum; last, a hint where the stored grad is one
+    /// term of several alone.
+    pub lines: Vec<String>,
 }
 
 /// What [`check`] found.
@@ -152,6 +176,9 @@ pub struct Report {
     /// grad. An operand shared by several such nodes is blamed on the first only, though
     /// it may owe its error to any of them.
     pub causes: Vec<Cause>,
+    /// The wrong grads of the causes' operands (the first few), explained contribution by
+    /// contribution.
+    pub explanations: Vec<Explanation>,
     /// How many nodes the document has.
     pub nodes: usize,
     /// The tolerance used.
@@ -210,6 +237,25 @@ impl Report {
         out
     }
 
+    /// The explanations of the wrong grads, as `gradviz check` prints them after the table:
+    /// per value a heading, then its ledger. Empty when there is nothing to explain.
+    pub fn explanation(&self) -> String {
+        let mut out = String::new();
+        for e in &self.explanations {
+            let _ = writeln!(
+                out,
+                "\nwhy {}.grad should be {}, not {}:",
+                named(&e.label, e.id),
+                python_float_repr(e.expected),
+                python_float_repr(e.stored)
+            );
+            for line in &e.lines {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
+        out
+    }
+
     fn push_rows(&self, out: &mut String) {
         let header = ["id", "label", "field", "stored", "expected"].map(String::from);
         let rows: Vec<[String; 5]> = self
@@ -265,10 +311,11 @@ fn list_ids(ids: &[u64]) -> String {
 /// what is expected of each number). Never panics, even on a hand-built [`Document`] with a
 /// cycle or odd edges: what cannot be recomputed is reported as unverified.
 pub fn check(document: &Document, tolerance: &Tolerance) -> Report {
-    let model = Model::new(document);
-    let mut mismatches = Vec::new();
-    let grads = model.expected_grads(&document.roots);
     let graph = &document.graph;
+    let model = Backward::new(graph);
+    let grad_unverified = grad_unverified(&model);
+    let mut mismatches = Vec::new();
+    let grads = model.run(&document.roots, |_| {});
     for node in graph.node_indices() {
         let i = node.index();
         let info = &graph[node];
@@ -284,222 +331,184 @@ pub fn check(document: &Document, tolerance: &Tolerance) -> Report {
                 });
             }
         };
-        if let Some(expected) = model.expected_data(i) {
+        if let Some(expected) = expected_data(&model, i) {
             compare(Field::Data, info.data, expected);
         }
-        if !model.grad_unverified[i] {
+        if !grad_unverified[i] {
             compare(Field::Grad, info.grad, grads[i]);
         }
     }
     let unverified = graph
         .node_indices()
-        .filter(|node| model.data_unverified(node.index()) || model.grad_unverified[node.index()])
+        .filter(|node| model.op(node.index()).is_none() || grad_unverified[node.index()])
         .map(|node| graph[node].id)
         .collect();
-    let causes = model.causes(document, &mismatches);
+    let causes = causes(&model, &grad_unverified, &mismatches);
+    let explanations = explain(&model, &document.roots, &causes, &mismatches, tolerance);
     Report {
         mismatches,
         causes,
+        explanations,
         unverified,
         nodes: graph.node_count(),
         tolerance: *tolerance,
     }
 }
 
-/// The document reduced to what recomputation needs, indexed by node.
-struct Model {
-    data: Vec<f64>,
-    /// The op of each node gradviz can recompute: a known op text with the right number of
-    /// operands, on no cycle. `None` for the rest.
-    ops: Vec<Option<Op>>,
-    /// Operand lists, all in one vector: node `i`'s are `operands[starts[i]..starts[i + 1]]`.
-    operands: Vec<usize>,
-    starts: Vec<usize>,
-    /// Each node's position in a topological order (`usize::MAX` for nodes on a cycle).
-    rank: Vec<usize>,
-    grad_unverified: Vec<bool>,
+/// The data node `i` should have, from its operands' stored data; `None` for a leaf
+/// (nothing to check) or a node that cannot be recomputed.
+fn expected_data(model: &Backward, i: usize) -> Option<f64> {
+    let op = model.op(i).filter(|op| *op != Op::Leaf)?;
+    let operand = |k: usize| model.operands(i).get(k).map_or(0.0, |&o| model.data(o));
+    Some(op.forward(operand(0), operand(1)))
 }
 
-impl Model {
-    fn new(document: &Document) -> Self {
-        let graph = &document.graph;
-        let n = graph.node_count();
-        let (operands, starts) = operand_lists(document);
-        let order = topological_order(graph).unwrap_or_default();
-        let mut rank = vec![usize::MAX; n];
-        for (position, node) in order.iter().enumerate() {
-            rank[node.index()] = position;
+/// A grad flows into a node through every result computed from it; through an op that
+/// cannot be recomputed it is unknown, and so is everything upstream of that op.
+fn grad_unverified(model: &Backward) -> Vec<bool> {
+    let mut unverified = vec![false; model.len()];
+    let mut stack: Vec<usize> = (0..model.len())
+        .filter(|&i| model.op(i).is_none())
+        .flat_map(|i| model.operands(i).to_vec())
+        .collect();
+    while let Some(i) = stack.pop() {
+        if !unverified[i] {
+            unverified[i] = true;
+            stack.extend_from_slice(model.operands(i));
         }
-        let ops = graph
-            .node_indices()
-            .map(|node| {
-                let i = node.index();
-                graph[node]
-                    .op
-                    .known()
-                    .filter(|op| op.arity() == starts[i + 1] - starts[i] && rank[i] != usize::MAX)
+    }
+    unverified
+}
+
+/// The nodes where backward first goes wrong (see [`Report::causes`]), in backward
+/// order: a known computed node whose grad agrees, with an operand whose grad does not.
+fn causes(model: &Backward, grad_unverified: &[bool], mismatches: &[Mismatch]) -> Vec<Cause> {
+    let graph = model.graph();
+    let mut wrong = vec![false; model.len()];
+    for m in mismatches.iter().filter(|m| m.field == Field::Grad) {
+        wrong[m.node.index()] = true;
+    }
+    let mut order: Vec<usize> = (0..model.len())
+        .filter(|&i| model.rank(i) != usize::MAX)
+        .collect();
+    order.sort_unstable_by_key(|&i| Reverse(model.rank(i)));
+    let mut blamed = vec![false; model.len()];
+    order
+        .into_iter()
+        .filter(|&i| !wrong[i] && !grad_unverified[i])
+        .filter(|&i| model.op(i).is_some_and(|op| op != Op::Leaf))
+        .filter_map(|i| {
+            let mut operands: Vec<usize> = model.operands(i).to_vec();
+            operands.dedup();
+            // An operand shared with a node found before is blamed on that one.
+            let operands: Vec<NodeIndex> = operands
+                .into_iter()
+                .filter(|&o| wrong[o] && !std::mem::replace(&mut blamed[o], true))
+                .map(NodeIndex::new)
+                .collect();
+            let info = &graph[NodeIndex::new(i)];
+            (!operands.is_empty()).then(|| Cause {
+                id: info.id,
+                node: NodeIndex::new(i),
+                label: info.label.clone(),
+                op: info.op.text().to_string(),
+                operands: operands
+                    .iter()
+                    .map(|&o| named(&graph[o].label, graph[o].id))
+                    .collect(),
+                operand_nodes: operands,
             })
-            .collect();
-        let mut model = Model {
-            data: graph.node_weights().map(|info| info.data).collect(),
-            ops,
-            operands,
-            starts,
-            rank,
-            grad_unverified: vec![false; n],
-        };
-        model.mark_grad_unverified();
-        model
-    }
+        })
+        .collect()
+}
 
-    fn operands_of(&self, i: usize) -> &[usize] {
-        &self.operands[self.starts[i]..self.starts[i + 1]]
-    }
+/// Values whose wrong grads [`Report::explanations`] explains at the most.
+const EXPLAINED: usize = 5;
 
-    fn data_unverified(&self, i: usize) -> bool {
-        self.ops[i].is_none()
+/// The chain rule of the wrong grads the causes point at: backward run again with a
+/// [`Ledger`], keeping the lines of the contributions those values receive.
+fn explain(
+    model: &Backward,
+    roots: &[NodeIndex],
+    causes: &[Cause],
+    mismatches: &[Mismatch],
+    tolerance: &Tolerance,
+) -> Vec<Explanation> {
+    let explained: Vec<NodeIndex> = causes
+        .iter()
+        .flat_map(|c| c.operand_nodes.iter().copied())
+        .take(EXPLAINED)
+        .collect();
+    if explained.is_empty() {
+        return Vec::new();
     }
-
-    /// The data node `i` should have, from its operands' stored data; `None` for a leaf
-    /// (nothing to check) or a node that cannot be recomputed.
-    fn expected_data(&self, i: usize) -> Option<f64> {
-        let op = self.ops[i].filter(|op| *op != Op::Leaf)?;
-        let (a, b) = self.operand_data(i);
-        Some(op.forward(a, b))
-    }
-
-    fn operand_data(&self, i: usize) -> (f64, f64) {
-        let operand = |k: usize| self.operands_of(i).get(k).map_or(0.0, |&o| self.data[o]);
-        (operand(0), operand(1))
-    }
-
-    /// A grad flows into a node through every result computed from it; through an op that
-    /// cannot be recomputed it is unknown, and so is everything upstream of that op.
-    fn mark_grad_unverified(&mut self) {
-        let mut stack: Vec<usize> = (0..self.ops.len())
-            .filter(|&i| self.ops[i].is_none())
-            .flat_map(|i| self.operands_of(i).to_vec())
-            .collect();
-        while let Some(i) = stack.pop() {
-            if !self.grad_unverified[i] {
-                self.grad_unverified[i] = true;
-                stack.extend_from_slice(self.operands_of(i));
+    let mut lines: Vec<Vec<String>> = vec![Vec::new(); explained.len()];
+    let number = |x: f64| python_float_repr(x);
+    let mut ledger = Ledger::new(model, &number);
+    let mut terms: Vec<Vec<f64>> = vec![Vec::new(); explained.len()];
+    model.run(roots, |event| match event {
+        Event::Seed(root) => {
+            let text = ledger.seed(root);
+            if let Some(k) = explained.iter().position(|n| n.index() == root) {
+                lines[k].push(text);
             }
         }
-    }
-
-    /// The nodes where backward first goes wrong (see [`Report::causes`]), in backward
-    /// order: a known computed node whose grad agrees, with an operand whose grad does not.
-    fn causes(&self, document: &Document, mismatches: &[Mismatch]) -> Vec<Cause> {
-        let graph = &document.graph;
-        let mut wrong = vec![false; self.data.len()];
-        for m in mismatches.iter().filter(|m| m.field == Field::Grad) {
-            wrong[m.node.index()] = true;
-        }
-        let mut order: Vec<usize> = (0..self.data.len())
-            .filter(|&i| self.rank[i] != usize::MAX)
-            .collect();
-        order.sort_unstable_by_key(|&i| Reverse(self.rank[i]));
-        let mut blamed = vec![false; self.data.len()];
-        order
-            .into_iter()
-            .filter(|&i| !wrong[i] && !self.grad_unverified[i])
-            .filter(|&i| self.ops[i].is_some_and(|op| op != Op::Leaf))
-            .filter_map(|i| {
-                let mut operands: Vec<usize> = self.operands_of(i).to_vec();
-                operands.dedup();
-                // An operand shared with a node found before is blamed on that one.
-                let operands: Vec<String> = operands
-                    .into_iter()
-                    .filter(|&o| wrong[o] && !std::mem::replace(&mut blamed[o], true))
-                    .map(|o| {
-                        let info = &graph[NodeIndex::new(o)];
-                        named(&info.label, info.id)
-                    })
-                    .collect();
-                let info = &graph[NodeIndex::new(i)];
-                (!operands.is_empty()).then(|| Cause {
-                    id: info.id,
-                    node: NodeIndex::new(i),
-                    label: info.label.clone(),
-                    op: info.op.text().to_string(),
-                    operands,
-                })
-            })
-            .collect()
-    }
-
-    /// Every node's grad after `root.backward()` for each root in turn, from zero grads.
-    fn expected_grads(&self, roots: &[NodeIndex]) -> Vec<f64> {
-        let n = self.data.len();
-        let mut grads = vec![0.0; n];
-        let mut reached_by = vec![usize::MAX; n];
-        for (turn, root) in roots.iter().enumerate() {
-            let root = root.index();
-            if root >= n {
-                continue;
-            }
-            let mut reached = self.reachable(root, turn, &mut reached_by);
-            reached.sort_unstable_by_key(|&i| Reverse(self.rank[i]));
-            grads[root] = 1.0;
-            for i in reached {
-                self.backward_step(i, &mut grads);
-            }
-        }
-        grads
-    }
-
-    /// The nodes reachable from `root` through operands, marked with `turn` so no node is
-    /// listed twice.
-    fn reachable(&self, root: usize, turn: usize, reached_by: &mut [usize]) -> Vec<usize> {
-        let mut reached = Vec::new();
-        let mut stack = vec![root];
-        reached_by[root] = turn;
-        while let Some(i) = stack.pop() {
-            reached.push(i);
-            for &o in self.operands_of(i) {
-                if reached_by[o] != turn {
-                    reached_by[o] = turn;
-                    stack.push(o);
+        Event::Local(node, shares) => {
+            for share in shares {
+                let text = ledger.lines(share);
+                if let Some(k) = explained.iter().position(|n| n.index() == share.operand) {
+                    let graph = model.graph();
+                    let result = &graph[NodeIndex::new(node)];
+                    lines[k].push(format!(
+                        "from {} ({}), operand {}:",
+                        named(&result.label, result.id),
+                        result.op.text(),
+                        share.position + 1
+                    ));
+                    lines[k].extend(text.into_iter().map(|line| format!("  {line}")));
+                    terms[k] = ledger.terms(share.operand).to_vec();
                 }
             }
         }
-        reached
-    }
-
-    /// micrograd's `_backward` of node `i`: its operands' grads gain their local gradients
-    /// times `i`'s grad. Nodes off the topological order are skipped: their operands are
-    /// unverified anyway.
-    fn backward_step(&self, i: usize, grads: &mut [f64]) {
-        let Some(op) = self.ops[i].filter(|op| *op != Op::Leaf) else {
-            return;
-        };
-        let (a, b) = self.operand_data(i);
-        let (da, db) = op.backward(a, b, self.data[i], grads[i]);
-        let operands = self.operands_of(i);
-        grads[operands[0]] += da;
-        if let Some(&second) = operands.get(1) {
-            grads[second] += db;
-        }
-    }
+    });
+    explained
+        .iter()
+        .zip(lines)
+        .zip(terms)
+        .filter_map(|((&node, mut lines), terms)| {
+            let mismatch = mismatches
+                .iter()
+                .find(|m| m.node == node && m.field == Field::Grad)?;
+            if let Some(hint) = lone_term(mismatch.stored, &terms, tolerance) {
+                lines.push(hint);
+            }
+            Some(Explanation {
+                id: mismatch.id,
+                node,
+                label: mismatch.label.clone(),
+                stored: mismatch.stored,
+                expected: mismatch.expected,
+                lines,
+            })
+        })
+        .collect()
 }
 
-/// Each node's operands in position order, as flat lists. Built from the edges directly
-/// (one pass and one sort) rather than by asking each node, which allocates per node.
-fn operand_lists(document: &Document) -> (Vec<usize>, Vec<usize>) {
-    let graph = &document.graph;
-    let mut edges: Vec<(usize, usize, usize)> = graph
-        .edge_references()
-        .map(|e| (e.target().index(), *e.weight(), e.source().index()))
-        .collect();
-    edges.sort_unstable();
-    let mut starts = vec![0; graph.node_count() + 1];
-    for &(target, _, _) in &edges {
-        starts[target + 1] += 1;
+/// Where a grad that sums several terms was stored as one of them alone: the mark of a
+/// `=` where `+=` belongs, which keeps only the last contribution assigned.
+fn lone_term(stored: f64, terms: &[f64], tolerance: &Tolerance) -> Option<String> {
+    if terms.len() < 2 {
+        return None;
     }
-    for i in 0..graph.node_count() {
-        starts[i + 1] += starts[i];
-    }
-    let operands = edges.into_iter().map(|(_, _, source)| source).collect();
-    (operands, starts)
+    let k = terms.iter().rposition(|&t| tolerance.agrees(stored, t))?;
+    let which = if k + 1 == terms.len() {
+        "the last term".to_string()
+    } else {
+        format!("term {} of {}", k + 1, terms.len())
+    };
+    Some(format!(
+        "the stored grad {} is {which} alone: `grad = …` where `grad += …` belongs keeps \
+         one contribution and drops the others",
+        python_float_repr(stored)
+    ))
 }

@@ -41,7 +41,8 @@ pub fn check(request: &CheckRequest, console: &mut Console) -> Result<ExitCode> 
                 ),
                 None => None,
             };
-            (report.table(), report.is_clean(), figure)
+            let text = report.table() + &report.explanation();
+            (text, report.is_clean(), figure)
         }
         Checked::Script(evaluated) => {
             let every_row = request.all || !std::io::stdout().is_terminal();

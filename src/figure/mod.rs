@@ -38,7 +38,7 @@ pub use print::print_dot_model;
 pub use scene::{ElementId, LayoutHints, NodeId, Record, Scene};
 pub use write::{to_dot, write_dot};
 
-pub(crate) use number::thousands;
+pub(crate) use crate::error::thousands;
 
 pub use crate::graph::Rankdir;
 

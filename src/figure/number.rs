@@ -1,5 +1,4 @@
-//! Data and grad as Python's `'%.{precision}f' % x` writes them ([`format_number`]), and
-//! counts in messages with thousands separators (`thousands`).
+//! Data and grad as Python's `'%.{precision}f' % x` writes them ([`format_number`]).
 //!
 //! Rust's `{:.precision$}` gives the same text (both round the exact binary value half to
 //! even), but a figure formats two numbers per value and std's exact mode (Grisu with a
@@ -108,17 +107,4 @@ fn fixed(x: f64, precision: usize, buffer: &mut [u8; BUFFER]) -> Option<&str> {
         buffer[start] = b'-';
     }
     std::str::from_utf8(&buffer[start..]).ok()
-}
-
-/// `1234567` as `1,234,567`.
-pub(crate) fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

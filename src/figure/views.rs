@@ -35,6 +35,7 @@ use super::{
     LegendEntry, Record,
 };
 use crate::engine::Op;
+use crate::error::{Guard, Oversize};
 use crate::graph::{self, ExportGraph, NodeInfo, NodeOp};
 use crate::{Error, Result};
 
@@ -326,36 +327,21 @@ pub(crate) fn idle_note(options: &ViewOptions, depth: usize) -> Option<String> {
 fn too_large(graph: &ExportGraph, limit: usize, options: &ViewOptions, groups: &Groups) -> Error {
     let values = graph.node_count();
     let op_nodes = graph.node_weights().filter(|n| !n.op.is_leaf()).count();
-    let mut message = format!(
-        "the figure has {} values ({} Graphviz nodes with the op nodes), more than the limit \
-         of {} that `dot` lays out in about 10 seconds",
-        thousands(values),
-        thousands(values + op_nodes),
-        thousands(limit)
-    );
     let current_fold = options.fold.unwrap_or(usize::MAX);
-    let fits = (0..groups.max_depth().min(current_fold))
+    let fold = (0..groups.max_depth().min(current_fold))
         .rev()
         .find_map(|depth| {
             let folded = folded_size(groups, depth);
             (folded <= limit).then_some((depth, folded))
         });
-    match fits {
-        Some((depth, folded)) => message.push_str(&format!(
-            "\n  draw an overview with --fold {depth} (groups nested deeper than {depth} as one \
-             node each: {} values)",
-            thousands(folded)
-        )),
-        None => message.push_str(
-            "\n  draw an overview with --fold DEPTH (label groups such as `l0.n1` as one node \
-             each)",
-        ),
-    }
-    message.push_str(&format!(
-        "\n  or draw it all with --max-nodes {values} (Graphviz may take minutes), or write \
-         the source with --format dot"
-    ));
-    Error::TooLarge(message)
+    Error::TooLarge(Oversize {
+        values,
+        limit,
+        guard: Guard::Figure {
+            nodes: values + op_nodes,
+            fold,
+        },
+    })
 }
 
 /// The group tree and each value's place in it.
@@ -1044,14 +1030,6 @@ mod tests {
     }
 
     #[test]
-    fn big_numbers_read_in_thousands() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000), "1,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-    }
-
-    #[test]
     fn legend_bounds_are_round() {
         assert_eq!(round_step(0.3), 0.5);
         assert_eq!(round_step(2.0), 2.0);
@@ -1075,9 +1053,20 @@ mod tests {
         let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
         let graph = chain(&labels);
         let error = prepare(&graph, &ViewOptions::default().with_max_nodes(Some(10)));
-        let message = error.unwrap_err().to_string();
-        assert!(message.contains("30 values"), "{message}");
-        assert!(message.contains("--fold 1"), "{message}");
+        let Err(Error::TooLarge(oversize)) = error else {
+            panic!("refused")
+        };
+        assert_eq!(oversize.values, 30);
+        assert!(
+            matches!(
+                oversize.guard,
+                Guard::Figure {
+                    fold: Some((1, 3)),
+                    ..
+                }
+            ),
+            "{oversize:?}"
+        );
         let folded = prepare(&graph, &ViewOptions::default().with_fold(Some(1))).unwrap();
         assert_eq!(folded.graph().node_count(), 3, "one node per neuron");
     }

@@ -311,9 +311,40 @@ pub fn recompute_page(
         title,
         (document.graph, document.roots),
         marks,
-        table,
+        vec![table, explanation_table(report)],
         options,
     )
+}
+
+/// The check's explanations of wrong grads: the chain-rule ledger of each, the lines the
+/// replay shows at the steps that add to it.
+fn explanation_table(report: &Report) -> Table {
+    Table {
+        id: "why".into(),
+        title: "Why these grads are wrong, contribution by contribution".into(),
+        header: ["id", "label", "grad", "backward adds"]
+            .map(String::from)
+            .to_vec(),
+        rows: report
+            .explanations
+            .iter()
+            .map(|e| TableRow {
+                node: e.id,
+                cells: vec![
+                    Cell::plain(e.label.clone()),
+                    Cell::plain(format!(
+                        "{} stored, {} expected",
+                        python_float_repr(e.stored),
+                        python_float_repr(e.expected)
+                    )),
+                    Cell {
+                        text: e.lines.join("\n"),
+                        class: "gv-ledger",
+                    },
+                ],
+            })
+            .collect(),
+    }
 }
 
 /// `check`'s page for a script, titled `title`: its graph with `marks` in the viewer, and a
@@ -350,23 +381,19 @@ pub fn differences_page(
         rows,
     };
     let root = NodeIndex::new(exported.node_count() - 1);
-    check_page(title, (exported, vec![root]), marks, table, options)
+    check_page(title, (exported, vec![root]), marks, vec![table], options)
 }
 
 /// The check's page: the marked graph (with the roots backward is replayed from) in the
-/// viewer, and a table of what is wrong.
+/// viewer, and the tables of what is wrong that have rows.
 fn check_page(
     title: &str,
     (graph, roots): (ExportGraph, Vec<NodeIndex>),
     marks: Decorations,
-    table: Table,
+    mut tables: Vec<Table>,
     options: &Options,
 ) -> Result<Drawn> {
-    let tables = if table.rows.is_empty() {
-        Vec::new()
-    } else {
-        vec![table]
-    };
+    tables.retain(|table| !table.rows.is_empty());
     let snapshot = Snapshot {
         title: "checked".into(),
         graph,

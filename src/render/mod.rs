@@ -24,6 +24,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::error::{Guard, Oversize};
 use crate::figure::compare;
 use crate::figure::overlay::{self, Naming};
 use crate::figure::views::{self, ViewOptions};
@@ -376,11 +377,11 @@ fn guard(values: usize, options: &Options) -> Result<()> {
     if values <= limit {
         return Ok(());
     }
-    Err(Error::TooLarge(format!(
-        "this figure has {values} values, more than the {limit} a layout finishes in seconds; \
-         draw it with --engine layered, write the DOT source with --format dot, or raise the \
-         limit with --max-nodes N"
-    )))
+    Err(Error::TooLarge(Oversize {
+        values,
+        limit,
+        guard: Guard::Engine,
+    }))
 }
 
 /// Which program draws the figure.

@@ -488,13 +488,47 @@ fn check_draws_the_wrong_nodes_marked() {
     );
 }
 
+/// A wrong grad is explained with the chain rule in numbers, term by term: where the stored
+/// grad is the last term alone, the `=` where `+=` belongs shows.
+#[test]
+fn check_explains_a_wrong_grad_with_the_chain_rule() {
+    let assert = gradviz()
+        .arg("check")
+        .arg(fixture("buggy_reuse.json"))
+        .assert()
+        .code(1);
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    let why = out
+        .split("why b.grad should be -8.0, not -2.0:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no explanation of b: {out}"));
+    let lines: Vec<&str> = why.lines().map(str::trim).collect();
+    assert_eq!(
+        lines,
+        [
+            "from e (+), operand 2:",
+            "d(e)/d(b) = 1",
+            "d(e)/d(b) × e.grad = 1.0 × -6.0 = -6.0",
+            "b.grad += -6.0 → -6.0",
+            "from d (*), operand 2:",
+            "d(d)/d(b) = a.data = -2.0",
+            "d(d)/d(b) × d.grad = -2.0 × 1.0 = -2.0",
+            "b.grad += -2.0 → -6.0 + (-2.0) = -8.0",
+            "the stored grad -2.0 is the last term alone: `grad = …` where `grad += …` belongs \
+             keeps one contribution and drops the others",
+        ],
+        "{out}"
+    );
+}
+
 #[test]
 fn check_options_are_validated() {
     gradviz()
-        .args(["check", "--rtol", "-1"])
+        .args(["check", "--rtol=-1"])
         .arg(fixture("neuron.json"))
         .assert()
-        .code(2);
+        .code(2)
+        .stderr("error: --rtol must be a non-negative number, got -1.0\n");
     gradviz()
         .args(["check", "--atol", "10"])
         .arg(fixture("buggy_reuse.json"))

@@ -226,13 +226,18 @@ fn the_neuron_page_replays_backward_in_chromium() {
             figure_grads(&browser, "s1"),
             zero_except(&[(9, "grad 1.0000"), (8, "grad 0.5000")])
         );
+        // The chain rule in numbers, one line each: local derivative, times the upstream
+        // grad, into the operand's sum.
         let lines = browser.eval("return document.getElementById('gv-step-lines').innerText;");
-        assert!(
-            lines
-                .as_str()
-                .unwrap()
-                .contains("n.grad += (1 − o.data²) × o.grad = (1 − 0.7071²) × 1.0000"),
-            "{lines}"
+        let lines: Vec<&str> = lines.as_str().unwrap().lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "d(o)/d(n) = 1 − o.data² = 1 − 0.7071² = 0.5000",
+                "d(o)/d(n) × o.grad = 0.5000 × 1.0000 = 0.5000",
+                "n.grad += 0.5000 → 0.5000 (n.grad: 0.0000 → 0.5000)",
+            ],
+            "{engine}"
         );
         browser.open(&url(&page, &format!("{after}end")));
         assert_eq!(figure_grads(&browser, "s1"), neuron_final_grads());
@@ -602,6 +607,43 @@ fn the_check_page_marks_the_wrong_values_and_links_them() {
         expected_rows,
         json!(["stored grad 3.0000", "stored grad -2.0000"])
     );
+    // Each wrong grad explained: its chain-rule ledger, the lines `gradviz check` prints.
+    let why = browser.eval(
+        "return Array.from(document.querySelectorAll('#why tbody tr'))\
+         .map(r => Array.from(r.cells).map(c => c.innerText));",
+    );
+    let b = &why[1];
+    assert_eq!(
+        [&b[0], &b[1], &b[2]],
+        [
+            &json!("1"),
+            &json!("b"),
+            &json!("-2.0 stored, -8.0 expected")
+        ]
+    );
+    let ledger: Vec<&str> = b[3].as_str().unwrap().lines().map(str::trim).collect();
+    assert_eq!(
+        ledger[4..8],
+        [
+            "from d (*), operand 2:",
+            "d(d)/d(b) = a.data = -2.0",
+            "d(d)/d(b) × d.grad = -2.0 × 1.0 = -2.0",
+            "b.grad += -2.0 → -6.0 + (-2.0) = -8.0",
+        ],
+        "{why}"
+    );
+    assert!(ledger[8].starts_with("the stored grad -2.0 is the last term alone"));
+    // The replay's step where d gives b its second term shows the same ledger.
+    let lines = browser.eval(
+        "for (let s = 0; s < 9; s++) { location.hash = '#step=' + s;\
+           const text = document.getElementById('gv-step-lines').innerText;\
+           if (text.includes('d(d)/d(b)')) return text; } return '';",
+    );
+    let lines = lines.as_str().unwrap();
+    assert!(
+        lines.contains("d(d)/d(b) × d.grad = -2.0000 × 1.0000 = -2.0000\nb.grad += -2.0000 → -6.0000 + (-2.0000) = -8.0000"),
+        "{lines}"
+    );
     browser.click("#wrong a[data-id='3']");
     let hash = browser.eval("return location.hash;");
     let hash = hash.as_str().unwrap_or_default();
@@ -664,13 +706,20 @@ fn hostile_labels_several_roots_and_an_unknown_op_in_chromium() {
     let lines = browser.eval("return document.getElementById('gv-step-lines').innerText;");
     let lines = lines.as_str().unwrap();
     assert_eq!(
-        lines.matches(".grad += q.grad = 1.0000").count(),
+        lines
+            .matches(" × q.grad = 1.0000 × 1.0000 = 1.0000")
+            .count(),
         2,
         "{lines}"
     );
+    // The running sum shows every term x has received: 3 from p, then 1 and 1 from q.
     assert!(
-        lines.contains("→ 4.0000"),
+        lines.contains("→ 3.0000 + 1.0000 = 4.0000"),
         "the second += collects: {lines}"
+    );
+    assert!(
+        lines.contains("→ 3.0000 + 1.0000 + 1.0000 = 5.0000"),
+        "{lines}"
     );
     assert!(lines.contains("4.0000 → 5.0000"), "{lines}");
     let unknown = browser.eval("return document.getElementById('gv-unknown').textContent;");

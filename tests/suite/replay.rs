@@ -57,9 +57,17 @@ fn the_neuron_replays_from_the_root_down_in_reverse_topological_order() {
     let tanh = &r.steps[2].changes;
     assert_eq!(tanh.len(), 1);
     assert_eq!(graph[tanh[0].node].label, "n");
+    // The chain rule in numbers: local derivative, times the upstream grad, into the sum.
     assert_eq!(
         tanh[0].text,
-        "n.grad += (1 − o.data²) × o.grad = (1 − 0.7071²) × 1.0000"
+        "d(o)/d(n) = 1 − o.data² = 1 − 0.7071² = 0.5000\n\
+         d(o)/d(n) × o.grad = 0.5000 × 1.0000 = 0.5000\n\
+         n.grad += 0.5000 → 0.5000"
+    );
+    let sum = &r.steps[3].changes;
+    assert_eq!(
+        sum[1].text,
+        "d(n)/d(b) = 1\nd(n)/d(b) × n.grad = 1.0000 × 0.5000 = 0.5000\nb.grad += 0.5000 → 0.5000"
     );
     assert!((tanh[0].grad - 0.5).abs() < 1e-15);
     let last = &r.steps[6].changes;
@@ -67,8 +75,12 @@ fn the_neuron_replays_from_the_root_down_in_reverse_topological_order() {
     assert_eq!(
         texts,
         [
-            "x1.grad += w1.data × (x1*w1).grad = -3.0000 × 0.5000",
-            "w1.grad += x1.data × (x1*w1).grad = 2.0000 × 0.5000",
+            "d(x1*w1)/d(x1) = w1.data = -3.0000\n\
+             d(x1*w1)/d(x1) × (x1*w1).grad = -3.0000 × 0.5000 = -1.5000\n\
+             x1.grad += -1.5000 → -1.5000",
+            "d(x1*w1)/d(w1) = x1.data = 2.0000\n\
+             d(x1*w1)/d(w1) × (x1*w1).grad = 2.0000 × 0.5000 = 1.0000\n\
+             w1.grad += 1.0000 → 1.0000",
         ]
     );
 }

@@ -13,6 +13,7 @@ use crate::support::xml;
 use draw::builtin_svg;
 use golden::check_golden;
 use gradviz::engine::{Graph, Input, PyRandom, MLP};
+use gradviz::error::Guard;
 use gradviz::figure::views::{
     self, defaults, ColorBy, View, ViewOptions, GRAD_PALETTE, NON_FINITE_FILL, ZERO_FILL,
 };
@@ -537,7 +538,7 @@ fn large_views_get_the_fast_layout() {
 fn guard_refuses_with_the_size_and_what_to_do() {
     let tiny = tiny_mlp();
     let values = tiny.graph.node_count();
-    let Err(Error::TooLarge(message)) = views::prepare(
+    let Err(error) = views::prepare(
         &tiny.graph,
         &ViewOptions::default().with_max_nodes(Some(10)),
     ) else {
@@ -550,23 +551,44 @@ fn guard_refuses_with_the_size_and_what_to_do() {
         .node_weights()
         .filter(|n| !n.op.is_leaf())
         .count();
+    let Error::TooLarge(oversize) = &error else {
+        panic!("not the guard: {error}")
+    };
     assert_eq!(
-        message,
+        (oversize.values, oversize.limit, oversize.guard),
+        (
+            values,
+            10,
+            Guard::Figure {
+                nodes: values + ops,
+                fold: Some((1, folded))
+            }
+        )
+    );
+    // The library's own wording names its own settings, not a front end's flags.
+    assert_eq!(
+        error.to_string(),
         format!(
             "the figure has {values} values ({} Graphviz nodes with the op nodes), more than \
              the limit of 10 that `dot` lays out in about 10 seconds\n  draw an overview with \
-             --fold 1 (groups nested deeper than 1 as one node each: {folded} values)\n  or \
-             draw it all with --max-nodes {values} (Graphviz may take minutes), or write the \
-             source with --format dot",
+             ViewOptions::fold = 1 (groups nested deeper than 1 as one node each: {folded} \
+             values)\n  or draw it all with ViewOptions::max_nodes = {values} (Graphviz may \
+             take minutes), or write the source with Format::Dot",
             values + ops
         )
     );
-    let Err(Error::TooLarge(message)) =
+    let Err(Error::TooLarge(oversize)) =
         views::prepare(&tiny.graph, &ViewOptions::default().with_max_nodes(Some(7)))
     else {
         panic!("refused")
     };
-    assert!(message.contains("--fold 0 (groups nested deeper than 0 as one node each: 7 values)"));
+    assert!(matches!(
+        oversize.guard,
+        Guard::Figure {
+            fold: Some((0, 7)),
+            ..
+        }
+    ));
     assert!(views::prepare(
         &tiny.graph,
         &ViewOptions::default().with_max_nodes(Some(values))
@@ -586,11 +608,16 @@ fn default_guard_is_max_nodes() {
     let at_limit = leaves_with_grads(&vec![1.0; defaults::MAX_NODES]);
     assert!(views::prepare(&at_limit, &ViewOptions::default()).is_ok());
     let over = leaves_with_grads(&vec![1.0; defaults::MAX_NODES + 1]);
-    let Err(Error::TooLarge(message)) = views::prepare(&over, &ViewOptions::default()) else {
+    let Err(error) = views::prepare(&over, &ViewOptions::default()) else {
         panic!("refused")
     };
-    assert!(message.contains("--fold DEPTH"), "{message}");
-    assert!(message.contains(&format!("--max-nodes {}", defaults::MAX_NODES + 1)));
+    let message = error.to_string();
+    assert!(message.contains("ViewOptions::fold = DEPTH"), "{message}");
+    assert!(message.contains(&format!(
+        "ViewOptions::max_nodes = {}",
+        defaults::MAX_NODES + 1
+    )));
+    assert!(!message.contains("--"), "no command-line flag: {message}");
 }
 
 #[test]
