@@ -31,8 +31,7 @@ use petgraph::graph::NodeIndex;
 use petgraph::Direction;
 
 use super::{
-    format_number, thousands, Cluster, Decorations, DotOptions, Figure, Gate, LayoutHints,
-    LegendEntry, Record,
+    format_number, Cluster, Decorations, DotOptions, Figure, Gate, LayoutHints, LegendEntry, Record,
 };
 use crate::engine::Op;
 use crate::error::{Guard, Oversize};

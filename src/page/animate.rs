@@ -23,7 +23,8 @@ use std::fmt::Write as _;
 use std::ops::Range;
 
 use super::replay::{replay, Replay, StepKind};
-use super::svg::{self, escape_text};
+use super::svg;
+use crate::figure::escape::xml_escape;
 use crate::figure::format_number;
 use crate::graph::{self, ExportGraph};
 use crate::input::Drawing;
@@ -180,15 +181,15 @@ impl Animation {
             .node_weights()
             .map(|n| format!("grad {}", format_number(n.grad, precision)))
             .collect();
-        let values: BTreeMap<String, svg::ValueText> = graph
+        let values: BTreeMap<u64, svg::ValueText> = graph
             .node_indices()
             .map(|node| {
                 let text = &drawn[node.index()];
                 let texts = svg::ValueText {
-                    drawn: text,
-                    initial: text,
+                    drawn: text.clone(),
+                    initial: text.clone(),
                 };
-                (format!("v{}", graph[node].id), texts)
+                (graph[node].id, texts)
             })
             .collect();
         let prepared = svg::prepare(still, PREFIX, &values)?;
@@ -372,7 +373,7 @@ impl Animation {
             } else {
                 String::new()
             };
-            let text = escape_text(&state.text);
+            let text = xml_escape(&state.text);
             match mode {
                 Mode::Still(k) if (state.from..to).contains(&k) => {
                     let _ = write!(out, "{}{style}>{text}</text>", slot.start_tag);
@@ -428,7 +429,7 @@ impl Animation {
                     number(y),
                     number(FOOTER_FONT),
                     if i == 0 { " font-weight=\"bold\"" } else { "" },
-                    escape_text(line)
+                    xml_escape(line)
                 );
             }
             Some(out)
@@ -531,7 +532,11 @@ fn step_views(
                     (Vec::new(), Some(format!("{PREFIX}-v{}_op", graph[node].id)))
                 }
             };
-            lines.extend(step.changes.iter().map(|c| c.text.clone()));
+            lines.extend(
+                step.changes
+                    .iter()
+                    .flat_map(|c| c.text.lines().map(str::to_string)),
+            );
             lines.insert(0, counter);
             let outline = actor
                 .and_then(|id| by_id.get(id.as_str()).copied())

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod animate;
 mod architecture;
 mod cli;
 mod differential;
@@ -25,3 +26,4 @@ mod replay;
 mod script;
 mod script_errors;
 mod views;
+mod watch;

@@ -4,30 +4,18 @@
 //! through an `<img>` tag as a GitHub README shows it (screenshots at two times differ); the
 //! APNG's frames are counted. Screenshots go to `target/tmp/animate-screenshots/`.
 
+use crate::support::{fixture, gradviz};
+
 // Only some of the driver's commands are needed here: no clicking in an animation.
 #[allow(dead_code)]
-#[path = "common/browser.rs"]
-mod browser;
+use crate::support::browser;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use browser::Browser;
 use serde_json::json;
-
-fn gradviz() -> Command {
-    let mut cmd = Command::cargo_bin("gradviz").expect("the binary is built");
-    cmd.env_remove("GRADVIZ_DOT").env("NO_COLOR", "1");
-    cmd
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
-}
 
 /// `gradviz render neuron.py` with `args`, into `dir/name`; the file's bytes.
 fn render(dir: &Path, name: &str, args: &[&str]) -> Vec<u8> {
