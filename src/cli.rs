@@ -495,6 +495,42 @@ mod tests {
         );
     }
 
+    /// The flags take the names the library parses (and the Python package reads with it),
+    /// for the same choices.
+    #[test]
+    fn value_names_are_the_librarys() {
+        let names = |variants: &[Engine]| -> Vec<(String, EngineChoice)> {
+            variants
+                .iter()
+                .map(|v| {
+                    (
+                        v.to_possible_value().unwrap().get_name().to_string(),
+                        (*v).into(),
+                    )
+                })
+                .collect()
+        };
+        let library: Vec<(String, EngineChoice)> = EngineChoice::NAMED
+            .iter()
+            .map(|(name, choice)| (name.to_string(), *choice))
+            .collect();
+        assert_eq!(names(Engine::value_variants()), library);
+        let colors: Vec<(String, views::ColorBy)> = ColorBy::value_variants()
+            .iter()
+            .map(|v| {
+                (
+                    v.to_possible_value().unwrap().get_name().to_string(),
+                    (*v).into(),
+                )
+            })
+            .collect();
+        let library: Vec<(String, views::ColorBy)> = views::ColorBy::NAMED
+            .iter()
+            .map(|(name, fill)| (name.to_string(), *fill))
+            .collect();
+        assert_eq!(colors, library);
+    }
+
     #[test]
     fn clap_definition_is_consistent() {
         use clap::CommandFactory;

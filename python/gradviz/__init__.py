@@ -324,10 +324,9 @@ def compare(before, after, *, rankdir="LR", precision=4, group=False, fold=None,
         _warnings.warn("compare(): no grad differs between the two states; call backward() "
                        "after snapshot() and before compare()", stacklevel=2)
     summary = "<gradviz.Figure: before and after backward, %d values>" % len(later.graph)
-    states = [("before backward", before.graph), ("after backward", later.graph)]
     return Figure(
         lambda format: _gradviz.compare(before.graph, later.graph, format, options),
-        lambda: _gradviz.page("gradviz compare", states, options), summary)
+        lambda: _gradviz.compare_page(before.graph, later.graph, options), summary)
 
 
 def dumps(*roots, auto_label=True):

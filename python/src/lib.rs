@@ -13,10 +13,11 @@ use pyo3::types::PyBytes;
 
 use gradviz::check::{check, Tolerance};
 use gradviz::engine::python_float_repr;
+use gradviz::error::{Setting, Terms};
 use gradviz::figure::views::ColorBy;
 use gradviz::figure::Rankdir;
 use gradviz::graph::{cycle_walk, topological_order, ExportGraph, NodeInfo, NodeOp};
-use gradviz::input::json::Document;
+use gradviz::input::json::{self, Document};
 use gradviz::input::States;
 use gradviz::page::Snapshot;
 use gradviz::render::{draw, draw_comparison, EngineChoice, Format, Options};
@@ -79,19 +80,31 @@ impl Graph {
     }
 }
 
-/// Adds each value's operands (`counts[i]` of `children` for value `i`) as edges; returns
-/// whether every operand came before its user (then there is no cycle).
+/// Adds each value's operands (`counts[i]` of `children` for value `i`) as edges, read as
+/// the JSON reader reads a node's children (a `+` or `*` listing one operand, as micrograd's
+/// set `_prev` does for `a + a`, uses it twice; a known op has its number of operands);
+/// returns whether every operand came before its user (then there is no cycle).
 fn add_operands(graph: &mut ExportGraph, counts: &[usize], children: Vec<usize>) -> PyResult<bool> {
     let n = graph.node_count();
-    let mut operands = children.into_iter();
+    let mut listed = children.into_iter();
     let mut ordered = true;
     for (i, &count) in counts.iter().enumerate() {
-        for position in 0..count {
-            let child = operands.next().filter(|&c| c < n).ok_or_else(|| {
-                PyValueError::new_err(format!("value {i}: an operand index out of range"))
-            })?;
-            ordered &= child < i;
-            graph.add_edge(NodeIndex::new(child), NodeIndex::new(i), position);
+        let ids: Vec<u64> = listed.by_ref().take(count).map(|c| c as u64).collect();
+        if ids.len() < count || ids.iter().any(|&c| c as usize >= n) {
+            return Err(PyValueError::new_err(format!(
+                "value {i}: an operand index out of range"
+            )));
+        }
+        let value = NodeIndex::new(i);
+        let operands = json::operands_as_listed(&graph[value].op, ids).map_err(|message| {
+            PyValueError::new_err(format!(
+                "{} (value {i}): {message}",
+                describe(&graph[value])
+            ))
+        })?;
+        for (position, child) in operands.into_iter().enumerate() {
+            ordered &= (child as usize) < i;
+            graph.add_edge(NodeIndex::new(child as usize), value, position);
         }
     }
     Ok(ordered)
@@ -129,25 +142,22 @@ struct FigureOptions {
 }
 
 impl FigureOptions {
+    /// The library's options, each name read by the library's own parser (the names the
+    /// command line's flags take too).
     fn into_options(self) -> PyResult<Options> {
-        let rankdir = match self.rankdir.to_ascii_uppercase().as_str() {
-            "LR" => Rankdir::LR,
-            "TB" => Rankdir::TB,
-            "RL" => Rankdir::RL,
-            "BT" => Rankdir::BT,
-            other => return Err(bad("rankdir", other, "LR, TB, RL or BT")),
-        };
-        let engine = match self.engine.as_str() {
-            "auto" => EngineChoice::Auto,
-            "dot" => EngineChoice::Dot,
-            "builtin" => EngineChoice::Builtin,
-            "layered" => EngineChoice::Layered,
-            other => return Err(bad("engine", other, "auto, dot, builtin or layered")),
-        };
+        let rankdir = Rankdir::parse(&self.rankdir.to_ascii_uppercase())
+            .ok_or_else(|| bad("rankdir", &self.rankdir, "'LR', 'TB', 'RL' or 'BT'"))?;
+        let engine = EngineChoice::parse(&self.engine)
+            .ok_or_else(|| bad("engine", &self.engine, &one_of(&EngineChoice::NAMED)))?;
         let color = match self.color.as_deref() {
-            None | Some("none") => ColorBy::None,
-            Some("grad") => ColorBy::Grad,
-            Some(other) => return Err(bad("color", other, "None or 'grad'")),
+            None => ColorBy::None,
+            Some(name) => ColorBy::parse(name).ok_or_else(|| {
+                bad(
+                    "color",
+                    name,
+                    &format!("None or {}", one_of(&ColorBy::NAMED)),
+                )
+            })?,
         };
         if self.precision > gradviz::figure::defaults::MAX_PRECISION {
             return Err(PyValueError::new_err(format!(
@@ -171,6 +181,19 @@ impl FigureOptions {
     }
 }
 
+/// The names of `named` as a Python user writes them: `'auto', 'dot' or 'layered'`.
+fn one_of<T>(named: &[(&str, T)]) -> String {
+    let names: Vec<String> = named
+        .iter()
+        .map(|(name, _)| format!("{name:?}").replace('"', "'"))
+        .collect();
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, first)) => format!("{} or {last}", first.join(", ")),
+        None => String::new(),
+    }
+}
+
 fn bad(option: &str, value: &str, expected: &str) -> PyErr {
     PyValueError::new_err(format!("{option}={value:?}: expected {expected}"))
 }
@@ -189,11 +212,33 @@ fn say(notes: &[gradviz::render::Note]) {
 }
 
 /// gradviz's errors as Python's: bad input is a `ValueError`, a renderer that failed a
-/// `RuntimeError`.
+/// `RuntimeError`; the settings they name or suggest are this package's keyword arguments.
 fn to_python(error: gradviz::Error) -> PyErr {
+    let message = error.worded(&Keywords);
     match error.exit_code() {
-        2 => PyValueError::new_err(error.to_string()),
-        _ => PyRuntimeError::new_err(error.to_string()),
+        2 => PyValueError::new_err(message),
+        _ => PyRuntimeError::new_err(message),
+    }
+}
+
+/// The package's names for the settings a library error names or suggests: the keyword
+/// arguments of `draw_dot` and `check`, and `Figure.source`. It has no node guard to raise.
+struct Keywords;
+
+impl Terms for Keywords {
+    fn spell(&self, setting: Setting, value: Option<&str>) -> Option<String> {
+        let keyword = match setting {
+            Setting::Rtol => "rtol",
+            Setting::Atol => "atol",
+            Setting::Fold => "fold",
+            Setting::LayeredEngine => return Some("engine='layered'".into()),
+            Setting::DotSource => return Some("the figure's `.source`".into()),
+            _ => return None,
+        };
+        Some(match value {
+            Some(value) => format!("{keyword}={value}"),
+            None => keyword.to_string(),
+        })
     }
 }
 
@@ -239,6 +284,18 @@ fn compare<'py>(
     Ok(PyBytes::new(py, &drawn.bytes))
 }
 
+/// The page of two graphs, as `gradviz compare -o page.html` writes it: the two states to
+/// toggle between, the changed grads marked, and the table of changes.
+#[pyfunction]
+fn compare_page(before: &Graph, after: &Graph, options: FigureOptions) -> PyResult<String> {
+    let options = options.into_options()?;
+    let states = States::new(before.document.graph.clone(), after.document.graph.clone());
+    let drawn =
+        gradviz::page::compare_page("gradviz compare", states, &options).map_err(to_python)?;
+    say(&drawn.notes);
+    String::from_utf8(drawn.bytes).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
 /// How many values' grads differ between two graphs, matched as `compare` matches them.
 #[pyfunction]
 fn changed(before: &Graph, after: &Graph) -> usize {
@@ -273,7 +330,8 @@ fn page(
 type Wrong = (String, String, f64, f64, usize);
 
 /// Recomputes every data and grad of `graph` from its structure: the wrong numbers, the
-/// indices of the values that could not be verified (unknown ops), and the report's text.
+/// indices of the values that could not be verified (unknown ops), and the report's text
+/// with its explanations of wrong grads.
 #[pyfunction]
 fn verify(graph: &Graph, rtol: f64, atol: f64) -> PyResult<(Vec<Wrong>, Vec<u64>, String)> {
     let tolerance = Tolerance::new(rtol, atol).map_err(to_python)?;
@@ -286,7 +344,9 @@ fn verify(graph: &Graph, rtol: f64, atol: f64) -> PyResult<(Vec<Wrong>, Vec<u64>
             (m.label.clone(), field, m.stored, m.expected, m.node.index())
         })
         .collect();
-    Ok((wrong, report.unverified.clone(), report.table()))
+    // The table, then each wrong grad explained with the chain rule, as `gradviz check` prints.
+    let text = report.table() + &report.explanation();
+    Ok((wrong, report.unverified.clone(), text))
 }
 
 /// The Python source of the graph walk: `python/gradviz_export.py`, the same file the
@@ -302,6 +362,7 @@ fn _gradviz(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(validate, module)?)?;
     module.add_function(wrap_pyfunction!(render, module)?)?;
     module.add_function(wrap_pyfunction!(compare, module)?)?;
+    module.add_function(wrap_pyfunction!(compare_page, module)?)?;
     module.add_function(wrap_pyfunction!(changed, module)?)?;
     module.add_function(wrap_pyfunction!(page, module)?)?;
     module.add_function(wrap_pyfunction!(verify, module)?)?;

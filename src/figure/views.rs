@@ -65,6 +65,19 @@ pub enum ColorBy {
     Grad,
 }
 
+impl ColorBy {
+    /// Every fill by the name the front ends give it (`--color grad`, `color="grad"`).
+    pub const NAMED: [(&'static str, ColorBy); 2] =
+        [("none", ColorBy::None), ("grad", ColorBy::Grad)];
+
+    /// The fill `name` names, one of [`ColorBy::NAMED`].
+    pub fn parse(name: &str) -> Option<ColorBy> {
+        Self::NAMED
+            .into_iter()
+            .find_map(|(named, fill)| (named == name).then_some(fill))
+    }
+}
+
 /// Which view to draw. `ViewOptions::default()` is micrograd's plain figure with the guard.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]

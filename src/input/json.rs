@@ -588,8 +588,12 @@ impl NodeFields {
 
 /// A known op must have exactly its operands; an unknown op text may have any number. A `+`
 /// or `*` with one child is that child twice: micrograd keeps its operands in the set
-/// `_prev`, so an exporter that reads it lists the operand of `a + a` once.
-fn operands_as_listed(op: &NodeOp, mut children: Vec<u64>) -> Result<Vec<u64>, String> {
+/// `_prev`, so an exporter that reads it lists the operand of `a + a` once. The Python
+/// package reads a walked graph's operands with this rule too, so both read a value alike.
+///
+/// # Errors
+/// What is wrong with the count, for the caller to place (`nodes[3].children`, a value).
+pub fn operands_as_listed(op: &NodeOp, mut children: Vec<u64>) -> Result<Vec<u64>, String> {
     let Some(known) = op.known() else {
         return Ok(children);
     };

@@ -399,6 +399,23 @@ pub enum EngineChoice {
     Layered,
 }
 
+impl EngineChoice {
+    /// Every choice by the name the front ends give it (`--engine dot`, `engine="dot"`).
+    pub const NAMED: [(&'static str, EngineChoice); 4] = [
+        ("auto", EngineChoice::Auto),
+        ("dot", EngineChoice::Dot),
+        ("builtin", EngineChoice::Builtin),
+        ("layered", EngineChoice::Layered),
+    ];
+
+    /// The choice `name` names, one of [`EngineChoice::NAMED`].
+    pub fn parse(name: &str) -> Option<EngineChoice> {
+        Self::NAMED
+            .into_iter()
+            .find_map(|(named, choice)| (named == name).then_some(choice))
+    }
+}
+
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

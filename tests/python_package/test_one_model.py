@@ -1,0 +1,98 @@
+"""The package and the command line share one model (issue 23): errors name the package's
+keyword arguments, never the command line's flags; a graph handed over from Python is
+checked and normalised as a JSON file's is (`a + a` with `_prev == {a}` is `a` twice); the
+compare page is the command line's, with its marks and table of changed grads; and `check`
+explains a wrong grad with the chain rule, as `gradviz check` does (issue 25)."""
+
+import os
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import gradviz
+from conftest import LectureValue, lecture_neuron
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.join(HERE, "..", "..")
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+def test_a_bad_tolerance_is_named_as_its_keyword(neuron):
+    o, _ = neuron
+    with pytest.raises(ValueError) as error:
+        gradviz.check(o, rtol=-1)
+    assert str(error.value) == "rtol must be a non-negative number, got -1.0"
+    with pytest.raises(ValueError, match=r"^atol must be a non-negative number, got nan$"):
+        gradviz.check(o, atol=float("nan"))
+
+
+def test_an_oversized_figure_suggests_what_python_has():
+    x = LectureValue(0.0)
+    for _ in range(3_000):
+        x = x + 1.0
+    with pytest.raises(ValueError) as error:
+        gradviz.draw_dot(x, engine="dot").pipe("svg")
+    message = str(error.value)
+    assert "engine='layered'" in message and ".source" in message, message
+    assert "--" not in message and "max_nodes" not in message, message
+
+
+def test_a_value_added_to_itself_is_checked_as_its_operand_twice():
+    """micrograd keeps `_prev` as a set, so `a + a` lists `a` once; the JSON reader reads
+    such a `+` as `a` twice, and so does the package now: the `=` bug is caught."""
+    a = LectureValue(3.0, label="a")
+    b = a + a
+    b.label = "b"
+    b.backward()
+    assert a.grad == 2.0 and gradviz.check(b).ok
+    a.grad = 1.0  # what `self.grad = out.grad` (`=` where `+=` belongs) leaves
+    report = gradviz.check(b)
+    assert [tuple(m) for m in report.mismatches] == [("a", "grad", 1.0, 2.0)]
+    assert report.unverified == []
+    lines = [line.strip() for line in report.table.splitlines()]
+    why = lines[lines.index("why a.grad should be 2.0, not 1.0:") + 1:]
+    assert why == [
+        "from b (+), operand 1:",
+        "d(b)/d(a) = 1",
+        "d(b)/d(a) × b.grad = 1.0 × 1.0 = 1.0",
+        "a.grad += 1.0 → 1.0",
+        "from b (+), operand 2:",
+        "d(b)/d(a) = 1",
+        "d(b)/d(a) × b.grad = 1.0 × 1.0 = 1.0",
+        "a.grad += 1.0 → 1.0 + 1.0 = 2.0",
+        "the stored grad 1.0 is the last term alone: `grad = …` where `grad += …` belongs "
+        "keeps one contribution and drops the others",
+    ]
+
+
+def test_a_value_with_the_wrong_number_of_operands_is_refused_as_in_json():
+    a, b = LectureValue(1.0, label="a"), LectureValue(2.0, label="b")
+    t = LectureValue(0.5, (a, b), "tanh")
+    with pytest.raises(ValueError, match=r'op "tanh" takes 1 operand, found 2'):
+        gradviz.check(t)
+
+
+def changed_rows(page):
+    """The cells after the id of the page's table of changed grads, and the ids the after
+    state marks as changed (filled)."""
+    root = ET.fromstring(page)
+    table = next(t for t in root.iter(XHTML + "table") if t.get("id") == "changed")
+    rows = sorted(tuple("".join(td.itertext()) for td in tr.findall(XHTML + "td"))[1:]
+                  for tr in table.iter(XHTML + "tr") if tr.findall(XHTML + "td"))
+    return rows, page.count('fill="#')
+
+
+def test_the_compare_page_is_the_command_lines(tmp_path):
+    o, _ = lecture_neuron(LectureValue)
+    before = gradviz.snapshot(o)
+    o.backward()
+    page = gradviz.compare(before, o, engine="builtin").to_html()
+    binary = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target")),
+                          "debug", "gradviz")
+    out = tmp_path / "cli.html"
+    subprocess.run([binary, "compare", "--engine", "builtin", "-o", str(out),
+                    os.path.join(REPO, "fixtures", "neuron.py")], check=True)
+    rows, fills = changed_rows(page)
+    assert len(rows) == 10 and ("o", "0.7071", "0.0000", "1.0000") in rows
+    assert (rows, fills) == changed_rows(out.read_text())
