@@ -96,7 +96,8 @@ def test_the_nbconvert_export_replays_backward_in_chromium(tmp_path, browser):
     browser.click("#gv-next")
     browser.click("#gv-next")
     lines = browser.eval("return document.getElementById('gv-step-lines').innerText")
-    assert "n.grad += (1 − o.data²) × o.grad" in lines, lines
+    assert "d(o)/d(n) = 1 − o.data² = 1 − 0.7071² = 0.5000" in lines, lines
+    assert "n.grad += 0.5000 → 0.5000" in lines, lines
     assert "grad 0.5000" in browser.eval(grad)
     browser.leave_frame()
     browser.screenshot(os.path.join(SCREENSHOTS, "export-step-2.png"))
