@@ -25,7 +25,7 @@ use std::ops::Range;
 use super::replay::{replay, Replay, StepKind};
 use super::svg;
 use crate::figure::escape::xml_escape;
-use crate::figure::format_number;
+use crate::figure::{format_number, ElementId, NodeId};
 use crate::graph::{self, ExportGraph};
 use crate::input::Drawing;
 use crate::render::{self, text_width, Drawn, Format, Options};
@@ -202,7 +202,7 @@ impl Animation {
         let states = states(graph, replayed, precision);
         let mut slots = Vec::with_capacity(graph.node_count());
         for node in graph.node_indices() {
-            let id = format!("{PREFIX}-v{}-g", graph[node].id);
+            let id = format!("{PREFIX}-{}", ElementId::Grad(graph[node].id));
             let text = *by_id
                 .get(id.as_str())
                 .ok_or_else(|| unreadable(&format!("has no grad text {id}")))?;
@@ -327,7 +327,7 @@ impl Animation {
         for slot in &self.slots {
             edits.push((slot.range.clone(), self.slot_texts(slot, mode)));
         }
-        let mut out = apply(&self.svg, edits);
+        let mut out = svg::apply(&self.svg, edits);
         let end = out.rfind("</svg>").unwrap_or(out.len());
         out.insert_str(end, &self.footer(mode));
         out
@@ -527,10 +527,14 @@ fn step_views(
             let counter = format!("backward, step {k} of {count}");
             let (mut lines, actor) = match step.kind {
                 StepKind::Start => (vec!["every grad starts at 0".to_string()], None),
-                StepKind::Seed(root) => (Vec::new(), Some(format!("{PREFIX}-v{}", graph[root].id))),
-                StepKind::Local(node) => {
-                    (Vec::new(), Some(format!("{PREFIX}-v{}_op", graph[node].id)))
-                }
+                StepKind::Seed(root) => (
+                    Vec::new(),
+                    Some(format!("{PREFIX}-{}", NodeId::Value(graph[root].id))),
+                ),
+                StepKind::Local(node) => (
+                    Vec::new(),
+                    Some(format!("{PREFIX}-{}", NodeId::Op(graph[node].id))),
+                ),
             };
             lines.extend(
                 step.changes
@@ -588,20 +592,6 @@ fn unreadable(what: &str) -> Error {
     Error::Render(format!(
         "the engine's SVG cannot be animated: its root {what}"
     ))
-}
-
-/// `text` with each range replaced; ranges never overlap.
-fn apply(text: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
-    edits.sort_by_key(|(range, _)| (range.start, range.end));
-    let mut out = String::with_capacity(text.len() * 2);
-    let mut at = 0;
-    for (range, replacement) in edits {
-        out.push_str(&text[at..range.start]);
-        out.push_str(&replacement);
-        at = range.end;
-    }
-    out.push_str(&text[at..]);
-    out
 }
 
 /// The frames as an APNG, looping forever, each shown as long as in the SVG.

@@ -143,7 +143,7 @@ fn broken(value: u64, what: &str) -> Error {
 
 /// `svg` with each range replaced; ranges never overlap (each is an attribute value, a
 /// point after a tag name, a text or a comment).
-fn apply(svg: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
+pub(crate) fn apply(svg: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
     edits.sort_by_key(|(range, _)| (range.start, range.end));
     let mut out = String::with_capacity(svg.len() + edits.len() * 8);
     let mut at = 0;
