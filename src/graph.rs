@@ -19,7 +19,7 @@ use petgraph::Direction;
 use crate::engine::{Graph, NodeId, Op};
 
 /// What a figure shows of one value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NodeInfo {
     /// A stable id: the tape index for engine graphs, the file's id for JSON graphs.
     pub id: u64,
@@ -31,6 +31,29 @@ pub struct NodeInfo {
     pub grad: f64,
     /// What computed it; [`Op::Leaf`] for a value created directly.
     pub op: NodeOp,
+    /// The module call (or constructor) that made it, when the input knows: the structure
+    /// an overview folds by. `None` for a value made outside every module.
+    pub scope: Option<Scope>,
+}
+
+/// Where a value was made: the chain of module objects at work when it was created,
+/// outermost first (an `MLP`'s call, inside it a `Layer`'s, inside that a `Neuron`'s).
+/// Values made in the same call share one `Scope` (an `Arc`), so a graph of a million
+/// values holds one path per call, not one per value.
+pub type Scope = std::sync::Arc<[ScopeStep]>;
+
+/// One module object in a [`Scope`], and what it was doing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScopeStep {
+    /// The module's class: `MLP`, `Layer`, `Neuron`, or a user's own class name.
+    pub kind: String,
+    /// Its name among its parent's parts, as a figure shows it (`l0`, `n3`).
+    pub name: String,
+    /// Which object: objects are numbered in the order the program made them.
+    pub object: u32,
+    /// Which call of the object made the value, counting from 0 (the k-th example a model
+    /// was applied to); `None` for what its constructor made: its parameters.
+    pub call: Option<u32>,
 }
 
 /// What computed a value: one of the engine's ops, or the text of an op gradviz does not
@@ -168,6 +191,7 @@ pub fn to_petgraph(graph: &Graph, roots: &[NodeId]) -> ExportGraph {
             data: graph.data(id),
             grad: graph.grad(id),
             op: NodeOp::Known(graph.op(id)),
+            scope: None,
         };
         index_of[id.index()] = out.add_node(info);
         for (position, operand) in graph.operands(id).into_iter().enumerate() {
@@ -306,6 +330,7 @@ mod tests {
             data: 0.0,
             grad: 0.0,
             op: NodeOp::default(),
+            scope: None,
         }
     }
 

@@ -58,6 +58,7 @@ impl Graph {
                 data,
                 grad,
                 op: NodeOp::from_string(op),
+                scope: None,
             });
         }
         let ordered = add_operands(&mut graph, &counts, children)?;

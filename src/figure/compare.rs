@@ -173,6 +173,7 @@ mod tests {
             data: 1.0,
             grad,
             op: op.into(),
+            scope: None,
         };
         let a = graph.add_node(node(0, "a", "", grads[0]));
         let b = graph.add_node(node(1, "b", "", grads[1]));

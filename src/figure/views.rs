@@ -556,6 +556,7 @@ fn fold(graph: &ExportGraph, groups: &Groups, depth: usize) -> Folded {
             data,
             grad,
             op: NodeOp::default(),
+            scope: None,
         };
         let node = out.add_node(info);
         summaries.insert(graph[index].id, summary);
@@ -1010,6 +1011,7 @@ mod tests {
                 data: 0.5,
                 grad: id as f64,
                 op: op.into(),
+                scope: None,
             });
             if let Some(previous) = previous {
                 graph.add_edge(previous, node, 0);

@@ -580,6 +580,7 @@ impl NodeFields {
                 data,
                 grad,
                 op,
+                scope: None,
             },
             children,
         })

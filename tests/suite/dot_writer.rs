@@ -244,6 +244,7 @@ fn any_ids_are_written_as_the_model_writes_them() {
                 data: id as f64,
                 grad: -1.0,
                 op: if id % 2 == 1 { "+" } else { "" }.into(),
+                scope: None,
             })
         })
         .collect();

@@ -79,6 +79,7 @@ fn leaf(id: u64, label: &str, data: f64, grad: f64) -> NodeInfo {
         data,
         grad,
         op: NodeOp::default(),
+        scope: None,
     }
 }
 
@@ -276,6 +277,7 @@ fn hostile_op_text_and_extra_rows_render_verbatim() {
         data: 1.0,
         grad: 0.0,
         op: op.into(),
+        scope: None,
     });
     graph.add_edge(0.into(), result, 0);
     let mut decorations = Decorations::default();

@@ -391,6 +391,7 @@ fn leaves_with_grads(grads: &[f64]) -> ExportGraph {
             data: 0.0,
             grad,
             op: Default::default(),
+            scope: None,
         });
     }
     graph
