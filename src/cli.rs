@@ -11,7 +11,7 @@ use std::time::Duration;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use gradviz::error::{Setting, Terms};
-use gradviz::figure::views::{self, ViewOptions};
+use gradviz::figure::views::{self, Detail, ViewOptions};
 use gradviz::figure::{self as figure, DotOptions};
 use gradviz::input::script::{self, ScriptOptions};
 use gradviz::input::{self, InputFormat};
@@ -182,6 +182,14 @@ pub struct FigureArgs {
     /// neuron, 0: one per layer): a readable overview of a network of any size.
     #[arg(long, value_name = "DEPTH")]
     pub fold: Option<usize>,
+    /// Draw every value, however large the graph (above 1500 values gradviz draws an
+    /// overview: groups folded, repeated computations drawn once).
+    #[arg(long, conflicts_with_all = ["depth", "fold"])]
+    pub full: bool,
+    /// Draw the overview with DEPTH levels of groups kept open (0: one node per layer,
+    /// 1: one per neuron), repeated computations drawn once, whatever the graph's size.
+    #[arg(long, value_name = "DEPTH", conflicts_with = "fold")]
+    pub depth: Option<usize>,
     /// Fill values by |grad| (with a legend), or not at all (micrograd's look).
     #[arg(long, value_enum, default_value_t = ColorBy::None)]
     pub color: ColorBy,
@@ -214,7 +222,13 @@ impl FigureArgs {
             .with_group(self.group)
             .with_fold(self.fold)
             .with_color(self.color.into())
-            .with_max_nodes(self.max_nodes);
+            .with_max_nodes(self.max_nodes)
+            .with_keep_rankdir(self.rankdir.is_some())
+            .with_detail(match (self.full, self.depth) {
+                (true, _) => Detail::Full,
+                (false, Some(depth)) => Detail::Depth(depth),
+                (false, None) => Detail::Auto,
+            });
         Options {
             format: self.format.map(render::Format::from),
             input,

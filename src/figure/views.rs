@@ -5,6 +5,17 @@
 //! asks for ([`LayoutHints`]: the fast ones on large figures, `newrank` for gates), and a node
 //! guard that refuses a figure `dot` would spend minutes on.
 //!
+//! # The overview
+//!
+//! A graph of more than [`defaults::OVERVIEW_ABOVE`] values cannot be read value by value,
+//! so unless asked for everything ([`Detail::Full`]) it is drawn as its overview: its groups
+//! folded as `--fold` folds them, at the deepest depth that leaves at most
+//! [`defaults::OVERVIEW_NODES`] nodes, and what is left drawn once per repeated computation
+//! (`repeats`: the same loss term for every example is one `100 × ReLU` node, a `sum(…)`
+//! one `Σ of 100 terms` node), each with its data and grad, or their ranges and the
+//! gradient's norm where one node stands for many values. A note says what was folded and
+//! how to see everything.
+//!
 //! # Groups
 //!
 //! A label `l0.n1.w0` puts its value in the groups `l0` and `l0.n1` (every proper prefix
@@ -31,12 +42,17 @@ use petgraph::graph::NodeIndex;
 use petgraph::Direction;
 
 use super::{
-    format_number, Cluster, Decorations, DotOptions, Figure, Gate, LayoutHints, LegendEntry, Record,
+    format_number, Cluster, Decorations, DotOptions, Figure, Gate, LayoutHints, LegendEntry,
+    Rankdir, Record,
 };
 use crate::engine::Op;
-use crate::error::{Guard, Oversize};
+use crate::error::{thousands, Guard, Oversize};
 use crate::graph::{self, ExportGraph, NodeInfo, NodeOp};
 use crate::{Error, Result};
+
+mod repeats;
+
+use repeats::{Repeats, Shape};
 
 /// The settings views use unless told otherwise, with how they were chosen.
 pub mod defaults {
@@ -52,6 +68,33 @@ pub mod defaults {
     /// depth, which bounds every walk up the group tree (and matches the clusters the
     /// renderer nests).
     pub const MAX_GROUP_DEPTH: usize = crate::figure::MAX_CLUSTER_DEPTH;
+    /// Graphs of more values than this are drawn as their overview unless asked for every
+    /// value. No whole figure of a network is readable at screen size (the lecture's
+    /// MLP(3, [4, 4, 1]) loss over 4 examples, 394 values, is 8,710 × 2,949 pt from `dot`);
+    /// what changes with size is how much panning reading it takes. Measured over batches of
+    /// that loss, in 1920 × 1080 px screens at 100 %: 394 values 22 screens, 746 values 48,
+    /// 1,098 values 88, 1,450 values 121, 2,154 values 242, 4,266 values 726. The lecture's
+    /// graphs, which learners read by zooming in, stay whole; past about 1,500 values (over
+    /// a hundred screens) nobody reads value by value, and the overview is drawn instead.
+    pub const OVERVIEW_ABOVE: usize = 1_500;
+    /// The most nodes an overview chooses to keep open groups for: the deepest fold whose
+    /// overview has at most this many nodes is drawn, else the shallowest. About what fits
+    /// a screen as a left-to-right figure with every record readable.
+    pub const OVERVIEW_NODES: usize = 40;
+}
+
+/// How much of a large graph a figure shows.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// Every value of a graph up to [`defaults::OVERVIEW_ABOVE`] values, the overview of a
+    /// larger one (unless groups or folds are asked for, which choose for themselves).
+    #[default]
+    Auto,
+    /// Every value, whatever the size (the node guard still applies).
+    Full,
+    /// The overview with this many levels of groups kept open.
+    Depth(usize),
 }
 
 /// What the nodes are filled by.
@@ -93,12 +136,47 @@ pub struct ViewOptions {
     /// [`defaults::MAX_NODES`]. Pass `Some(usize::MAX)` for output no engine lays out
     /// (`--format dot` or `json`).
     pub max_nodes: Option<usize>,
+    /// Every value, or the overview of a large graph.
+    pub detail: Detail,
+    /// Draw an overview in the figure's own direction; by default an overview runs top to
+    /// bottom, since its chain of summaries drawn left to right is many times wider than
+    /// a screen.
+    pub keep_rankdir: bool,
 }
 
 impl ViewOptions {
     /// True when these options ask for no view: micrograd's plain figure.
     pub fn is_plain(&self) -> bool {
-        !self.group && self.fold.is_none() && self.color == ColorBy::None
+        !self.group
+            && self.fold.is_none()
+            && self.color == ColorBy::None
+            && !matches!(self.detail, Detail::Depth(_))
+    }
+
+    /// These options drawing an overview in the figure's own direction or top to bottom.
+    pub fn with_keep_rankdir(mut self, keep: bool) -> Self {
+        self.keep_rankdir = keep;
+        self
+    }
+
+    /// These options showing `detail`.
+    pub fn with_detail(mut self, detail: Detail) -> Self {
+        self.detail = detail;
+        self
+    }
+
+    /// The depth of the overview these options ask of a graph of `values` values, if any;
+    /// `Some(None)` asks for the depth to be chosen.
+    fn overview(&self, values: usize) -> Option<Option<usize>> {
+        match self.detail {
+            Detail::Depth(depth) => Some(Some(depth)),
+            Detail::Auto
+                if !self.group && self.fold.is_none() && values > defaults::OVERVIEW_ABOVE =>
+            {
+                Some(None)
+            }
+            Detail::Auto | Detail::Full => None,
+        }
     }
 
     /// These options with clusters on or off.
@@ -145,8 +223,11 @@ pub struct View<'a> {
     /// How deep the labels' groups nest: 0 when no value has a dotted label (or the view
     /// did not look, being micrograd's plain figure).
     pub(crate) depth: usize,
-    /// Why the view asked for changes nothing, when it does not ([`idle_note`]).
+    /// Why the view asked for changes nothing, when it does not ([`idle_note`]), or what
+    /// an overview folded.
     pub(crate) note: Option<String>,
+    /// The direction the view is drawn in, when it chooses one (an overview's).
+    rankdir: Option<Rankdir>,
 }
 
 /// What a folded group's node says about the values inside it.
@@ -161,6 +242,9 @@ pub struct Summary {
     pub max_grad: (f64, String),
     /// How many values the group holds.
     pub values: usize,
+    /// The norm of its outputs' grads, shown where many values stand as one (an overview's
+    /// repeated computation).
+    pub grad_norm: Option<f64>,
 }
 
 /// A folded group with at most this many outputs lists each one's data and grad; more are
@@ -196,6 +280,10 @@ impl Summary {
                     range(|o| o.2)
                 )
             }
+        };
+        let outputs = match self.grad_norm {
+            Some(norm) => format!("{outputs}\n\u{2016}grad\u{2016} {}", number(norm)),
+            None => outputs,
         };
         let (max_grad, label) = &self.max_grad;
         let mut inside = format!(
@@ -234,9 +322,13 @@ impl<'a> View<'a> {
             .iter()
             .map(|(&id, summary)| (id, Record::Summary(summary.fields(base.precision))))
             .collect();
+        let mut options = base.clone();
+        if let Some(rankdir) = self.rankdir {
+            options.rankdir = rankdir;
+        }
         Figure {
             graph: self.graph,
-            options: base.clone(),
+            options,
             decorations: self.decorations,
             records,
             hints: self.hints,
@@ -249,7 +341,7 @@ impl<'a> View<'a> {
 /// has more values than the node guard allows; the message gives the size and what to do.
 pub fn prepare<'a>(graph: &'a ExportGraph, options: &ViewOptions) -> Result<View<'a>> {
     let mut view = view_of(Cow::Borrowed(graph), options)?;
-    view.note = idle_note(options, view.depth);
+    view.note = view.note.or_else(|| idle_note(options, view.depth));
     Ok(view)
 }
 
@@ -257,6 +349,18 @@ pub fn prepare<'a>(graph: &'a ExportGraph, options: &ViewOptions) -> Result<View
 /// a copy.
 pub(crate) fn view_of<'a>(graph: Cow<'a, ExportGraph>, options: &ViewOptions) -> Result<View<'a>> {
     let limit = options.max_nodes.unwrap_or(defaults::MAX_NODES);
+    if let Some(depth) = options.overview(graph.node_count()) {
+        let (view, groups) = overview_of(&graph, depth, options);
+        let values = view.graph.node_count();
+        // An overview that leaves more than a figure can show (a graph with nothing that
+        // repeats) helps no one: unless asked for, the graph is drawn as it is.
+        if depth.is_some() || values <= defaults::OVERVIEW_ABOVE {
+            if values > limit {
+                return Err(too_large(&view.graph, limit, options, &groups));
+            }
+            return Ok(view);
+        }
+    }
     if options.is_plain() && graph.node_count() <= limit {
         // micrograd's look needs no groups: skip placing every value in one.
         return Ok(View {
@@ -267,6 +371,7 @@ pub(crate) fn view_of<'a>(graph: Cow<'a, ExportGraph>, options: &ViewOptions) ->
             folded_into: BTreeMap::new(),
             depth: 0,
             note: None,
+            rankdir: None,
         });
     }
     let groups = Groups::place(&graph);
@@ -305,7 +410,196 @@ pub(crate) fn view_of<'a>(graph: Cow<'a, ExportGraph>, options: &ViewOptions) ->
         hints,
         depth: groups.max_depth(),
         note: None,
+        rankdir: None,
     })
+}
+
+/// The overview of `graph` (see the module comment) at `depth`, or at the deepest depth
+/// whose overview has at most [`defaults::OVERVIEW_NODES`] nodes when `depth` is `None`.
+fn overview_of(
+    graph: &ExportGraph,
+    depth: Option<usize>,
+    options: &ViewOptions,
+) -> (View<'static>, Groups) {
+    let groups = Groups::place(graph);
+    let (depth, (overview, places, summaries, folded_into)) = match depth {
+        Some(depth) => (depth, overview(graph, &groups, depth)),
+        None => shallowest_readable(graph, &groups),
+    };
+    let mut decorations = Decorations {
+        caption: Some(format!(
+            "overview of {} values ({} nodes); --full draws every value",
+            thousands(graph.node_count()),
+            thousands(overview.node_count())
+        )),
+        ..Decorations::default()
+    };
+    if options.group {
+        decorations.clusters = clusters(&overview, &groups, &places);
+    }
+    if options.color == ColorBy::Grad {
+        color_by_grad(&overview, &summaries, &mut decorations);
+    }
+    let note = format!(
+        "{} values drawn as an overview of {} nodes: {}repeated computations drawn once \
+         (`100 × ReLU`, `Σ of 100 terms`); --full draws every value, --depth N keeps N levels \
+         of groups open",
+        thousands(graph.node_count()),
+        thousands(overview.node_count()),
+        match groups.max_depth() {
+            0 => String::new(),
+            _ => format!("groups nested deeper than {depth} folded, "),
+        }
+    );
+    let view = View {
+        hints: LayoutHints::for_graph(&overview),
+        graph: Cow::Owned(overview),
+        decorations,
+        summaries,
+        folded_into,
+        depth: groups.max_depth(),
+        note: Some(note),
+        rankdir: (!options.keep_rankdir).then_some(Rankdir::TB),
+    };
+    (view, groups)
+}
+
+/// The overview at the deepest depth that leaves at most [`defaults::OVERVIEW_NODES`]
+/// nodes, else at depth 0, with its depth.
+fn shallowest_readable(graph: &ExportGraph, groups: &Groups) -> (usize, Folded) {
+    let mut chosen = None;
+    for depth in (0..=groups.max_depth()).rev() {
+        let candidate = overview(graph, groups, depth);
+        let fits = candidate.0.node_count() <= defaults::OVERVIEW_NODES;
+        chosen = Some((depth, candidate));
+        if fits {
+            break;
+        }
+    }
+    chosen.expect("depth 0 is always tried")
+}
+
+/// `graph` with its groups nested deeper than `depth` folded, then each chain and each
+/// repeated computation among the rest drawn as one node.
+fn overview(graph: &ExportGraph, groups: &Groups, depth: usize) -> Folded {
+    let (folded, places, summaries, mut folded_into) = fold(graph, groups, depth);
+    let repeats = repeats::find(&folded, |n| summaries.contains_key(&folded[n].id));
+    let (merged, places, summaries, merged_into) = merge(&folded, &repeats, &places, &summaries);
+    // Folding keeps the ids of what it does not fold, so the two maps compose by union.
+    folded_into.extend(merged_into);
+    (merged, places, summaries, folded_into)
+}
+
+/// `folded` with each class of `repeats` holding more than one value drawn as one summary
+/// node; a class of one value keeps it as it was (a folded group's summary too).
+fn merge(
+    folded: &ExportGraph,
+    repeats: &Repeats,
+    places: &[Option<usize>],
+    summaries: &BTreeMap<u64, Summary>,
+) -> Folded {
+    let mut out = ExportGraph::with_capacity(repeats.classes.len(), repeats.classes.len());
+    let mut out_places = Vec::with_capacity(repeats.classes.len());
+    let mut out_summaries = BTreeMap::new();
+    let mut merged_into = BTreeMap::new();
+    let mut node_of = Vec::with_capacity(repeats.classes.len());
+    for class in &repeats.classes {
+        let first = class.members[0];
+        let id = folded[first].id;
+        if let [only] = class.members[..] {
+            if let Some(summary) = summaries.get(&id) {
+                out_summaries.insert(id, summary.clone());
+            }
+            out_places.push(places[only.index()]);
+            node_of.push(out.add_node(folded[only].clone()));
+            continue;
+        }
+        let summary = summarize_class(folded, class);
+        let (_, data, grad) = summary.outputs[0].clone();
+        merged_into.extend(class.members.iter().map(|&m| (folded[m].id, id)));
+        out_places.push(None);
+        node_of.push(out.add_node(NodeInfo {
+            id,
+            label: summary.title.clone(),
+            data,
+            grad,
+            ..NodeInfo::default()
+        }));
+        out_summaries.insert(id, summary);
+    }
+    let mut seen: BTreeSet<(NodeIndex, NodeIndex)> = BTreeSet::new();
+    let mut inputs: BTreeMap<NodeIndex, usize> = BTreeMap::new();
+    for value in folded.node_indices() {
+        let class = repeats.class_of[value.index()];
+        let target = node_of[class];
+        // A value drawn as it was keeps its operands' places; a summary takes one edge from
+        // each node feeding it.
+        let as_it_was =
+            repeats.classes[class].members.len() == 1 && !summaries.contains_key(&folded[value].id);
+        for (position, operand) in graph::operands(folded, value).into_iter().enumerate() {
+            let source = node_of[repeats.class_of[operand.index()]];
+            if source == target {
+                continue;
+            }
+            if as_it_was {
+                out.add_edge(source, target, position);
+            } else if seen.insert((source, target)) {
+                let next = inputs.entry(target).or_default();
+                out.add_edge(source, target, *next);
+                *next += 1;
+            }
+        }
+    }
+    (out, out_places, out_summaries, merged_into)
+}
+
+/// What one node of an overview says about the values of `class`: `100 × ReLU`,
+/// `Σ of 100 terms`; its results' data and grads, and their norm where there are several.
+fn summarize_class(graph: &ExportGraph, class: &repeats::Class) -> Summary {
+    let results = &class.results;
+    let what = match class.shape {
+        Shape::Chain { op: Op::Mul, terms } => format!("\u{3a0} of {terms} factors"),
+        Shape::Chain { terms, .. } => format!("\u{3a3} of {terms} terms"),
+        Shape::Value if graph[results[0]].op.is_leaf() => "leaf".to_string(),
+        Shape::Value => graph[results[0]].op.to_string(),
+    };
+    let what = match repeats::name(&graph[results[0]].label) {
+        "" => what,
+        label => format!("{label} ({what})"),
+    };
+    let title = match results.len() {
+        1 => what,
+        n => format!("{n} \u{d7} {what}"),
+    };
+    let largest = class
+        .members
+        .iter()
+        .copied()
+        .max_by(|&a, &b| {
+            graph[a]
+                .grad
+                .abs()
+                .total_cmp(&graph[b].grad.abs())
+                .then(b.cmp(&a))
+        })
+        .expect("a class has at least one value");
+    let grad_norm = (results.len() > 1).then(|| {
+        results
+            .iter()
+            .map(|&r| graph[r].grad * graph[r].grad)
+            .sum::<f64>()
+            .sqrt()
+    });
+    Summary {
+        title,
+        outputs: results
+            .iter()
+            .map(|&r| (graph[r].label.clone(), graph[r].data, graph[r].grad))
+            .collect(),
+        max_grad: (graph[largest].grad.abs(), graph[largest].label.clone()),
+        values: class.members.len(),
+        grad_norm,
+    }
 }
 
 /// Why the grouping or folding `options` ask for changes nothing in a figure whose labels'
@@ -629,6 +923,7 @@ impl Folding<'_> {
                 .collect(),
             max_grad: (graph[largest].grad.abs(), graph[largest].label.clone()),
             values: members.len(),
+            grad_norm: None,
         }
     }
 
@@ -653,7 +948,8 @@ impl Folding<'_> {
         for &m in members {
             match child_of(m) {
                 Some(child) => children.entry(child).or_default().push(m),
-                None => loose = true,
+                // A constant (a network's input placed with its layer) is no neuron's.
+                None => loose |= !self.graph[m].op.is_leaf(),
             }
         }
         if children.is_empty() {
@@ -700,8 +996,13 @@ fn neuron_formula(
             return None;
         }
     }
-    let op = &graph[*outputs.first()?].op;
-    if !has_weight || outputs.iter().any(|&o| &graph[o].op != op) {
+    // A weight used outside its neuron (squared for an L2 term) is a product; what the
+    // neuron computes is its other output.
+    let mut computed = outputs
+        .iter()
+        .filter(|&&o| graph[o].op != NodeOp::Known(Op::Mul));
+    let op = &graph[*computed.next()?].op;
+    if !has_weight || computed.any(|&o| &graph[o].op != op) {
         return None;
     }
     match op {

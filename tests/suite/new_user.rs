@@ -286,7 +286,7 @@ fn a_closed_pipe_ends_the_program_quietly() {
         "x = Value(1.0)\nfor i in range(20000): x = x * 1.0\n",
     );
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("gradviz"))
-        .args(["render", "--format", "dot", "-o", "-", &chain])
+        .args(["render", "--full", "--format", "dot", "-o", "-", &chain])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

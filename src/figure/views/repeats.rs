@@ -1,0 +1,397 @@
+//! Repeated structure in a graph: what an overview draws once. Two kinds are found, both
+//! from the graph alone (no labels needed, so another engine's JSON folds as well):
+//!
+//! - **chains**: a run of one associative op (`+` or `*`) whose intermediate results each
+//!   feed only the next, as Python's `sum(...)` and a neuron's `w·x + b` build them; a chain
+//!   is one unit whose operands are everything its links take from outside it;
+//! - **repeats**: units that compute the same thing from the same kinds of operands, as the
+//!   same neuron does for every example of a batch or the same loss term for every example.
+//!   Units are compared by a signature built bottom-up (their op and their operands'
+//!   classes: in order for an op, as a set for a chain), so equal signatures mean equal
+//!   computations up to the numbers. Unlabelled leaves are told apart by what uses them.
+//!
+//! Values the caller keeps whole (a folded group's node) and values with a name of their
+//! own (`loss`) are never merged; values sharing a name merge only with values of that name.
+//! A label's name is the label without gradviz's rebinding count ([`name`]: `x#7` is `x`
+//! bound the 7th time, as in `for …: x = x * w`).
+//! Every pass is a loop over a topological order: no recursion, whatever the graph's depth.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use petgraph::graph::NodeIndex;
+use petgraph::Direction;
+
+use crate::engine::Op;
+use crate::graph::{self, ExportGraph, NodeOp};
+
+/// A partition of a graph's values into the nodes an overview draws.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Repeats {
+    /// By node index: the class the value belongs to.
+    pub class_of: Vec<usize>,
+    /// The classes, numbered by their first value in topological order.
+    pub classes: Vec<Class>,
+}
+
+/// Values drawn as one node: one unit, or many units computing the same thing.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Class {
+    /// Each unit's result (a chain's last link), in graph order.
+    pub results: Vec<NodeIndex>,
+    /// Every value of every unit, in graph order.
+    pub members: Vec<NodeIndex>,
+    /// What each unit is.
+    pub shape: Shape,
+}
+
+/// What one unit of a class computes.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Shape {
+    /// A single value.
+    Value,
+    /// A chain of `op` over this many operands (the most among the class's units).
+    Chain { op: Op, terms: usize },
+}
+
+/// How a value's class is known, before classes are numbered. Every key but `Own` holds
+/// the value's label (`""` when it has none).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    /// A value kept whole, or with a label no other value has: its own class.
+    Own(NodeIndex),
+    /// A leaf, before it is told apart by its users.
+    Leaf(String),
+    /// A leaf, by its users' classes and its positions among their operands.
+    UsedBy(String, BTreeSet<(usize, usize)>),
+    /// A value computed by `op` from operands of these classes, in order, and for each
+    /// operand the place it first appears in (`w * w` is not `w * x`).
+    Op(String, String, Vec<usize>, Vec<usize>),
+    /// A chain of `op` over this many operands of these classes (a neuron's `w·x + b` is
+    /// not a `sum` over all the weights squared).
+    Chain(String, String, usize, BTreeSet<usize>),
+}
+
+/// The chains and repeats of `graph`. `keep(node)` names the values never merged with
+/// another (besides those with a label of their own).
+pub(crate) fn find(graph: &ExportGraph, keep: impl Fn(NodeIndex) -> bool) -> Repeats {
+    let order = graph::topological_order(graph).unwrap_or_else(|_| graph.node_indices().collect());
+    let mut label_uses: BTreeMap<&str, usize> = BTreeMap::new();
+    for info in graph.node_weights().filter(|info| !info.label.is_empty()) {
+        *label_uses.entry(name(&info.label)).or_default() += 1;
+    }
+    let kept = |n: NodeIndex| keep(n) || label_uses.get(name(&graph[n].label)) == Some(&1);
+    let head = chain_heads(graph, &order, &kept);
+    let mut finder = Finder::default();
+    let mut key_of: Vec<Option<Key>> = vec![None; graph.node_count()];
+    let mut unit_class = vec![usize::MAX; graph.node_count()];
+    let mut outside: BTreeMap<NodeIndex, BTreeSet<usize>> = BTreeMap::new();
+    for &node in &order {
+        let class = |n: NodeIndex| unit_class[head[n.index()].index()];
+        if head[node.index()] != node {
+            // A link inside a chain: its operands from outside count for the chain's head.
+            let from_outside = graph::operands(graph, node)
+                .into_iter()
+                .filter(|o| head[o.index()] != head[node.index()])
+                .map(class);
+            outside
+                .entry(head[node.index()])
+                .or_default()
+                .extend(from_outside);
+            continue;
+        }
+        let operands = graph::operands(graph, node);
+        let label = name(&graph[node].label).to_string();
+        let key = if kept(node) {
+            Key::Own(node)
+        } else if operands.is_empty() {
+            Key::Leaf(label)
+        } else if let Some(links) = outside.remove(&node) {
+            let mut classes = links;
+            classes.extend(
+                operands
+                    .iter()
+                    .filter(|o| head[o.index()] != node)
+                    .map(|&o| class(o)),
+            );
+            let terms = chain_terms(graph, &head, node);
+            Key::Chain(graph[node].op.to_string(), label, terms, classes)
+        } else {
+            let first_place = operands
+                .iter()
+                .map(|o| operands.iter().position(|p| p == o).unwrap_or(0))
+                .collect();
+            Key::Op(
+                graph[node].op.to_string(),
+                label,
+                operands.iter().map(|&o| class(o)).collect(),
+                first_place,
+            )
+        };
+        unit_class[node.index()] = finder.class(&key);
+        key_of[node.index()] = Some(key);
+    }
+    tell_leaves_apart(graph, &order, &head, &key_of, &mut unit_class, &mut finder);
+    finder.partition(graph, &order, &head, &unit_class)
+}
+
+/// The name a label gives a value: the label without the count gradviz adds when a name is
+/// bound again (`x#7` is `x`; see [`crate::input::script::rebound_label`]).
+pub(crate) fn name(label: &str) -> &str {
+    match label.rsplit_once('#') {
+        Some((name, count)) if !count.is_empty() && count.bytes().all(|b| b.is_ascii_digit()) => {
+            name
+        }
+        _ => label,
+    }
+}
+
+/// By node index, the last link of the chain a value is a link of, or the value itself.
+fn chain_heads(
+    graph: &ExportGraph,
+    order: &[NodeIndex],
+    kept: &impl Fn(NodeIndex) -> bool,
+) -> Vec<NodeIndex> {
+    let mut head: Vec<NodeIndex> = graph.node_indices().collect();
+    let associative = |n: NodeIndex| matches!(graph[n].op, NodeOp::Known(Op::Add | Op::Mul));
+    // Users come before their operands in this walk, so a user's head is known.
+    for &node in order.iter().rev() {
+        if kept(node) || !associative(node) {
+            continue;
+        }
+        let mut uses = graph.edges_directed(node, Direction::Outgoing);
+        let (Some(only), None) = (uses.next(), uses.next()) else {
+            continue;
+        };
+        let user = petgraph::visit::EdgeRef::target(&only);
+        let same = graph[user].op == graph[node].op
+            && name(&graph[user].label) == name(&graph[node].label);
+        if !kept(user) && same {
+            head[node.index()] = head[user.index()];
+        }
+    }
+    head
+}
+
+/// Gives each leaf the class of the leaves of its label used by the same classes in the same
+/// places (a network's inputs, each layer's weights, the `1` of every loss term).
+fn tell_leaves_apart(
+    graph: &ExportGraph,
+    order: &[NodeIndex],
+    head: &[NodeIndex],
+    key_of: &[Option<Key>],
+    unit_class: &mut [usize],
+    finder: &mut Finder,
+) {
+    for &node in order {
+        let Some(Key::Leaf(label)) = &key_of[node.index()] else {
+            continue;
+        };
+        let used_by = graph
+            .edges_directed(node, Direction::Outgoing)
+            .map(|e| {
+                let user = head[petgraph::visit::EdgeRef::target(&e).index()];
+                // A value kept whole (a folded group) numbers its inputs as they come, so
+                // the place among its operands says nothing about the leaf.
+                let place = match key_of[user.index()] {
+                    Some(Key::Own(_)) => 0,
+                    _ => *e.weight(),
+                };
+                (unit_class[user.index()], place)
+            })
+            .collect();
+        unit_class[node.index()] = finder.class(&Key::UsedBy(label.clone(), used_by));
+    }
+}
+
+/// Numbers keys as they first come.
+#[derive(Default)]
+struct Finder {
+    known: BTreeMap<Key, usize>,
+}
+
+impl Finder {
+    fn class(&mut self, key: &Key) -> usize {
+        let next = self.known.len();
+        *self.known.entry(key.clone()).or_insert(next)
+    }
+
+    /// The classes that hold a value, renumbered by their first value in `order`.
+    fn partition(
+        self,
+        graph: &ExportGraph,
+        order: &[NodeIndex],
+        head: &[NodeIndex],
+        unit_class: &[usize],
+    ) -> Repeats {
+        let mut number: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut class_of = vec![0; graph.node_count()];
+        let mut classes: Vec<Class> = Vec::new();
+        for &node in order {
+            let unit = head[node.index()];
+            let next = number.len();
+            let class = *number.entry(unit_class[unit.index()]).or_insert(next);
+            if class == classes.len() {
+                classes.push(Class {
+                    results: Vec::new(),
+                    members: Vec::new(),
+                    shape: Shape::Value,
+                });
+            }
+            class_of[node.index()] = class;
+            classes[class].members.push(node);
+            if unit == node {
+                classes[class].results.push(node);
+            }
+        }
+        for class in &mut classes {
+            class.members.sort_unstable();
+            class.results.sort_unstable();
+            let terms = class
+                .results
+                .iter()
+                .map(|&r| chain_terms(graph, head, r))
+                .max()
+                .unwrap_or(0);
+            if terms > 0 {
+                if let NodeOp::Known(op) = graph[class.results[0]].op {
+                    class.shape = Shape::Chain { op, terms };
+                }
+            }
+        }
+        Repeats { class_of, classes }
+    }
+}
+
+/// How many operands the chain ending at `result` takes from outside it; 0 when `result`
+/// is no chain (no link feeds it).
+fn chain_terms(graph: &ExportGraph, head: &[NodeIndex], result: NodeIndex) -> usize {
+    let mut terms = 0;
+    let mut links = 0;
+    let mut stack = vec![result];
+    while let Some(link) = stack.pop() {
+        for operand in graph::operands(graph, link) {
+            if operand != result && head[operand.index()] == result {
+                links += 1;
+                stack.push(operand);
+            } else {
+                terms += 1;
+            }
+        }
+    }
+    if links == 0 {
+        0
+    } else {
+        terms
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::NodeInfo;
+
+    /// Adds a value computed by `op` from `operands`.
+    fn add(graph: &mut ExportGraph, op: &str, operands: &[NodeIndex]) -> NodeIndex {
+        let id = graph.node_count() as u64;
+        let node = graph.add_node(NodeInfo {
+            id,
+            op: op.into(),
+            ..NodeInfo::default()
+        });
+        for (position, &o) in operands.iter().enumerate() {
+            graph.add_edge(o, node, position);
+        }
+        node
+    }
+
+    /// `sum((1 + -y * s).relu() for each example)`, over `examples` scores from one source.
+    fn loss_terms(examples: usize) -> (ExportGraph, NodeIndex) {
+        let mut graph = ExportGraph::new();
+        let mut total = add(&mut graph, "", &[]);
+        for _ in 0..examples {
+            let score = add(&mut graph, "", &[]);
+            let y = add(&mut graph, "", &[]);
+            let product = add(&mut graph, "*", &[y, score]);
+            let one = add(&mut graph, "", &[]);
+            let margin = add(&mut graph, "+", &[one, product]);
+            let term = add(&mut graph, "ReLU", &[margin]);
+            total = add(&mut graph, "+", &[total, term]);
+        }
+        (graph, total)
+    }
+
+    #[test]
+    fn the_same_loss_term_per_example_is_one_class_and_their_sum_one_chain() {
+        let (graph, total) = loss_terms(100);
+        let repeats = find(&graph, |_| false);
+        let relu = graph
+            .node_indices()
+            .find(|&n| graph[n].op == "ReLU")
+            .unwrap();
+        let terms = &repeats.classes[repeats.class_of[relu.index()]];
+        assert_eq!(terms.results.len(), 100);
+        let sum = &repeats.classes[repeats.class_of[total.index()]];
+        assert_eq!(sum.results, vec![total]);
+        assert_eq!(
+            sum.shape,
+            Shape::Chain {
+                op: Op::Add,
+                terms: 101
+            }
+        );
+        // scores, ys, products, ones, margins, terms, the sum (with its starting 0 and links).
+        assert_eq!(repeats.classes.len(), 8);
+    }
+
+    #[test]
+    fn kept_values_and_labelled_ones_stay_whole() {
+        let (mut graph, _) = loss_terms(3);
+        let relus: Vec<NodeIndex> = graph
+            .node_indices()
+            .filter(|&n| graph[n].op == "ReLU")
+            .collect();
+        graph[relus[0]].label = "first".into();
+        let repeats = find(&graph, |n| n == relus[1]);
+        let class = |n: NodeIndex| repeats.class_of[n.index()];
+        assert_ne!(class(relus[0]), class(relus[2]));
+        assert_ne!(class(relus[1]), class(relus[2]));
+        assert_eq!(repeats.classes[class(relus[2])].results, vec![relus[2]]);
+    }
+
+    #[test]
+    fn operands_in_another_order_are_another_computation() {
+        let mut graph = ExportGraph::new();
+        let a = add(&mut graph, "", &[]);
+        let b = add(&mut graph, "x", &[]);
+        let ab = add(&mut graph, "ReLU", &[a]);
+        let first = add(&mut graph, "**2", &[ab]);
+        let second = add(&mut graph, "tanh", &[b]);
+        let left = add(&mut graph, "-", &[first, second]);
+        let right = add(&mut graph, "-", &[second, first]);
+        let repeats = find(&graph, |_| false);
+        assert_ne!(
+            repeats.class_of[left.index()],
+            repeats.class_of[right.index()]
+        );
+    }
+
+    #[test]
+    fn a_million_deep_chain_is_one_unit() {
+        let mut graph = ExportGraph::new();
+        let mut x = add(&mut graph, "", &[]);
+        for _ in 0..1_000_000 {
+            let w = add(&mut graph, "", &[]);
+            x = add(&mut graph, "*", &[x, w]);
+        }
+        let repeats = find(&graph, |_| false);
+        let chain = &repeats.classes[repeats.class_of[x.index()]];
+        assert_eq!(chain.results, vec![x]);
+        assert_eq!(
+            chain.shape,
+            Shape::Chain {
+                op: Op::Mul,
+                terms: 1_000_001
+            }
+        );
+    }
+}
