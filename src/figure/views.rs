@@ -557,15 +557,20 @@ fn merge(
 /// `Σ of 100 terms`; its results' data and grads, and their norm where there are several.
 fn summarize_class(graph: &ExportGraph, class: &repeats::Class) -> Summary {
     let results = &class.results;
+    let name = repeats::name(&graph[results[0]].label);
     let what = match class.shape {
         Shape::Chain { op: Op::Mul, terms } => format!("\u{3a0} of {terms} factors"),
         Shape::Chain { terms, .. } => format!("\u{3a3} of {terms} terms"),
-        Shape::Value if graph[results[0]].op.is_leaf() => "leaf".to_string(),
+        Shape::Value if graph[results[0]].op.is_leaf() => match name {
+            "" => "leaf".to_string(),
+            name => name.to_string(),
+        },
         Shape::Value => graph[results[0]].op.to_string(),
     };
-    let what = match repeats::name(&graph[results[0]].label) {
+    let what = match name {
         "" => what,
-        label => format!("{label} ({what})"),
+        name if name == what => what,
+        name => format!("{name} ({what})"),
     };
     let title = match results.len() {
         1 => what,
