@@ -88,14 +88,19 @@ def _output_history(name):
     return name in ("_", "__", "___") or (name[:1] == "_" and name[1:].isdigit())
 
 
-def _options(rankdir, precision, group, fold, color, engine):
+def _options(rankdir, precision, group, fold, color, engine, full=False, depth=None):
     if not isinstance(precision, int) or isinstance(precision, bool) or precision < 0:
         raise ValueError("precision=%r: expected a whole number of digits" % (precision,))
-    if fold is not None and (not isinstance(fold, int) or isinstance(fold, bool) or fold < 0):
-        raise ValueError("fold=%r: expected None or a depth (0, 1, ...)" % (fold,))
-    options = {"rankdir": str(rankdir), "precision": precision, "group": bool(group),
-               "fold": fold, "color": None if color is None else str(color),
-               "engine": str(engine)}
+    for name, value in (("fold", fold), ("depth", depth)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                  or value < 0):
+            raise ValueError("%s=%r: expected None or a depth (0, 1, ...)" % (name, value))
+    if full and depth is not None:
+        raise ValueError("full=True draws every value; depth=%r asks for the overview" % depth)
+    options = {"rankdir": "LR" if rankdir is None else str(rankdir), "precision": precision,
+               "group": bool(group), "fold": fold, "color": None if color is None else str(color),
+               "engine": str(engine), "full": bool(full), "depth": depth,
+               "keep_rankdir": rankdir is not None}
     _gradviz.validate(options)
     return options
 
@@ -200,17 +205,20 @@ def _write(path, data):
         out.write(data)
 
 
-def draw_dot(root, *, rankdir="LR", precision=4, group=False, fold=None, color=None,
-             engine="auto", auto_label=True, replay=False):
-    """The figure of the graph reachable from `root`. `engine` is 'auto' (Graphviz's
-    `dot` where installed, else the builtin engine; gradviz's own layered layout above
-    2,000 values), 'dot', 'builtin' or 'layered'; `group`, `fold` and `color='grad'` are
-    the command line's big-graph views. Unlabelled values are named after your global
-    variables (`auto_label=False`: not). Drawing before `backward()` is fine: every grad
-    is then 0, as in the lecture's first figure. `replay=True` shows the interactive page
-    in the cell (see `replay`)."""
-    return _draw_dot(root, _caller_names(auto_label), rankdir, precision, group, fold, color,
-                     engine, replay)
+def draw_dot(root, *, rankdir=None, precision=4, group=False, fold=None, color=None,
+             engine="auto", auto_label=True, replay=False, full=False, depth=None):
+    """The figure of the graph reachable from `root`, left to right unless `rankdir` says
+    otherwise. `engine` is 'auto' (Graphviz's `dot` where installed, else the builtin
+    engine; gradviz's own layered layout above 2,000 values), 'dot', 'builtin' or
+    'layered'; `group`, `fold` and `color='grad'` are the command line's big-graph views.
+    A graph of more than 1,500 values is drawn as its overview, top to bottom (groups
+    folded, repeated computations drawn once): `full=True` draws every value, `depth=N`
+    the overview with N levels of groups open. Unlabelled values are named after your
+    global variables (`auto_label=False`: not). Drawing before `backward()` is fine: every
+    grad is then 0, as in the lecture's first figure. `replay=True` shows the interactive
+    page in the cell (see `replay`)."""
+    options = _options(rankdir, precision, group, fold, color, engine, full, depth)
+    return _draw_dot(root, _caller_names(auto_label), options, replay)
 
 
 def replay(root, *, rankdir="LR", precision=4, engine="auto", auto_label=True):
@@ -219,14 +227,15 @@ def replay(root, *, rankdir="LR", precision=4, engine="auto", auto_label=True):
     where no script runs (GitHub's preview, an untrusted notebook). It needs no network
     and keeps working in `jupyter nbconvert --to html`'s export. `draw_dot(root,
     replay=True)` is the same figure."""
-    return _draw_dot(root, _caller_names(auto_label), rankdir, precision, False, None, None,
-                     engine, True)
+    options = _options(rankdir, precision, False, None, None, engine)
+    return _draw_dot(root, _caller_names(auto_label), options, True)
 
 
-def _draw_dot(root, names, rankdir, precision, group, fold, color, engine, replay):
-    options = _options(rankdir, precision, group, fold, color, engine)
-    if replay and (group or fold is not None or color is not None):
-        raise ValueError("replay=True draws every value; group, fold and color are for "
+def _draw_dot(root, names, options, replay):
+    views = (options["group"] or options["fold"] is not None or options["color"] is not None
+             or options["depth"] is not None)
+    if replay and views:
+        raise ValueError("replay=True draws every value; group, fold, depth and color are for "
                          "still figures")
     graph = _graph(root, "replay" if replay else "draw_dot", names)
     summary = "<gradviz.Figure: %d values, root %s>" % (len(graph), _describe(root, names))

@@ -14,7 +14,7 @@ use pyo3::types::PyBytes;
 use gradviz::check::{check, Tolerance};
 use gradviz::engine::python_float_repr;
 use gradviz::error::{Setting, Terms};
-use gradviz::figure::views::ColorBy;
+use gradviz::figure::views::{ColorBy, Detail};
 use gradviz::figure::Rankdir;
 use gradviz::graph::{cycle_walk, topological_order, ExportGraph, NodeInfo, NodeOp};
 use gradviz::input::json::{self, Document};
@@ -140,6 +140,9 @@ struct FigureOptions {
     fold: Option<usize>,
     color: Option<String>,
     engine: String,
+    full: bool,
+    depth: Option<usize>,
+    keep_rankdir: bool,
 }
 
 impl FigureOptions {
@@ -177,7 +180,13 @@ impl FigureOptions {
             .view
             .with_group(self.group)
             .with_fold(self.fold)
-            .with_color(color);
+            .with_color(color)
+            .with_keep_rankdir(self.keep_rankdir)
+            .with_detail(match (self.full, self.depth) {
+                (true, _) => Detail::Full,
+                (false, Some(depth)) => Detail::Depth(depth),
+                (false, None) => Detail::Auto,
+            });
         Ok(options)
     }
 }

@@ -32,10 +32,26 @@ def test_an_oversized_figure_suggests_what_python_has():
     for _ in range(3_000):
         x = x + 1.0
     with pytest.raises(ValueError) as error:
-        gradviz.draw_dot(x, engine="dot").pipe("svg")
+        gradviz.draw_dot(x, engine="dot", full=True).pipe("svg")
     message = str(error.value)
     assert "fold=DEPTH" in message and "`.source`" in message, message
     assert "--" not in message and "max_nodes" not in message, message
+
+
+def test_a_large_graph_is_drawn_as_its_overview_unless_full():
+    x = LectureValue(0.0)
+    for _ in range(3_000):
+        x = x + 1.0
+    x.label = "total"
+    x.backward()
+    overview = gradviz.draw_dot(x).source
+    assert "6,001 values" in overview and "rankdir=TB" in overview, overview[:300]
+    assert overview.count("shape=record") <= 3
+    every = gradviz.draw_dot(x, full=True).source
+    assert every.count("shape=record") == 6_001
+    assert "rankdir=LR" in gradviz.draw_dot(x, depth=0, rankdir="LR").source
+    with pytest.raises(ValueError, match=r"^depth=-1: expected None or a depth"):
+        gradviz.draw_dot(x, depth=-1)
 
 
 def test_a_value_added_to_itself_is_checked_as_its_operand_twice():

@@ -625,8 +625,9 @@ fn the_node_guard_refuses_big_figures_and_says_what_to_do() {
     let mut source = String::from("x = Value(1.0)\n");
     source.push_str(&"x = x + 1\n".repeat(3_000));
     std::fs::write(&script, source).expect("write");
+    // By default it is drawn as its overview (one chain); every value is asked for here.
     gradviz()
-        .args(["render", "--engine", "dot"])
+        .args(["render", "--full", "--engine", "dot"])
         .arg(&script)
         .assert()
         .code(2)
@@ -634,7 +635,7 @@ fn the_node_guard_refuses_big_figures_and_says_what_to_do() {
     assert!(!dir.path().join("chain.svg").exists());
     // `auto` draws it with the layered engine instead, and says so.
     gradviz()
-        .arg("render")
+        .args(["render", "--full"])
         .arg(&script)
         .assert()
         .success()

@@ -163,9 +163,12 @@ fn chain_heads(
             continue;
         };
         let user = petgraph::visit::EdgeRef::target(&only);
-        let same = graph[user].op == graph[node].op
-            && name(&graph[user].label) == name(&graph[node].label);
-        if !kept(user) && same {
+        // Unlabelled links run into a named result (`total = sum(…)`), but a link with a
+        // name of its own is no other name's.
+        let own_name = name(&graph[node].label);
+        if graph[user].op == graph[node].op
+            && (own_name.is_empty() || own_name == name(&graph[user].label))
+        {
             head[node.index()] = head[user.index()];
         }
     }
