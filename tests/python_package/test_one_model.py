@@ -73,6 +73,36 @@ def test_a_value_with_the_wrong_number_of_operands_is_refused_as_in_json():
         gradviz.check(t)
 
 
+def graph(ops, counts, children, roots):
+    """The package's graph builder, handed values as its walk lists them."""
+    n = len(ops)
+    labels = ["v%d" % i for i in range(n)]
+    return gradviz._gradviz.Graph(labels, [1.0] * n, [0.0] * n, ops, counts, children, roots)
+
+
+@pytest.mark.parametrize("counts, children, roots, message", [
+    ([0, 1], [1], [1], r"^the graph has a cycle of 1 value\(s\): 'v1' → 'v1' "),
+    ([0, 1], [5], [1], r"^value 1: operand 0 is not a value of the graph$"),
+    ([0, 1], [0], [7], r"^roots\[0\]: 7 is not a value of the graph$"),
+    ([0, 1], [0], [1, 1], r"^roots\[1\]: value 1 is a root already$"),
+    ([0, 2], [0], [1], r"^the operand counts add up to more operands than are listed$"),
+])
+def test_a_bad_graph_is_refused_by_the_json_readers_checks_naming_the_place(
+        counts, children, roots, message):
+    """The builder goes through the JSON reader's graph checks (`json::build`): every bad
+    graph is a ValueError naming the value or root, never a crash."""
+    with pytest.raises(ValueError, match=message):
+        graph(["", "tanh"], counts, children, roots)
+
+
+def test_a_graph_without_roots_is_rooted_at_its_sinks_as_in_json():
+    built = graph(["", "", "+"], [0, 0, 2], [0, 1], [])
+    assert len(built) == 3
+    options = {"rankdir": "LR", "precision": 4, "group": False, "fold": None,
+               "color": None, "engine": "builtin"}
+    assert "v2" in gradviz._gradviz.page("t", [("g", built)], options)
+
+
 def changed_rows(page):
     """The cells after the id of the page's table of changed grads, and the ids the after
     state marks as changed (filled)."""
