@@ -226,6 +226,8 @@ impl Terms for Keywords {
             Setting::Atol => "atol",
             Setting::Fold => "fold",
             Setting::LayeredEngine => return Some("engine='layered'".into()),
+            Setting::BuiltinEngine => return Some("engine='builtin'".into()),
+            Setting::DotEngine => return Some("engine='dot'".into()),
             Setting::DotSource => return Some("the figure's `.source`".into()),
             _ => return None,
         };

@@ -38,6 +38,21 @@ def test_an_oversized_figure_suggests_what_python_has():
     assert "--" not in message and "max_nodes" not in message, message
 
 
+def test_refusals_suggest_the_engine_keyword_not_a_flag(neuron, monkeypatch):
+    o, _ = neuron
+    with pytest.raises(ValueError) as error:
+        gradviz.draw_dot(o, engine="builtin").pipe("pdf")
+    message = str(error.value)
+    assert message == "the builtin engine draws svg and png; PDF needs Graphviz's `dot` " \
+        "(engine='dot')", message
+    monkeypatch.setenv("GRADVIZ_DOT", os.path.join(HERE, "no-such-dot"))
+    with pytest.raises(RuntimeError) as error:
+        gradviz.draw_dot(o, engine="dot").pipe("svg")
+    message = str(error.value)
+    assert message.endswith("or use the embedded renderer with `engine='builtin'`"), message
+    assert "--" not in message, message
+
+
 def test_a_value_added_to_itself_is_checked_as_its_operand_twice():
     """micrograd keeps `_prev` as a set, so `a + a` lists `a` once; the JSON reader reads
     such a `+` as `a` twice, and so does the package now: the `=` bug is caught."""
