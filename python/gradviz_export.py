@@ -317,10 +317,12 @@ def _same_members(operands, prev):
 
 
 def _operands_from_prev(value, prev):
-    """The operands from `_prev` alone: in creation order when it is a set, whose own
-    order follows memory addresses; a `+` or `*` with one child uses it twice."""
+    """The operands from `_prev` alone: a set's in creation order (by what they hold where
+    they have no creation number), not in its own order, which follows memory addresses
+    and differs from run to run; a list's or tuple's as listed. A `+` or `*` with one
+    child uses it twice."""
     if isinstance(prev, (set, frozenset, dict)):
-        prev = sorted(prev, key=lambda c: getattr(c, _STAMP, 0))
+        prev = sorted(prev, key=_set_order)
     elif isinstance(prev, (list, tuple)):
         prev = list(prev)
     else:
@@ -336,6 +338,25 @@ def _operands_from_prev(value, prev):
         return others
     op = getattr(value, "_op", "")
     return prev * 2 if op in ("+", "*") and len(prev) == 1 else prev
+
+
+def _set_order(value):
+    """Where a value stands among the members of a set `_prev`: by its creation number,
+    else by its label, op, data and grad (members alike in all four keep the set's order)."""
+    stamp = getattr(value, _STAMP, None)
+    if type(stamp) is int:
+        return (0, stamp)
+    return (1, str(getattr(value, "label", "")), str(getattr(value, "_op", "")),
+            _sortable(getattr(value, "data", None)), _sortable(getattr(value, "grad", None)))
+
+
+def _sortable(number):
+    """A number as a sort key that any two compare by (NaN and non-numbers last)."""
+    try:
+        x = float(number)
+    except (TypeError, ValueError, OverflowError):
+        return (2, 0.0)
+    return (1, 0.0) if x != x else (0, x)
 
 
 def _closure(function):
@@ -628,6 +649,13 @@ def _stamp_values():
     set_attribute = object.__setattr__
     new_object = object.__new__
     build_class = builtins.__build_class__
+    object_hash = object.__hash__
+
+    def creation_hash(value):
+        try:
+            return value._gradviz_created
+        except AttributeError:
+            return object_hash(value)
 
     def stamped(instance):
         try:
@@ -665,6 +693,8 @@ def _stamp_values():
                 and ("__add__" in body or "__mul__" in body)):
             try:
                 cls.__new__ = stamping(cls)
+                if cls.__hash__ is object_hash:
+                    cls.__hash__ = creation_hash
             except (TypeError, AttributeError):
                 pass
         return cls

@@ -298,7 +298,12 @@ impl Terms for CommandLine {
             Setting::Atol => "--atol",
             Setting::Fold => "--fold",
             Setting::MaxNodes => "--max-nodes",
+            Setting::Timeout => "--timeout",
+            Setting::Snapshot => "--snapshot",
             Setting::LayeredEngine => return Some("--engine layered".into()),
+            Setting::BuiltinEngine => return Some("--engine builtin".into()),
+            Setting::DotEngine => return Some("--engine dot".into()),
+            Setting::BuiltinInterpreter => return Some("--interpreter builtin".into()),
             Setting::DotSource => return Some("--format dot".into()),
             _ => return None,
         };
@@ -507,6 +512,75 @@ mod tests {
             tolerance.worded(&CommandLine),
             "--atol must be a non-negative number, got nan"
         );
+    }
+
+    /// The refusals that suggest settings read as they always have on the command line,
+    /// and in the library's own names from `Display`, no flag among them.
+    #[test]
+    fn refusals_are_worded_with_the_flags_and_displayed_without() {
+        use gradviz::error::Refusal;
+        let cases = [
+            (
+                gradviz::Error::DotMissing {
+                    binary: "dot".into(),
+                    reason: "not found".into(),
+                },
+                "cannot run `dot`: not found\n  install Graphviz (Debian/Ubuntu: `apt-get \
+                 install graphviz`, macOS: `brew install graphviz`)\n  or use the embedded \
+                 renderer with `--engine builtin`",
+            ),
+            (
+                gradviz::Error::Refused(Refusal::PdfNeedsDot {
+                    engine: "layered",
+                    or_smaller: true,
+                }),
+                "the layered engine draws svg and png; PDF needs Graphviz's `dot` (--engine \
+                 dot), or a smaller figure",
+            ),
+            (
+                gradviz::Error::Refused(Refusal::DotTimedOut {
+                    binary: "dot".into(),
+                    format: "pdf",
+                    seconds: 2.5,
+                }),
+                "`dot -Tpdf` ran past the 2.5 s timeout and was stopped\n  write svg or png \
+                 with --engine layered (gradviz's own layout, seconds at any size), draw a \
+                 smaller view (--fold), raise the timeout with --timeout, or write --format \
+                 dot and lay it out yourself",
+            ),
+            (
+                gradviz::Error::Refused(Refusal::BuiltinTimedOut { seconds: 10.0 }),
+                "the builtin engine ran past the 10 s timeout\n  raise it with --timeout or \
+                 draw a smaller view",
+            ),
+            (
+                gradviz::Error::Refused(Refusal::NoSuchSnapshot {
+                    input: "a.py".into(),
+                    asked: 3,
+                    figures: 2,
+                }),
+                "a.py: --snapshot 3 asked for, but the input has 2 figure(s)",
+            ),
+            (
+                gradviz::Error::Refused(Refusal::NotebookNeedsCPython {
+                    input: "a.ipynb".into(),
+                }),
+                "a.ipynb is a notebook, which runs in CPython; drop --interpreter builtin",
+            ),
+            (
+                gradviz::Error::Refused(Refusal::NotUtf8 {
+                    input: "a.py".into(),
+                    why: "is not UTF-8".into(),
+                }),
+                "a.py is not UTF-8; the built-in subset reads UTF-8 only: drop --interpreter \
+                 builtin",
+            ),
+        ];
+        for (error, flags) in cases {
+            assert_eq!(error.worded(&CommandLine), flags);
+            let library = error.to_string();
+            assert!(!library.contains("--"), "{library}");
+        }
     }
 
     /// The flags take the names the library parses (and the Python package reads with it),

@@ -59,6 +59,10 @@ pub enum Error {
     #[error("{}", .0.worded(&LibraryTerms))]
     TooLarge(Oversize),
 
+    /// Something the settings ask for that cannot be done, and the settings that would do.
+    #[error("{}", .0.worded(&LibraryTerms))]
+    Refused(Refusal),
+
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -69,7 +73,7 @@ pub enum Error {
     },
 
     /// The `dot` binary is not installed or not where we were told.
-    #[error("cannot run `{binary}`: {reason}\n  install Graphviz (Debian/Ubuntu: `apt-get install graphviz`, macOS: `brew install graphviz`)\n  or use the embedded renderer with `--engine builtin`")]
+    #[error("{}", self.worded(&LibraryTerms))]
     DotMissing {
         /// The program we tried to run.
         binary: String,
@@ -99,6 +103,7 @@ impl Error {
             | Error::Usage(_)
             | Error::BadSetting(_)
             | Error::TooLarge(_) => 2,
+            Error::Refused(refusal) => refusal.exit_code(),
             Error::Io { .. } | Error::DotMissing { .. } | Error::Render(_) | Error::Write(_) => 1,
         }
     }
@@ -119,6 +124,19 @@ impl Error {
         match self {
             Error::BadSetting(bad) => bad.worded(terms),
             Error::TooLarge(oversize) => oversize.worded(terms),
+            Error::Refused(refusal) => refusal.worded(terms),
+            Error::DotMissing { binary, reason } => {
+                let mut out = format!(
+                    "cannot run `{binary}`: {reason}\n  install Graphviz (Debian/Ubuntu: \
+                     `apt-get install graphviz`, macOS: `brew install graphviz`)"
+                );
+                if let Some(builtin) = terms.spell(Setting::BuiltinEngine, None) {
+                    out.push_str(&format!(
+                        "\n  or use the embedded renderer with `{builtin}`"
+                    ));
+                }
+                out
+            }
             other => other.to_string(),
         }
     }
@@ -140,6 +158,16 @@ pub enum Setting {
     LayeredEngine,
     /// The DOT source instead of a drawing.
     DotSource,
+    /// The engine: the embedded graphviz-pure.
+    BuiltinEngine,
+    /// The engine: Graphviz's `dot` binary.
+    DotEngine,
+    /// How long an engine may lay out.
+    Timeout,
+    /// Which of an input's figures to draw.
+    Snapshot,
+    /// Running scripts in the built-in subset only.
+    BuiltinInterpreter,
 }
 
 /// How a front end spells the settings: the command line's flags (`--fold 1`), the Python
@@ -160,8 +188,13 @@ impl Terms for LibraryTerms {
             Setting::Atol => "Tolerance::atol",
             Setting::Fold => "ViewOptions::fold",
             Setting::MaxNodes => "ViewOptions::max_nodes",
+            Setting::Timeout => "EngineOptions::timeout",
+            Setting::Snapshot => "Options::snapshot",
             Setting::LayeredEngine => return Some("EngineChoice::Layered".into()),
+            Setting::BuiltinEngine => return Some("EngineChoice::Builtin".into()),
+            Setting::DotEngine => return Some("EngineChoice::Dot".into()),
             Setting::DotSource => return Some("Format::Dot".into()),
+            Setting::BuiltinInterpreter => return Some("Interpreter::Builtin".into()),
         };
         Some(match value {
             Some(value) => format!("{field} = {value}"),
@@ -273,6 +306,133 @@ impl Oversize {
                 ];
                 push_ways(&mut out, "; ", ways);
                 out
+            }
+        }
+    }
+}
+
+/// What the settings ask for that cannot be done; each front end words the settings that
+/// would do it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    /// PDF asked of an engine that draws svg and png only.
+    PdfNeedsDot {
+        /// The engine asked (`builtin`, `layered`).
+        engine: &'static str,
+        /// Whether a smaller figure would draw too (`auto` chose the engine by size).
+        or_smaller: bool,
+    },
+    /// `dot` ran past the timeout and was stopped.
+    DotTimedOut {
+        /// The binary as run.
+        binary: String,
+        /// The format asked (`svg`, `pdf`).
+        format: &'static str,
+        /// The timeout, in seconds.
+        seconds: f64,
+    },
+    /// The builtin engine ran past the timeout.
+    BuiltinTimedOut {
+        /// The timeout, in seconds.
+        seconds: f64,
+    },
+    /// A figure asked for that the input does not have.
+    NoSuchSnapshot {
+        /// The input.
+        input: String,
+        /// The figure asked for, from 1.
+        asked: usize,
+        /// The figures the input has.
+        figures: usize,
+    },
+    /// The built-in subset asked to run a notebook, which only CPython runs.
+    NotebookNeedsCPython {
+        /// The notebook.
+        input: String,
+    },
+    /// The built-in subset asked to run a script that is not UTF-8; `why` says what it is.
+    NotUtf8 {
+        /// The script.
+        input: String,
+        /// What its bytes are (`is encoded in latin-1`).
+        why: String,
+    },
+}
+
+impl Refusal {
+    /// 2 where the settings ask for what cannot be, 1 where a renderer gave up.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Refusal::DotTimedOut { .. } | Refusal::BuiltinTimedOut { .. } => 1,
+            _ => 2,
+        }
+    }
+
+    /// The message in `terms`.
+    pub fn worded(&self, terms: &dyn Terms) -> String {
+        let spell = |setting| terms.spell(setting, None);
+        match self {
+            Refusal::PdfNeedsDot { engine, or_smaller } => {
+                let dot = spell(Setting::DotEngine).map_or(String::new(), |d| format!(" ({d})"));
+                let smaller = if *or_smaller {
+                    ", or a smaller figure"
+                } else {
+                    ""
+                };
+                format!("the {engine} engine draws svg and png; PDF needs Graphviz's `dot`{dot}{smaller}")
+            }
+            Refusal::DotTimedOut {
+                binary,
+                format,
+                seconds,
+            } => {
+                let layered = spell(Setting::LayeredEngine).map(|layered| {
+                    let lead = if *format == "pdf" {
+                        "write svg or png with"
+                    } else {
+                        "draw it with"
+                    };
+                    format!("{lead} {layered} (gradviz's own layout, seconds at any size)")
+                });
+                let ways = [
+                    layered,
+                    Some(match spell(Setting::Fold) {
+                        Some(fold) => format!("draw a smaller view ({fold})"),
+                        None => "draw a smaller view".to_string(),
+                    }),
+                    spell(Setting::Timeout).map(|t| format!("raise the timeout with {t}")),
+                    spell(Setting::DotSource).map(|s| format!("write {s} and lay it out yourself")),
+                ];
+                let mut out = format!(
+                    "`{binary} -T{format}` ran past the {seconds} s timeout and was stopped"
+                );
+                push_ways(&mut out, "\n  ", ways);
+                out
+            }
+            Refusal::BuiltinTimedOut { seconds } => {
+                let raise = spell(Setting::Timeout)
+                    .map_or(String::new(), |t| format!("raise it with {t} or "));
+                format!("the builtin engine ran past the {seconds} s timeout\n  {raise}draw a smaller view")
+            }
+            Refusal::NoSuchSnapshot {
+                input,
+                asked,
+                figures,
+            } => {
+                let asked = terms
+                    .spell(Setting::Snapshot, Some(&asked.to_string()))
+                    .unwrap_or_else(|| format!("figure {asked}"));
+                format!("{input}: {asked} asked for, but the input has {figures} figure(s)")
+            }
+            Refusal::NotebookNeedsCPython { input } => {
+                let drop = spell(Setting::BuiltinInterpreter)
+                    .map_or(String::new(), |builtin| format!("; drop {builtin}"));
+                format!("{input} is a notebook, which runs in CPython{drop}")
+            }
+            Refusal::NotUtf8 { input, why } => {
+                let drop = spell(Setting::BuiltinInterpreter)
+                    .map_or(String::new(), |builtin| format!(": drop {builtin}"));
+                format!("{input} {why}; the built-in subset reads UTF-8 only{drop}")
             }
         }
     }

@@ -16,8 +16,8 @@ use gradviz::engine::python_float_repr;
 use gradviz::error::{Setting, Terms};
 use gradviz::figure::views::{ColorBy, Detail};
 use gradviz::figure::Rankdir;
-use gradviz::graph::{cycle_walk, topological_order, ExportGraph, NodeInfo, NodeOp};
-use gradviz::input::json::{self, Document};
+use gradviz::graph::{cycle_walk, ExportGraph, NodeInfo, NodeOp};
+use gradviz::input::json::{self, Document, GraphFault, ListedNode};
 use gradviz::input::States;
 use gradviz::page::Snapshot;
 use gradviz::render::{draw, draw_comparison, EngineChoice, Format, Options};
@@ -49,30 +49,32 @@ impl Graph {
         if [data.len(), grads.len(), ops.len(), counts.len()] != [n; 4] {
             return Err(PyValueError::new_err("the graph's lists differ in length"));
         }
-        let mut graph = ExportGraph::with_capacity(n, children.len());
         let values = labels.into_iter().zip(data).zip(grads).zip(ops);
+        let mut listed = children.into_iter();
+        let mut nodes = Vec::with_capacity(n);
         for (i, (((label, data), grad), op)) in values.enumerate() {
-            graph.add_node(NodeInfo {
+            let info = NodeInfo {
                 id: i as u64,
                 label,
                 data,
                 grad,
                 op: NodeOp::from_string(op),
                 scope: None,
-            });
+            };
+            let operands: Vec<u64> = listed.by_ref().take(counts[i]).map(|c| c as u64).collect();
+            if operands.len() < counts[i] {
+                return Err(PyValueError::new_err(
+                    "the operand counts add up to more operands than are listed",
+                ));
+            }
+            let children = json::operands_as_listed(&info.op, operands).map_err(|message| {
+                PyValueError::new_err(format!("{} (value {i}): {message}", describe(&info)))
+            })?;
+            nodes.push(ListedNode { info, children });
         }
-        let ordered = add_operands(&mut graph, &counts, children)?;
-        if !ordered {
-            topological_order(&graph).map_err(|cycle| cycle_error(&graph, &cycle))?;
-        }
-        let roots = roots
-            .into_iter()
-            .map(|r| (r < n).then(|| NodeIndex::new(r)))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| PyValueError::new_err("a root is not a value of the graph"))?;
-        Ok(Graph {
-            document: Document { graph, roots },
-        })
+        let roots: Vec<u64> = roots.into_iter().map(|r| r as u64).collect();
+        let document = json::build(nodes, &roots).map_err(python_fault)?;
+        Ok(Graph { document })
     }
 
     /// How many values the graph holds.
@@ -81,34 +83,25 @@ impl Graph {
     }
 }
 
-/// Adds each value's operands (`counts[i]` of `children` for value `i`) as edges, read as
-/// the JSON reader reads a node's children (a `+` or `*` listing one operand, as micrograd's
-/// set `_prev` does for `a + a`, uses it twice; a known op has its number of operands);
-/// returns whether every operand came before its user (then there is no cycle).
-fn add_operands(graph: &mut ExportGraph, counts: &[usize], children: Vec<usize>) -> PyResult<bool> {
-    let n = graph.node_count();
-    let mut listed = children.into_iter();
-    let mut ordered = true;
-    for (i, &count) in counts.iter().enumerate() {
-        let ids: Vec<u64> = listed.by_ref().take(count).map(|c| c as u64).collect();
-        if ids.len() < count || ids.iter().any(|&c| c as usize >= n) {
-            return Err(PyValueError::new_err(format!(
-                "value {i}: an operand index out of range"
-            )));
+/// The graph builder's words for what makes the walked values no graph, each place a
+/// value of the walk (its position and label) or a root.
+fn python_fault(fault: GraphFault) -> PyErr {
+    let message = match fault {
+        GraphFault::DuplicateId { node, first, id } => {
+            format!("value {node}: id {id} is value {first}'s too")
         }
-        let value = NodeIndex::new(i);
-        let operands = json::operands_as_listed(&graph[value].op, ids).map_err(|message| {
-            PyValueError::new_err(format!(
-                "{} (value {i}): {message}",
-                describe(&graph[value])
-            ))
-        })?;
-        for (position, child) in operands.into_iter().enumerate() {
-            ordered &= (child as usize) < i;
-            graph.add_edge(NodeIndex::new(child as usize), value, position);
+        GraphFault::UnknownChild { node, operand, .. } => {
+            format!("value {node}: operand {operand} is not a value of the graph")
         }
-    }
-    Ok(ordered)
+        GraphFault::UnknownRoot { root, id } => {
+            format!("roots[{root}]: {id} is not a value of the graph")
+        }
+        GraphFault::RepeatedRoot { root, id } => {
+            format!("roots[{root}]: value {id} is a root already")
+        }
+        GraphFault::Cycle { graph, cycle } => return cycle_error(&graph, &cycle),
+    };
+    PyValueError::new_err(message)
 }
 
 /// A cycle the way the user made it, each value holding the next in its `_prev`, worded
@@ -242,6 +235,8 @@ impl Terms for Keywords {
             Setting::Atol => "atol",
             Setting::Fold => "fold",
             Setting::LayeredEngine => return Some("engine='layered'".into()),
+            Setting::BuiltinEngine => return Some("engine='builtin'".into()),
+            Setting::DotEngine => return Some("engine='dot'".into()),
             Setting::DotSource => return Some("the figure's `.source`".into()),
             _ => return None,
         };

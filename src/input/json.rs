@@ -530,14 +530,8 @@ impl<'de> Reader<'de> for NodeReader {
     }
 }
 
-/// A node that passed the checks that need nothing but the node itself.
-struct ParsedNode {
-    info: NodeInfo,
-    children: Vec<u64>,
-}
-
 impl NodeFields {
-    fn validate(self, index: usize) -> Result<ParsedNode, Invalid> {
+    fn validate(self, index: usize) -> Result<ListedNode, Invalid> {
         let here = format!("nodes[{index}]");
         if let Some(key) = self.repeated_key {
             return Err(Invalid::new(
@@ -573,7 +567,7 @@ impl NodeFields {
             })
             .collect::<Result<Vec<u64>, Invalid>>()?;
         let children = operands_as_listed(&op, children).map_err(at(CHILDREN))?;
-        Ok(ParsedNode {
+        Ok(ListedNode {
             info: NodeInfo {
                 id,
                 label,
@@ -619,7 +613,7 @@ pub fn operands_as_listed(op: &NodeOp, mut children: Vec<u64>) -> Result<Vec<u64
 struct NodesReader;
 
 impl<'de> Reader<'de> for NodesReader {
-    type Output = Result<Vec<ParsedNode>, Invalid>;
+    type Output = Result<Vec<ListedNode>, Invalid>;
 
     fn array<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Result<Self::Output, Raw>, A::Error> {
         let mut nodes = Vec::new();
@@ -654,7 +648,7 @@ const DOCUMENT_KEYS: &[&str] = &["format", "version", "nodes", "roots"];
 struct DocumentFields {
     format: Option<Raw>,
     version: Option<Raw>,
-    nodes: Option<Result<Result<Vec<ParsedNode>, Invalid>, Raw>>,
+    nodes: Option<Result<Result<Vec<ListedNode>, Invalid>, Raw>>,
     roots: Option<Result<Vec<Raw>, Raw>>,
     repeated_key: Option<&'static str>,
 }
@@ -743,16 +737,74 @@ impl DocumentFields {
                     format!("expected an array of nodes, found {found}"),
                 )
             })??;
-        build(nodes, self.roots)
+        let roots = root_ids(self.roots)?;
+        build(nodes, &roots).map_err(json_fault)
     }
 }
 
-/// Resolves ids to nodes, builds the graph and checks what needs the whole graph: unique
-/// ids, known children and roots, no cycle.
-fn build(
-    nodes: Vec<ParsedNode>,
-    roots: Option<Result<Vec<Raw>, Raw>>,
-) -> Result<Document, Invalid> {
+/// A value as a reader found it: what it holds, and its operands' ids in order (a known
+/// op's already counted by [`operands_as_listed`]).
+#[derive(Debug, Clone)]
+pub struct ListedNode {
+    /// The value; its `id` is what other values' `children` and the roots name it by.
+    pub info: NodeInfo,
+    /// The operands' ids, in operand order.
+    pub children: Vec<u64>,
+}
+
+/// What makes listed values no graph, found by [`build`]. Places are positions in the list
+/// of values and in the roots, for each reader to word as its user knows them (a JSON path,
+/// a value of the Python package's walk).
+#[derive(Debug)]
+pub enum GraphFault {
+    /// Value `node` has the id value `first` has.
+    DuplicateId {
+        /// The later value.
+        node: usize,
+        /// The earlier value with that id.
+        first: usize,
+        /// The id.
+        id: u64,
+    },
+    /// Operand `operand` of value `node` is an id no value has.
+    UnknownChild {
+        /// The value.
+        node: usize,
+        /// The operand's position.
+        operand: usize,
+        /// The id it names.
+        id: u64,
+    },
+    /// Root `root` is an id no value has.
+    UnknownRoot {
+        /// The root's position.
+        root: usize,
+        /// The id it names.
+        id: u64,
+    },
+    /// Root `root` names a value an earlier root names.
+    RepeatedRoot {
+        /// The root's position.
+        root: usize,
+        /// The id it names.
+        id: u64,
+    },
+    /// The operands form a cycle (`cycle`, as [`topological_order`] found it, in `graph`).
+    Cycle {
+        /// The graph built, for naming the cycle's values.
+        graph: Box<ExportGraph>,
+        /// The values of the cycle.
+        cycle: Vec<NodeIndex>,
+    },
+}
+
+/// Resolves ids to values, builds the graph and checks what needs the whole graph: unique
+/// ids, known operands and roots, no cycle. No roots listed: the sinks are the roots. The
+/// JSON reader and the Python package both build their graphs here.
+///
+/// # Errors
+/// The first [`GraphFault`], in the order of the values, then of the roots.
+pub fn build(nodes: Vec<ListedNode>, roots: &[u64]) -> Result<Document, GraphFault> {
     let mut index_of = IdIndex::for_ids(nodes.iter().map(|node| node.info.id), nodes.len());
     let mut graph = ExportGraph::with_capacity(nodes.len(), nodes.len() * 2);
     let mut children = Vec::with_capacity(nodes.len());
@@ -760,29 +812,76 @@ fn build(
         let id = node.info.id;
         let index = graph.add_node(node.info);
         if let Some(first) = index_of.insert(id, index) {
-            return Err(Invalid::new(
-                format!("nodes[{position}].id"),
-                format!("duplicate id {id}: nodes[{}] has it too", first.index()),
-            ));
+            return Err(GraphFault::DuplicateId {
+                node: position,
+                first: first.index(),
+                id,
+            });
         }
         children.push(node.children);
     }
+    // Operands listed before their users (as exporters list them) cannot form a cycle.
+    let mut operands_first = true;
     for (position, ids) in children.into_iter().enumerate() {
         for (operand, id) in ids.into_iter().enumerate() {
-            let child = index_of.get(id).ok_or_else(|| {
-                Invalid::new(
-                    format!("nodes[{position}].children[{operand}]"),
-                    format!("no node with id {id}"),
-                )
+            let child = index_of.get(id).ok_or(GraphFault::UnknownChild {
+                node: position,
+                operand,
+                id,
             })?;
+            operands_first &= child.index() < position;
             graph.add_edge(child, NodeIndex::new(position), operand);
         }
     }
     let roots = resolve_roots(roots, &index_of, &graph)?;
-    if let Err(cycle) = topological_order(&graph) {
-        return Err(cycle_error(&graph, &cycle));
+    if !operands_first {
+        if let Err(cycle) = topological_order(&graph) {
+            let graph = Box::new(graph);
+            return Err(GraphFault::Cycle { graph, cycle });
+        }
     }
     Ok(Document { graph, roots })
+}
+
+/// The JSON reader's words for a [`GraphFault`]: its place as a JSON path.
+fn json_fault(fault: GraphFault) -> Invalid {
+    match fault {
+        GraphFault::DuplicateId { node, first, id } => Invalid::new(
+            format!("nodes[{node}].id"),
+            format!("duplicate id {id}: nodes[{first}] has it too"),
+        ),
+        GraphFault::UnknownChild { node, operand, id } => Invalid::new(
+            format!("nodes[{node}].children[{operand}]"),
+            format!("no node with id {id}"),
+        ),
+        GraphFault::UnknownRoot { root, id } => {
+            Invalid::new(format!("roots[{root}]"), format!("no node with id {id}"))
+        }
+        GraphFault::RepeatedRoot { root, id } => Invalid::new(
+            format!("roots[{root}]"),
+            format!("root {id} is listed twice"),
+        ),
+        GraphFault::Cycle { graph, cycle } => cycle_error(&graph, &cycle),
+    }
+}
+
+/// The document's roots as ids, each checked to be one.
+fn root_ids(roots: Option<Result<Vec<Raw>, Raw>>) -> Result<Vec<u64>, Invalid> {
+    match roots {
+        None => Ok(Vec::new()),
+        Some(Ok(listed)) => listed
+            .iter()
+            .enumerate()
+            .map(|(position, raw)| {
+                raw.id()
+                    .map_err(|m| Invalid::new(format!("roots[{position}]"), m))
+            })
+            .collect(),
+        Some(Err(found)) => Err(Invalid::new(
+            "roots",
+            format!("expected an array of ids, found {found}"),
+        )),
+    }
 }
 
 /// File id → node. Exporters number their nodes 0, 1, 2, …, so when the ids are small a
@@ -820,32 +919,20 @@ impl IdIndex {
 }
 
 fn resolve_roots(
-    roots: Option<Result<Vec<Raw>, Raw>>,
+    listed: &[u64],
     index_of: &IdIndex,
     graph: &ExportGraph,
-) -> Result<Vec<NodeIndex>, Invalid> {
-    let listed = match roots {
-        None => Vec::new(),
-        Some(Ok(listed)) => listed,
-        Some(Err(found)) => {
-            return Err(Invalid::new(
-                "roots",
-                format!("expected an array of ids, found {found}"),
-            ))
-        }
-    };
+) -> Result<Vec<NodeIndex>, GraphFault> {
     if listed.is_empty() {
         return Ok(sinks(graph));
     }
     let mut resolved: Vec<NodeIndex> = Vec::with_capacity(listed.len());
-    for (position, raw) in listed.iter().enumerate() {
-        let here = || format!("roots[{position}]");
-        let id = raw.id().map_err(|m| Invalid::new(here(), m))?;
+    for (root, &id) in listed.iter().enumerate() {
         let node = index_of
             .get(id)
-            .ok_or_else(|| Invalid::new(here(), format!("no node with id {id}")))?;
+            .ok_or(GraphFault::UnknownRoot { root, id })?;
         if resolved.contains(&node) {
-            return Err(Invalid::new(here(), format!("root {id} is listed twice")));
+            return Err(GraphFault::RepeatedRoot { root, id });
         }
         resolved.push(node);
     }

@@ -20,6 +20,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::engine::NodeId;
+use crate::error::Refusal;
 use crate::graph::{self, to_petgraph, ExportGraph, Rankdir};
 use crate::{Error, Result};
 use json::Document;
@@ -246,11 +247,11 @@ pub fn figures(source: &Source, options: &Options) -> Result<Vec<Drawing>> {
         Some(n) if (1..=all.len()).contains(&n) => {
             Ok(all.into_iter().skip(n - 1).take(1).collect())
         }
-        Some(n) => Err(Error::Usage(format!(
-            "{}: --snapshot {n} asked for, but the input has {} figure(s)",
-            source.name,
-            all.len()
-        ))),
+        Some(asked) => Err(Error::Refused(Refusal::NoSuchSnapshot {
+            input: source.name.to_string(),
+            asked,
+            figures: all.len(),
+        })),
     }
 }
 
@@ -416,17 +417,16 @@ pub fn run_script(
 ) -> Result<Ran> {
     let note = match (options.interpreter, input.notebook) {
         (Interpreter::Builtin, true) => {
-            return Err(Error::Usage(format!(
-                "{} is a notebook, which runs in CPython; drop --interpreter builtin",
-                input.name
-            )))
+            return Err(Error::Refused(Refusal::NotebookNeedsCPython {
+                input: input.name.to_string(),
+            }))
         }
         (Interpreter::Builtin, false) => match decoded_otherwise(input) {
             Some(why) => {
-                return Err(Error::Usage(format!(
-                    "{} {why}; the built-in subset reads UTF-8 only: drop --interpreter builtin",
-                    input.name
-                )))
+                return Err(Error::Refused(Refusal::NotUtf8 {
+                    input: input.name.to_string(),
+                    why,
+                }))
             }
             None => None,
         },

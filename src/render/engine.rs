@@ -9,6 +9,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use super::{defaults, EngineChoice, Format};
+use crate::error::Refusal;
 use crate::{Error, Result};
 
 /// Which engine draws, how long it may take, and which `dot` to run.
@@ -198,20 +199,11 @@ fn run_dot(
 /// `dot` ran past the timeout: what to do instead, the layered engine first, which lays
 /// out in seconds what `dot` spends minutes on (it draws SVG and PNG, not PDF).
 fn timed_out(shown: &str, format: Format, timeout: Duration) -> Error {
-    let layered = match format {
-        Format::Pdf => {
-            "write svg or png with --engine layered (gradviz's own layout, seconds at \
-                        any size)"
-        }
-        _ => "draw it with --engine layered (gradviz's own layout, seconds at any size)",
-    };
-    Error::Render(format!(
-        "`{shown} -T{}` ran past the {} s timeout and was stopped\n  {layered}, draw a smaller \
-         view (--fold), raise the timeout with --timeout, or write --format dot and lay it out \
-         yourself",
-        format.extension(),
-        timeout.as_secs_f64()
-    ))
+    Error::Refused(Refusal::DotTimedOut {
+        binary: shown.to_string(),
+        format: format.extension(),
+        seconds: timeout.as_secs_f64(),
+    })
 }
 
 fn check_exit(
@@ -285,10 +277,10 @@ fn builtin(
     note: Option<String>,
 ) -> Result<Rendered> {
     if format == Format::Pdf {
-        return Err(Error::Usage(
-            "the builtin engine draws svg and png; PDF needs Graphviz's `dot` (--engine dot)"
-                .to_string(),
-        ));
+        return Err(Error::Refused(Refusal::PdfNeedsDot {
+            engine: "builtin",
+            or_smaller: false,
+        }));
     }
     let (sender, receiver) = std::sync::mpsc::channel();
     thread::Builder::new()
@@ -300,11 +292,9 @@ fn builtin(
         })
         .map_err(|e| Error::Render(format!("cannot start the builtin engine: {e}")))?;
     let bytes = receiver.recv_timeout(timeout).map_err(|_| {
-        Error::Render(format!(
-            "the builtin engine ran past the {} s timeout\n  raise it with --timeout or draw a \
-             smaller view",
-            timeout.as_secs_f64()
-        ))
+        Error::Refused(Refusal::BuiltinTimedOut {
+            seconds: timeout.as_secs_f64(),
+        })
     })??;
     Ok(Rendered {
         bytes,

@@ -22,6 +22,7 @@ use std::io::{self, Write};
 
 use super::metrics::text_width;
 use super::Format;
+use crate::error::Refusal;
 use crate::figure::escape::xml_escape;
 use crate::figure::scene::{Field, NodeSlots, Scene, SceneNode};
 use crate::figure::stream::{self, pass_on};
@@ -98,11 +99,10 @@ pub fn render_layered(scene: &Scene<'_>, format: Format) -> Result<Vec<u8>> {
     match format {
         Format::Svg => Ok(layered_svg(scene)),
         Format::Png => png(&layered_svg(scene)),
-        Format::Pdf => Err(Error::Usage(
-            "the layered engine draws svg and png; PDF needs Graphviz's `dot` (--engine dot), \
-             or a smaller figure"
-                .to_string(),
-        )),
+        Format::Pdf => Err(Error::Refused(Refusal::PdfNeedsDot {
+            engine: "layered",
+            or_smaller: true,
+        })),
         other => Err(Error::Usage(format!(
             "{} output is written directly, not drawn by an engine",
             other.extension()

@@ -54,6 +54,21 @@ def test_a_large_graph_is_drawn_as_its_overview_unless_full():
         gradviz.draw_dot(x, depth=-1)
 
 
+def test_refusals_suggest_the_engine_keyword_not_a_flag(neuron, monkeypatch):
+    o, _ = neuron
+    with pytest.raises(ValueError) as error:
+        gradviz.draw_dot(o, engine="builtin").pipe("pdf")
+    message = str(error.value)
+    assert message == "the builtin engine draws svg and png; PDF needs Graphviz's `dot` " \
+        "(engine='dot')", message
+    monkeypatch.setenv("GRADVIZ_DOT", os.path.join(HERE, "no-such-dot"))
+    with pytest.raises(RuntimeError) as error:
+        gradviz.draw_dot(o, engine="dot").pipe("svg")
+    message = str(error.value)
+    assert message.endswith("or use the embedded renderer with `engine='builtin'`"), message
+    assert "--" not in message, message
+
+
 def test_a_value_added_to_itself_is_checked_as_its_operand_twice():
     """micrograd keeps `_prev` as a set, so `a + a` lists `a` once; the JSON reader reads
     such a `+` as `a` twice, and so does the package now: the `=` bug is caught."""
@@ -87,6 +102,36 @@ def test_a_value_with_the_wrong_number_of_operands_is_refused_as_in_json():
     t = LectureValue(0.5, (a, b), "tanh")
     with pytest.raises(ValueError, match=r'op "tanh" takes 1 operand, found 2'):
         gradviz.check(t)
+
+
+def graph(ops, counts, children, roots):
+    """The package's graph builder, handed values as its walk lists them."""
+    n = len(ops)
+    labels = ["v%d" % i for i in range(n)]
+    return gradviz._gradviz.Graph(labels, [1.0] * n, [0.0] * n, ops, counts, children, roots)
+
+
+@pytest.mark.parametrize("counts, children, roots, message", [
+    ([0, 1], [1], [1], r"^the graph has a cycle of 1 value\(s\): 'v1' → 'v1' "),
+    ([0, 1], [5], [1], r"^value 1: operand 0 is not a value of the graph$"),
+    ([0, 1], [0], [7], r"^roots\[0\]: 7 is not a value of the graph$"),
+    ([0, 1], [0], [1, 1], r"^roots\[1\]: value 1 is a root already$"),
+    ([0, 2], [0], [1], r"^the operand counts add up to more operands than are listed$"),
+])
+def test_a_bad_graph_is_refused_by_the_json_readers_checks_naming_the_place(
+        counts, children, roots, message):
+    """The builder goes through the JSON reader's graph checks (`json::build`): every bad
+    graph is a ValueError naming the value or root, never a crash."""
+    with pytest.raises(ValueError, match=message):
+        graph(["", "tanh"], counts, children, roots)
+
+
+def test_a_graph_without_roots_is_rooted_at_its_sinks_as_in_json():
+    built = graph(["", "", "+"], [0, 0, 2], [0, 1], [])
+    assert len(built) == 3
+    options = {"rankdir": "LR", "precision": 4, "group": False, "fold": None,
+               "color": None, "engine": "builtin"}
+    assert "v2" in gradviz._gradviz.page("t", [("g", built)], options)
 
 
 def changed_rows(page):

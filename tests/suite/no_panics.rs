@@ -4,6 +4,7 @@
 use crate::support::fixture;
 
 use assert_cmd::Command;
+use gradviz::error::Refusal;
 use gradviz::{input, Error};
 
 #[test]
@@ -12,8 +13,14 @@ fn snapshot_zero_through_the_library_is_a_usage_error() {
     options.snapshot = Some(0);
     let source = input::read(&fixture("neuron.py"), None).unwrap();
     match input::figures(&source, &options) {
-        Err(error @ Error::Usage(_)) => assert!(error.to_string().contains("--snapshot 0")),
-        other => panic!("expected a usage error, got {other:?}"),
+        Err(error @ Error::Refused(Refusal::NoSuchSnapshot { asked: 0, .. })) => {
+            assert_eq!(error.exit_code(), 2);
+            assert!(
+                error.to_string().contains("Options::snapshot = 0"),
+                "{error}"
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
     }
 }
 

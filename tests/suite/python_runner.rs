@@ -1308,3 +1308,94 @@ fn with_no_cpython_the_subsets_own_error_stands_and_utf8_cookies_stay_in_the_sub
             .success();
     }
 }
+
+/// A `Value` whose `_prev` is a set and that has no `backward` yet (the lecture's first
+/// steps): its set's order follows memory addresses, which differ from run to run.
+const FORWARD_ONLY: &str = "class Value:
+    def __init__(self, data, _children=(), _op='', label=''):
+        self.data = data
+        self.grad = 0.0
+        self._prev = set(_children)
+        self._op = _op
+        self.label = label
+
+    def __add__(self, other):
+        return Value(self.data + other.data, (self, other), '+')
+
+    def __mul__(self, other):
+        return Value(self.data * other.data, (self, other), '*')
+
+a = Value(2.0, label='a')
+b = Value(-3.0, label='b')
+c = Value(10.0, label='c')
+d = a * b + c
+f = Value(-2.0, label='f')
+L = d * f
+draw_dot(L)
+";
+
+/// Runs `gradviz args…` in CPython under several hash seeds (and none), returning each
+/// run's stdout and stderr.
+fn runs_under_hash_seeds(python: &Path, args: &[&std::ffi::OsStr]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    [None, Some("0"), Some("1"), Some("12345"), None]
+        .into_iter()
+        .map(|seed| {
+            let mut cmd = crate::support::gradviz();
+            cmd.env("GRADVIZ_PYTHON", python).args(args);
+            match seed {
+                Some(seed) => cmd.env("PYTHONHASHSEED", seed),
+                None => cmd.env_remove("PYTHONHASHSEED"),
+            };
+            let output = cmd.output().expect("gradviz runs");
+            assert!(output.status.success(), "{output:?}");
+            (output.stdout, output.stderr)
+        })
+        .collect()
+}
+
+/// Same input, same bytes, in CPython too: a script's own `Value` and real micrograd keep
+/// `_prev` as a set, iterated in address order, which moved both the figure's operand
+/// order and (through the script's own backward) the last bits of every grad and loss.
+#[test]
+fn scripts_with_set_prev_give_the_same_bytes_on_every_run_whatever_the_hash_seed() {
+    let (_dir, forward_only) = folder_with("forward_only.py", FORWARD_ONLY);
+    let lecture_mlp = python_fixture("lecture_mlp.py");
+    let micrograd_mlp = crate::support::fixture("mlp.py");
+    let cases: [(PathBuf, Vec<&std::ffi::OsStr>); 3] = [
+        (
+            user_python(),
+            vec!["check".as_ref(), lecture_mlp.as_os_str()],
+        ),
+        (
+            user_python(),
+            vec![
+                "render".as_ref(),
+                "--format".as_ref(),
+                "json".as_ref(),
+                "-o".as_ref(),
+                "-".as_ref(),
+                forward_only.as_os_str(),
+            ],
+        ),
+        (
+            crate::support::python::python(),
+            vec![
+                "render".as_ref(),
+                "--interpreter".as_ref(),
+                "python".as_ref(),
+                "--format".as_ref(),
+                "json".as_ref(),
+                "-o".as_ref(),
+                "-".as_ref(),
+                micrograd_mlp.as_os_str(),
+            ],
+        ),
+    ];
+    for (python, args) in cases {
+        let runs = runs_under_hash_seeds(&python, &args);
+        assert!(!runs[0].0.is_empty(), "{args:?} wrote nothing");
+        for run in &runs[1..] {
+            assert!(run == &runs[0], "{args:?}: the runs differ");
+        }
+    }
+}

@@ -12,6 +12,7 @@ use crate::support::svg;
 use crate::support::xml;
 
 use gradviz::engine::Graph;
+use gradviz::error::Refusal;
 use gradviz::figure::{
     escape_record_field, format_number, to_dot, Decorations, DotOptions, NodeDecoration, Rankdir,
 };
@@ -524,7 +525,11 @@ fn png_through_both_engines_and_pdf_through_dot() {
 fn the_builtin_engine_refuses_pdf_with_a_clear_message() {
     let options = EngineOptions::default().with_engine(EngineChoice::Builtin);
     let error = render_dot("digraph { a }", Format::Pdf, &options).unwrap_err();
-    assert!(matches!(error, Error::Usage(_)), "{error:?}");
+    assert!(
+        matches!(error, Error::Refused(Refusal::PdfNeedsDot { .. })),
+        "{error:?}"
+    );
+    assert_eq!(error.exit_code(), 2, "a setting asks for what cannot be");
     assert!(error.to_string().contains("PDF needs Graphviz"), "{error}");
 }
 
