@@ -63,7 +63,7 @@ fn inner_conflicts(layered: &Layered) -> HashSet<(u32, u32)> {
             let k1 = inner.map_or(upper_len.saturating_sub(1), |u| layered.pos[u] as usize);
             while scan <= l1 {
                 let w = lower[scan];
-                for &u in &layered.preds[w as usize] {
+                for &u in layered.preds(w as usize) {
                     let k = layered.pos[u as usize] as usize;
                     if (k < k0 || k > k1) && inner_upper(layered, w as usize) != Some(u as usize) {
                         marked.insert((u, w));
@@ -82,7 +82,7 @@ fn inner_upper(layered: &Layered, v: usize) -> Option<usize> {
     if !layered.is_dummy(v) {
         return None;
     }
-    let u = *layered.preds[v].first()? as usize;
+    let u = *layered.preds(v).first()? as usize;
     layered.is_dummy(u).then_some(u)
 }
 
@@ -127,9 +127,9 @@ fn align_and_compact(
             let v = v as usize;
             neighbours.clear();
             neighbours.extend(if upward {
-                &layered.succs[v]
+                layered.succs(v)
             } else {
-                &layered.preds[v]
+                layered.preds(v)
             });
             if neighbours.is_empty() {
                 continue;
@@ -259,7 +259,7 @@ fn restore_separation(layered: &Layered, options: &Options, x: &mut [f64]) {
 /// minimising weighted edge lengths. Edges between dummies weigh most, so long edges stay
 /// nearly straight.
 fn relax(layered: &Layered, options: &Options, x: &mut [f64]) {
-    let segments: usize = layered.succs.iter().map(Vec::len).sum();
+    let segments = layered.segments();
     let sweep_work = (layered.len() + 2 * segments).max(1);
     let sweeps = (RELAX_WORK / sweep_work).clamp(MIN_RELAX_SWEEPS, MAX_RELAX_SWEEPS);
     let mut fit = RankFit::default();
@@ -323,7 +323,7 @@ impl RankFit {
             }
             self.offset.push(offset);
             let (mut weight, mut sum) = (0.0, 0.0);
-            for &u in layered.preds[v].iter().chain(&layered.succs[v]) {
+            for &u in layered.preds(v).iter().chain(layered.succs(v)) {
                 let w = segment_weight(layered, u as usize, v);
                 weight += w;
                 sum += w * x[u as usize];
