@@ -101,6 +101,8 @@ fn render(input: &Path, engine: &str, view: &[&str], out: &Path, timeout_secs: u
         .arg("render")
         .arg(input)
         .args(snapshot)
+        // Every value drawn (no overview) unless the view folds groups itself.
+        .args(view.is_empty().then_some("--full"))
         .args(["--engine", engine, "--max-nodes", "100000000", "--timeout"])
         .arg(timeout_secs.to_string())
         .args(view)
