@@ -6,7 +6,8 @@
 //! `cargo bench --bench layered` prints the tables. After `--`: `--count FILE.svg…` prints the
 //! crossings and through-node edges of any SVG (ours or Graphviz's); `--threshold` times
 //! `dot` by layout cost (where `auto` should switch); `--keep DIR` leaves the graphs (JSON) and
-//! both engines' SVGs in DIR, to look at.
+//! both engines' SVGs in DIR, to look at; `--graphs DIR` only writes the bench's graphs
+//! there (JSON, named by size), to time one engine by hand.
 
 mod corpus;
 mod quality;
@@ -38,6 +39,14 @@ fn main() {
         }
         return;
     }
+    if let Some(dir) = args
+        .iter()
+        .position(|a| a == "--graphs")
+        .and_then(|at| args.get(at + 1))
+    {
+        write_graphs(Path::new(dir));
+        return;
+    }
     let temporary = tempfile::tempdir().expect("temp dir");
     let kept = args
         .iter()
@@ -51,6 +60,23 @@ fn main() {
     }
     speed_and_quality(dir);
     running_sums();
+}
+
+/// The MLP losses and the running sum of the speed table, as `mlp-VALUES.json` and
+/// `sum-VALUES.json` in `dir`.
+fn write_graphs(dir: &Path) {
+    std::fs::create_dir_all(dir).expect("the graphs' directory");
+    let graphs = [
+        ("mlp", mlp_loss(40)),
+        ("mlp", mlp_loss(130)),
+        ("mlp", mlp_loss(1_300)),
+        ("sum", running_sum(3_333)),
+    ];
+    for (kind, graph) in graphs {
+        let path = dir.join(format!("{kind}-{}.json", graph.node_count()));
+        write_json(&graph, &path);
+        println!("{}", path.display());
+    }
 }
 
 /// A finished `gradviz` run: wall time and the process's peak resident memory (as last
@@ -75,6 +101,8 @@ fn render(input: &Path, engine: &str, view: &[&str], out: &Path, timeout_secs: u
         .arg("render")
         .arg(input)
         .args(snapshot)
+        // Every value drawn (no overview) unless the view folds groups itself.
+        .args(view.is_empty().then_some("--full"))
         .args(["--engine", engine, "--max-nodes", "100000000", "--timeout"])
         .arg(timeout_secs.to_string())
         .args(view)

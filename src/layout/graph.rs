@@ -20,9 +20,13 @@ pub(super) struct Layered {
     pub(super) cross_size: Vec<f64>,
     pub(super) rank_size: Vec<f64>,
     pub(super) slot: Vec<u32>,
-    /// Neighbours in the previous and the next rank.
-    pub(super) preds: Vec<Vec<u32>>,
-    pub(super) succs: Vec<Vec<u32>>,
+    /// Neighbours of the input nodes in the previous and the next rank.
+    real_preds: Vec<Vec<u32>>,
+    real_succs: Vec<Vec<u32>>,
+    /// The one neighbour of each dummy in the previous and the next rank: a dummy costs two
+    /// numbers here, not two lists (a large graph's long edges have millions of dummies).
+    dummy_pred: Vec<u32>,
+    dummy_succ: Vec<u32>,
     /// Each rank's nodes in order, and each node's place in its rank.
     pub(super) layers: Vec<Vec<u32>>,
     pub(super) pos: Vec<u32>,
@@ -66,8 +70,10 @@ impl Layered {
             cross_size,
             rank_size,
             slot,
-            preds: vec![Vec::new(); real],
-            succs: vec![Vec::new(); real],
+            real_preds: vec![Vec::new(); real],
+            real_succs: vec![Vec::new(); real],
+            dummy_pred: Vec::new(),
+            dummy_succ: Vec::new(),
             layers: Vec::new(),
             pos: Vec::new(),
             chains: Vec::with_capacity(edges.len()),
@@ -101,13 +107,13 @@ impl Layered {
             self.cross_size.push(thickness / 2.0);
             self.rank_size.push(0.0);
             self.slot.push(slot);
-            self.preds.push(vec![previous]);
-            self.succs.push(Vec::new());
-            self.succs[previous as usize].push(dummy);
+            self.dummy_pred.push(previous);
+            self.dummy_succ.push(u32::MAX);
+            self.link_forward(previous, dummy);
             previous = dummy;
         }
-        self.succs[previous as usize].push(head as u32);
-        self.preds[head].push(previous);
+        self.link_forward(previous, head as u32);
+        self.real_preds[head].push(previous);
         self.chains.push(Chain {
             tail: tail as u32,
             head: head as u32,
@@ -115,6 +121,39 @@ impl Layered {
             dummies: high - low - 1,
             reversed: false,
         });
+    }
+
+    /// Records `next` as the successor of `v` (an input node or a dummy).
+    fn link_forward(&mut self, v: u32, next: u32) {
+        let v = v as usize;
+        if self.is_dummy(v) {
+            self.dummy_succ[v - self.real] = next;
+        } else {
+            self.real_succs[v].push(next);
+        }
+    }
+
+    /// The neighbours of `v` in the previous rank.
+    pub(super) fn preds(&self, v: usize) -> &[u32] {
+        if self.is_dummy(v) {
+            std::slice::from_ref(&self.dummy_pred[v - self.real])
+        } else {
+            &self.real_preds[v]
+        }
+    }
+
+    /// The neighbours of `v` in the next rank.
+    pub(super) fn succs(&self, v: usize) -> &[u32] {
+        if self.is_dummy(v) {
+            std::slice::from_ref(&self.dummy_succ[v - self.real])
+        } else {
+            &self.real_succs[v]
+        }
+    }
+
+    /// Segments between adjacent ranks: every chain's links.
+    pub(super) fn segments(&self) -> usize {
+        self.real_succs.iter().map(Vec::len).sum::<usize>() + self.dummy_succ.len()
     }
 
     /// Layers in depth-first order from the sources (neighbours start out near each other,
@@ -125,8 +164,8 @@ impl Layered {
         let n = self.rank.len();
         let mut seen = vec![false; n];
         let mut stack: Vec<u32> = Vec::new();
-        let sources = (0..n).filter(|&v| self.preds[v].is_empty());
-        for start in sources.chain(0..n) {
+        let sources: Vec<usize> = (0..n).filter(|&v| self.preds(v).is_empty()).collect();
+        for start in sources.into_iter().chain(0..n) {
             if seen[start] {
                 continue;
             }
@@ -135,7 +174,7 @@ impl Layered {
             while let Some(v) = stack.pop() {
                 let v = v as usize;
                 self.layers[self.rank[v] as usize].push(v as u32);
-                for &s in self.succs[v].iter().rev() {
+                for &s in self.succs(v).iter().rev() {
                     if !seen[s as usize] {
                         seen[s as usize] = true;
                         stack.push(s);

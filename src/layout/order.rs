@@ -110,7 +110,7 @@ impl Best {
 pub(super) fn order(layered: &mut Layered) -> u64 {
     let mut budget = Budget { left: WORK_BUDGET };
     let mut best = first_round(layered, &mut budget);
-    let segments: usize = layered.succs.iter().map(Vec::len).sum();
+    let segments = layered.segments();
     // What one sweep with its transposes and count costs, about: a round starts only when
     // the budget has room for the sweeps it tries before it may quit.
     let sweep_cost = 4 * (layered.len() + segments) as u64;
@@ -183,7 +183,7 @@ fn classic_sweep(
         let mut work = layer.len();
         keys.extend(layer.iter().map(|&v| {
             let v = v as usize;
-            let (preds, succs) = (&layered.preds[v][..], &layered.succs[v][..]);
+            let (preds, succs) = (layered.preds(v), layered.succs(v));
             let neighbours: [&[u32]; 2] = match (both, down) {
                 (true, _) => [preds, succs],
                 (false, true) => [preds, &[]],
@@ -289,13 +289,13 @@ fn sort_sweep(layered: &mut Layered, down: bool, both: bool, budget: &mut Budget
         for (i, &v) in layered.layers[r].iter().enumerate() {
             let v = v as usize;
             let (before, after) = if down {
-                (&layered.preds[v], &layered.succs[v])
+                (layered.preds(v), layered.succs(v))
             } else {
-                (&layered.succs[v], &layered.preds[v])
+                (layered.succs(v), layered.preds(v))
             };
             let after: &[u32] = if both { after } else { &[] };
             work += 1 + before.len() + after.len();
-            if let Some(mean) = classic_barycenter([before.as_slice(), after], &layered.pos) {
+            if let Some(mean) = classic_barycenter([before, after], &layered.pos) {
                 keys.push((layered.slot[v], mean, layered.pos[v], v as u32));
                 movable.push(i);
             }
@@ -384,7 +384,7 @@ fn transpose_rank(
         if layered.slot[u] != layered.slot[v] {
             continue;
         }
-        let degree = |n: usize| layered.preds[n].len() + layered.succs[n].len();
+        let degree = |n: usize| layered.preds(n).len() + layered.succs(n).len();
         if rule
             .degree_limit
             .is_some_and(|limit| degree(u) * degree(v) > limit)
@@ -414,15 +414,15 @@ fn both_sides_crossings(
 ) -> (u64, u64) {
     let (before, swapped_before) = pair_crossings(
         layered,
-        &layered.preds[left],
-        &layered.preds[right],
+        layered.preds(left),
+        layered.preds(right),
         budget,
         scratch,
     );
     let (after, swapped_after) = pair_crossings(
         layered,
-        &layered.succs[left],
-        &layered.succs[right],
+        layered.succs(left),
+        layered.succs(right),
         budget,
         scratch,
     );
@@ -485,7 +485,7 @@ pub(super) fn total_crossings(layered: &Layered) -> u64 {
     for r in 0..layered.layers.len().saturating_sub(1) {
         pairs.clear();
         for &u in &layered.layers[r] {
-            for &v in &layered.succs[u as usize] {
+            for &v in layered.succs(u as usize) {
                 pairs.push((layered.pos[u as usize], layered.pos[v as usize]));
             }
         }

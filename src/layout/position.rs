@@ -13,7 +13,7 @@
 //! alignments leave. Then each slot (the nodes a cluster owns directly) is moved as a whole so that the
 //! slots sit side by side, in slot order, with room for the cluster boxes between them.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 
 use super::graph::Layered;
 use super::Options;
@@ -47,9 +47,10 @@ pub(super) fn separation(layered: &Layered, options: &Options, a: usize, b: usiz
 }
 
 /// Segments (u, v) that cross an inner segment (both ends dummies), between ranks r and r+1,
-/// keyed by the lower node `v`'s upper neighbour `u`. Such segments are never aligned.
-fn inner_conflicts(layered: &Layered) -> HashSet<(u32, u32)> {
-    let mut marked = HashSet::new();
+/// keyed by the lower node `v`'s upper neighbour `u`, sorted (a flat array, searched: a
+/// large graph's long edges cross millions of segments). Such segments are never aligned.
+fn inner_conflicts(layered: &Layered) -> Vec<(u32, u32)> {
+    let mut marked = Vec::new();
     for r in 0..layered.layers.len().saturating_sub(1) {
         let upper_len = layered.layers[r].len();
         let lower = &layered.layers[r + 1];
@@ -63,10 +64,10 @@ fn inner_conflicts(layered: &Layered) -> HashSet<(u32, u32)> {
             let k1 = inner.map_or(upper_len.saturating_sub(1), |u| layered.pos[u] as usize);
             while scan <= l1 {
                 let w = lower[scan];
-                for &u in &layered.preds[w as usize] {
+                for &u in layered.preds(w as usize) {
                     let k = layered.pos[u as usize] as usize;
                     if (k < k0 || k > k1) && inner_upper(layered, w as usize) != Some(u as usize) {
-                        marked.insert((u, w));
+                        marked.push((u, w));
                     }
                 }
                 scan += 1;
@@ -74,6 +75,8 @@ fn inner_conflicts(layered: &Layered) -> HashSet<(u32, u32)> {
             k0 = k1;
         }
     }
+    marked.sort_unstable();
+    marked.dedup();
     marked
 }
 
@@ -82,7 +85,7 @@ fn inner_upper(layered: &Layered, v: usize) -> Option<usize> {
     if !layered.is_dummy(v) {
         return None;
     }
-    let u = *layered.preds[v].first()? as usize;
+    let u = *layered.preds(v).first()? as usize;
     layered.is_dummy(u).then_some(u)
 }
 
@@ -92,7 +95,7 @@ fn inner_upper(layered: &Layered, v: usize) -> Option<usize> {
 fn align_and_compact(
     layered: &Layered,
     options: &Options,
-    conflicts: &HashSet<(u32, u32)>,
+    conflicts: &[(u32, u32)],
     upward: bool,
     rightward: bool,
 ) -> Vec<f64> {
@@ -127,9 +130,9 @@ fn align_and_compact(
             let v = v as usize;
             neighbours.clear();
             neighbours.extend(if upward {
-                &layered.succs[v]
+                layered.succs(v)
             } else {
-                &layered.preds[v]
+                layered.preds(v)
             });
             if neighbours.is_empty() {
                 continue;
@@ -146,7 +149,7 @@ fn align_and_compact(
                 } else {
                     (u as u32, v as u32)
                 };
-                if !conflicts.contains(&segment) && last < place(u) as i64 {
+                if last < place(u) as i64 && conflicts.binary_search(&segment).is_err() {
                     align[u] = v as u32;
                     root[v] = root[u];
                     align[v] = root[v];
@@ -166,26 +169,42 @@ fn align_and_compact(
 }
 
 /// Longest path over the block graph: each block's root is placed at least the separation
-/// after the block of the node before each of its members.
+/// after the block of the node before each of its members. The block graph's edges are kept
+/// in one flat array by block (two passes over the ranks), not a list per node: a large
+/// graph has millions of dummies, and this runs four times.
 fn compact(layered: &Layered, options: &Options, root: &[u32], walk: &[Vec<u32>]) -> Vec<f64> {
     let n = layered.len();
-    let mut out: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
+    let pairs = || {
+        walk.iter().flat_map(|layer| {
+            layer
+                .windows(2)
+                .map(|pair| (pair[0] as usize, pair[1] as usize))
+        })
+    };
+    let mut start = vec![0u32; n + 1];
     let mut indegree = vec![0u32; n];
-    for layer in walk {
-        for pair in layer.windows(2) {
-            let (a, b) = (pair[0] as usize, pair[1] as usize);
-            let (ra, rb) = (root[a] as usize, root[b] as usize);
-            out[ra].push((rb as u32, separation(layered, options, a, b)));
-            indegree[rb] += 1;
-        }
+    for (a, b) in pairs() {
+        start[root[a] as usize + 1] += 1;
+        indegree[root[b] as usize] += 1;
     }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut out: Vec<(u32, f64)> = vec![(0, 0.0); start[n] as usize];
+    for (a, b) in pairs() {
+        let ra = root[a] as usize;
+        out[fill[ra] as usize] = (root[b], separation(layered, options, a, b));
+        fill[ra] += 1;
+    }
+    drop(fill);
     let mut block_x = vec![0.0f64; n];
     let mut queue: VecDeque<u32> = (0..n as u32)
         .filter(|&v| root[v as usize] == v && indegree[v as usize] == 0)
         .collect();
     while let Some(b) = queue.pop_front() {
         let b = b as usize;
-        for &(next, gap) in &out[b] {
+        for &(next, gap) in &out[start[b] as usize..start[b + 1] as usize] {
             let next = next as usize;
             block_x[next] = block_x[next].max(block_x[b] + gap);
             indegree[next] -= 1;
@@ -259,7 +278,7 @@ fn restore_separation(layered: &Layered, options: &Options, x: &mut [f64]) {
 /// minimising weighted edge lengths. Edges between dummies weigh most, so long edges stay
 /// nearly straight.
 fn relax(layered: &Layered, options: &Options, x: &mut [f64]) {
-    let segments: usize = layered.succs.iter().map(Vec::len).sum();
+    let segments = layered.segments();
     let sweep_work = (layered.len() + 2 * segments).max(1);
     let sweeps = (RELAX_WORK / sweep_work).clamp(MIN_RELAX_SWEEPS, MAX_RELAX_SWEEPS);
     let mut fit = RankFit::default();
@@ -323,7 +342,7 @@ impl RankFit {
             }
             self.offset.push(offset);
             let (mut weight, mut sum) = (0.0, 0.0);
-            for &u in layered.preds[v].iter().chain(&layered.succs[v]) {
+            for &u in layered.preds(v).iter().chain(layered.succs(v)) {
                 let w = segment_weight(layered, u as usize, v);
                 weight += w;
                 sum += w * x[u as usize];

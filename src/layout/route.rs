@@ -64,6 +64,7 @@ pub(super) fn route(layered: &Layered, cross: &[f64], options: &Options) -> Inte
                 );
             }
         }
+        let mut route = merge_straight_runs(&route);
         if edge.reversed {
             route.reverse();
         }
@@ -75,6 +76,31 @@ pub(super) fn route(layered: &Layered, cross: &[f64], options: &Options) -> Inte
         routes,
         boxes,
     }
+}
+
+/// The route with each run of pieces along one line of the rank axis (a long edge's dummies
+/// in line: straight through a slab, then a gap crossed without moving across) as one
+/// straight piece. A long edge of a large graph passes hundreds of dummies mostly in line:
+/// this keeps its route, and the SVG path, to the bends.
+fn merge_straight_runs(route: &[Point]) -> Vec<Point> {
+    let mut merged: Vec<Point> = Vec::with_capacity(route.len());
+    merged.push(route[0]);
+    // Whether the last piece in `merged` lies along the rank axis.
+    let mut last_straight = false;
+    for piece in route[1..].chunks_exact(3) {
+        let from = *merged.last().expect("a route starts with a point");
+        let straight_piece = piece.iter().all(|p| p.x == from.x);
+        if straight_piece && last_straight {
+            merged.truncate(merged.len() - 3);
+        }
+        if straight_piece {
+            straight(&mut merged, piece[2]);
+        } else {
+            merged.extend_from_slice(piece);
+        }
+        last_straight = straight_piece;
+    }
+    merged
 }
 
 /// Each rank's middle along the rank axis and half its thickness.
