@@ -383,7 +383,61 @@ fn find_cycle(graph: &ExportGraph, waiting: &[usize]) -> Vec<NodeIndex> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Exponent;
+    use crate::engine::{Exponent, PyRandom, MLP};
+
+    #[test]
+    fn an_engine_network_exports_its_scopes_one_arc_per_call() {
+        let g = Graph::new();
+        let model = MLP::new(&g, 2, &[2, 1], &mut PyRandom::new(1));
+        let before = g.leaf(5.0);
+        let first = model.call(&[1.0.into(), 2.0.into()])[0];
+        let second = model.call(&[3.0.into(), before.into()])[0];
+        let after = first + second;
+        let graph = to_petgraph(&g, &[after.id()]);
+        let scope_of = |id: NodeId| {
+            let node = graph
+                .node_indices()
+                .find(|&n| graph[n].id == id.index() as u64);
+            graph[node.expect("exported")].scope.clone()
+        };
+        let path = |id: NodeId| -> Vec<(String, String, u32, Option<u32>)> {
+            scope_of(id)
+                .map(|s| {
+                    s.iter()
+                        .map(|t| (t.kind.clone(), t.name.clone(), t.object, t.call))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let step = |kind: &str, name: &str, object: u32, call: Option<u32>| {
+            (kind.to_string(), name.to_string(), object, call)
+        };
+        let w = model.layers[1].neurons[0].w[1].id();
+        assert_eq!(
+            path(w),
+            [
+                step("MLP", "MLP0", 0, None),
+                step("Layer", "l1", 4, None),
+                step("Neuron", "n0", 5, None)
+            ]
+        );
+        assert_eq!(
+            path(second.id()),
+            [
+                step("MLP", "MLP0", 0, Some(1)),
+                step("Layer", "l1", 4, Some(1)),
+                step("Neuron", "n0", 5, Some(1))
+            ]
+        );
+        assert!(path(before.id()).is_empty() && path(after.id()).is_empty());
+        // Every value of one neuron call shares its path.
+        let (_, operands) = g.op_and_operands(second.id());
+        let shared = scope_of(operands[0]).expect("in the call");
+        assert!(std::sync::Arc::ptr_eq(
+            &shared,
+            &scope_of(second.id()).unwrap()
+        ));
+    }
 
     fn node(id: u64) -> NodeInfo {
         NodeInfo {
