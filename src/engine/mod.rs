@@ -75,7 +75,8 @@ struct Tape {
     nodes: Vec<Node>,
     exponents: Vec<Exponent>,
     labels: Labels,
-    modules: Modules,
+    /// Boxed: a graph without modules (most scripts) keeps its handle small.
+    modules: Box<Modules>,
 }
 
 /// Which module object made each value, kept beside the tape rather than in its nodes:
