@@ -475,7 +475,8 @@ fn overview_of(
     } = folded;
     let mut decorations = Decorations {
         caption: Some(format!(
-            "overview of {} values ({} nodes); --full draws every value",
+            "overview of {} values ({} nodes); --full draws every value, --depth N opens N \
+             levels of groups",
             thousands(graph.node_count()),
             thousands(overview.node_count())
         )),
