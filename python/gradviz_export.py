@@ -62,12 +62,58 @@ def _document_columns(roots, names, auto_labelled=None):
 
 
 def _columns_text(taken):
-    """The runner's compact JSON document of the graph `_document_columns` took."""
+    """The runner's compact JSON document of the graph `_document_columns` took, with the
+    module scopes its values were made in where they are known."""
     with _GarbageCollectionPaused():
         columns = _operand_ids(taken)
+        node_scopes, table = _scopes_of(columns[6] if taken[7] is None else None)
         return ('{"format":"gradviz","version":1,"nodes":['
-                + _nodes_text(columns, ",")
-                + '],"roots":' + json.dumps(columns[5]) + "}")
+                + _nodes_text(columns, ",", node_scopes)
+                + '],"roots":' + json.dumps(columns[5])
+                + (',"scopes":' + json.dumps(table) if table else "") + "}")
+
+
+def _scopes_of(stamps):
+    """For values numbered `stamps` (ascending creation numbers; None where the graph is
+    not numbered so), each one's `"scope"` text and the `"scopes"` table those need: the
+    scopes `gradviz_prelude.SCOPES` recorded, numbered in the order they first appear,
+    each after its parent."""
+    if not stamps:
+        return None, []
+    try:
+        import gradviz_prelude
+    except ImportError:  # `dumps` outside the runner
+        return None, []
+    recorded = gradviz_prelude.SCOPES
+    if not recorded.starts:
+        return None, []
+    import bisect
+
+    starts, run_scopes, entries = recorded.starts, recorded.run_scopes, recorded.entries
+    objects, names = recorded.objects, recorded.names()
+    ids, table = {}, []
+
+    def scope_id(scope):
+        chain = []
+        while scope is not None and scope not in ids:
+            chain.append(scope)
+            scope = entries[scope][0]
+        for scope in reversed(chain):
+            parent, number, call = entries[scope]
+            ids[scope] = len(table)
+            table.append({"id": len(table), "kind": type(objects[number]).__name__,
+                          "name": names[number], "object": number, "call": call,
+                          "parent": None if parent is None else ids[parent]})
+        return ids[chain[0]] if chain else ids[scope]
+
+    texts, run, last = [], -1, None
+    for stamp in stamps:  # ascending, so the run only moves forward
+        if run + 1 < len(starts) and starts[run + 1] <= stamp:
+            run = bisect.bisect_right(starts, stamp) - 1
+            scope = run_scopes[run]
+            last = "" if scope is None else ',"scope":%d' % scope_id(scope)
+        texts.append(last or "")
+    return texts, table
 
 
 class _GarbageCollectionPaused(object):
@@ -85,10 +131,11 @@ class _GarbageCollectionPaused(object):
             gc.enable()
 
 
-def _nodes_text(columns, separator):
+def _nodes_text(columns, separator, scopes=None):
     """The nodes as JSON objects with `separator` between them, written column by column
     without a Python call per node (`repr` of a list of ints is its JSON text;
-    `encode_basestring` is `json.dumps(text, ensure_ascii=False)` for a string)."""
+    `encode_basestring` is `json.dumps(text, ensure_ascii=False)` for a string). `scopes`
+    holds each node's `,"scope":k` text, or "" (see `_scopes_of`)."""
     labels, data, grads, ops, operands, _, ids = columns
     quote = json.encoder.encode_basestring
     repeat = itertools.repeat
@@ -99,6 +146,7 @@ def _nodes_text(columns, separator):
         repeat(', "grad": '), _number_texts(grads),
         repeat(', "op": '), map(quote, ops),
         repeat(', "children": '), map(repr, operands),
+        repeat("") if scopes is None else scopes,
         repeat("}" + separator))))
     return text[:len(text) - len(separator)] if text else text
 
@@ -673,24 +721,29 @@ def _stamp_values():
 
 
 def _name_parameters(capture):
-    """Names the parameters of networks as the subset labels them. A class defined from
-    now on whose body has `__init__` and `parameters` (micrograd's `nn.Neuron`, `Layer`
-    and `MLP`, the lecture's own) gets the prelude's `__init__` wrapper, which hands the
-    outermost constructor's instance to `capture.built`. The values themselves are not
-    touched: the names are auto-labels."""
+    """Names the parameters of networks as the subset labels them, and records the scopes
+    of module objects (see `gradviz_prelude.Scopes`). A class defined from now on whose
+    body has `parameters` (micrograd's `nn.Neuron`, `Layer` and `MLP`, the lecture's own)
+    gets the prelude's wrappers: its `__init__` hands the outermost constructor's instance
+    to `capture.built` and, like its `__call__`, opens the object's scope while it runs.
+    The values themselves are not touched: the names are auto-labels."""
     import builtins
 
     import gradviz_prelude
 
     build_class = builtins.__build_class__
     naming = gradviz_prelude.built_by(capture.built)
+    scoped_call = gradviz_prelude.scoped_call
 
     def build_class_naming(*args, **kwargs):
         cls = build_class(*args, **kwargs)
         body = getattr(cls, "__dict__", {})
-        if isinstance(cls, type) and "parameters" in body and callable(body.get("__init__")):
+        if isinstance(cls, type) and "parameters" in body:
             try:
-                cls.__init__ = naming(body["__init__"])
+                if callable(body.get("__init__")):
+                    cls.__init__ = naming(body["__init__"])
+                if callable(body.get("__call__")):
+                    cls.__call__ = scoped_call(body["__call__"])
             except (TypeError, AttributeError):
                 pass
         return cls

@@ -29,7 +29,14 @@ import random
 
 # Every value's creation number, in the attribute the runner's graph walk orders by. The
 # runner stamps the values of a script's own classes from this same sequence.
-creation_number = itertools.count().__next__
+_created = itertools.count()
+creation_number = _created.__next__
+
+
+def _next_creation_number():
+    """The number the next value will get, without taking it (`count` shows it only in
+    its repr)."""
+    return int(repr(_created)[6:-1])
 
 
 class Value(object):
@@ -179,14 +186,121 @@ def built_by(on_built):
         @functools.wraps(init)
         def __init__(self, *args, **kwargs):
             _building["depth"] += 1
+            previous = SCOPES.enter(self, False)
             try:
                 init(self, *args, **kwargs)
             finally:
+                SCOPES.leave(previous)
                 _building["depth"] -= 1
             if _building["depth"] == 0:
                 on_built(self)
         return __init__
     return wrap
+
+
+def scoped_call(call):
+    """Wraps a module's `__call__` so that what it makes is in that call's scope."""
+    @functools.wraps(call)
+    def __call__(self, *args, **kwargs):
+        previous = SCOPES.enter(self, True)
+        try:
+            return call(self, *args, **kwargs)
+        finally:
+            SCOPES.leave(previous)
+    return __call__
+
+
+_NOT_ENTERED = object()
+
+
+class Scopes(object):
+    """Which module object made each value, as the engine records it: values are numbered
+    in creation order, so a change of scope is noted once, as the number the next value
+    will get and the scope open from there on (a run), and no value is touched. A scope is
+    a module object (numbered in the order the objects were made) in its constructor or in
+    its k-th call, inside the scope that was open when it began."""
+
+    def __init__(self):
+        self.objects = []  # by number; kept alive so that their ids stay theirs
+        self.number = {}  # id(object) -> its number
+        self.parent = []  # by number: the object whose scope was open when it was made
+        self.calls = []  # by number: calls begun
+        self.entries = []  # by scope: (enclosing scope, object number, call or None)
+        self.starts = []  # runs: the first creation number of each
+        self.run_scopes = []  # runs: the scope of each (None: outside every module)
+        self.current = None
+
+    def enter(self, module, calling):
+        """Opens `module`'s constructor scope, or with `calling` its next call's; returns
+        what `leave` restores. A module already at work (a `super()` call) opens none."""
+        current = self.current
+        number = self.number.get(id(module))
+        if number is None:
+            number = len(self.objects)
+            self.number[id(module)] = number
+            self.objects.append(module)
+            self.parent.append(None if current is None else self.entries[current][1])
+            self.calls.append(0)
+        elif current is not None and self.entries[current][1] == number:
+            return _NOT_ENTERED
+        call = None
+        if calling:
+            call = self.calls[number]
+            self.calls[number] = call + 1
+        self.entries.append((current, number, call))
+        self._switch(len(self.entries) - 1)
+        return current
+
+    def leave(self, previous):
+        """Closes the scope `enter` opened, back to `previous`."""
+        if previous is not _NOT_ENTERED:
+            self._switch(previous)
+
+    def _switch(self, scope):
+        start = _next_creation_number()
+        self.current = scope
+        starts, scopes = self.starts, self.run_scopes
+        if starts and starts[-1] == start:  # the last run made nothing: replaced
+            scopes[-1] = scope
+            if len(scopes) >= 2 and scopes[-2] == scope:
+                starts.pop()
+                scopes.pop()
+            return
+        if (scopes[-1] if scopes else None) != scope:
+            starts.append(start)
+            scopes.append(scope)
+
+    def names(self):
+        """Each object's name: its place in the object that made it (an attribute, or a
+        list's first letter and index: `layers[1]` is `l1`, `neurons[3]` `n3`); for an
+        object made outside every module, its class name and how many of its class were
+        made so before it (`MLP0`), as the engine names them."""
+        names = [None] * len(self.objects)
+        top, children = {}, {}
+        for number, parent in enumerate(self.parent):
+            if parent is None:
+                kind = type(self.objects[number]).__name__
+                count = top.get(kind, 0)
+                top[kind] = count + 1
+                names[number] = "%s%d" % (kind, count)
+            else:
+                children.setdefault(parent, []).append(number)
+        for parent, numbers in children.items():
+            wanted = {id(self.objects[n]): n for n in numbers}
+            for attribute, value in list(getattr(self.objects[parent], "__dict__", {}).items()):
+                items = enumerate(value) if isinstance(value, (list, tuple)) else [(None, value)]
+                for index, item in items:
+                    number = wanted.get(id(item))
+                    if number is not None and names[number] is None:
+                        names[number] = (attribute if index is None
+                                         else "%s%d" % (attribute[:1], index))
+            for position, number in enumerate(numbers):
+                if names[number] is None:
+                    names[number] = "%s%d" % (type(self.objects[number]).__name__, position)
+        return names
+
+
+SCOPES = Scopes()
 
 
 def parameter_names(module):
@@ -239,6 +353,7 @@ class Neuron(Module):
         self.b = Value(0)
         self.nonlin = nonlin
 
+    @scoped_call
     def __call__(self, x):
         act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
         return act.relu() if self.nonlin else act
@@ -256,6 +371,7 @@ class Layer(Module):
     def __init__(self, nin, nout, **kwargs):
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
+    @scoped_call
     def __call__(self, x):
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
@@ -275,6 +391,7 @@ class MLP(Module):
         self.layers = [Layer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1)
                        for i in range(len(nouts))]
 
+    @scoped_call
     def __call__(self, x):
         for layer in self.layers:
             x = layer(x)

@@ -16,7 +16,7 @@ use std::fmt;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
-use crate::engine::{Graph, NodeId, Op};
+use crate::engine::{Graph, ModuleScope, NodeId, Op};
 
 /// What a figure shows of one value.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -184,6 +184,7 @@ pub fn to_petgraph(graph: &Graph, roots: &[NodeId]) -> ExportGraph {
     let nodes = graph.reachable(roots);
     let mut out = ExportGraph::with_capacity(nodes.len(), nodes.len() * 2);
     let mut index_of = vec![NodeIndex::end(); nodes.last().map_or(0, |n| n.index() + 1)];
+    let mut scopes = EngineScopes::new(graph);
     for &id in &nodes {
         let info = NodeInfo {
             id: id.index() as u64,
@@ -191,7 +192,7 @@ pub fn to_petgraph(graph: &Graph, roots: &[NodeId]) -> ExportGraph {
             data: graph.data(id),
             grad: graph.grad(id),
             op: NodeOp::Known(graph.op(id)),
-            scope: None,
+            scope: scopes.of(id),
         };
         index_of[id.index()] = out.add_node(info);
         for (position, operand) in graph.operands(id).into_iter().enumerate() {
@@ -199,6 +200,67 @@ pub fn to_petgraph(graph: &Graph, roots: &[NodeId]) -> ExportGraph {
         }
     }
     out
+}
+
+/// The scopes of an engine graph's values, read in tape order: each scope's path is made
+/// once, when a value of it is first exported, and shared by every value of that scope.
+struct EngineScopes {
+    entries: Vec<ModuleScope>,
+    runs: Vec<(NodeId, Option<usize>)>,
+    /// The runs that start at or before the last node asked about.
+    passed: usize,
+    paths: Vec<Option<Scope>>,
+}
+
+impl EngineScopes {
+    fn new(graph: &Graph) -> Self {
+        let entries = graph.module_scopes();
+        EngineScopes {
+            paths: vec![None; entries.len()],
+            entries,
+            runs: graph.module_runs(),
+            passed: 0,
+        }
+    }
+
+    /// The scope of `id`; ids must come in increasing order.
+    fn of(&mut self, id: NodeId) -> Option<Scope> {
+        while self.runs.get(self.passed).is_some_and(|run| run.0 <= id) {
+            self.passed += 1;
+        }
+        let scope = self.runs[..self.passed].last()?.1?;
+        Some(self.path(scope))
+    }
+
+    /// The path of scope `index`, outermost first, made from its nearest made ancestor down
+    /// (a loop, not recursion: modules may nest deeply).
+    fn path(&mut self, index: usize) -> Scope {
+        let mut pending = Vec::new();
+        let mut at = Some(index);
+        while let Some(i) = at {
+            if self.paths[i].is_some() {
+                break;
+            }
+            pending.push(i);
+            at = self.entries[i].parent;
+        }
+        for &i in pending.iter().rev() {
+            let entry = &self.entries[i];
+            let parent = entry.parent.and_then(|p| self.paths[p].clone());
+            let steps: Vec<ScopeStep> = parent
+                .iter()
+                .flat_map(|p| p.iter().cloned())
+                .chain([ScopeStep {
+                    kind: entry.kind.clone(),
+                    name: entry.name.clone(),
+                    object: entry.object,
+                    call: entry.call,
+                }])
+                .collect();
+            self.paths[i] = Some(Scope::from(steps));
+        }
+        self.paths[index].clone().expect("made above")
+    }
 }
 
 /// The operands of `node` in order, read back from the position-weighted edges.
@@ -321,7 +383,61 @@ fn find_cycle(graph: &ExportGraph, waiting: &[usize]) -> Vec<NodeIndex> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Exponent;
+    use crate::engine::{Exponent, PyRandom, MLP};
+
+    #[test]
+    fn an_engine_network_exports_its_scopes_one_arc_per_call() {
+        let g = Graph::new();
+        let model = MLP::new(&g, 2, &[2, 1], &mut PyRandom::new(1));
+        let before = g.leaf(5.0);
+        let first = model.call(&[1.0.into(), 2.0.into()])[0];
+        let second = model.call(&[3.0.into(), before.into()])[0];
+        let after = first + second;
+        let graph = to_petgraph(&g, &[after.id()]);
+        let scope_of = |id: NodeId| {
+            let node = graph
+                .node_indices()
+                .find(|&n| graph[n].id == id.index() as u64);
+            graph[node.expect("exported")].scope.clone()
+        };
+        let path = |id: NodeId| -> Vec<(String, String, u32, Option<u32>)> {
+            scope_of(id)
+                .map(|s| {
+                    s.iter()
+                        .map(|t| (t.kind.clone(), t.name.clone(), t.object, t.call))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let step = |kind: &str, name: &str, object: u32, call: Option<u32>| {
+            (kind.to_string(), name.to_string(), object, call)
+        };
+        let w = model.layers[1].neurons[0].w[1].id();
+        assert_eq!(
+            path(w),
+            [
+                step("MLP", "MLP0", 0, None),
+                step("Layer", "l1", 4, None),
+                step("Neuron", "n0", 5, None)
+            ]
+        );
+        assert_eq!(
+            path(second.id()),
+            [
+                step("MLP", "MLP0", 0, Some(1)),
+                step("Layer", "l1", 4, Some(1)),
+                step("Neuron", "n0", 5, Some(1))
+            ]
+        );
+        assert!(path(before.id()).is_empty() && path(after.id()).is_empty());
+        // Every value of one neuron call shares its path.
+        let (_, operands) = g.op_and_operands(second.id());
+        let shared = scope_of(operands[0]).expect("in the call");
+        assert!(std::sync::Arc::ptr_eq(
+            &shared,
+            &scope_of(second.id()).unwrap()
+        ));
+    }
 
     fn node(id: u64) -> NodeInfo {
         NodeInfo {

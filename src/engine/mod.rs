@@ -19,7 +19,7 @@ use std::rc::Rc;
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
-pub use nn::{Input, Layer, Neuron, MLP};
+pub use nn::{Input, Layer, Module, Neuron, MLP};
 pub use op::{python_exponent_format, python_float_repr, Exponent, Op};
 pub use random::PyRandom;
 pub use value::Value;
@@ -75,6 +75,78 @@ struct Tape {
     nodes: Vec<Node>,
     exponents: Vec<Exponent>,
     labels: Labels,
+    /// Boxed: a graph without modules (most scripts) keeps its handle small.
+    modules: Box<Modules>,
+}
+
+/// Which module object made each value, kept beside the tape rather than in its nodes:
+/// scopes change once per module call, a handful of values apart, so a run of the tape
+/// (its first node, its scope) costs 8 bytes per call where a field would cost every node.
+#[derive(Debug, Default)]
+struct Modules {
+    /// Every scope entered, in the order they were entered; a parent precedes its children.
+    scopes: Vec<ScopeEntry>,
+    /// The tape in runs made in one scope: where each run starts and its scope, in tape
+    /// order. Before the first run, and in a run without a scope, values have none.
+    runs: Vec<(u32, Option<u32>)>,
+    /// The scope open now.
+    current: Option<u32>,
+    /// How many calls each module object has begun, by object number.
+    calls: Vec<u32>,
+    /// How many objects of each kind (its interned name) were made outside every module.
+    top_level: Vec<(u32, u32)>,
+}
+
+/// One scope: a module object at work, inside its parent's scope.
+#[derive(Debug, Clone, Copy)]
+struct ScopeEntry {
+    parent: Option<u32>,
+    /// The module's kind and name, interned with the labels.
+    kind: u32,
+    name: u32,
+    object: u32,
+    call: Option<u32>,
+}
+
+/// One scope entered on a graph (see [`Graph::enter_module`]): which object was at work,
+/// doing what, inside which other scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleScope {
+    /// The enclosing scope, an index into [`Graph::module_scopes`]; `None` at top level.
+    pub parent: Option<usize>,
+    /// The module's class: `MLP`, `Layer`, `Neuron`.
+    pub kind: String,
+    /// Its name in its parent (`l0`, `n3`), or for a top-level object its kind and number.
+    pub name: String,
+    /// The object's number, in the order objects were made.
+    pub object: u32,
+    /// Which call of the object, from 0; `None` for its constructor.
+    pub call: Option<u32>,
+}
+
+impl Modules {
+    /// Values made from tape index `start` on belong to `scope`.
+    fn switch(&mut self, start: usize, scope: Option<u32>) {
+        let start = u32::try_from(start).expect("a graph holds at most 2^32 - 1 nodes");
+        self.current = scope;
+        // A scope left before it made a value leaves no run behind.
+        if let Some(last) = self.runs.last_mut() {
+            if last.0 == start {
+                last.1 = scope;
+                let len = self.runs.len();
+                if len >= 2 && self.runs[len - 2].1 == scope {
+                    self.runs.pop();
+                }
+                return;
+            }
+            if last.1 == scope {
+                return;
+            }
+        } else if scope.is_none() {
+            return;
+        }
+        self.runs.push((start, scope));
+    }
 }
 
 impl Tape {
@@ -373,6 +445,104 @@ impl Graph {
         for node in &mut self.tape.borrow_mut().nodes {
             node.grad = 0.0;
         }
+    }
+
+    /// Numbers a new module object (a `Neuron`, `Layer`, `MLP`): 0, 1, 2, … in the order
+    /// they are made, which is also the number its scopes carry.
+    pub fn new_module(&self) -> u32 {
+        let mut tape = self.tape.borrow_mut();
+        let object = u32::try_from(tape.modules.calls.len()).expect("at most 2^32 modules");
+        tape.modules.calls.push(0);
+        object
+    }
+
+    /// True while some module's constructor or call is at work.
+    pub fn in_module(&self) -> bool {
+        self.tape.borrow().modules.current.is_some()
+    }
+
+    /// The name of a new object of `kind` made outside every module: the kind and how many
+    /// of that kind were named so before it (`MLP0`, `MLP1`).
+    pub fn top_level_name(&self, kind: &str) -> String {
+        let mut tape = self.tape.borrow_mut();
+        let kind_label = tape.labels.intern(kind);
+        let top_level = &mut tape.modules.top_level;
+        let count = match top_level.iter_mut().find(|(k, _)| *k == kind_label) {
+            Some((_, count)) => {
+                *count += 1;
+                *count - 1
+            }
+            None => {
+                top_level.push((kind_label, 1));
+                0
+            }
+        };
+        format!("{kind}{count}")
+    }
+
+    /// From now until [`Graph::exit_module`], new values are made by module `object` (from
+    /// [`Graph::new_module`]), named `name` and of kind `kind`, inside the scope open now:
+    /// in its constructor, or when `call` is true in its next call (counted per object).
+    ///
+    /// # Panics
+    /// If `object` was not numbered by [`Graph::new_module`] on this graph.
+    pub fn enter_module(&self, kind: &str, name: &str, object: u32, call: bool) {
+        let mut tape = self.tape.borrow_mut();
+        let call = call.then(|| {
+            let count = &mut tape.modules.calls[object as usize];
+            *count += 1;
+            *count - 1
+        });
+        let entry = ScopeEntry {
+            parent: tape.modules.current,
+            kind: tape.labels.intern(kind),
+            name: tape.labels.intern(name),
+            object,
+            call,
+        };
+        let index = u32::try_from(tape.modules.scopes.len()).expect("at most 2^32 scopes");
+        tape.modules.scopes.push(entry);
+        let start = tape.nodes.len();
+        tape.modules.switch(start, Some(index));
+    }
+
+    /// Closes the scope [`Graph::enter_module`] opened last; new values belong to its parent.
+    pub fn exit_module(&self) {
+        let mut tape = self.tape.borrow_mut();
+        let Some(current) = tape.modules.current else {
+            return;
+        };
+        let parent = tape.modules.scopes[current as usize].parent;
+        let start = tape.nodes.len();
+        tape.modules.switch(start, parent);
+    }
+
+    /// Every scope entered, in order; [`Graph::module_runs`] says which values each made.
+    pub fn module_scopes(&self) -> Vec<ModuleScope> {
+        let tape = self.tape.borrow();
+        tape.modules
+            .scopes
+            .iter()
+            .map(|entry| ModuleScope {
+                parent: entry.parent.map(|p| p as usize),
+                kind: tape.labels.get(entry.kind).to_string(),
+                name: tape.labels.get(entry.name).to_string(),
+                object: entry.object,
+                call: entry.call,
+            })
+            .collect()
+    }
+
+    /// The tape in runs: from each run's first node until the next run's, values were made
+    /// in the given scope (an index into [`Graph::module_scopes`]), or outside every module.
+    /// Values before the first run were made outside every module.
+    pub fn module_runs(&self) -> Vec<(NodeId, Option<usize>)> {
+        let tape = self.tape.borrow();
+        tape.modules
+            .runs
+            .iter()
+            .map(|&(start, scope)| (NodeId(start), scope.map(|s| s as usize)))
+            .collect()
     }
 
     /// The nodes reachable from any of `roots` (roots included), in creation order — a

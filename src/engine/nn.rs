@@ -1,6 +1,13 @@
 //! micrograd's `nn.py`: [`Neuron`], [`Layer`] and [`MLP`], with the same node order and, for
 //! the same seed, the same weights (`random.uniform(-1, 1)` on Python's MT19937 stream).
 //! Parameters are labelled `l{i}.n{j}.w{k}` and `l{i}.n{j}.b` so figures can group them.
+//!
+//! Each object records its scope on the graph (see [`Graph::enter_module`]): what its
+//! constructor makes (the parameters) and what each call makes (the forward pass), a
+//! neuron's call inside its layer's inside its network's. Within a network a part is named
+//! by its place (`l0`, `n3`); an object made on its own by its kind and how many of its
+//! kind were made on their own before it (`MLP0`, `Neuron1`), as the CPython runner names
+//! them.
 
 use super::{Graph, PyRandom, Value};
 
@@ -34,10 +41,47 @@ pub struct Neuron<'g> {
     pub b: Value<'g>,
     /// Whether the output goes through ReLU.
     pub nonlin: bool,
+    /// The object's number and name on its graph, for its scopes.
+    pub module: Module,
+}
+
+/// Which module object a `Neuron`, `Layer` or `MLP` is on its graph: its number (from
+/// [`Graph::new_module`]) and its name, the part it is of its parent (`l0`, `n3`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Module {
+    /// The object's number.
+    pub object: u32,
+    /// Its name.
+    pub name: String,
+}
+
+impl Module {
+    /// Numbers a new object on `graph` and opens its constructor's scope. `name` is its
+    /// place in the module being constructed; an object made outside every module is named
+    /// by its kind and number instead (`MLP0`, `Neuron2`).
+    fn construct(graph: &Graph, kind: &str, name: String) -> Self {
+        let name = if graph.in_module() {
+            name
+        } else {
+            graph.top_level_name(kind)
+        };
+        let object = graph.new_module();
+        graph.enter_module(kind, &name, object, false);
+        Module { object, name }
+    }
+
+    /// Runs `work` as the object's next call on `graph`.
+    fn call<T>(&self, graph: &Graph, kind: &str, work: impl FnOnce() -> T) -> T {
+        graph.enter_module(kind, &self.name, self.object, true);
+        let result = work();
+        graph.exit_module();
+        result
+    }
 }
 
 impl<'g> Neuron<'g> {
-    /// A neuron with `nin` weights drawn from `rng`, labelled with `prefix` (`l0.n1`).
+    /// A neuron with `nin` weights drawn from `rng`, labelled with `prefix` (`l0.n1`) and
+    /// named by its last part (`n1`) inside a layer.
     pub fn new(
         graph: &'g Graph,
         nin: usize,
@@ -45,6 +89,8 @@ impl<'g> Neuron<'g> {
         rng: &mut PyRandom,
         prefix: &str,
     ) -> Self {
+        let name = prefix.rsplit('.').next().unwrap_or(prefix).to_string();
+        let module = Module::construct(graph, "Neuron", name);
         let w = (0..nin)
             .map(|k| {
                 graph
@@ -53,11 +99,22 @@ impl<'g> Neuron<'g> {
             })
             .collect();
         let b = graph.leaf(0.0).with_label(&format!("{prefix}.b"));
-        Neuron { w, b, nonlin }
+        graph.exit_module();
+        Neuron {
+            w,
+            b,
+            nonlin,
+            module,
+        }
     }
 
     /// `sum((wi*xi for wi, xi in zip(w, x)), b)`, then ReLU if nonlinear.
     pub fn call(&self, x: &[Input<'g>]) -> Value<'g> {
+        self.module
+            .call(self.b.graph(), "Neuron", || self.forward(x))
+    }
+
+    fn forward(&self, x: &[Input<'g>]) -> Value<'g> {
         let act = self.w.iter().zip(x).fold(self.b, |acc, (&wi, &xi)| {
             let product = match xi {
                 Input::Number(n) => wi * n,
@@ -82,6 +139,9 @@ impl<'g> Neuron<'g> {
 pub struct Layer<'g> {
     /// The neurons, in order.
     pub neurons: Vec<Neuron<'g>>,
+    /// The object's number and name on its graph, for its scopes.
+    pub module: Module,
+    graph: &'g Graph,
 }
 
 impl<'g> Layer<'g> {
@@ -94,15 +154,23 @@ impl<'g> Layer<'g> {
         rng: &mut PyRandom,
         index: usize,
     ) -> Self {
+        let module = Module::construct(graph, "Layer", format!("l{index}"));
         let neurons = (0..nout)
             .map(|j| Neuron::new(graph, nin, nonlin, rng, &format!("l{index}.n{j}")))
             .collect();
-        Layer { neurons }
+        graph.exit_module();
+        Layer {
+            neurons,
+            module,
+            graph,
+        }
     }
 
     /// Each neuron's output, in order.
     pub fn call(&self, x: &[Input<'g>]) -> Vec<Value<'g>> {
-        self.neurons.iter().map(|n| n.call(x)).collect()
+        self.module.call(self.graph, "Layer", || {
+            self.neurons.iter().map(|n| n.call(x)).collect()
+        })
     }
 
     /// Every neuron's parameters, in order.
@@ -115,20 +183,33 @@ impl<'g> Layer<'g> {
 pub struct MLP<'g> {
     /// The layers, input side first.
     pub layers: Vec<Layer<'g>>,
+    /// The object's number and name on its graph, for its scopes.
+    pub module: Module,
+    graph: &'g Graph,
 }
 
 impl<'g> MLP<'g> {
     /// `MLP(nin, nouts)` with weights from `rng` (seed it as `random.seed(n)` would).
     pub fn new(graph: &'g Graph, nin: usize, nouts: &[usize], rng: &mut PyRandom) -> Self {
+        let module = Module::construct(graph, "MLP", String::new());
         let sizes: Vec<usize> = std::iter::once(nin).chain(nouts.iter().copied()).collect();
         let layers = (0..nouts.len())
             .map(|i| Layer::new(graph, sizes[i], sizes[i + 1], i != nouts.len() - 1, rng, i))
             .collect();
-        MLP { layers }
+        graph.exit_module();
+        MLP {
+            layers,
+            module,
+            graph,
+        }
     }
 
     /// The network's outputs for input `x` (micrograd returns a bare value when there is one).
     pub fn call(&self, x: &[Input<'g>]) -> Vec<Value<'g>> {
+        self.module.call(self.graph, "MLP", || self.forward(x))
+    }
+
+    fn forward(&self, x: &[Input<'g>]) -> Vec<Value<'g>> {
         let mut current: Vec<Input<'g>> = x.to_vec();
         let mut out = Vec::new();
         for layer in &self.layers {

@@ -18,7 +18,9 @@ use petgraph::Direction;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::engine::{python_float_repr, Op};
-use crate::graph::{cycle_walk, sinks, topological_order, ExportGraph, NodeInfo, NodeOp};
+use crate::graph::{
+    cycle_walk, sinks, topological_order, ExportGraph, NodeInfo, NodeOp, Scope, ScopeStep,
+};
 use crate::{Error, Result};
 
 /// The value of a document's `"format"` field.
@@ -123,9 +125,10 @@ pub fn write_to(graph: &ExportGraph, roots: &[NodeIndex], out: &mut dyn Write) -
     chunk.push_u64(VERSION);
     chunk.push(b",\n  \"nodes\": [");
     let mut operands = Vec::with_capacity(2);
+    let mut scopes = ScopeIds::default();
     for (position, node) in graph.node_indices().enumerate() {
         chunk.push(if position == 0 { b"\n    " } else { b",\n    " });
-        write_node(&mut chunk, graph, node, &mut operands);
+        write_node(&mut chunk, graph, node, &mut operands, &mut scopes);
         chunk.flush_if_full()?;
     }
     if graph.node_count() > 0 {
@@ -133,8 +136,79 @@ pub fn write_to(graph: &ExportGraph, roots: &[NodeIndex], out: &mut dyn Write) -
     }
     chunk.push(b"],\n  \"roots\": [");
     push_ids(&mut chunk, roots.iter().map(|&root| graph[root].id));
-    chunk.push(b"]\n}\n");
+    chunk.push(b"]");
+    if !scopes.table.is_empty() {
+        write_scopes(&mut chunk, &scopes.table);
+    }
+    chunk.push(b"\n}\n");
     chunk.finish()
+}
+
+/// The scope table being numbered as the nodes are written: each path (and each of its
+/// prefixes, its parents) gets the next id when it first appears, so the table is in
+/// first-appearance order with every parent before its children.
+#[derive(Default)]
+struct ScopeIds {
+    /// Each path's id; paths of one call share an `Arc`, so most look-ups hit `last`.
+    ids: HashMap<Vec<ScopeStep>, u64>,
+    last: Option<(Scope, u64)>,
+    /// The entries in id order: the step and its parent's id.
+    table: Vec<(ScopeStep, Option<u64>)>,
+}
+
+impl ScopeIds {
+    fn id(&mut self, scope: &Scope) -> u64 {
+        if let Some((last, id)) = &self.last {
+            if std::sync::Arc::ptr_eq(last, scope) || last == scope {
+                return *id;
+            }
+        }
+        let mut parent = None;
+        for depth in 1..=scope.len() {
+            let prefix = &scope[..depth];
+            let id = match self.ids.get(prefix) {
+                Some(&id) => id,
+                None => {
+                    let id = self.table.len() as u64;
+                    self.ids.insert(prefix.to_vec(), id);
+                    self.table.push((prefix[depth - 1].clone(), parent));
+                    id
+                }
+            };
+            parent = Some(id);
+        }
+        let id = parent.expect("a scope has at least one step");
+        self.last = Some((scope.clone(), id));
+        id
+    }
+}
+
+/// The `"scopes"` table, one entry a line.
+fn write_scopes(chunk: &mut Chunk<'_>, table: &[(ScopeStep, Option<u64>)]) {
+    chunk.push(b",\n  \"scopes\": [");
+    for (id, (step, parent)) in table.iter().enumerate() {
+        chunk.push(if id == 0 { b"\n    " } else { b",\n    " });
+        chunk.push(b"{\"id\": ");
+        chunk.push_u64(id as u64);
+        chunk.push(b", \"kind\": ");
+        chunk.push_string(&step.kind);
+        chunk.push(b", \"name\": ");
+        chunk.push_string(&step.name);
+        chunk.push(b", \"object\": ");
+        chunk.push_u64(u64::from(step.object));
+        chunk.push(b", \"call\": ");
+        match step.call {
+            Some(call) => chunk.push_u64(u64::from(call)),
+            None => chunk.push(b"null"),
+        }
+        chunk.push(b", \"parent\": ");
+        match parent {
+            Some(parent) => chunk.push_u64(*parent),
+            None => chunk.push(b"null"),
+        }
+        chunk.push(b"}");
+    }
+    chunk.push(b"\n  ]");
 }
 
 /// One node's line. `operands` is scratch space, kept across nodes so that none allocates.
@@ -143,6 +217,7 @@ fn write_node(
     graph: &ExportGraph,
     node: NodeIndex,
     operands: &mut Vec<(usize, u64)>,
+    scopes: &mut ScopeIds,
 ) {
     let info = &graph[node];
     chunk.push(b"{\"id\": ");
@@ -165,7 +240,12 @@ fn write_node(
     );
     operands.sort_unstable();
     push_ids(chunk, operands.iter().map(|&(_, id)| id));
-    chunk.push(b"]}");
+    chunk.push(b"]");
+    if let Some(scope) = &info.scope {
+        chunk.push(b", \"scope\": ");
+        chunk.push_u64(scopes.id(scope));
+    }
+    chunk.push(b"}");
 }
 
 fn push_ids(chunk: &mut Chunk<'_>, ids: impl Iterator<Item = u64>) {
@@ -484,19 +564,21 @@ impl Visitor<'_> for KeySeed {
     }
 }
 
-const NODE_KEYS: &[&str] = &["id", "label", "data", "grad", "op", "children"];
+const NODE_KEYS: &[&str] = &["id", "label", "data", "grad", "op", "children", "scope"];
 const ID: usize = 0;
 const LABEL: usize = 1;
 const DATA: usize = 2;
 const GRAD: usize = 3;
 const OP: usize = 4;
 const CHILDREN: usize = 5;
+const SCOPE: usize = 6;
 
 /// One node object's fields as found, before validation.
 #[derive(Default)]
 struct NodeFields {
     scalars: [Option<Raw>; 5],
     children: Option<Result<Vec<Raw>, Raw>>,
+    scope: Option<Raw>,
     repeated_key: Option<&'static str>,
 }
 
@@ -517,6 +599,11 @@ impl<'de> Reader<'de> for NodeReader {
                     .children
                     .replace(map.next_value_seed(Read(ValueArray))?)
                     .is_some()
+            } else if key == SCOPE {
+                fields
+                    .scope
+                    .replace(map.next_value_seed(AnySeed)?)
+                    .is_some()
             } else {
                 fields.scalars[key]
                     .replace(map.next_value_seed(AnySeed)?)
@@ -534,6 +621,8 @@ impl<'de> Reader<'de> for NodeReader {
 struct ParsedNode {
     info: NodeInfo,
     children: Vec<u64>,
+    /// The id of its entry in the document's `"scopes"`.
+    scope: Option<u64>,
 }
 
 impl NodeFields {
@@ -573,6 +662,10 @@ impl NodeFields {
             })
             .collect::<Result<Vec<u64>, Invalid>>()?;
         let children = operands_as_listed(&op, children).map_err(at(CHILDREN))?;
+        let scope = match self.scope {
+            None | Some(Raw::Null) => None,
+            Some(raw) => Some(raw.id().map_err(at(SCOPE))?),
+        };
         Ok(ParsedNode {
             info: NodeInfo {
                 id,
@@ -583,6 +676,7 @@ impl NodeFields {
                 scope: None,
             },
             children,
+            scope,
         })
     }
 }
@@ -647,7 +741,218 @@ impl<'de> Reader<'de> for NodesReader {
     }
 }
 
-const DOCUMENT_KEYS: &[&str] = &["format", "version", "nodes", "roots"];
+const DOCUMENT_KEYS: &[&str] = &["format", "version", "nodes", "roots", "scopes"];
+
+const SCOPE_KEYS: &[&str] = &["id", "kind", "name", "object", "call", "parent"];
+
+/// One object of plain values, keyed by `keys` (`"scopes"` entries).
+struct FlatObject(&'static [&'static str]);
+
+/// A flat object's values by key position, and the first key that appeared twice.
+struct FlatFields {
+    values: Vec<Option<Raw>>,
+    repeated_key: Option<&'static str>,
+}
+
+impl<'de> Reader<'de> for FlatObject {
+    type Output = FlatFields;
+
+    fn object<M: MapAccess<'de>>(self, mut map: M) -> Result<Result<FlatFields, Raw>, M::Error> {
+        let mut fields = FlatFields {
+            values: self.0.iter().map(|_| None).collect(),
+            repeated_key: None,
+        };
+        while let Some(key) = map.next_key_seed(KeySeed(self.0))? {
+            let Some(key) = key else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            if fields.values[key]
+                .replace(map.next_value_seed(AnySeed)?)
+                .is_some()
+            {
+                fields.repeated_key.get_or_insert(self.0[key]);
+            }
+        }
+        Ok(Ok(fields))
+    }
+}
+
+/// The `"scopes"` array: each entry as found, checked in [`ScopeTable::read`].
+struct ScopesReader;
+
+impl<'de> Reader<'de> for ScopesReader {
+    type Output = Vec<Result<FlatFields, Raw>>;
+
+    fn array<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Result<Self::Output, Raw>, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = seq.next_element_seed(Read(FlatObject(SCOPE_KEYS)))? {
+            entries.push(entry);
+        }
+        Ok(Ok(entries))
+    }
+}
+
+/// A document's scopes, each entry's whole path made once and shared by its nodes.
+struct ScopeTable {
+    /// The path of each entry, by position in the file.
+    paths: Vec<Scope>,
+    /// Entry id → position.
+    position_of: HashMap<u64, usize>,
+}
+
+/// One entry after its own fields are checked.
+struct ScopeEntry {
+    id: u64,
+    step: ScopeStep,
+    parent: Option<u64>,
+}
+
+impl ScopeTable {
+    /// Checks the entries (fields, unique ids, known parents, no cycle of parents) and
+    /// makes their paths, without recursion: parents are followed in loops.
+    fn read(found: Option<Result<Vec<Result<FlatFields, Raw>>, Raw>>) -> Result<Self, Invalid> {
+        let raw = match found {
+            None => Vec::new(),
+            Some(Ok(entries)) => entries,
+            Some(Err(found)) => {
+                return Err(Invalid::new(
+                    "scopes",
+                    format!("expected an array of scopes, found {found}"),
+                ))
+            }
+        };
+        let mut entries = Vec::with_capacity(raw.len());
+        let mut position_of = HashMap::with_capacity(raw.len());
+        for (position, entry) in raw.into_iter().enumerate() {
+            let entry = scope_entry(position, entry)?;
+            if let Some(first) = position_of.insert(entry.id, position) {
+                return Err(Invalid::new(
+                    format!("scopes[{position}].id"),
+                    format!("duplicate id {}: scopes[{first}] has it too", entry.id),
+                ));
+            }
+            entries.push(entry);
+        }
+        let mut parents = Vec::with_capacity(entries.len());
+        for (position, entry) in entries.iter().enumerate() {
+            let parent = match entry.parent {
+                None => None,
+                Some(id) => Some(*position_of.get(&id).ok_or_else(|| {
+                    Invalid::new(
+                        format!("scopes[{position}].parent"),
+                        format!("no scope with id {id}"),
+                    )
+                })?),
+            };
+            parents.push(parent);
+        }
+        let paths = scope_paths(&entries, &parents)?;
+        Ok(ScopeTable { paths, position_of })
+    }
+
+    fn get(&self, id: u64) -> Option<Scope> {
+        self.position_of.get(&id).map(|&p| self.paths[p].clone())
+    }
+}
+
+/// One `"scopes"` entry's fields, checked.
+fn scope_entry(position: usize, entry: Result<FlatFields, Raw>) -> Result<ScopeEntry, Invalid> {
+    let here = format!("scopes[{position}]");
+    let fields = entry
+        .map_err(|found| Invalid::new(&here, format!("expected a scope object, found {found}")))?;
+    if let Some(key) = fields.repeated_key {
+        return Err(Invalid::new(
+            here,
+            format!("the key \"{key}\" appears twice"),
+        ));
+    }
+    let at = |key: usize| {
+        let here = &here;
+        move |message| Invalid::new(format!("{here}.{}", SCOPE_KEYS[key]), message)
+    };
+    let mut values = fields.values.into_iter();
+    let mut required = |key: usize| {
+        values
+            .next()
+            .flatten()
+            .ok_or_else(|| Invalid::new(&here, format!("missing field \"{}\"", SCOPE_KEYS[key])))
+    };
+    let id = required(0)?.id().map_err(at(0))?;
+    let kind = required(1)?.text().map_err(at(1))?;
+    let name = required(2)?.text().map_err(at(2))?;
+    let object = required(3).and_then(|raw| small_number(&raw).map_err(at(3)))?;
+    let call = match values.next().flatten() {
+        None | Some(Raw::Null) => None,
+        Some(raw) => Some(small_number(&raw).map_err(at(4))?),
+    };
+    let parent = match values.next().flatten() {
+        None | Some(Raw::Null) => None,
+        Some(raw) => Some(raw.id().map_err(at(5))?),
+    };
+    Ok(ScopeEntry {
+        id,
+        step: ScopeStep {
+            kind,
+            name,
+            object,
+            call,
+        },
+        parent,
+    })
+}
+
+/// An object or call number: a non-negative integer below 2^32.
+fn small_number(raw: &Raw) -> Result<u32, String> {
+    match raw {
+        Raw::Unsigned(n) => u32::try_from(*n)
+            .map_err(|_| format!("expected a number below 2^32, found the number {n}")),
+        other => Err(format!("expected a non-negative integer, found {other}")),
+    }
+}
+
+/// Each entry's path, outermost first; an error where parents form a cycle.
+fn scope_paths(entries: &[ScopeEntry], parents: &[Option<usize>]) -> Result<Vec<Scope>, Invalid> {
+    let mut paths: Vec<Option<Scope>> = vec![None; entries.len()];
+    let mut visiting = vec![false; entries.len()];
+    for start in 0..entries.len() {
+        let mut pending = Vec::new();
+        let mut at = Some(start);
+        while let Some(i) = at {
+            if paths[i].is_some() {
+                break;
+            }
+            if visiting[i] {
+                let ids: Vec<String> = pending
+                    .iter()
+                    .skip_while(|&&p| p != i)
+                    .chain([&i])
+                    .map(|&p: &usize| entries[p].id.to_string())
+                    .collect();
+                return Err(Invalid::new(
+                    format!("scopes[{i}].parent"),
+                    format!("the parents form a cycle: {}", ids.join(" → ")),
+                ));
+            }
+            visiting[i] = true;
+            pending.push(i);
+            at = parents[i];
+        }
+        for &i in pending.iter().rev() {
+            let parent = parents[i].and_then(|p| paths[p].clone());
+            let steps: Vec<ScopeStep> = parent
+                .iter()
+                .flat_map(|p| p.iter().cloned())
+                .chain([entries[i].step.clone()])
+                .collect();
+            paths[i] = Some(Scope::from(steps));
+        }
+    }
+    Ok(paths
+        .into_iter()
+        .map(|p| p.expect("every path made"))
+        .collect())
+}
 
 /// The top-level object's fields as found, before validation.
 #[derive(Default)]
@@ -656,6 +961,7 @@ struct DocumentFields {
     version: Option<Raw>,
     nodes: Option<Result<Result<Vec<ParsedNode>, Invalid>, Raw>>,
     roots: Option<Result<Vec<Raw>, Raw>>,
+    scopes: Option<Result<Vec<Result<FlatFields, Raw>>, Raw>>,
     repeated_key: Option<&'static str>,
 }
 
@@ -683,9 +989,13 @@ impl<'de> Reader<'de> for DocumentReader {
                     .nodes
                     .replace(map.next_value_seed(Read(NodesReader))?)
                     .is_some(),
-                Some(_) => fields
+                Some(3) => fields
                     .roots
                     .replace(map.next_value_seed(Read(ValueArray))?)
+                    .is_some(),
+                Some(_) => fields
+                    .scopes
+                    .replace(map.next_value_seed(Read(ScopesReader))?)
                     .is_some(),
                 None => {
                     map.next_value::<IgnoredAny>()?;
@@ -743,7 +1053,8 @@ impl DocumentFields {
                     format!("expected an array of nodes, found {found}"),
                 )
             })??;
-        build(nodes, self.roots)
+        let scopes = ScopeTable::read(self.scopes)?;
+        build(nodes, self.roots, &scopes)
     }
 }
 
@@ -752,12 +1063,21 @@ impl DocumentFields {
 fn build(
     nodes: Vec<ParsedNode>,
     roots: Option<Result<Vec<Raw>, Raw>>,
+    scopes: &ScopeTable,
 ) -> Result<Document, Invalid> {
     let mut index_of = IdIndex::for_ids(nodes.iter().map(|node| node.info.id), nodes.len());
     let mut graph = ExportGraph::with_capacity(nodes.len(), nodes.len() * 2);
     let mut children = Vec::with_capacity(nodes.len());
-    for (position, node) in nodes.into_iter().enumerate() {
+    for (position, mut node) in nodes.into_iter().enumerate() {
         let id = node.info.id;
+        if let Some(scope) = node.scope {
+            node.info.scope = Some(scopes.get(scope).ok_or_else(|| {
+                Invalid::new(
+                    format!("nodes[{position}].scope"),
+                    format!("no scope with id {scope}"),
+                )
+            })?);
+        }
         let index = graph.add_node(node.info);
         if let Some(first) = index_of.insert(id, index) {
             return Err(Invalid::new(

@@ -23,6 +23,7 @@ mod python_interop;
 mod python_runner;
 mod render;
 mod replay;
+mod scopes;
 mod script;
 mod script_errors;
 mod views;

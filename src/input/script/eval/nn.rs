@@ -14,7 +14,7 @@
 use std::rc::Rc;
 
 use super::{Arg, Evaluator, List, Obj, Operand};
-use crate::engine::{Layer, Neuron, NodeId, Op, MLP};
+use crate::engine::{Layer, Module, Neuron, NodeId, Op, MLP};
 use crate::input::script::diagnostics::{Diag, Res, Span};
 use crate::input::script::number::Num;
 
@@ -28,18 +28,21 @@ pub(crate) struct NeuronObj {
     w: Vec<NodeId>,
     b: NodeId,
     nonlin: bool,
+    module: Module,
 }
 
 /// A Layer's neurons.
 #[derive(Debug)]
 pub(crate) struct LayerObj {
     neurons: Vec<Rc<NeuronObj>>,
+    module: Module,
 }
 
 /// An MLP's layers.
 #[derive(Debug)]
 pub(crate) struct MlpObj {
     layers: Vec<Rc<LayerObj>>,
+    module: Module,
 }
 
 impl NeuronObj {
@@ -48,6 +51,7 @@ impl NeuronObj {
             w: neuron.w.iter().map(|w| w.id()).collect(),
             b: neuron.b.id(),
             nonlin: neuron.nonlin,
+            module: neuron.module.clone(),
         })
     }
 
@@ -60,6 +64,7 @@ impl LayerObj {
     fn from_engine(layer: &Layer<'_>) -> Rc<Self> {
         Rc::new(LayerObj {
             neurons: layer.neurons.iter().map(NeuronObj::from_engine).collect(),
+            module: layer.module.clone(),
         })
     }
 }
@@ -115,7 +120,10 @@ impl Evaluator<'_> {
         check_parameter_count(count, span)?;
         let mlp = MLP::new(&self.graph, nin, &nouts, &mut self.rng);
         let layers = mlp.layers.iter().map(LayerObj::from_engine).collect();
-        let mlp = Obj::Mlp(Rc::new(MlpObj { layers }));
+        let mlp = Obj::Mlp(Rc::new(MlpObj {
+            layers,
+            module: mlp.module,
+        }));
         self.adopt_parameters(&mlp);
         Ok(mlp)
     }
@@ -183,8 +191,29 @@ impl Evaluator<'_> {
         }
     }
 
+    /// Runs `work` as the next call of `module`, a `kind`, so that what it makes is scoped
+    /// as the engine's own networks scope their calls.
+    fn in_call<T>(
+        &mut self,
+        kind: &str,
+        module: &Module,
+        work: impl FnOnce(&mut Self) -> Res<T>,
+    ) -> Res<T> {
+        self.graph
+            .enter_module(kind, &module.name, module.object, true);
+        let result = work(self);
+        self.graph.exit_module();
+        result
+    }
+
     /// `neuron(x)`: `sum((wi*xi for wi, xi in zip(w, x)), b)`, then ReLU if nonlinear.
     pub(super) fn call_neuron(&mut self, neuron: &NeuronObj, x: Arg) -> Res<NodeId> {
+        self.in_call("Neuron", &neuron.module, |this| {
+            this.neuron_forward(neuron, x)
+        })
+    }
+
+    fn neuron_forward(&mut self, neuron: &NeuronObj, x: Arg) -> Res<NodeId> {
         let inputs = inputs_of(&x)?;
         let mut act = neuron.b;
         for (&wi, xi) in neuron.w.iter().zip(inputs.iter()) {
@@ -213,6 +242,10 @@ impl Evaluator<'_> {
 
     /// `layer(x)`: each neuron's output; a bare Value when there is one neuron.
     pub(super) fn call_layer(&mut self, layer: &LayerObj, x: Arg) -> Res<Obj> {
+        self.in_call("Layer", &layer.module, |this| this.layer_forward(layer, x))
+    }
+
+    fn layer_forward(&mut self, layer: &LayerObj, x: Arg) -> Res<Obj> {
         let mut outputs = Vec::with_capacity(layer.neurons.len());
         for neuron in &layer.neurons {
             let input = Arg {
@@ -229,6 +262,10 @@ impl Evaluator<'_> {
 
     /// `mlp(x)`: the layers in turn; a bare Value when the last layer has one neuron.
     pub(super) fn call_mlp(&mut self, mlp: &MlpObj, x: Arg) -> Res<Obj> {
+        self.in_call("MLP", &mlp.module, |this| this.mlp_forward(mlp, x))
+    }
+
+    fn mlp_forward(&mut self, mlp: &MlpObj, x: Arg) -> Res<Obj> {
         let span = x.span;
         let mut value = x.value;
         for (i, layer) in mlp.layers.iter().enumerate() {
