@@ -406,7 +406,9 @@ pub(crate) fn view_of<'a>(graph: Cow<'a, ExportGraph>, options: &ViewOptions) ->
             rankdir: None,
         });
     }
-    let groups = Groups::of(&graph);
+    // --group and --fold keep to the labels' groups, which their figures have always
+    // shown; scopes are the overview's.
+    let groups = Groups::of_labels(&graph);
     let (graph, places, summaries, folded_into, folds) = match options.fold {
         Some(depth) => {
             let folded = fold(&graph, &groups, depth);
@@ -979,9 +981,11 @@ fn neuron_formula(
     }
     // A weight used outside its neuron (squared for an L2 term) is a product; what the
     // neuron computes is its other output.
+    // A weight squared outside every module (scopes place `w * w` with the loss) is the
+    // leaf itself.
     let mut computed = outputs
         .iter()
-        .filter(|&&o| graph[o].op != NodeOp::Known(Op::Mul));
+        .filter(|&&o| graph[o].op != NodeOp::Known(Op::Mul) && !graph[o].op.is_leaf());
     let op = &graph[*computed.next()?].op;
     if !has_weight || computed.any(|&o| &graph[o].op != op) {
         return None;
@@ -1470,7 +1474,7 @@ mod tests {
         let graph = scoped_network(5);
         let view = prepare(
             &graph,
-            &ViewOptions::default().with_detail(Detail::Depth(1)),
+            &ViewOptions::default().with_detail(Detail::Depth(0)),
         )
         .unwrap();
         let titles: Vec<&str> = view
@@ -1478,19 +1482,19 @@ mod tests {
             .values()
             .map(|s| s.title.as_str())
             .collect();
-        assert!(titles.contains(&"MLP0.l0: 2 × ReLU(w·x+b)"), "{titles:?}");
-        assert!(titles.contains(&"MLP0.l1: 1 × ReLU(w·x+b)"), "{titles:?}");
+        assert!(titles.contains(&"l0: 2 × ReLU(w·x+b)"), "{titles:?}");
+        assert!(titles.contains(&"l1: 1 × ReLU(w·x+b)"), "{titles:?}");
         let layer = view
             .summaries()
             .values()
-            .find(|s| s.title.starts_with("MLP0.l0"))
+            .find(|s| s.title.starts_with("l0"))
             .unwrap();
         assert_eq!(layer.calls, Some(5), "one call per example");
         assert!(layer.fields(4)[1].starts_with("× 5 calls\n10 outputs"));
         assert!(layer.grad_norm.is_some(), "many outputs: their grads' norm");
         // The page's view of it: the layer's node, its neurons inside it.
         let folds = view.folds();
-        let l0 = folds.iter().position(|f| f.name == "MLP0.l0").unwrap();
+        let l0 = folds.iter().position(|f| f.name == "l0").unwrap();
         assert_eq!(folds[l0].repeats, 5);
         assert_eq!(folds[l0].node, Some(folds[l0].members[0]));
         let neurons: Vec<&Fold> = folds.iter().filter(|f| f.parent == Some(l0)).collect();
@@ -1510,7 +1514,7 @@ mod tests {
         let graph = scoped_network(4);
         let view = prepare(
             &graph,
-            &ViewOptions::default().with_detail(Detail::Depth(3)),
+            &ViewOptions::default().with_detail(Detail::Depth(2)),
         )
         .unwrap();
         let titles: Vec<&str> = view

@@ -4,7 +4,9 @@
 //!   module's call or constructor is in the group of that module object and of every object
 //!   around it (`MLP0`, `MLP0.l0`, `MLP0.l0.n3`). A group is an object, not a call: the
 //!   values the same neuron made for each of 100 examples are one group that stands for
-//!   100 calls ([`Groups::calls`]). A value made outside every module is at top level;
+//!   100 calls ([`Groups::calls`]). A value made outside every module is at top level.
+//!   When every module value is made inside one outermost object (the model), that object
+//!   is no group: the model's layers are the top groups, as its labels' `l0` is;
 //! - **labels**, for a graph without scopes (another engine's JSON): a label `l0.n1.w0` puts
 //!   its value in the groups `l0` and `l0.n1` (every proper prefix that ends before a `.`;
 //!   empty prefixes are skipped). An unlabelled value has no label to go by, so it is placed
@@ -53,7 +55,7 @@ impl Groups {
         if graph.node_weights().any(|info| info.scope.is_some()) {
             Groups::from_scopes(graph)
         } else {
-            Groups::place(graph)
+            Groups::of_labels(graph)
         }
     }
 
@@ -64,8 +66,10 @@ impl Groups {
         // without their calls.
         let mut by_path: BTreeMap<Vec<(&str, &str, u32)>, usize> = BTreeMap::new();
         let mut calls: BTreeSet<(usize, u32)> = BTreeSet::new();
+        let skip = usize::from(one_outermost_object(graph));
         for (index, info) in graph.node_weights().enumerate() {
             let steps = info.scope.as_deref().unwrap_or_default();
+            let steps = steps.get(skip..).unwrap_or_default();
             let mut path = Vec::new();
             let mut innermost = None;
             for step in steps.iter().take(defaults::MAX_GROUP_DEPTH) {
@@ -112,7 +116,7 @@ impl Groups {
     }
 
     /// Builds the tree from the labels and places every value (see the module comment).
-    fn place(graph: &ExportGraph) -> Groups {
+    pub fn of_labels(graph: &ExportGraph) -> Groups {
         let mut groups = Groups::empty(graph.node_count());
         let mut by_name = BTreeMap::new();
         let named: Vec<Option<usize>> = graph
@@ -234,5 +238,17 @@ fn scope_name(groups: &Groups, parent: Option<usize>, step: &ScopeStep) -> Strin
     match parent {
         Some(p) => format!("{}.{}", groups.names[p], step.name),
         None => step.name.clone(),
+    }
+}
+
+/// True when every value with a scope was made inside the same outermost module object.
+fn one_outermost_object(graph: &ExportGraph) -> bool {
+    let mut outermost = graph
+        .node_weights()
+        .filter_map(|info| info.scope.as_deref().and_then(<[ScopeStep]>::first))
+        .map(|step| step.object);
+    match outermost.next() {
+        Some(first) => outermost.all(|object| object == first),
+        None => false,
     }
 }
