@@ -18,6 +18,7 @@ mod layout_quality;
 mod new_user;
 mod new_user_micrograd;
 mod no_panics;
+mod overview;
 mod page;
 mod python_interop;
 mod python_runner;
