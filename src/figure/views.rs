@@ -59,13 +59,16 @@ pub mod defaults {
     /// renderer nests).
     pub const MAX_GROUP_DEPTH: usize = crate::figure::MAX_CLUSTER_DEPTH;
     /// Graphs of more values than this are drawn as their overview unless asked for every
-    /// value. No whole figure of a network is readable at screen size (the lecture's
-    /// MLP(3, [4, 4, 1]) loss over 4 examples, 394 values, is 8,710 × 2,949 pt from `dot`);
-    /// what changes with size is how much panning reading it takes. Measured over batches of
-    /// that loss, in 1920 × 1080 px screens at 100 %: 394 values 22 screens, 746 values 48,
-    /// 1,098 values 88, 1,450 values 121, 2,154 values 242, 4,266 values 726. The lecture's
-    /// graphs, which learners read by zooming in, stay whole; past about 1,500 values (over
-    /// a hundred screens) nobody reads value by value, and the overview is drawn instead.
+    /// value. Measured with `cargo bench --bench views -- --readable` (whole figures of
+    /// MLP(2, [4, 4, 1]) batch losses from `dot`; text is Graphviz's 14 pt, scaled with the
+    /// figure to 1920 px wide): 114 values 6,918 × 952 pt, text 2.9 pt; 342 values 8,306 ×
+    /// 2,410 pt, 2.4 pt; 646 values 2.0 pt; 1,254 values 1.5 pt; 1,558 values 14,709 × 12,065
+    /// pt, 1.4 pt; 2,546 values 19,864 × 20,962 pt, 1.0 pt. No whole figure of a network
+    /// reaches 8 pt at 1920 px: learners read the lecture's graphs by zooming to 8 pt and
+    /// panning, which takes about 6 screens of 1920 × 1080 for 342 values, 14 for 646, 37 for
+    /// 1,254, 50 for 1,558 and 118 for 2,546 (the square of the zoom times the figure's
+    /// height over a screen's). Past about 1,500 values (50 screens, text under 1.5 pt when
+    /// the figure fits the width) nobody reads value by value, and the overview is drawn.
     pub const OVERVIEW_ABOVE: usize = 1_500;
     /// The most nodes an overview chooses to keep open groups for: the deepest fold whose
     /// overview has at most this many nodes is drawn, else the shallowest. About what fits
