@@ -7,14 +7,19 @@
 //!   3k-value graph (PYTHON needs micrograd and the `graphviz` package) and prints the ratio;
 //! - `--layout`: `dot` seconds for each candidate set of layout attributes;
 //! - `--guard`: `dot` seconds by figure size, with the fast layout (where 10 s falls);
-//! - `--emit DIR`: writes the DOT and SVG of the figures to DIR, to look at.
+//! - `--emit DIR`: writes the DOT and SVG of the figures to DIR, to look at;
+//! - `--overview JSON`: seconds from a graph's JSON (the moons notebook's, written by
+//!   `gradviz render moons.ipynb -o moons.json`) to its overview SVG through `dot`: what
+//!   `render` adds after the script ran; and the SVG's size, aspect and text size at 1920 px;
+//! - `--readable`: whole figures by size (`dot`): their size in pt, aspect ratio and text
+//!   size scaled to 1920 px wide, which is where the overview threshold comes from.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use gradviz::engine::{Graph, Input, PyRandom, MLP};
-use gradviz::figure::views::{self, ColorBy, View, ViewOptions};
+use gradviz::figure::views::{self, ColorBy, Detail, View, ViewOptions};
 use gradviz::figure::{DotOptions, LayoutHints};
 use gradviz::graph::{to_petgraph, ExportGraph};
 use gradviz::render::{render_dot, EngineChoice, EngineOptions, Format};
@@ -135,6 +140,10 @@ fn main() {
         layout_table();
     } else if args.iter().any(|a| a == "--guard") {
         guard_table();
+    } else if let Some(json) = value_after("--overview") {
+        overview_seconds(Path::new(&json));
+    } else if args.iter().any(|a| a == "--readable") {
+        readable_table();
     } else {
         targets(value_after("--peer").map(PathBuf::from));
     }
@@ -176,7 +185,9 @@ fn median(mut samples: Vec<f64>) -> f64 {
 const RUNS: usize = 3;
 
 fn targets(peer: Option<PathBuf>) {
-    let all = ViewOptions::default().with_max_nodes(Some(usize::MAX));
+    let all = ViewOptions::default()
+        .with_max_nodes(Some(usize::MAX))
+        .with_detail(Detail::Full);
     let fold = |depth| all.clone().with_fold(Some(depth)).with_group(true);
     let rows: Vec<(&str, Network, ViewOptions)> = vec![
         ("3k whole (fast layout)", MLP_3K, all.clone()),
@@ -309,7 +320,9 @@ fn draw_seconds(dot: &str, choice: EngineChoice) -> (f64, f64) {
 }
 
 fn with_layout(graph: &ExportGraph, layout: &[(&str, &str)]) -> String {
-    let options = ViewOptions::default().with_max_nodes(Some(usize::MAX));
+    let options = ViewOptions::default()
+        .with_max_nodes(Some(usize::MAX))
+        .with_detail(Detail::Full);
     let view: View = views::prepare(graph, &options).expect("no guard");
     let mut figure = view.into_figure(&DotOptions::default());
     // Any attributes, not only the settings gradviz chooses (`LayoutHints`): written into the
@@ -359,7 +372,9 @@ fn guard_table() {
     );
     for rows in [22, 44, 66, 88, 110] {
         let graph = network_graph(Network { rows, ..MLP_3K });
-        let options = ViewOptions::default().with_max_nodes(Some(usize::MAX));
+        let options = ViewOptions::default()
+            .with_max_nodes(Some(usize::MAX))
+            .with_detail(Detail::Full);
         let view = views::prepare(&graph, &options).expect("no guard");
         let (wall, cpu) = draw_seconds(
             &view.into_figure(&DotOptions::default()).to_dot(),
@@ -376,7 +391,9 @@ fn guard_table() {
 
 fn emit(dir: &Path) {
     std::fs::create_dir_all(dir).expect("output directory");
-    let all = ViewOptions::default().with_max_nodes(Some(usize::MAX));
+    let all = ViewOptions::default()
+        .with_max_nodes(Some(usize::MAX))
+        .with_detail(Detail::Full);
     let figures: Vec<(String, Network, ViewOptions)> = vec![
         ("3k-whole".into(), MLP_3K, all.clone()),
         ("mid".into(), Network { rows: 8, ..MLP_3K }, all.clone()),
@@ -423,5 +440,74 @@ fn emit(dir: &Path) {
         let (seconds, svg) = timed(|| render_dot(&dot, Format::Svg, &engine(EngineChoice::Dot)));
         std::fs::write(dir.join(format!("{name}.svg")), svg.expect("drawn").bytes).expect("svg");
         println!("{name}: {values} values, dot {seconds:.2} s");
+    }
+}
+
+/// Graphviz's default font size, in pt: every record's text.
+const FONT_PT: f64 = 14.0;
+
+/// An SVG's width and height in pt, its aspect ratio (long side over short) and its text's
+/// size in pt once the figure is scaled to 1920 px wide (96 px per 72 pt).
+fn svg_measures(svg: &[u8]) -> (f64, f64, f64, f64) {
+    let text = String::from_utf8_lossy(svg);
+    let pt = |name: &str| -> f64 {
+        let start = text.find(&format!("{name}=\"")).expect("a size") + name.len() + 2;
+        let end = start + text[start..].find("pt\"").expect("in pt");
+        text[start..end].parse().expect("a number")
+    };
+    let (width, height) = (pt("width"), pt("height"));
+    let aspect = width.max(height) / width.min(height);
+    (
+        width,
+        height,
+        aspect,
+        FONT_PT * 1920.0 / (width * 96.0 / 72.0),
+    )
+}
+
+fn overview_seconds(json: &Path) {
+    let text = std::fs::read_to_string(json).expect("the JSON graph");
+    let mut samples = Vec::new();
+    let mut measures = None;
+    let mut nodes = 0;
+    for _ in 0..RUNS {
+        let (seconds, svg) = timed(|| {
+            let document = gradviz::input::json::read(&text, "moons.json").expect("valid");
+            let view = views::prepare(&document.graph, &ViewOptions::default()).expect("fits");
+            nodes = view.graph().node_count();
+            let dot = view.into_figure(&DotOptions::default()).to_dot();
+            render_dot(&dot, Format::Svg, &engine(EngineChoice::Dot)).expect("drawn")
+        });
+        samples.push(seconds);
+        measures = Some(svg_measures(&svg.bytes));
+    }
+    let (width, height, aspect, text_pt) = measures.expect("measured");
+    println!(
+        "overview of {}: {nodes} nodes, JSON to SVG {:.2} s (median of {RUNS}), \
+         {width:.0} × {height:.0} pt, aspect {aspect:.2}:1, text {text_pt:.1} pt at 1920 px",
+        json.display(),
+        median(samples)
+    );
+}
+
+fn readable_table() {
+    println!(
+        "{:<24} {:>7} {:>9} {:>9} {:>7} {:>12}",
+        "whole figure (dot)", "values", "width pt", "height pt", "aspect", "text @1920px"
+    );
+    for rows in [1, 4, 8, 16, 20, 33] {
+        let graph = network_graph(Network { rows, ..MLP_3K });
+        let options = ViewOptions::default()
+            .with_max_nodes(Some(usize::MAX))
+            .with_detail(Detail::Full);
+        let view = views::prepare(&graph, &options).expect("no guard");
+        let dot = view.into_figure(&DotOptions::default()).to_dot();
+        let svg = render_dot(&dot, Format::Svg, &engine(EngineChoice::Dot)).expect("drawn");
+        let (width, height, aspect, text_pt) = svg_measures(&svg.bytes);
+        println!(
+            "{:<24} {:>7} {width:>9.0} {height:>9.0} {aspect:>7.1} {text_pt:>12.2}",
+            format!("MLP(2, [4, 4, 1]) x {rows}"),
+            graph.node_count()
+        );
     }
 }

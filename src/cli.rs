@@ -187,7 +187,8 @@ pub struct FigureArgs {
     #[arg(long, conflicts_with_all = ["depth", "fold"])]
     pub full: bool,
     /// Draw the overview with DEPTH levels of groups kept open (0: one node per layer,
-    /// 1: one per neuron), repeated computations drawn once, whatever the graph's size.
+    /// 1: one per neuron), repeated computations drawn once, whatever the graph's size
+    /// (--fold folds the same groups but draws every other value).
     #[arg(long, value_name = "DEPTH", conflicts_with = "fold")]
     pub depth: Option<usize>,
     /// Fill values by |grad| (with a legend), or not at all (micrograd's look).

@@ -18,20 +18,8 @@
 //!
 //! # Groups
 //!
-//! A label `l0.n1.w0` puts its value in the groups `l0` and `l0.n1` (every proper prefix
-//! that ends before a `.`; empty prefixes are skipped, and only the first
-//! [`defaults::MAX_GROUP_DEPTH`] levels count). An unlabelled value has no label to go by, so
-//! it is placed by its neighbours, decided here so that micrograd's networks read right:
-//!
-//! - a computed value goes to the innermost group shared by those operands whose own labels
-//!   name a group (the parameters: `w * x` sits in `w`'s neuron even when `x` comes from
-//!   another layer); when no operand has such a label, to the innermost group shared by all
-//!   operands' places, an unlabelled leaf counting as top level. So a neuron's products,
-//!   sums and ReLU land in `l0.n1`, while `out - 1.0` (a neuron's output and a constant) is
-//!   drawn outside the neuron, with the loss;
-//! - an unlabelled leaf (a constant such as the `x` of `w * x`) goes to the innermost group
-//!   shared by the values that use it;
-//! - a labelled value without a group (`x1`, `loss`) is at top level.
+//! Values are grouped by the module objects that made them, or by their labels' dotted
+//! prefixes when the graph records no modules (`groups`).
 //!
 //! Every pass is a loop over a topological order: no recursion, whatever the graph's depth.
 
@@ -50,8 +38,10 @@ use crate::error::{thousands, Guard, Oversize};
 use crate::graph::{self, ExportGraph, NodeInfo, NodeOp};
 use crate::{Error, Result};
 
+mod groups;
 mod repeats;
 
+use groups::Groups;
 use repeats::{Repeats, Shape};
 
 /// The settings views use unless told otherwise, with how they were chosen.
@@ -69,13 +59,16 @@ pub mod defaults {
     /// renderer nests).
     pub const MAX_GROUP_DEPTH: usize = crate::figure::MAX_CLUSTER_DEPTH;
     /// Graphs of more values than this are drawn as their overview unless asked for every
-    /// value. No whole figure of a network is readable at screen size (the lecture's
-    /// MLP(3, [4, 4, 1]) loss over 4 examples, 394 values, is 8,710 × 2,949 pt from `dot`);
-    /// what changes with size is how much panning reading it takes. Measured over batches of
-    /// that loss, in 1920 × 1080 px screens at 100 %: 394 values 22 screens, 746 values 48,
-    /// 1,098 values 88, 1,450 values 121, 2,154 values 242, 4,266 values 726. The lecture's
-    /// graphs, which learners read by zooming in, stay whole; past about 1,500 values (over
-    /// a hundred screens) nobody reads value by value, and the overview is drawn instead.
+    /// value. Measured with `cargo bench --bench views -- --readable` (whole figures of
+    /// MLP(2, [4, 4, 1]) batch losses from `dot`; text is Graphviz's 14 pt, scaled with the
+    /// figure to 1920 px wide): 114 values 6,918 × 952 pt, text 2.9 pt; 342 values 8,306 ×
+    /// 2,410 pt, 2.4 pt; 646 values 2.0 pt; 1,254 values 1.5 pt; 1,558 values 14,709 × 12,065
+    /// pt, 1.4 pt; 2,546 values 19,864 × 20,962 pt, 1.0 pt. No whole figure of a network
+    /// reaches 8 pt at 1920 px: learners read the lecture's graphs by zooming to 8 pt and
+    /// panning, which takes about 6 screens of 1920 × 1080 for 342 values, 14 for 646, 37 for
+    /// 1,254, 50 for 1,558 and 118 for 2,546 (the square of the zoom times the figure's
+    /// height over a screen's). Past about 1,500 values (50 screens, text under 1.5 pt when
+    /// the figure fits the width) nobody reads value by value, and the overview is drawn.
     pub const OVERVIEW_ABOVE: usize = 1_500;
     /// The most nodes an overview chooses to keep open groups for: the deepest fold whose
     /// overview has at most this many nodes is drawn, else the shallowest. About what fits
@@ -218,6 +211,9 @@ pub struct View<'a> {
     /// Each folded value's id, mapped to the id of the summary node it is drawn in: where a
     /// mark on a value that is no longer drawn goes.
     pub(crate) folded_into: BTreeMap<u64, u64>,
+    /// What each node standing for many values holds, and the groups nested in a folded
+    /// group: what a page expands.
+    pub(crate) folds: Vec<Fold>,
     /// Graphviz's layout settings (the fast ones on large figures).
     hints: LayoutHints,
     /// How deep the labels' groups nest: 0 when no value has a dotted label (or the view
@@ -228,6 +224,26 @@ pub struct View<'a> {
     pub(crate) note: Option<String>,
     /// The direction the view is drawn in, when it chooses one (an overview's).
     rankdir: Option<Rankdir>,
+}
+
+/// A node of a view that stands for many values (a folded group, a repeated computation),
+/// or a group nested inside such a node, not drawn itself. What a page reads to expand a
+/// node: its members, and the folds one level in ([`View::folds`] lists parents first).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fold {
+    /// The id of the node drawn for it (a key of [`View::summaries`]); `None` for a group
+    /// nested inside a folded node.
+    pub node: Option<u64>,
+    /// The group's name (`l0.n1`, `MLP0.l0`), or a repeated computation's title
+    /// (`100 × ReLU`, `Σ of 101 terms`).
+    pub name: String,
+    /// Every value inside, by id, in the graph's order.
+    pub members: Vec<u64>,
+    /// How many times it stands for the same computation: a module's calls, a repeated
+    /// computation's units; 1 when it is one.
+    pub repeats: usize,
+    /// The fold it is nested in, as an index into [`View::folds`].
+    pub parent: Option<usize>,
 }
 
 /// What a folded group's node says about the values inside it.
@@ -245,6 +261,9 @@ pub struct Summary {
     /// The norm of its outputs' grads, shown where many values stand as one (an overview's
     /// repeated computation).
     pub grad_norm: Option<f64>,
+    /// How many calls of its module made its values, when the graph records modules and
+    /// there were several (a neuron applied to each of 100 examples: 100).
+    pub calls: Option<usize>,
 }
 
 /// A folded group with at most this many outputs lists each one's data and grad; more are
@@ -285,6 +304,10 @@ impl Summary {
             Some(norm) => format!("{outputs}\n\u{2016}grad\u{2016} {}", number(norm)),
             None => outputs,
         };
+        let outputs = match self.calls {
+            Some(calls) => format!("\u{d7} {calls} calls\n{outputs}"),
+            None => outputs,
+        };
         let (max_grad, label) = &self.max_grad;
         let mut inside = format!(
             "{} values inside\nlargest |grad| {}",
@@ -312,6 +335,17 @@ impl<'a> View<'a> {
     /// The folded groups' summary nodes, keyed by node id.
     pub fn summaries(&self) -> &BTreeMap<u64, Summary> {
         &self.summaries
+    }
+
+    /// The nodes that stand for many values, with what they hold, and the groups nested in
+    /// them; parents come before their children.
+    pub fn folds(&self) -> &[Fold] {
+        &self.folds
+    }
+
+    /// The id of the node each value that is not drawn itself is drawn in.
+    pub fn folded_into(&self) -> &BTreeMap<u64, u64> {
+        &self.folded_into
     }
 
     /// The figure of this view: drawn with `base`, the view's layout settings and its
@@ -369,22 +403,32 @@ pub(crate) fn view_of<'a>(graph: Cow<'a, ExportGraph>, options: &ViewOptions) ->
             decorations: Decorations::default(),
             summaries: BTreeMap::new(),
             folded_into: BTreeMap::new(),
+            folds: Vec::new(),
             depth: 0,
             note: None,
             rankdir: None,
         });
     }
-    let groups = Groups::place(&graph);
-    let (graph, places, summaries, folded_into) = match options.fold {
+    // --group and --fold keep to the labels' groups, which their figures have always
+    // shown; scopes are the overview's.
+    let groups = Groups::of_labels(&graph);
+    let (graph, places, summaries, folded_into, folds) = match options.fold {
         Some(depth) => {
-            let (folded, places, summaries, folded_into) = fold(&graph, &groups, depth);
-            (Cow::Owned(folded), places, summaries, folded_into)
+            let folded = fold(&graph, &groups, depth);
+            (
+                Cow::Owned(folded.graph),
+                folded.places,
+                folded.summaries,
+                folded.folded_into,
+                folded.folds,
+            )
         }
         None => (
             graph,
             groups.place.clone(),
             BTreeMap::new(),
             BTreeMap::new(),
+            Vec::new(),
         ),
     };
     if graph.node_count() > limit {
@@ -407,6 +451,7 @@ pub(crate) fn view_of<'a>(graph: Cow<'a, ExportGraph>, options: &ViewOptions) ->
         decorations,
         summaries,
         folded_into,
+        folds,
         hints,
         depth: groups.max_depth(),
         note: None,
@@ -421,14 +466,22 @@ fn overview_of(
     depth: Option<usize>,
     options: &ViewOptions,
 ) -> (View<'static>, Groups) {
-    let groups = Groups::place(graph);
-    let (depth, (overview, places, summaries, folded_into)) = match depth {
+    let groups = Groups::of(graph);
+    let (depth, folded) = match depth {
         Some(depth) => (depth, overview(graph, &groups, depth)),
         None => shallowest_readable(graph, &groups),
     };
+    let Folded {
+        graph: overview,
+        places,
+        summaries,
+        folded_into,
+        folds,
+    } = folded;
     let mut decorations = Decorations {
         caption: Some(format!(
-            "overview of {} values ({} nodes); --full draws every value",
+            "overview of {} values ({} nodes); --full draws every value, --depth N opens N \
+             levels of groups",
             thousands(graph.node_count()),
             thousands(overview.node_count())
         )),
@@ -457,6 +510,7 @@ fn overview_of(
         decorations,
         summaries,
         folded_into,
+        folds,
         depth: groups.max_depth(),
         note: Some(note),
         rankdir: (!options.keep_rankdir).then_some(Rankdir::TB),
@@ -470,7 +524,7 @@ fn shallowest_readable(graph: &ExportGraph, groups: &Groups) -> (usize, Folded) 
     let mut chosen = None;
     for depth in (0..=groups.max_depth()).rev() {
         let candidate = overview(graph, groups, depth);
-        let fits = candidate.0.node_count() <= defaults::OVERVIEW_NODES;
+        let fits = candidate.graph.node_count() <= defaults::OVERVIEW_NODES;
         chosen = Some((depth, candidate));
         if fits {
             break;
@@ -482,22 +536,32 @@ fn shallowest_readable(graph: &ExportGraph, groups: &Groups) -> (usize, Folded) 
 /// `graph` with its groups nested deeper than `depth` folded, then each chain and each
 /// repeated computation among the rest drawn as one node.
 fn overview(graph: &ExportGraph, groups: &Groups, depth: usize) -> Folded {
-    let (folded, places, summaries, mut folded_into) = fold(graph, groups, depth);
-    let repeats = repeats::find(&folded, |n| summaries.contains_key(&folded[n].id));
-    let (merged, places, summaries, merged_into) = merge(&folded, &repeats, &places, &summaries);
+    let mut folded = fold(graph, groups, depth);
+    for summary in folded.summaries.values_mut() {
+        if summary.outputs.len() > 1 {
+            summary.grad_norm = Some(grad_norm(summary.outputs.iter().map(|o| o.2)));
+        }
+    }
+    let repeats = repeats::find(
+        &folded.graph,
+        |n| folded.summaries.contains_key(&folded.graph[n].id),
+        |n| folded.places[n.index()],
+    );
+    let mut merged = merge(&folded, &repeats);
     // Folding keeps the ids of what it does not fold, so the two maps compose by union.
-    folded_into.extend(merged_into);
-    (merged, places, summaries, folded_into)
+    folded.folded_into.extend(merged.folded_into);
+    merged.folded_into = folded.folded_into;
+    folded.folds.append(&mut merged.folds);
+    merged.folds = folded.folds;
+    merged
 }
 
 /// `folded` with each class of `repeats` holding more than one value drawn as one summary
 /// node; a class of one value keeps it as it was (a folded group's summary too).
-fn merge(
-    folded: &ExportGraph,
-    repeats: &Repeats,
-    places: &[Option<usize>],
-    summaries: &BTreeMap<u64, Summary>,
-) -> Folded {
+fn merge(folded: &Folded, repeats: &Repeats) -> Folded {
+    let (places, summaries) = (&folded.places, &folded.summaries);
+    let folded = &folded.graph;
+    let mut folds = Vec::new();
     let mut out = ExportGraph::with_capacity(repeats.classes.len(), repeats.classes.len());
     let mut out_places = Vec::with_capacity(repeats.classes.len());
     let mut out_summaries = BTreeMap::new();
@@ -517,7 +581,14 @@ fn merge(
         let summary = summarize_class(folded, class);
         let (_, data, grad) = summary.outputs[0].clone();
         merged_into.extend(class.members.iter().map(|&m| (folded[m].id, id)));
-        out_places.push(None);
+        folds.push(Fold {
+            node: Some(id),
+            name: summary.title.clone(),
+            members: class.members.iter().map(|&m| folded[m].id).collect(),
+            repeats: class.results.len(),
+            parent: None,
+        });
+        out_places.push(places[first.index()]);
         node_of.push(out.add_node(NodeInfo {
             id,
             label: summary.title.clone(),
@@ -550,7 +621,13 @@ fn merge(
             }
         }
     }
-    (out, out_places, out_summaries, merged_into)
+    Folded {
+        graph: out,
+        places: out_places,
+        summaries: out_summaries,
+        folded_into: merged_into,
+        folds,
+    }
 }
 
 /// What one node of an overview says about the values of `class`: `100 × ReLU`,
@@ -588,13 +665,7 @@ fn summarize_class(graph: &ExportGraph, class: &repeats::Class) -> Summary {
                 .then(b.cmp(&a))
         })
         .expect("a class has at least one value");
-    let grad_norm = (results.len() > 1).then(|| {
-        results
-            .iter()
-            .map(|&r| graph[r].grad * graph[r].grad)
-            .sum::<f64>()
-            .sqrt()
-    });
+    let grad_norm = (results.len() > 1).then(|| grad_norm(results.iter().map(|&r| graph[r].grad)));
     Summary {
         title,
         outputs: results
@@ -604,6 +675,7 @@ fn summarize_class(graph: &ExportGraph, class: &repeats::Class) -> Summary {
         max_grad: (graph[largest].grad.abs(), graph[largest].label.clone()),
         values: class.members.len(),
         grad_norm,
+        calls: None,
     }
 }
 
@@ -655,142 +727,6 @@ fn too_large(graph: &ExportGraph, limit: usize, options: &ViewOptions, groups: &
     })
 }
 
-/// The group tree and each value's place in it.
-struct Groups {
-    names: Vec<String>,
-    parent: Vec<Option<usize>>,
-    depth: Vec<usize>,
-    /// By export node index: the innermost group the value is drawn in (`None`: top level).
-    place: Vec<Option<usize>>,
-}
-
-impl Groups {
-    /// Builds the tree from the labels and places every value (see the module comment).
-    fn place(graph: &ExportGraph) -> Groups {
-        let mut groups = Groups {
-            names: Vec::new(),
-            parent: Vec::new(),
-            depth: Vec::new(),
-            place: vec![None; graph.node_count()],
-        };
-        let mut by_name = BTreeMap::new();
-        let named: Vec<Option<usize>> = graph
-            .node_weights()
-            .map(|info| groups.intern(&info.label, &mut by_name))
-            .collect();
-        let mut constants = Vec::new();
-        for index in topological_order(graph) {
-            let operands = graph::operands(graph, index);
-            groups.place[index.index()] = if !graph[index].label.is_empty() {
-                named[index.index()]
-            } else if operands.is_empty() {
-                constants.push(index);
-                None
-            } else {
-                groups.place_computed(&operands, &named)
-            };
-        }
-        for index in constants {
-            let users: Vec<Option<usize>> = graph
-                .neighbors_directed(index, Direction::Outgoing)
-                .map(|u| groups.place[u.index()])
-                .collect();
-            groups.place[index.index()] = groups.common_of(users.into_iter());
-        }
-        groups
-    }
-
-    /// The group of an unlabelled computed value: the innermost group shared by the operands
-    /// whose labels name one, else by all operands' places.
-    fn place_computed(&self, operands: &[NodeIndex], named: &[Option<usize>]) -> Option<usize> {
-        let labelled: Vec<Option<usize>> = operands
-            .iter()
-            .filter_map(|o| named[o.index()].map(Some))
-            .collect();
-        if labelled.is_empty() {
-            self.common_of(operands.iter().map(|o| self.place[o.index()]))
-        } else {
-            self.common_of(labelled.into_iter())
-        }
-    }
-
-    /// The innermost group a label names, creating it and its ancestors.
-    fn intern(&mut self, label: &str, by_name: &mut BTreeMap<String, usize>) -> Option<usize> {
-        let mut innermost = None;
-        for (end, _) in label.match_indices('.') {
-            let name = &label[..end];
-            if name.is_empty() {
-                continue;
-            }
-            if innermost.is_some_and(|g| self.depth[g] >= defaults::MAX_GROUP_DEPTH) {
-                break;
-            }
-            innermost = Some(match by_name.get(name) {
-                Some(&g) => g,
-                None => {
-                    let g = self.names.len();
-                    self.names.push(name.to_string());
-                    self.parent.push(innermost);
-                    self.depth.push(innermost.map_or(1, |p| self.depth[p] + 1));
-                    by_name.insert(name.to_string(), g);
-                    g
-                }
-            });
-        }
-        innermost
-    }
-
-    /// The innermost group containing all of `places` (`None` if any is top level).
-    fn common_of(&self, mut places: impl Iterator<Item = Option<usize>>) -> Option<usize> {
-        let first = places.next()?;
-        places.fold(first, |a, b| self.common(a, b))
-    }
-
-    fn common(&self, a: Option<usize>, b: Option<usize>) -> Option<usize> {
-        let (mut a, mut b) = (a?, b?);
-        while a != b {
-            if self.depth[a] >= self.depth[b] {
-                a = self.parent[a]?;
-            } else {
-                b = self.parent[b]?;
-            }
-        }
-        Some(a)
-    }
-
-    /// For every group, its ancestor (or itself) at `depth`, if it is that deep.
-    fn ancestors_at(&self, depth: usize) -> Vec<Option<usize>> {
-        let mut at: Vec<Option<usize>> = Vec::with_capacity(self.names.len());
-        for g in 0..self.names.len() {
-            at.push(match self.depth[g].cmp(&depth) {
-                std::cmp::Ordering::Less => None,
-                std::cmp::Ordering::Equal => Some(g),
-                // A parent is interned before its children, so its entry is already there.
-                std::cmp::Ordering::Greater => self.parent[g].and_then(|p| at[p]),
-            });
-        }
-        at
-    }
-
-    /// The outermost group holding group `g` (bounded by [`defaults::MAX_GROUP_DEPTH`]).
-    fn top(&self, mut g: usize) -> usize {
-        while let Some(parent) = self.parent[g] {
-            g = parent;
-        }
-        g
-    }
-
-    fn max_depth(&self) -> usize {
-        self.depth.iter().copied().max().unwrap_or(0)
-    }
-}
-
-/// The graph's topological order; a graph with a cycle (which no valid graph has) in
-/// index order.
-fn topological_order(graph: &ExportGraph) -> Vec<NodeIndex> {
-    graph::topological_order(graph).unwrap_or_else(|_| graph.node_indices().collect())
-}
-
 /// For each value, the group at `depth + 1` it is folded into, if any.
 fn fold_targets(groups: &Groups, depth: usize) -> Vec<Option<usize>> {
     // A depth past any label's nesting folds nothing; saturating keeps usize::MAX there.
@@ -808,12 +744,14 @@ fn folded_size(groups: &Groups, depth: usize) -> usize {
 
 /// What [`fold`] gives: the folded graph, each remaining value's group, the summaries by
 /// node id, and each folded value's summary id.
-type Folded = (
-    ExportGraph,
-    Vec<Option<usize>>,
-    BTreeMap<u64, Summary>,
-    BTreeMap<u64, u64>,
-);
+struct Folded {
+    graph: ExportGraph,
+    places: Vec<Option<usize>>,
+    summaries: BTreeMap<u64, Summary>,
+    folded_into: BTreeMap<u64, u64>,
+    /// The folded groups and the groups nested in them, parents first.
+    folds: Vec<Fold>,
+}
 
 /// The graph with every group nested deeper than `depth` drawn as one node; each remaining
 /// value's group (a summary sits in its group's parent); the summaries by node id.
@@ -865,7 +803,14 @@ fn fold(graph: &ExportGraph, groups: &Groups, depth: usize) -> Folded {
         places.push(groups.parent[g]);
     }
     folding.add_edges(&new_index, &mut out);
-    (out, places, summaries, folded_into)
+    let folds = folding.folds();
+    Folded {
+        graph: out,
+        places,
+        summaries,
+        folded_into,
+        folds,
+    }
 }
 
 /// A fold in progress: which group each value folds into, and each value's subgroup one
@@ -880,6 +825,46 @@ struct Folding<'a> {
 }
 
 impl Folding<'_> {
+    /// Each folded group (with the id of its node in `summaries`, the id of its first
+    /// value) and each group nested in one, parents first, with their values.
+    fn folds(&self) -> Vec<Fold> {
+        let groups = self.groups;
+        let mut members: Vec<Vec<u64>> = vec![Vec::new(); groups.names.len()];
+        let mut drawn = vec![false; groups.names.len()];
+        for (index, info) in self.graph.node_weights().enumerate() {
+            let Some(target) = self.targets[index] else {
+                continue;
+            };
+            drawn[target] = true;
+            // Up from the value's own group to the folded one: at most MAX_GROUP_DEPTH steps.
+            let mut g = groups.place[index];
+            while let Some(current) = g {
+                members[current].push(info.id);
+                if current == target {
+                    break;
+                }
+                g = groups.parent[current];
+            }
+        }
+        let mut fold_of: Vec<Option<usize>> = vec![None; groups.names.len()];
+        let mut folds = Vec::new();
+        // A parent group is made before its children, so it is listed first.
+        for (g, members) in members.into_iter().enumerate() {
+            let Some(&first) = members.first() else {
+                continue;
+            };
+            fold_of[g] = Some(folds.len());
+            folds.push(Fold {
+                node: drawn[g].then_some(first),
+                name: groups.names[g].clone(),
+                members,
+                repeats: groups.calls[g].unwrap_or(1),
+                parent: groups.parent[g].and_then(|p| fold_of[p]),
+            });
+        }
+        folds
+    }
+
     /// Edges between the remaining nodes: a kept value keeps its operand positions; a
     /// summary gets one edge per distinct node feeding it; edges inside a group are dropped.
     fn add_edges(&self, new_index: &[NodeIndex], out: &mut ExportGraph) {
@@ -929,6 +914,7 @@ impl Folding<'_> {
             max_grad: (graph[largest].grad.abs(), graph[largest].label.clone()),
             values: members.len(),
             grad_norm: None,
+            calls: self.groups.calls[g].filter(|&calls| calls > 1),
         }
     }
 
@@ -1003,9 +989,11 @@ fn neuron_formula(
     }
     // A weight used outside its neuron (squared for an L2 term) is a product; what the
     // neuron computes is its other output.
+    // A weight squared outside every module (scopes place `w * w` with the loss) is the
+    // leaf itself.
     let mut computed = outputs
         .iter()
-        .filter(|&&o| graph[o].op != NodeOp::Known(Op::Mul));
+        .filter(|&&o| graph[o].op != NodeOp::Known(Op::Mul) && !graph[o].op.is_leaf());
     let op = &graph[*computed.next()?].op;
     if !has_weight || computed.any(|&o| &graph[o].op != op) {
         return None;
@@ -1292,6 +1280,11 @@ fn color_by_grad(
     decorations.legend = scale.legend(non_finite);
 }
 
+/// The Euclidean norm of `grads`.
+fn grad_norm(grads: impl Iterator<Item = f64>) -> f64 {
+    grads.map(|g| g * g).sum::<f64>().sqrt()
+}
+
 fn min_max(values: impl Iterator<Item = f64>) -> (f64, f64) {
     values.fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), x| {
         (
@@ -1330,7 +1323,7 @@ mod tests {
     #[test]
     fn labels_nest_into_groups_by_their_dotted_prefixes() {
         let graph = chain(&["l0.n0.w0", "l0.n0.out", "l0.n1.out", "l1.out", "loss"]);
-        let groups = Groups::place(&graph);
+        let groups = Groups::of(&graph);
         let placed: Vec<Option<&str>> = groups
             .place
             .iter()
@@ -1389,5 +1382,162 @@ mod tests {
         );
         let folded = prepare(&graph, &ViewOptions::default().with_fold(Some(1))).unwrap();
         assert_eq!(folded.graph().node_count(), 3, "one node per neuron");
+    }
+
+    /// A value made by `op` from `operands`, in `scope`.
+    fn made(
+        graph: &mut ExportGraph,
+        op: &str,
+        label: &str,
+        scope: Option<&crate::graph::Scope>,
+        operands: &[NodeIndex],
+    ) -> NodeIndex {
+        let node = graph.add_node(NodeInfo {
+            id: graph.node_count() as u64,
+            label: label.to_string(),
+            data: 1.0,
+            grad: 0.5,
+            op: op.into(),
+            scope: scope.cloned(),
+        });
+        for (position, &operand) in operands.iter().enumerate() {
+            graph.add_edge(operand, node, position);
+        }
+        node
+    }
+
+    /// The scope of neuron `neuron` of layer `layer` of `MLP0` (objects numbered as made),
+    /// in its constructor (`call: None`) or its `call`-th call.
+    fn neuron_scope(layer: u32, neuron: u32, call: Option<u32>) -> crate::graph::Scope {
+        let step = |kind: &str, name: String, object: u32| crate::graph::ScopeStep {
+            kind: kind.to_string(),
+            name,
+            object,
+            call,
+        };
+        vec![
+            step("MLP", "MLP0".to_string(), 0),
+            step("Layer", format!("l{layer}"), 1 + layer * 3),
+            step("Neuron", format!("n{neuron}"), 2 + layer * 3 + neuron),
+        ]
+        .into()
+    }
+
+    /// MLP(2, [2, 1]) applied to `examples` inputs, its outputs summed, with the scopes the
+    /// runner records: parameters in constructors, each example's work in a call.
+    fn scoped_network(examples: u32) -> ExportGraph {
+        let mut graph = ExportGraph::new();
+        let sizes = [2u32, 1];
+        let mut params = Vec::new();
+        for (layer, &size) in sizes.iter().enumerate() {
+            for neuron in 0..size {
+                let scope = neuron_scope(layer as u32, neuron, None);
+                let mut ps: Vec<NodeIndex> = (0..2)
+                    .map(|i| {
+                        let label = format!("l{layer}.n{neuron}.w{i}");
+                        made(&mut graph, "", &label, Some(&scope), &[])
+                    })
+                    .collect();
+                ps.push(made(
+                    &mut graph,
+                    "",
+                    &format!("l{layer}.n{neuron}.b"),
+                    Some(&scope),
+                    &[],
+                ));
+                params.push(ps);
+            }
+        }
+        let mut total = None;
+        for call in 0..examples {
+            let mut inputs: Vec<NodeIndex> = (0..2)
+                .map(|_| made(&mut graph, "", "", None, &[]))
+                .collect();
+            let mut p = params.iter();
+            for (layer, &size) in sizes.iter().enumerate() {
+                let mut outputs = Vec::new();
+                for neuron in 0..size {
+                    let scope = neuron_scope(layer as u32, neuron, Some(call));
+                    let ws = p.next().unwrap();
+                    let mut act = ws[2];
+                    for (w, &x) in ws.iter().zip(&inputs) {
+                        let product = made(&mut graph, "*", "", Some(&scope), &[*w, x]);
+                        act = made(&mut graph, "+", "", Some(&scope), &[act, product]);
+                    }
+                    outputs.push(made(&mut graph, "ReLU", "", Some(&scope), &[act]));
+                }
+                inputs = outputs;
+            }
+            total = Some(match total {
+                None => inputs[0],
+                Some(t) => made(&mut graph, "+", "", None, &[t, inputs[0]]),
+            });
+        }
+        graph[total.unwrap()].label = "loss".to_string();
+        graph
+    }
+
+    #[test]
+    fn scopes_fold_each_module_object_once_for_all_its_calls() {
+        let graph = scoped_network(5);
+        let view = prepare(
+            &graph,
+            &ViewOptions::default().with_detail(Detail::Depth(0)),
+        )
+        .unwrap();
+        let titles: Vec<&str> = view
+            .summaries()
+            .values()
+            .map(|s| s.title.as_str())
+            .collect();
+        assert!(titles.contains(&"l0: 2 × ReLU(w·x+b)"), "{titles:?}");
+        assert!(titles.contains(&"l1: 1 × ReLU(w·x+b)"), "{titles:?}");
+        let layer = view
+            .summaries()
+            .values()
+            .find(|s| s.title.starts_with("l0"))
+            .unwrap();
+        assert_eq!(layer.calls, Some(5), "one call per example");
+        assert!(layer.fields(4)[1].starts_with("× 5 calls\n10 outputs"));
+        assert!(layer.grad_norm.is_some(), "many outputs: their grads' norm");
+        // The page's view of it: the layer's node, its neurons inside it.
+        let folds = view.folds();
+        let l0 = folds.iter().position(|f| f.name == "l0").unwrap();
+        assert_eq!(folds[l0].repeats, 5);
+        assert_eq!(folds[l0].node, Some(folds[l0].members[0]));
+        let neurons: Vec<&Fold> = folds.iter().filter(|f| f.parent == Some(l0)).collect();
+        assert_eq!(neurons.len(), 2);
+        assert!(neurons.iter().all(|n| n.node.is_none() && n.repeats == 5));
+        // 3 parameters and 5 × (2 products, 2 sums, 1 ReLU) per neuron.
+        assert_eq!(neurons[0].members.len(), 3 + 5 * 5);
+        assert_eq!(folds[l0].members.len(), 2 * 28);
+        // The inputs, made outside every module, are one repeated leaf per position.
+        assert!(folds
+            .iter()
+            .any(|f| f.node.is_some() && f.repeats == 5 && f.parent.is_none()));
+    }
+
+    #[test]
+    fn a_neuron_called_for_each_example_is_drawn_once() {
+        let graph = scoped_network(4);
+        let view = prepare(
+            &graph,
+            &ViewOptions::default().with_detail(Detail::Depth(2)),
+        )
+        .unwrap();
+        let titles: Vec<&str> = view
+            .summaries()
+            .values()
+            .map(|s| s.title.as_str())
+            .collect();
+        // Every group open: the 4 calls' products of one neuron merge, the neurons do not.
+        assert_eq!(
+            titles.iter().filter(|t| **t == "4 × *").count(),
+            6,
+            "{titles:?}"
+        );
+        // 9 parameters, 2 inputs, 3 neurons × (2 products, their sum, ReLU), the sum of the
+        // outputs before `loss`, and `loss`: whatever the number of examples.
+        assert_eq!(view.graph().node_count(), 9 + 2 + 3 * 4 + 1 + 1);
     }
 }

@@ -1,22 +1,175 @@
-//! The overview: a graph too large to read value by value is drawn folded, each repeated
-//! computation once, on a figure that fits a screen; `--full` and `--depth` ask otherwise.
+//! The overview `render` draws by default past `views::defaults::OVERVIEW_ABOVE` values: the
+//! moons notebook (MLP(2, [16, 16, 1]) over 100 points, hinge loss plus L2; 65,818 values)
+//! drawn by the real CLI, its SVG parsed (nodes, aspect ratio, text size, the note), `--full`
+//! and `--depth` from the same graph's JSON, and a small graph drawn as it always was.
 
+use crate::support::svg::groups;
+use crate::support::xml::parse_xml;
 use std::path::Path;
 
-use crate::support::xml::parse_xml;
-use crate::support::{gradviz, python_fixture, svg};
+use crate::support::{fixture, gradviz, gradviz_in_user_python, python_fixture, svg};
 
-/// micrograd's `demo.ipynb` in miniature: MLP(2, [16, 16, 1]) on 100 two-moons points.
-const MOONS: &str = "moons.ipynb";
-/// The values of the last graph the notebook builds.
+/// The values of the moons notebook's last graph.
 const MOONS_VALUES: usize = 65_818;
+
+/// How many values a DOT figure draws: one record statement (`  v12[label=…`) each.
+fn drawn_values(dot: &str) -> usize {
+    dot.lines()
+        .filter(|line| {
+            let rest = line.strip_prefix("  v").unwrap_or("");
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            digits > 0 && rest[digits..].starts_with('[')
+        })
+        .count()
+}
+
+/// The SVG's size in pt, from its `width` and `height`.
+fn size_pt(doc: &roxmltree::Document) -> (f64, f64) {
+    let pt = |name: &str| {
+        let text = doc.root_element().attribute(name).expect("a size");
+        text.trim_end_matches("pt").parse::<f64>().expect("pt")
+    };
+    (pt("width"), pt("height"))
+}
+
+#[test]
+fn the_moons_notebook_is_drawn_as_an_overview_that_fits_a_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("moons.svg");
+    let assert = gradviz_in_user_python()
+        .args(["render", "-o"])
+        .arg(&out)
+        .arg(python_fixture("moons.ipynb"))
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let notes: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("note: 65,818 values drawn as an overview"))
+        .collect();
+    assert_eq!(notes.len(), 1, "one line says what was folded: {stderr}");
+    assert!(notes[0].contains("--full draws every value, --depth N"));
+
+    let text = std::fs::read_to_string(&out).unwrap();
+    let doc = parse_xml(&text);
+    let nodes = groups(&doc, "node");
+    assert!(
+        (5..=40).contains(&nodes.len()),
+        "{} nodes for {MOONS_VALUES} values",
+        nodes.len()
+    );
+    let (width, height) = size_pt(&doc);
+    assert!(
+        width.max(height) / width.min(height) <= 4.0,
+        "{width} × {height} pt"
+    );
+    // Scaled to 1920 px wide (96 px per 72 pt), the smallest text is still 8 pt or more.
+    let scale = 1920.0 / (width * 96.0 / 72.0);
+    let smallest = doc
+        .descendants()
+        .filter_map(|n| n.attribute("font-size"))
+        .map(|size| size.parse::<f64>().unwrap())
+        .fold(f64::INFINITY, f64::min);
+    assert!(
+        smallest * scale >= 8.0,
+        "{smallest} pt × {scale:.2} at 1920 px"
+    );
+    let all_text: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| n.text().unwrap_or_default().replace('\u{a0}', " "))
+        .collect();
+    assert!(
+        all_text
+            .iter()
+            .any(|t| t.contains("--full draws every value")),
+        "the caption says how to draw everything"
+    );
+    let texts_of = |prefix: &str| {
+        nodes
+            .iter()
+            .find(|(_, texts)| texts.first().is_some_and(|t| t.starts_with(prefix)))
+            .map(|(_, texts)| texts.join("\n"))
+            .unwrap_or_else(|| panic!("a node titled {prefix}…: {nodes:?}"))
+    };
+    // The first layer: one node for its 16 neurons over the 100 examples, its outputs'
+    // data and grad as ranges and their gradient norm.
+    let layer = texts_of("l0: 16 × ReLU(w·x+b)");
+    for line in ["× 100 calls", "1648 outputs", "data ", "grad ", "‖grad‖ "] {
+        assert!(layer.contains(line), "{line:?} in {layer}");
+    }
+    // The hinge loss term of each example, drawn once.
+    let terms = texts_of("100 × ReLU");
+    assert!(
+        terms.contains("100 outputs") && terms.contains("‖grad‖"),
+        "{terms}"
+    );
+    // The sum over the examples' terms, and the loss itself as one value with its numbers.
+    texts_of("Σ of 101 terms");
+    let loss = texts_of("total_loss");
+    assert!(loss.contains("grad 1.0000"), "{loss}");
+}
+
+#[test]
+fn full_draws_every_value_and_depth_opens_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("moons.json");
+    gradviz_in_user_python()
+        .args(["render", "-o"])
+        .arg(&json)
+        .arg(python_fixture("moons.ipynb"))
+        .assert()
+        .success();
+    let dot_with = |extra: &[&str]| {
+        let assert = gradviz_in_user_python()
+            .args(["render", "--format", "dot", "-o", "-"])
+            .args(extra)
+            .arg(&json)
+            .assert()
+            .success();
+        String::from_utf8(assert.get_output().stdout.clone()).unwrap()
+    };
+    assert_eq!(drawn_values(&dot_with(&["--full"])), MOONS_VALUES);
+    let overview = dot_with(&[]);
+    let layers = dot_with(&["--depth", "0"]);
+    let neurons = dot_with(&["--depth", "1"]);
+    assert_eq!(overview, layers, "the overview keeps no level open here");
+    assert!(drawn_values(&overview) <= 40);
+    assert!(drawn_values(&neurons) > drawn_values(&layers));
+    assert!(
+        neurons.contains("l0.n3: ReLU(w&#183;x+b)"),
+        "each neuron its node"
+    );
+    assert!(!layers.contains("l0.n3: "));
+    let everything_open = drawn_values(&dot_with(&["--depth", "2"]));
+    assert!(drawn_values(&neurons) < everything_open && everything_open < MOONS_VALUES);
+}
+
+#[test]
+fn a_small_graph_is_drawn_as_it_always_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let draw = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        gradviz_in_user_python()
+            .args(["render", "--format", "dot", "--snapshot", "1", "-o"])
+            .arg(&out)
+            .args(extra)
+            .arg(fixture("neuron.py"))
+            .assert()
+            .success();
+        std::fs::read(out).unwrap()
+    };
+    let plain = draw("plain.dot", &[]);
+    assert_eq!(plain, draw("full.dot", &["--full"]));
+    assert!(!String::from_utf8_lossy(&plain).contains("overview"));
+}
 
 /// The moons notebook's last graph as gradviz's JSON, written in `dir`.
 fn moons_json(dir: &Path) -> String {
     let json = dir.join("moons.json");
     gradviz()
         .arg("render")
-        .arg(python_fixture(MOONS))
+        .arg(python_fixture("moons.ipynb"))
         .arg("-o")
         .arg(&json)
         .assert()
@@ -50,90 +203,6 @@ fn node_texts(doc: &roxmltree::Document) -> Vec<String> {
         .collect()
 }
 
-/// The figure's size in points, from the root's `width="…pt"` and `height="…pt"`.
-fn size_pt(doc: &roxmltree::Document) -> (f64, f64) {
-    let points = |name: &str| -> f64 {
-        let text = doc.root_element().attribute(name).expect("a size");
-        text.trim_end_matches("pt").parse().expect("a number")
-    };
-    (points("width"), points("height"))
-}
-
-#[test]
-fn the_moons_notebook_is_drawn_as_an_overview_that_fits_a_screen() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let figure = dir.path().join("moons.svg");
-    let out = gradviz()
-        .arg("render")
-        .arg(python_fixture(MOONS))
-        .arg("-o")
-        .arg(&figure)
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("65,818 values drawn as an overview") && stderr.contains("--full"),
-        "the note says what was folded and how to see everything: {stderr}"
-    );
-    let text = std::fs::read_to_string(&figure).expect("written");
-    let doc = parse_xml(&text);
-    let nodes = svg::groups(&doc, "node").len();
-    assert!(nodes <= 40, "{nodes} nodes");
-    let (width, height) = size_pt(&doc);
-    let aspect = width.max(height) / width.min(height);
-    assert!(aspect <= 4.0, "{width} × {height} pt");
-    // Fitted to 1920 px wide (a point is 4/3 px), the smallest label stays 8 pt or more.
-    let smallest_font = doc
-        .descendants()
-        .filter_map(|n| n.attribute("font-size"))
-        .map(|size| size.parse::<f64>().expect("a size"))
-        .fold(f64::INFINITY, f64::min);
-    let on_screen = smallest_font * 1920.0 / (width * 4.0 / 3.0);
-    assert!(on_screen >= 8.0, "labels at {on_screen:.1} pt");
-    let texts = node_texts(&doc);
-    for expected in [
-        "l0: 16 × ReLU(w·x+b)",
-        "l1: 16 × ReLU(w·x+b)",
-        "100 × ReLU",
-        "Σ of 101 terms",
-    ] {
-        assert!(
-            texts.iter().any(|t| t == expected),
-            "{expected:?} in {texts:?}"
-        );
-    }
-    assert!(
-        texts.iter().any(|t| t.starts_with("‖grad‖")),
-        "a node standing for many values gives their gradient's norm: {texts:?}"
-    );
-    assert!(text.contains("overview of 65,818 values"), "the caption");
-}
-
-#[test]
-fn full_draws_every_value_and_depth_opens_the_neurons() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let json = moons_json(dir.path());
-    let (dot, notes) = rendered(&json, &["--full", "--format", "dot"]);
-    let records = dot.lines().filter(|l| l.contains("shape=record")).count();
-    assert_eq!(records, MOONS_VALUES);
-    assert_eq!(notes, "");
-
-    let (neurons, _) = rendered(&json, &["--depth", "1", "--format", "svg"]);
-    let doc = parse_xml(&neurons);
-    let titles: Vec<String> = node_texts(&doc)
-        .into_iter()
-        .filter(|t| t.starts_with('l') && t.contains(".n") && t.contains("w·x+b"))
-        .collect();
-    assert_eq!(titles.len(), 16 + 16 + 1, "one node per neuron: {titles:?}");
-
-    let (again, _) = rendered(&json, &["--depth", "1", "--format", "svg"]);
-    assert_eq!(neurons, again, "the same graph gives the same overview");
-}
 
 #[test]
 fn a_graph_without_labels_still_shows_its_layers() {
@@ -141,9 +210,12 @@ fn a_graph_without_labels_still_shows_its_layers() {
     let json = moons_json(dir.path());
     let mut graph: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("read")).expect("json");
+    // Another engine's JSON: no labels, no scopes.
     for node in graph["nodes"].as_array_mut().expect("nodes") {
         node["label"] = "".into();
+        node.as_object_mut().expect("a node").remove("scope");
     }
+    graph.as_object_mut().expect("a graph").remove("scopes");
     let bare = dir.path().join("bare.json");
     std::fs::write(&bare, graph.to_string()).expect("write");
     let (figure, _) = rendered(&bare.to_string_lossy(), &["--format", "svg"]);

@@ -11,7 +11,11 @@
 //!   computations up to the numbers. Unlabelled leaves are told apart by what uses them.
 //!
 //! Values the caller keeps whole (a folded group's node) and values with a name of their
-//! own (`loss`) are never merged; values sharing a name merge only with values of that name.
+//! own (`loss`) are never merged; values sharing a name merge only with values of that name,
+//! and values merge only with values of the same group (the same module object, whichever
+//! call made them: so a neuron's work for each example is one class, drawn once).
+//! Signatures are interned as they are made, so each is a few numbers, whatever the size of
+//! the subgraph it describes.
 //! A label's name is the label without gradviz's rebinding count ([`name`]: `x#7` is `x`
 //! bound the 7th time, as in `for …: x = x * w`).
 //! Every pass is a loop over a topological order: no recursion, whatever the graph's depth.
@@ -72,15 +76,20 @@ enum Key {
 }
 
 /// The chains and repeats of `graph`. `keep(node)` names the values never merged with
-/// another (besides those with a label of their own).
-pub(crate) fn find(graph: &ExportGraph, keep: impl Fn(NodeIndex) -> bool) -> Repeats {
+/// another (besides those with a label of their own); `group(node)` the group a value is
+/// drawn in, which only values of the same group share.
+pub(crate) fn find(
+    graph: &ExportGraph,
+    keep: impl Fn(NodeIndex) -> bool,
+    group: impl Fn(NodeIndex) -> Option<usize>,
+) -> Repeats {
     let order = graph::topological_order(graph).unwrap_or_else(|_| graph.node_indices().collect());
     let mut label_uses: BTreeMap<&str, usize> = BTreeMap::new();
     for info in graph.node_weights().filter(|info| !info.label.is_empty()) {
         *label_uses.entry(name(&info.label)).or_default() += 1;
     }
     let kept = |n: NodeIndex| keep(n) || label_uses.get(name(&graph[n].label)) == Some(&1);
-    let head = chain_heads(graph, &order, &kept);
+    let head = chain_heads(graph, &order, &kept, &group);
     let mut finder = Finder::default();
     let mut key_of: Vec<Option<Key>> = vec![None; graph.node_count()];
     let mut unit_class = vec![usize::MAX; graph.node_count()];
@@ -127,10 +136,14 @@ pub(crate) fn find(graph: &ExportGraph, keep: impl Fn(NodeIndex) -> bool) -> Rep
                 first_place,
             )
         };
-        unit_class[node.index()] = finder.class(&key);
+        unit_class[node.index()] = finder.class(group(node), &key);
         key_of[node.index()] = Some(key);
     }
-    tell_leaves_apart(graph, &order, &head, &key_of, &mut unit_class, &mut finder);
+    let leaves = Units {
+        head: &head,
+        key_of: &key_of,
+    };
+    leaves.tell_apart(graph, &order, &group, &mut unit_class, &mut finder);
     finder.partition(graph, &order, &head, &unit_class)
 }
 
@@ -150,6 +163,7 @@ fn chain_heads(
     graph: &ExportGraph,
     order: &[NodeIndex],
     kept: &impl Fn(NodeIndex) -> bool,
+    group: &impl Fn(NodeIndex) -> Option<usize>,
 ) -> Vec<NodeIndex> {
     let mut head: Vec<NodeIndex> = graph.node_indices().collect();
     let associative = |n: NodeIndex| matches!(graph[n].op, NodeOp::Known(Op::Add | Op::Mul));
@@ -164,10 +178,11 @@ fn chain_heads(
         };
         let user = petgraph::visit::EdgeRef::target(&only);
         // Unlabelled links run into a named result (`total = sum(…)`), but a link with a
-        // name of its own is no other name's.
+        // name of its own is no other name's; a chain stays inside one group.
         let own_name = name(&graph[node].label);
         if graph[user].op == graph[node].op
             && (own_name.is_empty() || own_name == name(&graph[user].label))
+            && group(user) == group(node)
         {
             head[node.index()] = head[user.index()];
         }
@@ -175,47 +190,59 @@ fn chain_heads(
     head
 }
 
-/// Gives each leaf the class of the leaves of its label used by the same classes in the same
-/// places (a network's inputs, each layer's weights, the `1` of every loss term).
-fn tell_leaves_apart(
-    graph: &ExportGraph,
-    order: &[NodeIndex],
-    head: &[NodeIndex],
-    key_of: &[Option<Key>],
-    unit_class: &mut [usize],
-    finder: &mut Finder,
-) {
-    for &node in order {
-        let Some(Key::Leaf(label)) = &key_of[node.index()] else {
-            continue;
-        };
-        let used_by = graph
-            .edges_directed(node, Direction::Outgoing)
-            .map(|e| {
-                let user = head[petgraph::visit::EdgeRef::target(&e).index()];
-                // A value kept whole (a folded group) numbers its inputs as they come, so
-                // the place among its operands says nothing about the leaf.
-                let place = match key_of[user.index()] {
-                    Some(Key::Own(_)) => 0,
-                    _ => *e.weight(),
-                };
-                (unit_class[user.index()], place)
-            })
-            .collect();
-        unit_class[node.index()] = finder.class(&Key::UsedBy(label.clone(), used_by));
+/// The units found: each value's chain head and key.
+struct Units<'a> {
+    head: &'a [NodeIndex],
+    key_of: &'a [Option<Key>],
+}
+
+impl Units<'_> {
+    /// Gives each leaf the class of the leaves of its label and group used by the same
+    /// classes in the same places (a network's inputs, each layer's weights, the `1` of every
+    /// loss term).
+    fn tell_apart(
+        &self,
+        graph: &ExportGraph,
+        order: &[NodeIndex],
+        group: &impl Fn(NodeIndex) -> Option<usize>,
+        unit_class: &mut [usize],
+        finder: &mut Finder,
+    ) {
+        let (head, key_of) = (self.head, self.key_of);
+        for &node in order {
+            let Some(Key::Leaf(label)) = &key_of[node.index()] else {
+                continue;
+            };
+            let used_by = graph
+                .edges_directed(node, Direction::Outgoing)
+                .map(|e| {
+                    let user = head[petgraph::visit::EdgeRef::target(&e).index()];
+                    // A value kept whole (a folded group) numbers its inputs as they come, so
+                    // the place among its operands says nothing about the leaf.
+                    let place = match key_of[user.index()] {
+                        Some(Key::Own(_)) => 0,
+                        _ => *e.weight(),
+                    };
+                    (unit_class[user.index()], place)
+                })
+                .collect();
+            unit_class[node.index()] =
+                finder.class(group(node), &Key::UsedBy(label.clone(), used_by));
+        }
     }
 }
 
 /// Numbers keys as they first come.
 #[derive(Default)]
 struct Finder {
-    known: BTreeMap<Key, usize>,
+    known: BTreeMap<(Option<usize>, Key), usize>,
 }
 
 impl Finder {
-    fn class(&mut self, key: &Key) -> usize {
+    /// The class of `key` in `group`.
+    fn class(&mut self, group: Option<usize>, key: &Key) -> usize {
         let next = self.known.len();
-        *self.known.entry(key.clone()).or_insert(next)
+        *self.known.entry((group, key.clone())).or_insert(next)
     }
 
     /// The classes that hold a value, renumbered by their first value in `order`.
@@ -326,7 +353,7 @@ mod tests {
     #[test]
     fn the_same_loss_term_per_example_is_one_class_and_their_sum_one_chain() {
         let (graph, total) = loss_terms(100);
-        let repeats = find(&graph, |_| false);
+        let repeats = find(&graph, |_| false, |_| None);
         let relu = graph
             .node_indices()
             .find(|&n| graph[n].op == "ReLU")
@@ -354,7 +381,7 @@ mod tests {
             .filter(|&n| graph[n].op == "ReLU")
             .collect();
         graph[relus[0]].label = "first".into();
-        let repeats = find(&graph, |n| n == relus[1]);
+        let repeats = find(&graph, |n| n == relus[1], |_| None);
         let class = |n: NodeIndex| repeats.class_of[n.index()];
         assert_ne!(class(relus[0]), class(relus[2]));
         assert_ne!(class(relus[1]), class(relus[2]));
@@ -371,7 +398,7 @@ mod tests {
         let second = add(&mut graph, "tanh", &[b]);
         let left = add(&mut graph, "-", &[first, second]);
         let right = add(&mut graph, "-", &[second, first]);
-        let repeats = find(&graph, |_| false);
+        let repeats = find(&graph, |_| false, |_| None);
         assert_ne!(
             repeats.class_of[left.index()],
             repeats.class_of[right.index()]
@@ -386,7 +413,7 @@ mod tests {
             let w = add(&mut graph, "", &[]);
             x = add(&mut graph, "*", &[x, w]);
         }
-        let repeats = find(&graph, |_| false);
+        let repeats = find(&graph, |_| false, |_| None);
         let chain = &repeats.classes[repeats.class_of[x.index()]];
         assert_eq!(chain.results, vec![x]);
         assert_eq!(
