@@ -1536,8 +1536,9 @@ mod tests {
             6,
             "{titles:?}"
         );
-        // 9 parameters, 2 inputs, 3 neurons × (2 products, their sum, ReLU), the sum of the
-        // outputs before `loss`, and `loss`: whatever the number of examples.
-        assert_eq!(view.graph().node_count(), 9 + 2 + 3 * 4 + 1 + 1);
+        // 9 parameters, 2 inputs, 3 neurons × (2 products, their sum, ReLU), and `loss`, the
+        // sum of the outputs (its unlabelled links run into it): whatever the number of
+        // examples.
+        assert_eq!(view.graph().node_count(), 9 + 2 + 3 * 4 + 1);
     }
 }

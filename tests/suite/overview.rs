@@ -203,7 +203,6 @@ fn node_texts(doc: &roxmltree::Document) -> Vec<String> {
         .collect()
 }
 
-
 #[test]
 fn a_graph_without_labels_still_shows_its_layers() {
     let dir = tempfile::tempdir().expect("temp dir");
