@@ -519,10 +519,13 @@ impl<'s> Evaluator<'s> {
                     self.get_attribute(&object, name, *name_span)?
                 }
                 Instr::Call(call) => {
-                    let count = call.args.len() + call.keywords.len();
-                    let values = stack.split_off(stack.len() - count);
-                    let callee = pop(stack);
-                    self.call(callee, values, call)?
+                    // The arguments are drained from the stack straight into the call's
+                    // argument lists: no vector of their own per call.
+                    let first = stack.len() - call.args.len() - call.keywords.len();
+                    let callee = std::mem::replace(&mut stack[first - 1], Obj::None);
+                    let result = self.call(callee, stack.drain(first..), call);
+                    stack.pop();
+                    result?
                 }
                 Instr::List { len, .. } => Obj::List(List::new(stack.split_off(stack.len() - len))),
                 Instr::Format {
@@ -732,22 +735,32 @@ impl<'s> Evaluator<'s> {
     }
 
     /// A call, its callee (or method's object) and argument values already evaluated.
-    fn call(&mut self, callee: Obj, values: Vec<Obj>, call: &Call<'s>) -> Res<Obj> {
-        let spans = call.args.iter().chain(call.keywords.iter().map(|k| &k.2));
-        let mut args: Vec<Arg> = values
-            .into_iter()
-            .zip(spans)
-            .map(|(value, &span)| Arg { value, span })
-            .collect();
+    fn call(
+        &mut self,
+        callee: Obj,
+        mut values: impl Iterator<Item = Obj>,
+        call: &Call<'s>,
+    ) -> Res<Obj> {
         if let Some((name, name_span)) = call.method {
+            let spans = call.args.iter().chain(call.keywords.iter().map(|k| &k.2));
+            let args = spans
+                .zip(values)
+                .map(|(&span, value)| Arg { value, span })
+                .collect();
             return self.call_method(callee, name, name_span, args, call.span);
         }
-        let keyword_values = args.split_off(call.args.len());
+        // The spans lead each zip, so no value past the positional ones is taken early.
+        let mut args: Vec<Arg> = call
+            .args
+            .iter()
+            .zip(values.by_ref())
+            .map(|(&span, value)| Arg { value, span })
+            .collect();
         let named = call
             .keywords
             .iter()
-            .zip(keyword_values)
-            .map(|(&(name, name_span, _), arg)| (name, name_span, arg))
+            .zip(values)
+            .map(|(&(name, name_span, span), value)| (name, name_span, Arg { value, span }))
             .collect();
         match callee {
             Obj::Builtin(Builtin::Sum) if call.summed_generator => {
