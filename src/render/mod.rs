@@ -27,7 +27,7 @@ use std::sync::Arc;
 use crate::error::{Guard, Oversize};
 use crate::figure::compare;
 use crate::figure::overlay::{self, Naming};
-use crate::figure::views::{self, ViewOptions};
+use crate::figure::views::{self, Detail, ViewOptions};
 use crate::figure::{layout_cost, thousands, Decorations, DotOptions, Figure, LayoutCost, Rankdir};
 use crate::graph::ExportGraph;
 use crate::input::json;
@@ -112,11 +112,17 @@ impl Options {
         }
     }
 
-    /// The view options for `format`: without the node guard where it cannot refuse.
+    /// The view options for `format`: without the node guard where it cannot refuse, and
+    /// every value in a DOT source unless an overview is asked for by depth: the overview
+    /// is about what a screen can show, and DOT is the graph for other tools (and the fast
+    /// path a script's whole graph takes).
     fn view_for(&self, format: Format) -> ViewOptions {
         let mut view = self.view.clone();
         if !self.guarded(format) {
             view.max_nodes = Some(usize::MAX);
+        }
+        if !format.needs_engine() && view.detail == Detail::Auto {
+            view = view.with_detail(Detail::Full);
         }
         view
     }
