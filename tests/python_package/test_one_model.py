@@ -130,7 +130,8 @@ def test_a_graph_without_roots_is_rooted_at_its_sinks_as_in_json():
     built = graph(["", "", "+"], [0, 0, 2], [0, 1], [])
     assert len(built) == 3
     options = {"rankdir": "LR", "precision": 4, "group": False, "fold": None,
-               "color": None, "engine": "builtin"}
+               "color": None, "engine": "builtin", "full": False, "depth": None,
+               "keep_rankdir": False}
     assert "v2" in gradviz._gradviz.page("t", [("g", built)], options)
 
 
