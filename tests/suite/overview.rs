@@ -31,7 +31,11 @@ fn rendered(input: &str, args: &[&str]) -> (String, String) {
         .args(args)
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     (
         String::from_utf8(out.stdout).expect("utf-8"),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -66,7 +70,11 @@ fn the_moons_notebook_is_drawn_as_an_overview_that_fits_a_screen() {
         .arg(&figure)
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("65,818 values drawn as an overview") && stderr.contains("--full"),
@@ -167,7 +175,10 @@ fn a_long_loop_is_one_chain_and_a_lecture_graph_stays_whole() {
     )
     .expect("write");
     let (figure, notes) = rendered(&script.to_string_lossy(), &["--format", "svg"]);
-    assert!(notes.contains("40,001 values drawn as an overview of 3 nodes"), "{notes}");
+    assert!(
+        notes.contains("40,001 values drawn as an overview of 3 nodes"),
+        "{notes}"
+    );
     let texts = node_texts(&parse_xml(&figure));
     assert!(
         texts.iter().any(|t| t == "x (Π of 20001 factors)"),

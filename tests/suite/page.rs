@@ -745,3 +745,91 @@ fn format_html_writes_the_page_to_stdout() {
         assert_eq!(page.matches("<svg").count(), figures, "{command}");
     }
 }
+
+/// Waits until the page's camera has stopped gliding (`data-camera` reads `still`).
+fn camera_settles(browser: &Browser) {
+    let start = std::time::Instant::now();
+    while browser.eval("return document.documentElement.dataset.camera !== 'moving';")
+        != json!(true)
+    {
+        assert!(start.elapsed().as_secs() < 10, "the camera never settles");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The box on screen of the element `id`, and whether it lies inside the viewport, with
+/// the height of its first text.
+fn on_screen(browser: &Browser, id: &str) -> (bool, f64) {
+    let found = browser.eval(&format!(
+        "const el = document.getElementById('{id}');\
+         const port = document.getElementById('gv-viewport').getBoundingClientRect();\
+         const b = el.getBoundingClientRect();\
+         const text = el.querySelector('text').getBoundingClientRect();\
+         return [b.left >= port.left && b.right <= port.right && b.top >= port.top \
+           && b.bottom <= port.bottom, text.height];"
+    ));
+    (
+        found[0].as_bool().expect("a bool"),
+        found[1].as_f64().expect("a number"),
+    )
+}
+
+/// The replay's camera: stepping through a figure many screens wide, fitted whole (a speck),
+/// brings each active op node into view at a readable size (a 12 px font draws a text box of about 14 px), and the
+/// user's own zoom still works after it.
+#[test]
+fn the_camera_follows_the_replay() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("chain.py");
+    let mut text = String::from("x = Value(1.0, label='x0')\n");
+    for i in 0..120 {
+        text.push_str(&format!(
+            "x = x * Value(0.99, label='w{i}') + Value(0.01, label='b{i}')\n"
+        ));
+    }
+    text.push_str("x.label = 'out'\nx.backward()\n");
+    std::fs::write(&script, text).expect("write");
+    let page = dir.path().join("chain.html");
+    gradviz()
+        .args(["render", "--engine", "layered", "-o"])
+        .arg(&page)
+        .arg(&script)
+        .assert()
+        .success();
+    let browser = Browser::start();
+    browser.open(&url(&page, "#step=0"));
+    let steps = browser.eval("return Number(document.getElementById('gv-slider').max);");
+    let steps = steps.as_u64().expect("a step count");
+    assert!(steps > 200, "{steps} steps");
+    // Fitted whole, the figure is a speck: its labels are too small to read.
+    browser.type_into("#gv-viewport", "0");
+    let (_, fitted) = on_screen(&browser, "s0-v1");
+    assert!(fitted < 6.0, "fitted, texts are {fitted:.1} px");
+    // Steps across the figure: the root's end first, then the leaves' end.
+    for step in [2, 3, steps / 2, steps - 1, steps] {
+        browser.eval(&format!(
+            "document.getElementById('gv-slider').value = '{step}';\
+             document.getElementById('gv-slider').dispatchEvent(new Event('input'));"
+        ));
+        camera_settles(&browser);
+        let active =
+            browser.eval("return document.querySelector('#s0-figure g.gv-active.node').id;");
+        let active = active.as_str().expect("an active op node");
+        let (inside, height) = on_screen(&browser, active);
+        assert!(inside, "step {step}: {active} is off screen");
+        assert!(
+            height >= 13.0,
+            "step {step}: {active}'s text is {height:.1} px"
+        );
+    }
+    save_screenshot(&browser, "chain-followed.png");
+    browser.type_into("#gv-viewport", "--");
+    camera_settles(&browser);
+    let active = browser.eval("return document.querySelector('#s0-figure g.gv-active.node').id;");
+    let (_, zoomed_out) = on_screen(&browser, active.as_str().expect("an id"));
+    assert!(
+        zoomed_out < 12.0,
+        "the user's zoom holds: {zoomed_out:.1} px"
+    );
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+}
