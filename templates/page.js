@@ -34,14 +34,19 @@
       indexOfId: new Map(),
       indexOfGroup: new Map(),
       shown: new Array(n),
+      // By value: the folded group drawing it (d.groups), or -1 for a record of its own.
+      folded: new Int32Array(n).fill(-1),
     };
+    d.groups.forEach((g, k) => { for (const i of g.members) m.folded[i] = k; });
     for (let i = 0; i < n; i++) {
-      m.group[i] = element(d, valueName(d.ids[i]));
-      m.opGroup[i] = element(d, opName(d.ids[i]));
-      m.gradText[i] = element(d, gradName(d.ids[i]));
+      const own = m.folded[i] < 0;
+      // A folded value is drawn by its group's summary node, named after the group's holder.
+      m.group[i] = element(d, valueName(d.ids[own ? i : d.groups[m.folded[i]].holder]));
+      m.opGroup[i] = own ? element(d, opName(d.ids[i])) : null;
+      m.gradText[i] = own ? element(d, gradName(d.ids[i])) : null;
       m.users.push([]);
       m.indexOfId.set(String(d.ids[i]), i);
-      for (const group of [m.group[i], m.opGroup[i]]) if (group) m.indexOfGroup.set(group.id, i);
+      for (const group of [m.group[i], m.opGroup[i]]) if (group && !m.indexOfGroup.has(group.id)) m.indexOfGroup.set(group.id, i);
       m.shown[i] = m.gradText[i] ? m.gradText[i].textContent : "";
     }
     for (let i = 0; i < n; i++) {
@@ -115,16 +120,30 @@
     // The op node at work and its edges: operands → op → value.
     const active = [];
     if (kind === "local") active.push(current.opGroup[node], ...opEdges(d, node, () => true));
+    if (kind === "group") active.push(current.group[node]);
     mark("active", "gv-active", active);
     if (kind === "local") follow(current.opGroup[node]);
+    if (kind === "group") follow(current.group[node]);
     mark("touched", "gv-touched", changes.map((c) => current.group[c.node]));
     const title = $("gv-step-title");
     if (kind === "start") title.textContent = "Step 0: every grad is 0.";
     else if (kind === "seed") title.textContent = "Step " + state.step + ": backward() from " + name(node) + " starts: its grad is 1.";
-    else title.textContent = "Step " + state.step + ": the local backward of " + name(node) + " (" + d.ops[node] + ").";
+    else if (kind === "group") {
+      const [g, count] = d.steps[state.step].group;
+      title.textContent = "Step " + state.step + ": " + count + " local backward" + (count === 1 ? "" : "s") +
+        " inside the folded " + d.groups[g].title + ".";
+    } else title.textContent = "Step " + state.step + ": the local backward of " + name(node) + " (" + d.ops[node] + ").";
     const list = $("gv-step-lines");
     list.textContent = "";
+    // Grads of folded values are counted, not listed: no record draws them.
+    const folded = changes.filter((c) => !c.text).length;
+    if (folded) {
+      const li = document.createElement("li");
+      li.textContent = folded + " grad" + (folded === 1 ? "" : "s") + " of folded values changed (select one to read it).";
+      list.appendChild(li);
+    }
     changes.forEach((c, j) => {
+      if (!c.text) return;
       const li = document.createElement("li");
       li.textContent = c.text;
       const span = document.createElement("span");
@@ -226,6 +245,7 @@
       fields.append(dt, dd);
     };
     add("label", d.labels[i] === "" ? "(none)" : d.labels[i]);
+    if (current.folded[i] >= 0) add("drawn in", d.groups[current.folded[i]].title);
     add("op", d.ops[i] === "" ? "(leaf)" : d.ops[i]);
     add("data", d.data[i]);
     add("grad", grads[i].full);

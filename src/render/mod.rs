@@ -113,7 +113,7 @@ impl Options {
     }
 
     /// The view options for `format`: without the node guard where it cannot refuse.
-    fn view_for(&self, format: Format) -> ViewOptions {
+    pub(crate) fn view_for(&self, format: Format) -> ViewOptions {
         let mut view = self.view.clone();
         if !self.guarded(format) {
             view.max_nodes = Some(usize::MAX);
