@@ -42,20 +42,8 @@ pub fn marked<'a>(
     Ok(view.into_figure(dot))
 }
 
-/// The view `view` asks for of `graph`, with `marks` laid over it as [`marked`] lays them,
-/// kept as a view: the page needs to know which summary draws each folded value.
-pub fn marked_view<'a>(
-    graph: &'a ExportGraph,
-    marks: &Decorations,
-    view: &ViewOptions,
-) -> Result<View<'a>> {
-    let mut view = views::prepare(graph, view)?;
-    lay_over(&mut view, graph, marks);
-    Ok(view)
-}
-
 /// Adds `marks` (fills, outlines, rows, legend; not clusters) to the view's decorations.
-fn lay_over(view: &mut View, graph: &ExportGraph, marks: &Decorations) {
+pub fn lay_over(view: &mut View, graph: &ExportGraph, marks: &Decorations) {
     let labels: BTreeMap<u64, &str> = if view.folded_into.is_empty() {
         BTreeMap::new()
     } else {

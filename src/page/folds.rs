@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use crate::figure::views::View;
+use crate::figure::Decorations;
 use crate::graph::ExportGraph;
 
 /// One folded group: a summary node of the view and the values it draws.
@@ -77,6 +78,20 @@ impl Folds {
             });
         }
         folds
+    }
+
+    /// `marks` without the rows of values folded away: a summary would list each of its
+    /// values' rows (thousands, past what `dot` reads in a label), while the page's panel
+    /// lists the marked values already.
+    pub fn without_folded_rows(&self, graph: &ExportGraph, mut marks: Decorations) -> Decorations {
+        for (i, node) in graph.node_weights().enumerate() {
+            if self.group_of[i].is_some() {
+                if let Some(mark) = marks.nodes.get_mut(&node.id) {
+                    mark.extra_rows.clear();
+                }
+            }
+        }
+        marks
     }
 }
 

@@ -25,8 +25,8 @@ use serde::Serialize;
 use crate::check::{Field, FiniteDifferences, Report, Tolerance};
 use crate::engine::{python_float_repr, Graph};
 use crate::figure::compare::{self, Change};
-use crate::figure::overlay;
 use crate::figure::{format_number, marks, Decorations, ElementId, NodeDecoration, Record};
+use crate::figure::{overlay, views};
 use crate::graph::{self, to_petgraph, ExportGraph, Rankdir};
 use crate::input::json::{self, Document};
 use crate::input::States;
@@ -530,8 +530,13 @@ fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepa
             precision,
         ),
     };
-    let view = overlay::marked_view(graph, &decorations, &options.view_for(Format::Svg))?;
+    let mut view = views::prepare(graph, &options.view_for(Format::Svg))?;
     let folds = Folds::of(graph, &view);
+    overlay::lay_over(
+        &mut view,
+        graph,
+        &folds.without_folded_rows(graph, decorations),
+    );
     let widest = widest_grads(graph, &replayed, precision);
     // The values drawn with a record of their own, whose grad field the replay updates.
     let own: Vec<(u64, &String, f64)> = graph
