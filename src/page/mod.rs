@@ -8,6 +8,11 @@
 //! The script (`templates/page.js`, hand-written, inline) only swaps texts and classes, so
 //! no number in the page can differ from the engine's by an ulp.
 //!
+//! The figure is the view `render` would draw (`--group`, `--fold`, `--color`, and the
+//! overview of a graph past [`crate::figure::views::defaults::OVERVIEW_ABOVE`] values);
+//! search, selection and the replay still run over every value, and [`folds`] says how they
+//! meet values folded into a summary node.
+//!
 //! Each value's record is laid out once with its grad field as wide as the widest grad the
 //! replay shows it with, so nothing moves while stepping. The figures rely on the SVG
 //! contract stated in [`svg`].
