@@ -34,14 +34,19 @@
       indexOfId: new Map(),
       indexOfGroup: new Map(),
       shown: new Array(n),
+      // By value: the folded group drawing it (d.groups), or -1 for a record of its own.
+      folded: new Int32Array(n).fill(-1),
     };
+    d.groups.forEach((g, k) => { for (const i of g.members) m.folded[i] = k; });
     for (let i = 0; i < n; i++) {
-      m.group[i] = element(d, valueName(d.ids[i]));
-      m.opGroup[i] = element(d, opName(d.ids[i]));
-      m.gradText[i] = element(d, gradName(d.ids[i]));
+      const own = m.folded[i] < 0;
+      // A folded value is drawn by its group's summary node, named after the group's holder.
+      m.group[i] = element(d, valueName(d.ids[own ? i : d.groups[m.folded[i]].holder]));
+      m.opGroup[i] = own ? element(d, opName(d.ids[i])) : null;
+      m.gradText[i] = own ? element(d, gradName(d.ids[i])) : null;
       m.users.push([]);
       m.indexOfId.set(String(d.ids[i]), i);
-      for (const group of [m.group[i], m.opGroup[i]]) if (group) m.indexOfGroup.set(group.id, i);
+      for (const group of [m.group[i], m.opGroup[i]]) if (group && !m.indexOfGroup.has(group.id)) m.indexOfGroup.set(group.id, i);
       m.shown[i] = m.gradText[i] ? m.gradText[i].textContent : "";
     }
     for (let i = 0; i < n; i++) {
@@ -115,16 +120,30 @@
     // The op node at work and its edges: operands → op → value.
     const active = [];
     if (kind === "local") active.push(current.opGroup[node], ...opEdges(d, node, () => true));
+    if (kind === "group") active.push(current.group[node]);
     mark("active", "gv-active", active);
-    if (kind === "local") centreOn(current.opGroup[node], true);
+    if (kind === "local") follow(current.opGroup[node]);
+    if (kind === "group") follow(current.group[node]);
     mark("touched", "gv-touched", changes.map((c) => current.group[c.node]));
     const title = $("gv-step-title");
     if (kind === "start") title.textContent = "Step 0: every grad is 0.";
     else if (kind === "seed") title.textContent = "Step " + state.step + ": backward() from " + name(node) + " starts: its grad is 1.";
-    else title.textContent = "Step " + state.step + ": the local backward of " + name(node) + " (" + d.ops[node] + ").";
+    else if (kind === "group") {
+      const [g, count] = d.steps[state.step].group;
+      title.textContent = "Step " + state.step + ": " + count + " local backward" + (count === 1 ? "" : "s") +
+        " inside the folded " + d.groups[g].title + ".";
+    } else title.textContent = "Step " + state.step + ": the local backward of " + name(node) + " (" + d.ops[node] + ").";
     const list = $("gv-step-lines");
     list.textContent = "";
+    // Grads of folded values are counted, not listed: no record draws them.
+    const folded = changes.filter((c) => !c.text).length;
+    if (folded) {
+      const li = document.createElement("li");
+      li.textContent = folded + " grad" + (folded === 1 ? "" : "s") + " of folded values changed (select one to read it).";
+      list.appendChild(li);
+    }
     changes.forEach((c, j) => {
+      if (!c.text) return;
       const li = document.createElement("li");
       li.textContent = c.text;
       const span = document.createElement("span");
@@ -226,6 +245,7 @@
       fields.append(dt, dd);
     };
     add("label", d.labels[i] === "" ? "(none)" : d.labels[i]);
+    if (current.folded[i] >= 0) add("drawn in", d.groups[current.folded[i]].title);
     add("op", d.ops[i] === "" ? "(leaf)" : d.ops[i]);
     add("data", d.data[i]);
     add("grad", grads[i].full);
@@ -272,7 +292,59 @@
   function applyView() {
     canvas.style.transform = "translate(" + view.x + "px," + view.y + "px) scale(" + view.s + ")";
   }
+  // A camera move under way (following the replay), which any move of the user's ends.
+  let glide = null;
+  function stopGlide() {
+    if (glide !== null) cancelAnimationFrame(glide);
+    glide = null;
+    document.documentElement.dataset.camera = "still";
+  }
+  // Moves the view to `to` over GLIDE_MS, eased, so the eye can follow where it goes.
+  const GLIDE_MS = 300;
+  function glideTo(to) {
+    stopGlide();
+    // While the page opens, the first view is placed at once.
+    if (document.documentElement.dataset.ready !== "true") {
+      Object.assign(view, to);
+      applyView();
+      return;
+    }
+    const from = { x: view.x, y: view.y, s: view.s };
+    const start = performance.now();
+    document.documentElement.dataset.camera = "moving";
+    const frame = (now) => {
+      const t = Math.min(1, (now - start) / GLIDE_MS);
+      const e = t * t * (3 - 2 * t);
+      // Scale is interpolated in log space, so zooming reads as steady.
+      view.s = from.s * Math.pow(to.s / from.s, e);
+      const k = (to.s - from.s) === 0 ? e : (view.s - from.s) / (to.s - from.s);
+      view.x = from.x + (to.x - from.x) * k;
+      view.y = from.y + (to.y - from.y) * k;
+      applyView();
+      if (t < 1) glide = requestAnimationFrame(frame);
+      else { glide = null; document.documentElement.dataset.camera = "still"; }
+    };
+    glide = requestAnimationFrame(frame);
+  }
+  // Follows the replay's active element: when it is off screen, or drawn too small to read,
+  // the view glides to centre it at the scale that draws labels READABLE_PX high (or the
+  // scale the user chose, when larger). An element in view and readable leaves the view
+  // alone, so the user's own pan and zoom hold while stepping through what they look at.
+  function follow(el) {
+    if (!el) return;
+    const readable = labelPx() > 0 ? READABLE_PX / labelPx() : view.s;
+    const box = el.getBoundingClientRect();
+    const port = viewport.getBoundingClientRect();
+    const inside = box.left >= port.left && box.right <= port.right && box.top >= port.top && box.bottom <= port.bottom;
+    if (inside && view.s >= readable * 0.99) return;
+    const s = Math.max(view.s, Math.min(readable, 8));
+    // The element's centre in figure units (scale 1), then where the view puts it.
+    const cx = (box.left + box.width / 2 - port.left - view.x) / view.s;
+    const cy = (box.top + box.height / 2 - port.top - view.y) / view.s;
+    glideTo({ s: s, x: port.width / 2 - cx * s, y: port.height / 2 - cy * s });
+  }
   function zoomAt(factor, cx, cy) {
+    stopGlide();
     const s = Math.max(0.02, Math.min(8, view.s * factor));
     view.x = cx - ((cx - view.x) * s) / view.s;
     view.y = cy - ((cy - view.y) * s) / view.s;
@@ -290,6 +362,7 @@
   // Shows the figure at scale `s`: centred along each axis it fits in, else from its start
   // (left, top), where a figure is read from.
   function place(s) {
+    stopGlide();
     const { w, h } = figureSize();
     const margin = (length, port) => (length * s <= port ? (port - length * s) / 2 : port * 0.02);
     view.s = s;
@@ -328,6 +401,7 @@
     const port = viewport.getBoundingClientRect();
     const inside = box.left >= port.left && box.right <= port.right && box.top >= port.top && box.bottom <= port.bottom;
     if (onlyIfHidden && inside) return;
+    stopGlide();
     view.x += port.left + port.width / 2 - (box.left + box.width / 2);
     view.y += port.top + port.height / 2 - (box.top + box.height / 2);
     applyView();
@@ -350,6 +424,7 @@
     const dy = e.clientY - drag.y;
     if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
     drag.moved = true;
+    stopGlide();
     viewport.classList.add("gv-dragging");
     view.x = drag.vx + dx;
     view.y = drag.vy + dy;

@@ -43,7 +43,7 @@ pub fn marked<'a>(
 }
 
 /// Adds `marks` (fills, outlines, rows, legend; not clusters) to the view's decorations.
-fn lay_over(view: &mut View, graph: &ExportGraph, marks: &Decorations) {
+pub fn lay_over(view: &mut View, graph: &ExportGraph, marks: &Decorations) {
     let labels: BTreeMap<u64, &str> = if view.folded_into.is_empty() {
         BTreeMap::new()
     } else {

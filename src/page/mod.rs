@@ -8,15 +8,20 @@
 //! The script (`templates/page.js`, hand-written, inline) only swaps texts and classes, so
 //! no number in the page can differ from the engine's by an ulp.
 //!
+//! The figure is the view `render` would draw (`--group`, `--fold`, `--color`, and the
+//! overview of a graph past [`crate::figure::views::defaults::OVERVIEW_ABOVE`] values);
+//! search, selection and the replay still run over every value, and [`folds`] says how they
+//! meet values folded into a summary node.
+//!
 //! Each value's record is laid out once with its grad field as wide as the widest grad the
 //! replay shows it with, so nothing moves while stepping. The figures rely on the SVG
 //! contract stated in [`svg`].
 
 pub mod animate;
+mod folds;
 pub mod replay;
 pub mod svg;
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use petgraph::graph::NodeIndex;
@@ -25,13 +30,15 @@ use serde::Serialize;
 use crate::check::{Field, FiniteDifferences, Report, Tolerance};
 use crate::engine::{python_float_repr, Graph};
 use crate::figure::compare::{self, Change};
-use crate::figure::{format_number, marks, Decorations, ElementId, Figure, NodeDecoration, Record};
+use crate::figure::{format_number, marks, Decorations, ElementId, NodeDecoration, Record};
+use crate::figure::{overlay, views};
 use crate::graph::{self, to_petgraph, ExportGraph, Rankdir};
 use crate::input::json::{self, Document};
 use crate::input::States;
 use crate::input::{self, InputFormat, Source};
 use crate::render::{self, Drawn, Format, Options};
 use crate::{Error, Result};
+use folds::Folds;
 use replay::{replay, Replay, StepKind};
 
 const PAGE: &str = include_str!("../../templates/page.html");
@@ -102,20 +109,6 @@ pub fn script_page(source: &Source, input: &input::Options, options: &Options) -
     page(&source.name, &snapshots, &[], options)
 }
 
-/// The page's figures are micrograd's plain look: a folded or grouped view has no record per
-/// value for the replay to update.
-fn refuse_views(options: &Options) -> Result<()> {
-    let view = &options.view;
-    if !view.is_plain() {
-        return Err(Error::Usage(
-            "the HTML page draws every value; --group, --fold and --color are for svg, png \
-             and pdf"
-                .into(),
-        ));
-    }
-    Ok(())
-}
-
 fn snapshots(source: &Source, options: &input::Options) -> Result<Vec<Snapshot>> {
     if source.format == InputFormat::Json && options.snapshot.is_none_or(|n| n == 1) {
         let document = json::read(&source.text, &source.name)?;
@@ -153,7 +146,6 @@ pub fn page(
     tables: &[Table],
     options: &Options,
 ) -> Result<Drawn> {
-    refuse_views(options)?;
     let mut figures = Vec::with_capacity(snapshots.len());
     let mut data = Vec::with_capacity(snapshots.len());
     let mut notes: Vec<render::Note> = Vec::new();
@@ -438,14 +430,31 @@ struct SnapshotData {
     marks: Vec<MarkData>,
     /// Op nodes whose local backward could not be replayed.
     unknown: Vec<usize>,
+    /// The folded groups, each drawn as one summary node.
+    groups: Vec<GroupData>,
+}
+
+/// A folded group as the script reads it.
+#[derive(Serialize)]
+struct GroupData {
+    /// The value whose id names the summary node.
+    holder: usize,
+    /// The summary's title.
+    title: String,
+    /// The values drawn in it.
+    members: Vec<usize>,
 }
 
 /// One step of the replay.
 #[derive(Serialize)]
 struct StepData {
     kind: StepName,
-    /// The root (seed) or the value whose local backward runs (local); 0 at the start.
+    /// The root (seed), the value whose local backward runs (local), or the holder of the
+    /// group (group); 0 at the start.
     node: usize,
+    /// A group step's folded group and how many local backwards it holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<(usize, usize)>,
     changes: Vec<ChangeData>,
 }
 
@@ -459,6 +468,8 @@ enum StepName {
     Seed,
     /// A value's local backward adds to its operands' grads.
     Local,
+    /// The local backwards of a run of values folded into one group.
+    Group,
 }
 
 /// One grad a step changes.
@@ -524,27 +535,40 @@ fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepa
             precision,
         ),
     };
-    let mut figure = Figure::decorated(Cow::Borrowed(graph), options.dot.clone(), decorations);
+    let mut view = views::prepare(graph, &options.view_for(Format::Svg))?;
+    let folds = Folds::of(graph, &view);
+    overlay::lay_over(
+        &mut view,
+        graph,
+        &folds.without_folded_rows(graph, decorations),
+    );
     let widest = widest_grads(graph, &replayed, precision);
-    figure.records = graph
+    // The values drawn with a record of their own, whose grad field the replay updates.
+    let own: Vec<(u64, &String, f64)> = graph
         .node_weights()
         .zip(&widest)
-        .map(|(info, room)| (info.id, Record::GradRoom(room.clone())))
+        .enumerate()
+        .filter(|&(i, _)| folds.group_of[i].is_none())
+        .map(|(_, (info, room))| (info.id, room, info.grad))
         .collect();
+    let mut figure = view.into_figure(&options.dot);
+    figure.records.extend(
+        own.iter()
+            .map(|&(id, room, _)| (id, Record::GradRoom(room.clone()))),
+    );
     let Drawn { bytes, notes } = render::draw_figure(&figure, Format::Svg, &options)?;
-    let values: BTreeMap<u64, svg::ValueText> = graph
-        .node_weights()
-        .zip(&widest)
-        .map(|(info, room)| {
+    let values: BTreeMap<u64, svg::ValueText> = own
+        .iter()
+        .map(|&(id, room, grad)| {
             let texts = svg::ValueText {
                 drawn: format!("grad {room}"),
-                initial: format!("grad {}", format_number(info.grad, precision)),
+                initial: format!("grad {}", format_number(grad, precision)),
             };
-            (info.id, texts)
+            (id, texts)
         })
         .collect();
     let svg = svg::prepare(&String::from_utf8_lossy(&bytes), prefix, &values)?;
-    let data = snapshot_data(snapshot, prefix, &replayed, &marks, precision);
+    let data = snapshot_data(snapshot, prefix, &replayed, &marks, &folds, precision);
     Ok(Prepared { svg, data, notes })
 }
 
@@ -576,36 +600,12 @@ fn snapshot_data(
     prefix: &str,
     replayed: &Replay,
     marks: &[NodeIndex],
+    folds: &Folds,
     precision: usize,
 ) -> SnapshotData {
     let graph = &snapshot.graph;
     let backward_ran = snapshot.roots.iter().any(|&r| graph[r].grad != 0.0);
-    let steps = replayed
-        .steps
-        .iter()
-        .map(|step| {
-            let (kind, node) = match step.kind {
-                StepKind::Start => (StepName::Start, 0),
-                StepKind::Seed(root) => (StepName::Seed, root.index()),
-                StepKind::Local(node) => (StepName::Local, node.index()),
-            };
-            let changes = step
-                .changes
-                .iter()
-                .map(|c| ChangeData {
-                    node: c.node.index(),
-                    drawn: format_number(c.grad, precision),
-                    full: python_float_repr(c.grad),
-                    text: c.text.clone(),
-                })
-                .collect();
-            StepData {
-                kind,
-                node,
-                changes,
-            }
-        })
-        .collect();
+    let steps = steps_data(replayed, folds, precision);
     SnapshotData {
         prefix: prefix.to_string(),
         ids: graph.node_weights().map(|n| n.id).collect(),
@@ -630,11 +630,7 @@ fn snapshot_data(
             .collect(),
         roots: snapshot.roots.iter().map(|r| r.index()).collect(),
         zero: format_number(0.0, precision),
-        start: if backward_ran {
-            replayed.steps.len() - 1
-        } else {
-            0
-        },
+        start: if backward_ran { steps.len() - 1 } else { 0 },
         steps,
         marks: marks
             .iter()
@@ -645,5 +641,79 @@ fn snapshot_data(
             })
             .collect(),
         unknown: replayed.unknown.iter().map(|n| n.index()).collect(),
+        groups: folds
+            .groups
+            .iter()
+            .map(|g| GroupData {
+                holder: g.holder,
+                title: g.title.clone(),
+                members: g.members.clone(),
+            })
+            .collect(),
     }
+}
+
+/// The replay's steps as the script reads them: a run of local backwards inside one folded
+/// group is one step. Its changes to values drawn with a record of their own keep their
+/// chain rule; a folded value's changes (drawn by no record; the panel counts them) keep
+/// only its last grad in the step.
+fn steps_data(replayed: &Replay, folds: &Folds, precision: usize) -> Vec<StepData> {
+    let change = |c: &replay::Change| {
+        let own = folds.group_of[c.node.index()].is_none();
+        ChangeData {
+            node: c.node.index(),
+            drawn: format_number(c.grad, precision),
+            full: python_float_repr(c.grad),
+            text: if own { c.text.clone() } else { String::new() },
+        }
+    };
+    let mut steps: Vec<StepData> = Vec::with_capacity(replayed.steps.len());
+    // Where the open group step holds each folded value's change.
+    let mut held: BTreeMap<usize, usize> = BTreeMap::new();
+    for step in &replayed.steps {
+        let (kind, node, group) = match step.kind {
+            StepKind::Start => (StepName::Start, 0, None),
+            StepKind::Seed(root) => (StepName::Seed, root.index(), None),
+            StepKind::Local(node) => (StepName::Local, node.index(), folds.group_of[node.index()]),
+        };
+        let Some(g) = group else {
+            steps.push(StepData {
+                kind,
+                node,
+                group: None,
+                changes: step.changes.iter().map(change).collect(),
+            });
+            continue;
+        };
+        let open = steps
+            .last()
+            .is_some_and(|last| last.group.is_some_and(|(open, _)| open == g));
+        if !open {
+            held.clear();
+            steps.push(StepData {
+                kind: StepName::Group,
+                node: folds.groups[g].holder,
+                group: Some((g, 0)),
+                changes: Vec::new(),
+            });
+        }
+        let last = steps.last_mut().expect("a group step is open");
+        if let Some((_, count)) = last.group.as_mut() {
+            *count += 1;
+        }
+        for new in step.changes.iter().map(change) {
+            if !new.text.is_empty() {
+                last.changes.push(new);
+                continue;
+            }
+            match held.get(&new.node) {
+                Some(&at) => last.changes[at] = new,
+                None => {
+                    held.insert(new.node, last.changes.len());
+                    last.changes.push(new);
+                }
+            }
+        }
+    }
+    steps
 }

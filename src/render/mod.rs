@@ -116,7 +116,7 @@ impl Options {
     /// every value in a DOT source unless an overview is asked for by depth: the overview
     /// is about what a screen can show, and DOT is the graph for other tools (and the fast
     /// path a script's whole graph takes).
-    fn view_for(&self, format: Format) -> ViewOptions {
+    pub(crate) fn view_for(&self, format: Format) -> ViewOptions {
         let mut view = self.view.clone();
         if !self.guarded(format) {
             view.max_nodes = Some(usize::MAX);

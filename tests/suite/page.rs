@@ -193,19 +193,6 @@ fn a_script_with_two_snapshots_is_one_page() {
     assert!(!html.contains("<link"), "no external resources");
 }
 
-#[test]
-fn the_page_refuses_folded_views_and_leaves_no_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let page = dir.path().join("page.html");
-    gradviz()
-        .args(["render", "--fold", "1", "-o"])
-        .arg(&page)
-        .arg(fixture("mlp.py"))
-        .assert()
-        .code(2);
-    assert!(!page.exists());
-}
-
 // ---- in the browser ----
 
 #[test]
@@ -744,4 +731,206 @@ fn format_html_writes_the_page_to_stdout() {
         let figures = if command == "check" { 1 } else { 2 };
         assert_eq!(page.matches("<svg").count(), figures, "{command}");
     }
+}
+
+/// Waits until the page's camera has stopped gliding (`data-camera` reads `still`).
+fn camera_settles(browser: &Browser) {
+    let start = std::time::Instant::now();
+    while browser.eval("return document.documentElement.dataset.camera !== 'moving';")
+        != json!(true)
+    {
+        assert!(start.elapsed().as_secs() < 10, "the camera never settles");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The box on screen of the element `id`, and whether it lies inside the viewport, with
+/// the height of its first text.
+fn on_screen(browser: &Browser, id: &str) -> (bool, f64) {
+    let found = browser.eval(&format!(
+        "const el = document.getElementById('{id}');\
+         const port = document.getElementById('gv-viewport').getBoundingClientRect();\
+         const b = el.getBoundingClientRect();\
+         const text = el.querySelector('text').getBoundingClientRect();\
+         return [b.left >= port.left && b.right <= port.right && b.top >= port.top \
+           && b.bottom <= port.bottom, text.height];"
+    ));
+    (
+        found[0].as_bool().expect("a bool"),
+        found[1].as_f64().expect("a number"),
+    )
+}
+
+/// The replay's camera: stepping through a figure many screens wide, fitted whole (a speck),
+/// brings each active op node into view at a readable size (a 12 px font draws a text box of about 14 px), and the
+/// user's own zoom still works after it.
+#[test]
+fn the_camera_follows_the_replay() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("chain.py");
+    let mut text = String::from("x = Value(1.0, label='x0')\n");
+    for i in 0..120 {
+        text.push_str(&format!(
+            "x = x * Value(0.99, label='w{i}') + Value(0.01, label='b{i}')\n"
+        ));
+    }
+    text.push_str("x.label = 'out'\nx.backward()\n");
+    std::fs::write(&script, text).expect("write");
+    let page = dir.path().join("chain.html");
+    gradviz()
+        .args(["render", "--engine", "layered", "-o"])
+        .arg(&page)
+        .arg(&script)
+        .assert()
+        .success();
+    let browser = Browser::start();
+    browser.open(&url(&page, "#step=0"));
+    let steps = browser.eval("return Number(document.getElementById('gv-slider').max);");
+    let steps = steps.as_u64().expect("a step count");
+    assert!(steps > 200, "{steps} steps");
+    // Fitted whole, the figure is a speck: its labels are too small to read.
+    browser.type_into("#gv-viewport", "0");
+    let (_, fitted) = on_screen(&browser, "s0-v1");
+    assert!(fitted < 6.0, "fitted, texts are {fitted:.1} px");
+    // Steps across the figure: the root's end first, then the leaves' end.
+    for step in [2, 3, steps / 2, steps - 1, steps] {
+        browser.eval(&format!(
+            "document.getElementById('gv-slider').value = '{step}';\
+             document.getElementById('gv-slider').dispatchEvent(new Event('input'));"
+        ));
+        camera_settles(&browser);
+        let active =
+            browser.eval("return document.querySelector('#s0-figure g.gv-active.node').id;");
+        let active = active.as_str().expect("an active op node");
+        let (inside, height) = on_screen(&browser, active);
+        assert!(inside, "step {step}: {active} is off screen");
+        assert!(
+            height >= 13.0,
+            "step {step}: {active}'s text is {height:.1} px"
+        );
+    }
+    save_screenshot(&browser, "chain-followed.png");
+    browser.type_into("#gv-viewport", "--");
+    camera_settles(&browser);
+    let active = browser.eval("return document.querySelector('#s0-figure g.gv-active.node').id;");
+    let (_, zoomed_out) = on_screen(&browser, active.as_str().expect("an id"));
+    assert!(
+        zoomed_out < 12.0,
+        "the user's zoom holds: {zoomed_out:.1} px"
+    );
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+}
+
+/// The texts of the snapshot's figure, by group id, for the groups `selector` selects.
+fn ids_of(browser: &Browser, selector: &str) -> Vec<String> {
+    let found = browser.eval(&format!(
+        "return Array.from(document.querySelectorAll('{selector}')).map(g => g.id);"
+    ));
+    serde_json::from_value(found).expect("a list of ids")
+}
+
+/// `--fold 1` in a page: the folded figure (each neuron one summary node), backward
+/// replayed a step per group's run (fewer steps than the plain page's, each lighting the
+/// summary), ending with the plain page's grads on the values drawn with a record, and a
+/// search for a parameter's label lighting the neuron it is folded into; `--group` and
+/// `--color grad` draw their clusters and fills.
+#[test]
+fn views_in_pages_fold_group_and_colour() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, args: &[&str]| {
+        let page = dir.path().join(name);
+        gradviz()
+            .args(["render", "--engine", "dot"])
+            .args(args)
+            .arg("-o")
+            .arg(&page)
+            .arg(fixture("mlp.py"))
+            .assert()
+            .success();
+        page
+    };
+    let plain = write("plain.html", &[]);
+    let folded = write("folded.html", &["--fold", "1"]);
+    let browser = Browser::start();
+    let steps = |browser: &Browser| {
+        browser
+            .eval("return Number(document.getElementById('gv-slider').max);")
+            .as_u64()
+            .expect("a count")
+    };
+    browser.open(&url(&plain, "#step=end"));
+    let plain_steps = steps(&browser);
+    let plain_grads = figure_grads(&browser, "s0");
+    browser.open(&url(&folded, "#step=end"));
+    let folded_steps = steps(&browser);
+    assert!(
+        folded_steps * 3 < plain_steps,
+        "a step per group: {folded_steps} steps folded, {plain_steps} plain"
+    );
+    let summaries = browser.eval(
+        "return Array.from(document.querySelectorAll('#s0-figure g.node text'))\
+         .filter(t => t.textContent.startsWith('l0.n0:')).length;",
+    );
+    assert_eq!(summaries, json!(1), "the neuron l0.n0 is one node");
+    let folded_grads = figure_grads(&browser, "s0");
+    assert!(!folded_grads.is_empty() && folded_grads.len() * 2 < plain_grads.len());
+    for (id, grad) in &folded_grads {
+        assert_eq!(Some(grad), plain_grads.get(id), "value {id} at the end");
+    }
+    // Some step is a group's: the summary lights, and the panel counts the folded grads.
+    let mut group_steps = 0;
+    for step in 1..=folded_steps {
+        browser.open(&url(&folded, &format!("#step={step}")));
+        let title = browser.eval("return document.getElementById('gv-step-title').textContent;");
+        if !title
+            .as_str()
+            .unwrap_or_default()
+            .contains("inside the folded")
+        {
+            continue;
+        }
+        group_steps += 1;
+        let active = ids_of(&browser, "#s0-figure g.node.gv-active");
+        assert_eq!(active.len(), 1, "step {step}: {active:?}");
+        let text = browser.eval(&format!(
+            "return document.getElementById('{}').textContent;",
+            active[0]
+        ));
+        assert!(
+            text.as_str().unwrap_or_default().contains("values inside"),
+            "step {step} lights a summary: {text}"
+        );
+    }
+    assert!(group_steps >= 8, "{group_steps} group steps");
+    // A parameter folded away is found: its neuron lights, and selecting it reads its grad.
+    browser.type_into("#gv-search", "l1.n2.w0");
+    let matched = ids_of(&browser, "#s0-figure g.gv-match");
+    assert_eq!(matched.len(), 1, "{matched:?}");
+    browser.type_into("#gv-search", "\u{E007}");
+    let drawn_in = browser.eval("return document.getElementById('gv-field-drawn-in').textContent;");
+    assert!(
+        drawn_in.as_str().unwrap_or_default().starts_with("l1.n2:"),
+        "{drawn_in}"
+    );
+    save_screenshot(&browser, "mlp-folded.png");
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+
+    let grouped = write("grouped.html", &["--group", "--color", "grad"]);
+    browser.open(&url(&grouped, "#step=end"));
+    let clusters = ids_of(&browser, "#s0-figure g.cluster");
+    assert!(clusters.len() >= 3, "{clusters:?}");
+    let fills = browser.eval(
+        "return new Set(Array.from(document.querySelectorAll('#s0-figure g.node > polygon'))\
+         .map(p => p.getAttribute('fill'))).size;",
+    );
+    assert!(
+        fills.as_u64().unwrap_or_default() >= 3,
+        "filled by |grad|: {fills}"
+    );
+    assert_eq!(
+        figure_grads(&browser, "s0"),
+        plain_grads,
+        "every value, as plain"
+    );
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
 }
