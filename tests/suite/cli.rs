@@ -876,7 +876,7 @@ fn a_page_says_each_kind_of_note_its_figures_earned() {
     std::fs::write(&script, source).expect("write");
     let output = gradviz()
         .env("PATH", dir.path())
-        .args(["render", "-o"])
+        .args(["render", "--full", "-o"])
         .arg(dir.path().join("two.html"))
         .arg(&script)
         .output()
