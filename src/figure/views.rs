@@ -469,7 +469,7 @@ fn overview_of(
     let groups = Groups::of(graph);
     let (depth, folded) = match depth {
         Some(depth) => (depth, overview(graph, &groups, depth)),
-        None => shallowest_readable(graph, &groups),
+        None => deepest_readable(graph, &groups),
     };
     let Folded {
         graph: overview,
@@ -520,7 +520,7 @@ fn overview_of(
 
 /// The overview at the deepest depth that leaves at most [`defaults::OVERVIEW_NODES`]
 /// nodes, else at depth 0, with its depth.
-fn shallowest_readable(graph: &ExportGraph, groups: &Groups) -> (usize, Folded) {
+fn deepest_readable(graph: &ExportGraph, groups: &Groups) -> (usize, Folded) {
     let mut chosen = None;
     for depth in (0..=groups.max_depth()).rev() {
         let candidate = overview(graph, groups, depth);
@@ -548,11 +548,23 @@ fn overview(graph: &ExportGraph, groups: &Groups, depth: usize) -> Folded {
         |n| folded.places[n.index()],
     );
     let mut merged = merge(&folded, &repeats);
-    // Folding keeps the ids of what it does not fold, so the two maps compose by union.
-    folded.folded_into.extend(merged.folded_into);
-    merged.folded_into = folded.folded_into;
-    folded.folds.append(&mut merged.folds);
-    merged.folds = folded.folds;
+    // Each value maps straight to the node drawing it: a folded value to its group's
+    // summary (never merged: summaries are kept whole), a merged value to its class.
+    // Folding keeps the ids of what it does not fold, so the two maps meet only there.
+    let Folded {
+        mut folded_into,
+        mut folds,
+        ..
+    } = folded;
+    for drawn in folded_into.values_mut() {
+        if let Some(&class) = merged.folded_into.get(drawn) {
+            *drawn = class;
+        }
+    }
+    folded_into.append(&mut merged.folded_into);
+    folds.append(&mut merged.folds);
+    merged.folded_into = folded_into;
+    merged.folds = folds;
     merged
 }
 
@@ -987,10 +999,9 @@ fn neuron_formula(
             return None;
         }
     }
-    // A weight used outside its neuron (squared for an L2 term) is a product; what the
-    // neuron computes is its other output.
-    // A weight squared outside every module (scopes place `w * w` with the loss) is the
-    // leaf itself.
+    // A weight used outside its neuron is a product (`w * w` for an L2 term, placed in the
+    // neuron by its label) or the leaf itself (scopes place `w * w` with the loss); what
+    // the neuron computes is its other output.
     let mut computed = outputs
         .iter()
         .filter(|&&o| graph[o].op != NodeOp::Known(Op::Mul) && !graph[o].op.is_leaf());
@@ -1477,6 +1488,14 @@ mod tests {
         graph
     }
 
+    /// The titles of a view's summary nodes.
+    fn titles<'v>(view: &'v View) -> Vec<&'v str> {
+        view.summaries()
+            .values()
+            .map(|s| s.title.as_str())
+            .collect()
+    }
+
     #[test]
     fn scopes_fold_each_module_object_once_for_all_its_calls() {
         let graph = scoped_network(5);
@@ -1485,11 +1504,7 @@ mod tests {
             &ViewOptions::default().with_detail(Detail::Depth(0)),
         )
         .unwrap();
-        let titles: Vec<&str> = view
-            .summaries()
-            .values()
-            .map(|s| s.title.as_str())
-            .collect();
+        let titles = titles(&view);
         assert!(titles.contains(&"l0: 2 × ReLU(w·x+b)"), "{titles:?}");
         assert!(titles.contains(&"l1: 1 × ReLU(w·x+b)"), "{titles:?}");
         let layer = view
@@ -1525,11 +1540,7 @@ mod tests {
             &ViewOptions::default().with_detail(Detail::Depth(2)),
         )
         .unwrap();
-        let titles: Vec<&str> = view
-            .summaries()
-            .values()
-            .map(|s| s.title.as_str())
-            .collect();
+        let titles = titles(&view);
         // Every group open: the 4 calls' products of one neuron merge, the neurons do not.
         assert_eq!(
             titles.iter().filter(|t| **t == "4 × *").count(),

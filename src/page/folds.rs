@@ -34,10 +34,6 @@ pub(crate) struct Folds {
     pub groups: Vec<Group>,
 }
 
-/// How many hops a value may take to the node that draws it: a fold's summary, then the
-/// overview's class holding that summary.
-const MAX_HOPS: usize = 4;
-
 impl Folds {
     /// The groups of `view`, a view of `graph`.
     pub fn of(graph: &ExportGraph, view: &View) -> Folds {
@@ -55,7 +51,7 @@ impl Folds {
             .collect();
         let mut by_summary: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
         for (i, node) in graph.node_weights().enumerate() {
-            if let Some(drawn) = drawn_in(view, node.id) {
+            if let Some(&drawn) = view.folded_into.get(&node.id) {
                 by_summary.entry(drawn).or_default().push(i);
             }
         }
@@ -93,18 +89,4 @@ impl Folds {
         }
         marks
     }
-}
-
-/// The id of the summary node drawing value `id`, when it is folded: the fold's map
-/// followed until it names a node that is drawn (an overview maps a folded group's summary
-/// on to the class that holds it).
-fn drawn_in(view: &View, id: u64) -> Option<u64> {
-    let mut at = *view.folded_into.get(&id)?;
-    for _ in 0..MAX_HOPS {
-        match view.folded_into.get(&at) {
-            Some(&next) if next != at => at = next,
-            _ => break,
-        }
-    }
-    Some(at)
 }
