@@ -739,6 +739,12 @@ fn too_large(graph: &ExportGraph, limit: usize, options: &ViewOptions, groups: &
     })
 }
 
+/// The graph's topological order; a graph with a cycle (which no valid graph has) in
+/// index order. Shared by the group placement and the repeat finder.
+fn topological_order(graph: &ExportGraph) -> Vec<NodeIndex> {
+    graph::topological_order(graph).unwrap_or_else(|_| graph.node_indices().collect())
+}
+
 /// For each value, the group at `depth + 1` it is folded into, if any.
 fn fold_targets(groups: &Groups, depth: usize) -> Vec<Option<usize>> {
     // A depth past any label's nesting folds nothing; saturating keeps usize::MAX there.

@@ -124,7 +124,7 @@ impl Groups {
             .map(|info| groups.intern(&info.label, &mut by_name))
             .collect();
         let mut constants = Vec::new();
-        for index in topological_order(graph) {
+        for index in super::topological_order(graph) {
             let operands = graph::operands(graph, index);
             groups.place[index.index()] = if !graph[index].label.is_empty() {
                 named[index.index()]
@@ -225,12 +225,6 @@ impl Groups {
     pub fn max_depth(&self) -> usize {
         self.depth.iter().copied().max().unwrap_or(0)
     }
-}
-
-/// The graph's topological order; a graph with a cycle (which no valid graph has) in
-/// index order.
-fn topological_order(graph: &ExportGraph) -> Vec<NodeIndex> {
-    graph::topological_order(graph).unwrap_or_else(|_| graph.node_indices().collect())
 }
 
 /// A scope group's name: its step's name inside its parent's (`MLP0.l0.n3`).

@@ -83,7 +83,7 @@ pub(crate) fn find(
     keep: impl Fn(NodeIndex) -> bool,
     group: impl Fn(NodeIndex) -> Option<usize>,
 ) -> Repeats {
-    let order = graph::topological_order(graph).unwrap_or_else(|_| graph.node_indices().collect());
+    let order = super::topological_order(graph);
     let mut label_uses: BTreeMap<&str, usize> = BTreeMap::new();
     for info in graph.node_weights().filter(|info| !info.label.is_empty()) {
         *label_uses.entry(name(&info.label)).or_default() += 1;
@@ -93,37 +93,47 @@ pub(crate) fn find(
     let mut finder = Finder::default();
     let mut key_of: Vec<Option<Key>> = vec![None; graph.node_count()];
     let mut unit_class = vec![usize::MAX; graph.node_count()];
-    let mut outside: BTreeMap<NodeIndex, BTreeSet<usize>> = BTreeMap::new();
+    // By chain head: how many operands its links take from outside it, and their classes.
+    let mut outside: BTreeMap<NodeIndex, (usize, BTreeSet<usize>)> = BTreeMap::new();
+    // By node index: how many operands the chain ending there takes; 0 for no chain.
+    let mut terms = vec![0; graph.node_count()];
     for &node in &order {
         let class = |n: NodeIndex| unit_class[head[n.index()].index()];
         if head[node.index()] != node {
             // A link inside a chain: its operands from outside count for the chain's head.
-            let from_outside = graph::operands(graph, node)
-                .into_iter()
-                .filter(|o| head[o.index()] != head[node.index()])
-                .map(class);
-            outside
-                .entry(head[node.index()])
-                .or_default()
-                .extend(from_outside);
+            let (count, classes) = outside.entry(head[node.index()]).or_default();
+            for operand in graph::operands(graph, node) {
+                if head[operand.index()] != head[node.index()] {
+                    *count += 1;
+                    classes.insert(class(operand));
+                }
+            }
             continue;
         }
         let operands = graph::operands(graph, node);
         let label = name(&graph[node].label).to_string();
+        // A chain's result (a kept one too: `total = sum(…)`) counts its terms.
+        let chain = outside.remove(&node).map(|(links_take, mut classes)| {
+            let own: Vec<NodeIndex> = operands
+                .iter()
+                .copied()
+                .filter(|o| head[o.index()] != node)
+                .collect();
+            classes.extend(own.iter().map(|&o| class(o)));
+            terms[node.index()] = links_take + own.len();
+            classes
+        });
         let key = if kept(node) {
             Key::Own(node)
         } else if operands.is_empty() {
             Key::Leaf(label)
-        } else if let Some(links) = outside.remove(&node) {
-            let mut classes = links;
-            classes.extend(
-                operands
-                    .iter()
-                    .filter(|o| head[o.index()] != node)
-                    .map(|&o| class(o)),
-            );
-            let terms = chain_terms(graph, &head, node);
-            Key::Chain(graph[node].op.to_string(), label, terms, classes)
+        } else if let Some(classes) = chain {
+            Key::Chain(
+                graph[node].op.to_string(),
+                label,
+                terms[node.index()],
+                classes,
+            )
         } else {
             let first_place = operands
                 .iter()
@@ -144,7 +154,7 @@ pub(crate) fn find(
         key_of: &key_of,
     };
     leaves.tell_apart(graph, &order, &group, &mut unit_class, &mut finder);
-    finder.partition(graph, &order, &head, &unit_class)
+    finder.partition(graph, &order, &head, &unit_class, &terms)
 }
 
 /// The name a label gives a value: the label without the count gradviz adds when a name is
@@ -252,6 +262,7 @@ impl Finder {
         order: &[NodeIndex],
         head: &[NodeIndex],
         unit_class: &[usize],
+        terms: &[usize],
     ) -> Repeats {
         let mut number: BTreeMap<usize, usize> = BTreeMap::new();
         let mut class_of = vec![0; graph.node_count()];
@@ -279,7 +290,7 @@ impl Finder {
             let terms = class
                 .results
                 .iter()
-                .map(|&r| chain_terms(graph, head, r))
+                .map(|&r| terms[r.index()])
                 .max()
                 .unwrap_or(0);
             if terms > 0 {
@@ -289,29 +300,6 @@ impl Finder {
             }
         }
         Repeats { class_of, classes }
-    }
-}
-
-/// How many operands the chain ending at `result` takes from outside it; 0 when `result`
-/// is no chain (no link feeds it).
-fn chain_terms(graph: &ExportGraph, head: &[NodeIndex], result: NodeIndex) -> usize {
-    let mut terms = 0;
-    let mut links = 0;
-    let mut stack = vec![result];
-    while let Some(link) = stack.pop() {
-        for operand in graph::operands(graph, link) {
-            if operand != result && head[operand.index()] == result {
-                links += 1;
-                stack.push(operand);
-            } else {
-                terms += 1;
-            }
-        }
-    }
-    if links == 0 {
-        0
-    } else {
-        terms
     }
 }
 
