@@ -209,14 +209,14 @@ struct EngineScopes {
     runs: Vec<(NodeId, Option<usize>)>,
     /// The runs that start at or before the last node asked about.
     passed: usize,
-    paths: Vec<Option<Scope>>,
+    paths: ScopePaths,
 }
 
 impl EngineScopes {
     fn new(graph: &Graph) -> Self {
         let entries = graph.module_scopes();
         EngineScopes {
-            paths: vec![None; entries.len()],
+            paths: ScopePaths::new(entries.len()),
             entries,
             runs: graph.module_runs(),
             passed: 0,
@@ -229,37 +229,79 @@ impl EngineScopes {
             self.passed += 1;
         }
         let scope = self.runs[..self.passed].last()?.1?;
-        Some(self.path(scope))
+        let entries = &self.entries;
+        let path = self.paths.path(
+            scope,
+            |i| entries[i].parent,
+            |i| ScopeStep {
+                kind: entries[i].kind.clone(),
+                name: entries[i].name.clone(),
+                object: entries[i].object,
+                call: entries[i].call,
+            },
+        );
+        // The engine opens a scope inside one already open, so parents come first.
+        Some(path.expect("an engine's scopes nest without cycles"))
+    }
+}
+
+/// The paths of scope entries that name their parent entry (the engine's, a JSON file's
+/// `"scopes"`), each made once, outermost first, from its nearest made ancestor down: a loop,
+/// not recursion, since modules may nest deeply.
+pub(crate) struct ScopePaths {
+    paths: Vec<Option<Scope>>,
+    /// The entries on the walk in progress, to find parents that form a cycle.
+    walking: Vec<bool>,
+}
+
+impl ScopePaths {
+    /// Room for `entries` entries, numbered from 0.
+    pub(crate) fn new(entries: usize) -> Self {
+        ScopePaths {
+            paths: vec![None; entries],
+            walking: vec![false; entries],
+        }
     }
 
-    /// The path of scope `index`, outermost first, made from its nearest made ancestor down
-    /// (a loop, not recursion: modules may nest deeply).
-    fn path(&mut self, index: usize) -> Scope {
+    /// The path of entry `index`, where `parent(i)` is entry `i`'s parent and `step(i)` its
+    /// own step. Fails with the entries of a cycle of parents, in walking order, the first
+    /// repeated at the end.
+    pub(crate) fn path(
+        &mut self,
+        index: usize,
+        parent: impl Fn(usize) -> Option<usize>,
+        step: impl Fn(usize) -> ScopeStep,
+    ) -> Result<Scope, Vec<usize>> {
         let mut pending = Vec::new();
         let mut at = Some(index);
         while let Some(i) = at {
             if self.paths[i].is_some() {
                 break;
             }
+            if self.walking[i] {
+                let from = pending.iter().position(|&p| p == i).unwrap_or(0);
+                let mut cycle = pending[from..].to_vec();
+                cycle.push(i);
+                for p in pending {
+                    self.walking[p] = false;
+                }
+                return Err(cycle);
+            }
+            self.walking[i] = true;
             pending.push(i);
-            at = self.entries[i].parent;
+            at = parent(i);
         }
         for &i in pending.iter().rev() {
-            let entry = &self.entries[i];
-            let parent = entry.parent.and_then(|p| self.paths[p].clone());
-            let steps: Vec<ScopeStep> = parent
+            self.walking[i] = false;
+            let outer = parent(i).and_then(|p| self.paths[p].clone());
+            let steps: Vec<ScopeStep> = outer
                 .iter()
                 .flat_map(|p| p.iter().cloned())
-                .chain([ScopeStep {
-                    kind: entry.kind.clone(),
-                    name: entry.name.clone(),
-                    object: entry.object,
-                    call: entry.call,
-                }])
+                .chain([step(i)])
                 .collect();
             self.paths[i] = Some(Scope::from(steps));
         }
-        self.paths[index].clone().expect("made above")
+        Ok(self.paths[index].clone().expect("made above"))
     }
 }
 

@@ -19,7 +19,8 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 
 use crate::engine::{python_float_repr, Op};
 use crate::graph::{
-    cycle_walk, sinks, topological_order, ExportGraph, NodeInfo, NodeOp, Scope, ScopeStep,
+    cycle_walk, sinks, topological_order, ExportGraph, NodeInfo, NodeOp, Scope, ScopePaths,
+    ScopeStep,
 };
 use crate::{Error, Result};
 
@@ -928,45 +929,21 @@ fn small_number(raw: &Raw) -> Result<u32, String> {
 
 /// Each entry's path, outermost first; an error where parents form a cycle.
 fn scope_paths(entries: &[ScopeEntry], parents: &[Option<usize>]) -> Result<Vec<Scope>, Invalid> {
-    let mut paths: Vec<Option<Scope>> = vec![None; entries.len()];
-    let mut visiting = vec![false; entries.len()];
-    for start in 0..entries.len() {
-        let mut pending = Vec::new();
-        let mut at = Some(start);
-        while let Some(i) = at {
-            if paths[i].is_some() {
-                break;
-            }
-            if visiting[i] {
-                let ids: Vec<String> = pending
-                    .iter()
-                    .skip_while(|&&p| p != i)
-                    .chain([&i])
-                    .map(|&p: &usize| entries[p].id.to_string())
-                    .collect();
-                return Err(Invalid::new(
-                    format!("scopes[{i}].parent"),
-                    format!("the parents form a cycle: {}", ids.join(" → ")),
-                ));
-            }
-            visiting[i] = true;
-            pending.push(i);
-            at = parents[i];
-        }
-        for &i in pending.iter().rev() {
-            let parent = parents[i].and_then(|p| paths[p].clone());
-            let steps: Vec<ScopeStep> = parent
-                .iter()
-                .flat_map(|p| p.iter().cloned())
-                .chain([entries[i].step.clone()])
-                .collect();
-            paths[i] = Some(Scope::from(steps));
-        }
-    }
-    Ok(paths
-        .into_iter()
-        .map(|p| p.expect("every path made"))
-        .collect())
+    let mut made = ScopePaths::new(entries.len());
+    (0..entries.len())
+        .map(|start| {
+            made.path(start, |i| parents[i], |i| entries[i].step.clone())
+                .map_err(|cycle| {
+                    let ids: Vec<String> =
+                        cycle.iter().map(|&p| entries[p].id.to_string()).collect();
+                    let repeated = cycle.last().copied().unwrap_or(start);
+                    Invalid::new(
+                        format!("scopes[{repeated}].parent"),
+                        format!("the parents form a cycle: {}", ids.join(" → ")),
+                    )
+                })
+        })
+        .collect()
 }
 
 /// The top-level object's fields as found, before validation.
