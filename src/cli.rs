@@ -225,11 +225,7 @@ impl FigureArgs {
             .with_color(self.color.into())
             .with_max_nodes(self.max_nodes)
             .with_keep_rankdir(self.rankdir.is_some())
-            .with_detail(match (self.full, self.depth) {
-                (true, _) => Detail::Full,
-                (false, Some(depth)) => Detail::Depth(depth),
-                (false, None) => Detail::Auto,
-            });
+            .with_detail(Detail::asked(self.full, self.depth));
         Options {
             format: self.format.map(render::Format::from),
             input,

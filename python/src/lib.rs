@@ -175,11 +175,7 @@ impl FigureOptions {
             .with_fold(self.fold)
             .with_color(color)
             .with_keep_rankdir(self.keep_rankdir)
-            .with_detail(match (self.full, self.depth) {
-                (true, _) => Detail::Full,
-                (false, Some(depth)) => Detail::Depth(depth),
-                (false, None) => Detail::Auto,
-            });
+            .with_detail(Detail::asked(self.full, self.depth));
         Ok(options)
     }
 }

@@ -90,6 +90,18 @@ pub enum Detail {
     Depth(usize),
 }
 
+impl Detail {
+    /// What the front ends' two settings ask: every value (`--full`, `full=True`), the
+    /// overview at a depth (`--depth N`, `depth=N`), or neither.
+    pub fn asked(full: bool, depth: Option<usize>) -> Detail {
+        match (full, depth) {
+            (true, _) => Detail::Full,
+            (false, Some(depth)) => Detail::Depth(depth),
+            (false, None) => Detail::Auto,
+        }
+    }
+}
+
 /// What the nodes are filled by.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
