@@ -113,21 +113,10 @@ fn the_moons_notebook_is_drawn_as_an_overview_that_fits_a_screen() {
 #[test]
 fn full_draws_every_value_and_depth_opens_more() {
     let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("moons.json");
-    gradviz_in_user_python()
-        .args(["render", "-o"])
-        .arg(&json)
-        .arg(python_fixture("moons.ipynb"))
-        .assert()
-        .success();
+    let json = moons_json(dir.path());
     let dot_with = |extra: &[&str]| {
-        let assert = gradviz_in_user_python()
-            .args(["render", "--format", "dot", "-o", "-"])
-            .args(extra)
-            .arg(&json)
-            .assert()
-            .success();
-        String::from_utf8(assert.get_output().stdout.clone()).unwrap()
+        let args: Vec<&str> = ["--format", "dot"].iter().chain(extra).copied().collect();
+        rendered(&json, &args).0
     };
     assert_eq!(drawn_values(&dot_with(&["--full"])), MOONS_VALUES);
     assert_eq!(
@@ -170,7 +159,7 @@ fn a_small_graph_is_drawn_as_it_always_was() {
 /// The moons notebook's last graph as gradviz's JSON, written in `dir`.
 fn moons_json(dir: &Path) -> String {
     let json = dir.join("moons.json");
-    gradviz()
+    gradviz_in_user_python()
         .arg("render")
         .arg(python_fixture("moons.ipynb"))
         .arg("-o")
