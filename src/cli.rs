@@ -302,6 +302,9 @@ impl Terms for CommandLine {
             Setting::DotEngine => return Some("--engine dot".into()),
             Setting::BuiltinInterpreter => return Some("--interpreter builtin".into()),
             Setting::DotSource => return Some("--format dot".into()),
+            Setting::Full => "--full",
+            Setting::Depth => "--depth",
+            Setting::Group => "--group",
             _ => return None,
         };
         Some(match value {

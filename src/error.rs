@@ -168,6 +168,12 @@ pub enum Setting {
     Snapshot,
     /// Running scripts in the built-in subset only.
     BuiltinInterpreter,
+    /// Every value drawn, never the overview.
+    Full,
+    /// How many levels of groups an overview keeps open.
+    Depth,
+    /// Groups drawn as clusters.
+    Group,
 }
 
 /// How a front end spells the settings: the command line's flags (`--fold 1`), the Python
@@ -195,11 +201,122 @@ impl Terms for LibraryTerms {
             Setting::DotEngine => return Some("EngineChoice::Dot".into()),
             Setting::DotSource => return Some("Format::Dot".into()),
             Setting::BuiltinInterpreter => return Some("Interpreter::Builtin".into()),
+            Setting::Full => return Some("Detail::Full".into()),
+            Setting::Depth => "Detail::Depth",
+            Setting::Group => "ViewOptions::group",
         };
         Some(match value {
             Some(value) => format!("{field} = {value}"),
             None => field.to_string(),
         })
+    }
+}
+
+/// A message that names settings (a note on how a figure was drawn), kept as text and
+/// settings so that each front end words it in its own terms, as errors are: the command
+/// line says `--full`, the Python package `full=True`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Message {
+    pieces: Vec<Piece>,
+    hints: Vec<Hint>,
+}
+
+/// A part of a [`Message`]'s sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Text(String),
+    /// A setting as the front end writes it, with a value where given.
+    Setting(Setting, Option<String>),
+    /// ` (setting)`, left out where the front end has no such setting.
+    Aside(Setting),
+}
+
+/// What a setting would do, said after the sentence (`--full draws every value`), and left
+/// out where the front end has no such setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Hint {
+    setting: Setting,
+    value: Option<&'static str>,
+    does: &'static str,
+}
+
+impl Message {
+    /// A message starting with `text`.
+    pub fn new(text: impl Into<String>) -> Self {
+        Message::default().text(text)
+    }
+
+    /// This message followed by `text`.
+    pub fn text(mut self, text: impl Into<String>) -> Self {
+        self.pieces.push(Piece::Text(text.into()));
+        self
+    }
+
+    /// This message followed by `setting` (with `value`) as the user writes it.
+    pub fn setting(mut self, setting: Setting, value: Option<String>) -> Self {
+        self.pieces.push(Piece::Setting(setting, value));
+        self
+    }
+
+    /// This message followed by ` (setting)` where the front end has it.
+    pub fn aside(mut self, setting: Setting) -> Self {
+        self.pieces.push(Piece::Aside(setting));
+        self
+    }
+
+    /// This message with a hint at its end: what `setting` (with `value`) `does`.
+    pub fn hint(
+        mut self,
+        setting: Setting,
+        value: Option<&'static str>,
+        does: &'static str,
+    ) -> Self {
+        self.hints.push(Hint {
+            setting,
+            value,
+            does,
+        });
+        self
+    }
+
+    /// The message in `terms`: its settings spelled, its hints joined after a semicolon.
+    pub fn worded(&self, terms: &dyn Terms) -> String {
+        let mut out = String::new();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(text) => out.push_str(text),
+                Piece::Setting(setting, value) => out.push_str(
+                    &terms
+                        .spell(*setting, value.as_deref())
+                        .or_else(|| LibraryTerms.spell(*setting, value.as_deref()))
+                        .unwrap_or_default(),
+                ),
+                Piece::Aside(setting) => {
+                    if let Some(spelled) = terms.spell(*setting, None) {
+                        out.push_str(&format!(" ({spelled})"));
+                    }
+                }
+            }
+        }
+        let hints: Vec<String> = self
+            .hints
+            .iter()
+            .filter_map(|hint| {
+                let spelled = terms.spell(hint.setting, hint.value)?;
+                Some(format!("{spelled} {}", hint.does))
+            })
+            .collect();
+        if !hints.is_empty() {
+            out.push_str("; ");
+            out.push_str(&hints.join(", "));
+        }
+        out
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.worded(&LibraryTerms))
     }
 }
 
@@ -484,5 +601,34 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1_000), "1,000");
         assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    /// A front end with a depth but no node guard and no `full`.
+    struct Shallow;
+
+    impl Terms for Shallow {
+        fn spell(&self, setting: Setting, value: Option<&str>) -> Option<String> {
+            (setting == Setting::Depth).then(|| format!("depth={}", value.unwrap_or("?")))
+        }
+    }
+
+    #[test]
+    fn a_message_names_only_the_settings_a_front_end_has() {
+        let message = Message::new("6,001 values")
+            .aside(Setting::MaxNodes)
+            .text(" drawn as an overview")
+            .hint(Setting::Full, None, "draws every value")
+            .hint(Setting::Depth, Some("N"), "keeps N levels open");
+        assert_eq!(
+            message.worded(&Shallow),
+            "6,001 values drawn as an overview; depth=N keeps N levels open"
+        );
+        assert_eq!(
+            message.to_string(),
+            "6,001 values (ViewOptions::max_nodes) drawn as an overview; Detail::Full draws \
+             every value, Detail::Depth = N keeps N levels open"
+        );
+        let inline = Message::new("asked ").setting(Setting::Fold, Some("2".into()));
+        assert_eq!(inline.worded(&Shallow), "asked ViewOptions::fold = 2");
     }
 }

@@ -202,12 +202,18 @@ fn format_named(name: &str) -> PyResult<Format> {
         .ok_or_else(|| bad("format", name, "'svg', 'png', 'pdf', 'dot' or 'json'"))
 }
 
-/// The notes on the drawing (the engine `auto` fell back to, why the layered engine drew),
-/// on stderr as the command line says them.
-fn say(notes: &[gradviz::render::Note]) {
+/// The notes on the drawing (what an overview folded, the engine `auto` fell back to, why
+/// the layered engine drew) in this package's terms, on Python's `sys.stderr`: where a
+/// notebook shows them under the cell (the process's own stderr goes to the kernel's log).
+fn say(py: Python<'_>, notes: &[gradviz::render::Note]) -> PyResult<()> {
+    let stderr = py.import("sys")?.getattr("stderr")?;
     for note in notes {
-        eprintln!("note: {}", note.text);
+        stderr.call_method1(
+            "write",
+            (format!("note: {}\n", note.message.worded(&Keywords)),),
+        )?;
     }
+    Ok(())
 }
 
 /// gradviz's errors as Python's: bad input is a `ValueError`, a renderer that failed a
@@ -234,6 +240,9 @@ impl Terms for Keywords {
             Setting::BuiltinEngine => return Some("engine='builtin'".into()),
             Setting::DotEngine => return Some("engine='dot'".into()),
             Setting::DotSource => return Some("the figure's `.source`".into()),
+            Setting::Full => return Some("full=True".into()),
+            Setting::Depth => "depth",
+            Setting::Group => return Some("group=True".into()),
             _ => return None,
         };
         Some(match value {
@@ -262,7 +271,7 @@ fn render<'py>(
     let drawn = py
         .detach(|| draw(&graph.document.graph, format, &options))
         .map_err(to_python)?;
-    say(&drawn.notes);
+    say(py, &drawn.notes)?;
     Ok(PyBytes::new(py, &drawn.bytes))
 }
 
@@ -281,19 +290,24 @@ fn compare<'py>(
     let drawn = py
         .detach(|| draw_comparison(&states, format, &options))
         .map_err(to_python)?;
-    say(&drawn.notes);
+    say(py, &drawn.notes)?;
     Ok(PyBytes::new(py, &drawn.bytes))
 }
 
 /// The page of two graphs, as `gradviz compare -o page.html` writes it: the two states to
 /// toggle between, the changed grads marked, and the table of changes.
 #[pyfunction]
-fn compare_page(before: &Graph, after: &Graph, options: FigureOptions) -> PyResult<String> {
+fn compare_page(
+    py: Python<'_>,
+    before: &Graph,
+    after: &Graph,
+    options: FigureOptions,
+) -> PyResult<String> {
     let options = options.into_options()?;
     let states = States::new(before.document.graph.clone(), after.document.graph.clone());
     let drawn =
         gradviz::page::compare_page("gradviz compare", states, &options).map_err(to_python)?;
-    say(&drawn.notes);
+    say(py, &drawn.notes)?;
     String::from_utf8(drawn.bytes).map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }
 

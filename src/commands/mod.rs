@@ -17,6 +17,7 @@ use gradviz::output::Output;
 use gradviz::render::{Drawn, Format, Note, NoteKind};
 use gradviz::{input, Result};
 
+use crate::cli::CommandLine;
 use crate::progress;
 
 /// Everything that shapes a command's output.
@@ -133,7 +134,7 @@ impl Console {
         let notes = progress::with_spinner("rendering", draw)?;
         for note in notes {
             if self.noted.insert(note.kind) {
-                self.note(&note.text);
+                self.note(&note.message.worded(&CommandLine));
             }
         }
         Ok(())

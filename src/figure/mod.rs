@@ -42,6 +42,7 @@ pub(crate) use crate::error::thousands;
 
 pub use crate::graph::Rankdir;
 
+use crate::error::Message;
 use crate::graph::ExportGraph;
 
 /// A figure ready to draw: the values, how they are written, and what is laid over them.
@@ -62,7 +63,7 @@ pub struct Figure<'a> {
     /// Graphviz's layout settings, read by the DOT writer alone.
     pub hints: LayoutHints,
     /// What the user should hear about the figure: why the view asked for changed nothing.
-    pub note: Option<String>,
+    pub note: Option<Message>,
 }
 
 impl<'a> Figure<'a> {

@@ -34,7 +34,7 @@ use super::{
     Rankdir, Record,
 };
 use crate::engine::Op;
-use crate::error::{thousands, Guard, Oversize};
+use crate::error::{thousands, Guard, Message, Oversize, Setting};
 use crate::graph::{self, ExportGraph, NodeInfo, NodeOp};
 use crate::{Error, Result};
 
@@ -233,7 +233,7 @@ pub struct View<'a> {
     pub(crate) depth: usize,
     /// Why the view asked for changes nothing, when it does not ([`idle_note`]), or what
     /// an overview folded.
-    pub(crate) note: Option<String>,
+    pub(crate) note: Option<Message>,
     /// The direction the view is drawn in, when it chooses one (an overview's).
     rankdir: Option<Rankdir>,
 }
@@ -492,8 +492,7 @@ fn overview_of(
     } = folded;
     let mut decorations = Decorations {
         caption: Some(format!(
-            "overview of {} values ({} nodes); --full draws every value, --depth N opens N \
-             levels of groups",
+            "overview of {} values in {} nodes: repeated computations drawn once",
             thousands(graph.node_count()),
             thousands(overview.node_count())
         )),
@@ -505,17 +504,18 @@ fn overview_of(
     if options.color == ColorBy::Grad {
         color_by_grad(&overview, &summaries, &mut decorations);
     }
-    let note = format!(
+    let note = Message::new(format!(
         "{} values drawn as an overview of {} nodes: {}repeated computations drawn once \
-         (`100 × ReLU`, `Σ of 100 terms`); --full draws every value, --depth N keeps N levels \
-         of groups open",
+         (`100 × ReLU`, `Σ of 100 terms`)",
         thousands(graph.node_count()),
         thousands(overview.node_count()),
         match groups.max_depth() {
             0 => String::new(),
             _ => format!("groups nested deeper than {depth} folded, "),
         }
-    );
+    ))
+    .hint(Setting::Full, None, "draws every value")
+    .hint(Setting::Depth, Some("N"), "keeps N levels of groups open");
     let view = View {
         hints: LayoutHints::for_graph(&overview),
         graph: Cow::Owned(overview),
@@ -707,26 +707,35 @@ fn summarize_class(graph: &ExportGraph, class: &repeats::Class) -> Summary {
 /// groups nest `depth` deep, and what to do; `None` when it changes something. A view that
 /// silently draws the whole graph looks like a bug: micrograd's `nn` labels nothing, so a
 /// network from a JSON file or a class of another shape has no groups to draw.
-pub(crate) fn idle_note(options: &ViewOptions, depth: usize) -> Option<String> {
+pub(crate) fn idle_note(options: &ViewOptions, depth: usize) -> Option<Message> {
+    let fold = |fold: usize| Some(fold.to_string());
     let asked = match (options.group, options.fold) {
-        (true, Some(fold)) => format!("--group and --fold {fold}"),
-        (true, None) => "--group".to_string(),
-        (false, Some(fold)) => format!("--fold {fold}"),
+        (true, Some(depth)) => Message::default()
+            .setting(Setting::Group, None)
+            .text(" and ")
+            .setting(Setting::Fold, fold(depth)),
+        (true, None) => Message::default().setting(Setting::Group, None),
+        (false, Some(depth)) => Message::default().setting(Setting::Fold, fold(depth)),
         (false, None) => return None,
     };
     match options.fold {
-        _ if depth == 0 => Some(format!(
-            "{asked} changed nothing: no value has a dotted label (`l0.n1.w0` is in the groups \
-             `l0` and `l0.n1`), so the whole graph is drawn; give values dotted labels, or \
-             build the network in the script, from micrograd's nn or classes of its shape (an \
-             MLP's `layers` of `neurons` with `w` and `b`), whose parameters gradviz names \
-             `l0.n1.w0`"
+        _ if depth == 0 => Some(asked.text(
+            " changed nothing: no value has a dotted label (`l0.n1.w0` is in the groups `l0` \
+             and `l0.n1`), so the whole graph is drawn; give values dotted labels, or build \
+             the network in the script, from micrograd's nn or classes of its shape (an MLP's \
+             `layers` of `neurons` with `w` and `b`), whose parameters gradviz names `l0.n1.w0`",
         )),
-        Some(fold) if fold >= depth => Some(format!(
-            "--fold {fold} folds nothing: the labels' groups nest {depth} deep, so --fold {} \
-             is the deepest fold (each group {depth} levels down as one node)",
-            depth - 1
-        )),
+        Some(asked_fold) if asked_fold >= depth => Some(
+            Message::default()
+                .setting(Setting::Fold, fold(asked_fold))
+                .text(format!(
+                    " folds nothing: the labels' groups nest {depth} deep, so "
+                ))
+                .setting(Setting::Fold, fold(depth - 1))
+                .text(format!(
+                    " is the deepest fold (each group {depth} levels down as one node)"
+                )),
+        ),
         _ => None,
     }
 }

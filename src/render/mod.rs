@@ -24,7 +24,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::{Guard, Oversize};
+use crate::error::{Guard, Message, Oversize, Setting};
 use crate::figure::compare;
 use crate::figure::overlay::{self, Naming};
 use crate::figure::views::{self, Detail, ViewOptions};
@@ -87,10 +87,12 @@ impl Options {
         let values = graph.node_count();
         let limit = self.node_limit();
         if values > limit {
-            return Layered::Chosen(format!(
-                "{values} values, above the node guard of {limit} (--max-nodes): drawn with \
-                 the layered engine (--engine dot to use dot anyway)"
-            ));
+            return Layered::Chosen(
+                Message::new(format!("{values} values, above the node guard of {limit}"))
+                    .aside(Setting::MaxNodes)
+                    .text(": drawn with the layered engine")
+                    .hint(Setting::DotEngine, None, "draws with dot anyway"),
+            );
         }
         let cost = layout_cost(graph, LAYERED_ABOVE_COST);
         if cost.total() <= LAYERED_ABOVE_COST {
@@ -152,8 +154,8 @@ impl Drawn {
 pub struct Note {
     /// Which note: a run says each kind once, however many figures it draws.
     pub kind: NoteKind,
-    /// What to say.
-    pub text: String,
+    /// What to say, worded by each front end in its own terms.
+    pub message: Message,
 }
 
 /// The kinds of [`Note`].
@@ -290,9 +292,9 @@ fn figure_to(
 
 /// The figure's note on its view, as a note of the run.
 fn view_note(figure: &Figure<'_>) -> Option<Note> {
-    figure.note.clone().map(|text| Note {
+    figure.note.clone().map(|message| Note {
         kind: NoteKind::View,
-        text,
+        message,
     })
 }
 
@@ -308,7 +310,7 @@ fn graphviz(
     let rendered = engine::render_dot_text(text, format, &options.engine)?;
     let fallback = rendered.note.map(|text| Note {
         kind: NoteKind::Fallback,
-        text,
+        message: Message::new(text),
     });
     Ok((rendered.bytes, fallback.into_iter().collect()))
 }
@@ -336,16 +338,16 @@ enum Layered {
     /// `--engine layered`.
     Asked,
     /// `auto` chose it, for the reason the note gives.
-    Chosen(String),
+    Chosen(Message),
 }
 
 impl Layered {
     /// What to tell the user: why `auto` chose the layered engine.
     fn note(self) -> Option<Note> {
         match self {
-            Layered::Chosen(text) => Some(Note {
+            Layered::Chosen(message) => Some(Note {
                 kind: NoteKind::Layered,
-                text,
+                message,
             }),
             Layered::No | Layered::Asked => None,
         }
@@ -354,7 +356,7 @@ impl Layered {
 
 /// Why a figure of `values` values costs `dot` too much: its size, and how far its edges
 /// reach when that is what makes it costly.
-fn costly_note(values: usize, cost: &LayoutCost) -> String {
+fn costly_note(values: usize, cost: &LayoutCost) -> Message {
     let reach = match cost.extent {
         Some(extent) if extent.dummies > cost.nodes => format!(
             ", whose edges reach across {} ranks ({} nodes on long edges)",
@@ -368,13 +370,14 @@ fn costly_note(values: usize, cost: &LayoutCost) -> String {
     } else {
         ""
     };
-    format!(
+    Message::new(format!(
         "{} values{reach}: a layout of {at_least}{} nodes, past the {} that `dot` lays out \
-         in about 2 s; drawn with the layered engine (--engine dot to use dot anyway)",
+         in about 2 s: drawn with the layered engine",
         thousands(values),
         thousands(cost.total()),
         thousands(LAYERED_ABOVE_COST)
-    )
+    ))
+    .hint(Setting::DotEngine, None, "draws with dot anyway")
 }
 
 /// Refuses a figure larger than the node guard before `dot` runs for minutes on it.

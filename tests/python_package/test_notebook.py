@@ -18,6 +18,8 @@ def test_draw_dot_displays_svg_in_a_notebook_cell():
                                   + "\no, _ = lecture_neuron(Value)\no.backward()"),
         nbformat.v4.new_code_cell("from gradviz import draw_dot\ndraw_dot(o, engine='builtin')"),
         nbformat.v4.new_code_cell("import gradviz\ngradviz.check(o)"),
+        nbformat.v4.new_code_cell("x = Value(0.0)\nfor _ in range(3_000):\n    x = x + 1.0\n"
+                                  "x.backward()\ndraw_dot(x, engine='builtin')"),
     ]
     notebook = nbformat.v4.new_notebook(cells=cells)
     NotebookClient(notebook, kernel_name="python3", timeout=120).execute()
@@ -28,6 +30,12 @@ def test_draw_dot_displays_svg_in_a_notebook_cell():
     assert "grad -1.5000" in shown and "data 0.7071" in shown
     report = notebook.cells[4].outputs[0]["data"]
     assert "no mismatches in 10" in report["text/html"]
+    overview = notebook.cells[5].outputs
+    assert [o["output_type"] for o in overview] == ["stream", "execute_result"], overview
+    note = overview[0]["text"]
+    assert note.startswith("note: 6,001 values drawn as an overview"), note
+    assert "full=True draws every value, depth=N keeps N levels of groups open" in note, note
+    assert "--" not in note, "the note names keyword arguments, not the command line's flags"
 
 
 def test_a_notebook_draws_before_backward_quietly_naming_values_after_its_variables():

@@ -208,7 +208,6 @@ fn with_dot() -> Command {
 fn a_folded_network_with_long_edges_is_drawn_by_the_layered_engine_and_says_why() {
     let (dir, script) = folder_with("demo.py", DEMO_WITH_L2);
     let svg = dir.path().join("demo.svg");
-    let started = std::time::Instant::now();
     let (code, _, err) = outcome(
         with_dot()
             .args(["render", "--fold", "1", "-o"])
@@ -216,14 +215,14 @@ fn a_folded_network_with_long_edges_is_drawn_by_the_layered_engine_and_says_why(
             .arg(&script),
     );
     assert_eq!(code, 0, "{err}");
-    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
     assert!(
         err.contains("note: 391 values, whose edges reach across 679 ranks"),
         "{err}"
     );
     assert!(
         err.contains(
-            "past the 15,000 that `dot` lays out in about 2 s; drawn with the layered engine"
+            "past the 15,000 that `dot` lays out in about 2 s: drawn with the layered engine; \
+             --engine dot draws with dot anyway"
         ),
         "{err}"
     );
