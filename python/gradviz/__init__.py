@@ -216,7 +216,8 @@ def draw_dot(root, *, rankdir=None, precision=4, group=False, fold=None, color=N
     the overview with N levels of groups open. Unlabelled values are named after your
     global variables (`auto_label=False`: not). Drawing before `backward()` is fine: every
     grad is then 0, as in the lecture's first figure. `replay=True` shows the interactive
-    page in the cell (see `replay`)."""
+    page in the cell (see `replay`), drawn in the same view: backward through a folded
+    group is one step."""
     options = _options(rankdir, precision, group, fold, color, engine, full, depth)
     return _draw_dot(root, _caller_names(auto_label), options, replay)
 
@@ -232,11 +233,6 @@ def replay(root, *, rankdir="LR", precision=4, engine="auto", auto_label=True):
 
 
 def _draw_dot(root, names, options, replay):
-    views = (options["group"] or options["fold"] is not None or options["color"] is not None
-             or options["depth"] is not None)
-    if replay and views:
-        raise ValueError("replay=True draws every value; group, fold, depth and color are for "
-                         "still figures")
     graph = _graph(root, "replay" if replay else "draw_dot", names)
     summary = "<gradviz.Figure: %d values, root %s>" % (len(graph), _describe(root, names))
     return Figure(lambda format: _gradviz.render(graph, format, options),

@@ -322,6 +322,7 @@ fn changed(before: &Graph, after: &Graph) -> usize {
 /// replayed step by step.
 #[pyfunction]
 fn page(
+    py: Python<'_>,
     title: &str,
     graphs: Vec<(String, PyRef<'_, Graph>)>,
     options: FigureOptions,
@@ -338,6 +339,7 @@ fn page(
         })
         .collect();
     let drawn = gradviz::page::page(title, &snapshots, &[], &options).map_err(to_python)?;
+    say(py, &drawn.notes)?;
     String::from_utf8(drawn.bytes).map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }
 

@@ -5,6 +5,7 @@ Screenshots go to target/tmp/replay-screenshots/ for a person to look at."""
 
 import html
 import inspect
+import json
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -17,6 +18,7 @@ from nbconvert import HTMLExporter
 import conftest
 import gradviz
 from browser import Browser
+from conftest import LectureValue
 
 SVG = "{http://www.w3.org/2000/svg}"
 SCREENSHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "target", "tmp",
@@ -44,10 +46,24 @@ def test_replay_gives_the_still_figure_and_the_page_in_one_bundle(neuron):
     assert "text/html" in gradviz.draw_dot(o, engine="builtin", replay=True)._repr_mimebundle_()
 
 
-def test_replay_refuses_views_it_cannot_replay(neuron):
-    o, _ = neuron
-    with pytest.raises(ValueError, match="replay=True draws every value"):
-        gradviz.draw_dot(o, fold=0, replay=True)
+def test_replay_draws_the_view_asked_for():
+    """The page folds as the still figure does: layer `l0` is one node in both, and the
+    page still holds every value for its replay, the layer's as one group."""
+    w = LectureValue(-3.0, label="l0.n0.w0")
+    x = LectureValue(2.0, label="x0")
+    b = LectureValue(1.0, label="l0.n0.b")
+    act = w * x + b
+    act.label = "l0.n0.act"
+    o = act.tanh()
+    o.label = "o"
+    o.backward()
+    figure = gradviz.draw_dot(o, fold=0, replay=True, engine="builtin")
+    still = texts(figure._repr_mimebundle_()["image/svg+xml"])
+    assert "l0: 1 × w·x+b" in still and "l0.n0.w0" not in still, still
+    data = json.loads(re.search(r'id="gv-data">(.*?)</script>', figure.to_html(), re.S).group(1))
+    [snapshot] = data["snapshots"]
+    [group] = snapshot["groups"]
+    assert group["title"] == "l0: 1 × w·x+b" and len(group["members"]) == 4, group
 
 
 def notebook_with_replay():
