@@ -489,6 +489,7 @@ fn overview_of(
         summaries,
         folded_into,
         folds,
+        examples,
     } = folded;
     let mut decorations = Decorations {
         caption: Some(format!(
@@ -504,14 +505,20 @@ fn overview_of(
     if options.color == ColorBy::Grad {
         color_by_grad(&overview, &summaries, &mut decorations);
     }
+    let examples = match examples.is_empty() {
+        true => String::new(),
+        false => format!(" (`{}`)", examples.join("`, `")),
+    };
     let note = Message::new(format!(
-        "{} values drawn as an overview of {} nodes: {}repeated computations drawn once \
-         (`100 × ReLU`, `Σ of 100 terms`)",
+        "{} values drawn as an overview of {} nodes: {}repeated computations drawn \
+         once{examples}",
         thousands(graph.node_count()),
         thousands(overview.node_count()),
-        match groups.max_depth() {
-            0 => String::new(),
-            _ => format!("groups nested deeper than {depth} folded, "),
+        match (groups.max_depth(), depth) {
+            (0, _) => String::new(),
+            (_, 0) => "each outermost group drawn as one node, ".to_string(),
+            (_, 1) => "1 level of groups kept open, ".to_string(),
+            (_, depth) => format!("{depth} levels of groups kept open, "),
         }
     ))
     .hint(Setting::Full, None, "draws every value")
@@ -591,6 +598,8 @@ fn merge(folded: &Folded, repeats: &Repeats) -> Folded {
     let mut out_summaries = BTreeMap::new();
     let mut merged_into = BTreeMap::new();
     let mut node_of = Vec::with_capacity(repeats.classes.len());
+    let mut largest: Option<(usize, String)> = None;
+    let mut longest: Option<(usize, String)> = None;
     for class in &repeats.classes {
         let first = class.members[0];
         let id = folded[first].id;
@@ -603,6 +612,17 @@ fn merge(folded: &Folded, repeats: &Repeats) -> Folded {
             continue;
         }
         let summary = summarize_class(folded, class);
+        // Inputs repeat too (`200 × leaf`), but a computation makes the better example.
+        let example = match class.shape {
+            Shape::Chain { terms, .. } => Some((terms, &mut longest)),
+            Shape::Value if folded[first].op.is_leaf() => None,
+            Shape::Value => Some((class.results.len(), &mut largest)),
+        };
+        if let Some((size, example)) = example {
+            if example.as_ref().is_none_or(|(most, _)| size > *most) {
+                *example = Some((size, summary.title.clone()));
+            }
+        }
         let (_, data, grad) = summary.outputs[0].clone();
         merged_into.extend(class.members.iter().map(|&m| (folded[m].id, id)));
         folds.push(Fold {
@@ -651,6 +671,11 @@ fn merge(folded: &Folded, repeats: &Repeats) -> Folded {
         summaries: out_summaries,
         folded_into: merged_into,
         folds,
+        examples: [largest, longest]
+            .into_iter()
+            .flatten()
+            .map(|(_, title)| title)
+            .collect(),
     }
 }
 
@@ -790,6 +815,9 @@ struct Folded {
     folded_into: BTreeMap<u64, u64>,
     /// The folded groups and the groups nested in them, parents first.
     folds: Vec<Fold>,
+    /// The titles of the largest repeated computation and the longest chain drawn once:
+    /// the examples the overview's note gives.
+    examples: Vec<String>,
 }
 
 /// The graph with every group nested deeper than `depth` drawn as one node; each remaining
@@ -849,6 +877,7 @@ fn fold(graph: &ExportGraph, groups: &Groups, depth: usize) -> Folded {
         summaries,
         folded_into,
         folds,
+        examples: Vec::new(),
     }
 }
 

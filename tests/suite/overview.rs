@@ -93,6 +93,16 @@ fn the_moons_notebook_is_drawn_as_an_overview_that_fits_a_screen() {
             .map(|(_, texts)| texts.join("\n"))
             .unwrap_or_else(|| panic!("a node titled {prefix}…: {nodes:?}"))
     };
+    // The note's examples of what was drawn once are titles of this figure's nodes.
+    let examples = notes[0]
+        .split_once("drawn once (`")
+        .and_then(|(_, rest)| rest.split_once("`)"))
+        .map(|(examples, _)| examples.split("`, `").collect::<Vec<_>>())
+        .expect("examples in the note");
+    assert_eq!(examples.len(), 2, "{examples:?}");
+    for example in examples {
+        texts_of(example);
+    }
     // The first layer: one node for its 16 neurons over the 100 examples, its outputs'
     // data and grad as ranges and their gradient norm.
     let layer = texts_of("l0: 16 × ReLU(w·x+b)");
