@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use gradviz::error::{Setting, Terms};
 use gradviz::figure::views::{self, Detail, ViewOptions};
 use gradviz::figure::{self as figure, DotOptions};
 use gradviz::input::script::{self, ScriptOptions};
@@ -285,35 +284,6 @@ impl Cli {
     }
 }
 
-/// The command line's names for the settings a library error names or suggests: its flags.
-pub struct CommandLine;
-
-impl Terms for CommandLine {
-    fn spell(&self, setting: Setting, value: Option<&str>) -> Option<String> {
-        let flag = match setting {
-            Setting::Rtol => "--rtol",
-            Setting::Atol => "--atol",
-            Setting::Fold => "--fold",
-            Setting::MaxNodes => "--max-nodes",
-            Setting::Timeout => "--timeout",
-            Setting::Snapshot => "--snapshot",
-            Setting::LayeredEngine => return Some("--engine layered".into()),
-            Setting::BuiltinEngine => return Some("--engine builtin".into()),
-            Setting::DotEngine => return Some("--engine dot".into()),
-            Setting::BuiltinInterpreter => return Some("--interpreter builtin".into()),
-            Setting::DotSource => return Some("--format dot".into()),
-            Setting::Full => "--full",
-            Setting::Depth => "--depth",
-            Setting::Group => "--group",
-            _ => return None,
-        };
-        Some(match value {
-            Some(value) => format!("{flag} {value}"),
-            None => flag.to_string(),
-        })
-    }
-}
-
 /// Declares a clap value enum mirroring a library enum, and the conversion into it.
 macro_rules! value_enum {
     ($(#[$meta:meta])* $name:ident => $library:ty { $($(#[$vmeta:meta])* $variant:ident => $target:ident),+ $(,)? }) => {
@@ -420,6 +390,7 @@ value_enum! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::CommandLine;
 
     fn parts(args: &[&str]) -> Request {
         Cli::parse_from(args).into_parts()

@@ -28,6 +28,6 @@ fn report(error: &gradviz::Error) {
     } else {
         "error"
     };
-    let message = error.worded(&cli::CommandLine);
+    let message = error.worded(&commands::CommandLine);
     let _ = writeln!(stderr.lock(), "{prefix}: {message}");
 }

@@ -6,6 +6,7 @@
 mod check;
 mod compare;
 mod render;
+mod terms;
 mod watch;
 
 use std::collections::BTreeSet;
@@ -17,7 +18,8 @@ use gradviz::output::Output;
 use gradviz::render::{Drawn, Format, Note, NoteKind};
 use gradviz::{input, Result};
 
-use crate::cli::CommandLine;
+pub use terms::CommandLine;
+
 use crate::progress;
 
 /// Everything that shapes a command's output.
