@@ -19,6 +19,7 @@
 
 pub mod animate;
 mod folds;
+mod parts;
 pub mod replay;
 pub mod svg;
 
@@ -432,6 +433,10 @@ struct SnapshotData {
     unknown: Vec<usize>,
     /// The folded groups, each drawn as one summary node.
     groups: Vec<GroupData>,
+    /// Every node standing for many values, with the drawing the page opens it to.
+    parts: Vec<parts::Part>,
+    /// The direction the figure's ranks run in (`TB`), along which opening a part makes room.
+    rankdir: &'static str,
 }
 
 /// A folded group as the script reads it.
@@ -500,6 +505,7 @@ struct NameData {
     op: &'static str,
     grad: &'static str,
     edge: &'static str,
+    part: &'static str,
 }
 
 const NAMES: NameData = NameData {
@@ -507,6 +513,7 @@ const NAMES: NameData = NameData {
     op: ElementId::OP,
     grad: ElementId::GRAD,
     edge: ElementId::EDGE,
+    part: ElementId::PART,
 };
 
 /// Everything the script reads: the names, then each snapshot.
@@ -543,6 +550,15 @@ fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepa
         &folds.without_folded_rows(graph, decorations),
     );
     let widest = widest_grads(graph, &replayed, precision);
+    let drawer = parts::Drawer {
+        graph,
+        widest: &widest,
+        options: &options,
+        rankdir: view.rankdir().unwrap_or(options.dot.rankdir),
+        prefix,
+    };
+    let parts = drawer.parts(&view)?;
+    let rankdir = drawer.rankdir.as_str();
     // The values drawn with a record of their own, whose grad field the replay updates.
     let own: Vec<(u64, &String, f64)> = graph
         .node_weights()
@@ -568,7 +584,9 @@ fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepa
         })
         .collect();
     let svg = svg::prepare(&String::from_utf8_lossy(&bytes), prefix, &values)?;
-    let data = snapshot_data(snapshot, prefix, &replayed, &marks, &folds, precision);
+    let mut data = snapshot_data(snapshot, prefix, &replayed, &marks, &folds, precision);
+    data.parts = parts;
+    data.rankdir = rankdir;
     Ok(Prepared { svg, data, notes })
 }
 
@@ -650,6 +668,8 @@ fn snapshot_data(
                 members: g.members.clone(),
             })
             .collect(),
+        parts: Vec::new(),
+        rankdir: "LR",
     }
 }
 
