@@ -989,7 +989,8 @@ fn assert_order_kept(
     after: &BTreeMap<String, (f64, f64)>,
     what: &str,
 ) {
-    let kept: Vec<(&String, (f64, f64), (f64, f64))> = before
+    type Point = (f64, f64);
+    let kept: Vec<(&String, Point, Point)> = before
         .iter()
         .filter_map(|(id, &was)| after.get(id).map(|&now| (id, was, now)))
         .collect();
