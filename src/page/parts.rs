@@ -420,3 +420,108 @@ fn inner_elements(svg: &str, own: Vec<usize>) -> Result<Drawing> {
         own,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Graph, PyRandom, MLP};
+    use crate::graph::to_petgraph;
+
+    /// micrograd's MLP(2, [3, 1]) over 6 examples, its summed outputs after backward.
+    fn network() -> ExportGraph {
+        let g = Graph::new();
+        let mut rng = PyRandom::new(7);
+        let model = MLP::new(&g, 2, &[3, 1], &mut rng);
+        let mut total = g.leaf(0.0);
+        for r in 0..6 {
+            let x = [(r as f64 / 3.0).into(), (1.0 - r as f64 / 5.0).into()];
+            total = total + model.call(&x)[0];
+        }
+        total.backward();
+        to_petgraph(&g, &[total.id()])
+    }
+
+    fn parts_of(graph: &ExportGraph) -> Vec<Part> {
+        let options = Options::default();
+        let view = views::prepare(graph, &ViewOptions::default().with_detail(Detail::Depth(0)))
+            .expect("the overview");
+        let widest: Vec<String> = graph
+            .node_weights()
+            .map(|n| format_number(n.grad, 4))
+            .collect();
+        let drawer = Drawer {
+            graph,
+            widest: &widest,
+            options: &options,
+            rankdir: Rankdir::TB,
+            prefix: "s0",
+        };
+        drawer.parts(&view).expect("the parts are drawn")
+    }
+
+    #[test]
+    fn every_value_is_drawn_by_its_own_record_or_an_unopened_node() {
+        let graph = network();
+        let parts = parts_of(&graph);
+        let titles: Vec<&str> = parts.iter().map(|p| p.title.as_str()).collect();
+        // The layers open into their neurons, each neuron into its values, its calls'
+        // repeated computations drawn once; a repeated computation into its first unit.
+        assert!(
+            titles.iter().any(|t| t.starts_with("l0: 3 ×")),
+            "{titles:?}"
+        );
+        assert!(titles.iter().any(|t| t.starts_with("l0.n1:")), "{titles:?}");
+        assert!(titles.iter().any(|t| t.starts_with("6 × ")), "{titles:?}");
+        assert!(titles.contains(&"5 more units"), "{titles:?}");
+        for (k, part) in parts.iter().enumerate() {
+            assert!(part.parent.is_none_or(|p| p < k), "parents first: {k}");
+        }
+        let mut drawn = vec![0; graph.node_count()];
+        for part in &parts {
+            let own = part.drawing.as_ref().map_or(&part.members, |d| &d.own);
+            for &i in own {
+                drawn[i] += 1;
+            }
+        }
+        let view = views::prepare(
+            &graph,
+            &ViewOptions::default().with_detail(Detail::Depth(0)),
+        )
+        .expect("the overview");
+        for (i, info) in graph.node_weights().enumerate() {
+            let expected = usize::from(view.folded_into().contains_key(&info.id));
+            assert_eq!(drawn[i], expected, "value {} ({})", info.id, info.label);
+        }
+    }
+
+    #[test]
+    fn a_part_names_its_elements_after_itself_and_keeps_its_grad_texts() {
+        let graph = network();
+        let parts = parts_of(&graph);
+        let (k, part) = parts
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.title.starts_with("l0.n1:"))
+            .expect("the neuron");
+        let drawing = part.drawing.as_ref().expect("a neuron is drawn");
+        let weight = graph
+            .node_weights()
+            .position(|n| n.label == "l0.n1.w0")
+            .expect("a weight");
+        assert!(drawing.own.contains(&weight));
+        let id = graph[NodeIndex::new(weight)].id;
+        let name = format!("s0-{}-{}", ElementId::Part(k), ElementId::Grad(id));
+        let svg = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\">{}</svg>",
+            drawing.svg
+        );
+        let doc = roxmltree::Document::parse(&svg).expect("the drawing parses");
+        let text = doc
+            .descendants()
+            .find(|n| n.attribute("id") == Some(name.as_str()))
+            .unwrap_or_else(|| panic!("no {name}"));
+        let grad = format_number(graph[NodeIndex::new(weight)].grad, 4);
+        assert_eq!(text.text(), Some(format!("grad {grad}").as_str()));
+        assert!(drawing.width > 0.0 && drawing.height > 0.0);
+    }
+}
