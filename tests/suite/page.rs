@@ -1010,7 +1010,8 @@ fn assert_order_kept(
 /// The moons notebook's graph (65,818 values) in a page: it opens on the overview, whose
 /// static SVG is the overview; a click opens the layer `l1` in place, its neuron `l1.n3`,
 /// the neuron's repeated ReLU, down to one value's record, whose data and grad the panel
-/// reads; the nodes that stay keep their order and the ones before an opened node keep
+/// reads; the replay writes the grads of the opened records (0 at the start, theirs at the
+/// end); the nodes that stay keep their order and the ones before an opened node keep
 /// their place; folding it back restores the overview; a search for a weight folded two
 /// levels deep opens the folds down to its record.
 #[test]
@@ -1080,6 +1081,20 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
     let frames = ids_of(&browser, "#s0-figure g.gv-part");
     assert_eq!(frames.len(), 2, "{frames:?}");
     save_screenshot(&browser, "moons-neuron-open.png");
+    // The replay reaches the opened neuron's records: every grad 0 at the start, its own
+    // again at the end.
+    let weight_grad = |browser: &Browser| {
+        browser.eval(&format!(
+            "return document.querySelector('#{} text[id$=\"-g\"]').textContent;",
+            frames[1]
+        ))
+    };
+    let at_end = weight_grad(&browser);
+    browser.type_into("#gv-viewport", "\u{E011}");
+    assert_eq!(weight_grad(&browser), json!("grad 0.0000"));
+    browser.type_into("#gv-viewport", "\u{E010}");
+    assert_eq!(weight_grad(&browser), at_end);
+    assert_ne!(at_end, json!("grad 0.0000"));
     let relu = node_titled(&browser, &format!("#{}", frames[1]), "100 × ReLU");
     click_on(&browser, &relu);
     let frames = ids_of(&browser, "#s0-figure g.gv-part");
