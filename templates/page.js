@@ -350,7 +350,7 @@
   }
 
   // ---- state ----
-  const state = { snapshot: 0, step: 0, selected: -1, matches: [], match: -1 };
+  const state = { snapshot: 0, step: 0, sub: -1, selected: -1, matches: [], match: -1 };
   let current = null; // the model of the shown snapshot
   let grads = []; // {drawn, full} texts of each value's grad at state.step
   const marked = { active: [], touched: [], path: [], match: [], selected: [] };
@@ -378,7 +378,8 @@
   function goToStep(step, keepPlaying) {
     step = Math.max(0, Math.min(lastStep(), step | 0));
     if (!keepPlaying) stopPlaying();
-    if (step !== state.step + 1 || !grads.length) grads = gradsAt(step - 1);
+    if (step !== state.step + 1 || !grads.length || state.sub >= 0) grads = gradsAt(step - 1);
+    state.sub = -1;
     // What each change's value held before it, for the panel's "was → now".
     const was = [];
     if (step > 0) {
@@ -388,6 +389,13 @@
       }
     }
     state.step = step;
+    writeGrads();
+    showStep(was);
+    if (state.selected >= 0) showNode();
+    syncHash();
+  }
+
+  function writeGrads() {
     for (let i = 0; i < grads.length; i++) {
       const text = "grad " + grads[i].drawn;
       if (current.shown[i] !== text && current.gradText[i]) {
@@ -395,9 +403,91 @@
         current.shown[i] = text;
       }
     }
-    showStep(was);
+  }
+
+  // A group step's local backwards, in runs drawn by one element now: where the group is
+  // opened, the step goes through them one run at a time; null where one node draws them all.
+  function runsOf(step) {
+    const s = current.d.steps[step];
+    if (!s || s.kind !== "group" || !s.inner) return null;
+    const runs = [];
+    for (const [node, changes] of s.inner) {
+      const own = !!current.ns[node];
+      const el = own ? current.opGroup[node] : current.group[node];
+      const last = runs[runs.length - 1];
+      if (last && last.el === el && !own) {
+        last.count++;
+        last.changes.push(...changes);
+      } else runs.push({ el: el, node: node, own: own, count: 1, changes: changes.slice() });
+    }
+    return runs.length > 1 ? runs : null;
+  }
+
+  // Shows run `sub` of group step `step`: the grads as its last local backward left them.
+  function goToSub(step, sub, keepPlaying) {
+    if (!keepPlaying) stopPlaying();
+    const runs = runsOf(step);
+    // From the run before, or from the step before, only this run's grads change.
+    const following = grads.length && ((state.step === step && state.sub === sub - 1) || (state.step === step - 1 && state.sub < 0 && sub === 0));
+    if (!following) {
+      grads = gradsAt(step - 1);
+      for (let j = 0; j < sub; j++) for (const [n, drawn, full] of runs[j].changes) grads[n] = { drawn: drawn, full: full };
+    }
+    const was = [];
+    for (const [n, drawn, full] of runs[sub].changes) {
+      was.push(grads[n].drawn);
+      grads[n] = { drawn: drawn, full: full };
+    }
+    state.step = step;
+    state.sub = sub;
+    writeGrads();
+    showRun(runs, was);
     if (state.selected >= 0) showNode();
     syncHash();
+  }
+
+  function stepForward(keepPlaying) {
+    const here = state.sub >= 0 ? runsOf(state.step) : null;
+    if (here && state.sub + 1 < here.length) return goToSub(state.step, state.sub + 1, keepPlaying);
+    if (state.step < lastStep() && runsOf(state.step + 1)) return goToSub(state.step + 1, 0, keepPlaying);
+    goToStep(state.step + 1, keepPlaying);
+  }
+
+  function stepBack() {
+    if (state.sub > 0) return goToSub(state.step, state.sub - 1);
+    goToStep(state.step - 1);
+  }
+
+  function showRun(runs, was) {
+    const d = current.d;
+    const run = runs[state.sub];
+    const [g] = d.steps[state.step].group;
+    slider.max = String(lastStep());
+    slider.value = String(state.step);
+    $("gv-step-count").textContent = "step " + state.step + "." + (state.sub + 1) + " of " + lastStep();
+    const active = [run.el];
+    if (run.own) active.push(...opEdges(d, run.node, () => true));
+    mark("active", "gv-active", active);
+    if (!quiet) follow(run.el);
+    mark("touched", "gv-touched", run.changes.map((c) => current.group[c[0]]));
+    const where = "Step " + state.step + ", part " + (state.sub + 1) + " of " + runs.length + " inside the folded " + d.groups[g].title + ": ";
+    $("gv-step-title").textContent = run.own && run.count === 1
+      ? where + "the local backward of " + name(run.node) + " (" + d.ops[run.node] + ")."
+      : where + run.count + " local backward" + (run.count === 1 ? "" : "s") + " inside " + (drawnIn(run.node) || "it") + ".";
+    const list = $("gv-step-lines");
+    list.textContent = "";
+    run.changes.forEach(([n, drawn], j) => {
+      if (!current.ns[n]) return;
+      const li = document.createElement("li");
+      li.textContent = name(n) + ".grad: " + was[j] + " \u2192 " + drawn;
+      list.appendChild(li);
+    });
+    const hidden = run.changes.filter(([n]) => !current.ns[n]).length;
+    if (hidden) {
+      const li = document.createElement("li");
+      li.textContent = hidden + " grad" + (hidden === 1 ? "" : "s") + " of folded values changed (select one to read it).";
+      list.appendChild(li);
+    }
   }
 
   function showStep(was) {
@@ -460,7 +550,7 @@
     $("gv-play").textContent = "pause";
     timer = setInterval(() => {
       if (state.step >= lastStep()) return stopPlaying();
-      goToStep(state.step + 1, true);
+      stepForward(true);
     }, 700);
   }
 
@@ -762,8 +852,8 @@
   $("gv-zoom-out").addEventListener("click", () => zoomCentre(0.8));
   $("gv-fit").addEventListener("click", fit);
   $("gv-first").addEventListener("click", () => goToStep(0));
-  $("gv-prev").addEventListener("click", () => goToStep(state.step - 1));
-  $("gv-next").addEventListener("click", () => goToStep(state.step + 1));
+  $("gv-prev").addEventListener("click", () => stepBack());
+  $("gv-next").addEventListener("click", () => stepForward(false));
   $("gv-last").addEventListener("click", () => goToStep(lastStep()));
   $("gv-play").addEventListener("click", togglePlay);
   slider.addEventListener("input", () => goToStep(Number(slider.value)));
@@ -777,8 +867,8 @@
     const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement;
     if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
     const keys = {
-      ArrowLeft: () => goToStep(state.step - 1),
-      ArrowRight: () => goToStep(state.step + 1),
+      ArrowLeft: () => stepBack(),
+      ArrowRight: () => stepForward(false),
       Home: () => goToStep(0),
       End: () => goToStep(lastStep()),
       "+": () => zoomCentre(1.25),

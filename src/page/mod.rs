@@ -461,7 +461,16 @@ struct StepData {
     #[serde(skip_serializing_if = "Option::is_none")]
     group: Option<(usize, usize)>,
     changes: Vec<ChangeData>,
+    /// A group step's local backwards one by one, which the page steps through where the
+    /// group is opened.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    inner: Vec<InnerStep>,
 }
+
+/// One local backward inside a group step: the value whose local backward runs, and each
+/// grad it changes as `(value, drawn, full)`.
+#[derive(Serialize)]
+struct InnerStep(usize, Vec<(usize, String, String)>);
 
 /// What a step does.
 #[derive(Serialize)]
@@ -702,6 +711,7 @@ fn steps_data(replayed: &Replay, folds: &Folds, precision: usize) -> Vec<StepDat
                 node,
                 group: None,
                 changes: step.changes.iter().map(change).collect(),
+                inner: Vec::new(),
             });
             continue;
         };
@@ -715,9 +725,19 @@ fn steps_data(replayed: &Replay, folds: &Folds, precision: usize) -> Vec<StepDat
                 node: folds.groups[g].holder,
                 group: Some((g, 0)),
                 changes: Vec::new(),
+                inner: Vec::new(),
             });
         }
         let last = steps.last_mut().expect("a group step is open");
+        let inner = step
+            .changes
+            .iter()
+            .map(|c| {
+                let drawn = format_number(c.grad, precision);
+                (c.node.index(), drawn, python_float_repr(c.grad))
+            })
+            .collect();
+        last.inner.push(InnerStep(node, inner));
         if let Some((_, count)) = last.group.as_mut() {
             *count += 1;
         }

@@ -1129,6 +1129,37 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
     ));
     assert_eq!(drawn, json!(format!("grad {}", format_number(grad, 4))));
     save_screenshot(&browser, "moons-value-selected.png");
+    // Backward steps into what is opened: a group step of the layer goes one run of local
+    // backwards at a time, one of them the opened ReLU's own.
+    let value = record
+        .rsplit(ElementId::VALUE)
+        .next()
+        .expect("the record's value id");
+    let found = browser.eval(&format!(
+        "const d = JSON.parse(document.getElementById('gv-data').textContent).snapshots[0];\
+         const i = d.ids.indexOf({value});\
+         const s = d.steps.findIndex(step => (step.inner || []).some(([node]) => node === i));\
+         const slider = document.getElementById('gv-slider');\
+         const next = document.getElementById('gv-next');\
+         const count = () => document.getElementById('gv-step-count').textContent;\
+         slider.value = String(s - 1); slider.dispatchEvent(new Event('input'));\
+         next.click();\
+         while (count().includes('.')) {{\
+           if (document.getElementById('{record}{op}').classList.contains('gv-active'))\
+             return [count(), document.getElementById('gv-step-title').textContent];\
+           next.click();\
+         }}\
+         return [s, null];",
+        op = ElementId::OP
+    ));
+    let (count, title) = (found[0].as_str(), found[1].as_str().unwrap_or_default());
+    assert!(count.is_some_and(|c| c.contains('.')), "{found}");
+    assert!(
+        title.contains("inside the folded l1:") && title.ends_with("(ReLU)."),
+        "{title}"
+    );
+    camera_settles(&browser);
+    save_screenshot(&browser, "moons-step-inside.png");
     // Folding the layer again folds everything in it and puts the overview back.
     browser.eval(&format!(
         "document.querySelector('#{} > text.gv-frame-title')\
