@@ -11,7 +11,10 @@
 //! The figure is the view `render` would draw (`--group`, `--fold`, `--color`, and the
 //! overview of a graph past [`crate::figure::views::defaults::OVERVIEW_ABOVE`] values);
 //! search, selection and the replay still run over every value, and [`folds`] says how they
-//! meet values folded into a summary node.
+//! meet values folded into a summary node. Each node that stands for many values carries the
+//! drawing it opens to ([`parts`]), laid out here; the script places an opened drawing in
+//! its node's stead, and steps backward through an opened group one run of local
+//! backwards at a time.
 //!
 //! Each value's record is laid out once with its grad field as wide as the widest grad the
 //! replay shows it with, so nothing moves while stepping. The figures rely on the SVG
