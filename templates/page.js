@@ -38,17 +38,12 @@
       folded: new Int32Array(n).fill(-1),
     };
     d.groups.forEach((g, k) => { for (const i of g.members) m.folded[i] = k; });
+    drillModel(m);
     for (let i = 0; i < n; i++) {
-      const own = m.folded[i] < 0;
-      // A folded value is drawn by its group's summary node, named after the group's holder.
-      m.group[i] = element(d, valueName(d.ids[own ? i : d.groups[m.folded[i]].holder]));
-      m.opGroup[i] = own ? element(d, opName(d.ids[i])) : null;
-      m.gradText[i] = own ? element(d, gradName(d.ids[i])) : null;
       m.users.push([]);
       m.indexOfId.set(String(d.ids[i]), i);
-      for (const group of [m.group[i], m.opGroup[i]]) if (group && !m.indexOfGroup.has(group.id)) m.indexOfGroup.set(group.id, i);
-      m.shown[i] = m.gradText[i] ? m.gradText[i].textContent : "";
     }
+    resolve(m);
     for (let i = 0; i < n; i++) {
       const ops = d.operands[i];
       for (let j = 0; j < ops.length; j++) {
@@ -60,8 +55,302 @@
     return m;
   }
 
+
+  // ---- drill down: folded nodes opened in place (gradviz::page::parts) ----
+  // Each part is a node standing for many values, with the drawing it opens to (laid out by
+  // gradviz, in points from its top left). An opened part's frame takes its node's place;
+  // what lies past the node in its drawing (below it, right of it) moves by the growth, so
+  // nothing that stays changes order, and what lies before it stays where it was.
+  const HEADER = 22;
+  function drillModel(m) {
+    const d = m.d;
+    m.parts = (d.parts || []).map((p) => Object.assign({}, p, { parent: p.parent === null ? -1 : p.parent }));
+    m.open = new Uint8Array(m.parts.length);
+    // By value: the innermost part whose drawing draws it (or whose node stands for it).
+    m.home = new Int32Array(d.ids.length).fill(-1);
+    m.partOfNode = new Map();
+    m.parts.forEach((p, k) => {
+      if (p.drawing) for (const i of p.drawing.own) m.home[i] = k;
+      else for (const i of p.members || []) m.home[i] = k;
+    });
+    // Parts are listed parents first, so a value's innermost part comes last.
+    m.drawings = [{ container: null, frame: null, items: null, size: null }];
+    m.svg = m.figure.querySelector("svg");
+    m.graph = m.svg.querySelector("g.graph");
+    const v = m.svg.viewBox.baseVal;
+    m.base = { w: v.width, h: v.height, pw: parseFloat(m.svg.getAttribute("width")), ph: parseFloat(m.svg.getAttribute("height")) };
+  }
+  const namespace = (d, p) => (p < 0 ? d.prefix : d.prefix + "-" + NAMES.part + p);
+  const nodeOfPart = (m, k) => $(namespace(m.d, m.parts[k].parent) + "-" + valueName(m.d.ids[m.parts[k].holder]));
+  const opens = (m, k) => !!m.parts[k].drawing;
+
+  // Which element draws each value now: its own record when every part around it is open,
+  // else the node of the outermost closed part around it.
+  function resolve(m) {
+    const d = m.d;
+    const n = d.ids.length;
+    m.indexOfGroup = new Map();
+    m.partOfNode = new Map();
+    m.ns = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const chain = [];
+      for (let p = m.home[i]; p >= 0; p = m.parts[p].parent) chain.push(p);
+      let drawnBy = -1;
+      for (let c = chain.length - 1; c >= 0; c--) if (!m.open[chain[c]]) { drawnBy = chain[c]; break; }
+      let own = drawnBy < 0;
+      if (own && m.home[i] >= 0 && !opens(m, m.home[i])) own = false;
+      if (own && m.home[i] < 0 && m.folded[i] >= 0) {
+        // A value folded in the figure with no part (a node too large to draw) stays there.
+        own = false;
+      }
+      if (own) {
+        const ns = namespace(d, m.home[i]);
+        m.ns[i] = ns;
+        m.group[i] = $(ns + "-" + valueName(d.ids[i]));
+        m.opGroup[i] = $(ns + "-" + opName(d.ids[i]));
+        m.gradText[i] = $(ns + "-" + gradName(d.ids[i]));
+      } else {
+        m.ns[i] = null;
+        m.group[i] = drawnBy >= 0 ? nodeOfPart(m, drawnBy) : element(d, valueName(d.ids[d.groups[m.folded[i]].holder]));
+        m.opGroup[i] = null;
+        m.gradText[i] = null;
+      }
+      for (const group of [m.group[i], m.opGroup[i]]) if (group && !m.indexOfGroup.has(group.id)) m.indexOfGroup.set(group.id, i);
+      m.shown[i] = "";
+    }
+    m.parts.forEach((p, k) => {
+      const parentOpen = p.parent < 0 || m.open[p.parent];
+      const node = parentOpen ? nodeOfPart(m, k) : null;
+      if (node) m.partOfNode.set(node.id, k);
+    });
+  }
+
+  // The frame of part k, made the first time it opens: a titled box holding its drawing.
+  function frameOf(m, k) {
+    const draw = m.drawings[k + 1];
+    if (draw) return draw;
+    const p = m.parts[k];
+    const svgNS = "http://www.w3.org/2000/svg";
+    const frame = document.createElementNS(svgNS, "g");
+    frame.setAttribute("class", "gv-part");
+    frame.id = namespace(m.d, k);
+    const rect = document.createElementNS(svgNS, "rect");
+    rect.setAttribute("class", "gv-frame");
+    rect.setAttribute("width", p.drawing.width);
+    rect.setAttribute("height", p.drawing.height + HEADER);
+    const title = document.createElementNS(svgNS, "text");
+    title.setAttribute("class", "gv-frame-title");
+    title.setAttribute("x", 6);
+    title.setAttribute("y", 15);
+    title.textContent = "\u25be " + p.title + "  (click to fold)";
+    const body = document.createElementNS(svgNS, "g");
+    body.setAttribute("transform", "translate(0," + HEADER + ")");
+    body.innerHTML = p.drawing.svg;
+    frame.append(rect, title, body);
+    const parent = p.parent < 0 ? m.graph : frameOf(m, p.parent).container;
+    parent.appendChild(frame);
+    const container = body.firstElementChild;
+    const entry = { frame: frame, container: container, items: null };
+    m.drawings[k + 1] = entry;
+    return entry;
+  }
+
+  // The nodes and edges drawn directly in a drawing, with their boxes as laid out.
+  function itemsOf(container) {
+    const items = [];
+    for (const el of container.children) {
+      // A cluster (the legend, a group's box) moves as one.
+      // Marks add classes (gv-match, gv-path): the kind is one class among them.
+      const cls = ["node", "edge", "cluster"].find((c) => el.classList.contains(c));
+      if (!cls) continue;
+      const b = el.getBBox();
+      items.push({ el: el, kind: cls, box: { x: b.x, y: b.y, w: b.width, h: b.height } });
+    }
+    return items;
+  }
+
+  // Lays every drawing out again from its own layout and the parts open in it, innermost
+  // first (parts come after their parents), then sizes the figure.
+  function relayout(m) {
+    const d = m.d;
+    const horizontal = d.rankdir === "LR" || d.rankdir === "RL";
+    const sizes = new Map();
+    for (let k = m.parts.length - 1; k >= -1; k--) {
+      if (k >= 0 && !(m.open[k] && (m.parts[k].parent < 0 || m.open[m.parts[k].parent]))) {
+        if (k >= 0 && m.drawings[k + 1]) m.drawings[k + 1].frame.style.display = "none";
+        continue;
+      }
+      const draw = k < 0 ? m.drawings[0] : frameOf(m, k);
+      if (k < 0) draw.container = m.graph;
+      if (!draw.items) draw.items = itemsOf(draw.container);
+      if (k >= 0) draw.frame.style.display = "";
+      const grown = layDrawing(m, k, draw, sizes, horizontal);
+      if (k >= 0) {
+        const p = m.parts[k].drawing;
+        sizes.set(k, { w: p.width + grown.w, h: p.height + HEADER + grown.h });
+        draw.frame.querySelector("rect.gv-frame").setAttribute("width", p.width + grown.w);
+        draw.frame.querySelector("rect.gv-frame").setAttribute("height", p.height + HEADER + grown.h);
+      } else {
+        const w = m.base.w + grown.w;
+        const h = m.base.h + grown.h;
+        const v = m.svg.viewBox.baseVal;
+        m.svg.setAttribute("viewBox", v.x + " " + v.y + " " + w + " " + h);
+        m.svg.setAttribute("width", (m.base.pw * w) / m.base.w + "pt");
+        m.svg.setAttribute("height", (m.base.ph * h) / m.base.h + "pt");
+      }
+    }
+    resolve(m);
+  }
+
+  // Places the open parts of drawing k (-1: the figure) and moves what comes after them;
+  // returns how much the drawing grew.
+  function layDrawing(m, k, draw, sizes, horizontal) {
+    const ns = namespace(m.d, k);
+    const items = draw.items;
+    for (const it of items) { it.dx = 0; it.dy = 0; }
+    const byId = new Map(items.map((it) => [it.el.id, it]));
+    const opened = [];
+    m.parts.forEach((p, c) => {
+      if (p.parent === k && m.open[c] && sizes.has(c)) {
+        const node = byId.get(ns + "-" + valueName(m.d.ids[p.holder]));
+        if (node) opened.push({ part: c, node: node });
+      }
+    });
+    opened.sort((a, b) => (a.node.box.y - b.node.box.y) || (a.node.box.x - b.node.box.x));
+    const grown = { w: 0, h: 0 };
+    for (const { part, node } of opened) {
+      const size = sizes.get(part);
+      const b = { x: node.box.x + node.dx, y: node.box.y + node.dy, w: node.box.w, h: node.box.h };
+      const along = horizontal ? Math.max(0, size.w - b.w) : Math.max(0, size.h - b.h);
+      const beside = horizontal ? Math.max(0, size.h - b.h) : Math.max(0, size.w - b.w);
+      for (const it of items) {
+        if (it === node) continue;
+        const x = it.box.x + it.dx, y = it.box.y + it.dy;
+        // Everything past the node's far side on an axis moves by the growth along it:
+        // one step in each axis, so no two items change order.
+        if (x >= b.x + b.w - 0.5) it.dx += horizontal ? along : beside;
+        if (y >= b.y + b.h - 0.5) it.dy += horizontal ? beside : along;
+      }
+      node.open = { part: part, x: b.x, y: b.y, w: Math.max(size.w, b.w), h: Math.max(size.h, b.h) };
+      if (horizontal) { grown.w += along; grown.h += beside; } else { grown.h += along; grown.w += beside; }
+    }
+    for (const it of items) {
+      if (it.kind === "edge") continue;
+      it.el.style.display = it.open ? "none" : "";
+      it.el.setAttribute("transform", it.dx || it.dy ? "translate(" + it.dx + "," + it.dy + ")" : "");
+      if (it.open) {
+        const frame = m.drawings[it.open.part + 1].frame;
+        frame.setAttribute("transform", "translate(" + it.open.x + "," + it.open.y + ")");
+      }
+    }
+    rewire(m, ns, draw, byId, horizontal);
+    for (const { node } of opened) node.open = null;
+    for (const it of items) if (it.kind === "node" && !it.el.style.display) it.open = null;
+    return grown;
+  }
+
+  // Edges whose two ends moved alike move with them; the others are drawn again as a curve
+  // from box to box (an opened part's end is its frame).
+  function rewire(m, ns, draw, byId, horizontal) {
+    const svgNS = "http://www.w3.org/2000/svg";
+    if (!draw.rewired) {
+      draw.rewired = document.createElementNS(svgNS, "g");
+      draw.rewired.setAttribute("class", "gv-rewired");
+      draw.container.appendChild(draw.rewired);
+    }
+    draw.rewired.textContent = "";
+    const end = (it) => (it.open ? { x: it.open.x, y: it.open.y, w: it.open.w, h: it.open.h, moved: true }
+      : { x: it.box.x + it.dx, y: it.box.y + it.dy, w: it.box.w, h: it.box.h, dx: it.dx, dy: it.dy });
+    for (const it of draw.items) {
+      if (it.kind !== "edge") continue;
+      const names = it.el.id.slice(ns.length + 1).split(NAMES.edge);
+      const tail = byId.get(ns + "-" + names[0]);
+      const head = byId.get(ns + "-" + names[1]);
+      it.el.style.display = "";
+      it.el.setAttribute("transform", "");
+      if (!tail || !head) continue;
+      const a = end(tail), b = end(head);
+      if (!a.moved && !b.moved && a.dx === b.dx && a.dy === b.dy) {
+        if (a.dx || a.dy) it.el.setAttribute("transform", "translate(" + a.dx + "," + a.dy + ")");
+        continue;
+      }
+      it.el.style.display = "none";
+      const from = horizontal ? [a.x + a.w, a.y + a.h / 2] : [a.x + a.w / 2, a.y + a.h];
+      const to = horizontal ? [b.x, b.y + b.h / 2] : [b.x + b.w / 2, b.y];
+      const bend = horizontal ? [(to[0] - from[0]) / 2, 0] : [0, (to[1] - from[1]) / 2];
+      const path = document.createElementNS(svgNS, "path");
+      path.setAttribute("d", "M" + from + " C" + [from[0] + bend[0], from[1] + bend[1]] + " " + [to[0] - bend[0], to[1] - bend[1]] + " " + to);
+      path.setAttribute("fill", "none");
+      path.setAttribute("stroke", "black");
+      path.setAttribute("marker-end", "url(#gv-arrow)");
+      path.dataset.edge = it.el.id;
+      draw.rewired.appendChild(path);
+    }
+  }
+
+  function arrowMarker(m) {
+    if (m.svg.querySelector("#gv-arrow")) return;
+    const defs = document.createElementNS("http://www.w3.org/2000/svg", "defs");
+    defs.innerHTML = '<marker id="gv-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker>';
+    m.svg.insertBefore(defs, m.svg.firstChild);
+  }
+
+  // Opens part k (and the parts around it), or folds it with every part inside it.
+  function setOpen(k, open) {
+    const m = current;
+    if (open) {
+      for (let p = k; p >= 0; p = m.parts[p].parent) if (opens(m, p)) m.open[p] = 1;
+    } else {
+      m.open[k] = 0;
+      for (let c = k + 1; c < m.parts.length; c++) if (m.parts[c].parent >= 0 && !m.open[m.parts[c].parent]) m.open[c] = 0;
+    }
+    arrowMarker(m);
+    relayout(m);
+    refreshDrawn();
+  }
+
+  // Opens the parts around value i, so its own record is drawn.
+  function reveal(i) {
+    const m = current;
+    let p = m.home[i];
+    if (p < 0) return;
+    if (!opens(m, p)) p = m.parts[p].parent;
+    if (p < 0) return;
+    const closed = [];
+    for (let q = p; q >= 0; q = m.parts[q].parent) if (!m.open[q]) closed.push(q);
+    if (closed.length) setOpen(p, true);
+  }
+
+  // After a part opens or folds: the grads, marks and selection on what is drawn now.
+  function refreshDrawn() {
+    grads = [];
+    const step = state.step;
+    state.step = -1;
+    // The camera stays where the user put it: only the marks move to what is drawn now.
+    quiet = true;
+    goToStep(step, true);
+    quiet = false;
+    const selected = state.selected;
+    if (selected >= 0) {
+      mark("selected", "gv-selected", [current.group[selected]]);
+      mark("path", "gv-path", pathElements(selected));
+    }
+    mark("match", "gv-match", state.matches.map((i) => current.group[i]));
+  }
+  let quiet = false;
+
+  // What draws value i now, for the panel: the part its record is drawn in, or the node
+  // standing for it.
+  function drawnIn(i) {
+    const m = current;
+    if (m.ns[i]) return m.home[i] >= 0 ? m.parts[m.home[i]].title : null;
+    const k = m.partOfNode.get(m.group[i] && m.group[i].id);
+    if (k !== undefined) return m.parts[k].title;
+    return m.folded[i] >= 0 ? current.d.groups[m.folded[i]].title : null;
+  }
+
   // ---- state ----
-  const state = { snapshot: 0, step: 0, selected: -1, matches: [], match: -1 };
+  const state = { snapshot: 0, step: 0, sub: -1, selected: -1, matches: [], match: -1 };
   let current = null; // the model of the shown snapshot
   let grads = []; // {drawn, full} texts of each value's grad at state.step
   const marked = { active: [], touched: [], path: [], match: [], selected: [] };
@@ -89,7 +378,8 @@
   function goToStep(step, keepPlaying) {
     step = Math.max(0, Math.min(lastStep(), step | 0));
     if (!keepPlaying) stopPlaying();
-    if (step !== state.step + 1 || !grads.length) grads = gradsAt(step - 1);
+    if (step !== state.step + 1 || !grads.length || state.sub >= 0) grads = gradsAt(step - 1);
+    state.sub = -1;
     // What each change's value held before it, for the panel's "was → now".
     const was = [];
     if (step > 0) {
@@ -99,6 +389,13 @@
       }
     }
     state.step = step;
+    writeGrads();
+    showStep(was);
+    if (state.selected >= 0) showNode();
+    syncHash();
+  }
+
+  function writeGrads() {
     for (let i = 0; i < grads.length; i++) {
       const text = "grad " + grads[i].drawn;
       if (current.shown[i] !== text && current.gradText[i]) {
@@ -106,9 +403,91 @@
         current.shown[i] = text;
       }
     }
-    showStep(was);
+  }
+
+  // A group step's local backwards, in runs drawn by one element now: where the group is
+  // opened, the step goes through them one run at a time; null where one node draws them all.
+  function runsOf(step) {
+    const s = current.d.steps[step];
+    if (!s || s.kind !== "group" || !s.inner) return null;
+    const runs = [];
+    for (const [node, changes] of s.inner) {
+      const own = !!current.ns[node];
+      const el = own ? current.opGroup[node] : current.group[node];
+      const last = runs[runs.length - 1];
+      if (last && last.el === el && !own) {
+        last.count++;
+        last.changes.push(...changes);
+      } else runs.push({ el: el, node: node, own: own, count: 1, changes: changes.slice() });
+    }
+    return runs.length > 1 ? runs : null;
+  }
+
+  // Shows run `sub` of group step `step`: the grads as its last local backward left them.
+  function goToSub(step, sub, keepPlaying) {
+    if (!keepPlaying) stopPlaying();
+    const runs = runsOf(step);
+    // From the run before, or from the step before, only this run's grads change.
+    const following = grads.length && ((state.step === step && state.sub === sub - 1) || (state.step === step - 1 && state.sub < 0 && sub === 0));
+    if (!following) {
+      grads = gradsAt(step - 1);
+      for (let j = 0; j < sub; j++) for (const [n, drawn, full] of runs[j].changes) grads[n] = { drawn: drawn, full: full };
+    }
+    const was = [];
+    for (const [n, drawn, full] of runs[sub].changes) {
+      was.push(grads[n].drawn);
+      grads[n] = { drawn: drawn, full: full };
+    }
+    state.step = step;
+    state.sub = sub;
+    writeGrads();
+    showRun(runs, was);
     if (state.selected >= 0) showNode();
     syncHash();
+  }
+
+  function stepForward(keepPlaying) {
+    const here = state.sub >= 0 ? runsOf(state.step) : null;
+    if (here && state.sub + 1 < here.length) return goToSub(state.step, state.sub + 1, keepPlaying);
+    if (state.step < lastStep() && runsOf(state.step + 1)) return goToSub(state.step + 1, 0, keepPlaying);
+    goToStep(state.step + 1, keepPlaying);
+  }
+
+  function stepBack() {
+    if (state.sub > 0) return goToSub(state.step, state.sub - 1);
+    goToStep(state.step - 1);
+  }
+
+  function showRun(runs, was) {
+    const d = current.d;
+    const run = runs[state.sub];
+    const [g] = d.steps[state.step].group;
+    slider.max = String(lastStep());
+    slider.value = String(state.step);
+    $("gv-step-count").textContent = "step " + state.step + "." + (state.sub + 1) + " of " + lastStep();
+    const active = [run.el];
+    if (run.own) active.push(...opEdges(d, run.node, () => true));
+    mark("active", "gv-active", active);
+    if (!quiet) follow(run.el);
+    mark("touched", "gv-touched", run.changes.map((c) => current.group[c[0]]));
+    const where = "Step " + state.step + ", part " + (state.sub + 1) + " of " + runs.length + " inside the folded " + d.groups[g].title + ": ";
+    $("gv-step-title").textContent = run.own && run.count === 1
+      ? where + "the local backward of " + name(run.node) + " (" + d.ops[run.node] + ")."
+      : where + run.count + " local backward" + (run.count === 1 ? "" : "s") + " inside " + (drawnIn(run.node) || "it") + ".";
+    const list = $("gv-step-lines");
+    list.textContent = "";
+    run.changes.forEach(([n, drawn], j) => {
+      if (!current.ns[n]) return;
+      const li = document.createElement("li");
+      li.textContent = name(n) + ".grad: " + was[j] + " \u2192 " + drawn;
+      list.appendChild(li);
+    });
+    const hidden = run.changes.filter(([n]) => !current.ns[n]).length;
+    if (hidden) {
+      const li = document.createElement("li");
+      li.textContent = hidden + " grad" + (hidden === 1 ? "" : "s") + " of folded values changed (select one to read it).";
+      list.appendChild(li);
+    }
   }
 
   function showStep(was) {
@@ -122,8 +501,8 @@
     if (kind === "local") active.push(current.opGroup[node], ...opEdges(d, node, () => true));
     if (kind === "group") active.push(current.group[node]);
     mark("active", "gv-active", active);
-    if (kind === "local") follow(current.opGroup[node]);
-    if (kind === "group") follow(current.group[node]);
+    if (kind === "local" && !quiet) follow(current.opGroup[node]);
+    if (kind === "group" && !quiet) follow(current.group[node]);
     mark("touched", "gv-touched", changes.map((c) => current.group[c.node]));
     const title = $("gv-step-title");
     if (kind === "start") title.textContent = "Step 0: every grad is 0.";
@@ -171,7 +550,7 @@
     $("gv-play").textContent = "pause";
     timer = setInterval(() => {
       if (state.step >= lastStep()) return stopPlaying();
-      goToStep(state.step + 1, true);
+      stepForward(true);
     }, 700);
   }
 
@@ -185,6 +564,7 @@
       syncHash();
       return;
     }
+    if (centre) reveal(i);
     mark("selected", "gv-selected", [current.group[i]]);
     mark("path", "gv-path", pathElements(i));
     showNode();
@@ -222,9 +602,11 @@
 
   // The edges through value v's op node: op → v, and operand → op for the operands kept.
   function opEdges(d, v, keep) {
+    const ns = current.ns[v];
+    if (!ns) return [];
     const op = opName(d.ids[v]);
-    const edges = [element(d, edgeName(op, valueName(d.ids[v])))];
-    for (const o of d.operands[v]) if (keep(o)) edges.push(element(d, edgeName(valueName(d.ids[o]), op)));
+    const edges = [$(ns + "-" + edgeName(op, valueName(d.ids[v])))];
+    for (const o of d.operands[v]) if (keep(o)) edges.push($(ns + "-" + edgeName(valueName(d.ids[o]), op)));
     return edges;
   }
 
@@ -245,7 +627,8 @@
       fields.append(dt, dd);
     };
     add("label", d.labels[i] === "" ? "(none)" : d.labels[i]);
-    if (current.folded[i] >= 0) add("drawn in", d.groups[current.folded[i]].title);
+    const where = drawnIn(i);
+    if (where !== null) add("drawn in", where);
     add("op", d.ops[i] === "" ? "(leaf)" : d.ops[i]);
     add("data", d.data[i]);
     add("grad", grads[i].full);
@@ -437,8 +820,19 @@
 
   viewport.addEventListener("click", (e) => {
     if (drag && drag.moved) return;
+    const frameTitle = e.target.closest("text.gv-frame-title");
+    if (frameTitle) {
+      const frame = frameTitle.parentNode;
+      const k = Number(frame.id.slice(frame.id.lastIndexOf(NAMES.part) + NAMES.part.length));
+      return setOpen(k, false);
+    }
     const group = e.target.closest("g.node");
     if (!group) return select(-1);
+    const part = current.partOfNode.get(group.id);
+    if (part !== undefined && opens(current, part)) {
+      setOpen(part, true);
+      return centreOn(current.drawings[part + 1].frame.querySelector("text.gv-frame-title"), true);
+    }
     const i = current.indexOfGroup.get(group.id);
     select(i === undefined ? -1 : i, false);
   });
@@ -458,8 +852,8 @@
   $("gv-zoom-out").addEventListener("click", () => zoomCentre(0.8));
   $("gv-fit").addEventListener("click", fit);
   $("gv-first").addEventListener("click", () => goToStep(0));
-  $("gv-prev").addEventListener("click", () => goToStep(state.step - 1));
-  $("gv-next").addEventListener("click", () => goToStep(state.step + 1));
+  $("gv-prev").addEventListener("click", () => stepBack());
+  $("gv-next").addEventListener("click", () => stepForward(false));
   $("gv-last").addEventListener("click", () => goToStep(lastStep()));
   $("gv-play").addEventListener("click", togglePlay);
   slider.addEventListener("input", () => goToStep(Number(slider.value)));
@@ -473,8 +867,8 @@
     const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement;
     if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
     const keys = {
-      ArrowLeft: () => goToStep(state.step - 1),
-      ArrowRight: () => goToStep(state.step + 1),
+      ArrowLeft: () => stepBack(),
+      ArrowRight: () => stepForward(false),
       Home: () => goToStep(0),
       End: () => goToStep(lastStep()),
       "+": () => zoomCentre(1.25),

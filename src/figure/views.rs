@@ -256,6 +256,9 @@ pub struct Fold {
     pub repeats: usize,
     /// The fold it is nested in, as an index into [`View::folds`].
     pub parent: Option<usize>,
+    /// How deep its group is nested, from 1 (what `--depth` opens to draw its parts); 0 for
+    /// a repeated computation, which holds no groups.
+    pub depth: usize,
 }
 
 /// What a folded group's node says about the values inside it.
@@ -353,6 +356,12 @@ impl<'a> View<'a> {
     /// them; parents come before their children.
     pub fn folds(&self) -> &[Fold] {
         &self.folds
+    }
+
+    /// The direction the view is drawn in, when it chooses one (an overview runs top to
+    /// bottom).
+    pub fn rankdir(&self) -> Option<Rankdir> {
+        self.rankdir
     }
 
     /// The id of the node each value that is not drawn itself is drawn in.
@@ -631,6 +640,7 @@ fn merge(folded: &Folded, repeats: &Repeats) -> Folded {
             members: class.members.iter().map(|&m| folded[m].id).collect(),
             repeats: class.results.len(),
             parent: None,
+            depth: 0,
         });
         out_places.push(places[first.index()]);
         node_of.push(out.add_node(NodeInfo {
@@ -928,6 +938,7 @@ impl Folding<'_> {
                 members,
                 repeats: groups.calls[g].unwrap_or(1),
                 parent: groups.parent[g].and_then(|p| fold_of[p]),
+                depth: groups.depth[g],
             });
         }
         folds

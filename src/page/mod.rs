@@ -11,7 +11,10 @@
 //! The figure is the view `render` would draw (`--group`, `--fold`, `--color`, and the
 //! overview of a graph past [`crate::figure::views::defaults::OVERVIEW_ABOVE`] values);
 //! search, selection and the replay still run over every value, and [`folds`] says how they
-//! meet values folded into a summary node.
+//! meet values folded into a summary node. Each node that stands for many values carries the
+//! drawing it opens to ([`parts`]), laid out here; the script places an opened drawing in
+//! its node's stead, and steps backward through an opened group one run of local
+//! backwards at a time.
 //!
 //! Each value's record is laid out once with its grad field as wide as the widest grad the
 //! replay shows it with, so nothing moves while stepping. The figures rely on the SVG
@@ -19,6 +22,7 @@
 
 pub mod animate;
 mod folds;
+mod parts;
 pub mod replay;
 pub mod svg;
 
@@ -432,6 +436,10 @@ struct SnapshotData {
     unknown: Vec<usize>,
     /// The folded groups, each drawn as one summary node.
     groups: Vec<GroupData>,
+    /// Every node standing for many values, with the drawing the page opens it to.
+    parts: Vec<parts::Part>,
+    /// The direction the figure's ranks run in (`TB`), along which opening a part makes room.
+    rankdir: &'static str,
 }
 
 /// A folded group as the script reads it.
@@ -456,7 +464,16 @@ struct StepData {
     #[serde(skip_serializing_if = "Option::is_none")]
     group: Option<(usize, usize)>,
     changes: Vec<ChangeData>,
+    /// A group step's local backwards one by one, which the page steps through where the
+    /// group is opened.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    inner: Vec<InnerStep>,
 }
+
+/// One local backward inside a group step: the value whose local backward runs, and each
+/// grad it changes as `(value, drawn, full)`.
+#[derive(Serialize)]
+struct InnerStep(usize, Vec<(usize, String, String)>);
 
 /// What a step does.
 #[derive(Serialize)]
@@ -500,6 +517,7 @@ struct NameData {
     op: &'static str,
     grad: &'static str,
     edge: &'static str,
+    part: &'static str,
 }
 
 const NAMES: NameData = NameData {
@@ -507,6 +525,7 @@ const NAMES: NameData = NameData {
     op: ElementId::OP,
     grad: ElementId::GRAD,
     edge: ElementId::EDGE,
+    part: ElementId::PART,
 };
 
 /// Everything the script reads: the names, then each snapshot.
@@ -543,6 +562,15 @@ fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepa
         &folds.without_folded_rows(graph, decorations),
     );
     let widest = widest_grads(graph, &replayed, precision);
+    let drawer = parts::Drawer {
+        graph,
+        widest: &widest,
+        options: &options,
+        rankdir: view.rankdir().unwrap_or(options.dot.rankdir),
+        prefix,
+    };
+    let parts = drawer.parts(&view)?;
+    let rankdir = drawer.rankdir.as_str();
     // The values drawn with a record of their own, whose grad field the replay updates.
     let own: Vec<(u64, &String, f64)> = graph
         .node_weights()
@@ -568,7 +596,9 @@ fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepa
         })
         .collect();
     let svg = svg::prepare(&String::from_utf8_lossy(&bytes), prefix, &values)?;
-    let data = snapshot_data(snapshot, prefix, &replayed, &marks, &folds, precision);
+    let mut data = snapshot_data(snapshot, prefix, &replayed, &marks, &folds, precision);
+    data.parts = parts;
+    data.rankdir = rankdir;
     Ok(Prepared { svg, data, notes })
 }
 
@@ -650,6 +680,8 @@ fn snapshot_data(
                 members: g.members.clone(),
             })
             .collect(),
+        parts: Vec::new(),
+        rankdir: "LR",
     }
 }
 
@@ -682,6 +714,7 @@ fn steps_data(replayed: &Replay, folds: &Folds, precision: usize) -> Vec<StepDat
                 node,
                 group: None,
                 changes: step.changes.iter().map(change).collect(),
+                inner: Vec::new(),
             });
             continue;
         };
@@ -695,9 +728,19 @@ fn steps_data(replayed: &Replay, folds: &Folds, precision: usize) -> Vec<StepDat
                 node: folds.groups[g].holder,
                 group: Some((g, 0)),
                 changes: Vec::new(),
+                inner: Vec::new(),
             });
         }
         let last = steps.last_mut().expect("a group step is open");
+        let inner = step
+            .changes
+            .iter()
+            .map(|c| {
+                let drawn = format_number(c.grad, precision);
+                (c.node.index(), drawn, python_float_repr(c.grad))
+            })
+            .collect();
+        last.inner.push(InnerStep(node, inner));
         if let Some((_, count)) = last.group.as_mut() {
             *count += 1;
         }

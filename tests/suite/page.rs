@@ -934,3 +934,269 @@ fn views_in_pages_fold_group_and_colour() {
     );
     assert_eq!(browser.console_errors(), Vec::<String>::new());
 }
+
+/// Where each node of the page's figure is drawn now, by id: the centre of its box from
+/// the figure's top left corner (which opening parts never moves), in screen pixels at the
+/// current zoom, for the nodes shown (`selector` narrows which).
+fn node_centres(browser: &Browser, selector: &str) -> BTreeMap<String, (f64, f64)> {
+    let found = browser.eval(&format!(
+        "const o = document.querySelector('#s0-figure svg').getBoundingClientRect();\
+         return Array.from(document.querySelectorAll('{selector}'))\
+         .filter(g => g.style.display !== 'none' && g.getBoundingClientRect().width > 0)\
+         .map(g => {{ const b = g.getBoundingClientRect(); \
+           return [g.id, b.left + b.width / 2 - o.left, b.top + b.height / 2 - o.top]; }});"
+    ));
+    found
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|row| {
+            let number = |k: usize| row[k].as_f64().expect("a number");
+            (
+                row[0].as_str().expect("an id").to_string(),
+                (number(1), number(2)),
+            )
+        })
+        .collect()
+}
+
+/// The id of the node shown within `within` whose first text starts with `title`.
+fn node_titled(browser: &Browser, within: &str, title: &str) -> String {
+    let found = browser.eval(&format!(
+        "const g = Array.from(document.querySelectorAll('{within} g.node'))\
+         .find(g => g.style.display !== 'none' && g.getBoundingClientRect().width > 0 \
+           && (g.querySelector('text') || {{}}).textContent?.startsWith({title:?}));\
+         return g ? g.id : null;"
+    ));
+    found
+        .as_str()
+        .unwrap_or_else(|| panic!("no node titled {title}"))
+        .to_string()
+}
+
+/// A click on the element `id`, as a mouse click lands (the figure is panned by a
+/// transform, which WebDriver's scrolling into view does not know).
+fn click_on(browser: &Browser, id: &str) {
+    browser.eval(&format!(
+        "document.getElementById('{id}').querySelector('polygon, ellipse, text')\
+         .dispatchEvent(new MouseEvent('click', {{bubbles: true}}));"
+    ));
+}
+
+/// Every pair of `before`'s nodes still drawn in `after` keeps its order along both axes.
+fn assert_order_kept(
+    before: &BTreeMap<String, (f64, f64)>,
+    after: &BTreeMap<String, (f64, f64)>,
+    what: &str,
+) {
+    type Point = (f64, f64);
+    let kept: Vec<(&String, Point, Point)> = before
+        .iter()
+        .filter_map(|(id, &was)| after.get(id).map(|&now| (id, was, now)))
+        .collect();
+    assert!(kept.len() > 10, "{what}: {} nodes stayed", kept.len());
+    for (a, a0, a1) in &kept {
+        for (b, b0, b1) in &kept {
+            for (was, now) in [(b0.0 - a0.0, b1.0 - a1.0), (b0.1 - a0.1, b1.1 - a1.1)] {
+                assert!(
+                    was.abs() < 1.0 || was.signum() == now.signum(),
+                    "{what}: {a} and {b} changed order ({was:.1} → {now:.1})"
+                );
+            }
+        }
+    }
+}
+
+/// The moons notebook's graph (65,818 values) in a page: it opens on the overview, whose
+/// static SVG is the overview; a click opens the layer `l1` in place, its neuron `l1.n3`,
+/// the neuron's repeated ReLU, down to one value's record, whose data and grad the panel
+/// reads; the replay writes the grads of the opened records (0 at the start, theirs at the
+/// end); the nodes that stay keep their order and the ones before an opened node keep
+/// their place; folding it back restores the overview; a search for a weight folded two
+/// levels deep opens the folds down to its record.
+#[test]
+fn the_moons_page_drills_down_from_the_overview_to_single_values() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = dir.path().join("moons.json");
+    crate::support::gradviz_in_user_python()
+        .arg("render")
+        .arg(crate::support::python_fixture("moons.ipynb"))
+        .arg("-o")
+        .arg(&json)
+        .assert()
+        .success();
+    let page = dir.path().join("moons.html");
+    gradviz()
+        .args(["render", "-o"])
+        .arg(&page)
+        .arg(&json)
+        .assert()
+        .success();
+    // Static first: the figure written into the page is the overview.
+    let html = std::fs::read_to_string(&page).expect("page");
+    let svg = &html[html.find("<svg").expect("a figure")..html.find("</svg>").expect("its end")];
+    assert!(
+        svg.contains("overview of 65,818 values"),
+        "the static figure is the overview"
+    );
+    assert!(svg.matches("class=\"node\"").count() < 40);
+
+    let browser = Browser::start();
+    browser.open(&url(&page, "#step=end"));
+    save_screenshot(&browser, "moons-overview.png");
+    let overview = node_centres(&browser, "#s0-figure g.node");
+    // The layer l1 opens in place into its 16 neurons.
+    let layer = node_titled(&browser, "#s0-figure", "l1:");
+    let layer_centre = overview[&layer];
+    click_on(&browser, &layer);
+    let frames = ids_of(&browser, "#s0-figure g.gv-part");
+    assert_eq!(frames.len(), 1, "{frames:?}");
+    let opened = node_centres(&browser, "#s0-figure g.node");
+    assert!(
+        !opened.contains_key(&layer),
+        "the layer's node gave way to its drawing"
+    );
+    let neurons = opened
+        .keys()
+        .filter(|id| id.starts_with(&format!("{}-", frames[0])))
+        .count();
+    assert!(neurons >= 16, "{neurons} nodes in the layer's drawing");
+    assert_order_kept(&overview, &opened, "l1 opened");
+    // What lies before it on both axes (above it, not right of it) stays where it was.
+    for (id, was) in &overview {
+        if was.1 < layer_centre.1 - 1.0 && was.0 <= layer_centre.0 {
+            let now = opened[id];
+            assert!(
+                (now.0 - was.0).abs() < 0.5 && (now.1 - was.1).abs() < 0.5,
+                "{id}, above the layer, moved from {was:?} to {now:?}"
+            );
+        }
+    }
+    // Its neuron l1.n3 opens inside it: its weights are single values, its 100 calls are
+    // still drawn once.
+    let neuron = node_titled(&browser, &format!("#{}", frames[0]), "l1.n3:");
+    click_on(&browser, &neuron);
+    let neuron_open = node_centres(&browser, "#s0-figure g.node");
+    assert_order_kept(&opened, &neuron_open, "l1.n3 opened");
+    let frames = ids_of(&browser, "#s0-figure g.gv-part");
+    assert_eq!(frames.len(), 2, "{frames:?}");
+    save_screenshot(&browser, "moons-neuron-open.png");
+    // The replay reaches the opened neuron's records: every grad 0 at the start, its own
+    // again at the end.
+    let weight_grad = |browser: &Browser| {
+        browser.eval(&format!(
+            "return document.querySelector('#{} text[id$=\"-g\"]').textContent;",
+            frames[1]
+        ))
+    };
+    let at_end = weight_grad(&browser);
+    browser.type_into("#gv-viewport", "\u{E011}");
+    assert_eq!(weight_grad(&browser), json!("grad 0.0000"));
+    browser.type_into("#gv-viewport", "\u{E010}");
+    assert_eq!(weight_grad(&browser), at_end);
+    assert_ne!(at_end, json!("grad 0.0000"));
+    let relu = node_titled(&browser, &format!("#{}", frames[1]), "100 × ReLU");
+    click_on(&browser, &relu);
+    let frames = ids_of(&browser, "#s0-figure g.gv-part");
+    assert_eq!(frames.len(), 3, "{frames:?}");
+    let innermost = frames.last().expect("a frame");
+    // One call's ReLU is a record of its own; the other 99 stay one node.
+    node_titled(&browser, &format!("#{innermost}"), "99 more units");
+    let records = browser.eval(&format!(
+        "return Array.from(document.querySelectorAll('#{innermost} g.node'))\
+         .filter(g => g.querySelector('text[id$=\"-g\"]')).map(g => g.id);"
+    ));
+    let record = records[0]
+        .as_str()
+        .expect("a record in the ReLU's drawing")
+        .to_string();
+    click_on(&browser, &record);
+    let field = |name: &str| {
+        browser
+            .eval(&format!(
+                "const f = document.getElementById('gv-field-{name}'); return f ? f.textContent : null;"
+            ))
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(field("op"), "ReLU");
+    let data: f64 = field("data").parse().expect("data in full");
+    let grad: f64 = field("grad").parse().expect("grad in full");
+    assert!(data >= 0.0, "a ReLU's data: {data}");
+    let drawn = browser.eval(&format!(
+        "return document.getElementById('{record}-g').textContent;"
+    ));
+    assert_eq!(drawn, json!(format!("grad {}", format_number(grad, 4))));
+    save_screenshot(&browser, "moons-value-selected.png");
+    // Backward steps into what is opened: a group step of the layer goes one run of local
+    // backwards at a time, one of them the opened ReLU's own.
+    let value = record
+        .rsplit(ElementId::VALUE)
+        .next()
+        .expect("the record's value id");
+    let found = browser.eval(&format!(
+        "const d = JSON.parse(document.getElementById('gv-data').textContent).snapshots[0];\
+         const i = d.ids.indexOf({value});\
+         const s = d.steps.findIndex(step => (step.inner || []).some(([node]) => node === i));\
+         const slider = document.getElementById('gv-slider');\
+         const next = document.getElementById('gv-next');\
+         const count = () => document.getElementById('gv-step-count').textContent;\
+         slider.value = String(s - 1); slider.dispatchEvent(new Event('input'));\
+         next.click();\
+         while (count().includes('.')) {{\
+           if (document.getElementById('{record}{op}').classList.contains('gv-active'))\
+             return [count(), document.getElementById('gv-step-title').textContent];\
+           next.click();\
+         }}\
+         return [s, null];",
+        op = ElementId::OP
+    ));
+    let (count, title) = (found[0].as_str(), found[1].as_str().unwrap_or_default());
+    assert!(count.is_some_and(|c| c.contains('.')), "{found}");
+    assert!(
+        title.contains("inside the folded l1:") && title.ends_with("(ReLU)."),
+        "{title}"
+    );
+    camera_settles(&browser);
+    save_screenshot(&browser, "moons-step-inside.png");
+    // Folding the layer again folds everything in it and puts the overview back.
+    browser.eval(&format!(
+        "document.querySelector('#{} > text.gv-frame-title')\
+         .dispatchEvent(new MouseEvent('click', {{bubbles: true}}));",
+        frames[0]
+    ));
+    let folded = node_centres(&browser, "#s0-figure g.node");
+    assert_eq!(
+        folded.keys().collect::<Vec<_>>(),
+        overview.keys().collect::<Vec<_>>()
+    );
+    for (id, was) in &overview {
+        let now = folded[id];
+        assert!(
+            (now.0 - was.0).abs() < 0.01 && (now.1 - was.1).abs() < 0.01,
+            "{id} is back at {now:?}, not {was:?}"
+        );
+    }
+    // A weight folded two levels deep is found, and the folds open down to its record.
+    browser.type_into("#gv-search", "l0.n5.w1");
+    browser.type_into("#gv-search", "\u{E007}");
+    let label = browser.eval("return document.getElementById('gv-field-label').textContent;");
+    assert_eq!(label, json!("l0.n5.w1"));
+    let selected = ids_of(&browser, "#s0-figure g.gv-selected");
+    assert_eq!(selected.len(), 1, "{selected:?}");
+    assert!(
+        selected[0].contains(ElementId::PART),
+        "its own record, in an opened part: {selected:?}"
+    );
+    let text = browser.eval(&format!(
+        "return document.getElementById('{}').textContent;",
+        selected[0]
+    ));
+    assert!(
+        text.as_str().unwrap_or_default().contains("l0.n5.w1"),
+        "{text}"
+    );
+    save_screenshot(&browser, "moons-search-opened.png");
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+}

@@ -7,7 +7,8 @@
 //!
 //! The forms: a value `v3`, its op node `v3_op`, the grad text of its record `v3-g`, an edge
 //! `v1--v3_op` (Graphviz titles it `v1->v3_op`, DOT's own syntax), a cluster `cluster_2`,
-//! the legend's box `cluster_legend` and its swatch `legend_0`, a gate `gate_1`.
+//! the legend's box `cluster_legend` and its swatch `legend_0`, a gate `gate_1`, a page's
+//! expanded part `part_4`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -38,6 +39,10 @@ pub enum ElementId {
     Legend(usize),
     /// An invisible ordering point (`gate_1`).
     Gate(usize),
+    /// A folded node's inner drawing in the page, by its index in the page's parts
+    /// (`part_4`); the elements drawn in it are named with it as their prefix
+    /// (`s0-part_4-v3`).
+    Part(usize),
 }
 
 impl ElementId {
@@ -49,6 +54,8 @@ impl ElementId {
     pub const GRAD: &'static str = "-g";
     /// What joins an edge's two node names (`v1--v3_op`).
     pub const EDGE: &'static str = "--";
+    /// What a part's name starts with, before its index (`part_4`).
+    pub const PART: &'static str = "part_";
 }
 
 const VALUE: &str = ElementId::VALUE;
@@ -61,6 +68,7 @@ const CLUSTER: &str = "cluster_";
 const LEGEND_BOX: &str = "cluster_legend";
 const LEGEND: &str = "legend_";
 const GATE: &str = "gate_";
+const PART: &str = ElementId::PART;
 
 impl NodeId {
     /// The value the node draws (its own id for both the record and the op node).
@@ -126,6 +134,7 @@ impl fmt::Display for ElementId {
             ElementId::LegendBox => f.write_str(LEGEND_BOX),
             ElementId::Legend(k) => write!(f, "{LEGEND}{k}"),
             ElementId::Gate(k) => write!(f, "{GATE}{k}"),
+            ElementId::Part(k) => write!(f, "{PART}{k}"),
         }
     }
 }
@@ -158,6 +167,7 @@ fn parse_element(text: &str) -> Option<ElementId> {
         (CLUSTER, ElementId::Cluster as fn(usize) -> ElementId),
         (LEGEND, ElementId::Legend),
         (GATE, ElementId::Gate),
+        (PART, ElementId::Part),
     ];
     for (prefix, element) in numbered {
         if let Some(digits) = text.strip_prefix(prefix) {
@@ -216,6 +226,7 @@ mod tests {
             ElementId::LegendBox,
             ElementId::Legend(0),
             ElementId::Gate(11),
+            ElementId::Part(4),
         ]
     }
 
@@ -234,7 +245,8 @@ mod tests {
                 "cluster_2",
                 "cluster_legend",
                 "legend_0",
-                "gate_11"
+                "gate_11",
+                "part_4"
             ]
         );
         for (id, text) in every_kind().into_iter().zip(&texts) {
