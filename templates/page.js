@@ -916,6 +916,14 @@
       ? "Not replayed: the local backward of " + d.unknown.map((i) => name(i) + " (" + d.ops[i] + ")").join(", ") +
         ", an op gradviz does not know; the grads flowing through it are missing."
       : "";
+    const stale = $("gv-stale");
+    stale.hidden = !d.stale;
+    stale.textContent = d.stale
+      ? "The data of " + d.stale.toLocaleString("en-US") + " values no longer follow from their operands: " +
+        "they changed after the forward pass (an optimizer step such as p.data -= lr * p.grad after " +
+        "backward() does this). The replay runs on the data as they are now, so its grads may differ " +
+        "from the stored ones, which are not marked."
+      : "";
     $("gv-marks").hidden = !d.marks.length;
     const body = $("gv-marks-table").tBodies[0];
     body.textContent = "";

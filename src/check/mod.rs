@@ -17,7 +17,7 @@ mod recompute;
 pub use backward::{Backward, Ledger};
 
 pub use finite::{finite_differences, FiniteDifferences};
-pub use recompute::{check, Cause, Explanation, Field, Mismatch, Report, Tolerance};
+pub use recompute::{check, stale_data, Cause, Explanation, Field, Mismatch, Report, Tolerance};
 
 use crate::input::json::Document;
 use crate::Result;

@@ -26,6 +26,7 @@ use petgraph::graph::NodeIndex;
 use super::backward::{Backward, Event, Ledger};
 use crate::engine::{python_float_repr, Op};
 use crate::error::{BadSetting, Setting};
+use crate::graph::ExportGraph;
 use crate::input::json::Document;
 use crate::{Error, Result};
 
@@ -353,6 +354,16 @@ pub fn check(document: &Document, tolerance: &Tolerance) -> Report {
         nodes: graph.node_count(),
         tolerance: *tolerance,
     }
+}
+
+/// How many computed values of `graph` hold data that their operands' stored data no
+/// longer give: values changed after the forward pass, as a training step's
+/// `p.data -= lr * p.grad` after `backward()` changes its parameters.
+pub fn stale_data(graph: &ExportGraph, tolerance: &Tolerance) -> usize {
+    let model = Backward::new(graph);
+    (0..graph.node_count())
+        .filter(|&i| expected_data(&model, i).is_some_and(|x| !tolerance.agrees(model.data(i), x)))
+        .count()
 }
 
 /// The data node `i` should have, from its operands' stored data; `None` for a leaf

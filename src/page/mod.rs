@@ -31,8 +31,9 @@ use std::collections::BTreeMap;
 use petgraph::graph::NodeIndex;
 use serde::Serialize;
 
-use crate::check::{Field, FiniteDifferences, Report, Tolerance};
+use crate::check::{stale_data, Field, FiniteDifferences, Report, Tolerance};
 use crate::engine::{python_float_repr, Graph};
+use crate::error::{thousands, Message};
 use crate::figure::compare::{self, Change};
 use crate::figure::{format_number, marks, Decorations, ElementId, NodeDecoration, Record};
 use crate::figure::{overlay, views};
@@ -432,6 +433,9 @@ struct SnapshotData {
     steps: Vec<StepData>,
     /// The values whose stored grad differs from the replayed one.
     marks: Vec<MarkData>,
+    /// How many values' data their operands no longer give (changed after the forward
+    /// pass); the marks are then left out.
+    stale: usize,
     /// Op nodes whose local backward could not be replayed.
     unknown: Vec<usize>,
     /// The folded groups, each drawn as one summary node.
@@ -546,7 +550,13 @@ fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepa
     let options = options.directed(snapshot.rankdir);
     let precision = options.dot.precision;
     let replayed = replay(graph, &snapshot.roots, precision)?;
-    let marks = replayed.mismatches(graph, &snapshot.roots, &Tolerance::default());
+    // Backward replayed on data changed since (an optimizer step) gives other grads than
+    // the ones backward stored: marking them would call every value wrong.
+    let stale = stale_data(graph, &Tolerance::default());
+    let marks = match stale {
+        0 => replayed.mismatches(graph, &snapshot.roots, &Tolerance::default()),
+        _ => Vec::new(),
+    };
     let decorations = match &snapshot.decorations {
         Some(decorations) => decorations.clone(),
         None => marks::replayed(
@@ -599,7 +609,26 @@ fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepa
     let mut data = snapshot_data(snapshot, prefix, &replayed, &marks, &folds, precision);
     data.parts = parts;
     data.rankdir = rankdir;
+    data.stale = stale;
+    let mut notes = notes;
+    if stale > 0 {
+        notes.push(stale_note(stale));
+    }
     Ok(Prepared { svg, data, notes })
+}
+
+/// What a page says of a graph whose data changed after its forward pass.
+fn stale_note(values: usize) -> render::Note {
+    render::Note {
+        kind: render::NoteKind::DataChanged,
+        message: Message::new(format!(
+            "the data of {} values no longer follow from their operands: they changed after \
+             the forward pass (as an optimizer step after backward() does), so the page's \
+             replay of backward, which runs on the data as they are now, is not compared \
+             with the stored grads",
+            thousands(values)
+        )),
+    }
 }
 
 /// Each value's widest grad text over the replay and its stored grad, so its record is laid
@@ -681,6 +710,7 @@ fn snapshot_data(
             })
             .collect(),
         parts: Vec::new(),
+        stale: 0,
         rankdir: "LR",
     }
 }

@@ -167,6 +167,9 @@ pub enum NoteKind {
     Layered,
     /// The view asked for (`--group`, `--fold`) changed nothing, and why.
     View,
+    /// A page's graph whose data changed after its forward pass: its stored grads are not
+    /// compared with the replay's.
+    DataChanged,
 }
 
 /// `graph` in `format`, through the view the options ask for (micrograd's plain look by

@@ -508,6 +508,50 @@ fn a_json_graph_with_wrong_grads_is_marked_with_both_numbers() {
     assert_eq!(browser.console_errors(), Vec::<String>::new());
 }
 
+#[test]
+fn a_page_after_an_optimizer_step_says_why_it_marks_no_grad() {
+    // The lecture's training step: backward, then every parameter moves by its grad. The
+    // graph drawn at the end holds the new data, from which backward gives other grads.
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("step.py");
+    std::fs::write(
+        &script,
+        "w = Value(-3.0, label='w')\nx = Value(2.0, label='x')\nb = Value(1.0, label='b')\n\
+         y = (w * x + b).tanh()\ny.label = 'y'\ny.backward()\n\
+         for p in [w, b]:\n    p.data -= 0.1 * p.grad\n",
+    )
+    .unwrap();
+    let page = dir.path().join("step.html");
+    let assert = run_to(&["render"], &page, &script).success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("note: the data of 2 values no longer follow from their operands"),
+        "{stderr}"
+    );
+    let browser = Browser::start();
+    browser.open(&url(&page, ""));
+    let shown = browser.eval(
+        "return [document.getElementById('gv-marks').hidden,\
+         document.getElementById('gv-stale').hidden,\
+         document.getElementById('gv-stale').textContent,\
+         document.querySelectorAll('#s0-figure text').length];",
+    );
+    assert_eq!(shown[0], json!(true), "no table of wrong grads: {shown}");
+    assert_eq!(shown[1], json!(false), "the panel says why: {shown}");
+    assert!(
+        shown[2]
+            .as_str()
+            .is_some_and(|t| t.starts_with("The data of 2 values no longer follow")),
+        "{shown}"
+    );
+    let stored_rows = browser.eval(
+        "return Array.from(document.querySelectorAll('#s0-figure text'))\
+         .filter(t => t.textContent.startsWith('stored grad')).length;",
+    );
+    assert_eq!(stored_rows, json!(0), "no value is marked wrong");
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+}
+
 // ---- compare and check pages ----
 
 fn run_to(args: &[&str], page: &Path, input: &Path) -> assert_cmd::assert::Assert {
