@@ -4,7 +4,8 @@
 //! does to long running sums.
 //!
 //! `cargo bench --bench layered` prints the tables. After `--`: `--count FILE.svg…` prints the
-//! crossings and through-node edges of any SVG (ours or Graphviz's); `--threshold` times
+//! crossings, through-node edges, size, mean edge length and edges against the rank direction
+//! of any SVG (ours or Graphviz's); `--threshold` times
 //! `dot` by layout cost (where `auto` should switch); `--keep DIR` leaves the graphs (JSON) and
 //! both engines' SVGs in DIR, to look at; `--graphs DIR` only writes the bench's graphs
 //! there (JSON, named by size), to time one engine by hand.
@@ -29,12 +30,23 @@ const BINARY: &str = env!("CARGO_BIN_EXE_gradviz");
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(at) = args.iter().position(|a| a == "--count") {
-        for file in &args[at + 1..] {
+        // Cargo adds `--bench` after the bench's own arguments.
+        for file in args[at + 1..].iter().filter(|a| !a.starts_with("--")) {
             let svg = std::fs::read_to_string(file).expect("readable SVG");
             let q = quality::measure(&svg, true);
             println!(
-                "{file}: {} edges, {} crossings, {} edges through nodes",
-                q.edges, q.crossings, q.through_nodes
+                "{file}: {} edges, {} crossings, {} edges through nodes, {:.0} x {:.0} pt \
+                 (area {:.3e}, aspect {:.1}:1), mean edge length {:.1}, {} against the rank \
+                 direction",
+                q.edges,
+                q.crossings,
+                q.through_nodes,
+                q.width,
+                q.height,
+                q.area(),
+                q.aspect(),
+                q.mean_edge_length(),
+                q.against
             );
         }
         return;

@@ -6,7 +6,8 @@
 //! the dummy nodes that long edges get:
 //! - [`rank`]: longest-path ranks (cycles broken by reversing edges, and no edge reversed
 //!   otherwise), then a pass that pulls nodes next to their first use when that shortens the
-//!   edges in total;
+//!   edges in total, then the ranks levelled by their nodes' sizes across (the widest rank
+//!   hands nodes to its neighbours while that adds little edge length);
 //! - [`order`]: dummy nodes for edges longer than one rank, then barycenter sweeps with a
 //!   bounded transpose; every rank keeps each cluster's members together;
 //! - [`position`]: Brandes–Köpf coordinates within ranks (four alignments, balanced),
@@ -183,7 +184,8 @@ pub struct Extent {
     pub dummies: usize,
 }
 
-/// The [`Extent`] of `graph`, ranked as [`layout`] ranks it (`improve_ranks`): how much work
+/// The [`Extent`] of `graph`, ranked as [`layout`] ranks it (`improve_ranks`) before the
+/// ranks are levelled (which needs the direction, and moves few nodes): how much work
 /// Graphviz's `dot` faces, whose time grows with its nodes plus these dummies.
 pub fn extent(graph: &Graph) -> Extent {
     let edges = drawn_edges(graph);
@@ -204,10 +206,39 @@ fn drawn_edges(graph: &Graph) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// Each node's size across the ranks and along them (its height and width when ranks run
+/// left or right).
+fn node_sizes(graph: &Graph, direction: Direction) -> (Vec<f64>, Vec<f64>) {
+    let across = matches!(direction, Direction::TopToBottom | Direction::BottomToTop);
+    graph
+        .nodes
+        .iter()
+        .map(|n| {
+            if across {
+                (n.width, n.height)
+            } else {
+                (n.height, n.width)
+            }
+        })
+        .unzip()
+}
+
 /// Lays out `graph`.
 pub fn layout(graph: &Graph, options: &Options) -> Layout {
     let edges = drawn_edges(graph);
-    let ranking = rank::rank(graph.nodes.len(), &edges, options.improve_ranks);
+    let mut ranking = rank::rank(graph.nodes.len(), &edges, options.improve_ranks);
+    if options.improve_ranks {
+        let (across, along) = node_sizes(graph, options.direction);
+        let sizes = rank::NodeSizes {
+            across: &across,
+            along: &along,
+            node_sep: options.node_sep,
+            rank_sep: options.rank_sep,
+            // A dummy is half an edge separation thick, with an edge separation beside it.
+            dummy: options.edge_sep * 1.5,
+        };
+        rank::level(&mut ranking, &edges, sizes);
+    }
     let mut layered = Layered::build(graph, &edges, &ranking, options);
     let crossings = order::order(&mut layered);
     let cross = position::position(&layered, options);

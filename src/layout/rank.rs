@@ -11,7 +11,8 @@
 //! sum (a left fold over a batch) keeps its long edges, as in `dot`, rather than being
 //! folded into a ladder whose steps point back.
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 
 /// The rank of each node.
 pub(super) struct Ranking {
@@ -184,4 +185,334 @@ fn rows(n: usize, pairs: impl Iterator<Item = (usize, usize)> + Clone) -> (Vec<u
         fill[from] += 1;
     }
     (start, entries)
+}
+
+/// Levels the ranks across: while the rank that is widest across (its nodes' `cross_size`
+/// plus `sep` each, and the long edges passing through it, summed) can hand a node to the
+/// next rank or the one before, so that no rank it touches becomes as wide as it was, the
+/// cheapest such move is made. A node whose one use sits in the next rank can move only
+/// with that use (a constant and the product it feeds move on together). A move costs the
+/// edge length it adds (a node with two inputs and one use, moved one rank later, lengthens
+/// the edges by one); moves that add more than [`LEVEL_COST`] are not made.
+///
+/// Longest-path ranking stacks every node that can go early in one rank: the lecture's MLP
+/// had the 64 products of a layer in one rank and their 48 constants in another (in `dot`,
+/// whose network simplex balances ranks, they spread over several), and those ranks set the
+/// figure's height.
+pub(super) fn level(ranking: &mut Ranking, edges: &[(usize, usize)], size: NodeSizes) {
+    let forward: Vec<(usize, usize)> = edges
+        .iter()
+        .map(|&(a, b)| {
+            if ranking.reversed((a, b)) {
+                (b, a)
+            } else {
+                (a, b)
+            }
+        })
+        .collect();
+    let mut thickened = ranking.rank.clone();
+    let kept_area = level_with(&mut ranking.rank, &forward, size, false);
+    if level_with(&mut thickened, &forward, size, true) < kept_area {
+        ranking.rank = thickened;
+    }
+}
+
+/// One run of [`level`], letting ranks grow thicker or not; returns the figure's area as
+/// the ranks foretell it (the widest rank times the length along the ranks). Thickening is
+/// judged one rank at a time, which pays where one layer stacks high (the lecture's MLP)
+/// and not where every rank is as wide (a running sum): the whole runs decide.
+fn level_with(rank: &mut [u32], forward: &[(usize, usize)], size: NodeSizes, thicken: bool) -> f64 {
+    let mut leveler = Leveler::new(rank, forward, size);
+    let ranks = leveler.load.len();
+    let mut heap: BinaryHeap<(u64, Reverse<u32>)> = (0..ranks)
+        .map(|r| (leveler.load[r].to_bits(), Reverse(r as u32)))
+        .collect();
+    let mut work = 0usize;
+    while let Some((bits, Reverse(r))) = heap.pop() {
+        let r = r as usize;
+        if bits != leveler.load[r].to_bits() {
+            continue;
+        }
+        work += leveler.members[r].len();
+        if work > LEVEL_WORK {
+            break;
+        }
+        let Some(step) = leveler.cheapest_move(r) else {
+            if thicken && leveler.thicken_for(r) {
+                heap.push((bits, Reverse(r as u32)));
+                continue;
+            }
+            break;
+        };
+        for (v, to) in step.moves() {
+            leveler.shift(v, to);
+        }
+        for touched in step.ranks(r) {
+            heap.push((leveler.load[touched].to_bits(), Reverse(touched as u32)));
+        }
+    }
+    leveler.load.iter().copied().fold(0.0, f64::max) * leveler.length
+}
+
+/// What [`level`] weighs: each node's size across the ranks and along them, the space
+/// between neighbours of a rank, and what a long edge passing through a rank takes of it.
+#[derive(Clone, Copy)]
+pub(super) struct NodeSizes<'a> {
+    pub(super) across: &'a [f64],
+    pub(super) along: &'a [f64],
+    pub(super) node_sep: f64,
+    pub(super) rank_sep: f64,
+    pub(super) dummy: f64,
+}
+
+/// The most edge length one move of [`level`] may add.
+const LEVEL_COST: i64 = 1;
+/// Nodes [`level`] looks at, at most, over all its moves: a large graph's widest rank holds
+/// thousands.
+const LEVEL_WORK: usize = 20_000_000;
+
+/// A move of [`level`]: a node to the rank before or after, or a node with its one use,
+/// both one rank later.
+#[derive(Clone, Copy)]
+enum Step {
+    One(usize, usize),
+    WithUse(usize, usize, usize),
+}
+
+impl Step {
+    /// The node of the widest rank that moves.
+    fn node(self) -> usize {
+        match self {
+            Step::One(v, _) | Step::WithUse(v, _, _) => v,
+        }
+    }
+
+    /// The nodes moved and where, in an order that keeps every edge pointing forward.
+    fn moves(self) -> impl Iterator<Item = (usize, usize)> {
+        let (first, second) = match self {
+            Step::One(v, to) => ((v, to), None),
+            Step::WithUse(v, to, user) => ((user, to + 1), Some((v, to))),
+        };
+        std::iter::once(first).chain(second)
+    }
+
+    /// The ranks whose width the move changes, `r` being the moved node's.
+    fn ranks(self, r: usize) -> impl Iterator<Item = usize> {
+        let (to, further) = match self {
+            Step::One(_, to) => (to, None),
+            Step::WithUse(_, to, _) => (to, Some(to + 1)),
+        };
+        [r, to].into_iter().chain(further)
+    }
+}
+
+/// The state of [`level`]: ranks, their widths and members, and each node's place there.
+struct Leveler<'a> {
+    rank: &'a mut [u32],
+    adjacency: Adjacency,
+    size: Vec<f64>,
+    dummy_size: f64,
+    along: &'a [f64],
+    load: Vec<f64>,
+    /// Each rank's thickness along the ranks (its thickest node's): a move never makes a
+    /// rank thicker, since that lengthens the figure as much as the move narrows it.
+    thickness: Vec<f64>,
+    /// The figure's length along the ranks: thicknesses and the gaps between ranks.
+    length: f64,
+    /// Nodes already moved: each moves once, so the length added stays bounded.
+    moved: Vec<bool>,
+    members: Vec<Vec<u32>>,
+    place: Vec<u32>,
+}
+
+impl<'a> Leveler<'a> {
+    fn new(rank: &'a mut [u32], forward: &[(usize, usize)], sizes: NodeSizes<'a>) -> Self {
+        let n = rank.len();
+        let ranks = rank.iter().max().map_or(0, |&r| r as usize + 1);
+        let size: Vec<f64> = sizes.across.iter().map(|s| s + sizes.node_sep).collect();
+        let mut thickness = vec![0.0f64; ranks];
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); ranks];
+        let mut place = vec![0u32; n];
+        let mut load = vec![0.0f64; ranks];
+        for v in 0..n {
+            let r = rank[v] as usize;
+            place[v] = members[r].len() as u32;
+            members[r].push(v as u32);
+            load[r] += size[v];
+            thickness[r] = thickness[r].max(sizes.along[v]);
+        }
+        // The long edges' dummies, counted by a running sum over the ranks they pass.
+        let mut passing = vec![0i64; ranks + 1];
+        for &(a, b) in forward {
+            let (low, high) = (rank[a] as usize, rank[b] as usize);
+            if high > low + 1 {
+                passing[low + 1] += 1;
+                passing[high] -= 1;
+            }
+        }
+        let mut through = 0i64;
+        for r in 0..ranks {
+            through += passing[r];
+            load[r] += through as f64 * sizes.dummy;
+        }
+        Leveler {
+            rank,
+            adjacency: Adjacency::new(n, forward),
+            size,
+            dummy_size: sizes.dummy,
+            along: sizes.along,
+            load,
+            length: thickness.iter().sum::<f64>() + ranks as f64 * sizes.rank_sep,
+            thickness,
+            moved: vec![false; n],
+            members,
+            place,
+        }
+    }
+
+    /// The ranks `v` may take without turning an edge around.
+    fn range(&self, v: usize) -> (usize, usize) {
+        let low = self.adjacency.preds(v).iter();
+        let low = low.map(|&p| self.rank[p as usize] as usize + 1).max();
+        let high = self.adjacency.succs(v).iter();
+        let high = high.map(|&s| self.rank[s as usize] as usize - 1).min();
+        (low.unwrap_or(0), high.unwrap_or(self.load.len() - 1))
+    }
+
+    /// The edge length added by moving `v` one rank later (negative: earlier, less).
+    fn growth(&self, v: usize) -> i64 {
+        self.adjacency.preds(v).len() as i64 - self.adjacency.succs(v).len() as i64
+    }
+
+    /// How moving `v` one rank from its own changes the width of its rank and the other.
+    fn width_change(&self, v: usize, later: bool) -> (f64, f64) {
+        let (ins, outs) = (
+            self.adjacency.preds(v).len() as f64,
+            self.adjacency.succs(v).len() as f64,
+        );
+        // Moved later, its inputs pass through its old rank and its uses no longer pass
+        // through the new one; earlier, the other way round.
+        let (gained, lost) = if later { (ins, outs) } else { (outs, ins) };
+        (
+            gained * self.dummy_size - self.size[v],
+            self.size[v] - lost * self.dummy_size,
+        )
+    }
+
+    /// The cheapest move out of rank `r` that leaves every rank it touches narrower than `r`
+    /// is now; ties go to the narrowest result, then the earlier member.
+    fn cheapest_move(&self, r: usize) -> Option<Step> {
+        let mut best: Option<(i64, f64, Step)> = None;
+        self.moves_from(r, |cost, width, step| {
+            if best.is_none_or(|(c, w, _)| (cost, width) < (c, w)) {
+                best = Some((cost, width, step));
+            }
+        });
+        best.map(|(_, _, step)| step)
+    }
+
+    /// When rank `r` is widest and no move narrows it, lets a neighbouring rank grow thicker
+    /// if the nodes that could then move there narrow the figure by more, relatively, than
+    /// the thicker rank lengthens it (a rank of small operations next to a rank of wide
+    /// records takes records once it is as thick as they are). True when one grew.
+    fn thicken_for(&mut self, r: usize) -> bool {
+        let mut best: Option<(f64, usize, f64)> = None;
+        for to in [r.wrapping_sub(1), r + 1] {
+            if to >= self.load.len() {
+                continue;
+            }
+            let kept = std::mem::replace(&mut self.thickness[to], f64::INFINITY);
+            let (mut freed, mut thickest) = (0.0, kept);
+            self.moves_from(r, |_, _, step| {
+                let v = step.node();
+                freed += self.size[v];
+                thickest = f64::max(thickest, self.along[v]);
+            });
+            self.thickness[to] = kept;
+            let narrower = freed.min((self.load[r] - self.load[to]) / 2.0) / self.load[r];
+            let longer = (thickest - kept) / self.length;
+            let gain = narrower - longer;
+            if gain > 0.0 && best.is_none_or(|(g, _, _)| gain > g) {
+                best = Some((gain, to, thickest));
+            }
+        }
+        let Some((_, to, thickest)) = best else {
+            return false;
+        };
+        self.length += thickest - self.thickness[to];
+        self.thickness[to] = thickest;
+        true
+    }
+
+    /// Every move out of rank `r` that leaves the ranks it touches narrower than `r` is now
+    /// and adds at most [`LEVEL_COST`], with its cost and the widest rank it leaves.
+    fn moves_from(&self, r: usize, mut visit: impl FnMut(i64, f64, Step)) {
+        let widest = self.load[r];
+        let mut consider = |cost: i64, widths: &[f64], step: Step| {
+            let width = widths.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if cost <= LEVEL_COST && width < widest {
+                visit(cost, width, step);
+            }
+        };
+        for &v in &self.members[r] {
+            let v = v as usize;
+            if self.moved[v] {
+                continue;
+            }
+            let fits = |v: usize, to: usize| self.along[v] <= self.thickness[to];
+            let (low, high) = self.range(v);
+            if r > low && fits(v, r - 1) {
+                let (here, there) = self.width_change(v, false);
+                let widths = [widest + here, self.load[r - 1] + there];
+                consider(-self.growth(v), &widths, Step::One(v, r - 1));
+            }
+            if r + 1 == self.load.len() || !fits(v, r + 1) {
+                continue;
+            }
+            if r < high {
+                let (here, there) = self.width_change(v, true);
+                let widths = [widest + here, self.load[r + 1] + there];
+                consider(self.growth(v), &widths, Step::One(v, r + 1));
+            } else if let Some(user) = self.lone_use_next(v, r) {
+                let (user_here, user_there) = self.width_change(user, true);
+                let (here, there) = self.width_change(v, true);
+                // The use moves first: the edge between them passes through rank r + 1
+                // until `v` follows, so the two changes add up.
+                let widths = [
+                    widest + here,
+                    self.load[r + 1] + user_here + there,
+                    self.load[r + 2] + user_there,
+                ];
+                let cost = self.growth(v) + self.growth(user);
+                consider(cost, &widths, Step::WithUse(v, r + 1, user));
+            }
+        }
+    }
+
+    /// The one use of `v` when it sits in the next rank and can move one rank later.
+    fn lone_use_next(&self, v: usize, r: usize) -> Option<usize> {
+        let &[user] = self.adjacency.succs(v) else {
+            return None;
+        };
+        let user = user as usize;
+        let movable = self.rank[user] as usize == r + 1 && self.range(user).1 > r + 1;
+        (movable && !self.moved[user] && self.along[user] <= self.thickness[r + 2]).then_some(user)
+    }
+
+    /// Moves `v` to the neighbouring rank `to`, keeping widths and members.
+    fn shift(&mut self, v: usize, to: usize) {
+        let from = self.rank[v] as usize;
+        let (here, there) = self.width_change(v, to > from);
+        self.load[from] += here;
+        self.load[to] += there;
+        let place = self.place[v] as usize;
+        self.members[from].swap_remove(place);
+        if let Some(&moved) = self.members[from].get(place) {
+            self.place[moved as usize] = place as u32;
+        }
+        self.place[v] = self.members[to].len() as u32;
+        self.members[to].push(v as u32);
+        self.rank[v] = to as u32;
+        self.moved[v] = true;
+    }
 }

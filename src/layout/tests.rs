@@ -224,6 +224,56 @@ fn a_late_input_is_pulled_next_to_its_use() {
 }
 
 #[test]
+fn products_stacked_in_one_rank_are_levelled_over_several() {
+    // Two examples of a neuron's sum as micrograd builds it: product k = w_k * c_k (w_k
+    // shared by both, a constant of its own), then s_k = s_{k-1} + product k. Pulling
+    // towards use leaves each product (held by its shared weight) in rank 1; levelled, the
+    // products and their constants spread over later ranks, and every edge still points
+    // along the ranks.
+    let terms = 12;
+    let mut nodes: Vec<NodeSpec> = (0..terms).map(|_| node(50.0, 30.0, None)).collect();
+    let mut edges = Vec::new();
+    for _example in 0..2 {
+        let mut previous = nodes.len();
+        nodes.push(node(50.0, 30.0, None)); // s_0
+        for w in 0..terms {
+            let base = nodes.len();
+            nodes.extend((0..3).map(|_| node(50.0, 30.0, None))); // c_k, product, s_k
+            let (c, product, s) = (base, base + 1, base + 2);
+            edges.extend([(w, product), (c, product), (product, s), (previous, s)]);
+            previous = s;
+        }
+    }
+    let graph = Graph {
+        nodes,
+        edges,
+        clusters: Vec::new(),
+    };
+    let crowd = |layout: &Layout| {
+        let mut per_column = std::collections::BTreeMap::new();
+        for p in &layout.nodes {
+            *per_column.entry(p.x.round() as i64).or_insert(0) += 1;
+        }
+        per_column.into_values().max().unwrap_or(0)
+    };
+    let after = layout(&graph, &Options::default());
+    check(&graph, &after).unwrap();
+    for &(a, b) in &graph.edges {
+        assert!(after.nodes[a].x < after.nodes[b].x, "{a}->{b}");
+    }
+    let plain = Options {
+        improve_ranks: false,
+        ..Options::default()
+    };
+    let before = layout(&graph, &plain);
+    // By longest path alone rank 0 holds the 12 weights, 24 constants and both starts;
+    // pulling towards use moves only the starts (each product is held by its shared
+    // weight), so without levelling 36 stay there.
+    assert!(crowd(&before) >= 3 * terms, "{}", crowd(&before));
+    assert!(crowd(&after) < 3 * terms, "{}", crowd(&after));
+}
+
+#[test]
 fn a_running_sum_over_rows_with_shared_weights_runs_along_the_ranks() {
     // Row k: t_k = w * x_k, with w shared by every row; then s_k = s_{k-1} + t_k through a
     // join node j_k, as micrograd's figure has it (value -> op -> value). No edge of it

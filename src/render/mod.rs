@@ -263,7 +263,8 @@ pub fn draw_figure(figure: &Figure<'_>, format: Format, options: &Options) -> Re
     Drawn::written(|out| figure_to(figure, format, options, out))
 }
 
-/// [`draw_figure`] into `out`: DOT streamed as it is written, an engine's drawing whole.
+/// [`draw_figure`] into `out`: DOT and the layered engine's SVG streamed as they are
+/// written (a 100k-value figure's SVG is hundreds of megabytes), other drawings whole.
 fn figure_to(
     figure: &Figure<'_>,
     format: Format,
@@ -283,6 +284,11 @@ fn figure_to(
         }
         _ => match options.layered(&figure.graph, format) {
             Layered::No => graphviz(figure, format, options)?,
+            layered if format == Format::Svg => {
+                write_layered_svg(&figure.scene(), &mut *out).map_err(write_failed)?;
+                let notes = view_note(figure).into_iter().chain(layered.note());
+                return Ok(notes.collect());
+            }
             layered => (
                 render_layered(&figure.scene(), format)?,
                 layered.note().into_iter().collect(),
