@@ -678,9 +678,21 @@ const KEYWORDS: [&str; 35] = [
 ];
 
 fn is_keyword(word: &str) -> bool {
-    // Most names fail the cheap tests; this runs for every name in the script.
+    // This runs for every name in the script, and most names fail the cheap tests: the
+    // length, and a first letter that starts some keyword (a bit per letter from 'A').
+    const FIRST_LETTERS: u64 = {
+        let mut bits = 0u64;
+        let mut i = 0;
+        while i < KEYWORDS.len() {
+            bits |= 1 << (KEYWORDS[i].as_bytes()[0] - b'A');
+            i += 1;
+        }
+        bits
+    };
+    let first = word.as_bytes().first().map_or(0, |b| b.wrapping_sub(b'A'));
     (2..=8).contains(&word.len())
-        && b"FNTabcdefgilnoprtwy".contains(&word.as_bytes()[0])
+        && first < 64
+        && FIRST_LETTERS & (1 << first) != 0
         && KEYWORDS.binary_search(&word).is_ok()
 }
 
