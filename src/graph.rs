@@ -186,17 +186,19 @@ pub fn to_petgraph(graph: &Graph, roots: &[NodeId]) -> ExportGraph {
     let mut index_of = vec![NodeIndex::end(); nodes.last().map_or(0, |n| n.index() + 1)];
     let mut scopes = EngineScopes::new(graph);
     for &id in &nodes {
+        let (op, operands) = graph.op_and_operands(id);
         let info = NodeInfo {
             id: id.index() as u64,
             label: graph.label_string(id),
             data: graph.data(id),
             grad: graph.grad(id),
-            op: NodeOp::Known(graph.op(id)),
+            op: NodeOp::Known(op),
             scope: scopes.of(id),
         };
-        index_of[id.index()] = out.add_node(info);
-        for (position, operand) in graph.operands(id).into_iter().enumerate() {
-            out.add_edge(index_of[operand.index()], index_of[id.index()], position);
+        let node = out.add_node(info);
+        index_of[id.index()] = node;
+        for (position, operand) in operands[..op.arity()].iter().enumerate() {
+            out.add_edge(index_of[operand.index()], node, position);
         }
     }
     out
