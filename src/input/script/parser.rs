@@ -669,22 +669,16 @@ fn to_target(mut expr: Expr<'_>) -> Res<Target<'_>> {
     }
 }
 
-/// Python's keywords, sorted for binary search.
-const KEYWORDS: [&str; 35] = [
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
-    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
-    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
-    "with", "yield",
-];
-
+/// Whether `word` is one of Python's keywords.
 fn is_keyword(word: &str) -> bool {
     // This runs for every name in the script, and most names fail the cheap tests: the
     // length, and a first letter that starts some keyword (a bit per letter from 'A').
     const FIRST_LETTERS: u64 = {
+        let letters = b"FNTabcdefgilnoprtwy";
         let mut bits = 0u64;
         let mut i = 0;
-        while i < KEYWORDS.len() {
-            bits |= 1 << (KEYWORDS[i].as_bytes()[0] - b'A');
+        while i < letters.len() {
+            bits |= 1 << (letters[i] - b'A');
             i += 1;
         }
         bits
@@ -693,7 +687,14 @@ fn is_keyword(word: &str) -> bool {
     (2..=8).contains(&word.len())
         && first < 64
         && FIRST_LETTERS & (1 << first) != 0
-        && KEYWORDS.binary_search(&word).is_ok()
+        && matches!(
+            word,
+            "False" | "None" | "True" | "and" | "as" | "assert" | "async" | "await" | "break"
+                | "class" | "continue" | "def" | "del" | "elif" | "else" | "except" | "finally"
+                | "for" | "from" | "global" | "if" | "import" | "in" | "is" | "lambda"
+                | "nonlocal" | "not" | "or" | "pass" | "raise" | "return" | "try" | "while"
+                | "with" | "yield"
+        )
 }
 
 /// The message (and help) for a Python keyword used where gradviz has no such construct.
@@ -896,6 +897,19 @@ mod tests {
             parse_one("c += c + 1"),
             Stmt::AugAssign { op: BinOp::Add, .. }
         ));
+    }
+
+    #[test]
+    fn keywords_are_pythons_and_nothing_else() {
+        let keywords = "False None True and as assert async await break class continue def \
+                        del elif else except finally for from global if import in is lambda \
+                        nonlocal not or pass raise return try while with yield";
+        for word in keywords.split_whitespace() {
+            assert!(is_keyword(word), "{word}");
+        }
+        for word in ["x", "Value", "label", "data", "f", "iff", "Fals", "yielded", "_if"] {
+            assert!(!is_keyword(word), "{word}");
+        }
     }
 
     #[test]
