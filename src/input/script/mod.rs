@@ -264,6 +264,7 @@ fn run_statements<'s>(
         if runtime_error.is_none() {
             runtime_error = evaluator.exec(&statement).err();
         }
+        parser.recycle(statement);
     }
     Ok(Statements {
         parser,

@@ -81,6 +81,8 @@ pub(crate) struct Parser<'s> {
     imports: Vec<(&'s str, Span)>,
     /// The expression builder, kept between expressions for its room.
     builder: Builder<'s>,
+    /// The emptied target list of an assignment that has run, for the next one.
+    spare_targets: Vec<Target<'s>>,
 }
 
 impl<'s> Parser<'s> {
@@ -94,6 +96,7 @@ impl<'s> Parser<'s> {
             statements: 0,
             imports: Vec::new(),
             builder: Builder::default(),
+            spare_targets: Vec::new(),
         })
     }
 
@@ -106,6 +109,20 @@ impl<'s> Parser<'s> {
     /// ignores but which decide whether a script needs CPython.
     pub fn imports(&self) -> &[(&'s str, Span)] {
         &self.imports
+    }
+
+    /// Takes back a statement that has run, so that the next one is written into its
+    /// lists: a script of simple statements allocates none per statement.
+    pub fn recycle(&mut self, statement: Stmt<'s>) {
+        match statement {
+            Stmt::Assign { mut targets, value } => {
+                targets.clear();
+                self.spare_targets = targets;
+                self.builder.recycle(value);
+            }
+            Stmt::AugAssign { value, .. } | Stmt::Expr(value) => self.builder.recycle(value),
+            Stmt::For(_) => {}
+        }
     }
 
     /// The next statement to run, or `None` at the end of the script.
@@ -343,7 +360,7 @@ impl<'s> Parser<'s> {
             Tok::Op("=") => self.assignment(first),
             Tok::Op(op @ ("+=" | "-=" | "*=" | "/=" | "**=")) => {
                 let op_span = self.current.span;
-                let target = to_target(first)?;
+                let target = to_target(first, &mut self.builder)?;
                 self.advance()?;
                 let value = self.expression()?;
                 let op = BinOp::from_token(op.trim_end_matches('=')).expect("an arithmetic op");
@@ -374,12 +391,13 @@ impl<'s> Parser<'s> {
     }
 
     fn assignment(&mut self, first: Expr<'s>) -> Res<Stmt<'s>> {
-        let mut targets = vec![to_target(first)?];
+        let mut targets = std::mem::take(&mut self.spare_targets);
+        targets.push(to_target(first, &mut self.builder)?);
         loop {
             self.advance()?;
             let value = self.expression()?;
             if self.current.tok == Tok::Op("=") {
-                targets.push(to_target(value)?);
+                targets.push(to_target(value, &mut self.builder)?);
             } else {
                 return Ok(Stmt::Assign { targets, value });
             }
@@ -464,19 +482,18 @@ impl<'s> Parser<'s> {
     fn fstring(&mut self, builder: &mut Builder<'s>, body: Span, span: Span) -> Res<()> {
         let source = self.lexer.source();
         let parts = fstring::parts(source, body)?;
-        let mut code = Vec::new();
         let count = parts.len();
         for part in parts {
             match part {
-                Part::Text(text) => code.push(Instr::Str(Cow::Owned(text))),
+                Part::Text(text) => builder.push_code(Instr::Str(Cow::Owned(text))),
                 Part::Field {
                     expression,
                     conversion,
                     spec,
                     span,
                 } => {
-                    code.extend(Parser::field(source, expression)?.code);
-                    code.push(Instr::Format {
+                    builder.push_expr(Parser::field(source, expression)?);
+                    builder.push_code(Instr::Format {
                         conversion,
                         spec,
                         span,
@@ -484,8 +501,8 @@ impl<'s> Parser<'s> {
                 }
             }
         }
-        code.push(Instr::Concat(count));
-        builder.operand_code(code, span);
+        builder.push_code(Instr::Concat(count));
+        builder.operand_done(span);
         self.advance()
     }
 
@@ -500,6 +517,7 @@ impl<'s> Parser<'s> {
             statements: 0,
             imports: Vec::new(),
             builder: Builder::default(),
+            spare_targets: Vec::new(),
         };
         let expr = parser.expression()?;
         match &parser.current.tok {
@@ -650,9 +668,14 @@ impl<'s> Parser<'s> {
     }
 }
 
-fn to_target(mut expr: Expr<'_>) -> Res<Target<'_>> {
+/// What `expr`, written before `=` or `op=`, assigns to. `builder` takes back the lists of
+/// a bare name's expression.
+fn to_target<'s>(mut expr: Expr<'s>, builder: &mut Builder<'s>) -> Res<Target<'s>> {
     match expr.code.last() {
-        Some(Instr::Load(name, span)) if expr.code.len() == 1 => Ok(Target::Name(name, *span)),
+        Some(&Instr::Load(name, span)) if expr.code.len() == 1 => {
+            builder.recycle(expr);
+            Ok(Target::Name(name, span))
+        }
         Some(&Instr::GetAttr { name, name_span }) => {
             expr.code.pop();
             Ok(Target::Attribute {
@@ -775,8 +798,9 @@ mod tests {
                 }
                 Instr::Format { spec, .. } => format!("{{{}:{spec}}}", stack.pop().unwrap()),
                 Instr::Concat(n) => format!("f[{}]", stack.split_off(stack.len() - n).join(",")),
-                Instr::Call(call) => {
-                    let n = call.args.len() + call.keywords.len();
+                Instr::Call(index) => {
+                    let call = &expr.calls[*index];
+                    let n = call.len();
                     let args = stack.split_off(stack.len() - n).join(",");
                     let callee = stack.pop().unwrap();
                     match call.method {
@@ -833,11 +857,12 @@ mod tests {
         let Stmt::Expr(e) = parse_one("Value(1, label='x')") else {
             panic!()
         };
-        let Some(Instr::Call(call)) = e.code.last() else {
+        let Some(&Instr::Call(index)) = e.code.last() else {
             panic!()
         };
-        assert_eq!(call.args.len(), 1);
-        assert_eq!(call.keywords[0].0, "label");
+        let call = &e.calls[index];
+        assert_eq!((call.positional, call.keywords), (1, 1));
+        assert_eq!(e.arguments(call)[1].keyword.map(|k| k.0), Some("label"));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use rustc_hash::FxHashSet;
 
 use super::diagnostics::{line_and_column, Diag, Span};
 use super::eval::{builtin, MATH_NAMES};
-use super::expr::Instr;
+use super::expr::{Expr, Instr};
 use super::parser::{Stmt, Target};
 
 /// Modules whose import a subset script may keep: their names are built in, or unused.
@@ -99,16 +99,16 @@ impl<'s> Fit<'s> {
             match statement {
                 Stmt::Assign { targets, value } => {
                     targets.iter().for_each(|t| self.target(t));
-                    self.code(&value.code);
+                    self.code(value);
                 }
                 Stmt::AugAssign { target, value, .. } => {
                     self.target(target);
-                    self.code(&value.code);
+                    self.code(value);
                 }
-                Stmt::Expr(expr) => self.code(&expr.code),
+                Stmt::Expr(expr) => self.code(expr),
                 Stmt::For(for_loop) => {
                     self.bound.extend(for_loop.targets.iter().map(|(n, _)| *n));
-                    self.code(&for_loop.iterable.code);
+                    self.code(&for_loop.iterable);
                     pending.extend(for_loop.body.iter().rev());
                 }
             }
@@ -120,13 +120,14 @@ impl<'s> Fit<'s> {
             Target::Name(name, _) => {
                 self.bound.insert(name);
             }
-            Target::Attribute { object, .. } => self.code(&object.code),
+            Target::Attribute { object, .. } => self.code(object),
         }
     }
 
     /// Names read, and `math.NAME` read as one name, since the subset has only part of
     /// `math`.
-    fn code(&mut self, code: &[Instr<'s>]) {
+    fn code(&mut self, expr: &Expr<'s>) {
+        let code = &expr.code;
         for (index, instr) in code.iter().enumerate() {
             match instr {
                 // A built-in name is never unknown, whatever the script binds.
@@ -142,6 +143,7 @@ impl<'s> Fit<'s> {
                     self.read.push(Cow::Owned(format!("math.{name}")));
                 }
                 Instr::Call(call) => {
+                    let call = &expr.calls[*call];
                     let callee = self
                         .source
                         .get(call.callee_span.start..call.callee_span.end);
