@@ -756,6 +756,9 @@ impl<'s> Evaluator<'s> {
                 .collect();
             return self.call_method(callee, name, name_span, args, call.span);
         }
+        if let Obj::Builtin(Builtin::Value) = callee {
+            return self.make_value(values, arguments, call.span);
+        }
         let (positional, keywords) = arguments.split_at(call.positional);
         // The arguments lead each zip, so no value past the positional ones is taken early.
         let mut args: Vec<Arg> = positional
@@ -785,7 +788,6 @@ impl<'s> Evaluator<'s> {
             Obj::Builtin(Builtin::Sum) if call.summed_generator => {
                 Ok(args.pop().expect("the summed generator").value)
             }
-            Obj::Builtin(Builtin::Value) => self.make_value(args, named, call.span),
             Obj::Builtin(Builtin::DrawDot) => self.draw_dot(args, named, call.span),
             Obj::Builtin(Builtin::Print) => self.print(args, named),
             Obj::Builtin(Builtin::Mlp) => self.make_mlp(args, named, call.span),
@@ -816,22 +818,31 @@ impl<'s> Evaluator<'s> {
         }
     }
 
-    /// `Value(number)` or `Value(number, label='…')` (`data=` works too, as in Python).
+    /// `Value(number)` or `Value(number, label='…')` (`data=` works too, as in Python),
+    /// its argument values in the order of `arguments`: read as they come, with no list of
+    /// its own, since every lecture line makes Values.
     fn make_value(
         &mut self,
-        positional: Vec<Arg>,
-        named: Vec<(&str, Span, Arg)>,
+        values: impl Iterator<Item = Obj>,
+        arguments: &[Argument<'s>],
         span: Span,
     ) -> Res<Obj> {
-        if let Some(extra) = positional.get(1) {
-            return Err(Diag::new(
-                extra.span,
-                "Value() takes one number and an optional label='…'",
-            ));
-        }
-        let mut data = positional.into_iter().next();
+        let mut data = None;
         let mut label = None;
-        for (name, name_span, arg) in named {
+        for (argument, value) in arguments.iter().zip(values) {
+            let arg = Arg {
+                value,
+                span: argument.span,
+            };
+            let Some((name, name_span)) = argument.keyword else {
+                if data.replace(arg).is_some() {
+                    return Err(Diag::new(
+                        argument.span,
+                        "Value() takes one number and an optional label='…'",
+                    ));
+                }
+                continue;
+            };
             match name {
                 "data" if data.is_none() => data = Some(arg),
                 "label" => label = Some(arg),
