@@ -181,11 +181,16 @@ pub type ExportGraph = DiGraph<NodeInfo, usize>;
 
 /// Exports the nodes reachable from `roots` (and the edges among them) in creation order.
 pub fn to_petgraph(graph: &Graph, roots: &[NodeId]) -> ExportGraph {
-    let nodes = graph.reachable(roots);
-    let mut out = ExportGraph::with_capacity(nodes.len(), nodes.len() * 2);
-    let mut index_of = vec![NodeIndex::end(); nodes.last().map_or(0, |n| n.index() + 1)];
+    // A mask rather than a list of ids: the export is the run's peak of memory.
+    let reached = graph.reached(roots);
+    let count = reached.iter().filter(|&&r| r).count();
+    let mut out = ExportGraph::with_capacity(count, count * 2);
+    let mut index_of = vec![NodeIndex::end(); reached.len()];
     let mut scopes = EngineScopes::new(graph);
-    for &id in &nodes {
+    let nodes = (0..reached.len())
+        .filter(|&i| reached[i])
+        .map(NodeId::from_index);
+    for id in nodes {
         let (op, operands) = graph.op_and_operands(id);
         let info = NodeInfo {
             id: id.index() as u64,

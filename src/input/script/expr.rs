@@ -200,6 +200,10 @@ impl BinOp {
     }
 }
 
+/// How many emptied expressions a [`Builder`] keeps: as many as a script's parser may have
+/// handed out ahead of its evaluator, two per statement.
+pub(crate) const SPARE_LISTS: usize = 2 * super::STATEMENTS_AHEAD;
+
 /// Unary signs sit between `* /` and `**`.
 const UNARY_PRECEDENCE: u8 = 3;
 
@@ -270,8 +274,8 @@ pub(crate) struct Builder<'s> {
     /// The arguments of the calls still open, innermost last: an inner call closes before
     /// its outer one reads on, so each open call's arguments lie together at the top.
     waiting: Vec<Argument<'s>>,
-    /// The emptied lists of an expression that has run, for the next one.
-    spare: Option<Expr<'s>>,
+    /// The emptied lists of expressions that have run, for the next ones.
+    spare: Vec<Expr<'s>>,
     /// The span of each value the code leaves on the stack so far.
     spans: Vec<Span>,
     pending: Vec<Pending<'s>>,
@@ -698,7 +702,7 @@ impl<'s> Builder<'s> {
         self.reduce_operators();
         debug_assert!(self.pending.is_empty() && self.spans.len() == 1);
         let span = self.spans.pop().expect("one value");
-        let spare = self.spare.take().unwrap_or(Expr {
+        let spare = self.spare.pop().unwrap_or(Expr {
             code: Vec::new(),
             calls: Vec::new(),
             arguments: Vec::new(),
@@ -712,13 +716,14 @@ impl<'s> Builder<'s> {
         }
     }
 
-    /// Takes back the lists of an expression that is done with, emptied, for a later one.
+    /// Takes back the lists of an expression that is done with, emptied, for a later one
+    /// (up to [`SPARE_LISTS`] of them).
     pub fn recycle(&mut self, mut expr: Expr<'s>) {
-        if self.spare.is_none() {
+        if self.spare.len() < SPARE_LISTS {
             expr.code.clear();
             expr.calls.clear();
             expr.arguments.clear();
-            self.spare = Some(expr);
+            self.spare.push(expr);
         }
     }
 

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use super::diagnostics::{Diag, Res, Span};
-use super::expr::{BinOp, Builder, Expr, Instr, UnaryOp};
+use super::expr::{BinOp, Builder, Expr, Instr, UnaryOp, SPARE_LISTS};
 use super::fstring::{self, Part};
 use super::lexer::{Lexer, Tok, Token};
 
@@ -81,8 +81,8 @@ pub(crate) struct Parser<'s> {
     imports: Vec<(&'s str, Span)>,
     /// The expression builder, kept between expressions for its room.
     builder: Builder<'s>,
-    /// The emptied target list of an assignment that has run, for the next one.
-    spare_targets: Vec<Target<'s>>,
+    /// The emptied target lists of assignments that have run, for the next ones.
+    spare_targets: Vec<Vec<Target<'s>>>,
 }
 
 impl<'s> Parser<'s> {
@@ -116,8 +116,10 @@ impl<'s> Parser<'s> {
     pub fn recycle(&mut self, statement: Stmt<'s>) {
         match statement {
             Stmt::Assign { mut targets, value } => {
-                targets.clear();
-                self.spare_targets = targets;
+                if self.spare_targets.len() < SPARE_LISTS {
+                    targets.clear();
+                    self.spare_targets.push(targets);
+                }
                 self.builder.recycle(value);
             }
             Stmt::AugAssign { value, .. } | Stmt::Expr(value) => self.builder.recycle(value),
@@ -391,7 +393,7 @@ impl<'s> Parser<'s> {
     }
 
     fn assignment(&mut self, first: Expr<'s>) -> Res<Stmt<'s>> {
-        let mut targets = std::mem::take(&mut self.spare_targets);
+        let mut targets = self.spare_targets.pop().unwrap_or_default();
         targets.push(to_target(first, &mut self.builder)?);
         loop {
             self.advance()?;
