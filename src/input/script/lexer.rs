@@ -512,6 +512,9 @@ impl<'s> Lexer<'s> {
         let text = without_underscores(&self.src[start..self.pos]);
         let span = Span::new(start, self.pos);
         if is_float {
+            if let Some(x) = exact_decimal(&text) {
+                return Ok(Tok::Float(x));
+            }
             return text
                 .parse()
                 .map(Tok::Float)
@@ -734,6 +737,33 @@ fn unterminated(start: usize, end: usize, triple: bool) -> Diag {
         .with_help("close the string with the quote it opens with")
 }
 
+/// 10^k for k ≤ 22: the powers of ten an `f64` holds exactly.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The value of a float literal of digits and one point (`0.999`, `2.`, `.5`) when Clinger's
+/// fast path gives it: its digits as an integer below 2^53 and at most 22 decimals, both
+/// exact in an `f64`, so one correctly rounded division is the correctly rounded value,
+/// the same bits as `str::parse`. `None` for any other literal.
+fn exact_decimal(text: &str) -> Option<f64> {
+    let mut mantissa = 0u64;
+    let mut decimals: Option<usize> = None;
+    for &b in text.as_bytes() {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+                decimals = decimals.map(|d| d + 1);
+            }
+            b'.' if decimals.is_none() => decimals = Some(0),
+            _ => return None,
+        }
+    }
+    let power = EXACT_POWERS_OF_TEN.get(decimals?)?;
+    (mantissa < 1 << 53).then(|| mantissa as f64 / power)
+}
+
 fn without_underscores(digits: &str) -> Cow<'_, str> {
     if digits.contains('_') {
         Cow::Owned(digits.replace('_', ""))
@@ -792,6 +822,18 @@ mod tests {
                 Tok::Newline,
             ]
         );
+    }
+
+    #[test]
+    fn float_literals_read_as_str_parse_reads_them() {
+        let literals = [
+            "0.999", "0.001", "1.", ".5", "0.1", "123456789.123456789", "9007199254740991.0",
+            "9007199254740993.0", "0.0000000000000000000001", "0.00000000000000000000001",
+            "3.141592653589793", "2.2250738585072014", "1.7976931348623157",
+        ];
+        for literal in literals {
+            assert_eq!(toks(literal)[0], Tok::Float(literal.parse().unwrap()), "{literal}");
+        }
     }
 
     #[test]
