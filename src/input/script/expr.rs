@@ -323,10 +323,11 @@ impl<'s> Builder<'s> {
     /// in progress, its calls renumbered into this expression's.
     pub fn push_expr(&mut self, expr: Expr<'s>) {
         let (first_call, first_argument) = (self.calls.len(), self.arguments.len());
-        self.code.extend(expr.code.into_iter().map(|instr| match instr {
-            Instr::Call(index) => Instr::Call(first_call + index),
-            other => other,
-        }));
+        self.code
+            .extend(expr.code.into_iter().map(|instr| match instr {
+                Instr::Call(index) => Instr::Call(first_call + index),
+                other => other,
+            }));
         self.calls.extend(expr.calls.into_iter().map(|call| Call {
             first_argument: first_argument + call.first_argument,
             ..call
@@ -476,7 +477,10 @@ impl<'s> Builder<'s> {
             unreachable!("matched above")
         };
         let read = &self.waiting[frame.first_waiting..];
-        if read.iter().any(|a| a.keyword.is_some_and(|k| k.0 == name.0)) {
+        if read
+            .iter()
+            .any(|a| a.keyword.is_some_and(|k| k.0 == name.0))
+        {
             return Err(Diag::new(
                 name.1,
                 format!("keyword argument '{}' repeated", name.0),
@@ -683,7 +687,8 @@ impl<'s> Builder<'s> {
         let span = frame.callee_span.to(close);
         self.spans.push(span);
         let first_argument = self.arguments.len();
-        self.arguments.extend(self.waiting.drain(frame.first_waiting..));
+        self.arguments
+            .extend(self.waiting.drain(frame.first_waiting..));
         self.code.push(Instr::Call(self.calls.len()));
         self.calls.push(Call {
             method: frame.method,

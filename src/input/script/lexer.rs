@@ -69,13 +69,13 @@ fn operator_at(rest: &[u8]) -> Option<&'static str> {
     let second = rest.get(1).copied();
     let third = rest.get(2).copied();
     // `**`, `//`, `>>`, `<<` and each of them followed by `=`.
-    let doubled = |one: &'static str, two: &'static str, two_eq: &'static str, one_eq| {
-        match (second, third) {
-            (Some(b), Some(b'=')) if b == rest[0] => two_eq,
-            (Some(b), _) if b == rest[0] => two,
-            (Some(b'='), _) => one_eq,
-            _ => one,
-        }
+    let doubled = |one: &'static str, two: &'static str, two_eq: &'static str, one_eq| match (
+        second, third,
+    ) {
+        (Some(b), Some(b'=')) if b == rest[0] => two_eq,
+        (Some(b), _) if b == rest[0] => two,
+        (Some(b'='), _) => one_eq,
+        _ => one,
     };
     let with_eq = |one: &'static str, one_eq: &'static str| match second {
         Some(b'=') => one_eq,
@@ -343,7 +343,12 @@ impl<'s> Lexer<'s> {
 
     /// The token that starts with `byte` (a character's first byte).
     fn lex_token(&mut self, byte: u8) -> Res<Token<'s>> {
-        let next_is_digit = || self.src.as_bytes().get(self.pos + 1).is_some_and(u8::is_ascii_digit);
+        let next_is_digit = || {
+            self.src
+                .as_bytes()
+                .get(self.pos + 1)
+                .is_some_and(u8::is_ascii_digit)
+        };
         match byte {
             b'0'..=b'9' => self.number(),
             b'.' if next_is_digit() => self.number(),
@@ -533,7 +538,11 @@ impl<'s> Lexer<'s> {
     /// Digits of `radix`, with single underscores between them as Python allows.
     fn digits(&mut self, radix: u32, start: usize) -> Res<()> {
         let bytes = self.src.as_bytes();
-        let is_digit = |at: usize| bytes.get(at).is_some_and(|&b| char::from(b).is_digit(radix));
+        let is_digit = |at: usize| {
+            bytes
+                .get(at)
+                .is_some_and(|&b| char::from(b).is_digit(radix))
+        };
         let mut count = 0;
         loop {
             if is_digit(self.pos) {
@@ -827,12 +836,26 @@ mod tests {
     #[test]
     fn float_literals_read_as_str_parse_reads_them() {
         let literals = [
-            "0.999", "0.001", "1.", ".5", "0.1", "123456789.123456789", "9007199254740991.0",
-            "9007199254740993.0", "0.0000000000000000000001", "0.00000000000000000000001",
-            "3.141592653589793", "2.2250738585072014", "1.7976931348623157",
+            "0.999",
+            "0.001",
+            "1.",
+            ".5",
+            "0.1",
+            "123456789.123456789",
+            "9007199254740991.0",
+            "9007199254740993.0",
+            "0.0000000000000000000001",
+            "0.00000000000000000000001",
+            "3.141592653589793",
+            "2.2250738585072014",
+            "1.7976931348623157",
         ];
         for literal in literals {
-            assert_eq!(toks(literal)[0], Tok::Float(literal.parse().unwrap()), "{literal}");
+            assert_eq!(
+                toks(literal)[0],
+                Tok::Float(literal.parse().unwrap()),
+                "{literal}"
+            );
         }
     }
 

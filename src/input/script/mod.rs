@@ -317,7 +317,8 @@ fn parse_in_batches<'s>(
         if batch.len() == BATCH {
             let next = match spent.try_recv() {
                 Ok(mut old) => {
-                    old.drain(..).for_each(|statement| parser.recycle(statement));
+                    old.drain(..)
+                        .for_each(|statement| parser.recycle(statement));
                     old
                 }
                 Err(_) => Vec::with_capacity(BATCH),

@@ -714,11 +714,41 @@ fn is_keyword(word: &str) -> bool {
         && FIRST_LETTERS & (1 << first) != 0
         && matches!(
             word,
-            "False" | "None" | "True" | "and" | "as" | "assert" | "async" | "await" | "break"
-                | "class" | "continue" | "def" | "del" | "elif" | "else" | "except" | "finally"
-                | "for" | "from" | "global" | "if" | "import" | "in" | "is" | "lambda"
-                | "nonlocal" | "not" | "or" | "pass" | "raise" | "return" | "try" | "while"
-                | "with" | "yield"
+            "False"
+                | "None"
+                | "True"
+                | "and"
+                | "as"
+                | "assert"
+                | "async"
+                | "await"
+                | "break"
+                | "class"
+                | "continue"
+                | "def"
+                | "del"
+                | "elif"
+                | "else"
+                | "except"
+                | "finally"
+                | "for"
+                | "from"
+                | "global"
+                | "if"
+                | "import"
+                | "in"
+                | "is"
+                | "lambda"
+                | "nonlocal"
+                | "not"
+                | "or"
+                | "pass"
+                | "raise"
+                | "return"
+                | "try"
+                | "while"
+                | "with"
+                | "yield"
         )
 }
 
@@ -934,7 +964,9 @@ mod tests {
         for word in keywords.split_whitespace() {
             assert!(is_keyword(word), "{word}");
         }
-        for word in ["x", "Value", "label", "data", "f", "iff", "Fals", "yielded", "_if"] {
+        for word in [
+            "x", "Value", "label", "data", "f", "iff", "Fals", "yielded", "_if",
+        ] {
             assert!(!is_keyword(word), "{word}");
         }
     }
