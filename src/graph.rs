@@ -185,7 +185,12 @@ pub fn to_petgraph(graph: &Graph, roots: &[NodeId]) -> ExportGraph {
     let reached = graph.reached(roots);
     let count = reached.iter().filter(|&&r| r).count();
     let mut out = ExportGraph::with_capacity(count, count * 2);
-    let mut index_of = vec![NodeIndex::end(); reached.len()];
+    // Each node's index in the export, needed only when some node is left out (when every
+    // node up to the last root is reached, as after a script's backward, it is its id).
+    let mut index_of = match count == reached.len() {
+        true => Vec::new(),
+        false => vec![NodeIndex::end(); reached.len()],
+    };
     let mut scopes = EngineScopes::new(graph);
     let nodes = (0..reached.len())
         .filter(|&i| reached[i])
@@ -201,9 +206,14 @@ pub fn to_petgraph(graph: &Graph, roots: &[NodeId]) -> ExportGraph {
             scope: scopes.of(id),
         };
         let node = out.add_node(info);
-        index_of[id.index()] = node;
+        if let Some(slot) = index_of.get_mut(id.index()) {
+            *slot = node;
+        }
         for (position, operand) in operands[..op.arity()].iter().enumerate() {
-            out.add_edge(index_of[operand.index()], node, position);
+            let source = index_of
+                .get(operand.index())
+                .map_or(NodeIndex::new(operand.index()), |&index| index);
+            out.add_edge(source, node, position);
         }
     }
     out
