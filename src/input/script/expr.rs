@@ -200,9 +200,9 @@ impl BinOp {
     }
 }
 
-/// How many emptied expressions a [`Builder`] keeps: as many as a script's parser may have
-/// handed out ahead of its evaluator, two per statement.
-pub(crate) const SPARE_LISTS: usize = 2 * super::STATEMENTS_AHEAD;
+/// How many emptied expressions a [`Builder`] keeps: a statement that has run gives back
+/// at most two (an assignment's target and its value).
+pub(crate) const SPARE_LISTS: usize = 2;
 
 /// Unary signs sit between `* /` and `**`.
 const UNARY_PRECEDENCE: u8 = 3;

@@ -54,7 +54,6 @@ mod parser;
 mod subset;
 
 use std::path::PathBuf;
-use std::sync::mpsc;
 
 use crate::engine::{Graph, NodeId};
 use crate::graph::to_petgraph;
@@ -252,88 +251,27 @@ struct Statements<'s> {
 
 /// Parses `source` one statement at a time, showing each to `visit` and running it until
 /// one fails. A syntax error anywhere is the error, even after a runtime error: Python
-/// compiles the whole file before running it.
-///
-/// The parser runs on a thread of its own, a few batches of statements ahead of the
-/// evaluator: parsing is about half of a long script's run, and the two share nothing but
-/// the statements, which still run one at a time and in order, so a run is the same
-/// whether the threads overlap or take turns. Spent batches go back to the parser, which
-/// writes new statements into their lists (and frees what it allocated itself).
+/// compiles the whole file before running it. Each statement goes back to the parser once
+/// it has run, which writes the next one into its lists.
 fn run_statements<'s>(
     mut evaluator: eval::Evaluator<'s>,
     source: &'s str,
     mut visit: impl FnMut(&parser::Stmt<'s>),
 ) -> diagnostics::Res<Statements<'s>> {
-    std::thread::scope(|scope| {
-        let (sender, batches) = mpsc::sync_channel(STATEMENTS_AHEAD / BATCH);
-        let (give_back, spent) = mpsc::channel();
-        let parsing = scope.spawn(move || parse_in_batches(source, sender, spent));
-        let mut runtime_error = None;
-        for batch in batches.iter() {
-            for statement in &batch {
-                visit(statement);
-                if runtime_error.is_none() {
-                    runtime_error = evaluator.exec(statement).err();
-                }
-            }
-            // Gone only if the parser stopped early, at a syntax error: nothing to reuse.
-            let _ = give_back.send(batch);
-        }
-        drop(give_back);
-        let parser = parsing
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        Ok(Statements {
-            parser,
-            evaluator,
-            runtime_error,
-        })
-    })
-}
-
-/// How many statements the parser hands over at once: enough that handing over costs
-/// little per statement, few enough that the evaluator starts at once.
-const BATCH: usize = 32;
-
-/// How many parsed statements may wait for the evaluator.
-pub(crate) const STATEMENTS_AHEAD: usize = 4 * BATCH;
-
-/// Parses the whole of `source`, sending its statements in order in batches of [`BATCH`],
-/// each written into the lists of a batch `spent` gave back when there is one. The
-/// statements before a syntax error are sent before the error is returned.
-fn parse_in_batches<'s>(
-    source: &'s str,
-    sender: mpsc::SyncSender<Vec<parser::Stmt<'s>>>,
-    spent: mpsc::Receiver<Vec<parser::Stmt<'s>>>,
-) -> diagnostics::Res<parser::Parser<'s>> {
     let mut parser = parser::Parser::new(source)?;
-    let mut batch = Vec::with_capacity(BATCH);
-    let parsed = loop {
-        match parser.next_statement() {
-            Ok(Some(statement)) => batch.push(statement),
-            Ok(None) => break Ok(()),
-            Err(diag) => break Err(diag),
+    let mut runtime_error = None;
+    while let Some(statement) = parser.next_statement()? {
+        visit(&statement);
+        if runtime_error.is_none() {
+            runtime_error = evaluator.exec(&statement).err();
         }
-        if batch.len() == BATCH {
-            let next = match spent.try_recv() {
-                Ok(mut old) => {
-                    old.drain(..)
-                        .for_each(|statement| parser.recycle(statement));
-                    old
-                }
-                Err(_) => Vec::with_capacity(BATCH),
-            };
-            // The evaluator takes every batch unless it panicked: then nobody is left.
-            if sender.send(std::mem::replace(&mut batch, next)).is_err() {
-                break Ok(());
-            }
-        }
-    };
-    let _ = sender.send(batch);
-    // The evaluator's loop ends once nothing can be sent; it gives back what it ran.
-    drop(sender);
-    spent.iter().for_each(drop);
-    parsed.map(|()| parser)
+        parser.recycle(statement);
+    }
+    Ok(Statements {
+        parser,
+        evaluator,
+        runtime_error,
+    })
 }
 
 impl Statements<'_> {
