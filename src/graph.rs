@@ -181,22 +181,39 @@ pub type ExportGraph = DiGraph<NodeInfo, usize>;
 
 /// Exports the nodes reachable from `roots` (and the edges among them) in creation order.
 pub fn to_petgraph(graph: &Graph, roots: &[NodeId]) -> ExportGraph {
-    let nodes = graph.reachable(roots);
-    let mut out = ExportGraph::with_capacity(nodes.len(), nodes.len() * 2);
-    let mut index_of = vec![NodeIndex::end(); nodes.last().map_or(0, |n| n.index() + 1)];
+    // A mask rather than a list of ids: the export is the run's peak of memory.
+    let reached = graph.reached(roots);
+    let count = reached.iter().filter(|&&r| r).count();
+    let mut out = ExportGraph::with_capacity(count, count * 2);
+    // Each node's index in the export, needed only when some node is left out (when every
+    // node up to the last root is reached, as after a script's backward, it is its id).
+    let mut index_of = match count == reached.len() {
+        true => Vec::new(),
+        false => vec![NodeIndex::end(); reached.len()],
+    };
     let mut scopes = EngineScopes::new(graph);
-    for &id in &nodes {
+    let nodes = (0..reached.len())
+        .filter(|&i| reached[i])
+        .map(NodeId::from_index);
+    for id in nodes {
+        let (op, operands) = graph.op_and_operands(id);
         let info = NodeInfo {
             id: id.index() as u64,
             label: graph.label_string(id),
             data: graph.data(id),
             grad: graph.grad(id),
-            op: NodeOp::Known(graph.op(id)),
+            op: NodeOp::Known(op),
             scope: scopes.of(id),
         };
-        index_of[id.index()] = out.add_node(info);
-        for (position, operand) in graph.operands(id).into_iter().enumerate() {
-            out.add_edge(index_of[operand.index()], index_of[id.index()], position);
+        let node = out.add_node(info);
+        if let Some(slot) = index_of.get_mut(id.index()) {
+            *slot = node;
+        }
+        for (position, operand) in operands[..op.arity()].iter().enumerate() {
+            let source = index_of
+                .get(operand.index())
+                .map_or(NodeIndex::new(operand.index()), |&index| index);
+            out.add_edge(source, node, position);
         }
     }
     out

@@ -548,6 +548,17 @@ impl Graph {
     /// The nodes reachable from any of `roots` (roots included), in creation order — a
     /// topological order, operands before results.
     pub fn reachable(&self, roots: &[NodeId]) -> Vec<NodeId> {
+        self.reached(roots)
+            .iter()
+            .enumerate()
+            .filter(|&(_, &reached)| reached)
+            .map(|(i, _)| NodeId::from_index(i))
+            .collect()
+    }
+
+    /// Per node up to the last root, whether it is reachable from any of `roots`: what
+    /// [`Graph::reachable`] lists, a byte a node rather than four.
+    pub fn reached(&self, roots: &[NodeId]) -> Vec<bool> {
         let tape = self.tape.borrow();
         let Some(top) = roots.iter().map(|r| r.index()).max() else {
             return Vec::new();
@@ -564,10 +575,7 @@ impl Graph {
                 }
             }
         }
-        (0..=top)
-            .filter(|&i| reached[i])
-            .map(NodeId::from_index)
-            .collect()
+        reached
     }
 
     /// The nodes reachable from `root` in a topological order (operands first).

@@ -12,8 +12,16 @@ use std::fmt;
 /// 2^110, fits a `u128`.
 const MAX_FAST_PRECISION: usize = 17;
 
-/// Room for a sign, 16 integer digits, a point and 17 decimals.
-const BUFFER: usize = 40;
+/// 10^p for each precision the integer path handles.
+const POWERS_OF_TEN: [u64; MAX_FAST_PRECISION + 1] = {
+    let mut powers = [1u64; MAX_FAST_PRECISION + 1];
+    let mut p = 1;
+    while p <= MAX_FAST_PRECISION {
+        powers[p] = powers[p - 1] * 10;
+        p += 1;
+    }
+    powers
+};
 
 /// `x` as Python's `'%.{precision}f' % x`: `nan`, `inf`, `-inf` for non-finite numbers,
 /// `-0.0000` for negative zero and for negative numbers that round to zero.
@@ -23,15 +31,33 @@ pub fn format_number(x: f64, precision: usize) -> String {
     text
 }
 
-/// [`format_number`] appended to `out`.
+/// [`format_number`] appended to `out`: the rounded digits written once with itoa, the
+/// point put in among them (after a `0` and zeros for a number below 1), or std's
+/// formatting off the fast path.
 pub(crate) fn push_number(out: &mut String, x: f64, precision: usize) {
-    let mut buffer = [0u8; BUFFER];
-    match fixed(x, precision, &mut buffer) {
-        Some(text) => out.push_str(text),
-        None => {
-            use fmt::Write;
-            let _ = write!(out, "{}", StdNumber(x, precision));
+    let Some(digits) = fixed(x, precision) else {
+        use fmt::Write;
+        let _ = write!(out, "{}", StdNumber(x, precision));
+        return;
+    };
+    if x.is_sign_negative() {
+        out.push('-');
+    }
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(digits);
+    if precision == 0 {
+        out.push_str(digits);
+    } else if digits.len() > precision {
+        let (integer, decimals) = digits.split_at(digits.len() - precision);
+        out.push_str(integer);
+        out.push('.');
+        out.push_str(decimals);
+    } else {
+        out.push_str("0.");
+        for _ in digits.len()..precision {
+            out.push('0');
         }
+        out.push_str(digits);
     }
 }
 
@@ -51,12 +77,13 @@ impl fmt::Display for StdNumber {
     }
 }
 
-/// `x` with `precision` decimals, written at the end of `buffer`, when `x` is finite with
-/// |x| < 2^53 and `precision` ≤ [`MAX_FAST_PRECISION`]; `None` otherwise.
+/// |x| · 10^precision rounded to an integer, half to even, when `x` is finite with
+/// |x| < 2^53, `precision` ≤ [`MAX_FAST_PRECISION`] and the result fits a `u64`; `None`
+/// otherwise.
 ///
 /// |x| = m · 2^-k exactly (m < 2^53), so |x| · 10^p = m · 10^p / 2^k: the integer quotient
 /// and remainder give the digits and the rounding, ties to even, with no error anywhere.
-fn fixed(x: f64, precision: usize, buffer: &mut [u8; BUFFER]) -> Option<&str> {
+fn fixed(x: f64, precision: usize) -> Option<u64> {
     if !x.is_finite() || precision > MAX_FAST_PRECISION {
         return None;
     }
@@ -72,7 +99,7 @@ fn fixed(x: f64, precision: usize, buffer: &mut [u8; BUFFER]) -> Option<&str> {
         return None;
     }
     let shift = exponent.unsigned_abs();
-    let scaled = u128::from(mantissa) * 10u128.pow(precision as u32);
+    let scaled = u128::from(mantissa) * u128::from(POWERS_OF_TEN[precision]);
     let digits = if shift >= 128 {
         // scaled < 2^110 ≤ 2^(shift - 1): less than half a unit, so it rounds to 0.
         0
@@ -86,25 +113,5 @@ fn fixed(x: f64, precision: usize, buffer: &mut [u8; BUFFER]) -> Option<&str> {
         quotient + u128::from(round_up)
     };
     // Beyond u64 (large numbers with many digits) std's formatting is fast enough.
-    let mut digits = u64::try_from(digits).ok()?;
-    let mut start = BUFFER;
-    let mut written = 0;
-    loop {
-        if written == precision && precision > 0 {
-            start -= 1;
-            buffer[start] = b'.';
-        }
-        start -= 1;
-        buffer[start] = b'0' + (digits % 10) as u8;
-        digits /= 10;
-        written += 1;
-        if digits == 0 && written > precision {
-            break;
-        }
-    }
-    if x.is_sign_negative() {
-        start -= 1;
-        buffer[start] = b'-';
-    }
-    std::str::from_utf8(&buffer[start..]).ok()
+    u64::try_from(digits).ok()
 }

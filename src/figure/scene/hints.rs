@@ -42,7 +42,10 @@ impl LayoutHints {
     /// The settings for a figure of `graph`: the fast ones (`newrank`, `nslimit`) when its
     /// layout costs more than [`FAST_LAYOUT_ABOVE`], none below.
     pub fn for_graph(graph: &ExportGraph) -> LayoutHints {
-        let costly = layout_cost(graph, FAST_LAYOUT_ABOVE).total() > FAST_LAYOUT_ABOVE;
+        // Every value is a node of the figure: past the threshold in values, the cost is
+        // too, and a big graph's nodes and edges need not be listed to know it.
+        let costly = graph.node_count() > FAST_LAYOUT_ABOVE
+            || layout_cost(graph, FAST_LAYOUT_ABOVE).total() > FAST_LAYOUT_ABOVE;
         LayoutHints {
             newrank: costly,
             quick_placement: costly,

@@ -11,10 +11,16 @@ use rustc_hash::FxHashMap;
 /// The label of the `k`-th distinct value (from 1) named after `name`.
 pub fn rebound_label(name: &str, k: usize) -> String {
     if k <= 1 {
-        name.to_string()
-    } else {
-        format!("{name}#{k}")
+        return name.to_string();
     }
+    // Written out rather than `format!`: a lecture loop labels every value it binds.
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(k);
+    let mut label = String::with_capacity(name.len() + 1 + digits.len());
+    label.push_str(name);
+    label.push('#');
+    label.push_str(digits);
+    label
 }
 
 /// How many values have taken their label from each name so far.

@@ -23,25 +23,40 @@ impl Span {
     }
 }
 
-/// A problem found at one place in the script; rendered into [`Error::Script`].
+/// A problem found at one place in the script; rendered into [`Error::Script`]. Boxed:
+/// every step of the lexer, parser and evaluator returns a [`Res`], which stays as small
+/// as its value this way, where the problem's three fields would make each one copy
+/// about 64 bytes more.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Diag {
+pub(crate) struct Diag(Box<Problem>);
+
+/// What a [`Diag`] says, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Problem {
     pub span: Span,
     pub message: String,
     pub help: Option<String>,
 }
 
+impl std::ops::Deref for Diag {
+    type Target = Problem;
+
+    fn deref(&self) -> &Problem {
+        &self.0
+    }
+}
+
 impl Diag {
     pub fn new(span: Span, message: impl Into<String>) -> Self {
-        Diag {
+        Diag(Box::new(Problem {
             span,
             message: message.into(),
             help: None,
-        }
+        }))
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.0.help = Some(help.into());
         self
     }
 

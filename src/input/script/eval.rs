@@ -34,7 +34,7 @@ use std::rc::Rc;
 use rustc_hash::FxHashMap;
 
 use super::diagnostics::{Diag, Res, Span};
-use super::expr::{BinOp, Call, Expr, Instr, UnaryOp};
+use super::expr::{Argument, BinOp, Call, Expr, Instr, UnaryOp};
 use super::number::{check_float_pow, Num};
 use super::parser::{Stmt, Target};
 use super::{AutoLabels, ScriptOptions};
@@ -487,12 +487,13 @@ impl<'s> Evaluator<'s> {
         let mut stack = std::mem::take(&mut self.stack);
         stack.clear();
         self.loops.clear();
-        let result = self.run_code(&expr.code, &mut stack);
+        let result = self.run_code(expr, &mut stack);
         self.stack = stack;
         result
     }
 
-    fn run_code(&mut self, code: &[Instr<'s>], stack: &mut Vec<Obj>) -> Res<Obj> {
+    fn run_code(&mut self, expr: &Expr<'s>, stack: &mut Vec<Obj>) -> Res<Obj> {
+        let code = &expr.code;
         let mut pc = 0;
         while let Some(instr) = code.get(pc) {
             pc += 1;
@@ -518,12 +519,14 @@ impl<'s> Evaluator<'s> {
                     let object = pop(stack);
                     self.get_attribute(&object, name, *name_span)?
                 }
-                Instr::Call(call) => {
+                Instr::Call(index) => {
                     // The arguments are drained from the stack straight into the call's
                     // argument lists: no vector of their own per call.
-                    let first = stack.len() - call.args.len() - call.keywords.len();
+                    let call = &expr.calls[*index];
+                    let first = stack.len() - call.len();
                     let callee = std::mem::replace(&mut stack[first - 1], Obj::None);
-                    let result = self.call(callee, stack.drain(first..), call);
+                    let arguments = expr.arguments(call);
+                    let result = self.call(callee, stack.drain(first..), call, arguments);
                     stack.pop();
                     result?
                 }
@@ -740,33 +743,51 @@ impl<'s> Evaluator<'s> {
         callee: Obj,
         mut values: impl Iterator<Item = Obj>,
         call: &Call<'s>,
+        arguments: &[Argument<'s>],
     ) -> Res<Obj> {
         if let Some((name, name_span)) = call.method {
-            let spans = call.args.iter().chain(call.keywords.iter().map(|k| &k.2));
-            let args = spans
+            let args = arguments
+                .iter()
                 .zip(values)
-                .map(|(&span, value)| Arg { value, span })
+                .map(|(argument, value)| Arg {
+                    value,
+                    span: argument.span,
+                })
                 .collect();
             return self.call_method(callee, name, name_span, args, call.span);
         }
-        // The spans lead each zip, so no value past the positional ones is taken early.
-        let mut args: Vec<Arg> = call
-            .args
+        if let Obj::Builtin(Builtin::Value) = callee {
+            return self.make_value(values, arguments, call.span);
+        }
+        let (positional, keywords) = arguments.split_at(call.positional);
+        // The arguments lead each zip, so no value past the positional ones is taken early.
+        let mut args: Vec<Arg> = positional
             .iter()
             .zip(values.by_ref())
-            .map(|(&span, value)| Arg { value, span })
+            .map(|(argument, value)| Arg {
+                value,
+                span: argument.span,
+            })
             .collect();
-        let named = call
-            .keywords
+        let named = keywords
             .iter()
             .zip(values)
-            .map(|(&(name, name_span, span), value)| (name, name_span, Arg { value, span }))
+            .map(|(argument, value)| {
+                let (name, name_span) = argument.keyword.expect("a keyword argument");
+                (
+                    name,
+                    name_span,
+                    Arg {
+                        value,
+                        span: argument.span,
+                    },
+                )
+            })
             .collect();
         match callee {
             Obj::Builtin(Builtin::Sum) if call.summed_generator => {
                 Ok(args.pop().expect("the summed generator").value)
             }
-            Obj::Builtin(Builtin::Value) => self.make_value(args, named, call.span),
             Obj::Builtin(Builtin::DrawDot) => self.draw_dot(args, named, call.span),
             Obj::Builtin(Builtin::Print) => self.print(args, named),
             Obj::Builtin(Builtin::Mlp) => self.make_mlp(args, named, call.span),
@@ -797,22 +818,31 @@ impl<'s> Evaluator<'s> {
         }
     }
 
-    /// `Value(number)` or `Value(number, label='…')` (`data=` works too, as in Python).
+    /// `Value(number)` or `Value(number, label='…')` (`data=` works too, as in Python),
+    /// its argument values in the order of `arguments`: read as they come, with no list of
+    /// its own, since every lecture line makes Values.
     fn make_value(
         &mut self,
-        positional: Vec<Arg>,
-        named: Vec<(&str, Span, Arg)>,
+        values: impl Iterator<Item = Obj>,
+        arguments: &[Argument<'s>],
         span: Span,
     ) -> Res<Obj> {
-        if let Some(extra) = positional.get(1) {
-            return Err(Diag::new(
-                extra.span,
-                "Value() takes one number and an optional label='…'",
-            ));
-        }
-        let mut data = positional.into_iter().next();
+        let mut data = None;
         let mut label = None;
-        for (name, name_span, arg) in named {
+        for (argument, value) in arguments.iter().zip(values) {
+            let arg = Arg {
+                value,
+                span: argument.span,
+            };
+            let Some((name, name_span)) = argument.keyword else {
+                if data.replace(arg).is_some() {
+                    return Err(Diag::new(
+                        argument.span,
+                        "Value() takes one number and an optional label='…'",
+                    ));
+                }
+                continue;
+            };
             match name {
                 "data" if data.is_none() => data = Some(arg),
                 "label" => label = Some(arg),

@@ -23,11 +23,25 @@ use std::borrow::Cow;
 
 use super::diagnostics::{Diag, Res, Span};
 
-/// A compiled expression and the source it covers.
+/// A compiled expression and the source it covers. Its calls' shapes and arguments are
+/// kept beside its code, not in boxes of their own: a statement's expression is three
+/// lists, which the parser takes back after it has run to write the next one into
+/// ([`Builder::recycle`]).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Expr<'s> {
     pub code: Vec<Instr<'s>>,
+    /// The calls of the code, in the order they close; [`Instr::Call`] holds an index.
+    pub calls: Vec<Call<'s>>,
+    /// The arguments of every call, each call's together (see [`Expr::arguments`]).
+    pub arguments: Vec<Argument<'s>>,
     pub span: Span,
+}
+
+impl<'s> Expr<'s> {
+    /// The arguments of `call`, one of this expression's: positional ones, then keywords.
+    pub fn arguments(&self, call: &Call<'s>) -> &[Argument<'s>] {
+        &self.arguments[call.first_argument..call.first_argument + call.len()]
+    }
 }
 
 /// One step of an expression's postfix code.
@@ -60,8 +74,9 @@ pub(crate) enum Instr<'s> {
         name: &'s str,
         name_span: Span,
     },
-    /// Call the callee (or the method of the object) below the arguments.
-    Call(Box<Call<'s>>),
+    /// Call the callee (or the method of the object) below the arguments: the index of
+    /// the call's shape in [`Expr::calls`].
+    Call(usize),
     /// Replace the top `len` values by a list of them; the span covers the brackets.
     List {
         len: usize,
@@ -104,15 +119,31 @@ pub(crate) enum LoopKind {
     Sum,
 }
 
+/// One argument of a call: its keyword's name and span for `name=value`, and where its
+/// value is written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Argument<'s> {
+    pub keyword: Option<(&'s str, Span)>,
+    pub span: Span,
+}
+
+impl<'s> Call<'s> {
+    /// How many arguments it has.
+    pub fn len(&self) -> usize {
+        self.positional + self.keywords
+    }
+}
+
 /// A call's shape; its callee or object and argument values are on the stack.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Call<'s> {
     /// `Some((name, span))` for `object.name(…)`.
     pub method: Option<(&'s str, Span)>,
-    /// The span of each positional argument.
-    pub args: Vec<Span>,
-    /// Each keyword argument's name, the name's span and the value's span.
-    pub keywords: Vec<(&'s str, Span, Span)>,
+    /// Where its arguments start in [`Expr::arguments`].
+    pub first_argument: usize,
+    /// How many are positional (they come first) and how many keywords.
+    pub positional: usize,
+    pub keywords: usize,
     /// The callee's (or object's) span.
     pub callee_span: Span,
     /// The whole call.
@@ -169,6 +200,10 @@ impl BinOp {
     }
 }
 
+/// How many emptied expressions a [`Builder`] keeps: a statement that has run gives back
+/// at most two (an assignment's target and its value).
+pub(crate) const SPARE_LISTS: usize = 2;
+
 /// Unary signs sit between `* /` and `**`.
 const UNARY_PRECEDENCE: u8 = 3;
 
@@ -202,13 +237,22 @@ struct ComprehensionFrame<'s> {
     iterable_start: usize,
 }
 
+impl CallFrame<'_> {
+    /// How many arguments were read.
+    fn len(&self) -> usize {
+        self.positional + self.keywords
+    }
+}
+
 /// A call whose arguments are being read.
 struct CallFrame<'s> {
     method: Option<(&'s str, Span)>,
     callee_span: Span,
     open: Span,
-    args: Vec<Span>,
-    keywords: Vec<(&'s str, Span, Span)>,
+    /// Where its arguments start in [`Builder::waiting`], and how many of each kind were read.
+    first_waiting: usize,
+    positional: usize,
+    keywords: usize,
     /// `name=` read for the argument in progress.
     keyword: Option<(&'s str, Span)>,
     /// The code length when the argument in progress began.
@@ -220,10 +264,18 @@ struct CallFrame<'s> {
 
 /// Builds one expression's code from operands and operators fed in source order. The
 /// parser keeps one for every expression of a script: [`Builder::finish`] empties it, and
-/// its stacks keep their room, so a long script allocates them once.
+/// its stacks keep their room, so a long script allocates them once; the lists of a
+/// finished expression come back through [`Builder::recycle`].
 #[derive(Default)]
 pub(crate) struct Builder<'s> {
     code: Vec<Instr<'s>>,
+    calls: Vec<Call<'s>>,
+    arguments: Vec<Argument<'s>>,
+    /// The arguments of the calls still open, innermost last: an inner call closes before
+    /// its outer one reads on, so each open call's arguments lie together at the top.
+    waiting: Vec<Argument<'s>>,
+    /// The emptied lists of expressions that have run, for the next ones.
+    spare: Vec<Expr<'s>>,
     /// The span of each value the code leaves on the stack so far.
     spans: Vec<Span>,
     pending: Vec<Pending<'s>>,
@@ -261,9 +313,30 @@ impl<'s> Builder<'s> {
         self.spans.push(span);
     }
 
-    /// An operand computed by several steps of code, such as an f-string's.
-    pub fn operand_code(&mut self, code: Vec<Instr<'s>>, span: Span) {
-        self.code.extend(code);
+    /// One step of an operand computed by several, such as an f-string's; the operand is
+    /// complete at [`Builder::operand_done`].
+    pub fn push_code(&mut self, instr: Instr<'s>) {
+        self.code.push(instr);
+    }
+
+    /// The code of `expr` (an f-string field's, parsed on its own) as steps of the operand
+    /// in progress, its calls renumbered into this expression's.
+    pub fn push_expr(&mut self, expr: Expr<'s>) {
+        let (first_call, first_argument) = (self.calls.len(), self.arguments.len());
+        self.code
+            .extend(expr.code.into_iter().map(|instr| match instr {
+                Instr::Call(index) => Instr::Call(first_call + index),
+                other => other,
+            }));
+        self.calls.extend(expr.calls.into_iter().map(|call| Call {
+            first_argument: first_argument + call.first_argument,
+            ..call
+        }));
+        self.arguments.extend(expr.arguments);
+    }
+
+    /// The end of an operand written by [`Builder::push_code`] and [`Builder::push_expr`].
+    pub fn operand_done(&mut self, span: Span) {
         self.spans.push(span);
     }
 
@@ -304,11 +377,7 @@ impl<'s> Builder<'s> {
         let element_start = match self.pending.last() {
             Some(Pending::List(frame)) if frame.items == 0 => Some(frame.item_start),
             Some(Pending::Paren(_, start)) => Some(*start),
-            Some(Pending::Call(frame))
-                if frame.args.is_empty()
-                    && frame.keywords.is_empty()
-                    && frame.keyword.is_none() =>
-            {
+            Some(Pending::Call(frame)) if frame.len() == 0 && frame.keyword.is_none() => {
                 Some(frame.arg_start)
             }
             Some(Pending::Call(_)) => {
@@ -373,20 +442,13 @@ impl<'s> Builder<'s> {
             method,
             callee_span,
             open,
-            args: Vec::new(),
-            keywords: Vec::new(),
+            first_waiting: self.waiting.len(),
+            positional: 0,
+            keywords: 0,
             keyword: None,
             arg_start: self.code.len(),
             generator: None,
         }));
-    }
-
-    /// The innermost call, when no operator is waiting above it.
-    fn open_frame(&mut self) -> Option<&mut CallFrame<'s>> {
-        match self.pending.last_mut() {
-            Some(Pending::Call(frame)) => Some(frame),
-            _ => None,
-        }
     }
 
     /// At an argument's or list item's start, where `)` or `]` may close the bracket
@@ -411,8 +473,14 @@ impl<'s> Builder<'s> {
             }
             _ => return Err(Diag::new(equals, "'=' cannot appear inside an expression")),
         };
-        let frame = self.open_frame().expect("matched above");
-        if frame.keywords.iter().any(|k| k.0 == name.0) {
+        let Some(Pending::Call(frame)) = self.pending.last_mut() else {
+            unreachable!("matched above")
+        };
+        let read = &self.waiting[frame.first_waiting..];
+        if read
+            .iter()
+            .any(|a| a.keyword.is_some_and(|k| k.0 == name.0))
+        {
             return Err(Diag::new(
                 name.1,
                 format!("keyword argument '{}' repeated", name.0),
@@ -465,18 +533,25 @@ impl<'s> Builder<'s> {
     fn finish_argument(&mut self) -> Res<()> {
         let value = *self.spans.last().expect("an argument was read");
         let code_len = self.code.len();
-        let frame = self.open_frame().expect("inside a call");
-        match frame.keyword.take() {
-            Some((name, name_span)) => frame.keywords.push((name, name_span, value)),
-            None if !frame.keywords.is_empty() => {
+        let Some(Pending::Call(frame)) = self.pending.last_mut() else {
+            unreachable!("inside a call")
+        };
+        let keyword = frame.keyword.take();
+        match keyword {
+            Some(_) => frame.keywords += 1,
+            None if frame.keywords > 0 => {
                 return Err(Diag::new(
                     value,
                     "positional argument follows keyword argument",
                 ))
             }
-            None => frame.args.push(value),
+            None => frame.positional += 1,
         }
         frame.arg_start = code_len;
+        self.waiting.push(Argument {
+            keyword,
+            span: value,
+        });
         Ok(())
     }
 
@@ -583,8 +658,7 @@ impl<'s> Builder<'s> {
         let frame = frame_index.and_then(|i| match &mut self.pending[i] {
             Pending::Call(frame)
                 if frame.arg_start == element_start
-                    && frame.args.is_empty()
-                    && frame.keywords.is_empty()
+                    && frame.len() == 0
                     && frame.keyword.is_none() =>
             {
                 Some(frame)
@@ -609,35 +683,61 @@ impl<'s> Builder<'s> {
     }
 
     fn end_call(&mut self, frame: CallFrame<'s>, close: Span) {
-        let values = frame.args.len() + frame.keywords.len();
-        self.spans.truncate(self.spans.len() - values - 1);
+        self.spans.truncate(self.spans.len() - frame.len() - 1);
         let span = frame.callee_span.to(close);
         self.spans.push(span);
-        self.code.push(Instr::Call(Box::new(Call {
+        let first_argument = self.arguments.len();
+        self.arguments
+            .extend(self.waiting.drain(frame.first_waiting..));
+        self.code.push(Instr::Call(self.calls.len()));
+        self.calls.push(Call {
             method: frame.method,
-            args: frame.args,
+            first_argument,
+            positional: frame.positional,
             keywords: frame.keywords,
             callee_span: frame.callee_span,
             span,
             summed_generator: frame.generator == Some(LoopKind::Sum),
-        })));
+        });
     }
 
-    /// The finished expression, at a token that cannot continue it.
-    /// The expression's code, in a list of its own size; the builder is left empty.
+    /// The finished expression, at a token that cannot continue it. The builder is left
+    /// empty, writing on into the spare lists if it has some.
     pub fn finish(&mut self) -> Expr<'s> {
         self.reduce_operators();
         debug_assert!(self.pending.is_empty() && self.spans.len() == 1);
         let span = self.spans.pop().expect("one value");
-        Expr {
-            code: self.code.drain(..).collect(),
+        let spare = self.spare.pop().unwrap_or(Expr {
+            code: Vec::new(),
+            calls: Vec::new(),
+            arguments: Vec::new(),
             span,
+        });
+        Expr {
+            code: std::mem::replace(&mut self.code, spare.code),
+            calls: std::mem::replace(&mut self.calls, spare.calls),
+            arguments: std::mem::replace(&mut self.arguments, spare.arguments),
+            span,
+        }
+    }
+
+    /// Takes back the lists of an expression that is done with, emptied, for a later one
+    /// (up to [`SPARE_LISTS`] of them).
+    pub fn recycle(&mut self, mut expr: Expr<'s>) {
+        if self.spare.len() < SPARE_LISTS {
+            expr.code.clear();
+            expr.calls.clear();
+            expr.arguments.clear();
+            self.spare.push(expr);
         }
     }
 
     /// Empty, for the next expression, after one that failed to parse.
     pub fn clear(&mut self) {
         self.code.clear();
+        self.calls.clear();
+        self.arguments.clear();
+        self.waiting.clear();
         self.spans.clear();
         self.pending.clear();
         self.open_brackets = 0;

@@ -63,36 +63,53 @@ pub(crate) struct Token<'s> {
     pub span: Span,
 }
 
-/// Python's operators and delimiters that start with `first`, longest first, so `**=` wins
-/// over `**` and `*`.
-fn operators_starting_with(first: u8) -> &'static [&'static str] {
-    match first {
-        b'*' => &["**=", "**", "*=", "*"],
-        b'/' => &["//=", "//", "/=", "/"],
-        b'>' => &[">>=", ">>", ">=", ">"],
-        b'<' => &["<<=", "<<", "<=", "<"],
-        b'.' => &["...", "."],
-        b'-' => &["->", "-=", "-"],
-        b':' => &[":=", ":"],
-        b'+' => &["+=", "+"],
-        b'%' => &["%=", "%"],
-        b'@' => &["@=", "@"],
-        b'&' => &["&=", "&"],
-        b'|' => &["|=", "|"],
-        b'^' => &["^=", "^"],
-        b'=' => &["==", "="],
-        b'!' => &["!=", "!"],
-        b'~' => &["~"],
-        b'(' => &["("],
-        b')' => &[")"],
-        b'[' => &["["],
-        b']' => &["]"],
-        b'{' => &["{"],
-        b'}' => &["}"],
-        b',' => &[","],
-        b';' => &[";"],
-        _ => &[],
-    }
+/// The Python operator or delimiter at the start of `rest`, the longest that matches (`**=`
+/// over `**` and `*`), read byte by byte.
+fn operator_at(rest: &[u8]) -> Option<&'static str> {
+    let second = rest.get(1).copied();
+    let third = rest.get(2).copied();
+    // `**`, `//`, `>>`, `<<` and each of them followed by `=`.
+    let doubled = |one: &'static str, two: &'static str, two_eq: &'static str, one_eq| match (
+        second, third,
+    ) {
+        (Some(b), Some(b'=')) if b == rest[0] => two_eq,
+        (Some(b), _) if b == rest[0] => two,
+        (Some(b'='), _) => one_eq,
+        _ => one,
+    };
+    let with_eq = |one: &'static str, one_eq: &'static str| match second {
+        Some(b'=') => one_eq,
+        _ => one,
+    };
+    Some(match rest.first()? {
+        b'(' => "(",
+        b')' => ")",
+        b'[' => "[",
+        b']' => "]",
+        b'{' => "{",
+        b'}' => "}",
+        b',' => ",",
+        b';' => ";",
+        b'~' => "~",
+        b'*' => doubled("*", "**", "**=", "*="),
+        b'/' => doubled("/", "//", "//=", "/="),
+        b'>' => doubled(">", ">>", ">>=", ">="),
+        b'<' => doubled("<", "<<", "<<=", "<="),
+        b'.' if second == Some(b'.') && third == Some(b'.') => "...",
+        b'.' => ".",
+        b'-' if second == Some(b'>') => "->",
+        b'-' => with_eq("-", "-="),
+        b':' => with_eq(":", ":="),
+        b'+' => with_eq("+", "+="),
+        b'%' => with_eq("%", "%="),
+        b'@' => with_eq("@", "@="),
+        b'&' => with_eq("&", "&="),
+        b'|' => with_eq("|", "|="),
+        b'^' => with_eq("^", "^="),
+        b'=' => with_eq("=", "=="),
+        b'!' => with_eq("!", "!="),
+        _ => return None,
+    })
 }
 
 /// Produces the tokens of a script on demand.
@@ -154,11 +171,11 @@ impl<'s> Lexer<'s> {
             }
             self.skip_spaces_and_comment();
             let start = self.pos;
-            let Some(c) = self.peek() else {
+            let Some(&byte) = self.src.as_bytes().get(start) else {
                 return self.end_of_source();
             };
-            match c {
-                '\n' | '\r' => {
+            match byte {
+                b'\n' | b'\r' => {
                     self.eat_line_break();
                     if self.brackets.is_empty() {
                         self.at_line_start = true;
@@ -167,10 +184,10 @@ impl<'s> Lexer<'s> {
                         }
                     }
                 }
-                '\\' => self.line_continuation()?,
+                b'\\' => self.line_continuation()?,
                 _ => {
                     self.line_has_tokens = true;
-                    return self.lex_token(c);
+                    return self.lex_token(byte);
                 }
             }
         }
@@ -295,10 +312,11 @@ impl<'s> Lexer<'s> {
     }
 
     fn skip_spaces_and_comment(&mut self) {
-        while matches!(self.peek(), Some(' ' | '\t' | '\x0c')) {
+        let bytes = self.src.as_bytes();
+        while matches!(bytes.get(self.pos), Some(b' ' | b'\t' | b'\x0c')) {
             self.pos += 1;
         }
-        if self.peek() == Some('#') {
+        if bytes.get(self.pos) == Some(&b'#') {
             let rest = &self.src[self.pos..];
             self.pos += rest.find(['\n', '\r']).unwrap_or(rest.len());
         }
@@ -323,21 +341,41 @@ impl<'s> Lexer<'s> {
         }
     }
 
-    fn lex_token(&mut self, c: char) -> Res<Token<'s>> {
-        if c.is_ascii_digit() || (c == '.' && self.peek_at(1).is_some_and(|d| d.is_ascii_digit())) {
-            return self.number();
+    /// The token that starts with `byte` (a character's first byte).
+    fn lex_token(&mut self, byte: u8) -> Res<Token<'s>> {
+        let next_is_digit = || {
+            self.src
+                .as_bytes()
+                .get(self.pos + 1)
+                .is_some_and(u8::is_ascii_digit)
+        };
+        match byte {
+            b'0'..=b'9' => self.number(),
+            b'.' if next_is_digit() => self.number(),
+            b'\'' | b'"' => self.string(self.pos, false),
+            b'_' | b'a'..=b'z' | b'A'..=b'Z' => self.name_or_prefixed_string(),
+            _ if byte.is_ascii() => self.operator(char::from(byte)),
+            _ => {
+                let c = self.peek().expect("a character starts here");
+                if is_name_start(c) {
+                    self.name_or_prefixed_string()
+                } else {
+                    self.operator(c)
+                }
+            }
         }
-        if c == '\'' || c == '"' {
-            return self.string(self.pos, false);
-        }
-        if is_name_start(c) {
-            return self.name_or_prefixed_string();
-        }
-        self.operator(c)
     }
 
     fn name_or_prefixed_string(&mut self) -> Res<Token<'s>> {
         let start = self.pos;
+        let bytes = self.src.as_bytes();
+        while bytes
+            .get(self.pos)
+            .is_some_and(|&b| b == b'_' || b.is_ascii_alphanumeric())
+        {
+            self.pos += 1;
+        }
+        // A name with letters beyond ASCII goes on a character at a time.
         while self.peek().is_some_and(is_name_continue) {
             self.bump();
         }
@@ -374,9 +412,7 @@ impl<'s> Lexer<'s> {
 
     fn operator(&mut self, c: char) -> Res<Token<'s>> {
         let start = self.pos;
-        let rest = &self.src[start..];
-        let candidates = operators_starting_with(rest.as_bytes()[0]);
-        let Some(op) = candidates.iter().find(|op| rest.starts_with(**op)) else {
+        let Some(op) = operator_at(&self.src.as_bytes()[start..]) else {
             return Err(Diag::new(
                 self.here(),
                 format!("invalid character '{c}' (U+{:04X})", u32::from(c)),
@@ -384,7 +420,7 @@ impl<'s> Lexer<'s> {
         };
         self.pos += op.len();
         let span = Span::new(start, self.pos);
-        match *op {
+        match op {
             "(" | "[" | "{" => self.open_bracket(c, span)?,
             ")" | "]" | "}" => self.close_bracket(c, span)?,
             "!" => return Err(Diag::new(span, "invalid syntax: '!' on its own")),
@@ -481,6 +517,9 @@ impl<'s> Lexer<'s> {
         let text = without_underscores(&self.src[start..self.pos]);
         let span = Span::new(start, self.pos);
         if is_float {
+            if let Some(x) = exact_decimal(&text) {
+                return Ok(Tok::Float(x));
+            }
             return text
                 .parse()
                 .map(Tok::Float)
@@ -498,17 +537,21 @@ impl<'s> Lexer<'s> {
 
     /// Digits of `radix`, with single underscores between them as Python allows.
     fn digits(&mut self, radix: u32, start: usize) -> Res<()> {
+        let bytes = self.src.as_bytes();
+        let is_digit = |at: usize| {
+            bytes
+                .get(at)
+                .is_some_and(|&b| char::from(b).is_digit(radix))
+        };
         let mut count = 0;
         loop {
-            match self.peek() {
-                Some(c) if c.is_digit(radix) => {
-                    self.pos += 1;
-                    count += 1;
-                }
-                Some('_') if count > 0 && self.peek_at(1).is_some_and(|c| c.is_digit(radix)) => {
-                    self.pos += 1;
-                }
-                _ => break,
+            if is_digit(self.pos) {
+                self.pos += 1;
+                count += 1;
+            } else if count > 0 && bytes.get(self.pos) == Some(&b'_') && is_digit(self.pos + 1) {
+                self.pos += 1;
+            } else {
+                break;
             }
         }
         if count == 0 {
@@ -528,6 +571,11 @@ impl<'s> Lexer<'s> {
             self.pos += 2;
         }
         let body_start = self.pos;
+        if !triple {
+            if let Some(token) = self.plain_string(start, quote) {
+                return Ok(token);
+            }
+        }
         let mut cooked: Option<String> = None;
         loop {
             let here = self.pos;
@@ -566,6 +614,23 @@ impl<'s> Lexer<'s> {
                 }
             }
         }
+    }
+
+    /// A one-line string without escapes, whose body starts at `self.pos`: found byte by
+    /// byte up to its closing `quote`, and borrowed from the source. `None`, with nothing
+    /// consumed, at a backslash or the end of the line, which the general loop reads.
+    fn plain_string(&mut self, start: usize, quote: char) -> Option<Token<'s>> {
+        let body_start = self.pos;
+        let quote = u8::try_from(quote).expect("quotes are ASCII");
+        let body = self.src.as_bytes()[body_start..]
+            .iter()
+            .position(|&b| matches!(b, b'\\' | b'\n' | b'\r') || b == quote)?;
+        let end = body_start + body;
+        if self.src.as_bytes()[end] != quote {
+            return None;
+        }
+        self.pos = end + 1;
+        Some(self.token(Tok::Str(Cow::Borrowed(&self.src[body_start..end])), start))
     }
 
     /// Whether three quotes of a kind open at `pos`.
@@ -681,6 +746,33 @@ fn unterminated(start: usize, end: usize, triple: bool) -> Diag {
         .with_help("close the string with the quote it opens with")
 }
 
+/// 10^k for k ≤ 22: the powers of ten an `f64` holds exactly.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The value of a float literal of digits and one point (`0.999`, `2.`, `.5`) when Clinger's
+/// fast path gives it: its digits as an integer below 2^53 and at most 22 decimals, both
+/// exact in an `f64`, so one correctly rounded division is the correctly rounded value,
+/// the same bits as `str::parse`. `None` for any other literal.
+fn exact_decimal(text: &str) -> Option<f64> {
+    let mut mantissa = 0u64;
+    let mut decimals: Option<usize> = None;
+    for &b in text.as_bytes() {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+                decimals = decimals.map(|d| d + 1);
+            }
+            b'.' if decimals.is_none() => decimals = Some(0),
+            _ => return None,
+        }
+    }
+    let power = EXACT_POWERS_OF_TEN.get(decimals?)?;
+    (mantissa < 1 << 53).then(|| mantissa as f64 / power)
+}
+
 fn without_underscores(digits: &str) -> Cow<'_, str> {
     if digits.contains('_') {
         Cow::Owned(digits.replace('_', ""))
@@ -739,6 +831,32 @@ mod tests {
                 Tok::Newline,
             ]
         );
+    }
+
+    #[test]
+    fn float_literals_read_as_str_parse_reads_them() {
+        let literals = [
+            "0.999",
+            "0.001",
+            "1.",
+            ".5",
+            "0.1",
+            "123456789.123456789",
+            "9007199254740991.0",
+            "9007199254740993.0",
+            "0.0000000000000000000001",
+            "0.00000000000000000000001",
+            "3.141592653589793",
+            "2.2250738585072014",
+            "1.7976931348623157",
+        ];
+        for literal in literals {
+            assert_eq!(
+                toks(literal)[0],
+                Tok::Float(literal.parse().unwrap()),
+                "{literal}"
+            );
+        }
     }
 
     #[test]

@@ -251,7 +251,8 @@ struct Statements<'s> {
 
 /// Parses `source` one statement at a time, showing each to `visit` and running it until
 /// one fails. A syntax error anywhere is the error, even after a runtime error: Python
-/// compiles the whole file before running it.
+/// compiles the whole file before running it. Each statement goes back to the parser once
+/// it has run, which writes the next one into its lists.
 fn run_statements<'s>(
     mut evaluator: eval::Evaluator<'s>,
     source: &'s str,
@@ -264,6 +265,7 @@ fn run_statements<'s>(
         if runtime_error.is_none() {
             runtime_error = evaluator.exec(&statement).err();
         }
+        parser.recycle(statement);
     }
     Ok(Statements {
         parser,

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use super::diagnostics::{Diag, Res, Span};
-use super::expr::{BinOp, Builder, Expr, Instr, UnaryOp};
+use super::expr::{BinOp, Builder, Expr, Instr, UnaryOp, SPARE_LISTS};
 use super::fstring::{self, Part};
 use super::lexer::{Lexer, Tok, Token};
 
@@ -81,6 +81,8 @@ pub(crate) struct Parser<'s> {
     imports: Vec<(&'s str, Span)>,
     /// The expression builder, kept between expressions for its room.
     builder: Builder<'s>,
+    /// The emptied target lists of assignments that have run, for the next ones.
+    spare_targets: Vec<Vec<Target<'s>>>,
 }
 
 impl<'s> Parser<'s> {
@@ -94,6 +96,7 @@ impl<'s> Parser<'s> {
             statements: 0,
             imports: Vec::new(),
             builder: Builder::default(),
+            spare_targets: Vec::new(),
         })
     }
 
@@ -106,6 +109,22 @@ impl<'s> Parser<'s> {
     /// ignores but which decide whether a script needs CPython.
     pub fn imports(&self) -> &[(&'s str, Span)] {
         &self.imports
+    }
+
+    /// Takes back a statement that has run, so that the next one is written into its
+    /// lists: a script of simple statements allocates none per statement.
+    pub fn recycle(&mut self, statement: Stmt<'s>) {
+        match statement {
+            Stmt::Assign { mut targets, value } => {
+                if self.spare_targets.len() < SPARE_LISTS {
+                    targets.clear();
+                    self.spare_targets.push(targets);
+                }
+                self.builder.recycle(value);
+            }
+            Stmt::AugAssign { value, .. } | Stmt::Expr(value) => self.builder.recycle(value),
+            Stmt::For(_) => {}
+        }
     }
 
     /// The next statement to run, or `None` at the end of the script.
@@ -343,7 +362,7 @@ impl<'s> Parser<'s> {
             Tok::Op("=") => self.assignment(first),
             Tok::Op(op @ ("+=" | "-=" | "*=" | "/=" | "**=")) => {
                 let op_span = self.current.span;
-                let target = to_target(first)?;
+                let target = to_target(first, &mut self.builder)?;
                 self.advance()?;
                 let value = self.expression()?;
                 let op = BinOp::from_token(op.trim_end_matches('=')).expect("an arithmetic op");
@@ -374,12 +393,13 @@ impl<'s> Parser<'s> {
     }
 
     fn assignment(&mut self, first: Expr<'s>) -> Res<Stmt<'s>> {
-        let mut targets = vec![to_target(first)?];
+        let mut targets = self.spare_targets.pop().unwrap_or_default();
+        targets.push(to_target(first, &mut self.builder)?);
         loop {
             self.advance()?;
             let value = self.expression()?;
             if self.current.tok == Tok::Op("=") {
-                targets.push(to_target(value)?);
+                targets.push(to_target(value, &mut self.builder)?);
             } else {
                 return Ok(Stmt::Assign { targets, value });
             }
@@ -464,19 +484,18 @@ impl<'s> Parser<'s> {
     fn fstring(&mut self, builder: &mut Builder<'s>, body: Span, span: Span) -> Res<()> {
         let source = self.lexer.source();
         let parts = fstring::parts(source, body)?;
-        let mut code = Vec::new();
         let count = parts.len();
         for part in parts {
             match part {
-                Part::Text(text) => code.push(Instr::Str(Cow::Owned(text))),
+                Part::Text(text) => builder.push_code(Instr::Str(Cow::Owned(text))),
                 Part::Field {
                     expression,
                     conversion,
                     spec,
                     span,
                 } => {
-                    code.extend(Parser::field(source, expression)?.code);
-                    code.push(Instr::Format {
+                    builder.push_expr(Parser::field(source, expression)?);
+                    builder.push_code(Instr::Format {
                         conversion,
                         spec,
                         span,
@@ -484,8 +503,8 @@ impl<'s> Parser<'s> {
                 }
             }
         }
-        code.push(Instr::Concat(count));
-        builder.operand_code(code, span);
+        builder.push_code(Instr::Concat(count));
+        builder.operand_done(span);
         self.advance()
     }
 
@@ -500,6 +519,7 @@ impl<'s> Parser<'s> {
             statements: 0,
             imports: Vec::new(),
             builder: Builder::default(),
+            spare_targets: Vec::new(),
         };
         let expr = parser.expression()?;
         match &parser.current.tok {
@@ -650,9 +670,14 @@ impl<'s> Parser<'s> {
     }
 }
 
-fn to_target(mut expr: Expr<'_>) -> Res<Target<'_>> {
+/// What `expr`, written before `=` or `op=`, assigns to. `builder` takes back the lists of
+/// a bare name's expression.
+fn to_target<'s>(mut expr: Expr<'s>, builder: &mut Builder<'s>) -> Res<Target<'s>> {
     match expr.code.last() {
-        Some(Instr::Load(name, span)) if expr.code.len() == 1 => Ok(Target::Name(name, *span)),
+        Some(&Instr::Load(name, span)) if expr.code.len() == 1 => {
+            builder.recycle(expr);
+            Ok(Target::Name(name, span))
+        }
         Some(&Instr::GetAttr { name, name_span }) => {
             expr.code.pop();
             Ok(Target::Attribute {
@@ -669,19 +694,62 @@ fn to_target(mut expr: Expr<'_>) -> Res<Target<'_>> {
     }
 }
 
-/// Python's keywords, sorted for binary search.
-const KEYWORDS: [&str; 35] = [
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
-    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
-    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
-    "with", "yield",
-];
-
+/// Whether `word` is one of Python's keywords.
 fn is_keyword(word: &str) -> bool {
-    // Most names fail the cheap tests; this runs for every name in the script.
+    // This runs for every name in the script, and most names fail the cheap tests: the
+    // length, and a first letter that starts some keyword (a bit per letter from 'A').
+    const FIRST_LETTERS: u64 = {
+        let letters = b"FNTabcdefgilnoprtwy";
+        let mut bits = 0u64;
+        let mut i = 0;
+        while i < letters.len() {
+            bits |= 1 << (letters[i] - b'A');
+            i += 1;
+        }
+        bits
+    };
+    let first = word.as_bytes().first().map_or(0, |b| b.wrapping_sub(b'A'));
     (2..=8).contains(&word.len())
-        && b"FNTabcdefgilnoprtwy".contains(&word.as_bytes()[0])
-        && KEYWORDS.binary_search(&word).is_ok()
+        && first < 64
+        && FIRST_LETTERS & (1 << first) != 0
+        && matches!(
+            word,
+            "False"
+                | "None"
+                | "True"
+                | "and"
+                | "as"
+                | "assert"
+                | "async"
+                | "await"
+                | "break"
+                | "class"
+                | "continue"
+                | "def"
+                | "del"
+                | "elif"
+                | "else"
+                | "except"
+                | "finally"
+                | "for"
+                | "from"
+                | "global"
+                | "if"
+                | "import"
+                | "in"
+                | "is"
+                | "lambda"
+                | "nonlocal"
+                | "not"
+                | "or"
+                | "pass"
+                | "raise"
+                | "return"
+                | "try"
+                | "while"
+                | "with"
+                | "yield"
+        )
 }
 
 /// The message (and help) for a Python keyword used where gradviz has no such construct.
@@ -762,8 +830,9 @@ mod tests {
                 }
                 Instr::Format { spec, .. } => format!("{{{}:{spec}}}", stack.pop().unwrap()),
                 Instr::Concat(n) => format!("f[{}]", stack.split_off(stack.len() - n).join(",")),
-                Instr::Call(call) => {
-                    let n = call.args.len() + call.keywords.len();
+                Instr::Call(index) => {
+                    let call = &expr.calls[*index];
+                    let n = call.len();
                     let args = stack.split_off(stack.len() - n).join(",");
                     let callee = stack.pop().unwrap();
                     match call.method {
@@ -820,11 +889,12 @@ mod tests {
         let Stmt::Expr(e) = parse_one("Value(1, label='x')") else {
             panic!()
         };
-        let Some(Instr::Call(call)) = e.code.last() else {
+        let Some(&Instr::Call(index)) = e.code.last() else {
             panic!()
         };
-        assert_eq!(call.args.len(), 1);
-        assert_eq!(call.keywords[0].0, "label");
+        let call = &e.calls[index];
+        assert_eq!((call.positional, call.keywords), (1, 1));
+        assert_eq!(e.arguments(call)[1].keyword.map(|k| k.0), Some("label"));
     }
 
     #[test]
@@ -884,6 +954,21 @@ mod tests {
             parse_one("c += c + 1"),
             Stmt::AugAssign { op: BinOp::Add, .. }
         ));
+    }
+
+    #[test]
+    fn keywords_are_pythons_and_nothing_else() {
+        let keywords = "False None True and as assert async await break class continue def \
+                        del elif else except finally for from global if import in is lambda \
+                        nonlocal not or pass raise return try while with yield";
+        for word in keywords.split_whitespace() {
+            assert!(is_keyword(word), "{word}");
+        }
+        for word in [
+            "x", "Value", "label", "data", "f", "iff", "Fals", "yielded", "_if",
+        ] {
+            assert!(!is_keyword(word), "{word}");
+        }
     }
 
     #[test]

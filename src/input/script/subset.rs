@@ -12,11 +12,14 @@
 //! handed to CPython has shown nothing of its subset run. The statements are walked with a
 //! stack, as the evaluator runs them: no recursion.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
+
+use rustc_hash::FxHashSet;
 
 use super::diagnostics::{line_and_column, Diag, Span};
 use super::eval::{builtin, MATH_NAMES};
-use super::expr::Instr;
+use super::expr::{Expr, Instr};
 use super::parser::{Stmt, Target};
 
 /// Modules whose import a subset script may keep: their names are built in, or unused.
@@ -29,7 +32,11 @@ const SUBSET_MODULES: [&str; 4] = ["micrograd", "math", "random", "graphviz"];
 pub(super) struct Fit<'s> {
     source: &'s str,
     bound: BTreeSet<&'s str>,
-    read: Vec<String>,
+    /// Each name read that is not built in, once, in the order first read (`math.NAME`
+    /// each time: they are rare).
+    read: Vec<Cow<'s, str>>,
+    /// The plain names in `read`: a lecture script reads `x` on every line.
+    seen: FxHashSet<&'s str>,
 }
 
 /// Why a script the subset cannot parse needs CPython, from where the parse stopped.
@@ -57,6 +64,7 @@ impl<'s> Fit<'s> {
             source,
             bound: BTreeSet::new(),
             read: Vec::new(),
+            seen: FxHashSet::default(),
         }
     }
 
@@ -91,16 +99,16 @@ impl<'s> Fit<'s> {
             match statement {
                 Stmt::Assign { targets, value } => {
                     targets.iter().for_each(|t| self.target(t));
-                    self.code(&value.code);
+                    self.code(value);
                 }
                 Stmt::AugAssign { target, value, .. } => {
                     self.target(target);
-                    self.code(&value.code);
+                    self.code(value);
                 }
-                Stmt::Expr(expr) => self.code(&expr.code),
+                Stmt::Expr(expr) => self.code(expr),
                 Stmt::For(for_loop) => {
                     self.bound.extend(for_loop.targets.iter().map(|(n, _)| *n));
-                    self.code(&for_loop.iterable.code);
+                    self.code(&for_loop.iterable);
                     pending.extend(for_loop.body.iter().rev());
                 }
             }
@@ -112,30 +120,35 @@ impl<'s> Fit<'s> {
             Target::Name(name, _) => {
                 self.bound.insert(name);
             }
-            Target::Attribute { object, .. } => self.code(&object.code),
+            Target::Attribute { object, .. } => self.code(object),
         }
     }
 
     /// Names read, and `math.NAME` read as one name, since the subset has only part of
     /// `math`.
-    fn code(&mut self, code: &[Instr<'s>]) {
+    fn code(&mut self, expr: &Expr<'s>) {
+        let code = &expr.code;
         for (index, instr) in code.iter().enumerate() {
             match instr {
-                Instr::Load(name, _) => self.read.push(name.to_string()),
+                // A built-in name is never unknown, whatever the script binds.
+                Instr::Load(name, _) if builtin(name).is_none() && self.seen.insert(name) => {
+                    self.read.push(Cow::Borrowed(name));
+                }
                 Instr::GetAttr { name, .. }
                     if matches!(
                         index.checked_sub(1).map(|i| &code[i]),
                         Some(Instr::Load("math", _))
                     ) =>
                 {
-                    self.read.push(format!("math.{name}"));
+                    self.read.push(Cow::Owned(format!("math.{name}")));
                 }
                 Instr::Call(call) => {
+                    let call = &expr.calls[*call];
                     let callee = self
                         .source
                         .get(call.callee_span.start..call.callee_span.end);
                     if let (Some((name, _)), Some("math")) = (call.method, callee) {
-                        self.read.push(format!("math.{name}"));
+                        self.read.push(Cow::Owned(format!("math.{name}")));
                     }
                 }
                 Instr::LoopStart(start) => {
@@ -150,7 +163,7 @@ impl<'s> Fit<'s> {
     fn unknown(&self) -> Option<&str> {
         self.read
             .iter()
-            .map(String::as_str)
+            .map(|name| &**name)
             .find(|name| match name.strip_prefix("math.") {
                 Some(member) => !self.bound.contains("math") && !MATH_NAMES.contains(&member),
                 None => !self.bound.contains(name) && builtin(name).is_none(),
