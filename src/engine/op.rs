@@ -200,6 +200,10 @@ fn parse_exponent(text: &str) -> Option<Exponent> {
 
 /// Formats a float as Python's `repr` does: the shortest round-trip digits, scientific
 /// notation below 1e-4 and from 1e16 on, and always a `.0` or exponent so it reads as a float.
+///
+/// The digits are `zmij`'s (the JSON writer's): where two shortest strings are as close to
+/// the value (`640845493178531.25`), it takes the even one, as Python's `repr` does; Rust's
+/// own shortest `Display` takes the larger (`…531.3` where Python prints `…531.2`).
 pub fn python_float_repr(x: f64) -> String {
     if x.is_nan() {
         return "nan".into();
@@ -210,20 +214,58 @@ pub fn python_float_repr(x: f64) -> String {
     if x == 0.0 {
         return if x.is_sign_negative() { "-0.0" } else { "0.0" }.into();
     }
-    let sci = format!("{x:e}");
-    let (mantissa, exp) = sci.split_once('e').expect("`{:e}` always has an exponent");
-    let exp: i32 = exp.parse().expect("`{:e}` exponent is an integer");
-    if (-4..16).contains(&exp) {
-        let plain = format!("{x}");
-        if plain.contains('.') {
-            plain
-        } else {
-            plain + ".0"
-        }
-    } else {
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exp.abs())
+    let (digits, exp) = shortest_digits(x.abs());
+    let mut out = String::with_capacity(digits.len() + 8);
+    if x < 0.0 {
+        out.push('-');
     }
+    let (first, rest) = digits.split_at(1);
+    match exp {
+        0..=15 => {
+            let point = exp as usize + 1;
+            if digits.len() <= point {
+                out.push_str(&digits);
+                out.extend(std::iter::repeat_n('0', point - digits.len()));
+                out.push_str(".0");
+            } else {
+                out.push_str(&digits[..point]);
+                out.push('.');
+                out.push_str(&digits[point..]);
+            }
+        }
+        -4..=-1 => {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
+            out.push_str(&digits);
+        }
+        _ => {
+            out.push_str(first);
+            if !rest.is_empty() {
+                out.push('.');
+                out.push_str(rest);
+            }
+            let sign = if exp < 0 { '-' } else { '+' };
+            out.push_str(&format!("e{sign}{:02}", exp.abs()));
+        }
+    }
+    out
+}
+
+/// The shortest round-trip digits of a finite positive `x`, without leading or trailing
+/// zeros, and the power of ten of the first: `x = d.ddd × 10^exp`.
+fn shortest_digits(x: f64) -> (String, i32) {
+    let mut buffer = zmij::Buffer::new();
+    let text = buffer.format_finite(x);
+    let (mantissa, power) = match text.split_once(['e', 'E']) {
+        Some((mantissa, power)) => (mantissa, power.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = whole.chars().chain(fraction.chars()).collect();
+    let leading = all.len() - all.trim_start_matches('0').len();
+    let digits = all.trim_matches('0').to_string();
+    let exp = whole.len() as i32 - 1 - leading as i32 + power;
+    (digits, exp)
 }
 
 /// Formats a finite float as Python's `format(x, '.{precision}e')`: Rust's digits (rounded
@@ -259,6 +301,12 @@ mod tests {
             (123456789012345.0, "123456789012345.0"),
             (0.1 + 0.2, "0.30000000000000004"),
             (6.881_373_587_019_543, "6.881373587019543"),
+            (640_845_493_178_531.0 + 0.25, "640845493178531.2"),
+            (1e22, "1e+22"),
+            (-1.234_5e-300, "-1.2345e-300"),
+            (5e-324, "5e-324"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (1234.5e10, "12345000000000.0"),
         ];
         for (x, want) in cases {
             assert_eq!(python_float_repr(x), want, "{x:e}");
