@@ -7,6 +7,7 @@
 //! what would draw it) carries the setting as data, not as a flag's text: each front end
 //! words it in its own terms ([`Error::worded`] with the command line's [`Terms`] or the
 //! Python package's), and `Display` words it in the library's (`ViewOptions::max_nodes`).
+//! A note on how a figure was drawn is a [`Message`], worded the same way.
 
 use std::fmt;
 use std::path::PathBuf;
