@@ -10,7 +10,7 @@
 //! ends of its edge.
 
 use super::rank::Ranking;
-use super::{Direction, Graph, Options};
+use super::{Graph, Options};
 
 pub(super) struct Layered {
     /// Input nodes come first, dummies after them.
@@ -44,21 +44,7 @@ impl Layered {
     ) -> Self {
         let real = graph.nodes.len();
         let clusters = ClusterTree::new(graph);
-        let across = matches!(
-            options.direction,
-            Direction::TopToBottom | Direction::BottomToTop
-        );
-        let (cross_size, rank_size): (Vec<f64>, Vec<f64>) = graph
-            .nodes
-            .iter()
-            .map(|n| {
-                if across {
-                    (n.width, n.height)
-                } else {
-                    (n.height, n.width)
-                }
-            })
-            .unzip();
+        let (cross_size, rank_size) = super::node_sizes(graph, options.direction);
         let slot: Vec<u32> = graph
             .nodes
             .iter()
