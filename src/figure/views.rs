@@ -286,6 +286,43 @@ pub struct Summary {
 pub const LISTED_OUTPUTS: usize = 4;
 
 impl Summary {
+    /// The summary titled `title` of `members`, whose values used outside are `outputs`:
+    /// their data and grads, the largest |grad| inside (the first such value on a tie), and
+    /// no norm or calls.
+    pub(crate) fn of(
+        graph: &ExportGraph,
+        title: String,
+        members: &[NodeIndex],
+        outputs: &[NodeIndex],
+    ) -> Summary {
+        let largest = members
+            .iter()
+            .copied()
+            .max_by(|&a, &b| {
+                let magnitude = |i: NodeIndex| graph[i].grad.abs();
+                magnitude(a).total_cmp(&magnitude(b)).then(b.cmp(&a))
+            })
+            .expect("a summary stands for at least one value");
+        Summary {
+            title,
+            outputs: outputs
+                .iter()
+                .map(|&o| (graph[o].label.clone(), graph[o].data, graph[o].grad))
+                .collect(),
+            max_grad: (graph[largest].grad.abs(), graph[largest].label.clone()),
+            values: members.len(),
+            grad_norm: None,
+            calls: None,
+        }
+    }
+
+    /// Adds the norm of its outputs' grads, where it has several.
+    pub(crate) fn add_grad_norm(&mut self) {
+        if self.outputs.len() > 1 {
+            self.grad_norm = Some(grad_norm(self.outputs.iter().map(|o| o.2)));
+        }
+    }
+
     /// The summary record's three fields, numbers with `precision` digits: the title (what
     /// the group computes); its output's `data` and `grad` (several outputs — a neuron
     /// called on a batch, a layer — one line each up to [`LISTED_OUTPUTS`], else as ranges);
@@ -566,9 +603,7 @@ fn deepest_readable(graph: &ExportGraph, groups: &Groups) -> (usize, Folded) {
 fn overview(graph: &ExportGraph, groups: &Groups, depth: usize) -> Folded {
     let mut folded = fold(graph, groups, depth);
     for summary in folded.summaries.values_mut() {
-        if summary.outputs.len() > 1 {
-            summary.grad_norm = Some(grad_norm(summary.outputs.iter().map(|o| o.2)));
-        }
+        summary.add_grad_norm();
     }
     let repeats = repeats::find(
         &folded.graph,
@@ -712,30 +747,9 @@ fn summarize_class(graph: &ExportGraph, class: &repeats::Class) -> Summary {
         1 => what,
         n => format!("{n} \u{d7} {what}"),
     };
-    let largest = class
-        .members
-        .iter()
-        .copied()
-        .max_by(|&a, &b| {
-            graph[a]
-                .grad
-                .abs()
-                .total_cmp(&graph[b].grad.abs())
-                .then(b.cmp(&a))
-        })
-        .expect("a class has at least one value");
-    let grad_norm = (results.len() > 1).then(|| grad_norm(results.iter().map(|&r| graph[r].grad)));
-    Summary {
-        title,
-        outputs: results
-            .iter()
-            .map(|&r| (graph[r].label.clone(), graph[r].data, graph[r].grad))
-            .collect(),
-        max_grad: (graph[largest].grad.abs(), graph[largest].label.clone()),
-        values: class.members.len(),
-        grad_norm,
-        calls: None,
-    }
+    let mut summary = Summary::of(graph, title, &class.members, results);
+    summary.add_grad_norm();
+    summary
 }
 
 /// Why the grouping or folding `options` ask for changes nothing in a figure whose labels'
@@ -972,28 +986,14 @@ impl Folding<'_> {
     fn summarize(&self, g: usize, members: &[NodeIndex]) -> Summary {
         let graph = self.graph;
         let outputs = self.outputs(members, |i| self.targets[i.index()] == Some(g));
-        let largest = members
-            .iter()
-            .copied()
-            .max_by(|&a, &b| {
-                let magnitude = |i: NodeIndex| graph[i].grad.abs();
-                magnitude(a).total_cmp(&magnitude(b)).then(b.cmp(&a))
-            })
-            .expect("a folded group has at least one value");
+        let title = format!(
+            "{}: {}",
+            self.groups.names[g],
+            self.describe(g, members, &outputs)
+        );
         Summary {
-            title: format!(
-                "{}: {}",
-                self.groups.names[g],
-                self.describe(g, members, &outputs)
-            ),
-            outputs: outputs
-                .iter()
-                .map(|&o| (graph[o].label.clone(), graph[o].data, graph[o].grad))
-                .collect(),
-            max_grad: (graph[largest].grad.abs(), graph[largest].label.clone()),
-            values: members.len(),
-            grad_norm: None,
             calls: self.groups.calls[g].filter(|&calls| calls > 1),
+            ..Summary::of(graph, title, members, &outputs)
         }
     }
 

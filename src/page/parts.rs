@@ -240,39 +240,22 @@ impl Drawer<'_> {
 
     /// The node standing for the `count` units of a repeated computation after its first.
     fn summarize_rest(&self, rest: &[usize], count: usize) -> Summary {
-        let info = |i: usize| &self.graph[NodeIndex::new(i)];
         let inside: BTreeSet<usize> = rest.iter().copied().collect();
-        let outputs: Vec<(String, f64, f64)> = rest
-            .iter()
-            .filter(|&&i| {
-                let mut users = self
-                    .graph
-                    .neighbors_directed(NodeIndex::new(i), petgraph::Direction::Outgoing);
-                !users.any(|u| inside.contains(&u.index()))
-            })
-            .map(|&i| (info(i).label.clone(), info(i).data, info(i).grad))
-            .collect();
-        let largest = rest
+        let members: Vec<NodeIndex> = rest.iter().map(|&i| NodeIndex::new(i)).collect();
+        let outputs: Vec<NodeIndex> = members
             .iter()
             .copied()
-            .max_by(|&a, &b| {
-                info(a)
-                    .grad
-                    .abs()
-                    .total_cmp(&info(b).grad.abs())
-                    .then(b.cmp(&a))
+            .filter(|&i| {
+                let mut users = self
+                    .graph
+                    .neighbors_directed(i, petgraph::Direction::Outgoing);
+                !users.any(|u| inside.contains(&u.index()))
             })
-            .expect("the other units hold values");
-        let grad_norm =
-            (outputs.len() > 1).then(|| outputs.iter().map(|o| o.2 * o.2).sum::<f64>().sqrt());
-        Summary {
-            title: format!("{count} more {}", if count == 1 { "unit" } else { "units" }),
-            outputs,
-            max_grad: (info(largest).grad.abs(), info(largest).label.clone()),
-            values: rest.len(),
-            grad_norm,
-            calls: None,
-        }
+            .collect();
+        let title = format!("{count} more {}", if count == 1 { "unit" } else { "units" });
+        let mut summary = Summary::of(self.graph, title, &members, &outputs);
+        summary.add_grad_norm();
+        summary
     }
 
     /// Part `k`'s drawing of `view`, by the layered engine; `rest` is the value whose node
