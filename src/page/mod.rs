@@ -35,7 +35,7 @@ use crate::check::{stale_data, Field, FiniteDifferences, Report, Tolerance};
 use crate::engine::{python_float_repr, Graph};
 use crate::error::{thousands, Message};
 use crate::figure::compare::{self, Change};
-use crate::figure::{format_number, marks, Decorations, ElementId, NodeDecoration, Record};
+use crate::figure::{format_number, marks, Decorations, ElementId, NodeDecoration};
 use crate::figure::{overlay, views};
 use crate::graph::{self, to_petgraph, ExportGraph, Rankdir};
 use crate::input::json::{self, Document};
@@ -582,29 +582,10 @@ fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepa
     let parts = drawer.parts(&view)?;
     let rankdir = drawer.rankdir.as_str();
     // The values drawn with a record of their own, whose grad field the replay updates.
-    let own: Vec<(u64, &String, f64)> = graph
-        .node_weights()
-        .zip(&widest)
-        .enumerate()
-        .filter(|&(i, _)| folds.group_of[i].is_none())
-        .map(|(_, (info, room))| (info.id, room, info.grad))
-        .collect();
+    let own = (0..graph.node_count()).filter(|&i| folds.group_of[i].is_none());
     let mut figure = view.into_figure(&options.dot);
-    figure.records.extend(
-        own.iter()
-            .map(|&(id, room, _)| (id, Record::GradRoom(room.clone()))),
-    );
+    let values = svg::room_for_grads(&mut figure, graph, &widest, own, precision);
     let Drawn { bytes, notes } = render::draw_figure(&figure, Format::Svg, &options)?;
-    let values: BTreeMap<u64, svg::ValueText> = own
-        .iter()
-        .map(|&(id, room, grad)| {
-            let texts = svg::ValueText {
-                drawn: format!("grad {room}"),
-                initial: format!("grad {}", format_number(grad, precision)),
-            };
-            (id, texts)
-        })
-        .collect();
     let svg = svg::prepare(&String::from_utf8_lossy(&bytes), prefix, &values)?;
     let mut data = snapshot_data(snapshot, prefix, &replayed, &marks, &folds, precision);
     data.parts = parts;

@@ -21,10 +21,10 @@ use petgraph::graph::NodeIndex;
 
 use serde::Serialize;
 
-use super::svg::{self, ValueText};
+use super::svg;
 use crate::figure::escape::xml_escape;
 use crate::figure::views::{self, defaults, Detail, Summary, View, ViewOptions};
-use crate::figure::{format_number, ElementId, Record};
+use crate::figure::{ElementId, Record};
 use crate::graph::{ExportGraph, Rankdir};
 use crate::render::{self, EngineChoice, Format, Options};
 use crate::{Error, Result};
@@ -287,21 +287,13 @@ impl Drawer<'_> {
                 .records
                 .insert(id, Record::Summary(summary.fields(precision)));
         }
-        let mut values = BTreeMap::new();
-        for &i in &own {
-            let info = &self.graph[NodeIndex::new(i)];
-            let room = &self.widest[i];
-            figure
-                .records
-                .insert(info.id, Record::GradRoom(room.clone()));
-            values.insert(
-                info.id,
-                ValueText {
-                    drawn: format!("grad {room}"),
-                    initial: format!("grad {}", format_number(info.grad, precision)),
-                },
-            );
-        }
+        let values = svg::room_for_grads(
+            &mut figure,
+            self.graph,
+            self.widest,
+            own.iter().copied(),
+            precision,
+        );
         let drawn = render::draw_figure(&figure, Format::Svg, &options)?;
         let prefix = format!("{}-{}", self.prefix, ElementId::Part(k));
         let prepared = svg::prepare(&String::from_utf8_lossy(&drawn.bytes), &prefix, &values)?;
@@ -408,6 +400,7 @@ fn inner_elements(svg: &str, own: Vec<usize>) -> Result<Drawing> {
 mod tests {
     use super::*;
     use crate::engine::{Graph, PyRandom, MLP};
+    use crate::figure::format_number;
     use crate::graph::to_petgraph;
 
     /// micrograd's MLP(2, [3, 1]) over 6 examples, its summed outputs after backward.

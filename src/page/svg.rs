@@ -28,8 +28,37 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use crate::figure::escape::xml_escape;
-use crate::figure::{ElementId, NodeId};
+use petgraph::graph::NodeIndex;
+
+use crate::figure::{format_number, ElementId, Figure, NodeId, Record};
+use crate::graph::ExportGraph;
 use crate::{Error, Result};
+
+/// Gives each value of `own` (node indices of `graph`) a grad field in `figure` as wide as
+/// its widest grad text (`widest`), so no step of the replay grows its record, and says
+/// what that field shows in the drawing and what the page writes there first.
+pub(crate) fn room_for_grads(
+    figure: &mut Figure<'_>,
+    graph: &ExportGraph,
+    widest: &[String],
+    own: impl IntoIterator<Item = usize>,
+    precision: usize,
+) -> BTreeMap<u64, ValueText> {
+    let mut values = BTreeMap::new();
+    for i in own {
+        let info = &graph[NodeIndex::new(i)];
+        let room = &widest[i];
+        figure
+            .records
+            .insert(info.id, Record::GradRoom(room.clone()));
+        let texts = ValueText {
+            drawn: format!("grad {room}"),
+            initial: format!("grad {}", format_number(info.grad, precision)),
+        };
+        values.insert(info.id, texts);
+    }
+    values
+}
 
 /// What the rewrite needs to know of one value.
 pub struct ValueText {
