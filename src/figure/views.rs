@@ -551,9 +551,10 @@ fn overview_of(
     if options.color == ColorBy::Grad {
         color_by_grad(&overview, &summaries, &mut decorations);
     }
-    let examples = match examples.is_empty() {
-        true => String::new(),
-        false => format!(" (`{}`)", examples.join("`, `")),
+    let examples = if examples.is_empty() {
+        String::new()
+    } else {
+        format!(" (`{}`)", examples.join("`, `"))
     };
     let note = Message::new(format!(
         "{} values drawn as an overview of {} nodes: {}repeated computations drawn \

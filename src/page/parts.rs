@@ -106,9 +106,10 @@ impl Drawer<'_> {
         let mut parts = Vec::new();
         while let Some(part) = queue.pop_front() {
             let k = parts.len();
-            let inner = match part.opens {
-                true => self.inner_view(&part.members, part.depth)?,
-                false => None,
+            let inner = if part.opens {
+                self.inner_view(&part.members, part.depth)?
+            } else {
+                None
             };
             let drawing = match inner {
                 Some(Inner { view, rest }) => {
