@@ -344,18 +344,32 @@ fn parse(text: &str) -> Result<Document, Invalid> {
     let top = Read(DocumentReader)
         .deserialize(&mut deserializer)
         .and_then(|top| deserializer.end().map(|()| top))
-        .map_err(syntax_error)?;
+        .map_err(|error| syntax_error(text, error))?;
     let fields =
         top.map_err(|found| Invalid::new(TOP, format!("expected a JSON object, found {}", found)))?;
     fields.validate()
 }
 
-fn syntax_error(error: serde_json::Error) -> Invalid {
-    let position = format!("{}:{}", error.line(), error.column());
+fn syntax_error(text: &str, error: serde_json::Error) -> Invalid {
+    let (line, column) = editor_position(text, error.line(), error.column());
+    let position = format!("{line}:{column}");
     let suffix = format!(" at line {} column {}", error.line(), error.column());
     let message = error.to_string();
     let message = message.strip_suffix(&suffix).unwrap_or(&message);
     Invalid::new(position, format!("malformed JSON: {message}"))
+}
+
+/// serde_json's line and column as an editor numbers them. serde_json says column 0 for
+/// an error found at a newline (a file cut off inside a string ends there); an editor has
+/// no column 0, so that place is the column just past the end of the line before.
+fn editor_position(text: &str, line: usize, column: usize) -> (usize, usize) {
+    match (line, column) {
+        (2.., 0) => {
+            let before = text.split('\n').nth(line - 2).unwrap_or("");
+            (line - 1, before.chars().count() + 1)
+        }
+        _ => (line, column),
+    }
 }
 
 /// One JSON value, kept only as far as validation needs it: arrays and objects are skipped
@@ -1338,6 +1352,17 @@ mod tests {
         assert_eq!(shorten("x"), "\"x\"");
         let cut = shorten(&"é".repeat(100));
         assert_eq!(cut, format!("\"{}\"…", "é".repeat(40)));
+    }
+
+    #[test]
+    fn a_file_cut_off_at_a_newline_is_placed_past_the_line_before() {
+        let text = "{\"nodes\": [\n";
+        let error = serde_json::from_str::<serde_json::Value>(text).unwrap_err();
+        assert_eq!((error.line(), error.column()), (2, 0));
+        assert_eq!(syntax_error(text, error).path, "1:12");
+        let cut_in_string = "{\"label\": \"x1\n";
+        let error = serde_json::from_str::<serde_json::Value>(cut_in_string).unwrap_err();
+        assert_eq!(syntax_error(cut_in_string, error).path, "1:14");
     }
 
     #[test]
