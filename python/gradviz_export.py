@@ -1135,6 +1135,9 @@ def _run(argv):
             index += 2
     script = os.path.abspath(values["--gradviz-run"])
     name, out_dir, want = values["--name"], values["--out"], values["--want"]
+    # Tells gradviz that this Python runs the runner, should the script end the process
+    # (os._exit, a crash in an extension) before run.json is written.
+    open(os.path.join(out_dir, "started"), "w").close()
     summary = {"python": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable,
                "error": None}
     if sys.version_info < (3, 8):
@@ -1176,9 +1179,8 @@ def _run(argv):
         _execute(code_cells, main.__dict__, script)
         capture.backward_if_never_called()
     except SystemExit as exit:
-        if exit.code not in (None, 0):
-            summary["error"] = {"message": "%s: the script exited with sys.exit(%r)"
-                                           % (name, exit.code)}
+        if exit.code not in (None, 0):  # reported where it was raised, as Jupyter shows it
+            summary["error"] = _exception_report(exit, cells, script, name)
     except KeyboardInterrupt:
         summary["error"] = {"message": "%s: interrupted" % name}
     except BaseException as error:  # the user's exception, reported with its place

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 
 use serde::{Deserialize, Deserializer};
 
@@ -185,14 +185,8 @@ pub fn run(
     let status = command(input, purpose, options, note, &python, folder.path())?
         .status()
         .map_err(|e| no_interpreter(&python, input.name, &e))?;
-    let summary = std::fs::read_to_string(folder.path().join("run.json")).map_err(|_| {
-        Error::Python(format!(
-            "{}: {} stopped before the script finished ({status}); gradviz needs Python 3.8 \
-             or newer: name another with --python PATH or GRADVIZ_PYTHON",
-            input.name,
-            python.display()
-        ))
-    })?;
+    let summary = std::fs::read_to_string(folder.path().join("run.json"))
+        .map_err(|_| stopped_early(input.name, &python, status, folder.path()))?;
     let summary: Summary = serde_json::from_str(&summary).map_err(|e| {
         Error::Python(format!(
             "{}: the runner's summary is unreadable: {e}",
@@ -207,6 +201,24 @@ pub fn run(
         ))),
         None => summary.graphs(folder.path(), input.name),
     }
+}
+
+/// The error for a run that wrote no summary. The runner marks that it started: then the
+/// script ended the interpreter itself; else the interpreter could not run the runner, as
+/// a Python older than 3.8 cannot.
+fn stopped_early(name: &str, python: &Path, status: ExitStatus, folder: &Path) -> Error {
+    let python = python.display();
+    Error::Python(if folder.join("started").exists() {
+        format!(
+            "{name}: the script ended {python} before it finished ({status}), as os._exit() \
+             or a crash in an extension module does"
+        )
+    } else {
+        format!(
+            "{name}: {python} stopped before the script finished ({status}); gradviz needs \
+             Python 3.8 or newer: name another with --python PATH or GRADVIZ_PYTHON"
+        )
+    })
 }
 
 /// The runner's command line: the embedded runner written into `folder`, which also

@@ -379,6 +379,41 @@ fn an_interpreter_that_stops_before_the_script_ends_is_reported() {
         .stderr(predicate::str::contains("Python 3.8 or newer"));
 }
 
+#[test]
+fn a_script_that_ends_python_itself_is_told_so_without_a_version_hint() {
+    let (dir, script) = folder_with("s.py", "import os\nx = 1\nos._exit(0)\n");
+    let out = dir.path().join("s.svg");
+    gradviz_in_user_python()
+        .arg("render")
+        .arg(&script)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "before it finished (exit status: 0), as os._exit()",
+        ))
+        .stderr(predicate::str::contains("3.8").not());
+    assert!(!out.exists());
+}
+
+#[test]
+fn sys_exit_in_a_notebook_cell_is_reported_in_that_cell() {
+    let notebook = notebook_with("x = 1\nimport sys; sys.exit(3)\n");
+    let (dir, input) = folder_with("nb.ipynb", &notebook);
+    gradviz_in_user_python()
+        .arg("render")
+        .arg(&input)
+        .arg("-o")
+        .arg(dir.path().join("nb.svg"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "nb.ipynb: cell 2, line 2:13: SystemExit: 3",
+        ))
+        .stderr(predicate::str::contains("2 | import sys; sys.exit(3)"));
+}
+
 fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
