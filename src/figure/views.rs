@@ -12,9 +12,10 @@
 //! folded as `--fold` folds them, at the deepest depth that leaves at most
 //! [`defaults::OVERVIEW_NODES`] nodes, and what is left drawn once per repeated computation
 //! (`repeats`: the same loss term for every example is one `100 × ReLU` node, a `sum(…)`
-//! one `Σ of 100 terms` node), each with its data and grad, or their ranges and the
-//! gradient's norm where one node stands for many values. A note says what was folded and
-//! how to see everything.
+//! one `Σ of 100 terms` node), then each long run of values used once each as one node
+//! (`runs`: a loop's `x = x * w + b` is one `x (20,000 steps of * then +)` node), each with
+//! its data and grad, or their ranges and the gradient's norm where one node stands for
+//! many values. A note says what was folded and how to see everything.
 //!
 //! # Groups
 //!
@@ -40,6 +41,7 @@ use crate::{Error, Result};
 
 mod groups;
 mod repeats;
+mod runs;
 
 use groups::Groups;
 use repeats::{Repeats, Shape};
@@ -363,7 +365,7 @@ impl Summary {
         let (max_grad, label) = &self.max_grad;
         let mut inside = format!(
             "{} values inside\nlargest |grad| {}",
-            self.values,
+            thousands(self.values),
             number(*max_grad)
         );
         if !label.is_empty() {
@@ -611,25 +613,43 @@ fn overview(graph: &ExportGraph, groups: &Groups, depth: usize) -> Folded {
         |n| folded.summaries.contains_key(&folded.graph[n].id),
         |n| folded.places[n.index()],
     );
-    let mut merged = merge(&folded, &repeats);
-    // Each value maps straight to the node drawing it: a folded value to its group's
-    // summary (never merged: summaries are kept whole), a merged value to its class.
-    // Folding keeps the ids of what it does not fold, so the two maps meet only there.
+    let merged = merge_further(folded, &repeats);
+    // Runs are found among what repeats left: a loop's steps, which no class draws once.
+    let runs = runs::find(
+        &merged.graph,
+        |n| merged.summaries.contains_key(&merged.graph[n].id),
+        |n| merged.places[n.index()],
+    );
+    match runs {
+        Some(runs) => merge_further(merged, &runs),
+        None => merged,
+    }
+}
+
+/// `folded` with each class of `classes` drawn as one node, as [`merge`] draws it. Each
+/// value maps straight to the node drawing it: a value folded before (into a group's
+/// summary, which is never merged, or a class's node) to the node that now draws that one.
+/// Merging keeps the ids of what it does not merge, so the two maps meet only there.
+fn merge_further(folded: Folded, classes: &Repeats) -> Folded {
+    let mut again = merge(&folded, classes);
     let Folded {
         mut folded_into,
         mut folds,
+        mut examples,
         ..
     } = folded;
     for drawn in folded_into.values_mut() {
-        if let Some(&class) = merged.folded_into.get(drawn) {
+        if let Some(&class) = again.folded_into.get(drawn) {
             *drawn = class;
         }
     }
-    folded_into.append(&mut merged.folded_into);
-    folds.append(&mut merged.folds);
-    merged.folded_into = folded_into;
-    merged.folds = folds;
-    merged
+    folded_into.append(&mut again.folded_into);
+    folds.append(&mut again.folds);
+    examples.append(&mut again.examples);
+    again.folded_into = folded_into;
+    again.folds = folds;
+    again.examples = examples;
+    again
 }
 
 /// `folded` with each class of `repeats` holding more than one value drawn as one summary
@@ -660,6 +680,7 @@ fn merge(folded: &Folded, repeats: &Repeats) -> Folded {
         // Inputs repeat too (`200 × leaf`), but a computation makes the better example.
         let example = match class.shape {
             Shape::Chain { terms, .. } => Some((terms, &mut longest)),
+            Shape::Steps { .. } | Shape::Run { .. } => Some((class.members.len(), &mut longest)),
             Shape::Value if folded[first].op.is_leaf() => None,
             Shape::Value => Some((class.results.len(), &mut largest)),
         };
@@ -731,8 +752,14 @@ fn summarize_class(graph: &ExportGraph, class: &repeats::Class) -> Summary {
     let results = &class.results;
     let name = repeats::name(&graph[results[0]].label);
     let what = match class.shape {
-        Shape::Chain { op: Op::Mul, terms } => format!("\u{3a0} of {terms} factors"),
-        Shape::Chain { terms, .. } => format!("\u{3a3} of {terms} terms"),
+        Shape::Chain { op: Op::Mul, terms } => format!("\u{3a0} of {} factors", thousands(terms)),
+        Shape::Chain { terms, .. } => format!("\u{3a3} of {} terms", thousands(terms)),
+        Shape::Steps { count, ref body } => {
+            format!("{} steps of {}", thousands(count), body.join(" then "))
+        }
+        Shape::Run { values, ref ops } => {
+            format!("run of {} values: {}", thousands(values), ops.join(", "))
+        }
         Shape::Value if graph[results[0]].op.is_leaf() => match name {
             "" => "leaf".to_string(),
             name => name.to_string(),
@@ -746,7 +773,7 @@ fn summarize_class(graph: &ExportGraph, class: &repeats::Class) -> Summary {
     };
     let title = match results.len() {
         1 => what,
-        n => format!("{n} \u{d7} {what}"),
+        n => format!("{} \u{d7} {what}", thousands(n)),
     };
     let mut summary = Summary::of(graph, title, &class.members, results);
     summary.add_grad_norm();

@@ -225,10 +225,10 @@ fn a_graph_without_labels_still_shows_its_layers() {
     // Layer 0: 16 neurons × 2 weights times 100 examples, each neuron w·x + b; layer 1's 16
     // weights per neuron; the output neuron's; one loss term per example.
     for expected in [
-        "3200 × *",
-        "1600 × Σ of 3 terms",
-        "25600 × *",
-        "1600 × Σ of 17 terms",
+        "3,200 × *",
+        "1,600 × Σ of 3 terms",
+        "25,600 × *",
+        "1,600 × Σ of 17 terms",
         "100 × Σ of 17 terms",
         "100 × ReLU",
     ] {
@@ -255,10 +255,10 @@ fn a_long_loop_is_one_chain_and_a_lecture_graph_stays_whole() {
     );
     let texts = node_texts(&parse_xml(&figure));
     assert!(
-        texts.iter().any(|t| t == "x (Π of 20001 factors)"),
+        texts.iter().any(|t| t == "x (Π of 20,001 factors)"),
         "{texts:?}"
     );
-    assert!(texts.iter().any(|t| t == "20000 × w"), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "20,000 × w"), "{texts:?}");
 
     let (lecture, notes) = rendered(
         &crate::support::fixture("mlp.py").to_string_lossy(),
@@ -266,4 +266,36 @@ fn a_long_loop_is_one_chain_and_a_lecture_graph_stays_whole() {
     );
     assert_eq!(notes, "");
     assert!(!lecture.contains("overview"));
+}
+
+#[test]
+fn a_loop_carrying_one_value_is_drawn_as_its_steps() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("steps.py");
+    std::fs::write(
+        &script,
+        "x = Value(1.0, label='x')\nfor i in range(3000):\n    \
+         x = x * Value(0.999, label=f'w{i}') + Value(0.001, label=f'b{i}')\nx.backward()\n",
+    )
+    .expect("write");
+    let (figure, notes) = rendered(&script.to_string_lossy(), &["--format", "svg"]);
+    assert!(
+        notes.contains("12,001 values drawn as an overview of 3 nodes"),
+        "{notes}"
+    );
+    let nodes: Vec<Vec<String>> = svg::groups(&parse_xml(&figure), "node")
+        .into_iter()
+        .map(|(_, texts)| texts.iter().map(|t| t.trim().to_string()).collect())
+        .collect();
+    let steps = nodes
+        .iter()
+        .find(|texts| texts[0] == "x (3,000 steps of * then +)")
+        .unwrap_or_else(|| panic!("the loop's node in {nodes:?}"));
+    // The loop's result: 0.999^3000 + 0.001 (1 - 0.999^3000) / 0.001 = 1, its grad 1.
+    for text in ["data 1.0000", "grad 1.0000", "11,999 values inside"] {
+        assert!(steps.iter().any(|t| t == text), "{text:?} in {steps:?}");
+    }
+    // The loop's starting values stay in view.
+    assert!(nodes.iter().any(|texts| texts[0] == "x"), "{nodes:?}");
+    assert!(nodes.iter().any(|texts| texts[0] == "w0"), "{nodes:?}");
 }

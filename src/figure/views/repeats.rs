@@ -24,6 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use petgraph::graph::NodeIndex;
 use petgraph::Direction;
+use rustc_hash::FxHashMap;
 
 use crate::engine::Op;
 use crate::graph::{self, ExportGraph, NodeOp};
@@ -55,11 +56,15 @@ pub(crate) enum Shape {
     Value,
     /// A chain of `op` over this many operands (the most among the class's units).
     Chain { op: Op, terms: usize },
+    /// A loop's steps ([`super::runs`]): `count` times the ops of `body`, in order.
+    Steps { count: usize, body: Vec<String> },
+    /// A run of this many values whose ops do not repeat as a loop's would ([`super::runs`]).
+    Run { values: usize, ops: Vec<String> },
 }
 
 /// How a value's class is known, before classes are numbered. Every key but `Own` holds
 /// the value's label (`""` when it has none).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
     /// A value kept whole, or with a label no other value has: its own class.
     Own(NodeIndex),
@@ -242,10 +247,12 @@ impl Units<'_> {
     }
 }
 
-/// Numbers keys as they first come.
+/// Numbers keys as they first come. Keys are only looked up, never listed, so a hash map
+/// keeps the numbering deterministic; a B-tree's comparisons of labels and operand lists
+/// were most of an overview's time on a graph of a million values.
 #[derive(Default)]
 struct Finder {
-    known: BTreeMap<(Option<usize>, Key), usize>,
+    known: FxHashMap<(Option<usize>, Key), usize>,
 }
 
 impl Finder {
