@@ -24,6 +24,7 @@ use std::ops::Range;
 
 use super::replay::{replay, Replay, StepKind};
 use super::svg;
+use crate::error::thousands;
 use crate::figure::escape::xml_escape;
 use crate::figure::{format_number, ElementId, NodeId};
 use crate::graph::{self, ExportGraph};
@@ -92,6 +93,15 @@ pub fn animation(drawing: &Drawing, format: Format, options: &Options) -> Result
         return Err(Error::Usage(format!(
             "--animate writes svg (SMIL, for READMEs and docs) or png (an APNG), not {}",
             format.extension()
+        )));
+    }
+    let values = drawing.graph.node_count();
+    if options.view.draws_overview(values) {
+        return Err(Error::Usage(format!(
+            "--animate fills in every value's grad, one local backward at a time, and a graph \
+             of {} values is drawn as its overview; animate a smaller graph (--snapshot N \
+             picks another figure), or add --full to animate every value",
+            thousands(values)
         )));
     }
     let options = options.directed(drawing.rankdir);

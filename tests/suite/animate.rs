@@ -181,6 +181,47 @@ fn the_animation_refuses_views_and_formats_it_cannot_fill_in() {
 }
 
 #[test]
+fn a_graph_drawn_as_its_overview_is_animated_only_when_every_value_is_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("product.py");
+    std::fs::write(
+        &script,
+        "x = Value(1.0, label='x')\nfor i in range(760): x = x * Value(0.999, label='w')\n\
+         x.backward()\n",
+    )
+    .unwrap();
+    let out = dir.path().join("product.svg");
+    let animate = |extra: &[&str]| {
+        let mut command = gradviz();
+        command
+            .args(["render", "--animate", "-o"])
+            .arg(&out)
+            .arg(&script)
+            .args(extra);
+        command.assert()
+    };
+    animate(&[])
+        .code(2)
+        .stderr(predicates::str::contains(
+            "a graph of 1,521 values is drawn as its overview",
+        ))
+        .stderr(predicates::str::contains(
+            "add --full to animate every value",
+        ));
+    assert!(!out.exists());
+    animate(&["--full"]).success();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    let doc = parse(&svg);
+    let records = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("node"))
+        .filter(|n| n.attribute("id").is_some_and(|id| !id.ends_with("_op")))
+        .count();
+    assert_eq!(records, 1_521);
+    assert!(doc.descendants().any(|n| n.has_tag_name((SVG, "animate"))));
+}
+
+#[test]
 fn the_apng_has_a_frame_per_step() {
     let dir = tempfile::tempdir().unwrap();
     let apng = render(
