@@ -18,9 +18,9 @@ use std::borrow::Cow;
 
 use petgraph::graph::NodeIndex;
 
-use super::views::ViewOptions;
-use super::{Cluster, Decorations, DotOptions, Figure, LegendEntry, NodeDecoration};
-use crate::graph::ExportGraph;
+use super::views::{self, ViewOptions};
+use super::{Cluster, Decorations, DotOptions, Figure, LegendEntry, NodeDecoration, Record};
+use crate::graph::{ExportGraph, Rankdir};
 use crate::input::States;
 use crate::Result;
 
@@ -31,21 +31,66 @@ pub const CHANGED_OUTLINE: &str = "#c99a00";
 
 /// The comparison figure of two states, through the view `view` asks for.
 pub fn figure(states: &States, dot: &DotOptions, view: &ViewOptions) -> Result<Figure<'static>> {
+    if view.draws_overview(states.after.node_count()) {
+        return overviews(states, dot, view);
+    }
     if !view.is_plain() {
         let mut figure = view::figure(states, dot, view)?;
         align_states(&mut figure, id_offset(states));
         return Ok(figure);
     }
+    Ok(plain(states, dot))
+}
+
+/// Each state drawn as its overview, side by side as [`plain`] draws two graphs. The
+/// overview is found in each graph alone, from its shape and labels, which backward does
+/// not change: both states fold alike, into nodes of the same ids.
+fn overviews(states: &States, dot: &DotOptions, view: &ViewOptions) -> Result<Figure<'static>> {
+    let before = views::view_of(Cow::Borrowed(&states.before), view)?;
+    let after = views::view_of(Cow::Borrowed(&states.after), view)?;
+    let folded = States {
+        before: before.graph.clone().into_owned(),
+        after: after.graph.clone().into_owned(),
+        rankdir: states.rankdir,
+        ran_backward: states.ran_backward,
+        auto_labelled: states.auto_labelled.clone(),
+    };
+    let offset = id_offset(&folded);
+    let mut dot = dot.clone();
+    if let Some(rankdir) = after.rankdir() {
+        dot.rankdir = rankdir;
+    }
+    let mut figure = plain(&folded, &dot);
+    let records = [(before.summaries, 0), (after.summaries, offset)]
+        .into_iter()
+        .flat_map(|(summaries, shift)| summaries.into_iter().map(move |(id, s)| (id + shift, s)));
+    for (id, summary) in records {
+        figure
+            .records
+            .insert(id, Record::Summary(summary.fields(dot.precision)));
+    }
+    figure.decorations.caption = after.decorations.caption;
+    figure.note = after.note;
+    Ok(figure)
+}
+
+/// Both states whole, in clusters, changed grads marked.
+fn plain(states: &States, dot: &DotOptions) -> Figure<'static> {
     let offset = id_offset(states);
     let both = combined(states);
     let mut decorations = Decorations::default();
-    // Graphviz stacks the cluster written last on top, so "after" is written first.
     let after_ids = states.after.node_weights().map(|n| n.id + offset).collect();
     let before_ids = states.before.node_weights().map(|n| n.id).collect();
-    decorations.clusters = vec![
-        cluster("after backward", after_ids),
+    let (before, after) = (
         cluster("before backward", before_ids),
-    ];
+        cluster("after backward", after_ids),
+    );
+    // Graphviz stacks the cluster written last on top across ranks that run sideways, and
+    // puts it right of the other across ranks that run down: "before" comes first either way.
+    decorations.clusters = match dot.rankdir {
+        Rankdir::LR | Rankdir::RL => vec![after, before],
+        Rankdir::TB | Rankdir::BT => vec![before, after],
+    };
     for change in changed(&states.before, &states.after) {
         let id = states.after[change.index].id;
         decorations.nodes.insert(id, outline());
@@ -58,7 +103,7 @@ pub fn figure(states: &States, dot: &DotOptions, view: &ViewOptions) -> Result<F
     }];
     let mut figure = Figure::decorated(Cow::Owned(both), dot.clone(), decorations);
     align_states(&mut figure, offset);
-    Ok(figure)
+    figure
 }
 
 /// Puts each value's two copies in one rank, and keeps Graphviz's last crossing

@@ -299,3 +299,64 @@ fn a_loop_carrying_one_value_is_drawn_as_its_steps() {
     assert!(nodes.iter().any(|texts| texts[0] == "x"), "{nodes:?}");
     assert!(nodes.iter().any(|texts| texts[0] == "w0"), "{nodes:?}");
 }
+
+#[test]
+fn compare_draws_both_states_of_a_large_graph_as_their_overviews_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = moons_json(dir.path());
+    let out = gradviz()
+        .args(["compare", &json, "-o", "-", "--format", "svg"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let notes = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        notes.contains("65,818 values drawn as an overview of 21 nodes"),
+        "{notes}"
+    );
+    let figure = String::from_utf8(out.stdout).expect("utf-8");
+    let doc = parse_xml(&figure);
+    let nodes = svg::groups(&doc, "node");
+    assert!(nodes.len() <= 2 * 40, "{} nodes", nodes.len());
+    // Both states fold alike: every titled node is drawn in each (`100 × leaf` twice).
+    let mut titles: Vec<String> = nodes
+        .iter()
+        .filter_map(|(_, texts)| texts.first())
+        .map(|t| t.trim().to_string())
+        .collect();
+    titles.sort();
+    assert!(
+        titles.iter().any(|t| t == "l0: 16 × ReLU(w·x+b)"),
+        "{titles:?}"
+    );
+    for title in titles.iter().filter(|t| t.contains('×') || t.contains('Σ')) {
+        let drawn = titles.iter().filter(|t| *t == title).count();
+        assert_eq!(drawn % 2, 0, "{title:?} in {titles:?}");
+    }
+    // "before" reads first, on the left of "after"; backward's changes are filled in "after".
+    let title_x = |title: &str| {
+        let cluster = doc
+            .descendants()
+            .find(|n| {
+                n.attribute("class") == Some("cluster")
+                    && n.descendants().any(|t| t.text() == Some(title))
+            })
+            .unwrap_or_else(|| panic!("a cluster {title:?}"));
+        let text = cluster
+            .descendants()
+            .find(|t| t.has_tag_name("text"))
+            .expect("its title");
+        text.attribute("x")
+            .and_then(|x| x.parse::<f64>().ok())
+            .expect("its x")
+    };
+    assert!(title_x("before backward") < title_x("after backward"));
+    assert!(
+        figure.contains("fill=\"#ffe08a\""),
+        "changed grads are filled"
+    );
+}
