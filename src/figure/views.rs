@@ -15,7 +15,9 @@
 //! one `Σ of 100 terms` node), then each long run of values used once each as one node
 //! (`runs`: a loop's `x = x * w + b` is one `x (20,000 steps of * then +)` node), each with
 //! its data and grad, or their ranges and the gradient's norm where one node stands for
-//! many values. A note says what was folded and how to see everything.
+//! many values. Where that still leaves more than a figure can show (a random DAG), the
+//! values made last before the output are drawn and the rest summed up (`earlier`). A
+//! note says what was folded and how to see everything.
 //!
 //! # Groups
 //!
@@ -39,6 +41,7 @@ use crate::error::{thousands, Guard, Message, Oversize, Setting};
 use crate::graph::{self, ExportGraph, NodeInfo, NodeOp};
 use crate::{Error, Result};
 
+mod earlier;
 mod groups;
 mod repeats;
 mod runs;
@@ -353,7 +356,7 @@ impl Summary {
                 };
                 format!(
                     "{} outputs\ndata {}\ngrad {}",
-                    outputs.len(),
+                    thousands(outputs.len()),
                     range(|o| o.1),
                     range(|o| o.2)
                 )
@@ -364,7 +367,7 @@ impl Summary {
             None => outputs,
         };
         let outputs = match self.calls {
-            Some(calls) => format!("\u{d7} {calls} calls\n{outputs}"),
+            Some(calls) => format!("\u{d7} {} calls\n{outputs}", thousands(calls)),
             None => outputs,
         };
         let (max_grad, label) = &self.max_grad;
@@ -450,15 +453,10 @@ pub(crate) fn view_of<'a>(graph: Cow<'a, ExportGraph>, options: &ViewOptions) ->
     let limit = options.max_nodes.unwrap_or(defaults::MAX_NODES);
     if let Some(depth) = options.overview(graph.node_count()) {
         let (view, groups) = overview_of(&graph, depth, options);
-        let values = view.graph.node_count();
-        // An overview that leaves more than a figure can show (a graph with nothing that
-        // repeats) helps no one: unless asked for, the graph is drawn as it is.
-        if depth.is_some() || values <= defaults::OVERVIEW_ABOVE {
-            if values > limit {
-                return Err(too_large(&view.graph, limit, options, &groups));
-            }
-            return Ok(view);
+        if view.graph.node_count() > limit {
+            return Err(too_large(&view.graph, limit, options, &groups));
         }
+        return Ok(view);
     }
     if options.is_plain() && graph.node_count() <= limit {
         // micrograd's look needs no groups: skip placing every value in one.
@@ -532,9 +530,13 @@ fn overview_of(
     options: &ViewOptions,
 ) -> (View<'static>, Groups) {
     let groups = Groups::of(graph);
-    let (depth, folded) = match depth {
-        Some(depth) => (depth, overview(graph, &groups, depth)),
-        None => deepest_readable(graph, &groups),
+    let (depth, folded, earlier) = match depth {
+        Some(depth) => (depth, overview(graph, &groups, depth), None),
+        None => {
+            let (depth, folded) = deepest_readable(graph, &groups);
+            let (folded, earlier) = last_before_the_output(folded);
+            (depth, folded, earlier)
+        }
     };
     let Folded {
         graph: overview,
@@ -544,9 +546,15 @@ fn overview_of(
         folds,
         examples,
     } = folded;
+    let earlier = earlier.map_or(String::new(), |values| {
+        format!(
+            "; the values made last before the output, {} more in summary nodes",
+            thousands(values)
+        )
+    });
     let mut decorations = Decorations {
         caption: Some(format!(
-            "overview of {} values in {} nodes: repeated computations drawn once",
+            "overview of {} values in {} nodes: repeated computations drawn once{earlier}",
             thousands(graph.node_count()),
             thousands(overview.node_count())
         )),
@@ -565,7 +573,7 @@ fn overview_of(
     };
     let note = Message::new(format!(
         "{} values drawn as an overview of {} nodes: {}repeated computations drawn \
-         once{examples}",
+         once{examples}{earlier}",
         thousands(graph.node_count()),
         thousands(overview.node_count()),
         match (groups.max_depth(), depth) {
@@ -589,6 +597,29 @@ fn overview_of(
         rankdir: (!options.keep_rankdir).then_some(Rankdir::TB),
     };
     (view, groups)
+}
+
+/// `folded` as it is when it fits a figure ([`defaults::OVERVIEW_ABOVE`] nodes), else the
+/// values made last before its output, with the rest in summary nodes ([`earlier`]), and how
+/// many values those hold.
+fn last_before_the_output(folded: Folded) -> (Folded, Option<usize>) {
+    if folded.graph.node_count() <= defaults::OVERVIEW_ABOVE {
+        return (folded, None);
+    }
+    let values_of = |n: NodeIndex| {
+        let summary = folded.summaries.get(&folded.graph[n].id);
+        summary.map_or(1, |s| s.values)
+    };
+    let partition = earlier::partition(&folded.graph, values_of);
+    let left_out = partition
+        .classes
+        .iter()
+        .filter_map(|class| match class.shape {
+            Shape::Rest { values, .. } => Some(values),
+            _ => None,
+        })
+        .sum();
+    (merge_further(folded, &partition), Some(left_out))
 }
 
 /// The overview at the deepest depth that leaves at most [`defaults::OVERVIEW_NODES`]
@@ -686,6 +717,7 @@ fn merge(folded: &Folded, repeats: &Repeats) -> Folded {
         let example = match class.shape {
             Shape::Chain { terms, .. } => Some((terms, &mut longest)),
             Shape::Steps { .. } | Shape::Run { .. } => Some((class.members.len(), &mut longest)),
+            Shape::Rest { .. } => None,
             Shape::Value if folded[first].op.is_leaf() => None,
             Shape::Value => Some((class.results.len(), &mut largest)),
         };
@@ -754,6 +786,22 @@ fn merge(folded: &Folded, repeats: &Repeats) -> Folded {
 /// What one node of an overview says about the values of `class`: `100 × ReLU`,
 /// `Σ of 100 terms`; its results' data and grads, and their norm where there are several.
 fn summarize_class(graph: &ExportGraph, class: &repeats::Class) -> Summary {
+    let mut summary = Summary::of(
+        graph,
+        class_title(graph, class),
+        &class.members,
+        &class.results,
+    );
+    if let Shape::Rest { values, .. } = class.shape {
+        summary.values = values; // its members may be nodes standing for many values
+    }
+    summary.add_grad_norm();
+    summary
+}
+
+/// A class's node title: what one unit computes, after the name of its results, and how
+/// many units there are (`l0.n1.w (100 × *)`, `1,000 earlier values`).
+fn class_title(graph: &ExportGraph, class: &repeats::Class) -> String {
     let results = &class.results;
     let name = repeats::name(&graph[results[0]].label);
     let what = match class.shape {
@@ -764,6 +812,11 @@ fn summarize_class(graph: &ExportGraph, class: &repeats::Class) -> Summary {
         }
         Shape::Run { values, ref ops } => {
             format!("run of {} values: {}", thousands(values), ops.join(", "))
+        }
+        // Many unlike values: no one's name or op says what they are.
+        Shape::Rest { values, earlier } => {
+            let which = if earlier { "earlier" } else { "other" };
+            return format!("{} {which} values", thousands(values));
         }
         Shape::Value if graph[results[0]].op.is_leaf() => match name {
             "" => "leaf".to_string(),
@@ -776,13 +829,10 @@ fn summarize_class(graph: &ExportGraph, class: &repeats::Class) -> Summary {
         name if name == what => what,
         name => format!("{name} ({what})"),
     };
-    let title = match results.len() {
+    match results.len() {
         1 => what,
         n => format!("{} \u{d7} {what}", thousands(n)),
-    };
-    let mut summary = Summary::of(graph, title, &class.members, results);
-    summary.add_grad_norm();
-    summary
+    }
 }
 
 /// Why the grouping or folding `options` ask for changes nothing in a figure whose labels'

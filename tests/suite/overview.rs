@@ -106,7 +106,7 @@ fn the_moons_notebook_is_drawn_as_an_overview_that_fits_a_screen() {
     // The first layer: one node for its 16 neurons over the 100 examples, its outputs'
     // data and grad as ranges and their gradient norm.
     let layer = texts_of("l0: 16 × ReLU(w·x+b)");
-    for line in ["× 100 calls", "1648 outputs", "data ", "grad ", "‖grad‖ "] {
+    for line in ["× 100 calls", "1,648 outputs", "data ", "grad ", "‖grad‖ "] {
         assert!(layer.contains(line), "{line:?} in {layer}");
     }
     // The hinge loss term of each example, drawn once.
@@ -358,5 +358,64 @@ fn compare_draws_both_states_of_a_large_graph_as_their_overviews_side_by_side() 
     assert!(
         figure.contains("fill=\"#ffe08a\""),
         "changed grads are filled"
+    );
+}
+
+#[test]
+fn a_large_graph_where_little_repeats_shows_the_values_made_last_before_its_output() {
+    // A random DAG of unlike values (another engine's graph): each value adds or multiplies
+    // two of the 300 before it, under a label of its own.
+    let mut seed: u64 = 7;
+    let mut next = |below: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % below
+    };
+    let nodes: Vec<serde_json::Value> = (0..5_000)
+        .map(|i| {
+            let (op, children) = match i {
+                0..=99 => ("", vec![]),
+                _ => {
+                    let operand = |pick: usize| i - 1 - pick % 300.min(i);
+                    (
+                        ["+", "*"][next(2)],
+                        vec![operand(next(300)), operand(next(300))],
+                    )
+                }
+            };
+            serde_json::json!({"id": i, "label": format!("u{i}"), "data": 0.5, "grad": 0.0,
+                               "op": op, "children": children})
+        })
+        .collect();
+    let graph =
+        serde_json::json!({"format": "gradviz", "version": 1, "nodes": nodes, "roots": [4_999]});
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("random.json");
+    std::fs::write(&input, graph.to_string()).unwrap();
+    let (figure, notes) = rendered(&input.to_string_lossy(), &["--format", "svg"]);
+    assert!(
+        notes.contains("the values made last before the output"),
+        "{notes}"
+    );
+    let records: Vec<Vec<String>> = svg::groups(&parse_xml(&figure), "node")
+        .into_iter()
+        .map(|(_, texts)| texts.iter().map(|t| t.trim().to_string()).collect())
+        .filter(|texts: &Vec<String>| texts.len() > 1)
+        .collect();
+    assert!(records.len() <= 43, "{} records", records.len());
+    let titled = |title: &str| records.iter().any(|texts| texts[0] == title);
+    assert!(titled("u4999"), "the output in {records:?}");
+    for operand in graph["nodes"][4_999]["children"].as_array().unwrap() {
+        assert!(
+            titled(&format!("u{operand}")),
+            "the output's operand {operand}"
+        );
+    }
+    assert!(
+        records
+            .iter()
+            .any(|texts| texts[0].ends_with(" earlier values")),
+        "{records:?}"
     );
 }

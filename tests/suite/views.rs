@@ -15,7 +15,7 @@ use golden::check_golden;
 use gradviz::engine::{Graph, Input, PyRandom, MLP};
 use gradviz::error::Guard;
 use gradviz::figure::views::{
-    self, defaults, ColorBy, View, ViewOptions, GRAD_PALETTE, NON_FINITE_FILL, ZERO_FILL,
+    self, defaults, ColorBy, Detail, View, ViewOptions, GRAD_PALETTE, NON_FINITE_FILL, ZERO_FILL,
 };
 use gradviz::figure::DotOptions;
 use gradviz::graph::{to_petgraph, ExportGraph, NodeInfo};
@@ -606,10 +606,13 @@ fn guard_refuses_with_the_size_and_what_to_do() {
 
 #[test]
 fn default_guard_is_max_nodes() {
+    // Every value drawn: an overview always fits under the guard.
+    let every_value = ViewOptions::default().with_detail(Detail::Full);
     let at_limit = leaves_with_grads(&vec![1.0; defaults::MAX_NODES]);
-    assert!(views::prepare(&at_limit, &ViewOptions::default()).is_ok());
+    assert!(views::prepare(&at_limit, &every_value).is_ok());
     let over = leaves_with_grads(&vec![1.0; defaults::MAX_NODES + 1]);
-    let Err(error) = views::prepare(&over, &ViewOptions::default()) else {
+    assert!(views::prepare(&over, &ViewOptions::default()).is_ok());
+    let Err(error) = views::prepare(&over, &every_value) else {
         panic!("refused")
     };
     let message = error.to_string();

@@ -60,6 +60,9 @@ pub(crate) enum Shape {
     Steps { count: usize, body: Vec<String> },
     /// A run of this many values whose ops do not repeat as a loop's would ([`super::runs`]).
     Run { values: usize, ops: Vec<String> },
+    /// What an overview too large for a figure leaves out ([`super::earlier`]): the
+    /// `values` made before those it draws, or the ones its output does not depend on.
+    Rest { values: usize, earlier: bool },
 }
 
 /// How a value's class is known, before classes are numbered. Every key but `Own` holds
