@@ -75,7 +75,8 @@ fn main() {
 }
 
 /// The MLP losses and the running sum of the speed table, as `mlp-VALUES.json` and
-/// `sum-VALUES.json` in `dir`.
+/// `sum-VALUES.json` in `dir`, and a wider network's loss with micrograd's L2 term (a
+/// running sum over every parameter) as `mlp-l2-VALUES.json`.
 fn write_graphs(dir: &Path) {
     std::fs::create_dir_all(dir).expect("the graphs' directory");
     let graphs = [
@@ -83,6 +84,7 @@ fn write_graphs(dir: &Path) {
         ("mlp", mlp_loss(130)),
         ("mlp", mlp_loss(1_300)),
         ("sum", running_sum(3_333)),
+        ("mlp-l2", network_loss(&[8, 8, 1], 24, true)),
     ];
     for (kind, graph) in graphs {
         let path = dir.join(format!("{kind}-{}.json", graph.node_count()));
