@@ -196,6 +196,13 @@ fn speed_and_quality(dir: &Path) {
         // `dot` takes about two minutes here: the row that holds the layered engine to
         // dot's aspect and edge length at 10k values.
         ("MLP(2,[4,4,1]) loss".into(), mlp_loss(130), true),
+        // micrograd's L2 term: a running sum over every parameter (its mean edge length
+        // was 2.6 times dot's, and is 1.45 times).
+        (
+            "MLP(2,[8,8,1]) + L2 loss".into(),
+            network_loss(&[8, 8, 1], 24, true),
+            true,
+        ),
         ("running-sum chain".into(), running_sum(3_333), false),
         ("MLP(2,[4,4,1]) loss".into(), mlp_loss(1_300), false),
     ];
