@@ -147,7 +147,7 @@ pub struct FigureArgs {
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormatArg>,
     /// Renderer: the `dot` binary, the embedded graphviz-pure, gradviz's own layered layout
-    /// (svg, png; any size), or auto: `dot` when installed (else builtin), layered above
+    /// (svg, png; any size), or auto: `dot` when installed (else layered), layered above
     /// 2000 values or the node guard.
     #[arg(long, value_enum, default_value_t = Engine::Auto)]
     pub engine: Engine,
@@ -336,7 +336,7 @@ value_enum! {
 value_enum! {
     /// `--engine`.
     Engine => EngineChoice {
-        /// `dot` when installed, else builtin; layered above 2000 values.
+        /// `dot` when installed, else layered; layered above 2000 values.
         Auto => Auto,
         /// Graphviz's `dot` binary.
         Dot => Dot,

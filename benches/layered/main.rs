@@ -75,7 +75,8 @@ fn main() {
 }
 
 /// The MLP losses and the running sum of the speed table, as `mlp-VALUES.json` and
-/// `sum-VALUES.json` in `dir`.
+/// `sum-VALUES.json` in `dir`, and a wider network's loss with micrograd's L2 term (a
+/// running sum over every parameter) as `mlp-l2-VALUES.json`.
 fn write_graphs(dir: &Path) {
     std::fs::create_dir_all(dir).expect("the graphs' directory");
     let graphs = [
@@ -83,6 +84,7 @@ fn write_graphs(dir: &Path) {
         ("mlp", mlp_loss(130)),
         ("mlp", mlp_loss(1_300)),
         ("sum", running_sum(3_333)),
+        ("mlp-l2", network_loss(&[8, 8, 1], 24, true)),
     ];
     for (kind, graph) in graphs {
         let path = dir.join(format!("{kind}-{}.json", graph.node_count()));
@@ -191,7 +193,16 @@ fn speed_and_quality(dir: &Path) {
         ("random DAG, seed 4".into(), random_dag(1_000, 4), true),
         ("MLP(2,[4,4,1]) loss".into(), mlp_loss(13), true),
         ("MLP(2,[4,4,1]) loss".into(), mlp_loss(40), true),
-        ("MLP(2,[4,4,1]) loss".into(), mlp_loss(130), false),
+        // `dot` takes about two minutes here: the row that holds the layered engine to
+        // dot's aspect and edge length at 10k values.
+        ("MLP(2,[4,4,1]) loss".into(), mlp_loss(130), true),
+        // micrograd's L2 term: a running sum over every parameter (its mean edge length
+        // was 2.6 times dot's, and is 1.45 times).
+        (
+            "MLP(2,[8,8,1]) + L2 loss".into(),
+            network_loss(&[8, 8, 1], 24, true),
+            true,
+        ),
         ("running-sum chain".into(), running_sum(3_333), false),
         ("MLP(2,[4,4,1]) loss".into(), mlp_loss(1_300), false),
     ];
@@ -227,7 +238,7 @@ fn speed_and_quality(dir: &Path) {
         let runs = if case.values > 50_000 { 1 } else { 3 };
         let layered = best_of(runs, || render(&case.input, "layered", &[], &ours, 600));
         let dot = if case.dot {
-            render(&case.input, "dot", &[], &theirs, 120)
+            render(&case.input, "dot", &[], &theirs, 600)
         } else {
             None
         };

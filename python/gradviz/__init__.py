@@ -107,8 +107,8 @@ def _options(rankdir, precision, group, fold, color, engine, full=False, depth=N
 
 class Figure(object):
     """A figure that displays itself in a notebook: micrograd's records `{ label | data |
-    grad }` and op nodes, left to right, as SVG drawn by the builtin engine where `dot` is
-    missing. Like graphviz's `Digraph`: `.source`, `.pipe()`, `.render()`, `.save()`."""
+    grad }` and op nodes, left to right, as SVG drawn by gradviz's own layered layout
+    where `dot` is missing. Like graphviz's `Digraph`: `.source`, `.pipe()`, `.render()`, `.save()`."""
 
     def __init__(self, draw, page, summary, replay=False):
         self._draw = draw
@@ -208,8 +208,8 @@ def _write(path, data):
 def draw_dot(root, *, rankdir=None, precision=4, group=False, fold=None, color=None,
              engine="auto", auto_label=True, replay=False, full=False, depth=None):
     """The figure of the graph reachable from `root`, left to right unless `rankdir` says
-    otherwise. `engine` is 'auto' (Graphviz's `dot` where installed, else the builtin
-    engine; gradviz's own layered layout above 2,000 values), 'dot', 'builtin' or
+    otherwise. `engine` is 'auto' (Graphviz's `dot` where installed, else gradviz's own
+    layered layout, which also draws above 2,000 values), 'dot', 'builtin' or
     'layered'; `group`, `fold` and `color='grad'` are the command line's big-graph views.
     A graph of more than 1,500 values is drawn as its overview, top to bottom (groups
     folded, repeated computations drawn once): `full=True` draws every value, `depth=N`

@@ -6,6 +6,11 @@
 //! moves a node to just before its earliest successor when its out-edges outnumber the
 //! in-edges that would grow: in-edges from a node with a single successor do not count, since
 //! that node follows in turn. A pass that makes the total edge length worse is undone.
+//! Then a second pass, exact where the first guesses, moves a node to just before its
+//! earliest successor only when it has at least as many out-edges as in-edges, so that no
+//! move lengthens the edges: it keeps what the first pass got right and, where that pass
+//! was undone, still brings inputs (a batch row's target, weights shared by every row) next
+//! to their uses.
 //!
 //! Edges are never laid out against the rank direction except to break a cycle: a running
 //! sum (a left fold over a batch) keeps its long edges, as in `dot`, rather than being
@@ -60,6 +65,7 @@ pub(super) fn rank(n: usize, edges: &[(usize, usize)], improve: bool) -> Ranking
         if total_length(&rank, &forward) > before {
             rank = saved;
         }
+        pull_strictly(&order, &adjacency, &mut rank);
     }
     Ranking { rank }
 }
@@ -128,6 +134,33 @@ fn pull_towards_use(order: &[u32], adjacency: &Adjacency, rank: &mut [u32]) {
             .filter(|&&p| adjacency.succs(p as usize).len() > 1)
             .count();
         if succs.len() > anchored {
+            rank[v] = earliest - 1;
+        }
+    }
+}
+
+/// Moves a node to just before its earliest successor when it has at least as many
+/// out-edges as in-edges (a source always), walking the order backwards so that a node sees
+/// where its successors went. No move lengthens the edges in total, whatever the other
+/// nodes do; one that changes nothing by itself (one edge in, one out) lets its input
+/// follow.
+///
+/// The 9,918-value MLP loss: [`pull_towards_use`] would drag every row towards its term of
+/// the running sum and lengthen more than it saves, so it is undone, and that left the
+/// later layers' shared weights and the 130 targets in rank 0 with 3,900 long edges through
+/// the first ranks (rank 0 held 1,208 nodes, the figure was 421,739 pt high); moved,
+/// 184,170 pt. With micrograd's L2 term, each weight's square `p*p` is one such chain
+/// (the product, then its term of the sum over every parameter): only once the chain moves
+/// to its term can the weight move next to the rows that use it (an MLP(2, [8, 8, 1]) over
+/// 24 rows, 5,408 values: mean edge length 6,322 -> 3,516 pt, `dot` 2,418).
+fn pull_strictly(order: &[u32], adjacency: &Adjacency, rank: &mut [u32]) {
+    for &v in order.iter().rev() {
+        let v = v as usize;
+        let succs = adjacency.succs(v);
+        let Some(earliest) = succs.iter().map(|&s| rank[s as usize]).min() else {
+            continue;
+        };
+        if earliest > rank[v] + 1 && succs.len() >= adjacency.preds(v).len() {
             rank[v] = earliest - 1;
         }
     }

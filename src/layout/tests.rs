@@ -224,6 +224,47 @@ fn a_late_input_is_pulled_next_to_its_use() {
 }
 
 #[test]
+fn inputs_sit_next_to_their_uses_when_pulling_rows_does_not_pay() {
+    // The 9.9k-value MLP loss in miniature. Row k: p_k = w0 * x_k, a_k = p_k + b,
+    // u_k = w1 * a_k, v_k = w2 * a_k, o_k = u_k + v_k + t_k (t_k: the row's target), and a
+    // running sum s_k = s_{k-1} + o_k; w0, w1, w2 and b are shared by every row. Pulling
+    // each row towards its place in the sum would lengthen two edges to shorten one, so that
+    // pass is undone; the sources must still sit next to their uses (the targets, the
+    // shared weights and bias, the sum's start), as network simplex would put them.
+    let rows = 20;
+    let (w0, w1, w2, b, s0) = (0, 1, 2, 3, 4);
+    let mut n = 5;
+    let mut edges = Vec::new();
+    let mut previous = s0;
+    for _ in 0..rows {
+        let [x, p, a, u, v, t, o, s] = std::array::from_fn(|i| n + i);
+        n += 8;
+        edges.extend([
+            (w0, p),
+            (x, p),
+            (p, a),
+            (b, a),
+            (w1, u),
+            (a, u),
+            (w2, v),
+            (a, v),
+        ]);
+        edges.extend([(u, o), (v, o), (t, o), (previous, s), (o, s)]);
+        previous = s;
+    }
+    let ranking = rank::rank(n, &edges, true);
+    let rank = |v: usize| ranking.rank[v];
+    for source in (0..n).filter(|&v| edges.iter().all(|&(_, head)| head != v)) {
+        let earliest = edges.iter().filter(|&&(tail, _)| tail == source);
+        let earliest = earliest.map(|&(_, head)| rank(head)).min().unwrap();
+        assert_eq!(rank(source) + 1, earliest, "source {source}");
+    }
+    // The rows were not pulled: every o_k sits in the same rank.
+    let outputs: std::collections::BTreeSet<u32> = (0..rows).map(|k| rank(5 + 8 * k + 6)).collect();
+    assert_eq!(outputs.len(), 1, "{outputs:?}");
+}
+
+#[test]
 fn products_stacked_in_one_rank_are_levelled_over_several() {
     // Two examples of a neuron's sum as micrograd builds it: product k = w_k * c_k (w_k
     // shared by both, a constant of its own), then s_k = s_{k-1} + product k. Pulling

@@ -104,6 +104,13 @@ pub(crate) fn render_dot_text(
     }
 }
 
+/// Whether `auto` has a `dot` to run: one named in the options or in `GRADVIZ_DOT`, else
+/// one on `PATH`. Without it, a figure is drawn by the layered engine (see
+/// `render::Options::layered`), and DOT source by the builtin engine.
+pub(crate) fn dot_found(options: &EngineOptions) -> bool {
+    explicit_dot_binary(options).is_some() || find_dot().is_some()
+}
+
 /// The binary `--engine dot` runs: the one named in the options, else `GRADVIZ_DOT`, else
 /// `dot` (looked up on `PATH` by the OS).
 fn dot_binary(options: &EngineOptions) -> PathBuf {

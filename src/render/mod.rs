@@ -4,8 +4,8 @@
 //! The engines: Graphviz's `dot` binary, run by our own runner (DOT streamed to its stdin, a
 //! timeout that kills it), the embedded graphviz-pure ([`render_dot`]), and gradviz's own
 //! layered layout ([`render_layered`]), which `auto` picks for a figure whose layout costs
-//! more than [`LAYERED_ABOVE_COST`] (nodes plus the edges' length in ranks), or above the
-//! node guard.
+//! more than [`LAYERED_ABOVE_COST`] (nodes plus the edges' length in ranks), above the
+//! node guard, or at any size when no `dot` is found.
 //! Nothing here prints: a note worth telling the user (the engine `auto` fell back to, why
 //! the layered engine drew) comes back in [`Drawn`].
 
@@ -73,8 +73,11 @@ impl Options {
     }
 
     /// Whether the layered engine draws `graph` in `format`: asked for by name, or chosen
-    /// by `auto` (not for PDF) for a figure past the node guard or one whose layout costs
-    /// `dot` more than [`LAYERED_ABOVE_COST`], with a note saying which.
+    /// by `auto` (not for PDF) for a figure past the node guard, one whose layout costs
+    /// `dot` more than [`LAYERED_ABOVE_COST`], or any figure when no `dot` is found, with a
+    /// note saying which. The layered engine is held to `dot`'s crossings, area, aspect and
+    /// edge length (tests/suite/layout_quality.rs), so it, not the builtin graphviz-pure,
+    /// stands in for a missing `dot`.
     fn layered(&self, graph: &ExportGraph, format: Format) -> Layered {
         let auto = match self.engine.engine {
             EngineChoice::Layered => return Layered::Asked,
@@ -95,10 +98,13 @@ impl Options {
             );
         }
         let cost = layout_cost(graph, LAYERED_ABOVE_COST);
-        if cost.total() <= LAYERED_ABOVE_COST {
-            return Layered::No;
+        if cost.total() > LAYERED_ABOVE_COST {
+            return Layered::Chosen(costly_note(values, &cost));
         }
-        Layered::Chosen(costly_note(values, &cost))
+        if !engine::dot_found(&self.engine) {
+            return Layered::InsteadOfDot;
+        }
+        Layered::No
     }
 
     /// These options, in the direction `rankdir` asks for when it asks (a script's
@@ -161,7 +167,8 @@ pub struct Note {
 /// The kinds of [`Note`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum NoteKind {
-    /// `auto` found no `dot` and drew with the builtin engine.
+    /// `auto` found no `dot` and drew with the layered engine (DOT source: the builtin
+    /// engine).
     Fallback,
     /// `auto` drew a large figure with the layered engine.
     Layered,
@@ -348,6 +355,8 @@ enum Layered {
     Asked,
     /// `auto` chose it, for the reason the note gives.
     Chosen(Message),
+    /// `auto` found no `dot`.
+    InsteadOfDot,
 }
 
 impl Layered {
@@ -357,6 +366,14 @@ impl Layered {
             Layered::Chosen(message) => Some(Note {
                 kind: NoteKind::Layered,
                 message,
+            }),
+            Layered::InsteadOfDot => Some(Note {
+                kind: NoteKind::Fallback,
+                message: Message::new(
+                    "Graphviz `dot` not found on PATH; drawn with the layered engine \
+                     (gradviz's own layout)",
+                )
+                .hint(Setting::BuiltinEngine, None, "draws with graphviz-pure"),
             }),
             Layered::No | Layered::Asked => None,
         }
@@ -405,7 +422,8 @@ fn guard(values: usize, options: &Options) -> Result<()> {
 /// Which program draws the figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EngineChoice {
-    /// The `dot` binary when it can be found, else the builtin engine (with a note).
+    /// The `dot` binary when it can be found, else the layered engine (with a note; DOT
+    /// source handed to [`render_dot`]: the builtin engine).
     #[default]
     Auto,
     /// Graphviz's `dot` binary.
@@ -413,7 +431,8 @@ pub enum EngineChoice {
     /// The embedded pure-Rust graphviz-pure: SVG and PNG, the same bytes on every machine.
     Builtin,
     /// gradviz's own layered layout and SVG writer (PNG through resvg; no PDF): seconds for
-    /// figures `dot` spends minutes on. `auto` picks it above a layout cost of [`LAYERED_ABOVE_COST`].
+    /// figures `dot` spends minutes on. `auto` picks it above a layout cost of
+    /// [`LAYERED_ABOVE_COST`], and at any size when no `dot` is found.
     Layered,
 }
 

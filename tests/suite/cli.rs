@@ -709,8 +709,10 @@ fn check_exits_1_when_a_script_grad_disagrees_with_its_finite_difference() {
     );
 }
 
+/// Issue 24, item 4: the layered engine, held to `dot`'s crossings, area and proportions
+/// (layout_quality.rs), stands in for a missing `dot` at every size.
 #[test]
-fn without_dot_auto_draws_with_the_builtin_engine_and_says_so_once() {
+fn without_dot_auto_draws_with_the_layered_engine_and_says_so_once() {
     let (dir, script) = workdir_with("neuron.py");
     let output = gradviz()
         .env("PATH", dir.path())
@@ -726,10 +728,25 @@ fn without_dot_auto_draws_with_the_builtin_engine_and_says_so_once() {
     let stderr = String::from_utf8(output.stderr).expect("utf-8");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        stderr.starts_with("note: Graphviz `dot` not found"),
+        stderr.starts_with("note: Graphviz `dot` not found")
+            && stderr.contains("drawn with the layered engine")
+            && stderr.contains("--engine builtin draws with graphviz-pure"),
         "{stderr}"
     );
-    assert!(dir.path().join("neuron-2.svg").exists());
+    let drawn = read(&dir.path().join("neuron-2.svg"));
+    assert!(
+        drawn.contains("<g id=\"v0\" class=\"node\">") && !drawn.contains("graphviz"),
+        "the layered engine's SVG"
+    );
+    let builtin = gradviz()
+        .env("PATH", dir.path())
+        .args(["render", "--engine", "builtin", "-o"])
+        .arg(dir.path().join("builtin.svg"))
+        .arg(&script)
+        .output()
+        .expect("runs");
+    assert!(builtin.status.success());
+    assert!(read(&dir.path().join("builtin-2.svg")).contains("graphviz-pure"));
 }
 
 /// Which way an SVG figure reads, from where its label `from` sits against its label `to`:
