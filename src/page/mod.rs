@@ -26,6 +26,8 @@ mod parts;
 pub mod replay;
 pub mod svg;
 
+pub use parts::{MOST_PIECES, SCREEN};
+
 use std::collections::BTreeMap;
 
 use petgraph::graph::NodeIndex;

@@ -1027,6 +1027,49 @@ fn click_on(browser: &Browser, id: &str) {
     ));
 }
 
+/// The opened part's frame `id` is no larger than a screen at the page's readable zoom
+/// (`gradviz::page::SCREEN`, with its title's 22 pt).
+fn assert_fits_a_screen(browser: &Browser, id: &str) {
+    let size = browser.eval(&format!(
+        "const r = document.querySelector('#{id} > rect.gv-frame');\
+         return [Number(r.getAttribute('width')), Number(r.getAttribute('height'))];"
+    ));
+    let (width, height) = (
+        size[0].as_f64().unwrap_or(f64::MAX),
+        size[1].as_f64().unwrap_or(f64::MAX),
+    );
+    let (most_wide, most_tall) = gradviz::page::SCREEN;
+    assert!(
+        width <= most_wide && height <= most_tall + 22.0,
+        "{id} opens {width} × {height} pt"
+    );
+}
+
+/// Opens by clicks the part whose title contains the last of `path`, inside parts whose
+/// titles contain the ones before it in order (pieces in between are opened too), from
+/// the outermost down; returns the ids of the frames it is drawn in, outermost first.
+fn open_part(browser: &Browser, path: &[&str]) -> Vec<String> {
+    let found = browser.eval(&format!(
+        "const page = JSON.parse(document.getElementById('gv-data').textContent);\
+         const d = page.snapshots[0], N = page.names, parts = d.parts, path = {path};\
+         const chain = (k) => {{ const c = []; for (let p = k; p !== null; p = parts[p].parent) c.unshift(p); return c; }};\
+         const fits = (k) => {{ let i = 0; for (const q of chain(k)) if (i < path.length && parts[q].title.includes(path[i])) i++;\
+           return i === path.length && parts[k].title.includes(path[path.length - 1]); }};\
+         const k = parts.findIndex((p, k) => fits(k));\
+         if (k < 0) return null;\
+         const ns = (p) => p === null ? d.prefix : d.prefix + '-' + N.part + p;\
+         for (const q of chain(k)) {{\
+           const frame = document.getElementById(ns(q));\
+           if (frame && frame.style.display !== 'none') continue;\
+           document.getElementById(ns(parts[q].parent) + '-' + N.value + d.ids[parts[q].holder])\
+             .querySelector('polygon, ellipse, text').dispatchEvent(new MouseEvent('click', {{bubbles: true}}));\
+         }}\
+         return chain(k).map(ns);",
+        path = serde_json::to_string(path).expect("titles")
+    ));
+    serde_json::from_value(found).unwrap_or_else(|_| panic!("no part at {path:?}"))
+}
+
 /// Every pair of `before`'s nodes still drawn in `after` keeps its order along both axes.
 fn assert_order_kept(
     before: &BTreeMap<String, (f64, f64)>,
@@ -1084,12 +1127,41 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
         "the static figure is the overview"
     );
     assert!(svg.matches("class=\"node\"").count() < 40);
+    // No click opens a drawing larger than a screen: the sum of 338 terms (61,369 pt tall
+    // drawn whole) and the layers (3,459 pt wide) open to pieces that open further.
+    let data = &html[html.find("id=\"gv-data\">").expect("the data") + 13..];
+    let data: Value = serde_json::from_str(&data[..data.find("</script>").expect("its end")])
+        .expect("the page's data");
+    let parts = data["snapshots"][0]["parts"].as_array().expect("parts");
+    let (most_wide, most_tall) = gradviz::page::SCREEN;
+    for part in parts {
+        let drawing = &part["drawing"];
+        if drawing.is_null() {
+            continue;
+        }
+        let (width, height) = (drawing["width"].as_f64(), drawing["height"].as_f64());
+        assert!(
+            width.is_some_and(|w| w <= most_wide) && height.is_some_and(|h| h <= most_tall),
+            "{} opens {width:?} × {height:?} pt",
+            part["title"]
+        );
+    }
+    let sum = parts
+        .iter()
+        .position(|p| p["title"] == "\u{3a3} of 338 terms")
+        .expect("the sum is a part");
+    let pieces = parts.iter().filter(|p| p["parent"] == json!(sum)).count();
+    assert!(
+        (2..=gradviz::page::MOST_PIECES).contains(&pieces),
+        "{pieces}"
+    );
 
     let browser = Browser::start();
     browser.open(&url(&page, "#step=end"));
     save_screenshot(&browser, "moons-overview.png");
     let overview = node_centres(&browser, "#s0-figure g.node");
-    // The layer l1 opens in place into its 16 neurons.
+    // The layer l1 opens in place: its 16 neurons, cut into pieces of neighbours so that
+    // the drawing a click opens fits a screen.
     let layer = node_titled(&browser, "#s0-figure", "l1:");
     let layer_centre = overview[&layer];
     click_on(&browser, &layer);
@@ -1100,11 +1172,12 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
         !opened.contains_key(&layer),
         "the layer's node gave way to its drawing"
     );
-    let neurons = opened
+    let inside = opened
         .keys()
         .filter(|id| id.starts_with(&format!("{}-", frames[0])))
         .count();
-    assert!(neurons >= 16, "{neurons} nodes in the layer's drawing");
+    assert!(inside >= 2, "{inside} nodes in the layer's drawing");
+    assert_fits_a_screen(&browser, &frames[0]);
     assert_order_kept(&overview, &opened, "l1 opened");
     // What lies before it on both axes (above it, not right of it) stays where it was.
     for (id, was) in &overview {
@@ -1116,21 +1189,22 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
             );
         }
     }
-    // Its neuron l1.n3 opens inside it: its weights are single values, its 100 calls are
-    // still drawn once.
-    let neuron = node_titled(&browser, &format!("#{}", frames[0]), "l1.n3:");
-    click_on(&browser, &neuron);
+    // Its neuron l1.n3 opens inside it, and the piece of it holding its first weight: its
+    // weights are single values, its 100 calls are still drawn once.
+    open_part(&browser, &["l1:", "l1.n3:"]);
     let neuron_open = node_centres(&browser, "#s0-figure g.node");
     assert_order_kept(&opened, &neuron_open, "l1.n3 opened");
+    let weights = open_part(&browser, &["l1.n3:", "l1.n3.w0"]);
     let frames = ids_of(&browser, "#s0-figure g.gv-part");
-    assert_eq!(frames.len(), 2, "{frames:?}");
+    assert_eq!(frames.len(), weights.len(), "{frames:?}");
+    assert_fits_a_screen(&browser, weights.last().expect("the piece's frame"));
     save_screenshot(&browser, "moons-neuron-open.png");
     // The replay reaches the opened neuron's records: every grad 0 at the start, its own
     // again at the end.
     let weight_grad = |browser: &Browser| {
         browser.eval(&format!(
             "return document.querySelector('#{} text[id$=\"-g\"]').textContent;",
-            frames[1]
+            weights.last().expect("the piece's frame")
         ))
     };
     let at_end = weight_grad(&browser);
@@ -1139,10 +1213,7 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
     browser.type_into("#gv-viewport", "\u{E010}");
     assert_eq!(weight_grad(&browser), at_end);
     assert_ne!(at_end, json!("grad 0.0000"));
-    let relu = node_titled(&browser, &format!("#{}", frames[1]), "100 × ReLU");
-    click_on(&browser, &relu);
-    let frames = ids_of(&browser, "#s0-figure g.gv-part");
-    assert_eq!(frames.len(), 3, "{frames:?}");
+    let frames = open_part(&browser, &["l1:", "l1.n3:", "100 × ReLU"]);
     let innermost = frames.last().expect("a frame");
     // One call's ReLU is a record of its own; the other 99 stay one node.
     node_titled(&browser, &format!("#{innermost}"), "99 more units");
