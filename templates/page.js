@@ -74,7 +74,10 @@
       else for (const i of p.members || []) m.home[i] = k;
     });
     // Parts are listed parents first, so a value's innermost part comes last.
-    m.drawings = [{ container: null, frame: null, items: null, size: null }];
+    m.drawings = [{ container: null, frame: null, items: null, size: null, part: -1 }];
+    // By "drawing:value": the part whose node that value names in that drawing.
+    m.partAt = new Map(m.parts.map((p, k) => [p.parent + ":" + p.holder, k]));
+    m.crossing = [];
     m.svg = m.figure.querySelector("svg");
     m.graph = m.svg.querySelector("g.graph");
     const v = m.svg.viewBox.baseVal;
@@ -150,7 +153,7 @@
     const parent = p.parent < 0 ? m.graph : frameOf(m, p.parent).container;
     parent.appendChild(frame);
     const container = body.firstElementChild;
-    const entry = { frame: frame, container: container, items: null };
+    const entry = { frame: frame, container: container, items: null, part: k };
     m.drawings[k + 1] = entry;
     return entry;
   }
@@ -175,6 +178,7 @@
     const d = m.d;
     const horizontal = d.rankdir === "LR" || d.rankdir === "RL";
     const sizes = new Map();
+    m.crossing = [];
     for (let k = m.parts.length - 1; k >= -1; k--) {
       if (k >= 0 && !(m.open[k] && (m.parts[k].parent < 0 || m.open[m.parts[k].parent]))) {
         if (k >= 0 && m.drawings[k + 1]) m.drawings[k + 1].frame.style.display = "none";
@@ -200,6 +204,7 @@
       }
     }
     resolve(m);
+    cross(m, horizontal);
   }
 
   // Places the open parts of drawing k (-1: the figure) and moves what comes after them;
@@ -250,7 +255,8 @@
   }
 
   // Edges whose two ends moved alike move with them; the others are drawn again as a curve
-  // from box to box (an opened part's end is its frame).
+  // from box to box. An edge with an opened part at an end is left to `cross`, which draws
+  // it to the nodes inside that it stands for.
   function rewire(m, ns, draw, byId, horizontal) {
     const svgNS = "http://www.w3.org/2000/svg";
     if (!draw.rewired) {
@@ -259,8 +265,7 @@
       draw.container.appendChild(draw.rewired);
     }
     draw.rewired.textContent = "";
-    const end = (it) => (it.open ? { x: it.open.x, y: it.open.y, w: it.open.w, h: it.open.h, moved: true }
-      : { x: it.box.x + it.dx, y: it.box.y + it.dy, w: it.box.w, h: it.box.h, dx: it.dx, dy: it.dy });
+    const end = (it) => ({ x: it.box.x + it.dx, y: it.box.y + it.dy, w: it.box.w, h: it.box.h, dx: it.dx, dy: it.dy });
     for (const it of draw.items) {
       if (it.kind !== "edge") continue;
       const names = it.el.id.slice(ns.length + 1).split(NAMES.edge);
@@ -269,22 +274,107 @@
       it.el.style.display = "";
       it.el.setAttribute("transform", "");
       if (!tail || !head) continue;
+      if (tail.open || head.open) {
+        it.el.style.display = "none";
+        m.crossing.push({ part: draw.part, tail: names[0], head: names[1] });
+        continue;
+      }
       const a = end(tail), b = end(head);
-      if (!a.moved && !b.moved && a.dx === b.dx && a.dy === b.dy) {
+      if (a.dx === b.dx && a.dy === b.dy) {
         if (a.dx || a.dy) it.el.setAttribute("transform", "translate(" + a.dx + "," + a.dy + ")");
         continue;
       }
       it.el.style.display = "none";
-      const from = horizontal ? [a.x + a.w, a.y + a.h / 2] : [a.x + a.w / 2, a.y + a.h];
-      const to = horizontal ? [b.x, b.y + b.h / 2] : [b.x + b.w / 2, b.y];
-      const bend = horizontal ? [(to[0] - from[0]) / 2, 0] : [0, (to[1] - from[1]) / 2];
-      const path = document.createElementNS(svgNS, "path");
-      path.setAttribute("d", "M" + from + " C" + [from[0] + bend[0], from[1] + bend[1]] + " " + [to[0] - bend[0], to[1] - bend[1]] + " " + to);
-      path.setAttribute("fill", "none");
-      path.setAttribute("stroke", "black");
-      path.setAttribute("marker-end", "url(#gv-arrow)");
+      const path = curve(a, b, horizontal);
       path.dataset.edge = it.el.id;
       draw.rewired.appendChild(path);
+    }
+  }
+
+  // A curve from box a's far side to box b's near side along the ranks, with an arrow.
+  function curve(a, b, horizontal) {
+    const from = horizontal ? [a.x + a.w, a.y + a.h / 2] : [a.x + a.w / 2, a.y + a.h];
+    const to = horizontal ? [b.x, b.y + b.h / 2] : [b.x + b.w / 2, b.y];
+    const bend = horizontal ? [(to[0] - from[0]) / 2, 0] : [0, (to[1] - from[1]) / 2];
+    const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    path.setAttribute("d", "M" + from + " C" + [from[0] + bend[0], from[1] + bend[1]] + " " + [to[0] - bend[0], to[1] - bend[1]] + " " + to);
+    path.setAttribute("fill", "none");
+    path.setAttribute("stroke", "black");
+    path.setAttribute("marker-end", "url(#gv-arrow)");
+    return path;
+  }
+
+  // The values an element of drawing `part` (-1: the figure) stands for, by its name there:
+  // an op node its value; a part's node every value inside it; a folded group's node its
+  // members; a record its value.
+  function valuesOf(m, part, name) {
+    const d = m.d;
+    const op = name.endsWith(NAMES.op);
+    const i = m.indexOfId.get(name.slice(NAMES.value.length, op ? name.length - NAMES.op.length : name.length));
+    if (i === undefined) return [];
+    if (op) return [i];
+    const k = m.partAt.get(part + ":" + i);
+    if (k !== undefined) return partValues(m, k);
+    if (part < 0 && m.folded[i] >= 0 && d.groups[m.folded[i]].holder === i) return d.groups[m.folded[i]].members;
+    return [i];
+  }
+
+  // Every value inside part k: its own records' and those of the parts within it.
+  function partValues(m, k) {
+    if (!m.inside) {
+      m.inside = m.parts.map(() => []);
+      for (let i = 0; i < m.home.length; i++) for (let p = m.home[i]; p >= 0; p = m.parts[p].parent) m.inside[p].push(i);
+    }
+    return m.inside[k];
+  }
+
+  // The edges into and out of opened parts, drawn to the nodes inside that draw the values
+  // they join: an edge from the inputs into an opened layer goes to each neuron using them.
+  // One curve per pair of nodes, over the figure, from where each is drawn now.
+  function cross(m, horizontal) {
+    const svgNS = "http://www.w3.org/2000/svg";
+    if (!m.crossings) {
+      m.crossings = document.createElementNS(svgNS, "g");
+      m.crossings.setAttribute("class", "gv-crossings");
+    }
+    m.graph.appendChild(m.crossings);
+    m.crossings.textContent = "";
+    const d = m.d;
+    const n = d.ids.length;
+    if (!m.stamp) m.stamp = new Int32Array(n);
+    const origin = m.graph.getCTM().inverse();
+    const boxes = new Map();
+    const boxOf = (el) => {
+      if (boxes.has(el)) return boxes.get(el);
+      const b = el.getBBox();
+      const t = origin.multiply(el.getCTM());
+      const box = { x: t.a * b.x + t.c * b.y + t.e, y: t.b * b.x + t.d * b.y + t.f, w: b.width * t.a, h: b.height * t.d };
+      boxes.set(el, box);
+      return box;
+    };
+    const drawn = new Set();
+    let stamp = 0;
+    for (const { part, tail, head } of m.crossing) {
+      const from = valuesOf(m, part, tail);
+      const to = valuesOf(m, part, head);
+      stamp++;
+      for (const o of from) m.stamp[o] = stamp;
+      for (const h of to) {
+        const toEl = m.opGroup[h] || m.group[h];
+        if (!toEl) continue;
+        for (const o of d.operands[h]) {
+          if (m.stamp[o] !== stamp) continue;
+          const fromEl = m.group[o];
+          if (!fromEl || fromEl === toEl) continue;
+          const key = fromEl.id + " " + toEl.id;
+          if (drawn.has(key)) continue;
+          drawn.add(key);
+          const path = curve(boxOf(fromEl), boxOf(toEl), horizontal);
+          path.dataset.from = fromEl.id;
+          path.dataset.to = toEl.id;
+          m.crossings.appendChild(path);
+        }
+      }
     }
   }
 

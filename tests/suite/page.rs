@@ -1027,6 +1027,39 @@ fn click_on(browser: &Browser, id: &str) {
     ));
 }
 
+/// The edges drawn to and from nodes inside opened parts, as (tail, head) element ids;
+/// asserts each ends on its two nodes' boxes.
+fn crossings(browser: &Browser) -> Vec<(String, String)> {
+    let found = browser.eval(
+        "const near = (p, el) => { const b = el.getBoundingClientRect();\
+           return p.x >= b.left - 2 && p.x <= b.right + 2 && p.y >= b.top - 2 && p.y <= b.bottom + 2; };\
+         return Array.from(document.querySelectorAll('#s0-figure g.gv-crossings path')).map(p => {\
+           const m = p.getScreenCTM();\
+           const a = p.getPointAtLength(0).matrixTransform(m);\
+           const b = p.getPointAtLength(p.getTotalLength()).matrixTransform(m);\
+           return [p.dataset.from, p.dataset.to,\
+             near(a, document.getElementById(p.dataset.from)) && near(b, document.getElementById(p.dataset.to))];\
+         });",
+    );
+    found
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|row| {
+            let (from, to) = (
+                row[0].as_str().expect("a tail"),
+                row[1].as_str().expect("a head"),
+            );
+            assert_eq!(
+                row[2],
+                json!(true),
+                "the edge {from} → {to} ends on its nodes"
+            );
+            (from.to_string(), to.to_string())
+        })
+        .collect()
+}
+
 /// The opened part's frame `id` is no larger than a screen at the page's readable zoom
 /// (`gradviz::page::SCREEN`, with its title's 22 pt).
 fn assert_fits_a_screen(browser: &Browser, id: &str) {
@@ -1179,6 +1212,14 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
     assert!(inside >= 2, "{inside} nodes in the layer's drawing");
     assert_fits_a_screen(&browser, &frames[0]);
     assert_order_kept(&overview, &opened, "l1 opened");
+    // The edge from l0 into the layer now ends at the nodes inside that use l0's outputs,
+    // not at the frame: each curve ends on its node's box.
+    let l0 = node_titled(&browser, "#s0-figure", "l0:");
+    let into_layer = crossings(&browser)
+        .into_iter()
+        .filter(|(from, to)| *from == l0 && to.starts_with(&format!("{}-", frames[0])))
+        .count();
+    assert_eq!(into_layer, inside, "one edge from l0 to each piece of l1");
     // What lies before it on both axes (above it, not right of it) stays where it was.
     for (id, was) in &overview {
         if was.1 < layer_centre.1 - 1.0 && was.0 <= layer_centre.0 {
