@@ -399,6 +399,25 @@
     refreshDrawn();
   }
 
+  // Opens exactly the parts in `list` and the parts around them (a link's `open=`).
+  function openOnly(m, list) {
+    const want = new Uint8Array(m.parts.length);
+    for (const k of list) for (let p = k; p >= 0; p = m.parts[p].parent) if (opens(m, p)) want[p] = 1;
+    if (want.every((v, k) => v === m.open[k])) return;
+    m.open = want;
+    arrowMarker(m);
+    relayout(m);
+  }
+
+  // The open parts, innermost only (opening them opens the rest), for the fragment.
+  function openList(m) {
+    const inner = Uint8Array.from(m.open);
+    m.parts.forEach((p, k) => { if (m.open[k] && p.parent >= 0) inner[p.parent] = 0; });
+    const list = [];
+    inner.forEach((v, k) => { if (v) list.push(k); });
+    return list;
+  }
+
   // Opens the parts around value i, so its own record is drawn.
   function reveal(i) {
     const m = current;
@@ -979,12 +998,13 @@
   });
 
   // ---- snapshots and deep links ----
-  function showSnapshot(k, step, selected) {
+  function showSnapshot(k, step, selected, open) {
     stopPlaying();
     for (const figure of canvas.querySelectorAll(".gv-figure")) figure.hidden = true;
     state.snapshot = k;
     current = model(k);
     current.figure.hidden = false;
+    if (open) openOnly(current, open);
     $("gv-snapshot").value = String(k);
     grads = [];
     state.step = -1;
@@ -1035,6 +1055,8 @@
     let hash = "#step=" + state.step;
     if (DATA.length > 1) hash = "#snapshot=" + (state.snapshot + 1) + "&" + hash.slice(1);
     if (state.selected >= 0) hash += "&node=" + current.d.ids[state.selected];
+    const open = openList(current);
+    if (open.length) hash += "&open=" + open.join(",");
     if (location.hash === hash) return;
     try {
       history.replaceState(null, "", hash);
@@ -1055,8 +1077,11 @@
     else if (raw !== null && /^\d+$/.test(raw)) step = Number(raw);
     const node = params.get("node");
     const selected = node !== null && m.indexOfId.has(node) ? m.indexOfId.get(node) : -1;
+    // Part numbers the page does not have (a link to another page) are left out.
+    const open = (params.get("open") || "").split(",").filter((p) => /^\d+$/.test(p)).map(Number)
+      .filter((p) => p < m.parts.length && opens(m, p));
     syncing = true;
-    showSnapshot(k, step, selected);
+    showSnapshot(k, step, selected, open);
     syncing = false;
     syncHash();
   }

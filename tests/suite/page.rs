@@ -1355,4 +1355,28 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
     );
     save_screenshot(&browser, "moons-search-opened.png");
     assert_eq!(browser.console_errors(), Vec::<String>::new());
+    // The fragment keeps what is open: a reload of the link shows the same parts open, the
+    // same record selected in its part, at the same step.
+    let fragment = browser.eval("return location.hash;");
+    let fragment = fragment.as_str().expect("a fragment").to_string();
+    assert!(fragment.contains("&open="), "{fragment}");
+    let open_before = ids_of(&browser, "#s0-figure g.gv-part:not([style*=\"none\"])");
+    let step_before = browser.eval("return document.getElementById('gv-step-count').textContent;");
+    browser.navigate("about:blank");
+    browser.open(&url(&page, &fragment));
+    assert_eq!(
+        ids_of(&browser, "#s0-figure g.gv-part:not([style*=\"none\"])"),
+        open_before
+    );
+    assert_eq!(ids_of(&browser, "#s0-figure g.gv-selected"), selected);
+    assert_eq!(
+        browser.eval("return document.getElementById('gv-step-count').textContent;"),
+        step_before
+    );
+    assert_eq!(
+        browser.eval("return location.hash;"),
+        json!(fragment),
+        "the restored page writes the same fragment"
+    );
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
 }
