@@ -71,6 +71,7 @@
     m.partOfNode = new Map();
     m.parts.forEach((p, k) => {
       if (p.drawing) for (const i of p.drawing.own) m.home[i] = k;
+      else if (p.repeat) for (const unit of p.repeat.units) for (const i of unit) m.home[i] = k;
       else for (const i of p.members || []) m.home[i] = k;
     });
     // Parts are listed parents first, so a value's innermost part comes last.
@@ -85,7 +86,9 @@
   }
   const namespace = (d, p) => (p < 0 ? d.prefix : d.prefix + "-" + NAMES.part + p);
   const nodeOfPart = (m, k) => $(namespace(m.d, m.parts[k].parent) + "-" + valueName(m.d.ids[m.parts[k].holder]));
-  const opens = (m, k) => !!m.parts[k].drawing;
+  const opens = (m, k) => !!(m.parts[k].drawing || m.parts[k].repeat);
+  // The size of part k's drawing as gradviz laid it out, in points.
+  const sizeOf = (m, k) => m.parts[k].drawing || m.parts[k].repeat;
 
   // Which element draws each value now: its own record when every part around it is open,
   // else the node of the outermost closed part around it.
@@ -139,8 +142,8 @@
     frame.id = namespace(m.d, k);
     const rect = document.createElementNS(svgNS, "rect");
     rect.setAttribute("class", "gv-frame");
-    rect.setAttribute("width", p.drawing.width);
-    rect.setAttribute("height", p.drawing.height + HEADER);
+    rect.setAttribute("width", sizeOf(m, k).width);
+    rect.setAttribute("height", sizeOf(m, k).height + HEADER);
     const title = document.createElementNS(svgNS, "text");
     title.setAttribute("class", "gv-frame-title");
     title.setAttribute("x", 6);
@@ -148,7 +151,8 @@
     title.textContent = "\u25be " + p.title + "  (click to fold)";
     const body = document.createElementNS(svgNS, "g");
     body.setAttribute("transform", "translate(0," + HEADER + ")");
-    body.innerHTML = p.drawing.svg;
+    if (p.drawing) body.innerHTML = p.drawing.svg;
+    else body.appendChild(unitsDrawing(m, k));
     frame.append(rect, title, body);
     const parent = p.parent < 0 ? m.graph : frameOf(m, p.parent).container;
     parent.appendChild(frame);
@@ -156,6 +160,54 @@
     const entry = { frame: frame, container: container, items: null, part: k };
     m.drawings[k + 1] = entry;
     return entry;
+  }
+
+  // The drawing of part k, a repeated computation's other units: a copy of its first
+  // unit's drawing (in part p.repeat.template) for each, in rows, each captioned with its
+  // number; the copies' elements are named after their own values, their records show
+  // their own labels and data (written by gradviz), and the replay writes their grads.
+  function unitsDrawing(m, k) {
+    const d = m.d;
+    const r = m.parts[k].repeat;
+    const svgNS = "http://www.w3.org/2000/svg";
+    const template = document.createElementNS(svgNS, "g");
+    template.innerHTML = m.parts[r.template].drawing.svg;
+    const wrapper = template.firstElementChild;
+    const from = namespace(d, r.template);
+    const to = namespace(d, k);
+    const position = new Map(r.first.map((i, q) => [String(d.ids[i]), q]));
+    // The first unit's nodes and edges: every value they name is one of its values.
+    const names = (el) => el.id.slice(from.length + 1).match(/v\d+/g) || [];
+    const kept = Array.from(wrapper.children).filter((el) => el.id.startsWith(from + "-") &&
+      names(el).every((v) => position.has(v.slice(NAMES.value.length))));
+    const out = wrapper.cloneNode(false);
+    r.units.forEach((unit, j) => {
+      const cell = document.createElementNS(svgNS, "g");
+      const x = (j % r.columns) * r.cell[0], y = Math.floor(j / r.columns) * r.cell[1];
+      cell.setAttribute("transform", "translate(" + (x - r.origin[0]) + "," + (y - r.origin[1] + r.caption) + ")");
+      const caption = document.createElementNS(svgNS, "text");
+      caption.setAttribute("class", "gv-unit-title");
+      caption.setAttribute("x", r.origin[0]);
+      caption.setAttribute("y", r.origin[1] - 6);
+      caption.textContent = "unit " + (r.number + j);
+      cell.appendChild(caption);
+      const renumber = (text) => text.replace(/v(\d+)/g, (v, id) => NAMES.value + d.ids[unit[position.get(id)]]);
+      for (const el of kept) {
+        const copy = el.cloneNode(true);
+        for (const named of [copy, ...copy.querySelectorAll("[id]")]) named.id = to + "-" + renumber(named.id.slice(from.length + 1));
+        for (const title of copy.querySelectorAll("title")) title.textContent = renumber(title.textContent);
+        cell.appendChild(copy);
+      }
+      unit.forEach((i, q) => {
+        const record = cell.querySelector("#" + CSS.escape(to + "-" + valueName(d.ids[i])));
+        const texts = record ? record.querySelectorAll("text") : [];
+        if (texts.length !== 3) return;
+        texts[0].textContent = d.labels[i];
+        texts[1].textContent = "data " + r.data[j][q];
+      });
+      out.appendChild(cell);
+    });
+    return out;
   }
 
   // The nodes and edges drawn directly in a drawing, with their boxes as laid out.
@@ -190,7 +242,7 @@
       if (k >= 0) draw.frame.style.display = "";
       const grown = layDrawing(m, k, draw, sizes, horizontal);
       if (k >= 0) {
-        const p = m.parts[k].drawing;
+        const p = sizeOf(m, k);
         sizes.set(k, { w: p.width + grown.w, h: p.height + HEADER + grown.h });
         draw.frame.querySelector("rect.gv-frame").setAttribute("width", p.width + grown.w);
         draw.frame.querySelector("rect.gv-frame").setAttribute("height", p.height + HEADER + grown.h);

@@ -24,7 +24,7 @@ use serde::Serialize;
 use super::svg;
 use crate::figure::escape::xml_escape;
 use crate::figure::views::{self, defaults, Detail, Summary, View, ViewOptions};
-use crate::figure::ElementId;
+use crate::figure::{format_number, ElementId};
 use crate::graph::{ExportGraph, NodeInfo, Rankdir};
 use crate::render::{self, EngineChoice, Format, Options};
 use crate::{Error, Result};
@@ -56,6 +56,10 @@ pub(crate) struct Part {
     /// Its drawing; `None` when it has none (the other units of a repeated computation, or
     /// more than [`DRAWN_VALUES`] values).
     pub drawing: Option<Drawing>,
+    /// The other units of a repeated computation, which the page draws as copies of the
+    /// first (its drawing is `None`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<Repeat>,
     /// The values of a part without a drawing, by node index (the page's search and
     /// selection light its node for them); empty for a part with one, whose drawing says.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -74,10 +78,11 @@ pub(crate) struct Drawing {
     pub height: f64,
     /// The values drawn with a record of their own, by node index of the graph.
     pub own: Vec<usize>,
-    /// Where each node is drawn (the centre of its shape), by value id: where a drawing
-    /// too large for a screen is cut.
+    /// Where each node is drawn (the box of its shape), by value id and whether it is the
+    /// value's op node: where a drawing too large for a screen is cut, and what a unit of
+    /// a repeated computation takes.
     #[serde(skip)]
-    centres: BTreeMap<u64, (f64, f64)>,
+    boxes: BTreeMap<(u64, bool), [f64; 4]>,
 }
 
 /// What drawing a part needs besides its values.
@@ -110,11 +115,56 @@ enum Opening {
     Group(usize),
     /// A repeated computation: its first unit value by value, the others as one node.
     Repeated,
-    /// The other units of a repeated computation: not drawn.
-    Units,
+    /// The other units of a repeated computation: drawn by the page as copies of the first.
+    Units(Box<Units>),
     /// A piece of a drawing cut to fit a screen: its nodes as they were drawn there.
     Piece(Box<Inner>),
 }
+
+/// The units of a repeated computation after its first, and where the first is drawn.
+struct Units {
+    /// The first unit's values, ascending.
+    first: Vec<usize>,
+    /// The other units' values, each ascending (the same computation, value for value).
+    units: Vec<Vec<usize>>,
+    /// The number of the first of `units` (2: the first unit is 1) and of all units.
+    number: usize,
+    total: usize,
+    /// The part whose drawing draws the first unit alone, and the box it takes there
+    /// (`[left, top, right, bottom]`); `None` when it is not drawn alone (it was cut).
+    template: Option<(usize, [f64; 4])>,
+}
+
+/// A part drawn by the page as copies of a repeated computation's first unit: one per unit,
+/// in rows of `columns`, each `cell` apart, a caption above each.
+#[derive(Debug, Serialize)]
+pub(crate) struct Repeat {
+    /// The part whose drawing draws the first unit.
+    pub template: usize,
+    /// Where the first unit's box starts in that drawing.
+    pub origin: (f64, f64),
+    /// The first unit's values, in order.
+    pub first: Vec<usize>,
+    /// Each unit's values, in the first's order.
+    pub units: Vec<Vec<usize>>,
+    /// Each unit's values' data as its record writes it (`0.5000`).
+    pub data: Vec<Vec<String>>,
+    /// The number of the first unit drawn.
+    pub number: usize,
+    /// Units in a row.
+    pub columns: usize,
+    /// A unit's cell: its box, a caption and a gap.
+    pub cell: (f64, f64),
+    /// The room its caption takes above its box.
+    pub caption: f64,
+    /// The whole drawing's width and height in points.
+    pub width: f64,
+    pub height: f64,
+}
+
+/// The room a unit's caption takes above it, and the gap between units, in points.
+const CAPTION: f64 = 18.0;
+const GAP: f64 = 18.0;
 
 /// What a part's drawing shows: a view, and the nodes in it that open.
 struct Inner {
@@ -151,23 +201,28 @@ impl Drawer<'_> {
                 members,
                 opening,
             } = opener;
-            let drawing = match self.inner(&members, opening, &index_of)? {
-                Some(inner) => {
-                    let (drawing, openers) = self.fit(inner, k, &index_of)?;
-                    queue.extend(openers.into_iter().map(|opener| (Some(k), opener)));
-                    Some(drawing)
-                }
-                None => None,
+            let (drawing, repeat, openers) = match opening {
+                Opening::Units(units) => self.open_units(*units, k, &index_of)?,
+                opening => match self.inner(&members, opening, &index_of)? {
+                    Some(inner) => {
+                        let (drawing, openers) = self.fit(inner, k, &index_of)?;
+                        (Some(drawing), None, openers)
+                    }
+                    None => (None, None, Vec::new()),
+                },
             };
+            queue.extend(openers.into_iter().map(|opener| (Some(k), opener)));
             parts.push(Part {
                 parent,
                 holder,
                 title,
-                members: match drawing {
-                    Some(_) => Vec::new(),
-                    None => members,
+                members: if drawing.is_some() || repeat.is_some() {
+                    Vec::new()
+                } else {
+                    members
                 },
                 drawing,
+                repeat,
             });
         }
         Ok(parts)
@@ -242,7 +297,7 @@ impl Drawer<'_> {
         };
         match opening {
             Opening::Piece(inner) => return Ok(Some(*inner)),
-            Opening::Units => return Ok(None),
+            Opening::Units(_) => return Ok(None),
             // The group's own depth opens it; a graph whose outermost module differs from
             // the whole graph's counts its groups from another level, so look deeper.
             Opening::Group(depth) => {
@@ -261,10 +316,11 @@ impl Drawer<'_> {
             Opening::Repeated => {}
         }
         let units = units(self.graph, members);
-        let (first, rest) = match units.as_slice() {
-            [first, rest @ ..] if !rest.is_empty() => (first.clone(), rest.concat()),
+        let (first, others) = match units.as_slice() {
+            [first, others @ ..] if !others.is_empty() => (first.clone(), others.to_vec()),
             _ => (members.to_vec(), Vec::new()),
         };
+        let rest = others.concat();
         if first.len() > DRAWN_VALUES {
             return Ok(None);
         }
@@ -295,7 +351,13 @@ impl Drawer<'_> {
                 holder,
                 title: summary.title,
                 members: rest,
-                opening: Opening::Units,
+                opening: Opening::Units(Box::new(Units {
+                    first,
+                    number: 2,
+                    total: units.len(),
+                    units: others,
+                    template: None,
+                })),
             }],
             numbering: None,
         }))
@@ -321,6 +383,96 @@ impl Drawer<'_> {
         summary
     }
 
+    /// Part `k`, the other units of a repeated computation: copies of the first unit the
+    /// page makes, when its drawing draws it alone and all the units fit a screen; else a
+    /// drawing of at most [`MOST_PIECES`] nodes, each standing for a run of units that
+    /// opens the same way. Nothing when the first unit is not drawn alone or a unit is not
+    /// the first's computation value for value.
+    fn open_units(
+        &self,
+        units: Units,
+        k: usize,
+        index_of: &BTreeMap<u64, usize>,
+    ) -> Result<(Option<Drawing>, Option<Repeat>, Vec<Opener>)> {
+        let nothing = Ok((None, None, Vec::new()));
+        let Some((template, [left, top, right, bottom])) = units.template else {
+            return nothing;
+        };
+        let op = |i: usize| &self.graph[NodeIndex::new(i)].op;
+        let alike = |unit: &Vec<usize>| {
+            unit.len() == units.first.len()
+                && unit.iter().zip(&units.first).all(|(&a, &b)| op(a) == op(b))
+        };
+        if !units.units.iter().all(alike) {
+            return nothing;
+        }
+        let cell = (right - left + GAP, bottom - top + CAPTION + GAP);
+        let fit = |room: f64, cell: f64| (((room + GAP) / cell).floor() as usize).max(1);
+        let (columns, rows) = (fit(SCREEN.0, cell.0), fit(SCREEN.1, cell.1));
+        let count = units.units.len();
+        if count <= columns * rows {
+            let columns = columns.min(count);
+            let precision = self.options.dot.precision;
+            let repeat = Repeat {
+                template,
+                origin: (left, top),
+                data: units
+                    .units
+                    .iter()
+                    .map(|unit| {
+                        unit.iter()
+                            .map(|&i| format_number(self.graph[NodeIndex::new(i)].data, precision))
+                            .collect()
+                    })
+                    .collect(),
+                first: units.first,
+                units: units.units,
+                number: units.number,
+                columns,
+                cell,
+                caption: CAPTION,
+                width: columns as f64 * cell.0 - GAP,
+                height: count.div_ceil(columns) as f64 * cell.1 - GAP,
+            };
+            return Ok((None, Some(repeat), Vec::new()));
+        }
+        // Runs of units, each a node that opens to its units (or to runs of them again).
+        let pieces = count.div_ceil(columns * rows).min(MOST_PIECES);
+        let per_piece = count.div_ceil(pieces);
+        let mut graph = ExportGraph::default();
+        let mut summaries = BTreeMap::new();
+        let mut openers = Vec::new();
+        let mut runs = units.units.into_iter().peekable();
+        let mut number = units.number;
+        while runs.peek().is_some() {
+            let run: Vec<Vec<usize>> = runs.by_ref().take(per_piece).collect();
+            let mut members = run.concat();
+            members.sort_unstable();
+            let last = number + run.len() - 1;
+            let title = format!("units {number}\u{2013}{last} of {}", units.total);
+            let summary = self.summarize(title, &members);
+            let holder = members[0];
+            let id = self.graph[NodeIndex::new(holder)].id;
+            graph.add_node(summary_node(id, &summary));
+            openers.push(Opener {
+                holder,
+                title: summary.title.clone(),
+                members,
+                opening: Opening::Units(Box::new(Units {
+                    first: units.first.clone(),
+                    units: run,
+                    number,
+                    total: units.total,
+                    template: units.template,
+                })),
+            });
+            summaries.insert(id, summary);
+            number = last + 1;
+        }
+        let drawing = self.draw(&View::assembled(graph, summaries), k, index_of)?;
+        Ok((Some(drawing), None, openers))
+    }
+
     /// Part `k`'s drawing of `inner`, cut into pieces when it is larger than a screen,
     /// and the nodes in it that open.
     fn fit(
@@ -331,7 +483,14 @@ impl Drawer<'_> {
     ) -> Result<(Drawing, Vec<Opener>)> {
         let drawing = self.draw(&inner.view, k, index_of)?;
         if drawing.width <= SCREEN.0 && drawing.height <= SCREEN.1 {
-            return Ok((drawing, inner.openers));
+            let mut openers = inner.openers;
+            if let [only] = openers.as_mut_slice() {
+                if let Opening::Units(units) = &mut only.opening {
+                    let rest = self.graph[NodeIndex::new(only.holder)].id;
+                    units.template = template_box(&drawing, rest).map(|b| (k, b));
+                }
+            }
+            return Ok((drawing, openers));
         }
         match cut(&inner, &drawing) {
             Some(cut) => {
@@ -520,13 +679,13 @@ fn cut(inner: &Inner, drawing: &Drawing) -> Option<Cut> {
     let centre = |atom: &[usize]| {
         let (mut x, mut y) = (0.0, 0.0);
         for &v in atom {
-            let (cx, cy) = drawing
-                .centres
-                .get(&graph[NodeIndex::new(v)].id)
+            let [x0, y0, x1, y1] = drawing
+                .boxes
+                .get(&(graph[NodeIndex::new(v)].id, false))
                 .copied()
                 .unwrap_or_default();
-            x += cx;
-            y += cy;
+            x += (x0 + x1) / 2.0;
+            y += (y0 + y1) / 2.0;
         }
         let n = atom.len() as f64;
         if tall {
@@ -580,6 +739,24 @@ fn cut(inner: &Inner, drawing: &Drawing) -> Option<Cut> {
         ranges,
         numbering,
     })
+}
+
+/// The box the nodes of `drawing` other than `rest`'s take (a repeated computation's first
+/// unit, beside the node for its other units), `[left, top, right, bottom]`.
+fn template_box(drawing: &Drawing, rest: u64) -> Option<[f64; 4]> {
+    drawing
+        .boxes
+        .iter()
+        .filter(|((id, _), _)| *id != rest)
+        .map(|(_, b)| *b)
+        .reduce(|a, b| {
+            [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ]
+        })
 }
 
 /// The node standing for many values, named by value `id`, that `summary` describes.
@@ -718,7 +895,7 @@ fn inner_elements(svg: &str, prefix: &str, own: Vec<usize>) -> Result<Drawing> {
     }
     inner.push('>');
     let mut background = true;
-    let mut centres = BTreeMap::new();
+    let mut boxes = BTreeMap::new();
     let value = format!("{prefix}-{}", ElementId::VALUE);
     for child in graph.children().filter(|c| c.is_element()) {
         if child.has_tag_name("title") {
@@ -728,12 +905,15 @@ fn inner_elements(svg: &str, prefix: &str, own: Vec<usize>) -> Result<Drawing> {
             background = false;
             continue;
         }
-        let id = child
+        let name = child
             .attribute("id")
-            .and_then(|id| id.strip_prefix(value.as_str()))
-            .and_then(|id| id.parse::<u64>().ok());
-        if let (Some(id), Some(centre)) = (id, centre(child)) {
-            centres.insert(id, centre);
+            .and_then(|id| id.strip_prefix(value.as_str()));
+        let key = name.and_then(|name| match name.strip_suffix(ElementId::OP) {
+            Some(op) => op.parse::<u64>().ok().map(|id| (id, true)),
+            None => name.parse::<u64>().ok().map(|id| (id, false)),
+        });
+        if let (Some(key), Some(shape)) = (key, shape_box(child)) {
+            boxes.insert(key, shape);
         }
         inner.push_str(&svg[child.range()]);
     }
@@ -743,16 +923,19 @@ fn inner_elements(svg: &str, prefix: &str, own: Vec<usize>) -> Result<Drawing> {
         width,
         height,
         own,
-        centres,
+        boxes,
     })
 }
 
-/// The centre of a node's shape: its first polygon's or ellipse's.
-fn centre(node: roxmltree::Node) -> Option<(f64, f64)> {
+/// The box of a node's shape (its first polygon or ellipse), as `[left, top, right,
+/// bottom]`.
+fn shape_box(node: roxmltree::Node) -> Option<[f64; 4]> {
     let number = |name: &str, of: roxmltree::Node| of.attribute(name)?.parse::<f64>().ok();
     for shape in node.children() {
         if shape.has_tag_name("ellipse") {
-            return Some((number("cx", shape)?, number("cy", shape)?));
+            let (x, y) = (number("cx", shape)?, number("cy", shape)?);
+            let (rx, ry) = (number("rx", shape)?, number("ry", shape)?);
+            return Some([x - rx, y - ry, x + rx, y + ry]);
         }
         if shape.has_tag_name("polygon") {
             let points: Vec<f64> = shape
@@ -760,14 +943,16 @@ fn centre(node: roxmltree::Node) -> Option<(f64, f64)> {
                 .split([' ', ','])
                 .filter_map(|n| n.parse().ok())
                 .collect();
-            let (xs, ys): (Vec<f64>, Vec<f64>) = points.chunks(2).map(|p| (p[0], p[1])).unzip();
-            let middle = |v: &[f64]| {
-                let (low, high) = v
-                    .iter()
-                    .fold((f64::MAX, f64::MIN), |(l, h), &x| (l.min(x), h.max(x)));
-                (low + high) / 2.0
-            };
-            return Some((middle(&xs), middle(&ys)));
+            let mut bounds = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+            for point in points.chunks_exact(2) {
+                bounds = [
+                    bounds[0].min(point[0]),
+                    bounds[1].min(point[1]),
+                    bounds[2].max(point[0]),
+                    bounds[3].max(point[1]),
+                ];
+            }
+            return (bounds[0] <= bounds[2]).then_some(bounds);
         }
     }
     None
@@ -839,6 +1024,9 @@ mod tests {
         for part in parts {
             let own = part.drawing.as_ref().map_or(&part.members, |d| &d.own);
             for &i in own {
+                drawn[i] += 1;
+            }
+            for &i in part.repeat.iter().flat_map(|r| r.units.iter().flatten()) {
                 drawn[i] += 1;
             }
         }

@@ -1285,6 +1285,39 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
     ));
     assert_eq!(drawn, json!(format!("grad {}", format_number(grad, 4))));
     save_screenshot(&browser, "moons-value-selected.png");
+    // The other 99 units open too: a copy of the first unit's drawing for each, in rows
+    // that fit a screen, captioned with its number; each record shows its own value.
+    let units = open_part(&browser, &["l1.n3:", "100 × ReLU", "99 more units"]);
+    let units = units.last().expect("the units' frame").clone();
+    assert_fits_a_screen(&browser, &units);
+    let copies = browser.eval(&format!(
+        "return Array.from(document.querySelectorAll('#{units} g.node'))\
+         .filter(g => g.querySelector('text[id$=\"-g\"]')).map(g => g.id);"
+    ));
+    let copies: Vec<String> = serde_json::from_value(copies).expect("ids");
+    assert_eq!(copies.len(), 99, "{copies:?}");
+    let captions = browser.eval(&format!(
+        "return Array.from(document.querySelectorAll('#{units} text.gv-unit-title')).map(t => t.textContent);"
+    ));
+    assert_eq!(captions[0], json!("unit 2"));
+    assert_eq!(captions[98], json!("unit 100"));
+    let copy = &copies[57];
+    click_on(&browser, copy);
+    assert_eq!(field("op"), "ReLU");
+    let texts = browser.eval(&format!(
+        "return Array.from(document.querySelectorAll('#{copy} text')).map(t => t.textContent);"
+    ));
+    let data: f64 = field("data").parse().expect("data in full");
+    let grad: f64 = field("grad").parse().expect("grad in full");
+    assert_eq!(texts[1], json!(format!("data {}", format_number(data, 4))));
+    assert_eq!(texts[2], json!(format!("grad {}", format_number(grad, 4))));
+    let id = browser.eval("return document.getElementById('gv-node-title').textContent;");
+    let id = id.as_str().expect("the value's id").trim_start_matches('#');
+    assert!(
+        copy.ends_with(&format!("-{}{id}", ElementId::VALUE)),
+        "{copy} is named after its value {id}"
+    );
+    save_screenshot(&browser, "moons-more-units-open.png");
     // Backward steps into what is opened: a group step of the layer goes one run of local
     // backwards at a time, one of them the opened ReLU's own.
     let value = record
@@ -1354,6 +1387,20 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
         "{text}"
     );
     save_screenshot(&browser, "moons-search-opened.png");
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+    // The sum of 338 terms opens to a few pieces, one of them to its values.
+    let sum = node_titled(&browser, "#s0-figure", "\u{3a3} of 338 terms");
+    click_on(&browser, &sum);
+    let pieces = open_part(
+        &browser,
+        &["\u{3a3} of 338 terms", "values 1\u{2013}43 of 337"],
+    );
+    assert_fits_a_screen(&browser, &pieces[1]);
+    browser.eval(&format!(
+        "document.querySelector('#{} > text.gv-frame-title').scrollIntoView();",
+        pieces[0]
+    ));
+    save_screenshot(&browser, "moons-sum-open.png");
     assert_eq!(browser.console_errors(), Vec::<String>::new());
     // The fragment keeps what is open: a reload of the link shows the same parts open, the
     // same record selected in its part, at the same step.
