@@ -637,13 +637,22 @@
       : where + run.count + " local backward" + (run.count === 1 ? "" : "s") + " inside " + (drawnIn(run.node) || "it") + ".";
     const list = $("gv-step-lines");
     list.textContent = "";
-    run.changes.forEach(([n, drawn], j) => {
-      if (!current.ns[n]) return;
+    // The chain rule where gradviz wrote it (a local backward of a value drawn in a part),
+    // with what it did to the grad where that is drawn; else only what it did.
+    run.changes.forEach(([n, drawn, , text], j) => {
+      if (!text && !current.ns[n]) return;
       const li = document.createElement("li");
-      li.textContent = name(n) + ".grad: " + was[j] + " \u2192 " + drawn;
+      const change = name(n) + ".grad: " + was[j] + " \u2192 " + drawn;
+      if (text) {
+        li.textContent = text;
+        const span = document.createElement("span");
+        span.className = "gv-was";
+        span.textContent = "  (" + change + ")";
+        li.appendChild(span);
+      } else li.textContent = change;
       list.appendChild(li);
     });
-    const hidden = run.changes.filter(([n]) => !current.ns[n]).length;
+    const hidden = run.changes.filter(([n, , , text]) => !text && !current.ns[n]).length;
     if (hidden) {
       const li = document.createElement("li");
       li.textContent = hidden + " grad" + (hidden === 1 ? "" : "s") + " of folded values changed (select one to read it).";

@@ -1335,7 +1335,8 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
          next.click();\
          while (count().includes('.')) {{\
            if (document.getElementById('{record}{op}').classList.contains('gv-active'))\
-             return [count(), document.getElementById('gv-step-title').textContent];\
+             return [count(), document.getElementById('gv-step-title').textContent,\
+               document.getElementById('gv-step-lines').textContent];\
            next.click();\
          }}\
          return [s, null];",
@@ -1346,6 +1347,12 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
     assert!(
         title.contains("inside the folded l1:") && title.ends_with("(ReLU)."),
         "{title}"
+    );
+    // Its lines give the chain rule, as the figure's own steps do, not only was → now.
+    let lines = found[2].as_str().unwrap_or_default();
+    assert!(
+        lines.contains("d(#") && lines.contains(".grad += "),
+        "{lines}"
     );
     camera_settles(&browser);
     save_screenshot(&browser, "moons-step-inside.png");
