@@ -219,7 +219,15 @@
       const cls = ["node", "edge", "cluster"].find((c) => el.classList.contains(c));
       if (!cls) continue;
       const b = el.getBBox();
-      items.push({ el: el, kind: cls, box: { x: b.x, y: b.y, w: b.width, h: b.height } });
+      const item = { el: el, kind: cls, box: { x: b.x, y: b.y, w: b.width, h: b.height } };
+      // A cluster's box grows around a node opened inside it: its far corner moves as the
+      // items past the opened node do.
+      const shape = cls === "cluster" ? el.querySelector("polygon") : null;
+      if (shape) {
+        const s = shape.getBBox();
+        item.shape = { el: shape, points: shape.getAttribute("points"), x: s.x, y: s.y, w: s.width, h: s.height };
+      }
+      items.push(item);
     }
     return items;
   }
@@ -264,7 +272,7 @@
   function layDrawing(m, k, draw, sizes, horizontal) {
     const ns = namespace(m.d, k);
     const items = draw.items;
-    for (const it of items) { it.dx = 0; it.dy = 0; }
+    for (const it of items) { it.dx = 0; it.dy = 0; it.fx = 0; it.fy = 0; }
     const byId = new Map(items.map((it) => [it.el.id, it]));
     const opened = [];
     m.parts.forEach((p, c) => {
@@ -287,6 +295,10 @@
         // one step in each axis, so no two items change order.
         if (x >= b.x + b.w - 0.5) it.dx += horizontal ? along : beside;
         if (y >= b.y + b.h - 0.5) it.dy += horizontal ? beside : along;
+        if (!it.shape) continue;
+        const far = { x: it.shape.x + it.shape.w + it.fx, y: it.shape.y + it.shape.h + it.fy };
+        if (far.x >= b.x + b.w - 0.5) it.fx += horizontal ? along : beside;
+        if (far.y >= b.y + b.h - 0.5) it.fy += horizontal ? beside : along;
       }
       node.open = { part: part, x: b.x, y: b.y, w: Math.max(size.w, b.w), h: Math.max(size.h, b.h) };
       if (horizontal) { grown.w += along; grown.h += beside; } else { grown.h += along; grown.w += beside; }
@@ -295,6 +307,7 @@
       if (it.kind === "edge") continue;
       it.el.style.display = it.open ? "none" : "";
       it.el.setAttribute("transform", it.dx || it.dy ? "translate(" + it.dx + "," + it.dy + ")" : "");
+      if (it.shape) resize(it.shape, it.fx - it.dx, it.fy - it.dy);
       if (it.open) {
         const frame = m.drawings[it.open.part + 1].frame;
         frame.setAttribute("transform", "translate(" + it.open.x + "," + it.open.y + ")");
@@ -304,6 +317,13 @@
     for (const { node } of opened) node.open = null;
     for (const it of items) if (it.kind === "node" && !it.el.style.display) it.open = null;
     return grown;
+  }
+
+  // A cluster's box `shape` grown by (w, h) at its far corner, or as drawn.
+  function resize(shape, w, h) {
+    if (!w && !h) return shape.el.setAttribute("points", shape.points);
+    const x0 = shape.x, y0 = shape.y, x1 = shape.x + shape.w + w, y1 = shape.y + shape.h + h;
+    shape.el.setAttribute("points", [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]].join(" "));
   }
 
   // Edges whose two ends moved alike move with them; the others are drawn again as a curve

@@ -1434,3 +1434,51 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
     );
     assert_eq!(browser.console_errors(), Vec::<String>::new());
 }
+
+/// `--group` in a page: a folded neuron drawn inside its layer's cluster opens in place
+/// like any other, with either engine: its records show, its cluster's box grows to hold
+/// it, and the nodes past it move out of its way.
+#[test]
+fn nodes_inside_group_clusters_open_in_place() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let browser = Browser::start();
+    for engine in ["dot", "layered"] {
+        let page = dir.path().join(format!("{engine}.html"));
+        gradviz()
+            .args(["render", "--engine", engine, "--group", "--fold", "1", "-o"])
+            .arg(&page)
+            .arg(fixture("mlp.py"))
+            .assert()
+            .success();
+        browser.open(&url(&page, "#step=end"));
+        let clusters = ids_of(&browser, "#s0-figure g.cluster");
+        assert!(!clusters.is_empty(), "{engine}: the layers are clusters");
+        let neuron = node_titled(&browser, "#s0-figure", "l0.n0:");
+        let before = node_centres(&browser, "#s0-figure g.node");
+        click_on(&browser, &neuron);
+        let frames = ids_of(&browser, "#s0-figure g.gv-part");
+        assert_eq!(frames.len(), 1, "{engine}: {frames:?}");
+        let records = browser.eval(&format!(
+            "return document.querySelectorAll('#{} text[id$=\"-g\"]').length;",
+            frames[0]
+        ));
+        assert!(
+            records.as_u64().is_some_and(|n| n > 2),
+            "{engine}: {records}"
+        );
+        let after = node_centres(&browser, "#s0-figure g.node");
+        assert!(!after.contains_key(&neuron), "{engine}: the node gave way");
+        assert_order_kept(&before, &after, engine);
+        // The cluster holding it holds its frame.
+        let inside = browser.eval(&format!(
+            "const f = document.getElementById('{}').getBoundingClientRect();\
+             return Array.from(document.querySelectorAll('#s0-figure g.cluster')).some(c => {{\
+               const b = c.getBoundingClientRect();\
+               return b.left <= f.left + 1 && b.right >= f.right - 1 && b.top <= f.top + 1 && b.bottom >= f.bottom - 1; }});",
+            frames[0]
+        ));
+        assert_eq!(inside, json!(true), "{engine}: the cluster grew around it");
+        save_screenshot(&browser, &format!("group-open-{engine}.png"));
+        assert_eq!(browser.console_errors(), Vec::<String>::new());
+    }
+}
