@@ -1482,3 +1482,61 @@ fn nodes_inside_group_clusters_open_in_place() {
         assert_eq!(browser.console_errors(), Vec::<String>::new());
     }
 }
+
+/// Hostile labels through the drill-down: a group named like markup, folded, opens to
+/// pieces titled with its values' labels and to their records; every label stays text (no
+/// element made of it, nothing run), in the drawings, the pieces' titles and the frames'.
+#[test]
+fn hostile_labels_stay_text_in_opened_parts_and_pieces() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let group = "<img src=x onerror=pwned=1>&amp;\"'";
+    let mut nodes = vec![
+        json!({"id": 1, "label": format!("{group}.w"), "data": 0.5, "grad": 0.0, "op": "", "children": []}),
+    ];
+    let mut total = None;
+    for i in 0..60 {
+        let (leaf, product, sum) = (100 + i, 200 + i, 300 + i);
+        nodes.push(json!({"id": leaf, "label": format!("{group}.a{i}"), "data": 1.0, "grad": 0.0, "op": "", "children": []}));
+        nodes.push(json!({"id": product, "label": "", "data": 0.5, "grad": 0.0, "op": "*", "children": [leaf, 1]}));
+        let children = match total {
+            Some(previous) => json!([previous, product]),
+            None => json!([product]),
+        };
+        let op = if total.is_some() { "+" } else { "tanh" };
+        nodes.push(json!({"id": sum, "label": "", "data": 0.5, "grad": 0.0, "op": op, "children": children}));
+        total = Some(sum);
+    }
+    let graph = json!({"format": "gradviz", "version": 1, "nodes": nodes, "roots": [total]});
+    let input = dir.path().join("hostile.json");
+    std::fs::write(&input, graph.to_string()).expect("written");
+    let page = dir.path().join("hostile.html");
+    run_to(&["render", "--fold", "0"], &page, &input).success();
+    let browser = Browser::start();
+    browser.open(&url(&page, "#step=end"));
+    let frames = open_part(&browser, &[group, &format!("{group}.a0")]);
+    assert_eq!(
+        frames.len(),
+        2,
+        "the group, then the piece holding a0: {frames:?}"
+    );
+    let titles = browser.eval(
+        "return Array.from(document.querySelectorAll('#s0-figure text.gv-frame-title')).map(t => t.textContent);",
+    );
+    let titles: Vec<String> = serde_json::from_value(titles).expect("titles");
+    assert!(titles[0].contains(group), "{titles:?}");
+    assert!(titles[1].contains(&format!("{group}.a0")), "{titles:?}");
+    let labels = browser.eval(&format!(
+        "return Array.from(document.querySelectorAll('#{} g.node text')).map(t => t.textContent)\
+         .filter(t => t.startsWith('<img'));",
+        frames[1]
+    ));
+    assert!(
+        labels.as_array().is_some_and(|l| !l.is_empty()),
+        "the records show the labels as text: {labels}"
+    );
+    assert_eq!(
+        browser.eval("return [document.querySelectorAll('#gv-canvas img, #gv-canvas foreignObject, #gv-canvas script').length, typeof window.pwned];"),
+        json!([0, "undefined"])
+    );
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+}
