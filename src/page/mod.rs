@@ -13,8 +13,9 @@
 //! search, selection and the replay still run over every value, and [`folds`] says how they
 //! meet values folded into a summary node. Each node that stands for many values carries the
 //! drawing it opens to ([`parts`]), laid out here; the script places an opened drawing in
-//! its node's stead, and steps backward through an opened group one run of local
-//! backwards at a time.
+//! its node's stead, draws the edges from outside to the nodes inside it, steps backward
+//! through an opened group one run of local backwards at a time (with the chain rule of
+//! each value drawn in a part), and keeps which parts are open in the fragment (`open=`).
 //!
 //! Each value's record is laid out once with its grad field as wide as the widest grad the
 //! replay shows it with, so nothing moves while stepping. The figures rely on the SVG

@@ -5,8 +5,16 @@
 //! (`100 × ReLU`, `Σ of 101 terms`). Its drawing is laid out here, once, when the page is
 //! written: the group's values one level further in (a layer as its neurons, a neuron as
 //! its values with its calls' repeated computations still drawn once), or a repeated
-//! computation as every value it stands for. What is still folded in a drawing is a part
-//! of its own, nested in the first. Every drawing comes from the layered engine (hundreds
+//! computation as its first unit value by value and one node for the other units. What is
+//! still folded in a drawing is a part of its own, nested in the first.
+//!
+//! One click never opens more than a screen ([`SCREEN`]): a larger drawing is cut into at
+//! most [`MOST_PIECES`] pieces of neighbouring nodes (between units, never through one),
+//! each a node that opens to its nodes as they were, so the overview's idea holds inside
+//! a part. The other units of a repeated computation are not laid out again: the page
+//! draws each as a copy of the first unit's drawing ([`Repeat`]), in rows that fit a screen
+//! (runs of units first when they do not), which keeps the page's size near that of its
+//! drawings of distinct computations. Every drawing comes from the layered engine (hundreds
 //! of small figures: no `dot` run each), with its elements named `{prefix}-part_{k}-v3`
 //! ([`ElementId::Part`]), so the page swaps a node for its drawing without a clash and
 //! finds each value's record and grad text by the same names as in the figure.
