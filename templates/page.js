@@ -402,7 +402,10 @@
 
   // The edges into and out of opened parts, drawn to the nodes inside that draw the values
   // they join: an edge from the inputs into an opened layer goes to each neuron using them.
-  // One curve per pair of nodes, over the figure, from where each is drawn now.
+  // One curve per pair of nodes, over the figure, from where each is drawn now; a node
+  // joined to more than FAN nodes of one opened drawing (the same input into each of 99
+  // units) gets one thicker curve to that drawing's frame instead, titled with the count.
+  const FAN = 8;
   function cross(m, horizontal) {
     const svgNS = "http://www.w3.org/2000/svg";
     if (!m.crossings) {
@@ -424,7 +427,7 @@
       boxes.set(el, box);
       return box;
     };
-    const drawn = new Set();
+    const pairs = new Map();
     let stamp = 0;
     for (const { part, tail, head } of m.crossing) {
       const from = valuesOf(m, part, tail);
@@ -439,14 +442,42 @@
           const fromEl = m.group[o];
           if (!fromEl || fromEl === toEl) continue;
           const key = fromEl.id + " " + toEl.id;
-          if (drawn.has(key)) continue;
-          drawn.add(key);
-          const path = curve(boxOf(fromEl), boxOf(toEl), horizontal);
-          path.dataset.from = fromEl.id;
-          path.dataset.to = toEl.id;
-          m.crossings.appendChild(path);
+          if (!pairs.has(key)) pairs.set(key, [fromEl, toEl]);
         }
       }
+    }
+    // Fans first into a frame from one node, then out of a frame into one node.
+    const frameOf = (el) => el.parentNode.closest("g.gv-part");
+    const fans = (list, side) => {
+      const groups = new Map();
+      for (const pair of list) {
+        const frame = frameOf(pair[side]);
+        const key = pair[1 - side].id + " " + (frame ? frame.id : "");
+        if (!groups.has(key)) groups.set(key, { frame: frame, pairs: [] });
+        groups.get(key).pairs.push(pair);
+      }
+      const rest = [];
+      for (const { frame, pairs: group } of groups.values()) {
+        if (!frame || group.length <= FAN) { rest.push(...group); continue; }
+        const ends = [group[0][0], group[0][1]];
+        ends[side] = frame;
+        const path = curve(boxOf(ends[0]), boxOf(ends[1]), horizontal);
+        path.setAttribute("class", "gv-bundle");
+        path.dataset.from = ends[0].id;
+        path.dataset.to = ends[1].id;
+        path.dataset.count = String(group.length);
+        const title = document.createElementNS(svgNS, "title");
+        title.textContent = group.length + " edges";
+        path.appendChild(title);
+        m.crossings.appendChild(path);
+      }
+      return rest;
+    };
+    for (const [fromEl, toEl] of fans(fans(Array.from(pairs.values()), 1), 0)) {
+      const path = curve(boxOf(fromEl), boxOf(toEl), horizontal);
+      path.dataset.from = fromEl.id;
+      path.dataset.to = toEl.id;
+      m.crossings.appendChild(path);
     }
   }
 

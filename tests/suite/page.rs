@@ -1317,6 +1317,21 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
         copy.ends_with(&format!("-{}{id}", ElementId::VALUE)),
         "{copy} is named after its value {id}"
     );
+    // The edges into the 99 copies (the same input into each) come as one bundle to the
+    // frame, not 99 curves; no node gets more than 8 single curves into one drawing.
+    let into_units: Vec<(String, String)> = crossings(&browser)
+        .into_iter()
+        .filter(|(_, to)| to.starts_with(&units))
+        .collect();
+    assert!(
+        into_units.iter().any(|(_, to)| *to == units),
+        "a bundle ends at the units' frame: {into_units:?}"
+    );
+    let mut per_source: BTreeMap<&str, usize> = BTreeMap::new();
+    for (from, _) in into_units.iter().filter(|(_, to)| *to != units) {
+        *per_source.entry(from).or_default() += 1;
+    }
+    assert!(per_source.values().all(|&n| n <= 8), "{per_source:?}");
     save_screenshot(&browser, "moons-more-units-open.png");
     // Backward steps into what is opened: a group step of the layer goes one run of local
     // backwards at a time, one of them the opened ReLU's own.
