@@ -376,6 +376,19 @@
     return path;
   }
 
+  // A curve for an edge from outside a drawing into it (or out): as `curve`, except that a
+  // node well to one side enters from that side, so the curve does not run down through
+  // the nodes above its end (a sum's pieces one under another, each taking a term).
+  function sideCurve(a, b, horizontal) {
+    const off = (b.x + b.w / 2) - (a.x + a.w / 2);
+    if (horizontal || b.y < a.y + a.h || Math.abs(off) <= b.w / 2) return curve(a, b, horizontal);
+    const from = [a.x + a.w / 2, a.y + a.h];
+    const to = [off > 0 ? b.x : b.x + b.w, b.y + b.h / 2];
+    const path = curve(a, b, horizontal);
+    path.setAttribute("d", "M" + from + " C" + [from[0], (from[1] + to[1]) / 2] + " " + [(from[0] + to[0]) / 2, to[1]] + " " + to);
+    return path;
+  }
+
   // The values an element of drawing `part` (-1: the figure) stands for, by its name there:
   // an op node its value; a part's node every value inside it; a folded group's node its
   // members; a record its value.
@@ -474,7 +487,7 @@
       return rest;
     };
     for (const [fromEl, toEl] of fans(fans(Array.from(pairs.values()), 1), 0)) {
-      const path = curve(boxOf(fromEl), boxOf(toEl), horizontal);
+      const path = sideCurve(boxOf(fromEl), boxOf(toEl), horizontal);
       path.dataset.from = fromEl.id;
       path.dataset.to = toEl.id;
       m.crossings.appendChild(path);
