@@ -71,10 +71,14 @@
     m.partOfNode = new Map();
     m.parts.forEach((p, k) => {
       if (p.drawing) for (const i of p.drawing.own) m.home[i] = k;
+      else if (p.repeat) for (const unit of p.repeat.units) for (const i of unit) m.home[i] = k;
       else for (const i of p.members || []) m.home[i] = k;
     });
     // Parts are listed parents first, so a value's innermost part comes last.
-    m.drawings = [{ container: null, frame: null, items: null, size: null }];
+    m.drawings = [{ container: null, frame: null, items: null, size: null, part: -1 }];
+    // By "drawing:value": the part whose node that value names in that drawing.
+    m.partAt = new Map(m.parts.map((p, k) => [p.parent + ":" + p.holder, k]));
+    m.crossing = [];
     m.svg = m.figure.querySelector("svg");
     m.graph = m.svg.querySelector("g.graph");
     const v = m.svg.viewBox.baseVal;
@@ -82,7 +86,9 @@
   }
   const namespace = (d, p) => (p < 0 ? d.prefix : d.prefix + "-" + NAMES.part + p);
   const nodeOfPart = (m, k) => $(namespace(m.d, m.parts[k].parent) + "-" + valueName(m.d.ids[m.parts[k].holder]));
-  const opens = (m, k) => !!m.parts[k].drawing;
+  const opens = (m, k) => !!(m.parts[k].drawing || m.parts[k].repeat);
+  // The size of part k's drawing as gradviz laid it out, in points.
+  const sizeOf = (m, k) => m.parts[k].drawing || m.parts[k].repeat;
 
   // Which element draws each value now: its own record when every part around it is open,
   // else the node of the outermost closed part around it.
@@ -136,8 +142,8 @@
     frame.id = namespace(m.d, k);
     const rect = document.createElementNS(svgNS, "rect");
     rect.setAttribute("class", "gv-frame");
-    rect.setAttribute("width", p.drawing.width);
-    rect.setAttribute("height", p.drawing.height + HEADER);
+    rect.setAttribute("width", sizeOf(m, k).width);
+    rect.setAttribute("height", sizeOf(m, k).height + HEADER);
     const title = document.createElementNS(svgNS, "text");
     title.setAttribute("class", "gv-frame-title");
     title.setAttribute("x", 6);
@@ -145,14 +151,63 @@
     title.textContent = "\u25be " + p.title + "  (click to fold)";
     const body = document.createElementNS(svgNS, "g");
     body.setAttribute("transform", "translate(0," + HEADER + ")");
-    body.innerHTML = p.drawing.svg;
+    if (p.drawing) body.innerHTML = p.drawing.svg;
+    else body.appendChild(unitsDrawing(m, k));
     frame.append(rect, title, body);
     const parent = p.parent < 0 ? m.graph : frameOf(m, p.parent).container;
     parent.appendChild(frame);
     const container = body.firstElementChild;
-    const entry = { frame: frame, container: container, items: null };
+    const entry = { frame: frame, container: container, items: null, part: k };
     m.drawings[k + 1] = entry;
     return entry;
+  }
+
+  // The drawing of part k, a repeated computation's other units: a copy of its first
+  // unit's drawing (in part p.repeat.template) for each, in rows, each captioned with its
+  // number; the copies' elements are named after their own values, their records show
+  // their own labels and data (written by gradviz), and the replay writes their grads.
+  function unitsDrawing(m, k) {
+    const d = m.d;
+    const r = m.parts[k].repeat;
+    const svgNS = "http://www.w3.org/2000/svg";
+    const template = document.createElementNS(svgNS, "g");
+    template.innerHTML = m.parts[r.template].drawing.svg;
+    const wrapper = template.firstElementChild;
+    const from = namespace(d, r.template);
+    const to = namespace(d, k);
+    const position = new Map(r.first.map((i, q) => [String(d.ids[i]), q]));
+    // The first unit's nodes and edges: every value they name is one of its values.
+    const names = (el) => el.id.slice(from.length + 1).match(/v\d+/g) || [];
+    const kept = Array.from(wrapper.children).filter((el) => el.id.startsWith(from + "-") &&
+      names(el).every((v) => position.has(v.slice(NAMES.value.length))));
+    const out = wrapper.cloneNode(false);
+    r.units.forEach((unit, j) => {
+      const cell = document.createElementNS(svgNS, "g");
+      const x = (j % r.columns) * r.cell[0], y = Math.floor(j / r.columns) * r.cell[1];
+      cell.setAttribute("transform", "translate(" + (x - r.origin[0]) + "," + (y - r.origin[1] + r.caption) + ")");
+      const caption = document.createElementNS(svgNS, "text");
+      caption.setAttribute("class", "gv-unit-title");
+      caption.setAttribute("x", r.origin[0]);
+      caption.setAttribute("y", r.origin[1] - 6);
+      caption.textContent = "unit " + (r.number + j);
+      cell.appendChild(caption);
+      const renumber = (text) => text.replace(/v(\d+)/g, (v, id) => NAMES.value + d.ids[unit[position.get(id)]]);
+      for (const el of kept) {
+        const copy = el.cloneNode(true);
+        for (const named of [copy, ...copy.querySelectorAll("[id]")]) named.id = to + "-" + renumber(named.id.slice(from.length + 1));
+        for (const title of copy.querySelectorAll("title")) title.textContent = renumber(title.textContent);
+        cell.appendChild(copy);
+      }
+      unit.forEach((i, q) => {
+        const record = cell.querySelector("#" + CSS.escape(to + "-" + valueName(d.ids[i])));
+        const texts = record ? record.querySelectorAll("text") : [];
+        if (texts.length !== 3) return;
+        texts[0].textContent = d.labels[i];
+        texts[1].textContent = "data " + r.data[j][q];
+      });
+      out.appendChild(cell);
+    });
+    return out;
   }
 
   // The nodes and edges drawn directly in a drawing, with their boxes as laid out.
@@ -164,7 +219,15 @@
       const cls = ["node", "edge", "cluster"].find((c) => el.classList.contains(c));
       if (!cls) continue;
       const b = el.getBBox();
-      items.push({ el: el, kind: cls, box: { x: b.x, y: b.y, w: b.width, h: b.height } });
+      const item = { el: el, kind: cls, box: { x: b.x, y: b.y, w: b.width, h: b.height } };
+      // A cluster's box grows around a node opened inside it: its far corner moves as the
+      // items past the opened node do.
+      const shape = cls === "cluster" ? el.querySelector("polygon") : null;
+      if (shape) {
+        const s = shape.getBBox();
+        item.shape = { el: shape, points: shape.getAttribute("points"), x: s.x, y: s.y, w: s.width, h: s.height };
+      }
+      items.push(item);
     }
     return items;
   }
@@ -175,6 +238,7 @@
     const d = m.d;
     const horizontal = d.rankdir === "LR" || d.rankdir === "RL";
     const sizes = new Map();
+    m.crossing = [];
     for (let k = m.parts.length - 1; k >= -1; k--) {
       if (k >= 0 && !(m.open[k] && (m.parts[k].parent < 0 || m.open[m.parts[k].parent]))) {
         if (k >= 0 && m.drawings[k + 1]) m.drawings[k + 1].frame.style.display = "none";
@@ -186,7 +250,7 @@
       if (k >= 0) draw.frame.style.display = "";
       const grown = layDrawing(m, k, draw, sizes, horizontal);
       if (k >= 0) {
-        const p = m.parts[k].drawing;
+        const p = sizeOf(m, k);
         sizes.set(k, { w: p.width + grown.w, h: p.height + HEADER + grown.h });
         draw.frame.querySelector("rect.gv-frame").setAttribute("width", p.width + grown.w);
         draw.frame.querySelector("rect.gv-frame").setAttribute("height", p.height + HEADER + grown.h);
@@ -200,6 +264,7 @@
       }
     }
     resolve(m);
+    cross(m, horizontal);
   }
 
   // Places the open parts of drawing k (-1: the figure) and moves what comes after them;
@@ -207,7 +272,7 @@
   function layDrawing(m, k, draw, sizes, horizontal) {
     const ns = namespace(m.d, k);
     const items = draw.items;
-    for (const it of items) { it.dx = 0; it.dy = 0; }
+    for (const it of items) { it.dx = 0; it.dy = 0; it.fx = 0; it.fy = 0; }
     const byId = new Map(items.map((it) => [it.el.id, it]));
     const opened = [];
     m.parts.forEach((p, c) => {
@@ -230,6 +295,10 @@
         // one step in each axis, so no two items change order.
         if (x >= b.x + b.w - 0.5) it.dx += horizontal ? along : beside;
         if (y >= b.y + b.h - 0.5) it.dy += horizontal ? beside : along;
+        if (!it.shape) continue;
+        const far = { x: it.shape.x + it.shape.w + it.fx, y: it.shape.y + it.shape.h + it.fy };
+        if (far.x >= b.x + b.w - 0.5) it.fx += horizontal ? along : beside;
+        if (far.y >= b.y + b.h - 0.5) it.fy += horizontal ? beside : along;
       }
       node.open = { part: part, x: b.x, y: b.y, w: Math.max(size.w, b.w), h: Math.max(size.h, b.h) };
       if (horizontal) { grown.w += along; grown.h += beside; } else { grown.h += along; grown.w += beside; }
@@ -238,6 +307,7 @@
       if (it.kind === "edge") continue;
       it.el.style.display = it.open ? "none" : "";
       it.el.setAttribute("transform", it.dx || it.dy ? "translate(" + it.dx + "," + it.dy + ")" : "");
+      if (it.shape) resize(it.shape, it.fx - it.dx, it.fy - it.dy);
       if (it.open) {
         const frame = m.drawings[it.open.part + 1].frame;
         frame.setAttribute("transform", "translate(" + it.open.x + "," + it.open.y + ")");
@@ -249,8 +319,16 @@
     return grown;
   }
 
+  // A cluster's box `shape` grown by (w, h) at its far corner, or as drawn.
+  function resize(shape, w, h) {
+    if (!w && !h) return shape.el.setAttribute("points", shape.points);
+    const x0 = shape.x, y0 = shape.y, x1 = shape.x + shape.w + w, y1 = shape.y + shape.h + h;
+    shape.el.setAttribute("points", [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]].join(" "));
+  }
+
   // Edges whose two ends moved alike move with them; the others are drawn again as a curve
-  // from box to box (an opened part's end is its frame).
+  // from box to box. An edge with an opened part at an end is left to `cross`, which draws
+  // it to the nodes inside that it stands for.
   function rewire(m, ns, draw, byId, horizontal) {
     const svgNS = "http://www.w3.org/2000/svg";
     if (!draw.rewired) {
@@ -259,8 +337,7 @@
       draw.container.appendChild(draw.rewired);
     }
     draw.rewired.textContent = "";
-    const end = (it) => (it.open ? { x: it.open.x, y: it.open.y, w: it.open.w, h: it.open.h, moved: true }
-      : { x: it.box.x + it.dx, y: it.box.y + it.dy, w: it.box.w, h: it.box.h, dx: it.dx, dy: it.dy });
+    const end = (it) => ({ x: it.box.x + it.dx, y: it.box.y + it.dy, w: it.box.w, h: it.box.h, dx: it.dx, dy: it.dy });
     for (const it of draw.items) {
       if (it.kind !== "edge") continue;
       const names = it.el.id.slice(ns.length + 1).split(NAMES.edge);
@@ -269,22 +346,151 @@
       it.el.style.display = "";
       it.el.setAttribute("transform", "");
       if (!tail || !head) continue;
+      if (tail.open || head.open) {
+        it.el.style.display = "none";
+        m.crossing.push({ part: draw.part, tail: names[0], head: names[1] });
+        continue;
+      }
       const a = end(tail), b = end(head);
-      if (!a.moved && !b.moved && a.dx === b.dx && a.dy === b.dy) {
+      if (a.dx === b.dx && a.dy === b.dy) {
         if (a.dx || a.dy) it.el.setAttribute("transform", "translate(" + a.dx + "," + a.dy + ")");
         continue;
       }
       it.el.style.display = "none";
-      const from = horizontal ? [a.x + a.w, a.y + a.h / 2] : [a.x + a.w / 2, a.y + a.h];
-      const to = horizontal ? [b.x, b.y + b.h / 2] : [b.x + b.w / 2, b.y];
-      const bend = horizontal ? [(to[0] - from[0]) / 2, 0] : [0, (to[1] - from[1]) / 2];
-      const path = document.createElementNS(svgNS, "path");
-      path.setAttribute("d", "M" + from + " C" + [from[0] + bend[0], from[1] + bend[1]] + " " + [to[0] - bend[0], to[1] - bend[1]] + " " + to);
-      path.setAttribute("fill", "none");
-      path.setAttribute("stroke", "black");
-      path.setAttribute("marker-end", "url(#gv-arrow)");
+      const path = curve(a, b, horizontal);
       path.dataset.edge = it.el.id;
       draw.rewired.appendChild(path);
+    }
+  }
+
+  // A curve from box a's far side to box b's near side along the ranks, with an arrow.
+  function curve(a, b, horizontal) {
+    const from = horizontal ? [a.x + a.w, a.y + a.h / 2] : [a.x + a.w / 2, a.y + a.h];
+    const to = horizontal ? [b.x, b.y + b.h / 2] : [b.x + b.w / 2, b.y];
+    const bend = horizontal ? [(to[0] - from[0]) / 2, 0] : [0, (to[1] - from[1]) / 2];
+    const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    path.setAttribute("d", "M" + from + " C" + [from[0] + bend[0], from[1] + bend[1]] + " " + [to[0] - bend[0], to[1] - bend[1]] + " " + to);
+    path.setAttribute("fill", "none");
+    path.setAttribute("stroke", "black");
+    path.setAttribute("marker-end", "url(#gv-arrow)");
+    return path;
+  }
+
+  // A curve for an edge from outside a drawing into it (or out): as `curve`, except that a
+  // node well to one side enters from that side, so the curve does not run down through
+  // the nodes above its end (a sum's pieces one under another, each taking a term).
+  function sideCurve(a, b, horizontal) {
+    const off = (b.x + b.w / 2) - (a.x + a.w / 2);
+    if (horizontal || b.y < a.y + a.h || Math.abs(off) <= b.w / 2) return curve(a, b, horizontal);
+    const from = [a.x + a.w / 2, a.y + a.h];
+    const to = [off > 0 ? b.x : b.x + b.w, b.y + b.h / 2];
+    const path = curve(a, b, horizontal);
+    path.setAttribute("d", "M" + from + " C" + [from[0], (from[1] + to[1]) / 2] + " " + [(from[0] + to[0]) / 2, to[1]] + " " + to);
+    return path;
+  }
+
+  // The values an element of drawing `part` (-1: the figure) stands for, by its name there:
+  // an op node its value; a part's node every value inside it; a folded group's node its
+  // members; a record its value.
+  function valuesOf(m, part, name) {
+    const d = m.d;
+    const op = name.endsWith(NAMES.op);
+    const i = m.indexOfId.get(name.slice(NAMES.value.length, op ? name.length - NAMES.op.length : name.length));
+    if (i === undefined) return [];
+    if (op) return [i];
+    const k = m.partAt.get(part + ":" + i);
+    if (k !== undefined) return partValues(m, k);
+    if (part < 0 && m.folded[i] >= 0 && d.groups[m.folded[i]].holder === i) return d.groups[m.folded[i]].members;
+    return [i];
+  }
+
+  // Every value inside part k: its own records' and those of the parts within it.
+  function partValues(m, k) {
+    if (!m.inside) {
+      m.inside = m.parts.map(() => []);
+      for (let i = 0; i < m.home.length; i++) for (let p = m.home[i]; p >= 0; p = m.parts[p].parent) m.inside[p].push(i);
+    }
+    return m.inside[k];
+  }
+
+  // The edges into and out of opened parts, drawn to the nodes inside that draw the values
+  // they join: an edge from the inputs into an opened layer goes to each neuron using them.
+  // One curve per pair of nodes, over the figure, from where each is drawn now; a node
+  // joined to more than FAN nodes of one opened drawing (the same input into each of 99
+  // units) gets one thicker curve to that drawing's frame instead, titled with the count.
+  const FAN = 8;
+  function cross(m, horizontal) {
+    const svgNS = "http://www.w3.org/2000/svg";
+    if (!m.crossings) {
+      m.crossings = document.createElementNS(svgNS, "g");
+      m.crossings.setAttribute("class", "gv-crossings");
+    }
+    m.graph.appendChild(m.crossings);
+    m.crossings.textContent = "";
+    const d = m.d;
+    const n = d.ids.length;
+    if (!m.stamp) m.stamp = new Int32Array(n);
+    const origin = m.graph.getCTM().inverse();
+    const boxes = new Map();
+    const boxOf = (el) => {
+      if (boxes.has(el)) return boxes.get(el);
+      const b = el.getBBox();
+      const t = origin.multiply(el.getCTM());
+      const box = { x: t.a * b.x + t.c * b.y + t.e, y: t.b * b.x + t.d * b.y + t.f, w: b.width * t.a, h: b.height * t.d };
+      boxes.set(el, box);
+      return box;
+    };
+    const pairs = new Map();
+    let stamp = 0;
+    for (const { part, tail, head } of m.crossing) {
+      const from = valuesOf(m, part, tail);
+      const to = valuesOf(m, part, head);
+      stamp++;
+      for (const o of from) m.stamp[o] = stamp;
+      for (const h of to) {
+        const toEl = m.opGroup[h] || m.group[h];
+        if (!toEl) continue;
+        for (const o of d.operands[h]) {
+          if (m.stamp[o] !== stamp) continue;
+          const fromEl = m.group[o];
+          if (!fromEl || fromEl === toEl) continue;
+          const key = fromEl.id + " " + toEl.id;
+          if (!pairs.has(key)) pairs.set(key, [fromEl, toEl]);
+        }
+      }
+    }
+    // Fans first into a frame from one node, then out of a frame into one node.
+    const frameOf = (el) => el.parentNode.closest("g.gv-part");
+    const fans = (list, side) => {
+      const groups = new Map();
+      for (const pair of list) {
+        const frame = frameOf(pair[side]);
+        const key = pair[1 - side].id + " " + (frame ? frame.id : "");
+        if (!groups.has(key)) groups.set(key, { frame: frame, pairs: [] });
+        groups.get(key).pairs.push(pair);
+      }
+      const rest = [];
+      for (const { frame, pairs: group } of groups.values()) {
+        if (!frame || group.length <= FAN) { rest.push(...group); continue; }
+        const ends = [group[0][0], group[0][1]];
+        ends[side] = frame;
+        const path = curve(boxOf(ends[0]), boxOf(ends[1]), horizontal);
+        path.setAttribute("class", "gv-bundle");
+        path.dataset.from = ends[0].id;
+        path.dataset.to = ends[1].id;
+        path.dataset.count = String(group.length);
+        const title = document.createElementNS(svgNS, "title");
+        title.textContent = group.length + " edges";
+        path.appendChild(title);
+        m.crossings.appendChild(path);
+      }
+      return rest;
+    };
+    for (const [fromEl, toEl] of fans(fans(Array.from(pairs.values()), 1), 0)) {
+      const path = sideCurve(boxOf(fromEl), boxOf(toEl), horizontal);
+      path.dataset.from = fromEl.id;
+      path.dataset.to = toEl.id;
+      m.crossings.appendChild(path);
     }
   }
 
@@ -307,6 +513,25 @@
     arrowMarker(m);
     relayout(m);
     refreshDrawn();
+  }
+
+  // Opens exactly the parts in `list` and the parts around them (a link's `open=`).
+  function openOnly(m, list) {
+    const want = new Uint8Array(m.parts.length);
+    for (const k of list) for (let p = k; p >= 0; p = m.parts[p].parent) if (opens(m, p)) want[p] = 1;
+    if (want.every((v, k) => v === m.open[k])) return;
+    m.open = want;
+    arrowMarker(m);
+    relayout(m);
+  }
+
+  // The open parts, innermost only (opening them opens the rest), for the fragment.
+  function openList(m) {
+    const inner = Uint8Array.from(m.open);
+    m.parts.forEach((p, k) => { if (m.open[k] && p.parent >= 0) inner[p.parent] = 0; });
+    const list = [];
+    inner.forEach((v, k) => { if (v) list.push(k); });
+    return list;
   }
 
   // Opens the parts around value i, so its own record is drawn.
@@ -476,13 +701,22 @@
       : where + run.count + " local backward" + (run.count === 1 ? "" : "s") + " inside " + (drawnIn(run.node) || "it") + ".";
     const list = $("gv-step-lines");
     list.textContent = "";
-    run.changes.forEach(([n, drawn], j) => {
-      if (!current.ns[n]) return;
+    // The chain rule where gradviz wrote it (a local backward of a value drawn in a part),
+    // with what it did to the grad where that is drawn; else only what it did.
+    run.changes.forEach(([n, drawn, , text], j) => {
+      if (!text && !current.ns[n]) return;
       const li = document.createElement("li");
-      li.textContent = name(n) + ".grad: " + was[j] + " \u2192 " + drawn;
+      const change = name(n) + ".grad: " + was[j] + " \u2192 " + drawn;
+      if (text) {
+        li.textContent = text;
+        const span = document.createElement("span");
+        span.className = "gv-was";
+        span.textContent = "  (" + change + ")";
+        li.appendChild(span);
+      } else li.textContent = change;
       list.appendChild(li);
     });
-    const hidden = run.changes.filter(([n]) => !current.ns[n]).length;
+    const hidden = run.changes.filter(([n, , , text]) => !text && !current.ns[n]).length;
     if (hidden) {
       const li = document.createElement("li");
       li.textContent = hidden + " grad" + (hidden === 1 ? "" : "s") + " of folded values changed (select one to read it).";
@@ -889,12 +1123,13 @@
   });
 
   // ---- snapshots and deep links ----
-  function showSnapshot(k, step, selected) {
+  function showSnapshot(k, step, selected, open) {
     stopPlaying();
     for (const figure of canvas.querySelectorAll(".gv-figure")) figure.hidden = true;
     state.snapshot = k;
     current = model(k);
     current.figure.hidden = false;
+    if (open) openOnly(current, open);
     $("gv-snapshot").value = String(k);
     grads = [];
     state.step = -1;
@@ -945,6 +1180,8 @@
     let hash = "#step=" + state.step;
     if (DATA.length > 1) hash = "#snapshot=" + (state.snapshot + 1) + "&" + hash.slice(1);
     if (state.selected >= 0) hash += "&node=" + current.d.ids[state.selected];
+    const open = openList(current);
+    if (open.length) hash += "&open=" + open.join(",");
     if (location.hash === hash) return;
     try {
       history.replaceState(null, "", hash);
@@ -965,8 +1202,11 @@
     else if (raw !== null && /^\d+$/.test(raw)) step = Number(raw);
     const node = params.get("node");
     const selected = node !== null && m.indexOfId.has(node) ? m.indexOfId.get(node) : -1;
+    // Part numbers the page does not have (a link to another page) are left out.
+    const open = (params.get("open") || "").split(",").filter((p) => /^\d+$/.test(p)).map(Number)
+      .filter((p) => p < m.parts.length && opens(m, p));
     syncing = true;
-    showSnapshot(k, step, selected);
+    showSnapshot(k, step, selected, open);
     syncing = false;
     syncHash();
   }

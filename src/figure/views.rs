@@ -383,6 +383,24 @@ impl Summary {
     }
 }
 
+impl View<'static> {
+    /// `graph` drawn as it is, its nodes with a summary (keyed by id) drawn as summary
+    /// records: a view a page's part assembles from pieces of other views.
+    pub(crate) fn assembled(graph: ExportGraph, summaries: BTreeMap<u64, Summary>) -> Self {
+        View {
+            hints: LayoutHints::for_graph(&graph),
+            graph: Cow::Owned(graph),
+            decorations: Decorations::default(),
+            summaries,
+            folded_into: BTreeMap::new(),
+            folds: Vec::new(),
+            depth: 0,
+            note: None,
+            rankdir: None,
+        }
+    }
+}
+
 impl<'a> View<'a> {
     /// The values to draw; a folded group is one node whose id is its first member's.
     pub fn graph(&self) -> &ExportGraph {

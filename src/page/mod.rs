@@ -13,8 +13,9 @@
 //! search, selection and the replay still run over every value, and [`folds`] says how they
 //! meet values folded into a summary node. Each node that stands for many values carries the
 //! drawing it opens to ([`parts`]), laid out here; the script places an opened drawing in
-//! its node's stead, and steps backward through an opened group one run of local
-//! backwards at a time.
+//! its node's stead, draws the edges from outside to the nodes inside it, steps backward
+//! through an opened group one run of local backwards at a time (with the chain rule of
+//! each value drawn in a part), and keeps which parts are open in the fragment (`open=`).
 //!
 //! Each value's record is laid out once with its grad field as wide as the widest grad the
 //! replay shows it with, so nothing moves while stepping. The figures rely on the SVG
@@ -25,6 +26,8 @@ mod folds;
 mod parts;
 pub mod replay;
 pub mod svg;
+
+pub use parts::{MOST_PIECES, SCREEN};
 
 use std::collections::BTreeMap;
 
@@ -475,9 +478,32 @@ struct StepData {
 }
 
 /// One local backward inside a group step: the value whose local backward runs, and each
-/// grad it changes as `(value, drawn, full)`.
+/// grad it changes.
 #[derive(Serialize)]
-struct InnerStep(usize, Vec<(usize, String, String)>);
+struct InnerStep(usize, Vec<InnerChange>);
+
+/// A grad one local backward inside a group step changes, as the script reads it:
+/// `[value, drawn, full]`, and the chain rule that gave it where the page explains it.
+struct InnerChange {
+    node: usize,
+    drawn: String,
+    full: String,
+    text: Option<String>,
+}
+
+impl Serialize for InnerChange {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = out.serialize_seq(Some(3 + usize::from(self.text.is_some())))?;
+        seq.serialize_element(&self.node)?;
+        seq.serialize_element(&self.drawn)?;
+        seq.serialize_element(&self.full)?;
+        if let Some(text) = &self.text {
+            seq.serialize_element(text)?;
+        }
+        seq.end()
+    }
+}
 
 /// What a step does.
 #[derive(Serialize)]
@@ -581,13 +607,30 @@ fn prepare(snapshot: &Snapshot, prefix: &str, options: &Options) -> Result<Prepa
     };
     let parts = drawer.parts(&view)?;
     let rankdir = drawer.rankdir.as_str();
+    // The values gradviz draws a record for inside a part: stepping into an opened part
+    // explains their local backwards with the chain rule, as the figure's own steps do.
+    let mut explained = vec![false; graph.node_count()];
+    for &i in parts
+        .iter()
+        .filter_map(|p| p.drawing.as_ref())
+        .flat_map(|d| &d.own)
+    {
+        explained[i] = true;
+    }
     // The values drawn with a record of their own, whose grad field the replay updates.
     let own = (0..graph.node_count()).filter(|&i| folds.group_of[i].is_none());
     let mut figure = view.into_figure(&options.dot);
     let values = svg::room_for_grads(&mut figure, graph, &widest, own, precision);
     let Drawn { bytes, notes } = render::draw_figure(&figure, Format::Svg, &options)?;
     let svg = svg::prepare(&String::from_utf8_lossy(&bytes), prefix, &values)?;
-    let mut data = snapshot_data(snapshot, prefix, &replayed, &marks, &folds, precision);
+    let mut data = snapshot_data(
+        snapshot,
+        prefix,
+        &replayed,
+        &marks,
+        (&folds, &explained),
+        precision,
+    );
     data.parts = parts;
     data.rankdir = rankdir;
     data.stale = stale;
@@ -640,12 +683,12 @@ fn snapshot_data(
     prefix: &str,
     replayed: &Replay,
     marks: &[NodeIndex],
-    folds: &Folds,
+    (folds, explained): (&Folds, &[bool]),
     precision: usize,
 ) -> SnapshotData {
     let graph = &snapshot.graph;
     let backward_ran = snapshot.roots.iter().any(|&r| graph[r].grad != 0.0);
-    let steps = steps_data(replayed, folds, precision);
+    let steps = steps_data(replayed, folds, explained, precision);
     SnapshotData {
         prefix: prefix.to_string(),
         ids: graph.node_weights().map(|n| n.id).collect(),
@@ -699,8 +742,14 @@ fn snapshot_data(
 /// The replay's steps as the script reads them: a run of local backwards inside one folded
 /// group is one step. Its changes to values drawn with a record of their own keep their
 /// chain rule; a folded value's changes (drawn by no record; the panel counts them) keep
-/// only its last grad in the step.
-fn steps_data(replayed: &Replay, folds: &Folds, precision: usize) -> Vec<StepData> {
+/// only its last grad in the step. Each local backward inside the step keeps its chain
+/// rule where its value is `explained` (drawn with a record inside a part).
+fn steps_data(
+    replayed: &Replay,
+    folds: &Folds,
+    explained: &[bool],
+    precision: usize,
+) -> Vec<StepData> {
     let change = |c: &replay::Change| {
         let own = folds.group_of[c.node.index()].is_none();
         ChangeData {
@@ -746,9 +795,11 @@ fn steps_data(replayed: &Replay, folds: &Folds, precision: usize) -> Vec<StepDat
         let inner = step
             .changes
             .iter()
-            .map(|c| {
-                let drawn = format_number(c.grad, precision);
-                (c.node.index(), drawn, python_float_repr(c.grad))
+            .map(|c| InnerChange {
+                node: c.node.index(),
+                drawn: format_number(c.grad, precision),
+                full: python_float_repr(c.grad),
+                text: explained[node].then(|| c.text.clone()),
             })
             .collect();
         last.inner.push(InnerStep(node, inner));

@@ -1027,6 +1027,82 @@ fn click_on(browser: &Browser, id: &str) {
     ));
 }
 
+/// The edges drawn to and from nodes inside opened parts, as (tail, head) element ids;
+/// asserts each ends on its two nodes' boxes.
+fn crossings(browser: &Browser) -> Vec<(String, String)> {
+    let found = browser.eval(
+        "const near = (p, el) => { const b = el.getBoundingClientRect();\
+           return p.x >= b.left - 2 && p.x <= b.right + 2 && p.y >= b.top - 2 && p.y <= b.bottom + 2; };\
+         return Array.from(document.querySelectorAll('#s0-figure g.gv-crossings path')).map(p => {\
+           const m = p.getScreenCTM();\
+           const a = p.getPointAtLength(0).matrixTransform(m);\
+           const b = p.getPointAtLength(p.getTotalLength()).matrixTransform(m);\
+           return [p.dataset.from, p.dataset.to,\
+             near(a, document.getElementById(p.dataset.from)) && near(b, document.getElementById(p.dataset.to))];\
+         });",
+    );
+    found
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|row| {
+            let (from, to) = (
+                row[0].as_str().expect("a tail"),
+                row[1].as_str().expect("a head"),
+            );
+            assert_eq!(
+                row[2],
+                json!(true),
+                "the edge {from} → {to} ends on its nodes"
+            );
+            (from.to_string(), to.to_string())
+        })
+        .collect()
+}
+
+/// The opened part's frame `id` is no larger than a screen at the page's readable zoom
+/// (`gradviz::page::SCREEN`, with its title's 22 pt).
+fn assert_fits_a_screen(browser: &Browser, id: &str) {
+    let size = browser.eval(&format!(
+        "const r = document.querySelector('#{id} > rect.gv-frame');\
+         return [Number(r.getAttribute('width')), Number(r.getAttribute('height'))];"
+    ));
+    let (width, height) = (
+        size[0].as_f64().unwrap_or(f64::MAX),
+        size[1].as_f64().unwrap_or(f64::MAX),
+    );
+    let (most_wide, most_tall) = gradviz::page::SCREEN;
+    assert!(
+        width <= most_wide && height <= most_tall + 22.0,
+        "{id} opens {width} × {height} pt"
+    );
+}
+
+/// Opens by clicks the part whose title contains the last of `path`, inside parts whose
+/// titles contain the ones before it in order (pieces in between are opened too), from
+/// the outermost down; returns the ids of the frames it is drawn in, outermost first.
+fn open_part(browser: &Browser, path: &[&str]) -> Vec<String> {
+    let found = browser.eval(&format!(
+        "const page = JSON.parse(document.getElementById('gv-data').textContent);\
+         const d = page.snapshots[0], N = page.names, parts = d.parts, path = {path};\
+         const chain = (k) => {{ const c = []; for (let p = k; p !== null; p = parts[p].parent) c.unshift(p); return c; }};\
+         const fits = (k) => {{ let i = 0; for (const q of chain(k)) if (i < path.length && parts[q].title.includes(path[i])) i++;\
+           return i === path.length && parts[k].title.includes(path[path.length - 1]); }};\
+         const k = parts.findIndex((p, k) => fits(k));\
+         if (k < 0) return null;\
+         const ns = (p) => p === null ? d.prefix : d.prefix + '-' + N.part + p;\
+         for (const q of chain(k)) {{\
+           const frame = document.getElementById(ns(q));\
+           if (frame && frame.style.display !== 'none') continue;\
+           document.getElementById(ns(parts[q].parent) + '-' + N.value + d.ids[parts[q].holder])\
+             .querySelector('polygon, ellipse, text').dispatchEvent(new MouseEvent('click', {{bubbles: true}}));\
+         }}\
+         return chain(k).map(ns);",
+        path = serde_json::to_string(path).expect("titles")
+    ));
+    serde_json::from_value(found).unwrap_or_else(|_| panic!("no part at {path:?}"))
+}
+
 /// Every pair of `before`'s nodes still drawn in `after` keeps its order along both axes.
 fn assert_order_kept(
     before: &BTreeMap<String, (f64, f64)>,
@@ -1084,12 +1160,41 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
         "the static figure is the overview"
     );
     assert!(svg.matches("class=\"node\"").count() < 40);
+    // No click opens a drawing larger than a screen: the sum of 338 terms (61,369 pt tall
+    // drawn whole) and the layers (3,459 pt wide) open to pieces that open further.
+    let data = &html[html.find("id=\"gv-data\">").expect("the data") + 13..];
+    let data: Value = serde_json::from_str(&data[..data.find("</script>").expect("its end")])
+        .expect("the page's data");
+    let parts = data["snapshots"][0]["parts"].as_array().expect("parts");
+    let (most_wide, most_tall) = gradviz::page::SCREEN;
+    for part in parts {
+        let drawing = &part["drawing"];
+        if drawing.is_null() {
+            continue;
+        }
+        let (width, height) = (drawing["width"].as_f64(), drawing["height"].as_f64());
+        assert!(
+            width.is_some_and(|w| w <= most_wide) && height.is_some_and(|h| h <= most_tall),
+            "{} opens {width:?} × {height:?} pt",
+            part["title"]
+        );
+    }
+    let sum = parts
+        .iter()
+        .position(|p| p["title"] == "\u{3a3} of 338 terms")
+        .expect("the sum is a part");
+    let pieces = parts.iter().filter(|p| p["parent"] == json!(sum)).count();
+    assert!(
+        (2..=gradviz::page::MOST_PIECES).contains(&pieces),
+        "{pieces}"
+    );
 
     let browser = Browser::start();
     browser.open(&url(&page, "#step=end"));
     save_screenshot(&browser, "moons-overview.png");
     let overview = node_centres(&browser, "#s0-figure g.node");
-    // The layer l1 opens in place into its 16 neurons.
+    // The layer l1 opens in place: its 16 neurons, cut into pieces of neighbours so that
+    // the drawing a click opens fits a screen.
     let layer = node_titled(&browser, "#s0-figure", "l1:");
     let layer_centre = overview[&layer];
     click_on(&browser, &layer);
@@ -1100,12 +1205,21 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
         !opened.contains_key(&layer),
         "the layer's node gave way to its drawing"
     );
-    let neurons = opened
+    let inside = opened
         .keys()
         .filter(|id| id.starts_with(&format!("{}-", frames[0])))
         .count();
-    assert!(neurons >= 16, "{neurons} nodes in the layer's drawing");
+    assert!(inside >= 2, "{inside} nodes in the layer's drawing");
+    assert_fits_a_screen(&browser, &frames[0]);
     assert_order_kept(&overview, &opened, "l1 opened");
+    // The edge from l0 into the layer now ends at the nodes inside that use l0's outputs,
+    // not at the frame: each curve ends on its node's box.
+    let l0 = node_titled(&browser, "#s0-figure", "l0:");
+    let into_layer = crossings(&browser)
+        .into_iter()
+        .filter(|(from, to)| *from == l0 && to.starts_with(&format!("{}-", frames[0])))
+        .count();
+    assert_eq!(into_layer, inside, "one edge from l0 to each piece of l1");
     // What lies before it on both axes (above it, not right of it) stays where it was.
     for (id, was) in &overview {
         if was.1 < layer_centre.1 - 1.0 && was.0 <= layer_centre.0 {
@@ -1116,21 +1230,22 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
             );
         }
     }
-    // Its neuron l1.n3 opens inside it: its weights are single values, its 100 calls are
-    // still drawn once.
-    let neuron = node_titled(&browser, &format!("#{}", frames[0]), "l1.n3:");
-    click_on(&browser, &neuron);
+    // Its neuron l1.n3 opens inside it, and the piece of it holding its first weight: its
+    // weights are single values, its 100 calls are still drawn once.
+    open_part(&browser, &["l1:", "l1.n3:"]);
     let neuron_open = node_centres(&browser, "#s0-figure g.node");
     assert_order_kept(&opened, &neuron_open, "l1.n3 opened");
+    let weights = open_part(&browser, &["l1.n3:", "l1.n3.w0"]);
     let frames = ids_of(&browser, "#s0-figure g.gv-part");
-    assert_eq!(frames.len(), 2, "{frames:?}");
+    assert_eq!(frames.len(), weights.len(), "{frames:?}");
+    assert_fits_a_screen(&browser, weights.last().expect("the piece's frame"));
     save_screenshot(&browser, "moons-neuron-open.png");
     // The replay reaches the opened neuron's records: every grad 0 at the start, its own
     // again at the end.
     let weight_grad = |browser: &Browser| {
         browser.eval(&format!(
             "return document.querySelector('#{} text[id$=\"-g\"]').textContent;",
-            frames[1]
+            weights.last().expect("the piece's frame")
         ))
     };
     let at_end = weight_grad(&browser);
@@ -1139,10 +1254,7 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
     browser.type_into("#gv-viewport", "\u{E010}");
     assert_eq!(weight_grad(&browser), at_end);
     assert_ne!(at_end, json!("grad 0.0000"));
-    let relu = node_titled(&browser, &format!("#{}", frames[1]), "100 × ReLU");
-    click_on(&browser, &relu);
-    let frames = ids_of(&browser, "#s0-figure g.gv-part");
-    assert_eq!(frames.len(), 3, "{frames:?}");
+    let frames = open_part(&browser, &["l1:", "l1.n3:", "100 × ReLU"]);
     let innermost = frames.last().expect("a frame");
     // One call's ReLU is a record of its own; the other 99 stay one node.
     node_titled(&browser, &format!("#{innermost}"), "99 more units");
@@ -1173,6 +1285,54 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
     ));
     assert_eq!(drawn, json!(format!("grad {}", format_number(grad, 4))));
     save_screenshot(&browser, "moons-value-selected.png");
+    // The other 99 units open too: a copy of the first unit's drawing for each, in rows
+    // that fit a screen, captioned with its number; each record shows its own value.
+    let units = open_part(&browser, &["l1.n3:", "100 × ReLU", "99 more units"]);
+    let units = units.last().expect("the units' frame").clone();
+    assert_fits_a_screen(&browser, &units);
+    let copies = browser.eval(&format!(
+        "return Array.from(document.querySelectorAll('#{units} g.node'))\
+         .filter(g => g.querySelector('text[id$=\"-g\"]')).map(g => g.id);"
+    ));
+    let copies: Vec<String> = serde_json::from_value(copies).expect("ids");
+    assert_eq!(copies.len(), 99, "{copies:?}");
+    let captions = browser.eval(&format!(
+        "return Array.from(document.querySelectorAll('#{units} text.gv-unit-title')).map(t => t.textContent);"
+    ));
+    assert_eq!(captions[0], json!("unit 2"));
+    assert_eq!(captions[98], json!("unit 100"));
+    let copy = &copies[57];
+    click_on(&browser, copy);
+    assert_eq!(field("op"), "ReLU");
+    let texts = browser.eval(&format!(
+        "return Array.from(document.querySelectorAll('#{copy} text')).map(t => t.textContent);"
+    ));
+    let data: f64 = field("data").parse().expect("data in full");
+    let grad: f64 = field("grad").parse().expect("grad in full");
+    assert_eq!(texts[1], json!(format!("data {}", format_number(data, 4))));
+    assert_eq!(texts[2], json!(format!("grad {}", format_number(grad, 4))));
+    let id = browser.eval("return document.getElementById('gv-node-title').textContent;");
+    let id = id.as_str().expect("the value's id").trim_start_matches('#');
+    assert!(
+        copy.ends_with(&format!("-{}{id}", ElementId::VALUE)),
+        "{copy} is named after its value {id}"
+    );
+    // The edges into the 99 copies (the same input into each) come as one bundle to the
+    // frame, not 99 curves; no node gets more than 8 single curves into one drawing.
+    let into_units: Vec<(String, String)> = crossings(&browser)
+        .into_iter()
+        .filter(|(_, to)| to.starts_with(&units))
+        .collect();
+    assert!(
+        into_units.iter().any(|(_, to)| *to == units),
+        "a bundle ends at the units' frame: {into_units:?}"
+    );
+    let mut per_source: BTreeMap<&str, usize> = BTreeMap::new();
+    for (from, _) in into_units.iter().filter(|(_, to)| *to != units) {
+        *per_source.entry(from).or_default() += 1;
+    }
+    assert!(per_source.values().all(|&n| n <= 8), "{per_source:?}");
+    save_screenshot(&browser, "moons-more-units-open.png");
     // Backward steps into what is opened: a group step of the layer goes one run of local
     // backwards at a time, one of them the opened ReLU's own.
     let value = record
@@ -1190,7 +1350,8 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
          next.click();\
          while (count().includes('.')) {{\
            if (document.getElementById('{record}{op}').classList.contains('gv-active'))\
-             return [count(), document.getElementById('gv-step-title').textContent];\
+             return [count(), document.getElementById('gv-step-title').textContent,\
+               document.getElementById('gv-step-lines').textContent];\
            next.click();\
          }}\
          return [s, null];",
@@ -1201,6 +1362,12 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
     assert!(
         title.contains("inside the folded l1:") && title.ends_with("(ReLU)."),
         "{title}"
+    );
+    // Its lines give the chain rule, as the figure's own steps do, not only was → now.
+    let lines = found[2].as_str().unwrap_or_default();
+    assert!(
+        lines.contains("d(#") && lines.contains(".grad += "),
+        "{lines}"
     );
     camera_settles(&browser);
     save_screenshot(&browser, "moons-step-inside.png");
@@ -1242,5 +1409,149 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
         "{text}"
     );
     save_screenshot(&browser, "moons-search-opened.png");
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+    // The sum of 338 terms opens to a few pieces, one of them to its values.
+    let sum = node_titled(&browser, "#s0-figure", "\u{3a3} of 338 terms");
+    click_on(&browser, &sum);
+    let pieces = open_part(
+        &browser,
+        &["\u{3a3} of 338 terms", "values 1\u{2013}43 of 337"],
+    );
+    assert_fits_a_screen(&browser, &pieces[1]);
+    browser.eval(&format!(
+        "document.querySelector('#{} > text.gv-frame-title').scrollIntoView();",
+        pieces[0]
+    ));
+    save_screenshot(&browser, "moons-sum-open.png");
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+    // The fragment keeps what is open: a reload of the link shows the same parts open, the
+    // same record selected in its part, at the same step.
+    let fragment = browser.eval("return location.hash;");
+    let fragment = fragment.as_str().expect("a fragment").to_string();
+    assert!(fragment.contains("&open="), "{fragment}");
+    let open_before = ids_of(&browser, "#s0-figure g.gv-part:not([style*=\"none\"])");
+    let step_before = browser.eval("return document.getElementById('gv-step-count').textContent;");
+    browser.navigate("about:blank");
+    browser.open(&url(&page, &fragment));
+    assert_eq!(
+        ids_of(&browser, "#s0-figure g.gv-part:not([style*=\"none\"])"),
+        open_before
+    );
+    assert_eq!(ids_of(&browser, "#s0-figure g.gv-selected"), selected);
+    assert_eq!(
+        browser.eval("return document.getElementById('gv-step-count').textContent;"),
+        step_before
+    );
+    assert_eq!(
+        browser.eval("return location.hash;"),
+        json!(fragment),
+        "the restored page writes the same fragment"
+    );
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+}
+
+/// `--group` in a page: a folded neuron drawn inside its layer's cluster opens in place
+/// like any other, with either engine: its records show, its cluster's box grows to hold
+/// it, and the nodes past it move out of its way.
+#[test]
+fn nodes_inside_group_clusters_open_in_place() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let browser = Browser::start();
+    for engine in ["dot", "layered"] {
+        let page = dir.path().join(format!("{engine}.html"));
+        gradviz()
+            .args(["render", "--engine", engine, "--group", "--fold", "1", "-o"])
+            .arg(&page)
+            .arg(fixture("mlp.py"))
+            .assert()
+            .success();
+        browser.open(&url(&page, "#step=end"));
+        let clusters = ids_of(&browser, "#s0-figure g.cluster");
+        assert!(!clusters.is_empty(), "{engine}: the layers are clusters");
+        let neuron = node_titled(&browser, "#s0-figure", "l0.n0:");
+        let before = node_centres(&browser, "#s0-figure g.node");
+        click_on(&browser, &neuron);
+        let frames = ids_of(&browser, "#s0-figure g.gv-part");
+        assert_eq!(frames.len(), 1, "{engine}: {frames:?}");
+        let records = browser.eval(&format!(
+            "return document.querySelectorAll('#{} text[id$=\"-g\"]').length;",
+            frames[0]
+        ));
+        assert!(
+            records.as_u64().is_some_and(|n| n > 2),
+            "{engine}: {records}"
+        );
+        let after = node_centres(&browser, "#s0-figure g.node");
+        assert!(!after.contains_key(&neuron), "{engine}: the node gave way");
+        assert_order_kept(&before, &after, engine);
+        // The cluster holding it holds its frame.
+        let inside = browser.eval(&format!(
+            "const f = document.getElementById('{}').getBoundingClientRect();\
+             return Array.from(document.querySelectorAll('#s0-figure g.cluster')).some(c => {{\
+               const b = c.getBoundingClientRect();\
+               return b.left <= f.left + 1 && b.right >= f.right - 1 && b.top <= f.top + 1 && b.bottom >= f.bottom - 1; }});",
+            frames[0]
+        ));
+        assert_eq!(inside, json!(true), "{engine}: the cluster grew around it");
+        save_screenshot(&browser, &format!("group-open-{engine}.png"));
+        assert_eq!(browser.console_errors(), Vec::<String>::new());
+    }
+}
+
+/// Hostile labels through the drill-down: a group named like markup, folded, opens to
+/// pieces titled with its values' labels and to their records; every label stays text (no
+/// element made of it, nothing run), in the drawings, the pieces' titles and the frames'.
+#[test]
+fn hostile_labels_stay_text_in_opened_parts_and_pieces() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let group = "<img src=x onerror=pwned=1>&amp;\"'";
+    let mut nodes = vec![
+        json!({"id": 1, "label": format!("{group}.w"), "data": 0.5, "grad": 0.0, "op": "", "children": []}),
+    ];
+    let mut total = None;
+    for i in 0..60 {
+        let (leaf, product, sum) = (100 + i, 200 + i, 300 + i);
+        nodes.push(json!({"id": leaf, "label": format!("{group}.a{i}"), "data": 1.0, "grad": 0.0, "op": "", "children": []}));
+        nodes.push(json!({"id": product, "label": "", "data": 0.5, "grad": 0.0, "op": "*", "children": [leaf, 1]}));
+        let children = match total {
+            Some(previous) => json!([previous, product]),
+            None => json!([product]),
+        };
+        let op = if total.is_some() { "+" } else { "tanh" };
+        nodes.push(json!({"id": sum, "label": "", "data": 0.5, "grad": 0.0, "op": op, "children": children}));
+        total = Some(sum);
+    }
+    let graph = json!({"format": "gradviz", "version": 1, "nodes": nodes, "roots": [total]});
+    let input = dir.path().join("hostile.json");
+    std::fs::write(&input, graph.to_string()).expect("written");
+    let page = dir.path().join("hostile.html");
+    run_to(&["render", "--fold", "0"], &page, &input).success();
+    let browser = Browser::start();
+    browser.open(&url(&page, "#step=end"));
+    let frames = open_part(&browser, &[group, &format!("{group}.a0")]);
+    assert_eq!(
+        frames.len(),
+        2,
+        "the group, then the piece holding a0: {frames:?}"
+    );
+    let titles = browser.eval(
+        "return Array.from(document.querySelectorAll('#s0-figure text.gv-frame-title')).map(t => t.textContent);",
+    );
+    let titles: Vec<String> = serde_json::from_value(titles).expect("titles");
+    assert!(titles[0].contains(group), "{titles:?}");
+    assert!(titles[1].contains(&format!("{group}.a0")), "{titles:?}");
+    let labels = browser.eval(&format!(
+        "return Array.from(document.querySelectorAll('#{} g.node text')).map(t => t.textContent)\
+         .filter(t => t.startsWith('<img'));",
+        frames[1]
+    ));
+    assert!(
+        labels.as_array().is_some_and(|l| !l.is_empty()),
+        "the records show the labels as text: {labels}"
+    );
+    assert_eq!(
+        browser.eval("return [document.querySelectorAll('#gv-canvas img, #gv-canvas foreignObject, #gv-canvas script').length, typeof window.pwned];"),
+        json!([0, "undefined"])
+    );
     assert_eq!(browser.console_errors(), Vec::<String>::new());
 }
