@@ -1081,6 +1081,8 @@ fn assert_fits_a_screen(browser: &Browser, id: &str) {
 /// Opens by clicks the part whose title contains the last of `path`, inside parts whose
 /// titles contain the ones before it in order (pieces in between are opened too), from
 /// the outermost down; returns the ids of the frames it is drawn in, outermost first.
+/// Pieces nest as deep as their drawings' sizes need, so of the parts that fit, the
+/// innermost is opened: a piece named after a value holds that value's record.
 fn open_part(browser: &Browser, path: &[&str]) -> Vec<String> {
     let found = browser.eval(&format!(
         "const page = JSON.parse(document.getElementById('gv-data').textContent);\
@@ -1088,7 +1090,8 @@ fn open_part(browser: &Browser, path: &[&str]) -> Vec<String> {
          const chain = (k) => {{ const c = []; for (let p = k; p !== null; p = parts[p].parent) c.unshift(p); return c; }};\
          const fits = (k) => {{ let i = 0; for (const q of chain(k)) if (i < path.length && parts[q].title.includes(path[i])) i++;\
            return i === path.length && parts[k].title.includes(path[path.length - 1]); }};\
-         const k = parts.findIndex((p, k) => fits(k));\
+         let k = -1;\
+         parts.forEach((p, q) => {{ if (fits(q) && (k < 0 || chain(q).length > chain(k).length)) k = q; }});\
          if (k < 0) return null;\
          const ns = (p) => p === null ? d.prefix : d.prefix + '-' + N.part + p;\
          for (const q of chain(k)) {{\
