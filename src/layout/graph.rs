@@ -10,7 +10,7 @@
 //! ends of its edge.
 
 use super::rank::Ranking;
-use super::{Graph, Options};
+use super::{Direction, Graph, Options};
 
 pub(super) struct Layered {
     /// Input nodes come first, dummies after them.
@@ -43,7 +43,7 @@ impl Layered {
         options: &Options,
     ) -> Self {
         let real = graph.nodes.len();
-        let clusters = ClusterTree::new(graph);
+        let clusters = ClusterTree::new(graph, options.direction);
         let (cross_size, rank_size) = super::node_sizes(graph, options.direction);
         let slot: Vec<u32> = graph
             .nodes
@@ -231,7 +231,7 @@ pub(super) struct ClusterTree {
 }
 
 impl ClusterTree {
-    fn new(graph: &Graph) -> Self {
+    fn new(graph: &Graph, direction: Direction) -> Self {
         let count = graph.clusters.len();
         let mut parent = Vec::with_capacity(count);
         let mut depth: Vec<u32> = Vec::with_capacity(count);
@@ -248,13 +248,21 @@ impl ClusterTree {
         }
         let mut slot = vec![0u32; count];
         let mut slot_owner = vec![None];
-        // Siblings are laid out last first, as Graphviz stacks the cluster written last on
-        // top: a stack pops them in that order.
-        let mut stack: Vec<usize> = top;
+        // Siblings go where Graphviz puts them: across ranks that run sideways, the cluster
+        // written last on top, so first; across ranks that run down, left to right as
+        // written. A stack pops them last first.
+        let last_first = matches!(direction, Direction::LeftToRight | Direction::RightToLeft);
+        let stacked = |mut siblings: Vec<usize>| {
+            if !last_first {
+                siblings.reverse();
+            }
+            siblings
+        };
+        let mut stack: Vec<usize> = stacked(top);
         while let Some(c) = stack.pop() {
             slot[c] = slot_owner.len() as u32;
             slot_owner.push(Some(c));
-            stack.extend(children[c].iter());
+            stack.extend(stacked(children[c].clone()));
         }
         ClusterTree {
             parent,

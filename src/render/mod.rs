@@ -91,10 +91,14 @@ impl Options {
         let limit = self.node_limit();
         if values > limit {
             return Layered::Chosen(
-                Message::new(format!("{values} values, above the node guard of {limit}"))
-                    .aside(Setting::MaxNodes)
-                    .text(": drawn with the layered engine")
-                    .hint(Setting::DotEngine, None, "draws with dot anyway"),
+                Message::new(format!(
+                    "{} values, above the node guard of {}",
+                    thousands(values),
+                    thousands(limit)
+                ))
+                .aside(Setting::MaxNodes)
+                .text(": drawn with the layered engine")
+                .hint(Setting::DotEngine, None, "draws with dot anyway"),
             );
         }
         let cost = layout_cost(graph, LAYERED_ABOVE_COST);

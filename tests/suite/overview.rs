@@ -304,8 +304,17 @@ fn a_loop_carrying_one_value_is_drawn_as_its_steps() {
 fn compare_draws_both_states_of_a_large_graph_as_their_overviews_side_by_side() {
     let dir = tempfile::tempdir().unwrap();
     let json = moons_json(dir.path());
+    for engine in ["dot", "layered"] {
+        compared_overviews(&json, engine);
+    }
+}
+
+/// `gradviz compare` of the moons graph, drawn by `engine`, checked.
+fn compared_overviews(json: &str, engine: &str) {
     let out = gradviz()
-        .args(["compare", &json, "-o", "-", "--format", "svg"])
+        .args([
+            "compare", json, "-o", "-", "--format", "svg", "--engine", engine,
+        ])
         .output()
         .expect("runs");
     assert!(
@@ -354,7 +363,10 @@ fn compare_draws_both_states_of_a_large_graph_as_their_overviews_side_by_side() 
             .and_then(|x| x.parse::<f64>().ok())
             .expect("its x")
     };
-    assert!(title_x("before backward") < title_x("after backward"));
+    assert!(
+        title_x("before backward") < title_x("after backward"),
+        "{engine}"
+    );
     assert!(
         figure.contains("fill=\"#ffe08a\""),
         "changed grads are filled"
