@@ -373,21 +373,24 @@ pub(crate) fn for_each_edge_into(
             .edges_directed(index, petgraph::Direction::Incoming)
             .map(|e| (*e.weight(), e.source())),
     );
-    if scratch.operands.is_empty() {
+    let info = &graph[index];
+    // A computed value without operands in the figure (a page part drawn without what
+    // feeds it) still gets the edge from its op node, which is drawn.
+    if scratch.operands.is_empty() && info.op.is_leaf() {
         return;
     }
     scratch.operands.sort_unstable();
-    let info = &graph[index];
     let value = EdgeEnd {
         index,
         node: NodeId::Value(info.id),
     };
-    let head = match info.op.is_leaf() {
-        true => value,
-        false => EdgeEnd {
+    let head = if info.op.is_leaf() {
+        value
+    } else {
+        EdgeEnd {
             index,
             node: NodeId::Op(info.id),
-        },
+        }
     };
     scratch.drawn.clear();
     for &(_, operand) in &scratch.operands {
@@ -523,6 +526,29 @@ mod tests {
             sized.push(b);
         });
         (shown, sized)
+    }
+
+    #[test]
+    fn a_computed_value_drawn_without_its_operands_keeps_the_edge_from_its_op_node() {
+        let mut graph = ExportGraph::new();
+        let leaf = graph.add_node(NodeInfo::default());
+        let sum = graph.add_node(NodeInfo {
+            id: 1,
+            op: "+".into(),
+            ..NodeInfo::default()
+        });
+        let mut edges = Vec::new();
+        let mut scratch = EdgeScratch::default();
+        for index in [leaf, sum] {
+            for_each_edge_into(&graph, index, &mut scratch, |edge| edges.push(edge));
+        }
+        let [edge] = edges[..] else {
+            panic!("one edge: {edges:?}")
+        };
+        assert_eq!(
+            (edge.from.node, edge.to.node),
+            (NodeId::Op(1), NodeId::Value(1))
+        );
     }
 
     #[test]

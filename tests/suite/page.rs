@@ -1290,20 +1290,34 @@ fn the_moons_page_drills_down_from_the_overview_to_single_values() {
     save_screenshot(&browser, "moons-value-selected.png");
     // The other 99 units open too: a copy of the first unit's drawing for each, in rows
     // that fit a screen, captioned with its number; each record shows its own value.
-    let units = open_part(&browser, &["l1.n3:", "100 × ReLU", "99 more units"]);
-    let units = units.last().expect("the units' frame").clone();
-    assert_fits_a_screen(&browser, &units);
-    let copies = browser.eval(&format!(
-        "return Array.from(document.querySelectorAll('#{units} g.node'))\
-         .filter(g => g.querySelector('text[id$=\"-g\"]')).map(g => g.id);"
-    ));
-    let copies: Vec<String> = serde_json::from_value(copies).expect("ids");
+    // More units than a screen holds open to runs of them first ("units 2–51 of 100").
+    let runs = open_part(&browser, &["l1.n3:", "100 × ReLU", "99 more units"]);
+    let runs = runs.last().expect("the units' frame").clone();
+    assert_fits_a_screen(&browser, &runs);
+    let mut units_drawn = Vec::new();
+    let mut copies: Vec<String> = Vec::new();
+    for run in ["units 2\u{2013}", "units 52\u{2013}"] {
+        let units = open_part(&browser, &["l1.n3:", "100 × ReLU", "99 more units", run]);
+        let units = units.last().expect("the units' frame").clone();
+        assert_fits_a_screen(&browser, &units);
+        let drawn = browser.eval(&format!(
+            "return Array.from(document.querySelectorAll('#{units} g.node'))\
+             .filter(g => g.querySelector('text[id$=\"-g\"]')).map(g => g.id);"
+        ));
+        copies.extend(serde_json::from_value::<Vec<String>>(drawn).expect("ids"));
+        let captions = browser.eval(&format!(
+            "return Array.from(document.querySelectorAll('#{units} text.gv-unit-title')).map(t => t.textContent);"
+        ));
+        units_drawn.extend(serde_json::from_value::<Vec<String>>(captions).expect("captions"));
+    }
     assert_eq!(copies.len(), 99, "{copies:?}");
-    let captions = browser.eval(&format!(
-        "return Array.from(document.querySelectorAll('#{units} text.gv-unit-title')).map(t => t.textContent);"
-    ));
-    assert_eq!(captions[0], json!("unit 2"));
-    assert_eq!(captions[98], json!("unit 100"));
+    let numbered: Vec<String> = (2..=100).map(|n| format!("unit {n}")).collect();
+    assert_eq!(units_drawn, numbered);
+    let units = open_part(
+        &browser,
+        &["l1.n3:", "100 × ReLU", "99 more units", "units 52\u{2013}"],
+    );
+    let units = units.last().expect("the units' frame").clone();
     let copy = &copies[57];
     click_on(&browser, copy);
     assert_eq!(field("op"), "ReLU");
