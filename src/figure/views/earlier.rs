@@ -14,11 +14,11 @@ use petgraph::graph::NodeIndex;
 use petgraph::Direction;
 
 use super::defaults;
-use super::repeats::{Class, Repeats, Shape};
+use super::repeats::{Repeats, Shape};
 use crate::graph::{self, ExportGraph};
 
 /// Where a value is drawn.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Place {
     /// Among the last values made before the output, or the output: its own node.
     Kept,
@@ -35,43 +35,29 @@ enum Place {
 pub(crate) fn partition(graph: &ExportGraph, values_of: impl Fn(NodeIndex) -> usize) -> Repeats {
     let order = super::topological_order(graph);
     let place = places(graph, &order);
-    let mut class_of = vec![usize::MAX; graph.node_count()];
-    let mut classes: Vec<Class> = Vec::new();
-    let (mut earlier, mut other) = (None, None);
-    for &node in &order {
-        let class = match place[node.index()] {
-            Place::Kept => classes.len(),
-            Place::Earlier => *earlier.get_or_insert(classes.len()),
-            Place::Other => *other.get_or_insert(classes.len()),
+    // Every kept value its own class; the earlier and the other values one each.
+    let key = |n: NodeIndex| match place[n.index()] {
+        Place::Kept => (Place::Kept, n),
+        rest => (rest, NodeIndex::end()),
+    };
+    let (mut repeats, keys) = Repeats::by_key(graph.node_count(), &order, key);
+    for (class, (place_of, _)) in repeats.classes.iter_mut().zip(keys) {
+        let is_result = |&m: &NodeIndex| {
+            let mut users = graph.neighbors_directed(m, Direction::Outgoing);
+            match place_of {
+                Place::Kept => true,
+                Place::Earlier => users.any(|user| place[user.index()] == Place::Kept),
+                Place::Other => users.next().is_none(),
+            }
         };
-        if class == classes.len() {
-            classes.push(Class {
-                results: Vec::new(),
-                members: Vec::new(),
-                shape: Shape::Value,
-            });
-        }
-        class_of[node.index()] = class;
-        classes[class].members.push(node);
-        let mut users = graph.neighbors_directed(node, Direction::Outgoing);
-        let result = match place[node.index()] {
-            Place::Kept => true,
-            Place::Earlier => users.any(|user| place[user.index()] == Place::Kept),
-            Place::Other => users.next().is_none(),
-        };
-        if result {
-            classes[class].results.push(node);
+        class.results = class.members.iter().copied().filter(is_result).collect();
+        if place_of != Place::Kept {
+            let values = class.members.iter().map(|&m| values_of(m)).sum();
+            let earlier = place_of == Place::Earlier;
+            class.shape = Shape::Rest { values, earlier };
         }
     }
-    for (class, earlier) in [(earlier, true), (other, false)] {
-        let Some(class) = class else { continue };
-        let class = &mut classes[class];
-        class.members.sort_unstable();
-        class.results.sort_unstable();
-        let values = class.members.iter().map(|&m| values_of(m)).sum();
-        class.shape = Shape::Rest { values, earlier };
-    }
-    Repeats { class_of, classes }
+    repeats
 }
 
 /// By node index, where each value is drawn.

@@ -38,6 +38,41 @@ pub(crate) struct Repeats {
     pub classes: Vec<Class>,
 }
 
+impl Repeats {
+    /// The values of `order` (a graph of `count` values) in classes by `key`, numbered as
+    /// their first value comes, each with its members in graph order, no results and the
+    /// shape of a value; and each class's key.
+    pub(crate) fn by_key<K: Ord + Copy>(
+        count: usize,
+        order: &[NodeIndex],
+        key: impl Fn(NodeIndex) -> K,
+    ) -> (Repeats, Vec<K>) {
+        let mut number: BTreeMap<K, usize> = BTreeMap::new();
+        let mut keys = Vec::new();
+        let mut class_of = vec![0; count];
+        let mut classes: Vec<Class> = Vec::new();
+        for &node in order {
+            let key = key(node);
+            let next = number.len();
+            let class = *number.entry(key).or_insert(next);
+            if class == classes.len() {
+                keys.push(key);
+                classes.push(Class {
+                    results: Vec::new(),
+                    members: Vec::new(),
+                    shape: Shape::Value,
+                });
+            }
+            class_of[node.index()] = class;
+            classes[class].members.push(node);
+        }
+        for class in &mut classes {
+            class.members.sort_unstable();
+        }
+        (Repeats { class_of, classes }, keys)
+    }
+}
+
 /// Values drawn as one node: one unit, or many units computing the same thing.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Class {
@@ -274,29 +309,16 @@ impl Finder {
         unit_class: &[usize],
         terms: &[usize],
     ) -> Repeats {
-        let mut number: BTreeMap<usize, usize> = BTreeMap::new();
-        let mut class_of = vec![0; graph.node_count()];
-        let mut classes: Vec<Class> = Vec::new();
-        for &node in order {
-            let unit = head[node.index()];
-            let next = number.len();
-            let class = *number.entry(unit_class[unit.index()]).or_insert(next);
-            if class == classes.len() {
-                classes.push(Class {
-                    results: Vec::new(),
-                    members: Vec::new(),
-                    shape: Shape::Value,
-                });
-            }
-            class_of[node.index()] = class;
-            classes[class].members.push(node);
-            if unit == node {
-                classes[class].results.push(node);
-            }
-        }
-        for class in &mut classes {
-            class.members.sort_unstable();
-            class.results.sort_unstable();
+        let (mut repeats, _) = Repeats::by_key(graph.node_count(), order, |n| {
+            unit_class[head[n.index()].index()]
+        });
+        for class in &mut repeats.classes {
+            class.results = class
+                .members
+                .iter()
+                .copied()
+                .filter(|&m| head[m.index()] == m)
+                .collect();
             let terms = class
                 .results
                 .iter()
@@ -309,7 +331,7 @@ impl Finder {
                 }
             }
         }
-        Repeats { class_of, classes }
+        repeats
     }
 }
 

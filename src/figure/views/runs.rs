@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use petgraph::graph::NodeIndex;
 use petgraph::Direction;
 
-use super::repeats::{Class, Repeats, Shape};
+use super::repeats::{Repeats, Shape};
 use crate::graph::{self, ExportGraph};
 
 /// The fewest values on a run's spine. Shorter trees are the formulas a script writes out
@@ -149,32 +149,15 @@ fn partition(
     spine: &Spine,
     first_links: &BTreeMap<NodeIndex, NodeIndex>,
 ) -> Repeats {
-    let mut number: BTreeMap<NodeIndex, usize> = BTreeMap::new();
-    let mut class_of = vec![0; graph.node_count()];
-    let mut classes: Vec<Class> = Vec::new();
-    for &node in order {
-        let unit = run_of(node).unwrap_or(node);
-        let next = number.len();
-        let class = *number.entry(unit).or_insert(next);
-        if class == classes.len() {
-            let shape = if first_links.contains_key(&unit) {
-                steps(&spine.ops(graph, unit))
-            } else {
-                Shape::Value
-            };
-            classes.push(Class {
-                results: vec![unit],
-                members: Vec::new(),
-                shape,
-            });
+    let (mut repeats, units) =
+        Repeats::by_key(graph.node_count(), order, |n| run_of(n).unwrap_or(n));
+    for (class, unit) in repeats.classes.iter_mut().zip(units) {
+        class.results = vec![unit];
+        if first_links.contains_key(&unit) {
+            class.shape = steps(&spine.ops(graph, unit));
         }
-        class_of[node.index()] = class;
-        classes[class].members.push(node);
     }
-    for class in &mut classes {
-        class.members.sort_unstable();
-    }
-    Repeats { class_of, classes }
+    repeats
 }
 
 /// What a spine with these ops does: so many steps of a loop body, when its ops repeat
