@@ -210,6 +210,8 @@ pub(crate) struct Evaluator<'s> {
     auto_label: bool,
     /// The names auto-labels were taken from, counted: a rebound name labels `c#2`, ….
     auto_labels: AutoLabels,
+    /// The automatic label being given, one buffer for all of them.
+    label_buffer: String,
     variables: FxHashMap<&'s str, Obj>,
     /// Per node: it has a name already (an explicit label, or the first variable it was
     /// bound to), so binding it again does not relabel it.
@@ -251,6 +253,7 @@ impl<'s> Evaluator<'s> {
             last_value: None,
             auto_label: options.auto_label,
             auto_labels: AutoLabels::default(),
+            label_buffer: String::new(),
             variables: FxHashMap::default(),
             named: Vec::with_capacity(values),
             int_data: Vec::with_capacity(values),
@@ -338,8 +341,8 @@ impl<'s> Evaluator<'s> {
     fn bind(&mut self, name: &'s str, value: Obj) {
         if let Obj::Value(id) = value {
             if !self.take_name(id) && self.auto_label {
-                let label = self.auto_labels.next(name);
-                self.graph.set_label(id, Some(&label));
+                self.auto_labels.next_into(name, &mut self.label_buffer);
+                self.graph.set_label(id, Some(&self.label_buffer));
             }
             self.last_value = Some(id);
         }
