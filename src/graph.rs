@@ -601,6 +601,25 @@ mod tests {
     use crate::engine::{Exponent, PyRandom, MLP};
 
     #[test]
+    fn a_label_reads_back_as_the_text_it_was_made_from_short_or_long() {
+        let short = "l0.n3.w2";
+        let at_the_limit = "é".repeat(11);
+        let long = "a label longer than twenty-two bytes, é";
+        for text in ["", short, at_the_limit.as_str(), long] {
+            let label = Label::from(text);
+            assert_eq!(label.as_str(), text);
+            assert_eq!(label, Label::from(text.to_string()));
+            assert_eq!(label.to_string(), text);
+            assert_eq!(String::from(label.clone()), text);
+            assert_eq!(format!("{label:?}"), format!("{text:?}"));
+        }
+        assert!(Label::from(long) < Label::from(short));
+        let mut label = Label::from(long);
+        label.clear();
+        assert!(label.is_empty());
+    }
+
+    #[test]
     fn an_engine_network_exports_its_scopes_one_arc_per_call() {
         let g = Graph::new();
         let model = MLP::new(&g, 2, &[2, 1], &mut PyRandom::new(1));
