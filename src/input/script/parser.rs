@@ -79,8 +79,9 @@ pub(crate) struct Parser<'s> {
     statements: usize,
     /// The top-level module of each `import` and `from … import` read so far.
     imports: Vec<(&'s str, Span)>,
-    /// The expression builder, kept between expressions for its room.
-    builder: Builder<'s>,
+    /// The expression builder, kept between expressions for its room; out of its place
+    /// (`None`) while an expression is being read with it.
+    builder: Option<Builder<'s>>,
     /// The emptied target lists of assignments that have run, for the next ones.
     spare_targets: Vec<Vec<Target<'s>>>,
 }
@@ -95,7 +96,7 @@ impl<'s> Parser<'s> {
             after_op: None,
             statements: 0,
             imports: Vec::new(),
-            builder: Builder::default(),
+            builder: Some(Builder::default()),
             spare_targets: Vec::new(),
         })
     }
@@ -120,9 +121,9 @@ impl<'s> Parser<'s> {
                     targets.clear();
                     self.spare_targets.push(targets);
                 }
-                self.builder.recycle(value);
+                self.builder().recycle(value);
             }
-            Stmt::AugAssign { value, .. } | Stmt::Expr(value) => self.builder.recycle(value),
+            Stmt::AugAssign { value, .. } | Stmt::Expr(value) => self.builder().recycle(value),
             Stmt::For(_) => {}
         }
     }
@@ -362,7 +363,7 @@ impl<'s> Parser<'s> {
             Tok::Op("=") => self.assignment(first),
             Tok::Op(op @ ("+=" | "-=" | "*=" | "/=" | "**=")) => {
                 let op_span = self.current.span;
-                let target = to_target(first, &mut self.builder)?;
+                let target = to_target(first, self.builder())?;
                 self.advance()?;
                 let value = self.expression()?;
                 let op = BinOp::from_token(op.trim_end_matches('=')).expect("an arithmetic op");
@@ -394,24 +395,31 @@ impl<'s> Parser<'s> {
 
     fn assignment(&mut self, first: Expr<'s>) -> Res<Stmt<'s>> {
         let mut targets = self.spare_targets.pop().unwrap_or_default();
-        targets.push(to_target(first, &mut self.builder)?);
+        targets.push(to_target(first, self.builder())?);
         loop {
             self.advance()?;
             let value = self.expression()?;
             if self.current.tok == Tok::Op("=") {
-                targets.push(to_target(value, &mut self.builder)?);
+                targets.push(to_target(value, self.builder())?);
             } else {
                 return Ok(Stmt::Assign { targets, value });
             }
         }
     }
 
+    /// The expression builder, when no expression is being read.
+    fn builder(&mut self) -> &mut Builder<'s> {
+        self.builder.get_or_insert_with(Builder::default)
+    }
+
     /// One expression, up to the first token that cannot continue it.
     fn expression(&mut self) -> Res<Expr<'s>> {
-        let mut builder = std::mem::take(&mut self.builder);
+        // Taken out (not swapped for a new one), so that nothing is made or dropped per
+        // expression.
+        let mut builder = self.builder.take().unwrap_or_default();
         builder.clear();
         let expr = self.build(&mut builder)?;
-        self.builder = builder;
+        self.builder = Some(builder);
         Ok(expr)
     }
 
@@ -518,7 +526,7 @@ impl<'s> Parser<'s> {
             after_op: None,
             statements: 0,
             imports: Vec::new(),
-            builder: Builder::default(),
+            builder: Some(Builder::default()),
             spare_targets: Vec::new(),
         };
         let expr = parser.expression()?;
