@@ -157,11 +157,13 @@ impl<'s> Fit<'s> {
                 }
                 Instr::Call(call) => {
                     let call = &expr.calls[*call];
-                    let callee = self
-                        .source
-                        .get(call.callee_span.start..call.callee_span.end);
-                    if let (Some((name, _)), Some("math")) = (call.method, callee) {
-                        self.read.push(Cow::Owned(format!("math.{name}")));
+                    if let Some((name, _)) = call.method {
+                        let callee = self
+                            .source
+                            .get(call.callee_span.start..call.callee_span.end);
+                        if callee == Some("math") {
+                            self.read.push(Cow::Owned(format!("math.{name}")));
+                        }
                     }
                 }
                 Instr::LoopStart(start) => {
