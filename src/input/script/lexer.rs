@@ -369,12 +369,12 @@ impl<'s> Lexer<'s> {
     fn name_or_prefixed_string(&mut self) -> Res<Token<'s>> {
         let start = self.pos;
         let bytes = self.src.as_bytes();
-        while bytes
-            .get(self.pos)
-            .is_some_and(|&b| b == b'_' || b.is_ascii_alphanumeric())
-        {
-            self.pos += 1;
-        }
+        // Scanned with a local index and a table: every name in the script comes here.
+        let ascii_len = bytes[start..]
+            .iter()
+            .position(|&b| !ASCII_NAME_BYTES[usize::from(b)])
+            .unwrap_or(bytes.len() - start);
+        self.pos = start + ascii_len;
         // A name with letters beyond ASCII goes on a character at a time.
         if bytes.get(self.pos).is_some_and(|b| !b.is_ascii()) {
             while self.peek().is_some_and(is_name_continue) {
@@ -841,6 +841,17 @@ fn parse_int(digits: &str, radix: u32, span: Span) -> Res<i128> {
         )
     })
 }
+
+/// The ASCII bytes a name may hold past its first: letters, digits and `_`.
+const ASCII_NAME_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = (b as u8).is_ascii_alphanumeric() || b == b'_' as usize;
+        b += 1;
+    }
+    table
+};
 
 fn is_name_start(c: char) -> bool {
     c == '_' || c.is_ascii_alphabetic() || (!c.is_ascii() && c.is_alphabetic())
