@@ -613,7 +613,8 @@ mod tests {
             assert_eq!(String::from(label.clone()), text);
             assert_eq!(format!("{label:?}"), format!("{text:?}"));
         }
-        assert!(Label::from(long) < Label::from(short));
+        let (first, second) = (Label::from(long), Label::from(short));
+        assert!(first < second, "labels order as their texts");
         let mut label = Label::from(long);
         label.clear();
         assert!(label.is_empty());
