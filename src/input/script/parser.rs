@@ -704,60 +704,30 @@ fn to_target<'s>(mut expr: Expr<'s>, builder: &mut Builder<'s>) -> Res<Target<'s
 
 /// Whether `word` is one of Python's keywords.
 fn is_keyword(word: &str) -> bool {
-    // This runs for every name in the script, and most names fail the cheap tests: the
-    // length, and a first letter that starts some keyword (a bit per letter from 'A').
-    const FIRST_LETTERS: u64 = {
-        let letters = b"FNTabcdefgilnoprtwy";
-        let mut bits = 0u64;
+    // This runs for every name in the script, and most names fail the cheap test: whether
+    // some keyword has the name's first letter and its length (a bit per length 0..=8 for
+    // each letter from 'A'), which rejects `label`, `x` and `Value` without comparing texts.
+    const KEYWORDS: [&str; 35] = [
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
+        "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
+        "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
+        "try", "while", "with", "yield",
+    ];
+    const SHAPES: [u16; 64] = {
+        let mut shapes = [0u16; 64];
         let mut i = 0;
-        while i < letters.len() {
-            bits |= 1 << (letters[i] - b'A');
+        while i < KEYWORDS.len() {
+            let keyword = KEYWORDS[i].as_bytes();
+            shapes[(keyword[0] - b'A') as usize] |= 1 << keyword.len();
             i += 1;
         }
-        bits
+        shapes
     };
     let first = word.as_bytes().first().map_or(0, |b| b.wrapping_sub(b'A'));
-    (2..=8).contains(&word.len())
+    word.len() <= 8
         && first < 64
-        && FIRST_LETTERS & (1 << first) != 0
-        && matches!(
-            word,
-            "False"
-                | "None"
-                | "True"
-                | "and"
-                | "as"
-                | "assert"
-                | "async"
-                | "await"
-                | "break"
-                | "class"
-                | "continue"
-                | "def"
-                | "del"
-                | "elif"
-                | "else"
-                | "except"
-                | "finally"
-                | "for"
-                | "from"
-                | "global"
-                | "if"
-                | "import"
-                | "in"
-                | "is"
-                | "lambda"
-                | "nonlocal"
-                | "not"
-                | "or"
-                | "pass"
-                | "raise"
-                | "return"
-                | "try"
-                | "while"
-                | "with"
-                | "yield"
-        )
+        && SHAPES[usize::from(first)] & (1 << word.len()) != 0
+        && KEYWORDS.contains(&word)
 }
 
 /// The message (and help) for a Python keyword used where gradviz has no such construct.
