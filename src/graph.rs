@@ -24,7 +24,7 @@ pub struct NodeInfo {
     /// A stable id: the tape index for engine graphs, the file's id for JSON graphs.
     pub id: u64,
     /// The label, `""` when there is none.
-    pub label: String,
+    pub label: Label,
     /// The value's data.
     pub data: f64,
     /// The value's grad.
@@ -34,6 +34,162 @@ pub struct NodeInfo {
     /// The module call (or constructor) that made it, when the input knows: the structure
     /// an overview folds by. `None` for a value made outside every module.
     pub scope: Option<Scope>,
+}
+
+/// A value's label: text read as a `&str` (it derefs to one), held in place when short, as
+/// nearly every label is (`w0`, `l1.n3.b`), on the heap otherwise. An export of a 100k-line
+/// script makes 300k labels: as `String`s, their allocations and frees were a twentieth of
+/// the whole run.
+#[derive(Clone)]
+pub struct Label(LabelText);
+
+#[derive(Clone)]
+enum LabelText {
+    Short { len: u8, bytes: [u8; Label::SHORT] },
+    Long(Box<str>),
+}
+
+impl Label {
+    /// The longest label held in place.
+    const SHORT: usize = 22;
+
+    /// The label as text.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // SAFETY: `From<&str>`, the only maker of a short label, copied these bytes from
+            // a whole `&str`, so they are UTF-8 (read on every use, they are not checked again).
+            LabelText::Short { len, bytes } => unsafe {
+                std::str::from_utf8_unchecked(&bytes[..usize::from(*len)])
+            },
+            LabelText::Long(text) => text,
+        }
+    }
+
+    /// Makes it `""`.
+    pub fn clear(&mut self) {
+        *self = Label::default();
+    }
+}
+
+impl Default for Label {
+    fn default() -> Self {
+        Label(LabelText::Short {
+            len: 0,
+            bytes: [0; Label::SHORT],
+        })
+    }
+}
+
+impl From<&str> for Label {
+    fn from(text: &str) -> Self {
+        if text.len() > Label::SHORT {
+            return Label(LabelText::Long(text.into()));
+        }
+        let mut bytes = [0; Label::SHORT];
+        bytes[..text.len()].copy_from_slice(text.as_bytes());
+        let len = u8::try_from(text.len()).expect("at most SHORT bytes");
+        Label(LabelText::Short { len, bytes })
+    }
+}
+
+impl From<String> for Label {
+    fn from(text: String) -> Self {
+        if text.len() > Label::SHORT {
+            return Label(LabelText::Long(text.into_boxed_str()));
+        }
+        Label::from(text.as_str())
+    }
+}
+
+impl From<&String> for Label {
+    fn from(text: &String) -> Self {
+        Label::from(text.as_str())
+    }
+}
+
+impl From<Label> for String {
+    fn from(label: Label) -> String {
+        match label.0 {
+            LabelText::Long(text) => text.into(),
+            short => Label(short).as_str().to_string(),
+        }
+    }
+}
+
+impl std::ops::Deref for Label {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Label {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Label {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Debug for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq for Label {
+    fn eq(&self, other: &Label) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Label {}
+
+impl PartialEq<str> for Label {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Label {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Label {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialOrd for Label {
+    fn partial_cmp(&self, other: &Label) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Label {
+    fn cmp(&self, other: &Label) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Label {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
 }
 
 /// Where a value was made: the chain of module objects at work when it was created,
@@ -199,7 +355,7 @@ pub fn to_petgraph(graph: &Graph, roots: &[NodeId]) -> ExportGraph {
         let (op, operands) = graph.op_and_operands(id);
         let info = NodeInfo {
             id: id.index() as u64,
-            label: graph.label_string(id),
+            label: graph.with_label(id, |text| Label::from(text)),
             data: graph.data(id),
             grad: graph.grad(id),
             op: NodeOp::Known(op),
@@ -445,6 +601,26 @@ mod tests {
     use crate::engine::{Exponent, PyRandom, MLP};
 
     #[test]
+    fn a_label_reads_back_as_the_text_it_was_made_from_short_or_long() {
+        let short = "l0.n3.w2";
+        let at_the_limit = "é".repeat(11);
+        let long = "a label longer than twenty-two bytes, é";
+        for text in ["", short, at_the_limit.as_str(), long] {
+            let label = Label::from(text);
+            assert_eq!(label.as_str(), text);
+            assert_eq!(label, Label::from(text.to_string()));
+            assert_eq!(label.to_string(), text);
+            assert_eq!(String::from(label.clone()), text);
+            assert_eq!(format!("{label:?}"), format!("{text:?}"));
+        }
+        let (first, second) = (Label::from(long), Label::from(short));
+        assert!(first < second, "labels order as their texts");
+        let mut label = Label::from(long);
+        label.clear();
+        assert!(label.is_empty());
+    }
+
+    #[test]
     fn an_engine_network_exports_its_scopes_one_arc_per_call() {
         let g = Graph::new();
         let model = MLP::new(&g, 2, &[2, 1], &mut PyRandom::new(1));
@@ -501,7 +677,7 @@ mod tests {
     fn node(id: u64) -> NodeInfo {
         NodeInfo {
             id,
-            label: String::new(),
+            label: Label::default(),
             data: 0.0,
             grad: 0.0,
             op: NodeOp::default(),

@@ -55,7 +55,7 @@ impl Graph {
         for (i, (((label, data), grad), op)) in values.enumerate() {
             let info = NodeInfo {
                 id: i as u64,
-                label,
+                label: label.into(),
                 data,
                 grad,
                 op: NodeOp::from_string(op),

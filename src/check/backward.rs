@@ -417,7 +417,7 @@ impl<'m, 'g> Ledger<'m, 'g> {
         if info.label.is_empty() {
             format!("#{}", info.id)
         } else {
-            info.label.clone()
+            info.label.to_string()
         }
     }
 

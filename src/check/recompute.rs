@@ -325,7 +325,7 @@ pub fn check(document: &Document, tolerance: &Tolerance) -> Report {
                 mismatches.push(Mismatch {
                     id: info.id,
                     node,
-                    label: info.label.clone(),
+                    label: info.label.to_string(),
                     field,
                     stored,
                     expected,
@@ -421,7 +421,7 @@ fn causes(model: &Backward, grad_unverified: &[bool], mismatches: &[Mismatch]) -
             (!operands.is_empty()).then(|| Cause {
                 id: info.id,
                 node: NodeIndex::new(i),
-                label: info.label.clone(),
+                label: info.label.to_string(),
                 op: info.op.text().to_string(),
                 operands: operands
                     .iter()

@@ -385,10 +385,16 @@ impl Graph {
         }
     }
 
-    /// The node's label as an owned string, `""` when it has none: what an export copies.
+    /// The node's label as an owned string, `""` when it has none.
     pub fn label_string(&self, id: NodeId) -> String {
+        self.with_label(id, str::to_string)
+    }
+
+    /// What `read` makes of the node's label (`""` when it has none), read in place: an
+    /// export copies each label this way.
+    pub fn with_label<T>(&self, id: NodeId, read: impl FnOnce(&str) -> T) -> T {
         let tape = self.tape.borrow();
-        tape.labels.get(tape.nodes[id.index()].label).to_string()
+        read(tape.labels.get(tape.nodes[id.index()].label))
     }
 
     /// Sets the node's label; `None` or `""` clears it.

@@ -84,7 +84,7 @@ fn name_values(graph: &mut Cow<'_, ExportGraph>, naming: Naming) {
     }
     for node in graph.to_mut().node_weights_mut() {
         if node.label.is_empty() && node.op.is_leaf() {
-            node.label = value_name(None, node.id);
+            node.label = value_name(None, node.id).into();
         }
     }
 }

@@ -317,9 +317,9 @@ impl Summary {
             title,
             outputs: outputs
                 .iter()
-                .map(|&o| (graph[o].label.clone(), graph[o].data, graph[o].grad))
+                .map(|&o| (graph[o].label.to_string(), graph[o].data, graph[o].grad))
                 .collect(),
-            max_grad: (graph[largest].grad.abs(), graph[largest].label.clone()),
+            max_grad: (graph[largest].grad.abs(), graph[largest].label.to_string()),
             values: members.len(),
             grad_norm: None,
             calls: None,
@@ -757,7 +757,7 @@ fn merge(folded: &Folded, repeats: &Repeats) -> Folded {
         out_places.push(places[first.index()]);
         node_of.push(out.add_node(NodeInfo {
             id,
-            label: summary.title.clone(),
+            label: summary.title.as_str().into(),
             data,
             grad,
             ..NodeInfo::default()
@@ -981,7 +981,7 @@ fn fold(graph: &ExportGraph, groups: &Groups, depth: usize) -> Folded {
         let (_, data, grad) = summary.outputs[0];
         let info = NodeInfo {
             id: graph[index].id,
-            label: summary.title.clone(),
+            label: summary.title.as_str().into(),
             data,
             grad,
             op: NodeOp::default(),
@@ -1485,7 +1485,7 @@ mod tests {
             let op = if previous.is_some() { "tanh" } else { "" };
             let node = graph.add_node(NodeInfo {
                 id: id as u64,
-                label: label.to_string(),
+                label: (*label).into(),
                 data: 0.5,
                 grad: id as f64,
                 op: op.into(),
@@ -1573,7 +1573,7 @@ mod tests {
     ) -> NodeIndex {
         let node = graph.add_node(NodeInfo {
             id: graph.node_count() as u64,
-            label: label.to_string(),
+            label: label.into(),
             data: 1.0,
             grad: 0.5,
             op: op.into(),
@@ -1652,7 +1652,7 @@ mod tests {
                 Some(t) => made(&mut graph, "+", "", None, &[t, inputs[0]]),
             });
         }
-        graph[total.unwrap()].label = "loss".to_string();
+        graph[total.unwrap()].label = "loss".into();
         graph
     }
 

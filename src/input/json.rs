@@ -699,7 +699,7 @@ impl NodeFields {
         let listed = ListedNode {
             info: NodeInfo {
                 id,
-                label,
+                label: label.into(),
                 data,
                 grad,
                 op,

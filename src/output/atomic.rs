@@ -31,6 +31,8 @@ pub struct Staged {
     existing: Option<Permissions>,
     /// Folders made for it, deepest first: removed again if it is dropped uncommitted.
     created: Vec<PathBuf>,
+    /// How far the file's bytes have been handed to the disk ([`Writeback`]).
+    writeback: Writeback,
 }
 
 impl Staged {
@@ -63,6 +65,7 @@ impl Staged {
             closed: None,
             existing: std::fs::metadata(path).ok().map(|m| m.permissions()),
             created: Vec::new(),
+            writeback: Writeback::default(),
         };
         if make_folders {
             staged.created = missing_folders(dir);
@@ -120,7 +123,11 @@ impl Staged {
 impl Write for Staged {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
         match &mut self.temp {
-            Some(temp) => temp.write(bytes),
+            Some(temp) => {
+                let written = temp.write(bytes)?;
+                self.writeback.wrote(temp, written);
+                Ok(written)
+            }
             None => Err(io::Error::other("the file was already closed")),
         }
     }
@@ -144,6 +151,53 @@ impl Drop for Staged {
         }
     }
 }
+
+/// The disk writes of a large file started while the rest of it is still being made, so
+/// that the `fsync` before the rename (which makes the new file survive a power cut once it
+/// has its name) waits only for the last few megabytes: on the 46 MB JSON of a 100k-line
+/// script it waited ~30 ms for all of them. Linux only; elsewhere the fsync does it all.
+#[derive(Default)]
+struct Writeback {
+    /// Bytes written to the temporary file (through its buffer).
+    written: u64,
+    /// Bytes whose writeback has been started.
+    started: u64,
+}
+
+impl Writeback {
+    /// Writeback starts every `STEP` bytes, in the background (`sync_file_range` with
+    /// `SYNC_FILE_RANGE_WRITE` only starts it; errors show at the fsync all the same).
+    const STEP: u64 = 4 << 20;
+
+    fn wrote(&mut self, temp: &BufWriter<NamedTempFile>, bytes: usize) {
+        self.written += bytes as u64;
+        let in_file = self.written - temp.buffer().len() as u64;
+        if in_file - self.started >= Self::STEP {
+            start_writeback(
+                temp.get_ref().as_file(),
+                self.started,
+                in_file - self.started,
+            );
+            self.started = in_file;
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn start_writeback(file: &std::fs::File, offset: u64, len: u64) {
+    use std::os::fd::AsRawFd;
+    let (Ok(offset), Ok(len)) = (i64::try_from(offset), i64::try_from(len)) else {
+        return;
+    };
+    // SAFETY: a plain system call on a descriptor `file` keeps open; it reads no memory.
+    // Its result is ignored: it only starts writes early, and the fsync reports any error.
+    unsafe {
+        libc::sync_file_range(file.as_raw_fd(), offset, len, libc::SYNC_FILE_RANGE_WRITE);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_file: &std::fs::File, _offset: u64, _len: u64) {}
 
 /// The folders of `dir` that do not exist yet, deepest first.
 fn missing_folders(dir: &Path) -> Vec<PathBuf> {

@@ -692,7 +692,7 @@ fn snapshot_data(
     SnapshotData {
         prefix: prefix.to_string(),
         ids: graph.node_weights().map(|n| n.id).collect(),
-        labels: graph.node_weights().map(|n| n.label.clone()).collect(),
+        labels: graph.node_weights().map(|n| n.label.to_string()).collect(),
         ops: graph.node_weights().map(|n| n.op.to_string()).collect(),
         data: graph
             .node_weights()

@@ -775,7 +775,7 @@ fn summary_node(id: u64, summary: &Summary) -> NodeInfo {
         .map_or((0.0, 0.0), |(_, data, grad)| (*data, *grad));
     NodeInfo {
         id,
-        label: summary.title.clone(),
+        label: summary.title.clone().into(),
         data,
         grad,
         ..NodeInfo::default()

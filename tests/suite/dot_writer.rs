@@ -240,7 +240,7 @@ fn any_ids_are_written_as_the_model_writes_them() {
         .map(|&id| {
             graph.add_node(NodeInfo {
                 id,
-                label: format!("n{id}"),
+                label: format!("n{id}").into(),
                 data: id as f64,
                 grad: -1.0,
                 op: if id % 2 == 1 { "+" } else { "" }.into(),

@@ -48,7 +48,7 @@ fn labels_of_children(document: &Document, label: &str) -> Vec<String> {
     let node = g.node_indices().find(|&n| g[n].label == label).unwrap();
     operands(g, node)
         .into_iter()
-        .map(|c| g[c].label.clone())
+        .map(|c| g[c].label.to_string())
         .collect()
 }
 

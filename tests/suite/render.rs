@@ -76,7 +76,7 @@ fn engines() -> Vec<(EngineChoice, EngineOptions)> {
 fn leaf(id: u64, label: &str, data: f64, grad: f64) -> NodeInfo {
     NodeInfo {
         id,
-        label: label.to_string(),
+        label: label.into(),
         data,
         grad,
         op: NodeOp::default(),
@@ -274,7 +274,7 @@ fn hostile_op_text_and_extra_rows_render_verbatim() {
     let op = "}\"; x [y=\"|<\\ &θ";
     let result = graph.add_node(NodeInfo {
         id: 1,
-        label: "r".to_string(),
+        label: "r".into(),
         data: 1.0,
         grad: 0.0,
         op: op.into(),

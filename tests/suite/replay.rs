@@ -37,7 +37,7 @@ fn the_neuron_replays_from_the_root_down_in_reverse_topological_order() {
         .map(|s| match s.kind {
             StepKind::Start => "start".to_string(),
             StepKind::Seed(root) => format!("seed {}", graph[root].label),
-            StepKind::Local(node) => graph[node].label.clone(),
+            StepKind::Local(node) => graph[node].label.to_string(),
         })
         .collect();
     assert_eq!(

@@ -387,7 +387,7 @@ fn leaves_with_grads(grads: &[f64]) -> ExportGraph {
     for (i, &grad) in grads.iter().enumerate() {
         graph.add_node(NodeInfo {
             id: i as u64,
-            label: format!("v{i}"),
+            label: format!("v{i}").into(),
             data: 0.0,
             grad,
             op: Default::default(),

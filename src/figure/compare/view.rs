@@ -56,7 +56,7 @@ fn combined(states: &States, offset: u64) -> ExportGraph {
             let mut node = node.clone();
             node.id += shift;
             if !node.label.is_empty() {
-                node.label = format!("{state}.{}", node.label);
+                node.label = format!("{state}.{}", node.label).into();
             }
             both.add_node(node);
         }
@@ -72,7 +72,7 @@ fn combined(states: &States, offset: u64) -> ExportGraph {
 /// Takes the state prefixes off every label, summary and cluster title.
 fn unprefix(view: &mut View) {
     for node in view.graph.to_mut().node_weights_mut() {
-        node.label = strip(&node.label).to_string();
+        node.label = strip(&node.label).into();
     }
     for summary in view.summaries.values_mut() {
         summary.title = strip(&summary.title).to_string();

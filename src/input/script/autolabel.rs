@@ -10,17 +10,20 @@ use rustc_hash::FxHashMap;
 
 /// The label of the `k`-th distinct value (from 1) named after `name`.
 pub fn rebound_label(name: &str, k: usize) -> String {
-    if k <= 1 {
-        return name.to_string();
-    }
-    // Written out rather than `format!`: a lecture loop labels every value it binds.
-    let mut digits = itoa::Buffer::new();
-    let digits = digits.format(k);
-    let mut label = String::with_capacity(name.len() + 1 + digits.len());
-    label.push_str(name);
-    label.push('#');
-    label.push_str(digits);
+    let mut label = String::new();
+    write_rebound_label(name, k, &mut label);
     label
+}
+
+/// [`rebound_label`] written into `label`, which is emptied first. Written out rather than
+/// with `format!`: a lecture loop labels every value it binds.
+fn write_rebound_label(name: &str, k: usize, label: &mut String) {
+    label.clear();
+    label.push_str(name);
+    if k > 1 {
+        label.push('#');
+        label.push_str(itoa::Buffer::new().format(k));
+    }
 }
 
 /// How many values have taken their label from each name so far.
@@ -42,11 +45,19 @@ impl AutoLabels {
     /// assert_eq!(labels.next("c"), "c#3");
     /// ```
     pub fn next(&mut self, name: &str) -> String {
+        let mut label = String::new();
+        self.next_into(name, &mut label);
+        label
+    }
+
+    /// [`AutoLabels::next`] written into `label` (emptied first), so that a caller labelling
+    /// value after value reuses one buffer.
+    pub fn next_into(&mut self, name: &str, label: &mut String) {
         let count = match self.taken.get_mut(name) {
             Some(count) => count,
             None => self.taken.entry(name.to_string()).or_insert(0),
         };
         *count += 1;
-        rebound_label(name, *count)
+        write_rebound_label(name, *count, label);
     }
 }

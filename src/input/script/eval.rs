@@ -39,7 +39,7 @@ use super::number::{check_float_pow, Num};
 use super::parser::{Stmt, Target};
 use super::{AutoLabels, ScriptOptions};
 use crate::engine::{Exponent, Graph, NodeId, Op, PyRandom};
-use crate::graph::{to_petgraph, Rankdir};
+use crate::graph::{to_petgraph, Label, Rankdir};
 use crate::input::Drawing;
 use loops::LoopFrame;
 use nn::{module_attribute, one_argument, LayerObj, MlpObj, NeuronObj};
@@ -54,7 +54,9 @@ pub(crate) use pymath::MATH_NAMES;
 #[derive(Debug, Clone)]
 pub(crate) enum Obj {
     Num(Num),
-    Str(Rc<str>),
+    /// A string, held in place when short (as labels are) so that a literal costs no
+    /// allocation.
+    Str(Label),
     Value(NodeId),
     None,
     Builtin(Builtin),
@@ -210,6 +212,8 @@ pub(crate) struct Evaluator<'s> {
     auto_label: bool,
     /// The names auto-labels were taken from, counted: a rebound name labels `c#2`, ….
     auto_labels: AutoLabels,
+    /// The automatic label being given, one buffer for all of them.
+    label_buffer: String,
     variables: FxHashMap<&'s str, Obj>,
     /// Per node: it has a name already (an explicit label, or the first variable it was
     /// bound to), so binding it again does not relabel it.
@@ -251,6 +255,7 @@ impl<'s> Evaluator<'s> {
             last_value: None,
             auto_label: options.auto_label,
             auto_labels: AutoLabels::default(),
+            label_buffer: String::new(),
             variables: FxHashMap::default(),
             named: Vec::with_capacity(values),
             int_data: Vec::with_capacity(values),
@@ -338,8 +343,8 @@ impl<'s> Evaluator<'s> {
     fn bind(&mut self, name: &'s str, value: Obj) {
         if let Obj::Value(id) = value {
             if !self.take_name(id) && self.auto_label {
-                let label = self.auto_labels.next(name);
-                self.graph.set_label(id, Some(&label));
+                self.auto_labels.next_into(name, &mut self.label_buffer);
+                self.graph.set_label(id, Some(&self.label_buffer));
             }
             self.last_value = Some(id);
         }
@@ -500,7 +505,7 @@ impl<'s> Evaluator<'s> {
             let value = match instr {
                 Instr::Int(n) => Obj::Num(Num::Int(*n)),
                 Instr::Float(x) => Obj::Num(Num::Float(*x)),
-                Instr::Str(text) => Obj::Str(Rc::from(&**text)),
+                Instr::Str(text) => Obj::Str(Label::from(&**text)),
                 Instr::Load(name, span) => self.lookup(name, *span)?,
                 Instr::Unary(op, span) => {
                     let operand = pop(stack);
@@ -538,7 +543,9 @@ impl<'s> Evaluator<'s> {
                 } => {
                     let value = pop(stack);
                     let text = self.format_field(&value, *conversion, spec);
-                    Obj::Str(Rc::from(text.map_err(|message| Diag::new(*span, message))?))
+                    Obj::Str(Label::from(
+                        text.map_err(|message| Diag::new(*span, message))?,
+                    ))
                 }
                 Instr::Concat(n) => {
                     let parts = stack.split_off(stack.len() - n);
@@ -549,7 +556,7 @@ impl<'s> Evaluator<'s> {
                             _ => unreachable!("an f-string's parts are strings"),
                         })
                         .collect();
-                    Obj::Str(Rc::from(joined))
+                    Obj::Str(Label::from(joined))
                 }
                 Instr::Index { span, index_span } => {
                     let index = pop(stack);
@@ -622,7 +629,7 @@ impl<'s> Evaluator<'s> {
                 number(result, op_span).map(Obj::Num)
             }
             (Obj::Str(a), Obj::Str(b)) if op == BinOp::Add => {
-                Ok(Obj::Str(Rc::from(format!("{a}{b}"))))
+                Ok(Obj::Str(Label::from(format!("{a}{b}"))))
             }
             (Obj::Value(a), Obj::Value(b)) => self.value_op(op, op_span, a, Operand::Node(b)),
             (Obj::Value(a), Obj::Num(b)) => self.value_op(op, op_span, a, Operand::Num(b)),
@@ -1051,7 +1058,7 @@ impl<'s> Evaluator<'s> {
             "data" => Ok(Obj::Num(self.data_of(id))),
             "grad" => Ok(Obj::Num(self.grad_of(id))),
             "label" => Ok(Obj::Str(
-                self.graph.label(id).unwrap_or_else(|| Rc::from("")),
+                self.graph.with_label(id, |text| Label::from(text)),
             )),
             _ if unary_method(name).is_some() || name == "backward" || name == "_backward" => Err(
                 Diag::new(span, format!("'{name}' is a method: call it as .{name}()")),
@@ -1148,7 +1155,7 @@ fn number(result: Result<Num, String>, span: Span) -> Res<Num> {
     result.map_err(|m| Diag::new(span, m))
 }
 
-fn expect_label(value: Obj, span: Span) -> Res<Rc<str>> {
+fn expect_label(value: Obj, span: Span) -> Res<Label> {
     match value {
         Obj::Str(text) => Ok(text),
         other => Err(Diag::new(
@@ -1158,7 +1165,7 @@ fn expect_label(value: Obj, span: Span) -> Res<Rc<str>> {
     }
 }
 
-fn expect_text(name: &str, value: Obj, span: Span) -> Res<Rc<str>> {
+fn expect_text(name: &str, value: Obj, span: Span) -> Res<Label> {
     match value {
         Obj::Str(text) => Ok(text),
         other => Err(Diag::new(

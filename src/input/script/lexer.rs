@@ -369,18 +369,20 @@ impl<'s> Lexer<'s> {
     fn name_or_prefixed_string(&mut self) -> Res<Token<'s>> {
         let start = self.pos;
         let bytes = self.src.as_bytes();
-        while bytes
-            .get(self.pos)
-            .is_some_and(|&b| b == b'_' || b.is_ascii_alphanumeric())
-        {
-            self.pos += 1;
-        }
+        // Scanned with a local index and a table: every name in the script comes here.
+        let ascii_len = bytes[start..]
+            .iter()
+            .position(|&b| !ASCII_NAME_BYTES[usize::from(b)])
+            .unwrap_or(bytes.len() - start);
+        self.pos = start + ascii_len;
         // A name with letters beyond ASCII goes on a character at a time.
-        while self.peek().is_some_and(is_name_continue) {
-            self.bump();
+        if bytes.get(self.pos).is_some_and(|b| !b.is_ascii()) {
+            while self.peek().is_some_and(is_name_continue) {
+                self.bump();
+            }
         }
         let name = &self.src[start..self.pos];
-        if matches!(self.peek(), Some('\'' | '"')) {
+        if matches!(bytes.get(self.pos), Some(b'\'' | b'"')) {
             let prefix = name.to_ascii_lowercase();
             match prefix.as_str() {
                 "r" => return self.string(start, true),
@@ -420,11 +422,13 @@ impl<'s> Lexer<'s> {
         };
         self.pos += op.len();
         let span = Span::new(start, self.pos);
-        match op {
-            "(" | "[" | "{" => self.open_bracket(c, span)?,
-            ")" | "]" | "}" => self.close_bracket(c, span)?,
-            "!" => return Err(Diag::new(span, "invalid syntax: '!' on its own")),
-            _ => {}
+        if op.len() == 1 {
+            match op.as_bytes()[0] {
+                b'(' | b'[' | b'{' => self.open_bracket(c, span)?,
+                b')' | b']' | b'}' => self.close_bracket(c, span)?,
+                b'!' => return Err(Diag::new(span, "invalid syntax: '!' on its own")),
+                _ => {}
+            }
         }
         Ok(Token {
             tok: Tok::Op(op),
@@ -462,6 +466,9 @@ impl<'s> Lexer<'s> {
     }
 
     fn number(&mut self) -> Res<Token<'s>> {
+        if let Some(token) = self.plain_number() {
+            return Ok(token);
+        }
         let start = self.pos;
         let radix = match self.src[start..].get(..2) {
             Some("0x" | "0X") => 16,
@@ -492,6 +499,49 @@ impl<'s> Lexer<'s> {
             }
         }
         Ok(self.token(tok, start))
+    }
+
+    /// A number of plain decimal digits, with at most one point, that nothing a name or a
+    /// longer literal could be made of follows (`0.999`, `12`, `3.`): read from its bytes
+    /// at once, as the general path would read it. `None`, with nothing consumed, for any
+    /// other literal (underscores, exponents, other bases, leading zeros, numbers too long
+    /// for the fast ways), which the general path reads.
+    fn plain_number(&mut self) -> Option<Token<'s>> {
+        let start = self.pos;
+        let bytes = self.src.as_bytes();
+        let digits_from = |at: usize| {
+            at + bytes[at..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count()
+        };
+        let whole_end = digits_from(start);
+        let (end, is_float) = match bytes.get(whole_end) {
+            Some(b'.') => (digits_from(whole_end + 1), true),
+            _ => (whole_end, false),
+        };
+        if end == start + usize::from(is_float) {
+            return None;
+        }
+        // What may follow: not a name's character (nor a non-ASCII one), a point or an
+        // underscore, which would make another literal or an error for the general path.
+        if bytes
+            .get(end)
+            .is_some_and(|&b| b == b'_' || b == b'.' || !b.is_ascii() || b.is_ascii_alphanumeric())
+        {
+            return None;
+        }
+        let text = &self.src[start..end];
+        let tok = if is_float {
+            Tok::Float(exact_decimal(text)?)
+        } else {
+            if text.len() > 18 || (text.len() > 1 && text.starts_with('0')) {
+                return None;
+            }
+            Tok::Int(i128::from(text.parse::<u64>().ok()?))
+        };
+        self.pos = end;
+        Some(self.token(tok, start))
     }
 
     fn decimal_number(&mut self, start: usize) -> Res<Tok<'s>> {
@@ -565,7 +615,8 @@ impl<'s> Lexer<'s> {
 
     /// A string literal whose prefix starts at `start` and whose quote is at `self.pos`.
     fn string(&mut self, start: usize, raw: bool) -> Res<Token<'s>> {
-        let quote = self.bump().expect("called at a quote");
+        let quote = char::from(self.src.as_bytes()[self.pos]);
+        self.pos += 1;
         let triple = self.closes_triple(quote);
         if triple {
             self.pos += 2;
@@ -640,9 +691,10 @@ impl<'s> Lexer<'s> {
         quote.is_some() && rest.next() == quote && rest.next() == quote
     }
 
+    /// Whether two more of `quote` (ASCII) follow, making a triple quote.
     fn closes_triple(&self, quote: char) -> bool {
-        let mut rest = self.src[self.pos..].chars();
-        rest.next() == Some(quote) && rest.next() == Some(quote)
+        let quote = quote as u8;
+        self.src.as_bytes()[self.pos..].starts_with(&[quote, quote])
     }
 
     /// One escape sequence after the backslash at `backslash`, appended to `text`.
@@ -790,6 +842,17 @@ fn parse_int(digits: &str, radix: u32, span: Span) -> Res<i128> {
     })
 }
 
+/// The ASCII bytes a name may hold past its first: letters, digits and `_`.
+const ASCII_NAME_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = (b as u8).is_ascii_alphanumeric() || b == b'_' as usize;
+        b += 1;
+    }
+    table
+};
+
 fn is_name_start(c: char) -> bool {
     c == '_' || c.is_ascii_alphabetic() || (!c.is_ascii() && c.is_alphabetic())
 }
@@ -856,6 +919,25 @@ mod tests {
                 Tok::Float(literal.parse().unwrap()),
                 "{literal}"
             );
+        }
+    }
+
+    #[test]
+    fn numbers_at_the_edges_of_the_plain_path_read_as_the_general_path_reads_them() {
+        assert_eq!(
+            toks("999999999999999999 1000000000000000000000 9007199254740993.0 00 7. 1_0.5"),
+            vec![
+                Tok::Int(999_999_999_999_999_999),
+                Tok::Int(1_000_000_000_000_000_000_000),
+                Tok::Float(9_007_199_254_740_992.0),
+                Tok::Int(0),
+                Tok::Float(7.0),
+                Tok::Float(10.5),
+                Tok::Newline,
+            ]
+        );
+        for bad in ["07", "1a", "1.e", "2_"] {
+            assert!(Lexer::new(bad).next_token().is_err(), "{bad}");
         }
     }
 

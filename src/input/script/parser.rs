@@ -79,8 +79,9 @@ pub(crate) struct Parser<'s> {
     statements: usize,
     /// The top-level module of each `import` and `from … import` read so far.
     imports: Vec<(&'s str, Span)>,
-    /// The expression builder, kept between expressions for its room.
-    builder: Builder<'s>,
+    /// The expression builder, kept between expressions for its room; out of its place
+    /// (`None`) while an expression is being read with it.
+    builder: Option<Builder<'s>>,
     /// The emptied target lists of assignments that have run, for the next ones.
     spare_targets: Vec<Vec<Target<'s>>>,
 }
@@ -95,7 +96,7 @@ impl<'s> Parser<'s> {
             after_op: None,
             statements: 0,
             imports: Vec::new(),
-            builder: Builder::default(),
+            builder: Some(Builder::default()),
             spare_targets: Vec::new(),
         })
     }
@@ -120,9 +121,9 @@ impl<'s> Parser<'s> {
                     targets.clear();
                     self.spare_targets.push(targets);
                 }
-                self.builder.recycle(value);
+                self.builder().recycle(value);
             }
-            Stmt::AugAssign { value, .. } | Stmt::Expr(value) => self.builder.recycle(value),
+            Stmt::AugAssign { value, .. } | Stmt::Expr(value) => self.builder().recycle(value),
             Stmt::For(_) => {}
         }
     }
@@ -362,7 +363,7 @@ impl<'s> Parser<'s> {
             Tok::Op("=") => self.assignment(first),
             Tok::Op(op @ ("+=" | "-=" | "*=" | "/=" | "**=")) => {
                 let op_span = self.current.span;
-                let target = to_target(first, &mut self.builder)?;
+                let target = to_target(first, self.builder())?;
                 self.advance()?;
                 let value = self.expression()?;
                 let op = BinOp::from_token(op.trim_end_matches('=')).expect("an arithmetic op");
@@ -394,24 +395,31 @@ impl<'s> Parser<'s> {
 
     fn assignment(&mut self, first: Expr<'s>) -> Res<Stmt<'s>> {
         let mut targets = self.spare_targets.pop().unwrap_or_default();
-        targets.push(to_target(first, &mut self.builder)?);
+        targets.push(to_target(first, self.builder())?);
         loop {
             self.advance()?;
             let value = self.expression()?;
             if self.current.tok == Tok::Op("=") {
-                targets.push(to_target(value, &mut self.builder)?);
+                targets.push(to_target(value, self.builder())?);
             } else {
                 return Ok(Stmt::Assign { targets, value });
             }
         }
     }
 
+    /// The expression builder, when no expression is being read.
+    fn builder(&mut self) -> &mut Builder<'s> {
+        self.builder.get_or_insert_with(Builder::default)
+    }
+
     /// One expression, up to the first token that cannot continue it.
     fn expression(&mut self) -> Res<Expr<'s>> {
-        let mut builder = std::mem::take(&mut self.builder);
+        // Taken out (not swapped for a new one), so that nothing is made or dropped per
+        // expression.
+        let mut builder = self.builder.take().unwrap_or_default();
         builder.clear();
         let expr = self.build(&mut builder)?;
-        self.builder = builder;
+        self.builder = Some(builder);
         Ok(expr)
     }
 
@@ -518,7 +526,7 @@ impl<'s> Parser<'s> {
             after_op: None,
             statements: 0,
             imports: Vec::new(),
-            builder: Builder::default(),
+            builder: Some(Builder::default()),
             spare_targets: Vec::new(),
         };
         let expr = parser.expression()?;
@@ -696,60 +704,30 @@ fn to_target<'s>(mut expr: Expr<'s>, builder: &mut Builder<'s>) -> Res<Target<'s
 
 /// Whether `word` is one of Python's keywords.
 fn is_keyword(word: &str) -> bool {
-    // This runs for every name in the script, and most names fail the cheap tests: the
-    // length, and a first letter that starts some keyword (a bit per letter from 'A').
-    const FIRST_LETTERS: u64 = {
-        let letters = b"FNTabcdefgilnoprtwy";
-        let mut bits = 0u64;
+    // This runs for every name in the script, and most names fail the cheap test: whether
+    // some keyword has the name's first letter and its length (a bit per length 0..=8 for
+    // each letter from 'A'), which rejects `label`, `x` and `Value` without comparing texts.
+    const KEYWORDS: [&str; 35] = [
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
+        "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
+        "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
+        "try", "while", "with", "yield",
+    ];
+    const SHAPES: [u16; 64] = {
+        let mut shapes = [0u16; 64];
         let mut i = 0;
-        while i < letters.len() {
-            bits |= 1 << (letters[i] - b'A');
+        while i < KEYWORDS.len() {
+            let keyword = KEYWORDS[i].as_bytes();
+            shapes[(keyword[0] - b'A') as usize] |= 1 << keyword.len();
             i += 1;
         }
-        bits
+        shapes
     };
     let first = word.as_bytes().first().map_or(0, |b| b.wrapping_sub(b'A'));
-    (2..=8).contains(&word.len())
+    word.len() <= 8
         && first < 64
-        && FIRST_LETTERS & (1 << first) != 0
-        && matches!(
-            word,
-            "False"
-                | "None"
-                | "True"
-                | "and"
-                | "as"
-                | "assert"
-                | "async"
-                | "await"
-                | "break"
-                | "class"
-                | "continue"
-                | "def"
-                | "del"
-                | "elif"
-                | "else"
-                | "except"
-                | "finally"
-                | "for"
-                | "from"
-                | "global"
-                | "if"
-                | "import"
-                | "in"
-                | "is"
-                | "lambda"
-                | "nonlocal"
-                | "not"
-                | "or"
-                | "pass"
-                | "raise"
-                | "return"
-                | "try"
-                | "while"
-                | "with"
-                | "yield"
-        )
+        && SHAPES[usize::from(first)] & (1 << word.len()) != 0
+        && KEYWORDS.contains(&word)
 }
 
 /// The message (and help) for a Python keyword used where gradviz has no such construct.

@@ -94,24 +94,37 @@ impl<'s> Fit<'s> {
     }
 
     pub(super) fn visit(&mut self, statement: &Stmt<'s>) {
+        // A loop's body is walked with a stack; a simple statement, most of a script,
+        // needs none.
+        let Stmt::For(_) = statement else {
+            return self.simple(statement);
+        };
         let mut pending = vec![statement];
         while let Some(statement) = pending.pop() {
             match statement {
-                Stmt::Assign { targets, value } => {
-                    targets.iter().for_each(|t| self.target(t));
-                    self.code(value);
-                }
-                Stmt::AugAssign { target, value, .. } => {
-                    self.target(target);
-                    self.code(value);
-                }
-                Stmt::Expr(expr) => self.code(expr),
                 Stmt::For(for_loop) => {
                     self.bound.extend(for_loop.targets.iter().map(|(n, _)| *n));
                     self.code(&for_loop.iterable);
                     pending.extend(for_loop.body.iter().rev());
                 }
+                simple => self.simple(simple),
             }
+        }
+    }
+
+    /// A statement other than a loop.
+    fn simple(&mut self, statement: &Stmt<'s>) {
+        match statement {
+            Stmt::Assign { targets, value } => {
+                targets.iter().for_each(|t| self.target(t));
+                self.code(value);
+            }
+            Stmt::AugAssign { target, value, .. } => {
+                self.target(target);
+                self.code(value);
+            }
+            Stmt::Expr(expr) => self.code(expr),
+            Stmt::For(_) => unreachable!("loops are walked by visit"),
         }
     }
 
@@ -144,11 +157,13 @@ impl<'s> Fit<'s> {
                 }
                 Instr::Call(call) => {
                     let call = &expr.calls[*call];
-                    let callee = self
-                        .source
-                        .get(call.callee_span.start..call.callee_span.end);
-                    if let (Some((name, _)), Some("math")) = (call.method, callee) {
-                        self.read.push(Cow::Owned(format!("math.{name}")));
+                    if let Some((name, _)) = call.method {
+                        let callee = self
+                            .source
+                            .get(call.callee_span.start..call.callee_span.end);
+                        if callee == Some("math") {
+                            self.read.push(Cow::Owned(format!("math.{name}")));
+                        }
                     }
                 }
                 Instr::LoopStart(start) => {
