@@ -147,8 +147,9 @@ pub struct FigureArgs {
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormatArg>,
     /// Renderer: the `dot` binary, the embedded graphviz-pure, gradviz's own layered layout
-    /// (svg, png; any size), or auto: `dot` when installed (else layered), layered above
-    /// 2000 values or the node guard.
+    /// (svg, png; any size), or auto: `dot` when installed (else layered), layered for a
+    /// figure `dot` would take more than about 2 s over (nodes plus edge lengths in ranks)
+    /// or above the node guard.
     #[arg(long, value_enum, default_value_t = Engine::Auto)]
     pub engine: Engine,
     /// Rank direction, for every figure [default: what the script's draw_dot(rankdir=…)
@@ -336,7 +337,7 @@ value_enum! {
 value_enum! {
     /// `--engine`.
     Engine => EngineChoice {
-        /// `dot` when installed, else layered; layered above 2000 values.
+        /// `dot` when installed, else layered; layered where `dot` would be slow.
         Auto => Auto,
         /// Graphviz's `dot` binary.
         Dot => Dot,

@@ -56,8 +56,8 @@ impl Label {
     /// The label as text.
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            // SAFETY: `From<&str>`, the only maker of a short label, copied these bytes from
-            // a whole `&str`, so they are UTF-8 (read on every use, they are not checked again).
+            // SAFETY: `From<&str>` copied these bytes from a whole `&str`, and `Default` makes
+            // none, so they are UTF-8 (read on every use, they are not checked again).
             LabelText::Short { len, bytes } => unsafe {
                 std::str::from_utf8_unchecked(&bytes[..usize::from(*len)])
             },

@@ -209,7 +209,7 @@ def draw_dot(root, *, rankdir=None, precision=4, group=False, fold=None, color=N
              engine="auto", auto_label=True, replay=False, full=False, depth=None):
     """The figure of the graph reachable from `root`, left to right unless `rankdir` says
     otherwise. `engine` is 'auto' (Graphviz's `dot` where installed, else gradviz's own
-    layered layout, which also draws above 2,000 values), 'dot', 'builtin' or
+    layered layout, which also draws where `dot` would be slow), 'dot', 'builtin' or
     'layered'; `group`, `fold` and `color='grad'` are the command line's big-graph views.
     A graph of more than 1,500 values is drawn as its overview, top to bottom (groups
     folded, repeated computations drawn once): `full=True` draws every value, `depth=N`

@@ -175,13 +175,13 @@ impl ViewOptions {
         self
     }
 
-    /// The depth of the overview these options ask of a graph of `values` values, if any;
-    /// `Some(None)` asks for the depth to be chosen.
     /// Whether a figure of a graph of `values` values is drawn as its overview.
     pub(crate) fn draws_overview(&self, values: usize) -> bool {
         self.overview(values).is_some()
     }
 
+    /// The depth of the overview these options ask of a graph of `values` values, if any;
+    /// `Some(None)` asks for the depth to be chosen.
     fn overview(&self, values: usize) -> Option<Option<usize>> {
         match self.detail {
             Detail::Depth(depth) => Some(Some(depth)),

@@ -365,8 +365,9 @@ fn syntax_error(text: &str, error: serde_json::Error) -> Invalid {
 fn editor_position(text: &str, line: usize, column: usize) -> (usize, usize) {
     match (line, column) {
         (2.., 0) => {
+            // In bytes, as serde_json counts its columns everywhere else.
             let before = text.split('\n').nth(line - 2).unwrap_or("");
-            (line - 1, before.chars().count() + 1)
+            (line - 1, before.len() + 1)
         }
         _ => (line, column),
     }

@@ -61,8 +61,10 @@ pub(crate) struct Part {
     pub holder: usize,
     /// The node's title (`l0.n1: ReLU(w·x+b)`, `100 × ReLU`).
     pub title: String,
-    /// Its drawing; `None` when it has none (the other units of a repeated computation, or
-    /// more than [`DRAWN_VALUES`] values).
+    /// Its drawing; `None` when the page draws it from another part's (the other units of
+    /// a repeated computation, in [`Part::repeat`]) or it holds more than
+    /// [`DRAWN_VALUES`] values. More other units than a screen holds are drawn as runs of
+    /// them, each a part of its own.
     pub drawing: Option<Drawing>,
     /// The other units of a repeated computation, which the page draws as copies of the
     /// first (its drawing is `None`).
@@ -178,8 +180,8 @@ const GAP: f64 = 18.0;
 struct Inner {
     view: View<'static>,
     openers: Vec<Opener>,
-    /// For a piece of a cut drawing: the number of its first atom there, how many there
-    /// were and whether they were units, so a piece cut again counts on.
+    /// For a piece of a cut drawing: the number of its first atom there and how many there
+    /// were, so a piece of single values cut again counts on.
     numbering: Option<Numbering>,
 }
 
@@ -188,7 +190,6 @@ struct Inner {
 struct Numbering {
     first: usize,
     total: usize,
-    units: bool,
 }
 
 impl Drawer<'_> {
@@ -673,7 +674,7 @@ fn cut(inner: &Inner, drawing: &Drawing) -> Option<Cut> {
             (0..graph.node_count()).map(|v| vec![v]).collect()
         }
     };
-    let units = atoms.len() < graph.node_count();
+    let components = atoms.len() < graph.node_count();
     let across = (drawing.width / SCREEN.0).ceil();
     let along = (drawing.height / SCREEN.1).ceil();
     let count = ((across * along) as usize)
@@ -715,13 +716,13 @@ fn cut(inner: &Inner, drawing: &Drawing) -> Option<Cut> {
             .then(a.1.total_cmp(&b.1))
             .then(a.2.cmp(&b.2))
     });
-    // Units are counted on where they are cut again; anything else is counted afresh.
+    // Single values are counted on where a piece of them is cut again ("values 8–13 of
+    // 337" inside "values 1–43 of 337"); components (neurons, units) are counted afresh.
     let numbering = match inner.numbering {
-        Some(outer) if outer.units == units => outer,
+        Some(outer) if !components => outer,
         _ => Numbering {
             first: 1,
             total: atoms.len(),
-            units: false,
         },
     };
     let total = atoms.len();
@@ -805,10 +806,10 @@ fn piece_title(
         .filter(|name| !name.is_empty())
         .collect();
     let span = format!("{first}\u{2013}{last} of {}", numbering.total);
-    let span = match (numbering.units, names.is_empty()) {
-        (true, _) => format!("units {span}"),
-        (false, true) => format!("values {span}"),
-        (false, false) => span,
+    let span = if names.is_empty() {
+        format!("values {span}")
+    } else {
+        span
     };
     match names.as_slice() {
         [] => span,

@@ -54,7 +54,7 @@ pub(crate) fn find(
         .node_indices()
         .filter(|&n| computed(n) && next[n.index()].is_none())
         .filter(|&n| spine.length[n.index()] >= MIN_SPINE)
-        .map(|n| (n, spine.first_link(n)))
+        .map(|n| (n, spine.path(n)[0]))
         .collect();
     if first_links.is_empty() {
         return None;
@@ -119,24 +119,17 @@ impl Spine {
         Spine { length, before }
     }
 
-    fn first_link(&self, result: NodeIndex) -> NodeIndex {
-        let mut link = result;
-        while let Some(previous) = self.before[link.index()] {
-            link = previous;
+    /// The values along the spine ending at `result`, first to last.
+    fn path(&self, result: NodeIndex) -> Vec<NodeIndex> {
+        let mut path = vec![result];
+        while let Some(&link) = path.last() {
+            match self.before[link.index()] {
+                Some(previous) => path.push(previous),
+                None => break,
+            }
         }
-        link
-    }
-
-    /// The ops along the spine ending at `result`, first to last.
-    fn ops(&self, graph: &ExportGraph, result: NodeIndex) -> Vec<String> {
-        let mut ops = vec![graph[result].op.to_string()];
-        let mut link = result;
-        while let Some(previous) = self.before[link.index()] {
-            ops.push(graph[previous].op.to_string());
-            link = previous;
-        }
-        ops.reverse();
-        ops
+        path.reverse();
+        path
     }
 }
 
@@ -154,7 +147,12 @@ fn partition(
     for (class, unit) in repeats.classes.iter_mut().zip(units) {
         class.results = vec![unit];
         if first_links.contains_key(&unit) {
-            class.shape = steps(&spine.ops(graph, unit));
+            let ops: Vec<String> = spine
+                .path(unit)
+                .iter()
+                .map(|&link| graph[link].op.to_string())
+                .collect();
+            class.shape = steps(&ops);
         }
     }
     repeats
