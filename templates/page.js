@@ -698,7 +698,7 @@
     const where = "Step " + state.step + ", part " + (state.sub + 1) + " of " + runs.length + " inside the folded " + d.groups[g].title + ": ";
     $("gv-step-title").textContent = run.own && run.count === 1
       ? where + "the local backward of " + name(run.node) + " (" + d.ops[run.node] + ")."
-      : where + run.count + " local backward" + (run.count === 1 ? "" : "s") + " inside " + (drawnIn(run.node) || "it") + ".";
+      : where + run.count.toLocaleString("en-US") + " local backward" + (run.count === 1 ? "" : "s") + " inside " + (drawnIn(run.node) || "it") + ".";
     const list = $("gv-step-lines");
     list.textContent = "";
     // The chain rule where gradviz wrote it (a local backward of a value drawn in a part),
@@ -719,7 +719,7 @@
     const hidden = run.changes.filter(([n, , , text]) => !text && !current.ns[n]).length;
     if (hidden) {
       const li = document.createElement("li");
-      li.textContent = hidden + " grad" + (hidden === 1 ? "" : "s") + " of folded values changed (select one to read it).";
+      li.textContent = hidden.toLocaleString("en-US") + " grad" + (hidden === 1 ? "" : "s") + " of folded values changed (select one to read it).";
       list.appendChild(li);
     }
   }
@@ -743,7 +743,7 @@
     else if (kind === "seed") title.textContent = "Step " + state.step + ": backward() from " + name(node) + " starts: its grad is 1.";
     else if (kind === "group") {
       const [g, count] = d.steps[state.step].group;
-      title.textContent = "Step " + state.step + ": " + count + " local backward" + (count === 1 ? "" : "s") +
+      title.textContent = "Step " + state.step + ": " + count.toLocaleString("en-US") + " local backward" + (count === 1 ? "" : "s") +
         " inside the folded " + d.groups[g].title + ".";
     } else title.textContent = "Step " + state.step + ": the local backward of " + name(node) + " (" + d.ops[node] + ").";
     const list = $("gv-step-lines");
@@ -752,7 +752,7 @@
     const folded = changes.filter((c) => !c.text).length;
     if (folded) {
       const li = document.createElement("li");
-      li.textContent = folded + " grad" + (folded === 1 ? "" : "s") + " of folded values changed (select one to read it).";
+      li.textContent = folded.toLocaleString("en-US") + " grad" + (folded === 1 ? "" : "s") + " of folded values changed (select one to read it).";
       list.appendChild(li);
     }
     changes.forEach((c, j) => {
