@@ -108,6 +108,56 @@ fn a_real_micrograd_network_folds_into_its_neurons_as_the_subset_draws_it() {
     assert!(real_plain.contains("{ l1.n2.w3 | data "), "{real_plain}");
 }
 
+/// micrograd's own `Value` has no `label=`, `tanh` or `exp`, the lecture's has: a script
+/// that imports micrograd and uses one is answered as CPython answers it, with micrograd
+/// installed (its error, in the same words) and without (the lecture's `Value`, which
+/// gradviz serves then, draws it). The subset alone would have drawn it either way.
+#[test]
+fn the_lectures_extras_on_micrograds_value_give_what_cpython_gives() {
+    let text = "from micrograd.engine import Value\na = Value(0.5, label='a')\n\
+                b = a.tanh()\nb.backward()\nprint(a.grad)\n";
+    let (_dir, script) = folder_with("extras.py", text);
+    let run = |python: &Path, interpreter: &str| {
+        outcome(
+            gradviz_in_user_python()
+                .env("GRADVIZ_PYTHON", python)
+                .args(["render", "--format", "dot", "-o", "-", "--interpreter"])
+                .arg(interpreter)
+                .arg(&script),
+        )
+    };
+    let without_notes = |err: &str| -> String {
+        err.lines()
+            .filter(|l| !l.starts_with("note:"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    let (code, dot, err) = run(&python(), "auto");
+    assert_eq!(code, 2, "{err}");
+    assert!(dot.is_empty());
+    assert!(
+        err.contains("TypeError: Value.__init__() got an unexpected keyword argument 'label'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("uses Value(label=…) (at 2:16), which the lecture's Value has"),
+        "the note says why CPython runs it: {err}"
+    );
+    let (python_code, _, python_err) = run(&python(), "python");
+    assert_eq!(
+        (code, without_notes(&err)),
+        (python_code, without_notes(&python_err))
+    );
+    let (code, dot, err) = run(&user_python(), "auto");
+    assert_eq!(code, 0, "{err}");
+    let (_, subset_dot, subset_err) = run(&user_python(), "builtin");
+    assert_eq!(
+        dot, subset_dot,
+        "the lecture's Value draws what the subset draws"
+    );
+    assert_eq!(without_notes(&err), subset_err, "and prints the same");
+}
+
 /// The lecture's own `Neuron`, `Layer` and `MLP` classes are named by their shape too.
 #[test]
 fn the_lectures_own_network_classes_fold_into_their_neurons() {

@@ -5,7 +5,11 @@
 //! reads is a subset built-in or a name the script binds somewhere. Anything else (a
 //! `def`, a `class`, an f-string, `import numpy`, `math.sin`) runs in CPython, where the
 //! prelude (`python/gradviz_prelude.py`) gives it the subset's built-ins, so nothing but
-//! speed changes. A script the subset stops at a runtime error goes there too
+//! speed changes. The subset's `Value` is the lecture's, with `label=`, `tanh` and `exp`
+//! (and gradviz's `log` and `sigmoid`); micrograd's own has none of them, so a script that
+//! imports micrograd and uses one goes to CPython too, where micrograd decides: its own
+//! `Value` raises Python's error, the prelude's (served where micrograd is not installed)
+//! runs it. A script the subset stops at a runtime error goes there too
 //! (`super::Fitted::Stopped`): Python's answer is CPython's. [`Fit`] is told each
 //! statement as the parser yields it, while the subset already runs the script with its
 //! prints held back (`super::run_if_fits`): the script is parsed once, and a script
@@ -19,8 +23,17 @@ use rustc_hash::FxHashSet;
 
 use super::diagnostics::{line_and_column, Diag, Span};
 use super::eval::{builtin, MATH_NAMES};
-use super::expr::{Expr, Instr};
+use super::expr::{Call, Expr, Instr};
 use super::parser::{Stmt, Target};
+
+/// What the lecture's `Value` has and micrograd 0.1.0's lacks, as methods, and how a
+/// note names each.
+const LECTURE_METHODS: [(&str, &str); 4] = [
+    ("tanh", "Value.tanh()"),
+    ("exp", "Value.exp()"),
+    ("log", "Value.log()"),
+    ("sigmoid", "Value.sigmoid()"),
+];
 
 /// Modules whose import a subset script may keep: their names are built in, or unused.
 /// Not `__future__`: CPython checks its features and its place (`braces` is a
@@ -37,6 +50,9 @@ pub(super) struct Fit<'s> {
     read: Vec<Cow<'s, str>>,
     /// The plain names in `read`: a lecture script reads `x` on every line.
     seen: FxHashSet<&'s str>,
+    /// The first use of what only the lecture's `Value` has (`Value(…, label=…)`,
+    /// `v.tanh()`), and where.
+    lecture_only: Option<(&'static str, Span)>,
 }
 
 /// Why a script the subset cannot parse needs CPython, from where the parse stopped.
@@ -65,6 +81,7 @@ impl<'s> Fit<'s> {
             bound: BTreeSet::new(),
             read: Vec::new(),
             seen: FxHashSet::default(),
+            lecture_only: None,
         }
     }
 
@@ -85,12 +102,27 @@ impl<'s> Fit<'s> {
                 module => format!("imports {module}"),
             });
         }
+        if let Some(why) = self.beyond_micrograd(imports) {
+            return Err(why);
+        }
         match self.unknown() {
             Some(name) => Err(format!(
                 "uses '{name}', which the built-in subset does not have"
             )),
             None => Ok(()),
         }
+    }
+
+    /// Why a script that imports micrograd needs CPython to decide: it uses what only the
+    /// lecture's `Value` has.
+    fn beyond_micrograd(&self, imports: &[(&str, Span)]) -> Option<String> {
+        let (what, span) = self.lecture_only?;
+        imports.iter().find(|(module, _)| *module == "micrograd")?;
+        let (line, column) = line_and_column(self.source, span);
+        Some(format!(
+            "uses {what} (at {line}:{column}), which the lecture's Value has and \
+             micrograd's own does not"
+        ))
     }
 
     pub(super) fn visit(&mut self, statement: &Stmt<'s>) {
@@ -157,13 +189,16 @@ impl<'s> Fit<'s> {
                 }
                 Instr::Call(call) => {
                     let call = &expr.calls[*call];
-                    if let Some((name, _)) = call.method {
-                        let callee = self
-                            .source
-                            .get(call.callee_span.start..call.callee_span.end);
-                        if callee == Some("math") {
+                    let callee = self
+                        .source
+                        .get(call.callee_span.start..call.callee_span.end);
+                    match call.method {
+                        Some((name, _)) if callee == Some("math") => {
                             self.read.push(Cow::Owned(format!("math.{name}")));
                         }
+                        Some((name, span)) => self.lecture_method(name, span),
+                        None if callee == Some("Value") => self.lecture_keyword(expr, call),
+                        None => {}
                     }
                 }
                 Instr::LoopStart(start) => {
@@ -171,6 +206,31 @@ impl<'s> Fit<'s> {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// `v.tanh()` and the other methods micrograd's `Value` lacks (`random.NAME(…)` has
+    /// none of these names).
+    fn lecture_method(&mut self, name: &'s str, span: Span) {
+        if self.lecture_only.is_none() {
+            if let Some((_, text)) = LECTURE_METHODS.iter().find(|(m, _)| *m == name) {
+                self.lecture_only = Some((text, span));
+            }
+        }
+    }
+
+    /// `Value(…, label=…)`: micrograd's `Value` takes no label.
+    fn lecture_keyword(&mut self, expr: &Expr<'s>, call: &Call<'s>) {
+        if self.lecture_only.is_some() || call.keywords == 0 {
+            return;
+        }
+        let arguments = &expr.arguments[call.first_argument..call.first_argument + call.len()];
+        if let Some((_, span)) = arguments
+            .iter()
+            .filter_map(|a| a.keyword)
+            .find(|(name, _)| *name == "label")
+        {
+            self.lecture_only = Some(("Value(label=…)", span));
         }
     }
 
@@ -256,6 +316,35 @@ mod tests {
             Err("uses an escape in an f-string (at 2:21)".into())
         );
         assert_eq!(fits("a = Value(1.0)\nprint(f'{a.data:.3f}')\n"), Ok(()));
+    }
+
+    /// micrograd's own `Value` lacks the lecture's extras: a script that imports micrograd
+    /// and uses one goes to CPython, where micrograd decides; without the import, the
+    /// `Value` is the lecture's.
+    #[test]
+    fn the_lectures_extras_with_micrograd_imported_go_to_cpython() {
+        let import = "from micrograd.engine import Value\n";
+        let cases = [
+            ("a = Value(1.0, label='a')\n", "Value(label=…) (at 2:16)"),
+            ("a = Value(1.0)\nb = a.tanh()\n", "Value.tanh() (at 3:7)"),
+            (
+                "a = Value(1.0)\nb = (a * 2).exp()\n",
+                "Value.exp() (at 3:13)",
+            ),
+        ];
+        for (body, what) in cases {
+            assert_eq!(fits(body), Ok(()), "{body}");
+            assert_eq!(
+                fits(&format!("{import}{body}")),
+                Err(format!(
+                    "uses {what}, which the lecture's Value has and micrograd's own does not"
+                )),
+                "{body}"
+            );
+        }
+        let plain = "import math\nimport micrograd\na = Value(1.0)\nb = a * math.exp(1.0)\n";
+        assert_eq!(fits(plain), Ok(()));
+        assert_eq!(fits("import micrograd\nb = Value(2.0, 'x')\n"), Ok(()));
     }
 
     #[test]
