@@ -333,6 +333,16 @@ pub fn states(source: &Source, options: &Options) -> Result<States> {
     Ok(states)
 }
 
+/// A script that leaves no value to draw or compare, worded alike whether the subset or
+/// CPython ran it, so that where the subset ends does not show.
+pub(crate) fn nothing_to(action: &str, name: &str) -> Error {
+    Error::Script(format!(
+        "{name}: nothing to {action}: the script binds no value at module level, and calls \
+         neither backward() nor draw_dot() on one\n  = help: for example `a = Value(2.0); \
+         b = a.tanh(); draw_dot(b)`"
+    ))
+}
+
 fn subset_states(evaluated: Evaluated, name: &str) -> Result<States> {
     let snapshot_root = evaluated.snapshots.first().and_then(|s| {
         let sinks = graph::sinks(&s.graph);
@@ -344,7 +354,7 @@ fn subset_states(evaluated: Evaluated, name: &str) -> Result<States> {
         .backward_root
         .or(snapshot_root)
         .or(evaluated.last_value)
-        .ok_or_else(|| Error::Script(format!("{name}: nothing to compare: no value computed")))?;
+        .ok_or_else(|| nothing_to("compare", name))?;
     if let Some((first, last)) = first_and_last(evaluated.snapshots) {
         return Ok(States::of(first, last));
     }

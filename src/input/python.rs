@@ -16,7 +16,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::script::diagnostics::snippet;
 use super::script::ScriptOptions;
-use super::{first_and_last, Drawing, States};
+use super::{first_and_last, nothing_to, Drawing, States};
 use crate::graph::Rankdir;
 use crate::input::json::{self, Document};
 use crate::{Error, Result};
@@ -115,12 +115,7 @@ impl PythonRun {
         }
         self.last_graph
             .map(|d| vec![Drawing::plain(d.graph)])
-            .ok_or_else(|| {
-                Error::Script(format!(
-                    "{name}: nothing to draw: the script binds no value at module level, and \
-                 calls neither backward() nor draw_dot() on one"
-                ))
-            })
+            .ok_or_else(|| nothing_to("draw", name))
     }
 
     /// Before and after backward: the first and last snapshots, else the graph just
@@ -138,12 +133,7 @@ impl PythonRun {
                 }),
                 _ => None,
             })
-            .ok_or_else(|| {
-                Error::Script(format!(
-                    "{name}: nothing to compare: the script binds no value at module level \
-                     and calls neither backward() nor draw_dot() on one"
-                ))
-            })
+            .ok_or_else(|| nothing_to("compare", name))
     }
 
     /// The graph to check: just after the last `backward()` call (before a training step

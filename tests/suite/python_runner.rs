@@ -492,6 +492,33 @@ fn auto_runs_a_script_the_subset_reads_in_the_subset_without_python() {
     assert!(!stderr_of(&assert).contains("note:"));
 }
 
+/// A script with no value to draw or compare is told so in the same words, and prints the
+/// same, whichever interpreter ran it.
+#[test]
+fn nothing_to_draw_reads_the_same_from_the_subset_and_cpython() {
+    let (_dir, script) = folder_with("s.py", "import math\nprint(math.pi)\n");
+    for (command, action) in [("render", "draw"), ("compare", "compare")] {
+        let run = |interpreter: &str| {
+            let assert = gradviz_in_user_python()
+                .args([command, "--interpreter", interpreter])
+                .arg(&script)
+                .assert()
+                .code(2);
+            stderr_of(&assert)
+                .lines()
+                .filter(|l| !l.starts_with("note:"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let subset = run("builtin");
+        assert!(
+            subset.starts_with("3.14159") && subset.contains(&format!("nothing to {action}: ")),
+            "{subset}"
+        );
+        assert_eq!(subset, run("python"), "{command}");
+    }
+}
+
 #[test]
 fn interpreter_builtin_refuses_what_the_subset_cannot_read() {
     let (_dir, script) = folder_with("s.py", "def f(x):\n    return x\n");

@@ -146,15 +146,14 @@ impl Evaluated {
         if let Some(root) = self.root() {
             return Ok(vec![Drawing::plain(to_petgraph(&self.graph, &[root]))]);
         }
-        let reason = if self.statements == 0 {
-            "the script is empty"
-        } else {
-            "nothing to draw: the script assigns no Value, and calls neither backward() nor draw_dot()"
-        };
-        Err(Error::Script(format!(
-            "{}: {reason}\n  = help: for example `a = Value(2.0); b = a.tanh(); draw_dot(b)`",
-            self.file_name
-        )))
+        if self.statements == 0 {
+            return Err(Error::Script(format!(
+                "{}: the script is empty\n  = help: for example `a = Value(2.0); \
+                 b = a.tanh(); draw_dot(b)`",
+                self.file_name
+            )));
+        }
+        Err(super::nothing_to("draw", &self.file_name))
     }
 
     /// The value a figure or check starts from when no snapshot says (SPEC §4 "which graph
