@@ -187,25 +187,32 @@ impl<'s> Fit<'s> {
                 {
                     self.read.push(Cow::Owned(format!("math.{name}")));
                 }
-                Instr::Call(call) => {
-                    let call = &expr.calls[*call];
-                    let callee = self
-                        .source
-                        .get(call.callee_span.start..call.callee_span.end);
-                    match call.method {
-                        Some((name, _)) if callee == Some("math") => {
-                            self.read.push(Cow::Owned(format!("math.{name}")));
-                        }
-                        Some((name, span)) => self.lecture_method(name, span),
-                        None if callee == Some("Value") => self.lecture_keyword(expr, call),
-                        None => {}
-                    }
-                }
+                Instr::Call(call) => self.call(expr, &expr.calls[*call]),
                 Instr::LoopStart(start) => {
                     self.bound.extend(start.targets.iter().map(|(n, _)| *n));
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// `math.NAME(…)` read as one name; what only the lecture's `Value` has, noted. The
+    /// callee's text is read only where it decides something: a lecture script makes a
+    /// `Value(…, label=…)` on every line, and the first is enough.
+    fn call(&mut self, expr: &Expr<'s>, call: &Call<'s>) {
+        let span = call.callee_span;
+        match call.method {
+            Some((name, _)) if self.source.get(span.start..span.end) == Some("math") => {
+                self.read.push(Cow::Owned(format!("math.{name}")));
+            }
+            Some((name, span)) => self.lecture_method(name, span),
+            None if call.keywords > 0
+                && self.lecture_only.is_none()
+                && self.source.get(span.start..span.end) == Some("Value") =>
+            {
+                self.lecture_keyword(expr, call)
+            }
+            None => {}
         }
     }
 
@@ -221,9 +228,6 @@ impl<'s> Fit<'s> {
 
     /// `Value(…, label=…)`: micrograd's `Value` takes no label.
     fn lecture_keyword(&mut self, expr: &Expr<'s>, call: &Call<'s>) {
-        if self.lecture_only.is_some() || call.keywords == 0 {
-            return;
-        }
         let arguments = &expr.arguments[call.first_argument..call.first_argument + call.len()];
         if let Some((_, span)) = arguments
             .iter()
