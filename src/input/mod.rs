@@ -25,7 +25,7 @@ use crate::graph::{self, to_petgraph, ExportGraph, Rankdir};
 use crate::{Error, Result};
 use json::Document;
 use python::{Purpose, PythonInput, PythonRun};
-use script::{evaluate, Evaluated, Fitted, Interpreter, ScriptOptions};
+use script::{Evaluated, Fitted, Interpreter, ScriptOptions};
 
 /// How to read an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -358,6 +358,10 @@ fn subset_states(evaluated: Evaluated, name: &str) -> Result<States> {
     if let Some((first, last)) = first_and_last(evaluated.snapshots) {
         return Ok(States::of(first, last));
     }
+    if let Some(states) = evaluated.backward_states {
+        let (before, after) = *states;
+        return Ok(States::new(before, after));
+    }
     let graph = &evaluated.graph;
     graph.zero_grad();
     let before = to_petgraph(graph, &[root]);
@@ -425,6 +429,9 @@ pub fn run_script(
     purpose: Purpose,
     options: &ScriptOptions,
 ) -> Result<Ran> {
+    // `compare` draws the graph just before and just after the last `backward()`, which
+    // CPython's runner keeps for it; the subset keeps them too.
+    let compare = purpose == Purpose::Compare;
     let note = match (options.interpreter, input.notebook) {
         (Interpreter::Builtin, true) => {
             return Err(Error::Refused(Refusal::NotebookNeedsCPython {
@@ -444,7 +451,7 @@ pub fn run_script(
         (Interpreter::Auto, true) => Some(Some(format!("{} is a notebook", input.name))),
         (Interpreter::Auto, false) => match decoded_otherwise(input) {
             Some(why) => Some(Some(format!("{} {why}", input.name))),
-            None => match script::run_if_fits(input.text, input.name, options) {
+            None => match script::run_if_fits(input.text, input.name, options, compare) {
                 Fitted::Ran(evaluated) => return Ok(Ran::Subset(evaluated)),
                 Fitted::NeedsPython(why) => Some(Some(format!("{} {why}", input.name))),
                 Fitted::Stopped(stopped) => {
@@ -459,7 +466,7 @@ pub fn run_script(
         },
     };
     match note {
-        None => evaluate(input.text, input.name, options).map(Ran::Subset),
+        None => script::evaluate_keeping(input.text, input.name, options, compare).map(Ran::Subset),
         Some(note) => python::run(input, purpose, options, note.as_deref()).map(Ran::Python),
     }
 }

@@ -492,6 +492,37 @@ fn auto_runs_a_script_the_subset_reads_in_the_subset_without_python() {
     assert!(!stderr_of(&assert).contains("note:"));
 }
 
+/// `compare` draws the graph just before and just after the last `backward()`, as the
+/// script left it: a second `backward()` that doubles the grads, and the optimizer step
+/// after it, are drawn alike by the subset and by CPython.
+#[test]
+fn compare_draws_the_last_backward_as_the_script_ran_it_in_both_interpreters() {
+    let (_dir, script) = folder_with(
+        "s.py",
+        "a = Value(3.0, label='a')\nb = a * a\nb.backward()\nb.backward()\n\
+         a.data -= 0.1 * a.grad\n",
+    );
+    let dot = |interpreter: &str| {
+        let assert = gradviz_in_user_python()
+            .args(["compare", "--format", "dot", "-o", "-", "--interpreter"])
+            .arg(interpreter)
+            .arg(&script)
+            .assert()
+            .success();
+        String::from_utf8(assert.get_output().stdout.clone()).expect("UTF-8 DOT")
+    };
+    let subset = dot("builtin");
+    assert!(
+        subset.contains("{ a | data 3.0000 | grad 6.0000 }"),
+        "before: {subset}"
+    );
+    assert!(
+        subset.contains("{ a | data 3.0000 | grad 12.0000 }"),
+        "after: {subset}"
+    );
+    assert_eq!(subset, dot("python"));
+}
+
 /// A script with no value to draw or compare is told so in the same words, and prints the
 /// same, whichever interpreter ran it.
 #[test]

@@ -39,7 +39,7 @@ use super::number::{check_float_pow, Num};
 use super::parser::{Stmt, Target};
 use super::{AutoLabels, ScriptOptions};
 use crate::engine::{Exponent, Graph, NodeId, Op, PyRandom};
-use crate::graph::{to_petgraph, Label, Rankdir};
+use crate::graph::{to_petgraph, ExportGraph, Label, Rankdir};
 use crate::input::Drawing;
 use loops::LoopFrame;
 use nn::{module_attribute, one_argument, LayerObj, MlpObj, NeuronObj};
@@ -239,7 +239,14 @@ pub(crate) struct Evaluator<'s> {
     /// What `print` wrote while the run may still be handed to CPython (see
     /// [`Evaluator::hold_prints`]); `None` writes to stderr as it goes.
     held_prints: Option<String>,
+    /// The graph just before and just after the last `backward()`, kept for `compare`
+    /// (see [`Evaluator::keep_backward_states`]), as the CPython runner keeps it.
+    pub backward_states: Option<Box<BackwardStates>>,
+    keep_backward_states: bool,
 }
+
+/// The graph of a `backward()`'s root just before and just after it ran.
+pub(crate) type BackwardStates = (ExportGraph, ExportGraph);
 
 impl<'s> Evaluator<'s> {
     /// A fresh evaluator: no variables, an empty graph, `random` seeded with
@@ -268,7 +275,16 @@ impl<'s> Evaluator<'s> {
             standalone_layers: 0,
             standalone_neurons: 0,
             held_prints: None,
+            backward_states: None,
+            keep_backward_states: false,
         }
+    }
+
+    /// Keeps the graph as it stood just before and just after each `backward()` (the last
+    /// wins): what `compare` draws when the script draws no snapshots, whatever the script
+    /// does to grads and data afterwards (a second `backward()`, an optimizer step).
+    pub fn keep_backward_states(&mut self) {
+        self.keep_backward_states = true;
     }
 
     pub fn exec(&mut self, statement: &Stmt<'s>) -> Res<()> {
@@ -998,9 +1014,15 @@ impl<'s> Evaluator<'s> {
                 self.check_pow_gradient(id, span)?;
             }
         }
+        let before = self
+            .keep_backward_states
+            .then(|| to_petgraph(&self.graph, &[root]));
         self.graph.backward(root);
         self.settle_grad_types(root, &reached);
         self.backward_root = Some(root);
+        if let Some(before) = before {
+            self.backward_states = Some(Box::new((before, to_petgraph(&self.graph, &[root]))));
+        }
         Ok(())
     }
 

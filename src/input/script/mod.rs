@@ -131,6 +131,9 @@ pub struct Evaluated {
     pub backward_root: Option<NodeId>,
     /// The last Value assigned to a variable, if any.
     pub last_value: Option<NodeId>,
+    /// The graph just before and just after the last `backward()`, when the run was asked
+    /// to keep them (for `compare`).
+    pub(crate) backward_states: Option<Box<eval::BackwardStates>>,
     file_name: String,
     statements: usize,
 }
@@ -176,12 +179,24 @@ impl Evaluated {
 /// assert_eq!(run.figures().unwrap()[0].graph.node_count(), 4);
 /// ```
 pub fn evaluate(source: &str, file_name: &str, options: &ScriptOptions) -> Result<Evaluated> {
-    run(source, file_name, options).map_err(|diag| diag.into_error(source, file_name))
+    evaluate_keeping(source, file_name, options, false)
 }
 
-fn run(source: &str, file_name: &str, options: &ScriptOptions) -> diagnostics::Res<Evaluated> {
-    let ran = run_statements(eval::Evaluator::new(options, source.len()), source, |_| {})?;
-    ran.into_evaluated(file_name)
+/// [`evaluate`], keeping the graph just before and just after the last `backward()` too
+/// when `keep_backward_states` (for `compare`).
+pub(crate) fn evaluate_keeping(
+    source: &str,
+    file_name: &str,
+    options: &ScriptOptions,
+    keep_backward_states: bool,
+) -> Result<Evaluated> {
+    let mut evaluator = eval::Evaluator::new(options, source.len());
+    if keep_backward_states {
+        evaluator.keep_backward_states();
+    }
+    run_statements(evaluator, source, |_| {})
+        .and_then(|ran| ran.into_evaluated(file_name))
+        .map_err(|diag| diag.into_error(source, file_name))
 }
 
 /// How `--interpreter auto` ran a script.
@@ -215,9 +230,17 @@ impl Stopped {
 /// `--interpreter auto`: runs `source` in the subset while finding out whether it fits
 /// (see `subset`), so the script is parsed once. Its prints are held until it is known to
 /// fit and has run to its end; a script that needs CPython has printed nothing.
-pub(crate) fn run_if_fits(source: &str, file_name: &str, options: &ScriptOptions) -> Fitted {
+pub(crate) fn run_if_fits(
+    source: &str,
+    file_name: &str,
+    options: &ScriptOptions,
+    keep_backward_states: bool,
+) -> Fitted {
     let mut evaluator = eval::Evaluator::new(options, source.len());
     evaluator.hold_prints();
+    if keep_backward_states {
+        evaluator.keep_backward_states();
+    }
     let mut fit = subset::Fit::new(source);
     let mut ran = match run_statements(evaluator, source, |statement| fit.visit(statement)) {
         Ok(ran) => ran,
@@ -289,6 +312,7 @@ impl Statements<'_> {
             snapshots: evaluator.snapshots,
             backward_root: evaluator.backward_root,
             last_value: evaluator.last_value,
+            backward_states: evaluator.backward_states,
             file_name: file_name.to_string(),
             statements: self.parser.statements_read(),
         }

@@ -256,7 +256,7 @@ mod tests {
 
     /// `Ok` when `--interpreter auto` runs `source` in the subset, else why not.
     fn fits(source: &str) -> Result<(), String> {
-        match run_if_fits(source, "test.py", &ScriptOptions::default()) {
+        match run_if_fits(source, "test.py", &ScriptOptions::default(), false) {
             Fitted::Ran(_) | Fitted::Stopped(_) => Ok(()),
             Fitted::NeedsPython(why) => Err(why),
         }
