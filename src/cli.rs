@@ -60,8 +60,8 @@ Examples:
   gradviz compare neuron.py                     # neuron-compare.svg
   gradviz compare neuron.py -o neuron.html      # page with both figures and a table")]
     Compare(CompareArgs),
-    /// Verify gradients: a script's leaf grads against central finite differences, or a
-    /// JSON graph's stored data and grads against recomputation. Exit 1 on a mismatch.
+    /// Verify gradients: stored data and grads against recomputation, and a script's leaf
+    /// grads against central finite differences too. Exit 1 on a mismatch.
     #[command(after_help = "\
 Examples:
   gradviz check neuron.py
@@ -122,10 +122,10 @@ pub struct CheckArgs {
     /// Also draw the graph with the wrong nodes marked.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
-    /// Relative tolerance [default: 1e-9 for JSON graphs, 1e-5 for finite differences].
+    /// Relative tolerance [default: 1e-9 for recomputation, 1e-5 for finite differences].
     #[arg(long)]
     pub rtol: Option<f64>,
-    /// Absolute tolerance [default: 1e-12 for JSON graphs, 1e-6 for finite differences].
+    /// Absolute tolerance [default: 1e-12 for recomputation, 1e-6 for finite differences].
     #[arg(long)]
     pub atol: Option<f64>,
     /// List every finite difference on a terminal too (a file or pipe always gets all;

@@ -1,33 +1,53 @@
-//! Finite differences: `gradviz check` on a script the subset ran.
+//! Finite differences: the second witness of `gradviz check` on a script, in whichever
+//! interpreter ran it.
 //!
-//! A JSON graph from another engine is checked by recomputation ([`super::recompute`]). A
-//! script's graph was built by our own engine, so recomputing would only agree with itself;
-//! instead every leaf's grad is compared with a central finite difference of the function
-//! the tape computes, an independent witness.
+//! The first witness is recomputation ([`super::recompute`]), which applies the chain rule
+//! to the stored numbers. This one asks calculus instead: every leaf's stored grad is
+//! compared with a central finite difference of the function the graph computes, so a
+//! wrong op rule (ours or the user's) cannot agree with itself here.
 
 use std::fmt::Write as _;
 
+use petgraph::graph::NodeIndex;
+
+use super::backward::Backward;
 use super::Tolerance;
-use crate::engine::{python_exponent_format, python_float_repr, Graph, NodeId, Op};
-use crate::graph::value_name;
-use crate::input::script::Evaluated;
-use crate::{Error, Result};
+use crate::engine::{python_exponent_format, python_float_repr, Op};
+use crate::graph::{value_name, ExportGraph};
+use crate::input::json::Document;
+use crate::Result;
 
 /// What the finite differences found.
 #[derive(Debug)]
 pub struct FiniteDifferences {
     /// The report, as printed on stdout.
     pub table: String,
-    /// The root whose leaves were checked.
-    pub root: NodeId,
     /// The leaves whose grad disagrees, with their finite difference.
-    pub wrong: Vec<(NodeId, f64)>,
+    pub wrong: Vec<Disagreement>,
+}
+
+/// A leaf whose stored grad disagrees with its finite difference.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Disagreement {
+    /// The leaf in the document's graph.
+    pub node: NodeIndex,
+    /// Its id.
+    pub id: u64,
+    /// Its finite difference.
+    pub numeric: f64,
 }
 
 impl FiniteDifferences {
     /// True when every checked grad agrees.
     pub fn is_clean(&self) -> bool {
         self.wrong.is_empty()
+    }
+
+    fn not_run(why: &str) -> Self {
+        FiniteDifferences {
+            table: format!("finite differences: not run: {why}\n"),
+            wrong: Vec::new(),
+        }
     }
 }
 
@@ -41,9 +61,9 @@ const FD_WORK_LIMIT: usize = 200_000_000;
 /// Rows of the table of worst disagreements.
 const WORST_ROWS: usize = 10;
 
-/// One leaf's analytic grad next to its finite difference.
+/// One leaf's stored grad next to its finite difference.
 struct Comparison {
-    leaf: NodeId,
+    leaf: NodeIndex,
     analytic: f64,
     numeric: f64,
     /// |diff| in units of the tolerance: above 1 disagrees. Sorts the table.
@@ -75,56 +95,42 @@ impl Caveat {
     }
 }
 
-/// Compares every leaf grad of the script's root (a spread-out sample on a huge graph) with
-/// a central finite difference; `rtol`/`atol` override the defaults; `every_row` lists every
-/// comparison, not only the worst few. `name` names the script in errors.
+/// Compares every leaf grad stored in `document` (a spread-out sample on a huge graph) with
+/// a central finite difference of its one root; `rtol`/`atol` override the defaults;
+/// `every_row` lists every comparison, not only the worst few. A graph with several roots,
+/// or an op gradviz cannot run, gets a line saying why the differences were not taken.
 pub fn finite_differences(
-    evaluated: &Evaluated,
-    name: &str,
+    document: &Document,
     overrides: (Option<f64>, Option<f64>),
     every_row: bool,
 ) -> Result<FiniteDifferences> {
-    let root = evaluated.root().ok_or_else(|| {
-        Error::Script(format!(
-            "{name}: nothing to check: the script computes no value"
-        ))
-    })?;
-    let graph = &evaluated.graph;
-    graph.zero_grad();
-    graph.backward(root);
     let defaults = Tolerance {
         rtol: FD_RTOL,
         atol: FD_ATOL,
     };
     let tolerance = defaults.overridden(overrides)?;
-    let replay = Replay::new(graph, root);
+    let graph = &document.graph;
+    let &[root] = document.roots.as_slice() else {
+        return Ok(FiniteDifferences::not_run(&format!(
+            "they need one root, and backward ran from {}",
+            document.roots.len()
+        )));
+    };
+    let replay = match Replay::new(&Backward::new(graph), root) {
+        Ok(replay) => replay,
+        Err(unknown) => {
+            let node = &graph[unknown];
+            return Ok(FiniteDifferences::not_run(&format!(
+                "{} is computed by '{}', which gradviz cannot run",
+                value_name(Some(&node.label), node.id),
+                node.op
+            )));
+        }
+    };
     let mut comparisons: Vec<Comparison> = replay
         .sampled_leaves()
         .into_iter()
-        .map(|position| {
-            let leaf = replay.nodes[position];
-            let analytic = graph.grad(leaf);
-            let difference = replay.central_difference(position);
-            let numeric = difference.value;
-            // Within the tolerance, the same infinity, or both NaN: as the JSON check decides.
-            let agrees = tolerance.agrees(numeric, analytic);
-            let excess = if agrees {
-                0.0
-            } else {
-                (analytic - numeric).abs() / (tolerance.atol + tolerance.rtol * analytic.abs())
-            };
-            let non_finite = !(analytic.is_finite() && numeric.is_finite());
-            Comparison {
-                leaf,
-                analytic,
-                numeric,
-                excess,
-                agrees,
-                caveat: difference
-                    .caveat
-                    .or(non_finite.then_some(Caveat::NonFinite)),
-            }
-        })
+        .map(|position| compare(graph, &replay, position, &tolerance))
         .collect();
     // Disagreements first (a NaN excess among them), the largest first.
     comparisons.sort_by(|a, b| {
@@ -133,24 +139,59 @@ pub fn finite_differences(
             .then(b.excess.total_cmp(&a.excess))
             .then(a.leaf.cmp(&b.leaf))
     });
-    let failing: Vec<&Comparison> = comparisons.iter().filter(|c| !c.agrees).collect();
     let rows = if every_row {
         comparisons.len()
     } else {
         WORST_ROWS
     };
     let table = fd_table(graph, &comparisons, rows, replay.leaf_count());
-    Ok(FiniteDifferences {
-        table,
-        root,
-        wrong: failing.iter().map(|c| (c.leaf, c.numeric)).collect(),
-    })
+    let wrong = comparisons
+        .iter()
+        .filter(|c| !c.agrees)
+        .map(|c| Disagreement {
+            node: c.leaf,
+            id: graph[c.leaf].id,
+            numeric: c.numeric,
+        })
+        .collect();
+    Ok(FiniteDifferences { table, wrong })
+}
+
+/// The leaf at `position` of the replay: its stored grad against its finite difference.
+fn compare(
+    graph: &ExportGraph,
+    replay: &Replay,
+    position: usize,
+    tolerance: &Tolerance,
+) -> Comparison {
+    let leaf = replay.nodes[position];
+    let analytic = graph[leaf].grad;
+    let difference = replay.central_difference(position);
+    let numeric = difference.value;
+    // Within the tolerance, the same infinity, or both NaN: as the recomputation decides.
+    let agrees = tolerance.agrees(numeric, analytic);
+    let excess = if agrees {
+        0.0
+    } else {
+        (analytic - numeric).abs() / (tolerance.atol + tolerance.rtol * analytic.abs())
+    };
+    let non_finite = !(analytic.is_finite() && numeric.is_finite());
+    Comparison {
+        leaf,
+        analytic,
+        numeric,
+        excess,
+        agrees,
+        caveat: difference
+            .caveat
+            .or(non_finite.then_some(Caveat::NonFinite)),
+    }
 }
 
 /// The report: a header, the first `rows` comparisons (disagreements first) with a line
 /// saying how many more there are, and a verdict. A leaf is named as the figure names it:
 /// its label, else `#id`.
-fn fd_table(graph: &Graph, comparisons: &[Comparison], rows: usize, leaves: usize) -> String {
+fn fd_table(graph: &ExportGraph, comparisons: &[Comparison], rows: usize, leaves: usize) -> String {
     let mut out = String::new();
     let checked = comparisons.len();
     let sample = if checked < leaves {
@@ -168,7 +209,8 @@ fn fd_table(graph: &Graph, comparisons: &[Comparison], rows: usize, leaves: usiz
         "leaf", "grad (backward)", "finite difference", "|diff|"
     );
     for c in comparisons.iter().take(rows) {
-        let label = value_name(graph.label(c.leaf).as_deref(), c.leaf.index() as u64);
+        let node = &graph[c.leaf];
+        let label = value_name(Some(&node.label), node.id);
         // The same infinity differs by nothing (inf - inf would print NaN).
         let diff = if c.analytic == c.numeric {
             0.0
@@ -217,9 +259,10 @@ enum Crossing {
     AtEdge(Caveat),
 }
 
-/// The reachable part of a tape, replayable from its leaves with one leaf nudged.
+/// The part of a graph its root is computed from, replayable from its leaves with one leaf
+/// nudged, in topological order (the root last).
 struct Replay {
-    nodes: Vec<NodeId>,
+    nodes: Vec<NodeIndex>,
     ops: Vec<Op>,
     /// Operand positions in `nodes`.
     operands: Vec<[usize; 2]>,
@@ -235,28 +278,32 @@ const MAX_SHRINKS: usize = 330;
 const EDGE_MARGIN: f64 = 1e3;
 
 impl Replay {
-    fn new(graph: &Graph, root: NodeId) -> Self {
-        let nodes = graph.reachable(&[root]);
-        let mut position = vec![usize::MAX; root.index() + 1];
-        for (i, n) in nodes.iter().enumerate() {
-            position[n.index()] = i;
+    /// The replay of `root`, or the first node it is computed from whose op cannot run.
+    fn new(model: &Backward<'_>, root: NodeIndex) -> std::result::Result<Self, NodeIndex> {
+        let mut nodes = reached_from(model, root.index());
+        nodes.sort_unstable_by_key(|&i| model.rank(i));
+        let mut position = vec![usize::MAX; model.len()];
+        for (at, &i) in nodes.iter().enumerate() {
+            position[i] = at;
         }
-        let ops = nodes.iter().map(|&n| graph.op(n)).collect();
+        let mut ops = Vec::with_capacity(nodes.len());
+        for &i in &nodes {
+            ops.push(model.op(i).ok_or(NodeIndex::new(i))?);
+        }
         let operands = nodes
             .iter()
-            .map(|&n| {
-                let list = graph.operands(n);
-                let at = |k: usize| list.get(k).map_or(0, |o| position[o.index()]);
+            .map(|&i| {
+                let list = model.operands(i);
+                let at = |k: usize| list.get(k).map_or(0, |&o| position[o]);
                 [at(0), at(1)]
             })
             .collect();
-        let data = nodes.iter().map(|&n| graph.data(n)).collect();
-        Replay {
-            nodes,
+        Ok(Replay {
+            data: nodes.iter().map(|&i| model.data(i)).collect(),
+            nodes: nodes.into_iter().map(NodeIndex::new).collect(),
             ops,
             operands,
-            data,
-        }
+        })
     }
 
     fn leaf_count(&self) -> usize {
@@ -365,6 +412,23 @@ impl Replay {
     }
 }
 
+/// Every node `root` is computed from, itself included, found with an explicit stack.
+fn reached_from(model: &Backward<'_>, root: usize) -> Vec<usize> {
+    let mut seen = vec![false; model.len()];
+    let mut stack = vec![root];
+    let mut reached = Vec::new();
+    seen[root] = true;
+    while let Some(i) = stack.pop() {
+        reached.push(i);
+        for &operand in model.operands(i) {
+            if !std::mem::replace(&mut seen[operand], true) {
+                stack.push(operand);
+            }
+        }
+    }
+    reached
+}
+
 /// The caveat of an op whose input has an edge at 0, if it has one.
 fn edge_at_zero(op: Op) -> Option<Caveat> {
     match op {
@@ -382,7 +446,16 @@ fn side(x: f64) -> std::cmp::Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::{sinks, to_petgraph};
     use crate::input::script;
+
+    /// The graph `script` leaves (its root's), as `check` takes it.
+    fn document(script: &str) -> Document {
+        let evaluated = script::evaluate(script, "t.py", &Default::default()).unwrap();
+        let graph = to_petgraph(&evaluated.graph, &[evaluated.root().unwrap()]);
+        let roots = sinks(&graph);
+        Document { graph, roots }
+    }
 
     #[test]
     fn the_same_infinity_agrees_and_opposite_ones_do_not() {
@@ -398,8 +471,8 @@ mod tests {
     fn a_terminal_gets_the_worst_rows_and_a_count_of_the_rest() {
         let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/mlp.py"))
             .unwrap();
-        let evaluated = script::evaluate(&text, "mlp.py", &Default::default()).unwrap();
-        let short = finite_differences(&evaluated, "mlp.py", (None, None), false).unwrap();
+        let document = document(&text);
+        let short = finite_differences(&document, (None, None), false).unwrap();
         let rows = short.table.lines().count();
         assert_eq!(rows, 2 + WORST_ROWS + 2, "{}", short.table);
         assert!(
@@ -407,7 +480,7 @@ mod tests {
             "{}",
             short.table
         );
-        let all = finite_differences(&evaluated, "mlp.py", (None, None), true).unwrap();
+        let all = finite_differences(&document, (None, None), true).unwrap();
         assert_eq!(all.table.lines().count(), 2 + 94 + 1, "{}", all.table);
     }
 
@@ -423,9 +496,8 @@ mod tests {
             ("x = Value(-1e-9)\ny = x**-1\n", -1e18),
             ("x = Value(1e-12)\ny = x**0.5\n", 0.5e6),
         ] {
-            let evaluated = script::evaluate(script, "t.py", &Default::default()).unwrap();
-            let root = evaluated.last_value.unwrap();
-            let replay = Replay::new(&evaluated.graph, root);
+            let document = document(script);
+            let replay = Replay::new(&Backward::new(&document.graph), document.roots[0]).unwrap();
             let difference = replay.central_difference(0);
             assert!(difference.caveat.is_none(), "{script}");
             let relative = (difference.value - grad).abs() / grad.abs();

@@ -3,12 +3,14 @@
 //!
 //! - Backward on a stored graph is modelled once, in `backward.rs` ([`Backward`]), with the
 //!   chain-rule text of each contribution ([`Ledger`]); the page's replay runs the same model.
-//! - A graph another engine computed (a JSON file, a user's own `Value` run in CPython) is
-//!   recomputed from its structure ([`check`], in `recompute.rs`).
-//! - A script the subset ran was built by our own engine, so recomputing would only agree
-//!   with itself; instead every leaf's grad is compared with a central finite difference of
-//!   the function the tape computes ([`finite_differences`], in `finite.rs`), an independent
-//!   witness.
+//! - A JSON graph, which another engine may have computed, is recomputed from its structure
+//!   ([`check`], in `recompute.rs`).
+//! - A script, whichever interpreter ran it, is checked as the graph it left just after its
+//!   last `backward()`: recomputed as above, which also names a misuse of backward (never
+//!   run, or run twice without zeroing) as [`Misuse`]; then every leaf's grad is compared
+//!   with a central finite difference of the function the graph computes
+//!   ([`finite_differences`], in `finite.rs`), a witness independent of any op's backward
+//!   rule.
 
 pub mod backward;
 mod finite;
@@ -17,7 +19,9 @@ mod recompute;
 pub use backward::{Backward, Ledger};
 
 pub use finite::{finite_differences, FiniteDifferences};
-pub use recompute::{check, stale_data, Cause, Explanation, Field, Mismatch, Report, Tolerance};
+pub use recompute::{
+    check, stale_data, Cause, Explanation, Field, Mismatch, Misuse, Report, Tolerance,
+};
 
 use crate::input::json::Document;
 use crate::Result;

@@ -144,6 +144,17 @@ pub struct Cause {
     pub operand_nodes: Vec<NodeIndex>,
 }
 
+/// A mistake in how backward was called, which accounts for every wrong grad at once: no
+/// one node's local backward is to blame then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Misuse {
+    /// Every grad is 0: backward has not run on this graph.
+    NoBackward,
+    /// The grads are what this many `backward()` calls from the roots leave when nothing
+    /// zeroes them in between (a notebook cell run twice): each call adds to the last's.
+    Repeated(usize),
+}
+
 /// A wrong grad explained: every contribution backward gives the value, with the chain rule
 /// of each in numbers (see [`super::backward::Ledger`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -172,6 +183,9 @@ pub struct Report {
     /// Ids of the nodes not fully verified, in graph order: nodes with an unknown op text and
     /// the nodes they depend on (whose grads flow through them).
     pub unverified: Vec<u64>,
+    /// How backward was misused, when that explains every wrong grad; then there are no
+    /// causes.
+    pub misuse: Option<Misuse>,
     /// Where backward goes wrong: in backward order, each computed node whose own grad
     /// agrees while an operand's does not — its local backward gives that operand a wrong
     /// grad. An operand shared by several such nodes is blamed on the first only, though
@@ -182,6 +196,8 @@ pub struct Report {
     pub explanations: Vec<Explanation>,
     /// How many nodes the document has.
     pub nodes: usize,
+    /// The roots backward ran from, as messages name them.
+    pub roots: Vec<String>,
     /// The tolerance used.
     pub tolerance: Tolerance,
 }
@@ -199,6 +215,9 @@ impl Report {
         let mut out = String::new();
         if !self.mismatches.is_empty() {
             self.push_rows(&mut out);
+        }
+        if let Some(misuse) = self.misuse {
+            let _ = writeln!(out, "cause: {}", self.misuse_text(misuse));
         }
         for cause in &self.causes {
             let _ = writeln!(
@@ -255,6 +274,19 @@ impl Report {
             }
         }
         out
+    }
+
+    fn misuse_text(&self, misuse: Misuse) -> String {
+        let roots = self.roots.join(", ");
+        match misuse {
+            Misuse::NoBackward => {
+                format!("every grad is 0: backward() has not run from {roots}")
+            }
+            Misuse::Repeated(calls) => format!(
+                "these grads are what {calls} backward() calls from {roots} leave: each adds to \
+                 the grads the last left (set them to 0 before calling it again)"
+            ),
+        }
     }
 
     fn push_rows(&self, out: &mut String) {
@@ -344,16 +376,57 @@ pub fn check(document: &Document, tolerance: &Tolerance) -> Report {
         .filter(|node| model.op(node.index()).is_none() || grad_unverified[node.index()])
         .map(|node| graph[node].id)
         .collect();
-    let causes = causes(&model, &grad_unverified, &mismatches);
+    let wrong_grads = mismatches.iter().any(|m| m.field == Field::Grad);
+    let misuse = wrong_grads
+        .then(|| misuse(&model, &document.roots, &grad_unverified, tolerance))
+        .flatten();
+    let causes = match misuse {
+        Some(_) => Vec::new(),
+        None => causes(&model, &grad_unverified, &mismatches),
+    };
     let explanations = explain(&model, &document.roots, &causes, &mismatches, tolerance);
     Report {
         mismatches,
+        misuse,
         causes,
         explanations,
         unverified,
         nodes: graph.node_count(),
+        roots: document
+            .roots
+            .iter()
+            .map(|&root| named(&graph[root].label, graph[root].id))
+            .collect(),
         tolerance: *tolerance,
     }
+}
+
+/// Backward calls from the roots that [`misuse`] tries repeating, at the most.
+const MOST_REPEATS: usize = 5;
+
+/// How backward was misused, if that accounts for every stored grad that can be verified:
+/// all of them 0 with backward never run, or all of them what 2 to [`MOST_REPEATS`]
+/// `backward()` calls without zeroing leave (found by running the model that many times).
+fn misuse(
+    model: &Backward,
+    roots: &[NodeIndex],
+    grad_unverified: &[bool],
+    tolerance: &Tolerance,
+) -> Option<Misuse> {
+    let verified: Vec<usize> = (0..model.len()).filter(|&i| !grad_unverified[i]).collect();
+    let stored = |i: usize| model.graph()[NodeIndex::new(i)].grad;
+    if verified.iter().all(|&i| stored(i) == 0.0) {
+        return Some(Misuse::NoBackward);
+    }
+    let mut calls = roots.to_vec();
+    (2..=MOST_REPEATS).find_map(|times| {
+        calls.extend_from_slice(roots);
+        let grads = model.run(&calls, |_| {});
+        let agree = verified
+            .iter()
+            .all(|&i| tolerance.agrees(stored(i), grads[i]));
+        agree.then_some(Misuse::Repeated(times))
+    })
 }
 
 /// How many computed values of `graph` hold data that their operands' stored data no

@@ -7,9 +7,7 @@ use std::process::ExitCode;
 use gradviz::check::{self, FiniteDifferences, Report};
 use gradviz::figure::marks;
 use gradviz::figure::overlay::Naming;
-use gradviz::graph::to_petgraph;
 use gradviz::input::json::Document;
-use gradviz::input::script::Evaluated;
 use gradviz::input::{self, Checked};
 use gradviz::output::{self, Shows, Target};
 use gradviz::render::Format;
@@ -35,27 +33,46 @@ pub fn check(request: &CheckRequest, console: &mut Console) -> Result<ExitCode> 
         Checked::Document(document) => {
             let report = check::check_document(&document, tolerance)?;
             let figure = match &target {
-                Some(target) => Some(
-                    console
-                        .drawn(|| recomputed(&source.name, document, &report, target, request))?,
-                ),
+                Some(target) => Some(console.drawn(|| {
+                    recomputed(
+                        &source.name,
+                        document,
+                        &report,
+                        target,
+                        request,
+                        Naming::Blank,
+                    )
+                })?),
                 None => None,
             };
-            let text = report.table() + &report.explanation();
-            (text, report.is_clean(), figure)
+            (report_text(&report), report.is_clean(), figure)
         }
-        Checked::Script(evaluated) => {
+        Checked::Script(document) => {
+            let report = check::check_document(&document, tolerance)?;
             let every_row = request.all || !std::io::stdout().is_terminal();
-            let found = check::finite_differences(&evaluated, &source.name, tolerance, every_row)?;
+            let found = check::finite_differences(&document, tolerance, every_row)?;
+            // The figure marks what recomputation found; the finite differences only when
+            // they alone disagree (a ReLU at exactly 0). Unlabelled leaves are named `#id`
+            // in it, as the finite differences' table names them.
             let figure = match &target {
-                Some(target) => Some(
+                Some(target) if report.is_clean() && !found.is_clean() => Some(
                     console
-                        .drawn(|| differences(&source.name, &evaluated, &found, target, request))?,
+                        .drawn(|| differences(&source.name, document, &found, target, request))?,
                 ),
+                Some(target) => Some(console.drawn(|| {
+                    recomputed(
+                        &source.name,
+                        document,
+                        &report,
+                        target,
+                        request,
+                        Naming::LeafIds,
+                    )
+                })?),
                 None => None,
             };
-            let clean = found.is_clean();
-            (found.table, clean, figure)
+            let text = report_text(&report) + "\n" + &found.table;
+            (text, report.is_clean() && found.is_clean(), figure)
         }
     };
     output::write_stdout(table.as_bytes())?;
@@ -69,13 +86,19 @@ pub fn check(request: &CheckRequest, console: &mut Console) -> Result<ExitCode> 
     })
 }
 
-/// A recomputed graph with its wrong numbers marked.
+/// The recomputation's table, then its explanations of wrong grads.
+fn report_text(report: &Report) -> String {
+    report.table() + &report.explanation()
+}
+
+/// A recomputed graph with its wrong numbers marked, unlabelled values named by `naming`.
 fn recomputed(
     name: &str,
     document: Document,
     report: &Report,
     target: &Target,
     request: &CheckRequest,
+    naming: Naming,
 ) -> Result<render::Drawn> {
     let draw = &request.options.draw;
     let for_page = target.format() == Format::Html;
@@ -83,19 +106,13 @@ fn recomputed(
     if for_page {
         return page::recompute_page(name, document, report, marks, draw);
     }
-    render::draw_marked(
-        &document.graph,
-        &marks,
-        Naming::Blank,
-        target.format(),
-        draw,
-    )
+    render::draw_marked(&document.graph, &marks, naming, target.format(), draw)
 }
 
 /// A script's graph with the leaves whose grad disagrees with its finite difference marked.
 fn differences(
     name: &str,
-    evaluated: &Evaluated,
+    document: Document,
     found: &FiniteDifferences,
     target: &Target,
     request: &CheckRequest,
@@ -103,8 +120,13 @@ fn differences(
     let draw = &request.options.draw;
     let marks = marks::differences(found, draw.dot.precision);
     if target.format() == Format::Html {
-        return page::differences_page(name, &evaluated.graph, found, marks, draw);
+        return page::differences_page(name, document, found, marks, draw);
     }
-    let graph = to_petgraph(&evaluated.graph, &[found.root]);
-    render::draw_marked(&graph, &marks, Naming::LeafIds, target.format(), draw)
+    render::draw_marked(
+        &document.graph,
+        &marks,
+        Naming::LeafIds,
+        target.format(),
+        draw,
+    )
 }

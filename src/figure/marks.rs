@@ -56,9 +56,12 @@ pub fn recomputed(report: &Report, for_page: bool, precision: usize) -> Decorati
 /// The marks of finite differences: each leaf whose grad disagrees, with its difference.
 pub fn differences(found: &FiniteDifferences, precision: usize) -> Decorations {
     let mut decorations = Decorations::default();
-    for &(leaf, numeric) in &found.wrong {
-        let row = format!("finite difference {}", format_number(numeric, precision));
-        mark(&mut decorations, leaf.index() as u64, WRONG_FILL, row);
+    for wrong in &found.wrong {
+        let row = format!(
+            "finite difference {}",
+            format_number(wrong.numeric, precision)
+        );
+        mark(&mut decorations, wrong.id, WRONG_FILL, row);
     }
     decorations.legend = legend(
         "grad disagrees with its finite difference, shown below it",

@@ -383,12 +383,12 @@ fn zeroed(graph: &ExportGraph) -> ExportGraph {
 /// What `check` verifies.
 #[derive(Debug)]
 pub enum Checked {
-    /// A graph another engine computed (a JSON file, or a user's own `Value` in CPython):
-    /// its stored numbers are recomputed from its structure.
+    /// A graph from a JSON file: its stored numbers are recomputed from its structure.
     Document(Document),
-    /// A script the subset ran: our own engine built it, so its leaf grads are compared with
-    /// finite differences instead.
-    Script(Evaluated),
+    /// The graph a script left just after its last `backward()` (else its last snapshot,
+    /// else its last value), whichever interpreter ran it: recomputed as a JSON graph is,
+    /// and its leaf grads compared with finite differences too.
+    Script(Document),
 }
 
 /// What `check` verifies in `source`.
@@ -397,11 +397,27 @@ pub fn checked(source: &Source, options: &Options) -> Result<Checked> {
         InputFormat::Json => json::read(&source.text, &source.name).map(Checked::Document),
         InputFormat::Py | InputFormat::Ipynb => {
             match run_script(source.script(), Purpose::Check, &options.script)? {
-                Ran::Subset(evaluated) => Ok(Checked::Script(evaluated)),
-                Ran::Python(run) => run.checked(&source.name).map(Checked::Document),
+                Ran::Subset(evaluated) => subset_checked(evaluated, &source.name),
+                Ran::Python(run) => run.checked(&source.name),
             }
+            .map(Checked::Script)
         }
     }
+}
+
+/// The graph `check` verifies in a script the subset ran, chosen as CPython's runner
+/// chooses it ([`PythonRun::checked`]).
+fn subset_checked(mut evaluated: Evaluated, name: &str) -> Result<Document> {
+    let graph = match (evaluated.backward_states.take(), evaluated.snapshots.pop()) {
+        (Some(states), _) => states.1,
+        (None, Some(snapshot)) => snapshot.graph,
+        (None, None) => match evaluated.root() {
+            Some(root) => to_petgraph(&evaluated.graph, &[root]),
+            None => return Err(nothing_to("check", name)),
+        },
+    };
+    let roots = graph::sinks(&graph);
+    Ok(Document { graph, roots })
 }
 
 /// A script that ran, in the subset or in CPython.
@@ -429,9 +445,10 @@ pub fn run_script(
     purpose: Purpose,
     options: &ScriptOptions,
 ) -> Result<Ran> {
-    // `compare` draws the graph just before and just after the last `backward()`, which
-    // CPython's runner keeps for it; the subset keeps them too.
-    let compare = purpose == Purpose::Compare;
+    // `compare` draws the graph just before and just after the last `backward()`, and
+    // `check` verifies the one just after, which CPython's runner keeps for them; the subset
+    // keeps them too.
+    let keep_backward_states = matches!(purpose, Purpose::Compare | Purpose::Check);
     let note = match (options.interpreter, input.notebook) {
         (Interpreter::Builtin, true) => {
             return Err(Error::Refused(Refusal::NotebookNeedsCPython {
@@ -451,22 +468,25 @@ pub fn run_script(
         (Interpreter::Auto, true) => Some(Some(format!("{} is a notebook", input.name))),
         (Interpreter::Auto, false) => match decoded_otherwise(input) {
             Some(why) => Some(Some(format!("{} {why}", input.name))),
-            None => match script::run_if_fits(input.text, input.name, options, compare) {
-                Fitted::Ran(evaluated) => return Ok(Ran::Subset(evaluated)),
-                Fitted::NeedsPython(why) => Some(Some(format!("{} {why}", input.name))),
-                Fitted::Stopped(stopped) => {
-                    let note = format!("{} {}", input.name, stopped.why);
-                    // With no CPython to answer, the subset's own error stands.
-                    return match python::run(input, purpose, options, Some(&note)) {
-                        Err(Error::PythonMissing { .. }) => Err(stopped.into_error()),
-                        ran => ran.map(Ran::Python),
-                    };
+            None => {
+                match script::run_if_fits(input.text, input.name, options, keep_backward_states) {
+                    Fitted::Ran(evaluated) => return Ok(Ran::Subset(evaluated)),
+                    Fitted::NeedsPython(why) => Some(Some(format!("{} {why}", input.name))),
+                    Fitted::Stopped(stopped) => {
+                        let note = format!("{} {}", input.name, stopped.why);
+                        // With no CPython to answer, the subset's own error stands.
+                        return match python::run(input, purpose, options, Some(&note)) {
+                            Err(Error::PythonMissing { .. }) => Err(stopped.into_error()),
+                            ran => ran.map(Ran::Python),
+                        };
+                    }
                 }
-            },
+            }
         },
     };
     match note {
-        None => script::evaluate_keeping(input.text, input.name, options, compare).map(Ran::Subset),
+        None => script::evaluate_keeping(input.text, input.name, options, keep_backward_states)
+            .map(Ran::Subset),
         Some(note) => python::run(input, purpose, options, note.as_deref()).map(Ran::Python),
     }
 }

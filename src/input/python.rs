@@ -142,11 +142,7 @@ impl PythonRun {
         self.after_backward
             .or(self.snapshots.into_iter().last().map(|s| s.document))
             .or(self.last_graph)
-            .ok_or_else(|| {
-                Error::Script(format!(
-                    "{name}: nothing to check: the script computes no value"
-                ))
-            })
+            .ok_or_else(|| nothing_to("check", name))
     }
 }
 

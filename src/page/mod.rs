@@ -35,12 +35,12 @@ use petgraph::graph::NodeIndex;
 use serde::Serialize;
 
 use crate::check::{stale_data, Field, FiniteDifferences, Report, Tolerance};
-use crate::engine::{python_float_repr, Graph};
+use crate::engine::python_float_repr;
 use crate::error::{thousands, Message};
 use crate::figure::compare::{self, Change};
 use crate::figure::{format_number, marks, Decorations, ElementId, NodeDecoration};
 use crate::figure::{overlay, views};
-use crate::graph::{self, to_petgraph, ExportGraph, Rankdir};
+use crate::graph::{self, ExportGraph, Rankdir};
 use crate::input::json::{self, Document};
 use crate::input::States;
 use crate::input::{self, InputFormat, Source};
@@ -347,25 +347,26 @@ fn explanation_table(report: &Report) -> Table {
     }
 }
 
-/// `check`'s page for a script, titled `title`: its graph with `marks` in the viewer, and a
-/// table of the leaves whose grad disagrees with its finite difference.
+/// `check`'s page for a script whose stored numbers recompute cleanly, titled `title`: its
+/// graph with `marks` in the viewer, and a table of the leaves whose grad disagrees with its
+/// finite difference.
 pub fn differences_page(
     title: &str,
-    graph: &Graph,
+    document: Document,
     found: &FiniteDifferences,
     marks: Decorations,
     options: &Options,
 ) -> Result<Drawn> {
-    let exported = to_petgraph(graph, &[found.root]);
+    let graph = &document.graph;
     let rows = found
         .wrong
         .iter()
-        .map(|&(leaf, numeric)| TableRow {
-            node: leaf.index() as u64,
+        .map(|wrong| TableRow {
+            node: wrong.id,
             cells: vec![
-                Cell::plain(graph.label(leaf).map(|l| l.to_string()).unwrap_or_default()),
-                Cell::plain(python_float_repr(graph.grad(leaf))),
-                Cell::plain(python_float_repr(numeric)),
+                Cell::plain(graph[wrong.node].label.to_string()),
+                Cell::plain(python_float_repr(graph[wrong.node].grad)),
+                Cell::plain(python_float_repr(wrong.numeric)),
             ],
         })
         .collect();
@@ -380,8 +381,13 @@ pub fn differences_page(
             .to_vec(),
         rows,
     };
-    let root = NodeIndex::new(exported.node_count() - 1);
-    check_page(title, (exported, vec![root]), marks, vec![table], options)
+    check_page(
+        title,
+        (document.graph, document.roots),
+        marks,
+        vec![table],
+        options,
+    )
 }
 
 /// The check's page: the marked graph (with the roots backward is replayed from) in the

@@ -669,6 +669,63 @@ fn the_tanh_bug_is_caught_where_its_output_grad_is_not_one() {
     check_golden("buggy_tanh.check.txt", &report.table());
 }
 
+/// An engine's grads left by `backward()` called twice, or never, are wrong at every node:
+/// `check` names that misuse instead of blaming one node's local backward. A chain of
+/// depth 3 is used because a second call multiplies each grad by a different number there
+/// (2, 3 and 4 down the chain), which only running backward again accounts for.
+#[test]
+fn backward_run_twice_or_never_is_named_as_the_cause() {
+    let g = Graph::new();
+    let x = g.leaf(0.5).with_label("x");
+    let y = (x.tanh() * 3.0).with_label("y");
+    let z = y.exp().with_label("z");
+    let never = document_of(&g, &[z.id()]);
+    let mut after_calls = Vec::new();
+    for _ in 0..3 {
+        z.backward();
+        after_calls.push(document_of(&g, &[z.id()]));
+    }
+    let [once, twice, thrice] = <[Document; 3]>::try_from(after_calls).unwrap();
+    assert!(check(&once, &Tolerance::default()).is_clean());
+    let from_z =
+        |calls: usize| format!("cause: these grads are what {calls} backward() calls from z leave");
+    for (document, cause) in [
+        (
+            &never,
+            "cause: every grad is 0: backward() has not run from z".to_string(),
+        ),
+        (&twice, from_z(2)),
+        (&thrice, from_z(3)),
+    ] {
+        let report = check(document, &Tolerance::default());
+        assert!(report.table().contains(&cause), "{}", report.table());
+        assert!(report.causes.is_empty(), "{}", report.table());
+        assert!(!report.is_clean());
+    }
+    // Grads of one call, doubled by hand as a buggy engine might: no number of calls
+    // gives them, so no misuse is named.
+    let doubled = once.graph.map(
+        |_, node| {
+            let mut node = node.clone();
+            node.grad = if node.id == z.id().index() as u64 {
+                1.0
+            } else {
+                2.0 * node.grad
+            };
+            node
+        },
+        |_, edge| *edge,
+    );
+    let report = check(
+        &Document {
+            graph: doubled,
+            roots: once.roots.clone(),
+        },
+        &Tolerance::default(),
+    );
+    assert!(report.misuse.is_none(), "{}", report.table());
+}
+
 /// micrograd's `_prev` is a set, so an exporter reading it lists the operand of `a + a`
 /// and `a * a` once: a `+` or `*` with one child is that child twice, for drawing and for
 /// the check (d(a + a)/da = 2, d(a * a)/da = 2a).

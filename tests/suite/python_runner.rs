@@ -528,7 +528,11 @@ fn compare_draws_the_last_backward_as_the_script_ran_it_in_both_interpreters() {
 #[test]
 fn nothing_to_draw_reads_the_same_from_the_subset_and_cpython() {
     let (_dir, script) = folder_with("s.py", "import math\nprint(math.pi)\n");
-    for (command, action) in [("render", "draw"), ("compare", "compare")] {
+    for (command, action) in [
+        ("render", "draw"),
+        ("compare", "compare"),
+        ("check", "check"),
+    ] {
         let run = |interpreter: &str| {
             let assert = gradviz_in_user_python()
                 .args([command, "--interpreter", interpreter])
@@ -547,6 +551,51 @@ fn nothing_to_draw_reads_the_same_from_the_subset_and_cpython() {
             "{subset}"
         );
         assert_eq!(subset, run("python"), "{command}");
+    }
+}
+
+/// `check` verifies the graph a script left just after its last `backward()`, and says the
+/// same whichever interpreter ran it: backward run twice or thrice, never run, and right.
+#[test]
+fn check_reads_the_same_from_the_subset_and_cpython() {
+    let neuron =
+        "a = Value(2.0, label='a')\nw = Value(-3.0, label='w')\nb = (a * w).tanh() + a**2\n";
+    for (script, code, says) in [
+        (
+            "a = Value(2.0, label='a')\nb = a * a\nb.backward()\nb.backward()\n".to_string(),
+            1,
+            "cause: these grads are what 2 backward() calls from b leave",
+        ),
+        (
+            format!("{neuron}b.label = 'b'\nfor _ in range(3):\n    b.backward()\n"),
+            1,
+            "cause: these grads are what 3 backward() calls from b leave",
+        ),
+        (
+            format!("{neuron}print(b)\n"),
+            1,
+            "cause: every grad is 0: backward() has not run from b",
+        ),
+        (
+            format!("{neuron}b.backward()\n"),
+            0,
+            "ok: every grad agrees with its finite difference",
+        ),
+    ] {
+        let (_dir, path) = folder_with("s.py", &script);
+        let run = |interpreter: &str| {
+            let assert = gradviz_in_user_python()
+                .args(["check", "--interpreter", interpreter])
+                .arg(&path)
+                .assert()
+                .code(code);
+            let stderr = stderr_of(&assert);
+            let stderr: Vec<&str> = stderr.lines().filter(|l| !l.starts_with("note:")).collect();
+            (stdout_of(&assert), stderr.join("\n"))
+        };
+        let subset = run("builtin");
+        assert!(subset.0.contains(says), "{script}\n{}", subset.0);
+        assert_eq!(subset, run("python"), "{script}");
     }
 }
 
