@@ -469,7 +469,13 @@ pub fn run_script(
         (Interpreter::Auto, false) => match decoded_otherwise(input) {
             Some(why) => Some(Some(format!("{} {why}", input.name))),
             None => {
-                match script::run_if_fits(input.text, input.name, options, keep_backward_states) {
+                match script::run_if_fits(
+                    input.text,
+                    input.name,
+                    options,
+                    keep_backward_states,
+                    || python::has_micrograd(input, options),
+                ) {
                     Fitted::Ran(evaluated) => return Ok(Ran::Subset(evaluated)),
                     Fitted::NeedsPython(why) => Some(Some(format!("{} {why}", input.name))),
                     Fitted::Stopped(stopped) => {

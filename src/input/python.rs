@@ -155,6 +155,30 @@ pub fn interpreter(options: &ScriptOptions) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(DEFAULT_PYTHON))
 }
 
+/// Whether micrograd is importable where `input` would run in CPython: its interpreter, with
+/// the script's folder first on `sys.path`, as the runner puts it (stdin runs from a
+/// folder of gradviz's own, which holds no micrograd). False when that interpreter cannot
+/// be started: then the subset's run stands.
+pub fn has_micrograd(input: PythonInput<'_>, options: &ScriptOptions) -> bool {
+    let folder = match input.path.parent() {
+        Some(parent) if input.path.as_os_str() != "-" => parent.to_path_buf(),
+        _ => std::env::temp_dir().join("gradviz-stdin"),
+    };
+    Command::new(interpreter(options))
+        .args(["-c", HAS_MICROGRAD])
+        .arg(folder)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// Exits 0 when `micrograd` is found from the folder given first on `sys.path`.
+const HAS_MICROGRAD: &str = "import importlib.util, os, sys\n\
+    sys.path[0] = os.path.abspath(sys.argv[1])\n\
+    sys.exit(importlib.util.find_spec('micrograd') is None)";
+
 /// Runs `input` in CPython. `note`, when given, is printed (with the interpreter's version)
 /// before the script starts: why it runs there.
 pub fn run(

@@ -230,11 +230,13 @@ impl Stopped {
 /// `--interpreter auto`: runs `source` in the subset while finding out whether it fits
 /// (see `subset`), so the script is parsed once. Its prints are held until it is known to
 /// fit and has run to its end; a script that needs CPython has printed nothing.
+/// `micrograd_installed` is asked only of a script that imports micrograd.
 pub(crate) fn run_if_fits(
     source: &str,
     file_name: &str,
     options: &ScriptOptions,
     keep_backward_states: bool,
+    micrograd_installed: impl FnOnce() -> bool,
 ) -> Fitted {
     let mut evaluator = eval::Evaluator::new(options, source.len());
     evaluator.hold_prints();
@@ -246,7 +248,7 @@ pub(crate) fn run_if_fits(
         Ok(ran) => ran,
         Err(diag) => return Fitted::NeedsPython(subset::unsupported(source, &diag)),
     };
-    if let Err(why) = fit.verdict(ran.parser.imports()) {
+    if let Err(why) = fit.verdict(ran.parser.imports(), micrograd_installed) {
         return Fitted::NeedsPython(why);
     }
     if let Some(diag) = ran.runtime_error.take() {

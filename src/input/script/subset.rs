@@ -5,11 +5,11 @@
 //! reads is a subset built-in or a name the script binds somewhere. Anything else (a
 //! `def`, a `class`, an f-string, `import numpy`, `math.sin`) runs in CPython, where the
 //! prelude (`python/gradviz_prelude.py`) gives it the subset's built-ins, so nothing but
-//! speed changes. The subset's `Value` is the lecture's, with `label=`, `tanh` and `exp`
-//! (and gradviz's `log` and `sigmoid`); micrograd's own has none of them, so a script that
-//! imports micrograd and uses one goes to CPython too, where micrograd decides: its own
-//! `Value` raises Python's error, the prelude's (served where micrograd is not installed)
-//! runs it. A script the subset stops at a runtime error goes there too
+//! speed changes. A script that imports micrograd runs in CPython too when micrograd is
+//! installed there: micrograd orders its backward by its objects' addresses, so only
+//! micrograd gives its grads to the last bit (and raises its own errors for the lecture's
+//! `label=` and `tanh` it lacks); where it is not installed, the prelude's `Value` is the
+//! subset's. A script the subset stops at a runtime error goes there too
 //! (`super::Fitted::Stopped`): Python's answer is CPython's. [`Fit`] is told each
 //! statement as the parser yields it, while the subset already runs the script with its
 //! prints held back (`super::run_if_fits`): the script is parsed once, and a script
@@ -26,14 +26,9 @@ use super::eval::{builtin, MATH_NAMES};
 use super::expr::{Call, Expr, Instr};
 use super::parser::{Stmt, Target};
 
-/// What the lecture's `Value` has and micrograd 0.1.0's lacks, as methods, and how a
-/// note names each.
-const LECTURE_METHODS: [(&str, &str); 4] = [
-    ("tanh", "Value.tanh()"),
-    ("exp", "Value.exp()"),
-    ("log", "Value.log()"),
-    ("sigmoid", "Value.sigmoid()"),
-];
+/// Why a script that imports an installed micrograd runs in CPython.
+const MICROGRAD_INSTALLED: &str = "imports micrograd, which is installed: its backward adds up \
+     grads in an order only micrograd knows (its objects' addresses), so micrograd runs it";
 
 /// Modules whose import a subset script may keep: their names are built in, or unused.
 /// Not `__future__`: CPython checks its features and its place (`braces` is a
@@ -50,9 +45,6 @@ pub(super) struct Fit<'s> {
     read: Vec<Cow<'s, str>>,
     /// The plain names in `read`: a lecture script reads `x` on every line.
     seen: FxHashSet<&'s str>,
-    /// The first use of what only the lecture's `Value` has (`Value(…, label=…)`,
-    /// `v.tanh()`), and where.
-    lecture_only: Option<(&'static str, Span)>,
 }
 
 /// Why a script the subset cannot parse needs CPython, from where the parse stopped.
@@ -81,14 +73,18 @@ impl<'s> Fit<'s> {
             bound: BTreeSet::new(),
             read: Vec::new(),
             seen: FxHashSet::default(),
-            lecture_only: None,
         }
     }
 
     /// `Ok` when the script whose statements were all visited, with these `imports`, runs
     /// in the subset; else why it needs CPython, as a phrase that follows the file's name
-    /// ("imports numpy").
-    pub(super) fn verdict(&self, imports: &[(&str, Span)]) -> Result<(), String> {
+    /// ("imports numpy"). `micrograd_installed` is asked last, and only of a script that
+    /// imports micrograd: it asks CPython.
+    pub(super) fn verdict(
+        &self,
+        imports: &[(&str, Span)],
+        micrograd_installed: impl FnOnce() -> bool,
+    ) -> Result<(), String> {
         if self.bound.contains("__debug__") {
             // A SyntaxError in CPython, which the subset does not raise.
             return Err("assigns to __debug__".into());
@@ -102,27 +98,15 @@ impl<'s> Fit<'s> {
                 module => format!("imports {module}"),
             });
         }
-        if let Some(why) = self.beyond_micrograd(imports) {
-            return Err(why);
-        }
-        match self.unknown() {
-            Some(name) => Err(format!(
+        if let Some(name) = self.unknown() {
+            return Err(format!(
                 "uses '{name}', which the built-in subset does not have"
-            )),
-            None => Ok(()),
+            ));
         }
-    }
-
-    /// Why a script that imports micrograd needs CPython to decide: it uses what only the
-    /// lecture's `Value` has.
-    fn beyond_micrograd(&self, imports: &[(&str, Span)]) -> Option<String> {
-        let (what, span) = self.lecture_only?;
-        imports.iter().find(|(module, _)| *module == "micrograd")?;
-        let (line, column) = line_and_column(self.source, span);
-        Some(format!(
-            "uses {what} (at {line}:{column}), which the lecture's Value has and \
-             micrograd's own does not"
-        ))
+        if imports.iter().any(|(module, _)| *module == "micrograd") && micrograd_installed() {
+            return Err(MICROGRAD_INSTALLED.into());
+        }
+        Ok(())
     }
 
     pub(super) fn visit(&mut self, statement: &Stmt<'s>) {
@@ -187,7 +171,7 @@ impl<'s> Fit<'s> {
                 {
                     self.read.push(Cow::Owned(format!("math.{name}")));
                 }
-                Instr::Call(call) => self.call(expr, &expr.calls[*call]),
+                Instr::Call(call) => self.call(&expr.calls[*call]),
                 Instr::LoopStart(start) => {
                     self.bound.extend(start.targets.iter().map(|(n, _)| *n));
                 }
@@ -196,45 +180,14 @@ impl<'s> Fit<'s> {
         }
     }
 
-    /// `math.NAME(…)` read as one name; what only the lecture's `Value` has, noted. The
-    /// callee's text is read only where it decides something: a lecture script makes a
-    /// `Value(…, label=…)` on every line, and the first is enough.
-    fn call(&mut self, expr: &Expr<'s>, call: &Call<'s>) {
+    /// `math.NAME(…)` read as one name. The callee's text is read only where it decides
+    /// something: after a method's dot.
+    fn call(&mut self, call: &Call<'s>) {
         let span = call.callee_span;
-        match call.method {
-            Some((name, _)) if self.source.get(span.start..span.end) == Some("math") => {
+        if let Some((name, _)) = call.method {
+            if self.source.get(span.start..span.end) == Some("math") {
                 self.read.push(Cow::Owned(format!("math.{name}")));
             }
-            Some((name, span)) => self.lecture_method(name, span),
-            None if call.keywords > 0
-                && self.lecture_only.is_none()
-                && self.source.get(span.start..span.end) == Some("Value") =>
-            {
-                self.lecture_keyword(expr, call)
-            }
-            None => {}
-        }
-    }
-
-    /// `v.tanh()` and the other methods micrograd's `Value` lacks (`random.NAME(…)` has
-    /// none of these names).
-    fn lecture_method(&mut self, name: &'s str, span: Span) {
-        if self.lecture_only.is_none() {
-            if let Some((_, text)) = LECTURE_METHODS.iter().find(|(m, _)| *m == name) {
-                self.lecture_only = Some((text, span));
-            }
-        }
-    }
-
-    /// `Value(…, label=…)`: micrograd's `Value` takes no label.
-    fn lecture_keyword(&mut self, expr: &Expr<'s>, call: &Call<'s>) {
-        let arguments = &expr.arguments[call.first_argument..call.first_argument + call.len()];
-        if let Some((_, span)) = arguments
-            .iter()
-            .filter_map(|a| a.keyword)
-            .find(|(name, _)| *name == "label")
-        {
-            self.lecture_only = Some(("Value(label=…)", span));
         }
     }
 
@@ -252,11 +205,18 @@ impl<'s> Fit<'s> {
 
 #[cfg(test)]
 mod tests {
+    use super::MICROGRAD_INSTALLED;
     use crate::input::script::{run_if_fits, Fitted, ScriptOptions};
 
-    /// `Ok` when `--interpreter auto` runs `source` in the subset, else why not.
+    /// `Ok` when `--interpreter auto` runs `source` in the subset where micrograd is not
+    /// installed, else why not.
     fn fits(source: &str) -> Result<(), String> {
-        match run_if_fits(source, "test.py", &ScriptOptions::default(), false) {
+        fits_where(source, false)
+    }
+
+    fn fits_where(source: &str, micrograd_installed: bool) -> Result<(), String> {
+        let options = ScriptOptions::default();
+        match run_if_fits(source, "test.py", &options, false, || micrograd_installed) {
             Fitted::Ran(_) | Fitted::Stopped(_) => Ok(()),
             Fitted::NeedsPython(why) => Err(why),
         }
@@ -322,33 +282,26 @@ mod tests {
         assert_eq!(fits("a = Value(1.0)\nprint(f'{a.data:.3f}')\n"), Ok(()));
     }
 
-    /// micrograd's own `Value` lacks the lecture's extras: a script that imports micrograd
-    /// and uses one goes to CPython, where micrograd decides; without the import, the
-    /// `Value` is the lecture's.
+    /// Where micrograd is installed, a script that imports it is micrograd's to run, with
+    /// the lecture's extras or without; where it is not, CPython's prelude gives it the
+    /// subset's `Value`, so the subset runs it.
     #[test]
-    fn the_lectures_extras_with_micrograd_imported_go_to_cpython() {
-        let import = "from micrograd.engine import Value\n";
-        let cases = [
-            ("a = Value(1.0, label='a')\n", "Value(label=…) (at 2:16)"),
-            ("a = Value(1.0)\nb = a.tanh()\n", "Value.tanh() (at 3:7)"),
-            (
-                "a = Value(1.0)\nb = (a * 2).exp()\n",
-                "Value.exp() (at 3:13)",
-            ),
-        ];
-        for (body, what) in cases {
-            assert_eq!(fits(body), Ok(()), "{body}");
+    fn a_script_importing_an_installed_micrograd_goes_to_cpython() {
+        for script in [
+            "from micrograd.engine import Value\na = Value(1.0, label='a')\nb = a.tanh()\n",
+            "import random\nfrom micrograd.nn import MLP\nn = MLP(2, [3, 1])\n",
+            "import micrograd\nb = Value(2.0, 'x')\n",
+        ] {
+            assert_eq!(fits_where(script, false), Ok(()), "{script}");
             assert_eq!(
-                fits(&format!("{import}{body}")),
-                Err(format!(
-                    "uses {what}, which the lecture's Value has and micrograd's own does not"
-                )),
-                "{body}"
+                fits_where(script, true),
+                Err(MICROGRAD_INSTALLED.into()),
+                "{script}"
             );
         }
-        let plain = "import math\nimport micrograd\na = Value(1.0)\nb = a * math.exp(1.0)\n";
-        assert_eq!(fits(plain), Ok(()));
-        assert_eq!(fits("import micrograd\nb = Value(2.0, 'x')\n"), Ok(()));
+        assert_eq!(fits_where("a = Value(1.0, label='a')\n", true), Ok(()));
+        let beyond = "from micrograd.engine import Value\nimport numpy\n";
+        assert_eq!(fits_where(beyond, true), Err("imports numpy".into()));
     }
 
     #[test]
