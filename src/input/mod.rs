@@ -233,7 +233,8 @@ fn sniffed_format(text: &str, name: &str) -> Result<InputFormat> {
 pub fn figures(source: &Source, options: &Options) -> Result<Vec<Drawing>> {
     let mut all = match source.format {
         InputFormat::Py | InputFormat::Ipynb => {
-            run_script(source.script(), Purpose::Render, &options.script)?.figures(&source.name)?
+            run_script(source.script(), Purpose::Render, &options.script)?
+                .figures(source.script())?
         }
         InputFormat::Json => vec![Drawing::plain(
             json::read(&source.text, &source.name)?.graph,
@@ -543,11 +544,16 @@ fn declared_encoding(text: &str) -> Option<&str> {
 
 impl Ran {
     /// The figures to draw: the snapshots; else the graph of the last `backward()`; else
-    /// of the last value assigned.
-    pub fn figures(self, file_name: &str) -> Result<Vec<Drawing>> {
+    /// of the last value assigned. `input` is the script that ran.
+    pub fn figures(self, input: PythonInput<'_>) -> Result<Vec<Drawing>> {
         match self {
             Ran::Subset(evaluated) => evaluated.figures(),
-            Ran::Python(run) => run.figures(file_name),
+            // A script of comments alone is empty, as the subset, which counts its
+            // statements, says.
+            Ran::Python(_) if !input.notebook && script::is_blank(input.text) => {
+                Err(script::empty(input.name))
+            }
+            Ran::Python(run) => run.figures(input.name),
         }
     }
 }

@@ -554,6 +554,19 @@ fn nothing_to_draw_reads_the_same_from_the_subset_and_cpython() {
     }
 }
 
+#[test]
+fn a_script_of_comments_alone_is_empty_in_both_interpreters() {
+    let (_dir, script) = folder_with("s.py", "# nothing yet\n\n    # indented\n");
+    for interpreter in ["builtin", "python"] {
+        gradviz_in_user_python()
+            .args(["render", "--interpreter", interpreter])
+            .arg(&script)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("s.py: the script is empty"));
+    }
+}
+
 /// `check` verifies the graph a script left just after its last `backward()`, and says the
 /// same whichever interpreter ran it: backward run twice or thrice, never run, and right.
 #[test]

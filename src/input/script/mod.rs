@@ -150,11 +150,7 @@ impl Evaluated {
             return Ok(vec![Drawing::plain(to_petgraph(&self.graph, &[root]))]);
         }
         if self.statements == 0 {
-            return Err(Error::Script(format!(
-                "{}: the script is empty\n  = help: for example `a = Value(2.0); \
-                 b = a.tanh(); draw_dot(b)`",
-                self.file_name
-            )));
+            return Err(empty(&self.file_name));
         }
         Err(super::nothing_to("draw", &self.file_name))
     }
@@ -164,6 +160,22 @@ impl Evaluated {
     pub fn root(&self) -> Option<NodeId> {
         self.backward_root.or(self.last_value)
     }
+}
+
+/// The error for a script with no statement.
+pub(crate) fn empty(file_name: &str) -> Error {
+    Error::Script(format!(
+        "{file_name}: the script is empty\n  = help: for example `a = Value(2.0); \
+         b = a.tanh(); draw_dot(b)`"
+    ))
+}
+
+/// Whether `source` has no statement: blank lines and comments only.
+pub(crate) fn is_blank(source: &str) -> bool {
+    source.lines().all(|line| {
+        let line = line.trim_start_matches(['\u{feff}', ' ', '\t', '\x0c']);
+        line.trim_end().is_empty() || line.starts_with('#')
+    })
 }
 
 /// Runs a script. `file_name` is only used in error messages.
