@@ -13,6 +13,7 @@ use petgraph::graph::NodeIndex;
 use super::backward::Backward;
 use super::Tolerance;
 use crate::engine::{python_exponent_format, python_float_repr, Op};
+use crate::error::thousands;
 use crate::graph::{value_name, ExportGraph};
 use crate::input::json::Document;
 use crate::Result;
@@ -195,13 +196,18 @@ fn fd_table(graph: &ExportGraph, comparisons: &[Comparison], rows: usize, leaves
     let mut out = String::new();
     let checked = comparisons.len();
     let sample = if checked < leaves {
-        format!(" (a sample of {checked} of {leaves})")
+        format!(
+            " (a sample of {} of {})",
+            thousands(checked),
+            thousands(leaves)
+        )
     } else {
         String::new()
     };
     let _ = writeln!(
         out,
-        "{checked} leaf grads checked against central finite differences{sample}"
+        "{} leaf grads checked against central finite differences{sample}",
+        thousands(checked)
     );
     let _ = writeln!(
         out,
@@ -229,13 +235,13 @@ fn fd_table(graph: &ExportGraph, comparisons: &[Comparison], rows: usize, leaves
         let _ = writeln!(out, "{line}");
     }
     if let Some(more) = checked.checked_sub(rows).filter(|&n| n > 0) {
-        let _ = writeln!(out, "… and {more} more (--all)");
+        let _ = writeln!(out, "… and {} more (--all)", thousands(more));
     }
     let failing = comparisons.iter().filter(|c| !c.agrees).count();
     match failing {
         0 => out.push_str("ok: every grad agrees with its finite difference\n"),
         n => {
-            let _ = writeln!(out, "MISMATCH: {n} grad(s) disagree");
+            let _ = writeln!(out, "MISMATCH: {} grad(s) disagree", thousands(n));
         }
     }
     out

@@ -25,7 +25,7 @@ use petgraph::graph::NodeIndex;
 
 use super::backward::{Backward, Event, Ledger};
 use crate::engine::{python_float_repr, Op};
-use crate::error::{BadSetting, Setting};
+use crate::error::{thousands, BadSetting, Setting};
 use crate::graph::ExportGraph;
 use crate::input::json::Document;
 use crate::{Error, Result};
@@ -233,7 +233,7 @@ impl Report {
             let _ = writeln!(
                 out,
                 "not verified (unknown op, or computed before one): {} node(s), ids {}",
-                self.unverified.len(),
+                thousands(self.unverified.len()),
                 list_ids(&self.unverified)
             );
         }
@@ -246,12 +246,13 @@ impl Report {
             0 => writeln!(
                 out,
                 "ok: no mismatches in {} node(s) ({tolerance})",
-                self.nodes
+                thousands(self.nodes)
             ),
             n => writeln!(
                 out,
-                "{n} mismatch(es) in {} node(s) ({tolerance})",
-                self.nodes
+                "{} mismatch(es) in {} node(s) ({tolerance})",
+                thousands(n),
+                thousands(self.nodes)
             ),
         };
         out
