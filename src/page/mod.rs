@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 use petgraph::graph::NodeIndex;
 use serde::Serialize;
 
-use crate::check::{stale_data, Field, FiniteDifferences, Report, Tolerance};
+use crate::check::{stale_data, Field, FiniteDifferences, Misuse, Report, Tolerance};
 use crate::engine::python_float_repr;
 use crate::error::{thousands, Message};
 use crate::figure::compare::{self, Change};
@@ -301,11 +301,12 @@ pub fn recompute_page(
                 Cell::plain(format!("expected {}", python_float_repr(m.expected))),
             ],
         });
+    let misuse = misuse_rows(report, &document);
     let table = Table {
         id: "wrong".into(),
         title: "Where the check finds the cause".into(),
         header: ["id", "label", "what", "so"].map(String::from).to_vec(),
-        rows: causes.chain(data).collect(),
+        rows: misuse.into_iter().chain(causes).chain(data).collect(),
     };
     check_page(
         title,
@@ -314,6 +315,33 @@ pub fn recompute_page(
         vec![table, explanation_table(report)],
         options,
     )
+}
+
+/// The misuse of backward the check names, if any, as a row per root.
+fn misuse_rows(report: &Report, document: &Document) -> Vec<TableRow> {
+    let Some(misuse) = report.misuse else {
+        return Vec::new();
+    };
+    let (what, so) = match misuse {
+        Misuse::NoBackward => ("backward() not run".to_string(), "every grad is 0"),
+        Misuse::Repeated(calls) => (
+            format!("backward() called {calls} times"),
+            "each call added to the grads the last left",
+        ),
+    };
+    let graph = &document.graph;
+    document
+        .roots
+        .iter()
+        .map(|&root| TableRow {
+            node: graph[root].id,
+            cells: vec![
+                Cell::plain(graph[root].label.to_string()),
+                Cell::plain(what.clone()),
+                Cell::plain(so.to_string()),
+            ],
+        })
+        .collect()
 }
 
 /// The check's explanations of wrong grads: the chain-rule ledger of each, the lines the

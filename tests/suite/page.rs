@@ -694,6 +694,28 @@ fn the_check_page_marks_the_wrong_values_and_links_them() {
     )
     .success();
     assert!(std::fs::read_to_string(&clean).unwrap().contains("gv-data"));
+
+    // backward() called twice: the cause is named at the root, not at a local backward.
+    let twice = dir.path().join("twice.py");
+    let script = "a = Value(2.0, label='a')\nb = a * a\nb.backward()\nb.backward()\n";
+    std::fs::write(&twice, script).unwrap();
+    let twice_page = dir.path().join("twice.html");
+    run_to(&["check", "--engine", "builtin"], &twice_page, &twice).code(1);
+    browser.open(&url(&twice_page, ""));
+    let rows = browser.eval(
+        "return Array.from(document.querySelectorAll('#wrong tbody tr'))\
+         .map(r => Array.from(r.cells).map(c => c.textContent));",
+    );
+    assert_eq!(
+        rows,
+        json!([[
+            "1",
+            "b",
+            "backward() called 2 times",
+            "each call added to the grads the last left"
+        ]])
+    );
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
 }
 
 #[test]
