@@ -155,6 +155,16 @@ pub enum Misuse {
     Repeated(usize),
 }
 
+impl Misuse {
+    /// The misuse in a few words, for a legend or a table cell.
+    pub fn summary(self) -> String {
+        match self {
+            Misuse::NoBackward => "backward() not run".into(),
+            Misuse::Repeated(calls) => format!("backward() called {calls} times"),
+        }
+    }
+}
+
 /// A wrong grad explained: every contribution backward gives the value, with the chain rule
 /// of each in numbers (see [`super::backward::Ledger`]).
 #[derive(Debug, Clone, PartialEq)]

@@ -43,6 +43,16 @@ pub fn recomputed(report: &Report, for_page: bool, precision: usize) -> Decorati
         "stored number disagrees with gradviz's: the record adds the expected one"
     };
     decorations.legend = legend(wrong, !report.unverified.is_empty());
+    if let Some(misuse) = report.misuse {
+        decorations.legend.push(LegendEntry {
+            text: format!(
+                "cause: {} from {}",
+                misuse.summary(),
+                report.roots.join(", ")
+            ),
+            ..LegendEntry::default()
+        });
+    }
     if !report.causes.is_empty() {
         decorations.legend.push(LegendEntry {
             outline: Some(CAUSE_OUTLINE.into()),

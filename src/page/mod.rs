@@ -322,12 +322,9 @@ fn misuse_rows(report: &Report, document: &Document) -> Vec<TableRow> {
     let Some(misuse) = report.misuse else {
         return Vec::new();
     };
-    let (what, so) = match misuse {
-        Misuse::NoBackward => ("backward() not run".to_string(), "every grad is 0"),
-        Misuse::Repeated(calls) => (
-            format!("backward() called {calls} times"),
-            "each call added to the grads the last left",
-        ),
+    let so = match misuse {
+        Misuse::NoBackward => "every grad is 0",
+        Misuse::Repeated(_) => "each call added to the grads the last left",
     };
     let graph = &document.graph;
     document
@@ -337,7 +334,7 @@ fn misuse_rows(report: &Report, document: &Document) -> Vec<TableRow> {
             node: graph[root].id,
             cells: vec![
                 Cell::plain(graph[root].label.to_string()),
-                Cell::plain(what.clone()),
+                Cell::plain(misuse.summary()),
                 Cell::plain(so.to_string()),
             ],
         })

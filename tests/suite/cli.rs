@@ -677,6 +677,34 @@ fn the_node_guard_refuses_big_figures_and_says_what_to_do() {
         .stderr(predicate::str::contains("--max-nodes"));
 }
 
+/// A second `backward()` doubles the grads: the static figure says so in its legend, as
+/// the report does, since a figure may travel without the report.
+#[test]
+fn check_names_a_second_backward_in_the_figures_legend() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("twice.py");
+    let text = "a = Value(2.0, label='a')\nb = a * a\nb.backward()\nb.backward()\n";
+    std::fs::write(&script, text).expect("write");
+    let marked = dir.path().join("twice.svg");
+    gradviz()
+        .args(["check", "--engine", "builtin", "-o"])
+        .arg(&marked)
+        .arg(&script)
+        .assert()
+        .code(1);
+    let texts = svg_texts(&read(&marked));
+    assert!(
+        texts
+            .iter()
+            .any(|t| t == "cause: backward() called 2 times from b"),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t == "expected grad 4.0000"),
+        "{texts:?}"
+    );
+}
+
 /// ReLU at exactly 0 has no derivative: backward says 0, the central difference 0.5, and
 /// check must say so, exit 1, and mark the leaf in the figure.
 #[test]
