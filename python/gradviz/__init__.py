@@ -276,8 +276,10 @@ class Report(object):
             "<tr><td>%s</td><td>%s</td><td>%r</td><td>%r</td></tr>"
             % (_html.escape(m.label or "(unlabelled)"), m.field, m.stored, m.expected)
             for m in self.mismatches)
+        causes = "".join("<p>%s</p>" % _html.escape(line)
+                         for line in self.table.splitlines() if line.startswith("cause: "))
         return ("<table><thead><tr><th>label</th><th>field</th><th>stored</th>"
-                "<th>expected</th></tr></thead><tbody>%s</tbody></table>" % rows)
+                "<th>expected</th></tr></thead><tbody>%s</tbody></table>%s" % (rows, causes))
 
 
 def check(root, *, rtol=1e-9, atol=1e-12, auto_label=True):

@@ -77,6 +77,16 @@ def test_check_catches_the_tanh_bug_where_the_output_grad_is_not_one():
     assert wrong == {("x", "grad")}
 
 
+def test_check_names_a_cell_run_twice_as_the_cause():
+    o, _ = lecture_neuron(LectureValue)
+    o.backward()
+    o.backward()
+    report = gradviz.check(o)
+    assert not report.ok
+    assert "cause: these grads are what 2 backward() calls from o leave" in report.table
+    assert "<p>cause: these grads are what 2 backward() calls" in report._repr_html_()
+
+
 def test_check_passes_a_right_value(neuron):
     o, _ = neuron
     report = gradviz.check(o)
