@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use gradviz::figure::views::{self, ViewOptions};
+use gradviz::figure::views::{self, Detail, ViewOptions};
 use gradviz::figure::{layout_cost, Decorations, DotOptions, Scene};
 use gradviz::graph::ExportGraph;
 use gradviz::layout;
@@ -417,9 +417,11 @@ fn threshold(dir: &Path) {
     for (i, (name, graph, fold)) in cases.into_iter().enumerate() {
         let input = dir.join(format!("threshold{i}.json"));
         write_json(&graph, &input);
+        // Every value, as `render` draws it (`--full`): not the overview of a large graph.
         let options = ViewOptions::default()
             .with_fold(fold)
-            .with_max_nodes(Some(usize::MAX));
+            .with_max_nodes(Some(usize::MAX))
+            .with_detail(Detail::Full);
         let drawn = views::prepare(&graph, &options).expect("the view");
         let cost = layout_cost(drawn.graph(), usize::MAX);
         let ranks = cost.extent.map_or(0, |extent| extent.ranks);
