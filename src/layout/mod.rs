@@ -5,8 +5,8 @@
 //! The pipeline, each step its own module and each linear or near-linear in the nodes plus
 //! the dummy nodes that long edges get:
 //! - [`rank`]: longest-path ranks (cycles broken by reversing edges, and no edge reversed
-//!   otherwise), then a pass that pulls nodes next to their first use when that shortens the
-//!   edges in total, then the ranks levelled by their nodes' sizes across (the widest rank
+//!   otherwise), then passes that pull nodes next to their first use, alone or with the
+//!   inputs that can follow them, when that shortens the edges in total, then the ranks levelled by their nodes' sizes across (the widest rank
 //!   hands nodes to its neighbours while that adds little edge length);
 //! - [`order`]: dummy nodes for edges longer than one rank, then barycenter sweeps with a
 //!   bounded transpose; every rank keeps each cluster's members together;

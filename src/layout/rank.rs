@@ -10,7 +10,10 @@
 //! earliest successor only when it has at least as many out-edges as in-edges, so that no
 //! move lengthens the edges: it keeps what the first pass got right and, where that pass
 //! was undone, still brings inputs (a batch row's target, weights shared by every row) next
-//! to their uses.
+//! to their uses. A third pass moves a node with the inputs that can follow it (each of
+//! their other uses can go as late), which no single node's move finds: a layer's products
+//! of shared weights and values go next to the sums that use them. It too is undone when it
+//! does not shorten the edges.
 //!
 //! Edges are never laid out against the rank direction except to break a cycle: a running
 //! sum (a left fold over a batch) keeps its long edges, as in `dot`, rather than being
@@ -66,6 +69,12 @@ pub(super) fn rank(n: usize, edges: &[(usize, usize)], improve: bool) -> Ranking
             rank = saved;
         }
         pull_strictly(&order, &adjacency, &mut rank);
+        let before = total_length(&rank, &forward);
+        let saved = rank.clone();
+        pull_with_inputs(&order, &adjacency, &mut rank);
+        if total_length(&rank, &forward) >= before {
+            rank = saved;
+        }
     }
     Ranking { rank }
 }
@@ -162,6 +171,111 @@ fn pull_strictly(order: &[u32], adjacency: &Adjacency, rank: &mut [u32]) {
         };
         if earliest > rank[v] + 1 && succs.len() >= adjacency.preds(v).len() {
             rank[v] = earliest - 1;
+        }
+    }
+}
+
+/// Moves a node to just before its earliest successor when that shortens the edges, counting
+/// the inputs that can follow it: an input follows when every other use it has can go as
+/// late (a shared weight whose every product moves alike), and then costs its own in-edges'
+/// growth, shared among its uses. One node at a time, a product of two shared inputs never
+/// moves (each input is held by the other products); judged with its inputs following, the
+/// products of a value that a whole layer uses go next to the sums that use them, and the
+/// value and the weights after them.
+///
+/// MLP(2, [8, 8, 1]) with micrograd's L2 term over 24 rows, 5,408 values: the second layer's
+/// 1,536 products sat in two ranks right after their inputs, each with a long edge to its
+/// term of the neuron's sum (1,026 nodes in the fullest rank; mean edge length 3,516 pt,
+/// `dot` 2,418).
+fn pull_with_inputs(order: &[u32], adjacency: &Adjacency, rank: &mut [u32]) {
+    let room = UseRoom::new(adjacency, rank);
+    for &v in order.iter().rev() {
+        let v = v as usize;
+        let succs = adjacency.succs(v);
+        let Some(earliest) = succs.iter().map(|&s| rank[s as usize]).min() else {
+            continue;
+        };
+        if earliest <= rank[v] + 1 {
+            continue;
+        }
+        let to = earliest - 1;
+        let mut change = -f64::from(to - rank[v]) * succs.len() as f64;
+        for &p in adjacency.preds(v) {
+            change += follower_cost(adjacency, rank, &room, p as usize, v, to);
+        }
+        if change < 0.0 {
+            rank[v] = to;
+        }
+    }
+}
+
+/// What the edge from `p` into `v` adds when `v` moves to rank `to`: its growth when `p`
+/// stays, or when `p` can follow to just before `to`, the edge's shortening plus `p`'s
+/// in-edges' growth shared among its uses.
+fn follower_cost(
+    adjacency: &Adjacency,
+    rank: &[u32],
+    room: &UseRoom,
+    p: usize,
+    v: usize,
+    to: u32,
+) -> f64 {
+    if room.latest_but(p, v) < to {
+        return f64::from(to - rank[v]);
+    }
+    let moved = f64::from((to - 1).saturating_sub(rank[p]));
+    let edge = 1.0 - f64::from(rank[v] - rank[p]);
+    let ins = adjacency.preds(p).len() as f64;
+    edge + moved * ins / adjacency.succs(p).len() as f64
+}
+
+/// For each node, how late its uses can go (each to just before its own earliest use; a
+/// sink stays), as the two latest bounds over its uses: whether an input can follow one use
+/// is then known without walking all its others (a weight has one use per batch row).
+/// Taken once before the pass: a use that moves during it only gains room, so the bounds
+/// err towards keeping an input where it is.
+struct UseRoom {
+    /// The earliest bound over the node's uses, the use that sets it, and the earliest bound
+    /// over the others.
+    bounds: Vec<(u32, u32, u32)>,
+}
+
+impl UseRoom {
+    fn new(adjacency: &Adjacency, rank: &[u32]) -> Self {
+        let n = rank.len();
+        let latest: Vec<u32> = (0..n)
+            .map(|s| {
+                let succs = adjacency.succs(s).iter();
+                succs
+                    .map(|&u| rank[u as usize] - 1)
+                    .min()
+                    .unwrap_or(rank[s])
+            })
+            .collect();
+        let bounds = (0..n)
+            .map(|p| {
+                let mut bound = (u32::MAX, u32::MAX, u32::MAX);
+                for &s in adjacency.succs(p) {
+                    let l = latest[s as usize];
+                    if l < bound.0 {
+                        bound = (l, s, bound.0);
+                    } else if l < bound.2 {
+                        bound.2 = l;
+                    }
+                }
+                bound
+            })
+            .collect();
+        UseRoom { bounds }
+    }
+
+    /// The latest rank every use of `p` but `v` can take.
+    fn latest_but(&self, p: usize, v: usize) -> u32 {
+        let (first, at, second) = self.bounds[p];
+        if at as usize == v {
+            second
+        } else {
+            first
         }
     }
 }

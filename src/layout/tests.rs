@@ -265,6 +265,60 @@ fn inputs_sit_next_to_their_uses_when_pulling_rows_does_not_pay() {
 }
 
 #[test]
+fn a_layers_products_move_with_their_shared_inputs() {
+    // A network's second layer in miniature, as micrograd builds it. Row r: x_k = f(c_k),
+    // c_k = g(in_r), for k < 4; neuron n's products p = w_nk * x_k, each value q = p's
+    // output, summed in order: t_n0 = b_n + q_n0, t_nk = t_n(k-1) + q_nk. Every x_k feeds all
+    // three neurons' k-th product, every w_nk all rows' and (micrograd's L2 term) the loss z.
+    // Moved alone, a product lengthens two edges to shorten one, so each stayed next to its
+    // inputs with a long edge to its term; moved with x_k and w_nk, which can follow, every
+    // product sits just before its term.
+    let (rows, neurons, inputs) = (3, 3, 4);
+    let z = 0;
+    let mut n = 1;
+    let mut next = || {
+        n += 1;
+        n - 1
+    };
+    let weights: Vec<Vec<usize>> = (0..neurons)
+        .map(|_| (0..inputs).map(|_| next()).collect())
+        .collect();
+    let biases: Vec<usize> = (0..neurons).map(|_| next()).collect();
+    let mut edges: Vec<(usize, usize)> = weights.iter().flatten().map(|&w| (w, z)).collect();
+    let mut products = Vec::new();
+    for _ in 0..rows {
+        let row_input = next();
+        let xs: Vec<usize> = (0..inputs)
+            .map(|_| {
+                let (c, x) = (next(), next());
+                edges.extend([(row_input, c), (c, x)]);
+                x
+            })
+            .collect();
+        for (neuron, &bias) in biases.iter().enumerate() {
+            let mut sum = bias;
+            for (k, &x) in xs.iter().enumerate() {
+                let (p, q, t) = (next(), next(), next());
+                edges.extend([(weights[neuron][k], p), (x, p), (p, q), (sum, t), (q, t)]);
+                products.push((p, q, t));
+                sum = t;
+            }
+            edges.push((sum, z));
+        }
+    }
+    let ranking = rank::rank(n, &edges, true);
+    let rank = |v: usize| ranking.rank[v];
+    for (p, q, t) in products {
+        assert_eq!(
+            (rank(p) + 1, rank(q) + 1),
+            (rank(q), rank(t)),
+            "product {p}"
+        );
+    }
+    assert_eq!(ranking.reversed_count(&edges), 0);
+}
+
+#[test]
 fn products_stacked_in_one_rank_are_levelled_over_several() {
     // Two examples of a neuron's sum as micrograd builds it: product k = w_k * c_k (w_k
     // shared by both, a constant of its own), then s_k = s_{k-1} + product k. Pulling

@@ -34,11 +34,11 @@ use crate::{Error, Result};
 /// Graphviz nodes plus the edges' length in ranks) with the layered engine, `dot` below.
 /// Measured with `cargo bench --bench layered -- --threshold` (whole `gradviz render
 /// --engine dot` processes, Graphviz 2.43 with gradviz's layout settings, a loaded 2-core
-/// machine), values / cost → seconds: MLP(2, [4, 4, 1]) losses 950 / 5,402 → 0.27 s,
-/// 2,014 / 13,116 → 1.18 s, 2,622 / 18,228 → 2.09 s, 3,382 / 25,338 → 4.04 s; with an L2
-/// term, MLP(2, [8, 8, 1]) 1,168 / 22,027 → 1.53 s, the same folded (`--fold 1`) 143 /
-/// 11,951 → 0.92 s, on 8 rows 159 / 12,055 → 1.72 s, and MLP(2, [16, 16, 1]) folded 391 /
-/// 116,351 → over 120 s (the layered engine: 0.04 s), a figure that counting values sent
+/// machine), values / cost → seconds: MLP(2, [4, 4, 1]) losses 950 / 4,874 → 0.41 s,
+/// 2,014 / 11,972 → 1.38 s, 2,622 / 16,732 → 2.34 s, 3,382 / 23,402 → 3.58 s; with an L2
+/// term, MLP(2, [8, 8, 1]) 1,168 / 15,173 → 1.68 s, the same folded (`--fold 1`) 143 /
+/// 11,727 → 1.28 s, on 8 rows 159 / 11,823 → 2.38 s, and MLP(2, [16, 16, 1]) folded 391 /
+/// 115,663 → over 120 s (the layered engine: 0.04 s), a figure that counting values sent
 /// to `dot`.
 /// `dot` passes 2 s at a cost of about 15,000.
 pub const LAYERED_ABOVE_COST: usize = 15_000;
