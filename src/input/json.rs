@@ -115,7 +115,7 @@ pub fn write(graph: &ExportGraph, roots: &[NodeIndex]) -> String {
 /// [`write`] streamed into `out`, a chunk of about a megabyte at a time: a million-node
 /// graph's text (over a hundred megabytes) is never held whole, and each chunk is one
 /// write call. A graph of [`TWO_THREADS_NODES`] nodes or more is written by two threads,
-/// which take turns at blocks of [`BLOCK_NODES`] nodes; the text is the same.
+/// which share out blocks of [`BLOCK_NODES`] nodes; the text is the same.
 ///
 /// # Errors
 /// The first error `out` returns.
@@ -159,6 +159,11 @@ const TWO_THREADS_NODES: usize = 4 * BLOCK_NODES;
 /// Nodes per block when two threads write them (about a megabyte of text).
 const BLOCK_NODES: usize = 2048;
 
+/// When two threads write the nodes, this one formats every `WRITER_TURN`-th block and the
+/// second thread the others: this one also hands every block to the writer, which takes
+/// about as long as formatting half of them.
+const WRITER_TURN: usize = 3;
+
 /// The lines of a graph's nodes, each node's scope numbered beforehand.
 #[derive(Clone, Copy)]
 struct NodeLines<'g> {
@@ -194,18 +199,19 @@ impl NodeLines<'_> {
         Ok(())
     }
 
-    /// [`NodeLines::write`] of every node, the even blocks on this thread and the odd ones
-    /// on a second, written to `out` in order. The second thread is at most one block
-    /// ahead, so the text is never held whole.
+    /// [`NodeLines::write`] of every node, a block in [`WRITER_TURN`] on this thread and the
+    /// others on a second, written to `out` in order. The second thread is at most two
+    /// blocks ahead, so the text is never held whole.
     fn write_on_two_threads(self, chunk: &mut Chunk, out: &mut dyn Write) -> io::Result<()> {
         let count = self.graph.node_count();
         let block = |index: usize| index * BLOCK_NODES..((index + 1) * BLOCK_NODES).min(count);
         let blocks = count.div_ceil(BLOCK_NODES);
+        let here = |index: &usize| index.is_multiple_of(WRITER_TURN);
         thread::scope(|scope| {
             let (to_writer, written) = mpsc::sync_channel::<Chunk>(1);
             let (to_helper, emptied) = mpsc::channel::<Chunk>();
             scope.spawn(move || {
-                for index in (1..blocks).step_by(2) {
+                for index in (0..blocks).filter(|index| !here(index)) {
                     let mut text = emptied.try_recv().unwrap_or_else(|_| Chunk::new());
                     self.write(&mut text, block(index), None)
                         .expect("a chunk without a writer cannot fail");
@@ -215,14 +221,15 @@ impl NodeLines<'_> {
                     }
                 }
             });
-            for index in (0..blocks).step_by(2) {
-                self.write(chunk, block(index), None)
-                    .expect("a chunk without a writer cannot fail");
-                chunk.flush(out)?;
-                if index + 1 < blocks {
+            for index in 0..blocks {
+                if here(&index) {
+                    self.write(chunk, block(index), None)
+                        .expect("a chunk without a writer cannot fail");
+                    chunk.flush(out)?;
+                } else {
                     let mut text = written
                         .recv()
-                        .expect("the second thread writes every odd block");
+                        .expect("the second thread formats the blocks this one does not");
                     text.flush(out)?;
                     // The second thread may be done: the chunk is then dropped here.
                     let _ = to_helper.send(text);
