@@ -237,11 +237,12 @@ impl Graph {
         Self::default()
     }
 
-    /// An empty graph with room for `nodes` values before it reallocates, and for half as
-    /// many distinct labels (a lecture script labels its leaves).
+    /// An empty graph with room for `nodes` values before it reallocates, and for three
+    /// quarters as many distinct labels: a lecture script labels its leaves, and
+    /// auto-labels name the values it binds (`x`, `x#2`, …) besides.
     pub fn with_capacity(nodes: usize) -> Self {
         let labels = Labels {
-            table: HashTable::with_capacity(nodes / 2),
+            table: HashTable::with_capacity(nodes / 4 * 3),
             ..Labels::default()
         };
         let tape = Tape {

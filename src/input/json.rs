@@ -11,6 +11,9 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Write};
+use std::ops::Range;
+use std::sync::mpsc;
+use std::thread;
 
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
@@ -111,7 +114,8 @@ pub fn write(graph: &ExportGraph, roots: &[NodeIndex]) -> String {
 
 /// [`write`] streamed into `out`, a chunk of about a megabyte at a time: a million-node
 /// graph's text (over a hundred megabytes) is never held whole, and each chunk is one
-/// write call.
+/// write call. A graph of [`TWO_THREADS_NODES`] nodes or more is written by two threads,
+/// which share out blocks of [`BLOCK_NODES`] nodes; the text is the same.
 ///
 /// # Errors
 /// The first error `out` returns.
@@ -119,18 +123,21 @@ pub fn write(graph: &ExportGraph, roots: &[NodeIndex]) -> String {
 /// # Panics
 /// If a root is not a node of `graph`.
 pub fn write_to(graph: &ExportGraph, roots: &[NodeIndex], out: &mut dyn Write) -> io::Result<()> {
-    let mut chunk = Chunk::new(out);
+    let scopes = ScopeIds::number(graph);
+    let mut chunk = Chunk::new();
     chunk.push(b"{\n  \"format\": \"");
     chunk.push(FORMAT.as_bytes());
     chunk.push(b"\",\n  \"version\": ");
     chunk.push_u64(VERSION);
     chunk.push(b",\n  \"nodes\": [");
-    let mut operands = Vec::with_capacity(2);
-    let mut scopes = ScopeIds::default();
-    for (position, node) in graph.node_indices().enumerate() {
-        chunk.push(if position == 0 { b"\n    " } else { b",\n    " });
-        write_node(&mut chunk, graph, node, &mut operands, &mut scopes);
-        chunk.flush_if_full()?;
+    let nodes = NodeLines {
+        graph,
+        scopes: &scopes.of_nodes,
+    };
+    if graph.node_count() >= TWO_THREADS_NODES {
+        nodes.write_on_two_threads(&mut chunk, out)?;
+    } else {
+        nodes.write(&mut chunk, 0..graph.node_count(), Some(out))?;
     }
     if graph.node_count() > 0 {
         chunk.push(b"\n  ");
@@ -142,12 +149,100 @@ pub fn write_to(graph: &ExportGraph, roots: &[NodeIndex], out: &mut dyn Write) -
         write_scopes(&mut chunk, &scopes.table);
     }
     chunk.push(b"\n}\n");
-    chunk.finish()
+    out.write_all(&chunk.bytes)
 }
 
-/// The scope table being numbered as the nodes are written: each path (and each of its
-/// prefixes, its parents) gets the next id when it first appears, so the table is in
-/// first-appearance order with every parent before its children.
+/// Graphs with at least this many nodes are written on two threads; on a smaller one the
+/// second thread would take longer to start than it saves.
+const TWO_THREADS_NODES: usize = 4 * BLOCK_NODES;
+
+/// Nodes per block when two threads write them (about a megabyte of text).
+const BLOCK_NODES: usize = 2048;
+
+/// When two threads write the nodes, this one formats every `WRITER_TURN`-th block and the
+/// second thread the others: this one also hands every block to the writer, which takes
+/// about as long as formatting half of them.
+const WRITER_TURN: usize = 3;
+
+/// The lines of a graph's nodes, each node's scope numbered beforehand.
+#[derive(Clone, Copy)]
+struct NodeLines<'g> {
+    graph: &'g ExportGraph,
+    /// Each node's scope id, by position; empty when no node has a scope.
+    scopes: &'g [Option<u64>],
+}
+
+impl NodeLines<'_> {
+    /// The lines of the nodes at `positions` pushed onto `chunk`, which goes to `out` (if
+    /// any) whenever it fills.
+    fn write(
+        self,
+        chunk: &mut Chunk,
+        positions: Range<usize>,
+        mut out: Option<&mut dyn Write>,
+    ) -> io::Result<()> {
+        let mut operands = Vec::with_capacity(2);
+        for position in positions {
+            chunk.push(if position == 0 { b"\n    " } else { b",\n    " });
+            let scope = self.scopes.get(position).copied().flatten();
+            write_node(
+                chunk,
+                self.graph,
+                NodeIndex::new(position),
+                &mut operands,
+                scope,
+            );
+            if let Some(out) = out.as_deref_mut() {
+                chunk.flush_if_full(out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// [`NodeLines::write`] of every node, a block in [`WRITER_TURN`] on this thread and the
+    /// others on a second, written to `out` in order. The second thread is at most two
+    /// blocks ahead, so the text is never held whole.
+    fn write_on_two_threads(self, chunk: &mut Chunk, out: &mut dyn Write) -> io::Result<()> {
+        let count = self.graph.node_count();
+        let block = |index: usize| index * BLOCK_NODES..((index + 1) * BLOCK_NODES).min(count);
+        let blocks = count.div_ceil(BLOCK_NODES);
+        let here = |index: &usize| index.is_multiple_of(WRITER_TURN);
+        thread::scope(|scope| {
+            let (to_writer, written) = mpsc::sync_channel::<Chunk>(1);
+            let (to_helper, emptied) = mpsc::channel::<Chunk>();
+            scope.spawn(move || {
+                for index in (0..blocks).filter(|index| !here(index)) {
+                    let mut text = emptied.try_recv().unwrap_or_else(|_| Chunk::new());
+                    self.write(&mut text, block(index), None)
+                        .expect("a chunk without a writer cannot fail");
+                    // The writer stops taking blocks only when `out` failed.
+                    if to_writer.send(text).is_err() {
+                        return;
+                    }
+                }
+            });
+            for index in 0..blocks {
+                if here(&index) {
+                    self.write(chunk, block(index), None)
+                        .expect("a chunk without a writer cannot fail");
+                    chunk.flush(out)?;
+                } else {
+                    let mut text = written
+                        .recv()
+                        .expect("the second thread formats the blocks this one does not");
+                    text.flush(out)?;
+                    // The second thread may be done: the chunk is then dropped here.
+                    let _ = to_helper.send(text);
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The scope table, numbered in node order before the nodes are written: each path (and
+/// each of its prefixes, its parents) gets the next id when it first appears, so the table
+/// is in first-appearance order with every parent before its children.
 #[derive(Default)]
 struct ScopeIds {
     /// Each path's id; paths of one call share an `Arc`, so most look-ups hit `last`.
@@ -155,9 +250,24 @@ struct ScopeIds {
     last: Option<(Scope, u64)>,
     /// The entries in id order: the step and its parent's id.
     table: Vec<(ScopeStep, Option<u64>)>,
+    /// Each node's scope id, by position, up to the last node that has a scope.
+    of_nodes: Vec<Option<u64>>,
 }
 
 impl ScopeIds {
+    /// The scope ids of `graph`'s nodes.
+    fn number(graph: &ExportGraph) -> Self {
+        let mut scopes = ScopeIds::default();
+        for (position, info) in graph.node_weights().enumerate() {
+            if let Some(scope) = &info.scope {
+                let id = scopes.id(scope);
+                scopes.of_nodes.resize(position, None);
+                scopes.of_nodes.push(Some(id));
+            }
+        }
+        scopes
+    }
+
     fn id(&mut self, scope: &Scope) -> u64 {
         if let Some((last, id)) = &self.last {
             if std::sync::Arc::ptr_eq(last, scope) || last == scope {
@@ -185,7 +295,7 @@ impl ScopeIds {
 }
 
 /// The `"scopes"` table, one entry a line.
-fn write_scopes(chunk: &mut Chunk<'_>, table: &[(ScopeStep, Option<u64>)]) {
+fn write_scopes(chunk: &mut Chunk, table: &[(ScopeStep, Option<u64>)]) {
     chunk.push(b",\n  \"scopes\": [");
     for (id, (step, parent)) in table.iter().enumerate() {
         chunk.push(if id == 0 { b"\n    " } else { b",\n    " });
@@ -214,11 +324,11 @@ fn write_scopes(chunk: &mut Chunk<'_>, table: &[(ScopeStep, Option<u64>)]) {
 
 /// One node's line. `operands` is scratch space, kept across nodes so that none allocates.
 fn write_node(
-    chunk: &mut Chunk<'_>,
+    chunk: &mut Chunk,
     graph: &ExportGraph,
     node: NodeIndex,
     operands: &mut Vec<(usize, u64)>,
-    scopes: &mut ScopeIds,
+    scope: Option<u64>,
 ) {
     let info = &graph[node];
     chunk.push(b"{\"id\": ");
@@ -255,9 +365,9 @@ fn write_node(
     operands.sort_unstable();
     push_ids(chunk, operands.iter().map(|&(_, id)| id));
     chunk.push(b"]");
-    if let Some(scope) = &info.scope {
+    if let Some(scope) = scope {
         chunk.push(b", \"scope\": ");
-        chunk.push_u64(scopes.id(scope));
+        chunk.push_u64(scope);
     }
     chunk.push(b"}");
 }
@@ -288,7 +398,7 @@ fn needs_no_escape(text: &str) -> bool {
     text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
 }
 
-fn push_ids(chunk: &mut Chunk<'_>, ids: impl Iterator<Item = u64>) {
+fn push_ids(chunk: &mut Chunk, ids: impl Iterator<Item = u64>) {
     for (position, id) in ids.enumerate() {
         if position > 0 {
             chunk.push(b", ");
@@ -298,18 +408,16 @@ fn push_ids(chunk: &mut Chunk<'_>, ids: impl Iterator<Item = u64>) {
 }
 
 /// The text being written, handed to the writer whenever it passes [`Chunk::SIZE`].
-struct Chunk<'w> {
+struct Chunk {
     bytes: Vec<u8>,
-    out: &'w mut dyn Write,
 }
 
-impl<'w> Chunk<'w> {
+impl Chunk {
     const SIZE: usize = 1 << 20;
 
-    fn new(out: &'w mut dyn Write) -> Self {
+    fn new() -> Self {
         Chunk {
             bytes: Vec::with_capacity(Self::SIZE + 4096),
-            out,
         }
     }
 
@@ -346,16 +454,17 @@ impl<'w> Chunk<'w> {
         }
     }
 
-    fn flush_if_full(&mut self) -> io::Result<()> {
+    fn flush_if_full(&mut self, out: &mut dyn Write) -> io::Result<()> {
         if self.bytes.len() >= Self::SIZE {
-            self.out.write_all(&self.bytes)?;
-            self.bytes.clear();
+            self.flush(out)?;
         }
         Ok(())
     }
 
-    fn finish(self) -> io::Result<()> {
-        self.out.write_all(&self.bytes)
+    fn flush(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(&self.bytes)?;
+        self.bytes.clear();
+        Ok(())
     }
 }
 
@@ -1338,12 +1447,10 @@ mod tests {
     }
 
     /// What a chunk holds after `push` fills it (written to memory, never flushed).
-    fn pushed(push: impl FnOnce(&mut Chunk<'_>)) -> String {
-        let mut sink = Vec::new();
-        let mut chunk = Chunk::new(&mut sink);
+    fn pushed(push: impl FnOnce(&mut Chunk)) -> String {
+        let mut chunk = Chunk::new();
         push(&mut chunk);
-        chunk.finish().unwrap();
-        String::from_utf8(sink).unwrap()
+        String::from_utf8(chunk.bytes).unwrap()
     }
 
     #[test]
@@ -1384,6 +1491,65 @@ mod tests {
         ] {
             let serde = serde_json::to_string(text).unwrap();
             assert_eq!(pushed(|chunk| chunk.push_string(text)), serde, "{text:?}");
+        }
+    }
+
+    /// A chain of `count` nodes, every third in one of a few module scopes, a few with
+    /// labels that need escaping.
+    fn scoped_chain(count: usize) -> ExportGraph {
+        let step = |object: u32| ScopeStep {
+            kind: "Neuron".into(),
+            name: format!("n{object}"),
+            object,
+            call: Some(0),
+        };
+        let scopes: Vec<Scope> = (0..5)
+            .map(|i| Scope::from(vec![step(0), step(i + 1)]))
+            .collect();
+        let mut graph = ExportGraph::new();
+        for i in 0..count {
+            let node = graph.add_node(NodeInfo {
+                id: i as u64,
+                label: if i % 1000 == 7 {
+                    "a\"b".into()
+                } else {
+                    format!("v{i}").into()
+                },
+                data: i as f64 * 0.1,
+                grad: -(i as f64),
+                op: if i == 0 {
+                    NodeOp::Known(Op::Leaf)
+                } else {
+                    NodeOp::Known(Op::Tanh)
+                },
+                scope: (i % 3 == 0).then(|| scopes[(i / 3) % 5].clone()),
+            });
+            if i > 0 {
+                graph.add_edge(NodeIndex::new(i - 1), node, 0);
+            }
+        }
+        graph
+    }
+
+    #[test]
+    fn two_threads_write_the_text_one_writes() {
+        for count in [TWO_THREADS_NODES, 5 * BLOCK_NODES + 3] {
+            let graph = scoped_chain(count);
+            let roots = [NodeIndex::new(count - 1)];
+            let mut two = Vec::new();
+            write_to(&graph, &roots, &mut two).unwrap();
+            let scopes = ScopeIds::number(&graph);
+            let mut one = Chunk::new();
+            let lines = NodeLines {
+                graph: &graph,
+                scopes: &scopes.of_nodes,
+            };
+            lines.write(&mut one, 0..count, None).unwrap();
+            let nodes = String::from_utf8(one.bytes).unwrap();
+            let two = String::from_utf8(two).unwrap();
+            assert!(two.contains(&nodes), "the node lines differ");
+            assert_eq!(two.matches("\"scope\": ").count(), count.div_ceil(3));
+            assert_eq!(read(&two, "t.json").unwrap().graph.node_count(), count);
         }
     }
 

@@ -806,6 +806,68 @@ fn a_subset_script_prints_in_order_before_its_error() {
     assert!(!stderr.contains("never"), "{stderr}");
 }
 
+/// `print('first')`, then the lecture's chain for well over the 64 KB from which the
+/// subset parses on a second thread while it runs, then `tail`.
+fn long_script(tail: &str) -> String {
+    let mut text = String::from("print('first')\nx = Value(1.0, label='x')\n");
+    for i in 0..2000 {
+        text.push_str(&format!(
+            "x = x * Value(0.999, label='w{i}') + Value(0.001, label='b{i}')\n"
+        ));
+    }
+    text + tail
+}
+
+/// Python compiles the whole file first: a syntax error on the last line of a long script
+/// is its error, and the lines before it, which the subset ran while it parsed, print
+/// nothing, in the subset and in CPython alike.
+#[test]
+fn a_syntax_error_at_the_end_of_a_long_script_is_the_error_and_nothing_prints() {
+    let (_dir, script) = folder_with("s.py", &long_script("x.backward()\nc = (\n"));
+    for (interpreter, error) in [
+        ("builtin", "s.py:2004:5: '(' was never closed"),
+        ("auto", "SyntaxError"),
+    ] {
+        let assert = gradviz_in_user_python()
+            .args(["render", "--format", "json", "-o", "-", "--interpreter"])
+            .arg(interpreter)
+            .arg(&script)
+            .assert()
+            .code(2);
+        let stderr = stderr_of(&assert);
+        assert!(stderr.contains(error), "{interpreter}: {stderr}");
+        assert!(!stderr.contains("first"), "{interpreter}: {stderr}");
+        assert!(stdout_of(&assert).is_empty(), "{interpreter}");
+    }
+}
+
+/// A long script the fit check hands to CPython at its last line has run in the subset
+/// while it was parsed: its prints are CPython's alone, once.
+#[test]
+fn a_long_script_handed_to_cpython_at_its_end_prints_once() {
+    let text = long_script("x.backward()\ndef f():\n    return 1\nprint(f())\n");
+    let (_dir, script) = folder_with("s.py", &text);
+    let (document, stderr) = json_of(&script, &[]);
+    assert!(stderr.contains("s.py defines functions"), "{stderr}");
+    assert_eq!(stderr.matches("first\n").count(), 1, "{stderr}");
+    assert!(stderr.contains("first\n1\n"), "{stderr}");
+    assert_eq!(document["nodes"].as_array().map(Vec::len), Some(8001));
+}
+
+/// A long script that fits prints once, from the subset, and draws the graph that a
+/// short run of the same lines draws.
+#[test]
+fn a_long_script_in_the_subset_prints_once_and_draws_its_whole_chain() {
+    let text = long_script("x.backward()\nprint(x.grad)\n");
+    let (_dir, script) = folder_with("s.py", &text);
+    let (document, stderr) = json_of(&script, &[]);
+    assert_eq!(stderr, "first\n1\n");
+    let nodes = document["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 8001);
+    assert_eq!(nodes[8000]["label"], "x#2000");
+    assert_eq!(nodes[3]["label"], "b0");
+}
+
 /// Under `--interpreter auto` a runtime error in the subset is answered by CPython: the
 /// script prints once (from CPython) and the error is Python's own.
 #[test]

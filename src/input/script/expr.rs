@@ -274,8 +274,10 @@ pub(crate) struct Builder<'s> {
     /// The arguments of the calls still open, innermost last: an inner call closes before
     /// its outer one reads on, so each open call's arguments lie together at the top.
     waiting: Vec<Argument<'s>>,
-    /// The emptied lists of expressions that have run, for the next ones.
+    /// The emptied lists of expressions that have run, for the next ones: up to
+    /// [`SPARE_LISTS`] and `extra_spares` more.
     spare: Vec<Expr<'s>>,
+    extra_spares: usize,
     /// The span of each value the code leaves on the stack so far.
     spans: Vec<Span>,
     pending: Vec<Pending<'s>>,
@@ -721,10 +723,15 @@ impl<'s> Builder<'s> {
         }
     }
 
+    /// Keeps `statements` more emptied expressions than the default.
+    pub fn keep_spares(&mut self, statements: usize) {
+        self.extra_spares = statements;
+    }
+
     /// Takes back the lists of an expression that is done with, emptied, for a later one
-    /// (up to [`SPARE_LISTS`] of them).
+    /// (up to [`SPARE_LISTS`] and the extra ones).
     pub fn recycle(&mut self, mut expr: Expr<'s>) {
-        if self.spare.len() < SPARE_LISTS {
+        if self.spare.len() < SPARE_LISTS + self.extra_spares {
             expr.code.clear();
             expr.calls.clear();
             expr.arguments.clear();

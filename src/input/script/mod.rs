@@ -40,8 +40,11 @@
 //! Names Python would need an import for (`MLP`, `random`) are there without one.
 //!
 //! Statements are parsed and run one at a time, so a million-statement script never exists
-//! as a syntax tree. When one fails at run time, the rest is still parsed: Python compiles
-//! a file before running it, so a syntax error anywhere is the error it reports.
+//! as a syntax tree; a long script is parsed on a second thread while the first runs it
+//! (see `pipeline`). When one fails at run time, the rest is still parsed: Python compiles
+//! a file before running it, so a syntax error anywhere is the error it reports, and
+//! nothing the script printed before it shows: prints are held until the whole script has
+//! parsed.
 
 mod autolabel;
 pub(super) mod diagnostics;
@@ -51,6 +54,7 @@ mod fstring;
 mod lexer;
 mod number;
 mod parser;
+mod pipeline;
 mod subset;
 
 use std::path::PathBuf;
@@ -203,11 +207,15 @@ pub(crate) fn evaluate_keeping(
     keep_backward_states: bool,
 ) -> Result<Evaluated> {
     let mut evaluator = eval::Evaluator::new(options, source.len());
+    evaluator.hold_prints();
     if keep_backward_states {
         evaluator.keep_backward_states();
     }
     run_statements(evaluator, source, |_| {})
-        .and_then(|ran| ran.into_evaluated(file_name))
+        .and_then(|mut ran| {
+            ran.evaluator.release_prints();
+            ran.into_evaluated(file_name)
+        })
         .map_err(|diag| diag.into_error(source, file_name))
 }
 
@@ -285,11 +293,28 @@ struct Statements<'s> {
     runtime_error: Option<diagnostics::Diag>,
 }
 
+/// Scripts at least this long are parsed on a second thread while this one runs them
+/// (`pipeline`); a shorter one is parsed in less time than a thread takes to start.
+const PIPELINE_BYTES: usize = 64 * 1024;
+
 /// Parses `source` one statement at a time, showing each to `visit` and running it until
 /// one fails. A syntax error anywhere is the error, even after a runtime error: Python
-/// compiles the whole file before running it. Each statement goes back to the parser once
-/// it has run, which writes the next one into its lists.
+/// compiles the whole file before running it, so the caller holds the prints.
 fn run_statements<'s>(
+    evaluator: eval::Evaluator<'s>,
+    source: &'s str,
+    visit: impl FnMut(&parser::Stmt<'s>) + Send,
+) -> diagnostics::Res<Statements<'s>> {
+    if source.len() >= PIPELINE_BYTES {
+        pipeline::run_statements(evaluator, source, visit)
+    } else {
+        run_statements_here(evaluator, source, visit)
+    }
+}
+
+/// [`run_statements`] on this thread alone. Each statement goes back to the parser once it
+/// has run, which writes the next one into its lists.
+fn run_statements_here<'s>(
     mut evaluator: eval::Evaluator<'s>,
     source: &'s str,
     mut visit: impl FnMut(&parser::Stmt<'s>),

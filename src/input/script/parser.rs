@@ -84,6 +84,8 @@ pub(crate) struct Parser<'s> {
     builder: Option<Builder<'s>>,
     /// The emptied target lists of assignments that have run, for the next ones.
     spare_targets: Vec<Vec<Target<'s>>>,
+    /// How many of them are kept (see [`Parser::keep_spares`]).
+    spares: usize,
 }
 
 impl<'s> Parser<'s> {
@@ -98,6 +100,7 @@ impl<'s> Parser<'s> {
             imports: Vec::new(),
             builder: Some(Builder::default()),
             spare_targets: Vec::new(),
+            spares: SPARE_LISTS,
         })
     }
 
@@ -112,12 +115,19 @@ impl<'s> Parser<'s> {
         &self.imports
     }
 
+    /// Keeps the lists of `statements` more statements that have run than the default
+    /// two: statements parsed ahead in blocks come back in blocks.
+    pub fn keep_spares(&mut self, statements: usize) {
+        self.spares = SPARE_LISTS + statements;
+        self.builder().keep_spares(statements);
+    }
+
     /// Takes back a statement that has run, so that the next one is written into its
     /// lists: a script of simple statements allocates none per statement.
     pub fn recycle(&mut self, statement: Stmt<'s>) {
         match statement {
             Stmt::Assign { mut targets, value } => {
-                if self.spare_targets.len() < SPARE_LISTS {
+                if self.spare_targets.len() < self.spares {
                     targets.clear();
                     self.spare_targets.push(targets);
                 }
@@ -528,6 +538,7 @@ impl<'s> Parser<'s> {
             imports: Vec::new(),
             builder: Some(Builder::default()),
             spare_targets: Vec::new(),
+            spares: SPARE_LISTS,
         };
         let expr = parser.expression()?;
         match &parser.current.tok {

@@ -2,9 +2,10 @@
 //! while stdout stays the figure's. Each argument is shown as Python's `str()` shows it: a
 //! Value as micrograd's repr `Value(data=…, grad=…)`, a float in Python's shortest
 //! round-trip repr, a list with its items' reprs; `sep=` and `end=` work as in Python.
-//! Under `--interpreter auto` they are held until the whole script is known to fit the
-//! subset (it is parsed as it runs), then written in order; a script handed to CPython
-//! prints only from there.
+//! They are held until the whole script has parsed (Python compiles a file before it runs
+//! any of it, so a syntax error further on means nothing printed), under `--interpreter
+//! auto` until it is known to fit the subset, then written in order; a script handed to
+//! CPython prints only from there.
 //!
 //! Not reproduced: `True`/`False` print as `1`/`0` (the subset holds them as ints). An
 //! f-string never reaches here: the parser refuses it, and `--interpreter auto` hands the
