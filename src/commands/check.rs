@@ -29,52 +29,33 @@ pub fn check(request: &CheckRequest, console: &mut Console) -> Result<ExitCode> 
         None => None,
     };
     let tolerance = (request.rtol, request.atol);
-    let (table, clean, figure) = match input::checked(&source, &options.input)? {
-        Checked::Document(document) => {
-            let report = check::check_document(&document, tolerance)?;
-            let figure = match &target {
-                Some(target) => Some(console.drawn(|| {
-                    recomputed(
-                        &source.name,
-                        document,
-                        &report,
-                        target,
-                        request,
-                        Naming::Blank,
-                    )
-                })?),
-                None => None,
-            };
-            (report_text(&report), report.is_clean(), figure)
-        }
-        Checked::Script(document) => {
-            let report = check::check_document(&document, tolerance)?;
-            let every_row = request.all || !std::io::stdout().is_terminal();
-            let found = check::finite_differences(&document, tolerance, every_row)?;
-            // The figure marks what recomputation found; the finite differences only when
-            // they alone disagree (a ReLU at exactly 0). Unlabelled leaves are named `#id`
-            // in it, as the finite differences' table names them.
-            let figure = match &target {
-                Some(target) if report.is_clean() && !found.is_clean() => Some(
-                    console
-                        .drawn(|| differences(&source.name, document, &found, target, request))?,
-                ),
-                Some(target) => Some(console.drawn(|| {
-                    recomputed(
-                        &source.name,
-                        document,
-                        &report,
-                        target,
-                        request,
-                        Naming::LeafIds,
-                    )
-                })?),
-                None => None,
-            };
-            let text = report_text(&report) + "\n" + &found.table;
-            (text, report.is_clean() && found.is_clean(), figure)
-        }
+    let (document, from_script) = match input::checked(&source, &options.input)? {
+        Checked::Document(document) => (document, false),
+        Checked::Script(document) => (document, true),
     };
+    let report = check::check_document(&document, tolerance)?;
+    let every_row = request.all || !std::io::stdout().is_terminal();
+    let found = from_script
+        .then(|| check::finite_differences(&document, tolerance, every_row))
+        .transpose()?;
+    let figure = match &target {
+        Some(target) => Some(console.drawn(|| {
+            figure(
+                &source.name,
+                document,
+                &report,
+                found.as_ref(),
+                target,
+                request,
+            )
+        })?),
+        None => None,
+    };
+    let mut table = report.table() + &report.explanation();
+    if let Some(found) = &found {
+        table = table + "\n" + &found.table;
+    }
+    let clean = report.is_clean() && found.as_ref().is_none_or(FiniteDifferences::is_clean);
     output::write_stdout(table.as_bytes())?;
     if let (Some(target), Some(bytes)) = (&target, &figure) {
         output::write(target, bytes)?;
@@ -86,9 +67,24 @@ pub fn check(request: &CheckRequest, console: &mut Console) -> Result<ExitCode> 
     })
 }
 
-/// The recomputation's table, then its explanations of wrong grads.
-fn report_text(report: &Report) -> String {
-    report.table() + &report.explanation()
+/// The checked graph marked: with what recomputation found, or with the finite differences
+/// when they alone disagree (a ReLU at exactly 0). A script's unlabelled values are named
+/// `#id`, as its finite differences' table names them.
+fn figure(
+    name: &str,
+    document: Document,
+    report: &Report,
+    found: Option<&FiniteDifferences>,
+    target: &Target,
+    request: &CheckRequest,
+) -> Result<render::Drawn> {
+    match found {
+        Some(found) if report.is_clean() && !found.is_clean() => {
+            differences(name, document, found, target, request)
+        }
+        Some(_) => recomputed(name, document, report, target, request, Naming::LeafIds),
+        None => recomputed(name, document, report, target, request, Naming::Blank),
+    }
 }
 
 /// A recomputed graph with its wrong numbers marked, unlabelled values named by `naming`.
