@@ -175,6 +175,11 @@ impl<'g> Backward<'g> {
         grads
     }
 
+    /// Every node `root` is computed from, itself included, in no particular order.
+    pub(super) fn reached_from(&self, root: usize) -> Vec<usize> {
+        self.reachable(root, 0, &mut vec![usize::MAX; self.len()])
+    }
+
     /// The nodes reachable from `root` through operands, marked with `turn` so no node is
     /// listed twice.
     fn reachable(&self, root: usize, turn: usize, reached_by: &mut [usize]) -> Vec<usize> {

@@ -286,7 +286,7 @@ const EDGE_MARGIN: f64 = 1e3;
 impl Replay {
     /// The replay of `root`, or the first node it is computed from whose op cannot run.
     fn new(model: &Backward<'_>, root: NodeIndex) -> std::result::Result<Self, NodeIndex> {
-        let mut nodes = reached_from(model, root.index());
+        let mut nodes = model.reached_from(root.index());
         nodes.sort_unstable_by_key(|&i| model.rank(i));
         let mut position = vec![usize::MAX; model.len()];
         for (at, &i) in nodes.iter().enumerate() {
@@ -416,23 +416,6 @@ impl Replay {
         };
         ((high - low) / (up - down), crossing)
     }
-}
-
-/// Every node `root` is computed from, itself included, found with an explicit stack.
-fn reached_from(model: &Backward<'_>, root: usize) -> Vec<usize> {
-    let mut seen = vec![false; model.len()];
-    let mut stack = vec![root];
-    let mut reached = Vec::new();
-    seen[root] = true;
-    while let Some(i) = stack.pop() {
-        reached.push(i);
-        for &operand in model.operands(i) {
-            if !std::mem::replace(&mut seen[operand], true) {
-                stack.push(operand);
-            }
-        }
-    }
-    reached
 }
 
 /// The caveat of an op whose input has an edge at 0, if it has one.
