@@ -127,16 +127,20 @@ fn longest_path(order: &[u32], adjacency: &Adjacency) -> Vec<u32> {
     rank
 }
 
+/// The rank of `v`'s earliest use, when there is a rank between them for `v` to move into:
+/// what each pull towards use starts from.
+fn room_before_use(adjacency: &Adjacency, rank: &[u32], v: usize) -> Option<u32> {
+    let earliest = adjacency.succs(v).iter().map(|&s| rank[s as usize]).min()?;
+    (earliest > rank[v] + 1).then_some(earliest)
+}
+
 fn pull_towards_use(order: &[u32], adjacency: &Adjacency, rank: &mut [u32]) {
     for &v in order.iter().rev() {
         let v = v as usize;
-        let succs = adjacency.succs(v);
-        let Some(earliest) = succs.iter().map(|&s| rank[s as usize]).min() else {
+        let Some(earliest) = room_before_use(adjacency, rank, v) else {
             continue;
         };
-        if earliest <= rank[v] + 1 {
-            continue;
-        }
+        let succs = adjacency.succs(v);
         let anchored = adjacency
             .preds(v)
             .iter()
@@ -165,11 +169,10 @@ fn pull_towards_use(order: &[u32], adjacency: &Adjacency, rank: &mut [u32]) {
 fn pull_strictly(order: &[u32], adjacency: &Adjacency, rank: &mut [u32]) {
     for &v in order.iter().rev() {
         let v = v as usize;
-        let succs = adjacency.succs(v);
-        let Some(earliest) = succs.iter().map(|&s| rank[s as usize]).min() else {
+        let Some(earliest) = room_before_use(adjacency, rank, v) else {
             continue;
         };
-        if earliest > rank[v] + 1 && succs.len() >= adjacency.preds(v).len() {
+        if adjacency.succs(v).len() >= adjacency.preds(v).len() {
             rank[v] = earliest - 1;
         }
     }
@@ -191,15 +194,11 @@ fn pull_with_inputs(order: &[u32], adjacency: &Adjacency, rank: &mut [u32]) {
     let room = UseRoom::new(adjacency, rank);
     for &v in order.iter().rev() {
         let v = v as usize;
-        let succs = adjacency.succs(v);
-        let Some(earliest) = succs.iter().map(|&s| rank[s as usize]).min() else {
+        let Some(earliest) = room_before_use(adjacency, rank, v) else {
             continue;
         };
-        if earliest <= rank[v] + 1 {
-            continue;
-        }
         let to = earliest - 1;
-        let mut change = -f64::from(to - rank[v]) * succs.len() as f64;
+        let mut change = -f64::from(to - rank[v]) * adjacency.succs(v).len() as f64;
         for &p in adjacency.preds(v) {
             change += follower_cost(adjacency, rank, &room, p as usize, v, to);
         }
