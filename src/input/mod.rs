@@ -546,13 +546,12 @@ impl Ran {
     /// The figures to draw: the snapshots; else the graph of the last `backward()`; else
     /// of the last value assigned. `input` is the script that ran.
     pub fn figures(self, input: PythonInput<'_>) -> Result<Vec<Drawing>> {
+        // A script of comments alone is empty, whichever interpreter ran it.
+        if !input.notebook && script::is_blank(input.text) {
+            return Err(script::empty(input.name));
+        }
         match self {
             Ran::Subset(evaluated) => evaluated.figures(),
-            // A script of comments alone is empty, as the subset, which counts its
-            // statements, says.
-            Ran::Python(_) if !input.notebook && script::is_blank(input.text) => {
-                Err(script::empty(input.name))
-            }
             Ran::Python(run) => run.figures(input.name),
         }
     }
