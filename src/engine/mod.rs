@@ -13,11 +13,7 @@ mod value;
 
 use std::cell::RefCell;
 use std::fmt;
-use std::hash::BuildHasher;
 use std::rc::Rc;
-
-use hashbrown::HashTable;
-use rustc_hash::FxBuildHasher;
 
 pub use nn::{Input, Layer, Module, Neuron, MLP};
 pub use op::{python_exponent_format, python_float_repr, Exponent, Op};
@@ -93,7 +89,7 @@ struct Modules {
     current: Option<u32>,
     /// How many calls each module object has begun, by object number.
     calls: Vec<u32>,
-    /// How many objects of each kind (its interned name) were made outside every module.
+    /// How many objects of each kind (its name's label) were made outside every module.
     top_level: Vec<(u32, u32)>,
 }
 
@@ -101,7 +97,7 @@ struct Modules {
 #[derive(Debug, Clone, Copy)]
 struct ScopeEntry {
     parent: Option<u32>,
-    /// The module's kind and name, interned with the labels.
+    /// The module's kind and name, kept with the labels.
     kind: u32,
     name: u32,
     object: u32,
@@ -155,9 +151,11 @@ impl Tape {
     }
 }
 
-/// Interned labels: every distinct text once, end to end in one string, found again through
-/// a table of their numbers. Number 0 is "no label". A hundred thousand distinct labels
-/// take about a dozen bytes each besides their text, where a map from `Rc<str>`
+/// Labels end to end in one string, numbered in the order they were added; number 0 is "no
+/// label". A label used twice is stored twice: finding it again through a hash table cost a
+/// cache miss per new label, a fifth of the evaluator's time on a 100k-line script (300k
+/// labels, nearly all distinct), while a repeated label costs only its bytes, which the
+/// JSON holds anyway. A label takes 8 bytes besides its text, where a map from `Rc<str>`
 /// took over a hundred (the allocation, the map's slot, the list's pointer).
 #[derive(Default)]
 struct Labels {
@@ -165,8 +163,6 @@ struct Labels {
     text: String,
     /// Where label `i` ends in `text` is `ends[i]`; `ends[0]` is 0, the empty "no label".
     ends: Vec<usize>,
-    /// The numbers of the labels, hashed by their text.
-    table: HashTable<u32>,
 }
 
 impl fmt::Debug for Labels {
@@ -186,33 +182,16 @@ impl Labels {
         }
     }
 
-    /// The number of `label`, a new one if it is new.
-    fn intern(&mut self, label: &str) -> u32 {
+    /// The number of a new label holding `label`.
+    fn add(&mut self, label: &str) -> u32 {
         if self.ends.is_empty() {
             self.ends.push(0);
         }
-        let hash = hash_text(label);
-        let Labels { text, ends, table } = self;
-        let found = table.find(hash, |&index| {
-            let i = index as usize;
-            &text[ends[i - 1]..ends[i]] == label
-        });
-        if let Some(&index) = found {
-            return index;
-        }
-        let index = u32::try_from(ends.len()).expect("at most 2^32 distinct labels");
-        text.push_str(label);
-        ends.push(text.len());
-        table.insert_unique(hash, index, |&index| {
-            let i = index as usize;
-            hash_text(&text[ends[i - 1]..ends[i]])
-        });
+        let index = u32::try_from(self.ends.len()).expect("at most 2^32 labels");
+        self.text.push_str(label);
+        self.ends.push(self.text.len());
         index
     }
-}
-
-fn hash_text(text: &str) -> u64 {
-    FxBuildHasher.hash_one(text)
 }
 
 /// An arena of scalar values in creation order. Values are made through [`Graph::leaf`] and
@@ -238,11 +217,11 @@ impl Graph {
     }
 
     /// An empty graph with room for `nodes` values before it reallocates, and for three
-    /// quarters as many distinct labels: a lecture script labels its leaves, and
-    /// auto-labels name the values it binds (`x`, `x#2`, …) besides.
+    /// quarters as many labels: a lecture script labels its leaves, and auto-labels name
+    /// the values it binds (`x`, `x#2`, …) besides.
     pub fn with_capacity(nodes: usize) -> Self {
         let labels = Labels {
-            table: HashTable::with_capacity(nodes / 4 * 3),
+            ends: Vec::with_capacity(nodes / 4 * 3 + 1),
             ..Labels::default()
         };
         let tape = Tape {
@@ -403,7 +382,7 @@ impl Graph {
         let mut tape = self.tape.borrow_mut();
         let index = match label {
             None | Some("") => 0,
-            Some(text) => tape.labels.intern(text),
+            Some(text) => tape.labels.add(text),
         };
         tape.nodes[id.index()].label = index;
     }
@@ -472,15 +451,17 @@ impl Graph {
     /// of that kind were named so before it (`MLP0`, `MLP1`).
     pub fn top_level_name(&self, kind: &str) -> String {
         let mut tape = self.tape.borrow_mut();
-        let kind_label = tape.labels.intern(kind);
-        let top_level = &mut tape.modules.top_level;
-        let count = match top_level.iter_mut().find(|(k, _)| *k == kind_label) {
+        let Tape {
+            labels, modules, ..
+        } = &mut *tape;
+        let top_level = &mut modules.top_level;
+        let count = match top_level.iter_mut().find(|(k, _)| labels.get(*k) == kind) {
             Some((_, count)) => {
                 *count += 1;
                 *count - 1
             }
             None => {
-                top_level.push((kind_label, 1));
+                top_level.push((labels.add(kind), 1));
                 0
             }
         };
@@ -502,8 +483,8 @@ impl Graph {
         });
         let entry = ScopeEntry {
             parent: tape.modules.current,
-            kind: tape.labels.intern(kind),
-            name: tape.labels.intern(name),
+            kind: tape.labels.add(kind),
+            name: tape.labels.add(name),
             object,
             call,
         };
@@ -616,7 +597,7 @@ mod tests {
     }
 
     #[test]
-    fn a_label_is_stored_once_and_read_back_as_written() {
+    fn a_label_is_read_back_as_written() {
         let g = Graph::new();
         let a = g.leaf(1.0).with_label("w7").id();
         let b = g.leaf(2.0).with_label("b7").id();
@@ -627,9 +608,7 @@ mod tests {
         assert_eq!(g.label(c).as_deref(), Some("w7"));
         assert_eq!((g.label(d), g.label_string(d)), (None, String::new()));
         assert_eq!(g.label_string(b), "b7");
-        let tape = g.tape.borrow();
-        assert_eq!(tape.nodes[a.index()].label, tape.nodes[c.index()].label);
-        assert_eq!(tape.labels.text, "w7b7");
+        assert_eq!(g.tape.borrow().labels.text, "w7b7w7");
     }
 
     #[test]
