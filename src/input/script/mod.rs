@@ -303,7 +303,7 @@ const PIPELINE_BYTES: usize = 64 * 1024;
 fn run_statements<'s>(
     evaluator: eval::Evaluator<'s>,
     source: &'s str,
-    visit: impl FnMut(&parser::Stmt<'s>) + Send,
+    visit: impl FnMut(&parser::Stmt<'s>),
 ) -> diagnostics::Res<Statements<'s>> {
     if source.len() >= PIPELINE_BYTES {
         pipeline::run_statements(evaluator, source, visit)

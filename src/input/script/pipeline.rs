@@ -6,8 +6,9 @@
 //! [`BLOCKS_AHEAD`] ahead of the evaluator (a message per statement cost more in
 //! synchronisation than it saved), and the evaluator hands each block back once it has run,
 //! so the parser writes later statements into its lists: no statement allocates once the
-//! blocks circulate. The statement-visiting closure (the subset's fit check) runs on the
-//! parser's thread, in statement order.
+//! blocks circulate. The statement-visiting closure (the subset's fit check) runs on this
+//! thread, in statement order, every block included: the parser's thread is the slower of
+//! the two, and this one waits for it.
 //!
 //! What the evaluator does ahead of the parser is speculative: a syntax error further on is
 //! the run's error (Python compiles the whole file first), so nothing the evaluator did may
@@ -34,7 +35,7 @@ const BLOCKS_AHEAD: usize = 2;
 pub(super) fn run_statements<'s>(
     mut evaluator: Evaluator<'s>,
     source: &'s str,
-    visit: impl FnMut(&Stmt<'s>) + Send,
+    mut visit: impl FnMut(&Stmt<'s>),
 ) -> Res<Statements<'s>> {
     let failed = AtomicBool::new(false);
     thread::scope(|scope| {
@@ -42,7 +43,7 @@ pub(super) fn run_statements<'s>(
         let (to_parser, ran) = mpsc::channel();
         let failed = &failed;
         let parser = scope.spawn(move || {
-            let parsed = parse_blocks(source, visit, &to_evaluator, &ran);
+            let parsed = parse_blocks(source, &to_evaluator, &ran);
             failed.store(parsed.is_err(), Ordering::Release);
             parsed
         });
@@ -51,6 +52,7 @@ pub(super) fn run_statements<'s>(
             if failed.load(Ordering::Acquire) {
                 break;
             }
+            block.iter().for_each(&mut visit);
             if runtime_error.is_none() {
                 runtime_error = run_block(&mut evaluator, &block).err();
             }
@@ -80,7 +82,6 @@ fn run_block<'s>(evaluator: &mut Evaluator<'s>, block: &[Stmt<'s>]) -> Res<()> {
 /// statement fails to parse, taking back the blocks that have run from `ran`.
 fn parse_blocks<'s>(
     source: &'s str,
-    mut visit: impl FnMut(&Stmt<'s>),
     to_evaluator: &SyncSender<Vec<Stmt<'s>>>,
     ran: &Receiver<Vec<Stmt<'s>>>,
 ) -> Res<Parser<'s>> {
@@ -100,10 +101,7 @@ fn parse_blocks<'s>(
         let mut ended = false;
         while block.len() < BLOCK_STATEMENTS {
             match parser.next_statement()? {
-                Some(statement) => {
-                    visit(&statement);
-                    block.push(statement);
-                }
+                Some(statement) => block.push(statement),
                 None => {
                     ended = true;
                     break;
