@@ -377,7 +377,7 @@ pub fn to_petgraph(graph: &Graph, roots: &[NodeId]) -> ExportGraph {
 
 /// The scopes of an engine graph's values, read in tape order: each scope's path is made
 /// once, when a value of it is first exported, and shared by every value of that scope.
-struct EngineScopes {
+pub(crate) struct EngineScopes {
     entries: Vec<ModuleScope>,
     runs: Vec<(NodeId, Option<usize>)>,
     /// The runs that start at or before the last node asked about.
@@ -386,7 +386,7 @@ struct EngineScopes {
 }
 
 impl EngineScopes {
-    fn new(graph: &Graph) -> Self {
+    pub(crate) fn new(graph: &Graph) -> Self {
         let entries = graph.module_scopes();
         EngineScopes {
             paths: ScopePaths::new(entries.len()),
@@ -397,7 +397,7 @@ impl EngineScopes {
     }
 
     /// The scope of `id`; ids must come in increasing order.
-    fn of(&mut self, id: NodeId) -> Option<Scope> {
+    pub(crate) fn of(&mut self, id: NodeId) -> Option<Scope> {
         while self.runs.get(self.passed).is_some_and(|run| run.0 <= id) {
             self.passed += 1;
         }

@@ -32,19 +32,19 @@ pub fn render(request: &RenderRequest, console: &mut Console) -> Result<()> {
             files.push(output::written(&target, &page)?);
             continue;
         }
-        let figures = input::figures(&source, &options.input)?;
+        let drawables = input::drawables(&source, &options.input)?;
         let targets = output::targets(
             &source,
             &request.output,
             format,
-            figures.len(),
+            drawables.len(),
             Shows::Figures,
         )?;
-        for (drawing, target) in figures.iter().zip(targets) {
-            console.asked_format(drawing.format.as_deref(), format);
+        for (drawable, target) in drawables.into_iter().zip(targets) {
+            console.asked_format(drawable.asked_format(), format);
             let mut file = output::open(&target)?;
             console.drawn_into(|| {
-                render::draw_drawing_to(drawing, format, &options.draw, &mut file)
+                render::draw_drawable_to(drawable, format, &options.draw, &mut file)
                     .map_err(|error| file.named(error))
             })?;
             file.close()?;

@@ -348,6 +348,12 @@ impl Graph {
         (tape.op(&node), node.operands.map(NodeId))
     }
 
+    /// Runs `read` over the tape as it is now, read in place and shareable between threads
+    /// (the JSON writer formats on two). The graph cannot change while `read` runs.
+    pub fn read<T>(&self, read: impl FnOnce(TapeView<'_>) -> T) -> T {
+        read(TapeView(&self.tape.borrow()))
+    }
+
     /// The node's operands in order; `a * a` lists `a` twice.
     pub fn operands(&self, id: NodeId) -> Vec<NodeId> {
         let tape = self.tape.borrow();
@@ -569,6 +575,34 @@ impl Graph {
     /// The nodes reachable from `root` in a topological order (operands first).
     pub fn topo_order(&self, root: NodeId) -> Vec<NodeId> {
         self.reachable(&[root])
+    }
+}
+
+/// A graph's tape read in place ([`Graph::read`]): the nodes' fields by id, without a
+/// borrow per look-up, and `Sync`, so that several threads can read it at once.
+#[derive(Clone, Copy)]
+pub struct TapeView<'g>(&'g Tape);
+
+impl<'g> TapeView<'g> {
+    /// The node's data.
+    pub fn data(self, id: NodeId) -> f64 {
+        self.0.nodes[id.index()].data
+    }
+
+    /// The node's grad.
+    pub fn grad(self, id: NodeId) -> f64 {
+        self.0.nodes[id.index()].grad
+    }
+
+    /// The node's label, `""` when it has none.
+    pub fn label(self, id: NodeId) -> &'g str {
+        self.0.labels.get(self.0.nodes[id.index()].label)
+    }
+
+    /// The node's op and operand slots, as [`Graph::op_and_operands`].
+    pub fn op_and_operands(self, id: NodeId) -> (Op, [NodeId; 2]) {
+        let node = &self.0.nodes[id.index()];
+        (self.0.op(node), node.operands.map(NodeId))
     }
 }
 

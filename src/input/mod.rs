@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::engine::NodeId;
+use crate::engine::{Graph, NodeId};
 use crate::error::Refusal;
 use crate::graph::{self, to_petgraph, ExportGraph, Rankdir};
 use crate::{Error, Result};
@@ -231,17 +231,27 @@ fn sniffed_format(text: &str, name: &str) -> Result<InputFormat> {
 /// The figures an input yields: a script's snapshots (or its final graph), or the one
 /// graph of a JSON file.
 pub fn figures(source: &Source, options: &Options) -> Result<Vec<Drawing>> {
+    let figures = drawables(source, options)?;
+    Ok(figures.into_iter().map(Drawable::into_drawing).collect())
+}
+
+/// [`figures`], a script's final graph left on its tape until it is drawn.
+pub fn drawables(source: &Source, options: &Options) -> Result<Vec<Drawable>> {
     let mut all = match source.format {
         InputFormat::Py | InputFormat::Ipynb => {
             run_script(source.script(), Purpose::Render, &options.script)?
-                .figures(source.script())?
+                .into_drawables(source.script())?
         }
-        InputFormat::Json => vec![Drawing::plain(
+        InputFormat::Json => vec![Drawable::Drawing(Drawing::plain(
             json::read(&source.text, &source.name)?.graph,
-        )],
+        ))],
     };
     if !options.script_rankdir {
-        all.iter_mut().for_each(|drawing| drawing.rankdir = None);
+        for drawable in &mut all {
+            if let Drawable::Drawing(drawing) = drawable {
+                drawing.rankdir = None;
+            }
+        }
     }
     match options.snapshot {
         None => Ok(all),
@@ -253,6 +263,36 @@ pub fn figures(source: &Source, options: &Options) -> Result<Vec<Drawing>> {
             asked,
             figures: all.len(),
         })),
+    }
+}
+
+/// A figure of an input before it is drawn: a drawing, or a script's final graph, still on
+/// the tape of the run that made it. Only a drawing exports it ([`Drawable::into_drawing`]);
+/// written as JSON it is read in place ([`json::write_tape_to`]).
+pub enum Drawable {
+    Drawing(Drawing),
+    /// The values `root` is computed from, on `graph`'s tape.
+    Tape {
+        graph: Graph,
+        root: NodeId,
+    },
+}
+
+impl Drawable {
+    /// The figure as a drawing: a tape's graph exported (micrograd's `trace` from its root).
+    pub fn into_drawing(self) -> Drawing {
+        match self {
+            Drawable::Drawing(drawing) => drawing,
+            Drawable::Tape { graph, root } => Drawing::plain(to_petgraph(&graph, &[root])),
+        }
+    }
+
+    /// `format=`, as the script's `draw_dot` wrote it (see [`Drawing::format`]).
+    pub fn asked_format(&self) -> Option<&str> {
+        match self {
+            Drawable::Drawing(drawing) => drawing.format.as_deref(),
+            Drawable::Tape { .. } => None,
+        }
     }
 }
 
@@ -546,13 +586,23 @@ impl Ran {
     /// The figures to draw: the snapshots; else the graph of the last `backward()`; else
     /// of the last value assigned. `input` is the script that ran.
     pub fn figures(self, input: PythonInput<'_>) -> Result<Vec<Drawing>> {
+        let figures = self.into_drawables(input)?;
+        Ok(figures.into_iter().map(Drawable::into_drawing).collect())
+    }
+
+    /// [`Ran::figures`], the subset's final graph left on its tape.
+    pub fn into_drawables(self, input: PythonInput<'_>) -> Result<Vec<Drawable>> {
         // A script of comments alone is empty, whichever interpreter ran it.
         if !input.notebook && script::is_blank(input.text) {
             return Err(script::empty(input.name));
         }
         match self {
-            Ran::Subset(evaluated) => evaluated.figures(),
-            Ran::Python(run) => run.figures(input.name),
+            Ran::Subset(evaluated) => evaluated.into_drawables(),
+            Ran::Python(run) => Ok(run
+                .figures(input.name)?
+                .into_iter()
+                .map(Drawable::Drawing)
+                .collect()),
         }
     }
 }

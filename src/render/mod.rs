@@ -31,7 +31,7 @@ use crate::figure::views::{self, Detail, ViewOptions};
 use crate::figure::{layout_cost, thousands, Decorations, DotOptions, Figure, LayoutCost, Rankdir};
 use crate::graph::ExportGraph;
 use crate::input::json;
-use crate::input::{Drawing, States};
+use crate::input::{Drawable, Drawing, States};
 use crate::{Error, Result};
 
 /// Settings of the engines, shared by the library and the command line.
@@ -203,6 +203,23 @@ pub fn draw_to(
     }
     let view = views::prepare(graph, &options.view_for(format))?;
     figure_to(&view.into_figure(&options.dot), format, options, out)
+}
+
+/// [`draw_drawing_to`] of what an input yields; JSON of a script's final graph is written
+/// straight from its tape.
+pub fn draw_drawable_to(
+    drawable: Drawable,
+    format: Format,
+    options: &Options,
+    out: &mut dyn Write,
+) -> Result<Vec<Note>> {
+    match (format, drawable) {
+        (Format::Json, Drawable::Tape { graph, root }) => {
+            json::write_tape_to(&graph, root, out).map_err(write_failed)?;
+            Ok(Vec::new())
+        }
+        (_, drawable) => draw_drawing_to(&drawable.into_drawing(), format, options, out),
+    }
 }
 
 /// A script's or notebook's drawing into `out`, as `gradviz render` draws it: in the

@@ -60,8 +60,7 @@ mod subset;
 use std::path::PathBuf;
 
 use crate::engine::{Graph, NodeId};
-use crate::graph::to_petgraph;
-use crate::input::Drawing;
+use crate::input::{Drawable, Drawing};
 use crate::{Error, Result};
 
 pub use autolabel::{rebound_label, AutoLabels};
@@ -147,11 +146,20 @@ impl Evaluated {
     /// any; else the graph reachable from the root of the last `backward()`; else from the
     /// last assigned value. An error naming the file when there is nothing to draw.
     pub fn figures(self) -> Result<Vec<Drawing>> {
+        let figures = self.into_drawables()?;
+        Ok(figures.into_iter().map(Drawable::into_drawing).collect())
+    }
+
+    /// [`Evaluated::figures`], the final graph left on the tape until it is drawn.
+    pub fn into_drawables(self) -> Result<Vec<Drawable>> {
         if !self.snapshots.is_empty() {
-            return Ok(self.snapshots);
+            return Ok(self.snapshots.into_iter().map(Drawable::Drawing).collect());
         }
         if let Some(root) = self.root() {
-            return Ok(vec![Drawing::plain(to_petgraph(&self.graph, &[root]))]);
+            return Ok(vec![Drawable::Tape {
+                graph: self.graph,
+                root,
+            }]);
         }
         if self.statements == 0 {
             return Err(empty(&self.file_name));
