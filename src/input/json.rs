@@ -903,19 +903,21 @@ impl ParsedNode {
 
 impl NodeFields {
     fn validate(self, index: usize) -> Result<ParsedNode, Invalid> {
-        let here = format!("nodes[{index}]");
+        // The node's path is written out only for an error: a million nodes read without
+        // one would otherwise format a million of them.
+        let here = || format!("nodes[{index}]");
         if let Some(key) = self.repeated_key {
             return Err(Invalid::new(
-                here,
+                here(),
                 format!("the key \"{key}\" appears twice"),
             ));
         }
-        let here = here.as_str();
         let field = |raw: Option<Raw>, key: usize| {
-            raw.ok_or_else(|| Invalid::new(here, format!("missing field \"{}\"", NODE_KEYS[key])))
+            raw.ok_or_else(|| Invalid::new(here(), format!("missing field \"{}\"", NODE_KEYS[key])))
         };
-        let at =
-            |key: usize| move |message| Invalid::new(format!("{here}.{}", NODE_KEYS[key]), message);
+        let at = |key: usize| {
+            move |message| Invalid::new(format!("{}.{}", here(), NODE_KEYS[key]), message)
+        };
         let [id, label, data, grad, op] = self.scalars;
         let id = field(id, ID)?.id().map_err(at(ID))?;
         let label = match label {
@@ -927,14 +929,14 @@ impl NodeFields {
         let op = NodeOp::from_string(field(op, OP)?.text().map_err(at(OP))?);
         let children = self
             .children
-            .ok_or_else(|| Invalid::new(here, "missing field \"children\""))?
+            .ok_or_else(|| Invalid::new(here(), "missing field \"children\""))?
             .map_err(|found| at(CHILDREN)(format!("expected an array of ids, found {found}")))?;
         let children = children
             .iter()
             .enumerate()
             .map(|(j, raw)| {
                 raw.id()
-                    .map_err(|m| Invalid::new(format!("{here}.children[{j}]"), m))
+                    .map_err(|m| Invalid::new(format!("{}.children[{j}]", here()), m))
             })
             .collect::<Result<Vec<u64>, Invalid>>()?;
         let children = operands_as_listed(&op, children).map_err(at(CHILDREN))?;
