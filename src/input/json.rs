@@ -1,6 +1,7 @@
 //! The JSON graph interchange of SPEC §6 (format `"gradviz"`, version 1): [`read`] validates
 //! a document completely before anything can be drawn, [`write`] produces its canonical,
-//! diff-friendly text. `docs/json.md` is the format's user documentation.
+//! diff-friendly text, from an exported graph or ([`write_tape_to`]) straight from an
+//! engine's tape. `docs/json.md` is the format's user documentation.
 //!
 //! Reading streams the text through serde straight into compact nodes rather than a
 //! `serde_json::Value` tree, which would cost about a kilobyte per node. Every value is first
