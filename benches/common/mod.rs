@@ -1,6 +1,9 @@
 //! The benchmark harness: runs workloads on gradviz and, with `--peer PYTHON`, the same
-//! workloads in CPython micrograd (`benches/peer.py`, one fresh process per workload), and
-//! prints one table with both sides and their ratio.
+//! workloads in CPython micrograd (`benches/peer.py`, one fresh process per peer run), and
+//! prints one table with both sides and their ratio. The peer's runs fall between ours, so
+//! that a machine whose speed drifts slows both sides alike: on a shared 2-core VM, with
+//! ours all first and the peer's all after, one binary measured 29× and then 41× in two
+//! runs back to back.
 //!
 //! A workload is a name, a closure that runs it once on our side and reports its timed
 //! phases, the `peer.py` arguments that run it in Python, and the targets it must meet.
@@ -384,12 +387,13 @@ pub fn run(workloads: &[Workload]) -> Vec<Outcome> {
         }
         eprintln!("bench: {} …", workload.name);
         workload.prepare();
-        let ours = measure(workload);
-        let theirs = match (&options.peer, &workload.peer_args) {
+        let (ours, theirs) = match (&options.peer, &workload.peer_args) {
             (Some(python), Some(args)) => {
-                Some(peer::run(python, args, workload.peer_runs, options.peer_gc))
+                let (ours, theirs) =
+                    measure_beside_peer(workload, || peer::run(python, args, 1, options.peer_gc));
+                (ours, Some(theirs))
             }
-            _ => None,
+            _ => (measure(workload, |_| {}), None),
         };
         rows.push((workload, ours, theirs));
     }
@@ -422,18 +426,57 @@ pub fn finish(outcomes: &[Outcome]) {
     }
 }
 
-fn measure(workload: &Workload) -> Measured {
+/// Our runs of `workload` with the peer's `peer_runs` runs spread evenly between them, each
+/// from `peer_once` (a fresh process); the peer's reports merged into one, or its first
+/// error.
+fn measure_beside_peer(
+    workload: &Workload,
+    mut peer_once: impl FnMut() -> Result<peer::PeerReport, peer::PeerError>,
+) -> (Measured, Result<peer::PeerReport, peer::PeerError>) {
+    let (runs, peer_runs) = (workload.runs, workload.peer_runs);
+    let mut theirs: Option<Result<peer::PeerReport, peer::PeerError>> = None;
+    let mut run_peer = |count: usize| {
+        for _ in 0..count {
+            theirs = Some(match theirs.take() {
+                None => peer_once(),
+                Some(Ok(report)) => peer_once().map(|next| report.merged(next)),
+                Some(Err(error)) => Err(error),
+            });
+            // The peer's files reach the disk now, untimed, not during our next write's
+            // fsync: interleaved without this, our write phase took 122 ms, not 40.
+            let _ = std::process::Command::new("sync").status();
+        }
+    };
+    // After our `i`-th run, the peer's runs whose share of ours ends there.
+    let ours = measure(workload, |i| {
+        run_peer((i + 1) * peer_runs / runs.max(1) - i * peer_runs / runs.max(1));
+    });
+    if runs == 0 {
+        run_peer(peer_runs);
+    }
+    let theirs = theirs.unwrap_or_else(|| {
+        Err(peer::PeerError::Unavailable(
+            "the workload asks for no peer runs".into(),
+        ))
+    });
+    (ours, theirs)
+}
+
+/// One untimed warm-up run of `workload`, then its timed runs, `after(i)` called after the
+/// `i`-th of them.
+fn measure(workload: &Workload, mut after: impl FnMut(usize)) -> Measured {
     let first = (workload.run)();
     let mut phases: Vec<(&'static str, Vec<Duration>)> = first
         .phases
         .iter()
         .map(|&(name, _)| (name, Vec::new()))
         .collect();
-    for _ in 0..workload.runs {
+    for i in 0..workload.runs {
         let run = (workload.run)();
         for ((_, samples), (_, took)) in phases.iter_mut().zip(&run.phases) {
             samples.push(*took);
         }
+        after(i);
     }
     Measured {
         values: first.values,

@@ -24,6 +24,17 @@ pub struct PeerReport {
     pub peak_rss_bytes: usize,
 }
 
+impl PeerReport {
+    /// This report with `later`'s run times added: the values, checks and peak RSS stay
+    /// those of this (the first) run.
+    pub fn merged(mut self, later: PeerReport) -> PeerReport {
+        for ((_, samples), (_, more)) in self.phases.iter_mut().zip(later.phases) {
+            samples.extend(more);
+        }
+        self
+    }
+}
+
 /// Why the peer gave no report.
 #[derive(Debug)]
 pub enum PeerError {

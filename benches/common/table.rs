@@ -30,7 +30,7 @@ pub fn print(rows: &[Row], with_peer: bool, peer_gc: bool) -> Vec<Outcome> {
     );
     if with_peer {
         let gc = if peer_gc { "on (default)" } else { "OFF" };
-        println!("peer: CPython micrograd 0.1.0, one fresh process per workload, gc {gc}");
+        println!("peer: CPython micrograd 0.1.0, one fresh process per run, between ours, gc {gc}");
         println!(
             "checked: equal node counts on both sides, and the result and a leaf's grad \
              within {CHECK_RTOL:e} relative"
