@@ -343,9 +343,7 @@ impl Graph {
     /// The op that made the node and its operands, the first `op.arity()` of the two: what a
     /// sweep over many nodes reads without allocating.
     pub fn op_and_operands(&self, id: NodeId) -> (Op, [NodeId; 2]) {
-        let tape = self.tape.borrow();
-        let node = tape.nodes[id.index()];
-        (tape.op(&node), node.operands.map(NodeId))
+        self.read(|tape| tape.op_and_operands(id))
     }
 
     /// Runs `read` over the tape as it is now, read in place and shareable between threads

@@ -584,13 +584,8 @@ fn declared_encoding(text: &str) -> Option<&str> {
 
 impl Ran {
     /// The figures to draw: the snapshots; else the graph of the last `backward()`; else
-    /// of the last value assigned. `input` is the script that ran.
-    pub fn figures(self, input: PythonInput<'_>) -> Result<Vec<Drawing>> {
-        let figures = self.into_drawables(input)?;
-        Ok(figures.into_iter().map(Drawable::into_drawing).collect())
-    }
-
-    /// [`Ran::figures`], the subset's final graph left on its tape.
+    /// of the last value assigned, the subset's left on its tape. `input` is the script
+    /// that ran.
     pub fn into_drawables(self, input: PythonInput<'_>) -> Result<Vec<Drawable>> {
         // A script of comments alone is empty, whichever interpreter ran it.
         if !input.notebook && script::is_blank(input.text) {
